@@ -1,0 +1,43 @@
+# CUDA toolkit, cuBLAS and cuDNN for the CUDA backend. cuDNN may live in the toolkit or in the
+# nvidia-cudnn Python package; CUDNN_ROOT (variable or environment) points at the latter.
+find_package(CUDAToolkit REQUIRED)
+# CMake 3.25 (Debian 12's) does not know that nvcc (>= 12) takes -std=c++20: tell it.
+if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+  set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+  set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  set(CMAKE_CUDA20_COMPILE_FEATURES cuda_std_20)
+  list(APPEND CMAKE_CUDA_COMPILE_FEATURES cuda_std_20)
+endif()
+set(CMAKE_CUDA_STANDARD 20)
+set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+
+add_library(unet3d::cublas INTERFACE IMPORTED)
+if(TARGET CUDA::cublas)
+  target_link_libraries(unet3d::cublas INTERFACE CUDA::cublas)
+else()
+  # A toolkit without cuBLAS: take it from the nvidia-cublas Python package (CUBLAS_ROOT).
+  find_path(CUBLAS_INCLUDE_DIR cublas_v2.h HINTS ${CUBLAS_ROOT} $ENV{CUBLAS_ROOT}
+            PATH_SUFFIXES include)
+  find_library(CUBLAS_LIBRARY NAMES cublas libcublas.so.13 HINTS ${CUBLAS_ROOT} $ENV{CUBLAS_ROOT}
+               PATH_SUFFIXES lib lib64)
+  if(NOT CUBLAS_INCLUDE_DIR OR NOT CUBLAS_LIBRARY)
+    message(FATAL_ERROR "cuBLAS not found in the CUDA toolkit (${CUDAToolkit_LIBRARY_DIR}) nor "
+                        "under CUBLAS_ROOT.")
+  endif()
+  target_include_directories(unet3d::cublas INTERFACE "${CUBLAS_INCLUDE_DIR}")
+  target_link_libraries(unet3d::cublas INTERFACE "${CUBLAS_LIBRARY}")
+endif()
+
+set(_cudnn_hints ${CUDNN_ROOT} $ENV{CUDNN_ROOT} "${CUDAToolkit_LIBRARY_ROOT}"
+                 "${CUDAToolkit_INCLUDE_DIRS}/..")
+find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${_cudnn_hints} PATH_SUFFIXES include)
+# The Python package ships only the versioned name libcudnn.so.9.
+find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${_cudnn_hints}
+             PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
+if(NOT CUDNN_INCLUDE_DIR OR NOT CUDNN_LIBRARY)
+  message(FATAL_ERROR "cuDNN not found (cudnn.h: ${CUDNN_INCLUDE_DIR}, libcudnn: "
+                      "${CUDNN_LIBRARY}). Set CUDNN_ROOT to the folder holding include/ and lib/.")
+endif()
+add_library(unet3d::cudnn INTERFACE IMPORTED)
+target_include_directories(unet3d::cudnn INTERFACE "${CUDNN_INCLUDE_DIR}")
+target_link_libraries(unet3d::cudnn INTERFACE "${CUDNN_LIBRARY}")

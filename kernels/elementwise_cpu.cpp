@@ -1,0 +1,127 @@
+// CPU reference of the elementwise kernels: OpenMP loops over the shared per-element bodies.
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/check.h"
+#include "kernels/elementwise.h"
+#include "kernels/elementwise_ops.h"
+#include "runtime/half.h"
+#include "runtime/rng.h"
+
+namespace unet3d::cpu {
+namespace {
+
+// Calls fn(S{}) with S the storage type of a floating dtype. f16 is stored as Half and computed
+// in f32, as the CUDA kernels do.
+template <class Fn>
+void with_floating_type(const char* op, const Tensor& t, Fn&& fn) {
+  switch (t.dtype()) {
+    case DType::f16: return fn(Half{});
+    case DType::f32: return fn(float{});
+    case DType::f64: return fn(double{});
+    default: unsupported_dtype(op, t);
+  }
+}
+
+float widen(Half v) { return to_float(v); }
+float widen(float v) { return v; }
+double widen(double v) { return v; }
+
+template <class S>
+S narrow(decltype(widen(S{})) v) {
+  if constexpr (std::is_same_v<S, Half>)
+    return to_half(v);
+  else
+    return v;
+}
+
+// out[i] := narrow(body(widen(in[i])...)) for i in [0, n), over tensors of storage type S.
+template <class S, class Body, class... In>
+void map(std::int64_t n, S* out, Body body, const In*... in) {
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) out[i] = narrow<S>(body(widen(in[i])...));
+}
+
+// Element i of a floating tensor as double, and back (storage ops on f16/f32/f64).
+double load(const Tensor& t, std::int64_t i) {
+  switch (t.dtype()) {
+    case DType::f16: return to_float(t.data_as<Half>()[i]);
+    case DType::f32: return t.data_as<float>()[i];
+    case DType::f64: return t.data_as<double>()[i];
+    case DType::u8: return t.data_as<std::uint8_t>()[i];
+  }
+  return 0;
+}
+
+// f16 rounds from the float nearest to `v`; every caller passes values exact in float, except
+// cast from f64, where rounding twice may differ from rounding once by one f16 ulp at ties.
+void store(Tensor& t, std::int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::f16: t.data_as<Half>()[i] = to_half(static_cast<float>(v)); return;
+    case DType::f32: t.data_as<float>()[i] = static_cast<float>(v); return;
+    case DType::f64: t.data_as<double>()[i] = v; return;
+    case DType::u8: t.data_as<std::uint8_t>()[i] = static_cast<std::uint8_t>(v); return;
+  }
+}
+
+}  // namespace
+
+void fill(Tensor& y, double value) {
+  const std::int64_t n = y.numel();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) store(y, i, value);
+}
+
+void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
+  if (y.dtype() == DType::u8) unsupported_dtype("fill_uniform", y);
+  const std::int64_t n = y.numel();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i)
+    store(y, i, uniform_in(seed, static_cast<std::uint64_t>(i), lo, hi));
+}
+
+void copy(const Tensor& x, Tensor& y) {
+  if (x.data() != y.data()) std::memcpy(y.data(), x.data(), x.bytes());
+}
+
+void cast(const Tensor& x, Tensor& y) {
+  if (x.dtype() == DType::u8) unsupported_dtype("cast", x);
+  if (y.dtype() == DType::u8) unsupported_dtype("cast", y);
+  const std::int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) store(y, i, load(x, i));
+}
+
+void add(const Tensor& a, const Tensor& b, Tensor& out) {
+  with_floating_type("add", out, [&](auto zero) {
+    using S = decltype(zero);
+    map(out.numel(), out.data_as<S>(), [](auto u, auto v) { return ops::add(u, v); },
+        a.data_as<S>(), b.data_as<S>());
+  });
+}
+
+void scale(const Tensor& x, double alpha, Tensor& y) {
+  with_floating_type("scale", y, [&](auto zero) {
+    using S = decltype(zero);
+    using C = decltype(widen(S{}));
+    const C a = static_cast<C>(alpha);
+    map(y.numel(), y.data_as<S>(), [a](C v) { return ops::scale(v, a); }, x.data_as<S>());
+  });
+}
+
+void relu_forward(const Tensor& x, Tensor& y) {
+  with_floating_type("relu_forward", y, [&](auto zero) {
+    using S = decltype(zero);
+    map(y.numel(), y.data_as<S>(), [](auto v) { return ops::relu(v); }, x.data_as<S>());
+  });
+}
+
+void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  with_floating_type("relu_backward", dx, [&](auto zero) {
+    using S = decltype(zero);
+    map(dx.numel(), dx.data_as<S>(), [](auto u, auto v) { return ops::relu_backward(u, v); },
+        y.data_as<S>(), dy.data_as<S>());
+  });
+}
+
+}  // namespace unet3d::cpu

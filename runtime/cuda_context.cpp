@@ -1,0 +1,77 @@
+// Creation of the CUDA context, and the CUDA runtime services declared in gpu_runtime.h.
+#include "runtime/cuda_context.h"
+
+#include "runtime/error.h"
+#include "runtime/gpu_runtime.h"
+
+namespace unet3d::gpu {
+
+Context& Context::get() {
+  static Context context;
+  return context;
+}
+
+Context::Context() {
+  UNET3D_USAGE_CHECK(gpu_available(), "the CUDA backend needs a GPU: ", gpu_unavailable_reason());
+  UNET3D_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  UNET3D_CUDNN_CHECK(cudnnCreate(&cudnn_));
+  UNET3D_CUDNN_CHECK(cudnnSetStream(cudnn_, stream_));
+  UNET3D_CUBLAS_CHECK(cublasCreate(&cublas_));
+  UNET3D_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  reduction_scratch_ = Buffer(kReductionSlots * sizeof(double), Device::cuda);
+}
+
+Context::~Context() {
+  // Destroyed at process exit, possibly after the driver has begun unloading: errors are moot.
+  if (cublas_ != nullptr) cublasDestroy(cublas_);
+  if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
+  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+}
+
+void* Context::workspace(std::size_t bytes) {
+  if (bytes > workspace_.bytes()) {
+    UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream_));  // the old workspace may be in use
+    workspace_ = Buffer(bytes, Device::cuda);
+  }
+  return workspace_.data();
+}
+
+bool detect(std::string& reason) {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    reason = concat("no usable CUDA driver or device (cudaGetDeviceCount: ",
+                    cudaGetErrorName(status), ": ", cudaGetErrorString(status), ")");
+    cudaGetLastError();  // the failed query must not surface as a later launch error
+    return false;
+  }
+  if (count == 0) {
+    reason = "no CUDA device present";
+    return false;
+  }
+  return true;
+}
+
+void* allocate(std::size_t bytes) {
+  void* pointer = nullptr;
+  UNET3D_CUDA_CHECK(cudaMalloc(&pointer, bytes));
+  return pointer;
+}
+
+void release(void* pointer) noexcept { cudaFree(pointer); }
+
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
+                std::size_t bytes) {
+  const cudaMemcpyKind kind = dst_device == Device::cuda
+                                  ? (src_device == Device::cuda ? cudaMemcpyDeviceToDevice
+                                                                : cudaMemcpyHostToDevice)
+                                  : (src_device == Device::cuda ? cudaMemcpyDeviceToHost
+                                                                : cudaMemcpyHostToHost);
+  cudaStream_t s = stream();
+  UNET3D_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, s));
+  UNET3D_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void synchronize() { UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream())); }
+
+}  // namespace unet3d::gpu

@@ -1,0 +1,45 @@
+// GPU detection (once per process) and the --device word.
+#include "runtime/device.h"
+
+#include "runtime/error.h"
+#include "runtime/gpu_runtime.h"
+#include "unet3d/build_config.h"
+
+namespace unet3d {
+namespace {
+
+struct GpuState {
+  bool available = false;
+  std::string reason;
+};
+
+const GpuState& gpu_state() {
+  static const GpuState state = [] {
+    GpuState s;
+    if constexpr (kBuiltWithCuda) {
+      s.available = gpu::detect(s.reason);
+    } else {
+      s.reason = "this build has no CUDA backend (configured CPU-only)";
+    }
+    return s;
+  }();
+  return state;
+}
+
+}  // namespace
+
+bool gpu_available() { return gpu_state().available; }
+
+const std::string& gpu_unavailable_reason() { return gpu_state().reason; }
+
+Device parse_device(std::string_view name) {
+  if (name == "cpu") return Device::cpu;
+  if (name == "auto") return gpu_available() ? Device::cuda : Device::cpu;
+  UNET3D_USAGE_CHECK(name == "cuda", "--device: unknown value '", name,
+                     "' (expected cpu, cuda or auto)");
+  UNET3D_USAGE_CHECK(gpu_available(), "--device cuda: no GPU can be used: ",
+                     gpu_unavailable_reason());
+  return Device::cuda;
+}
+
+}  // namespace unet3d

@@ -1,0 +1,24 @@
+// Where a tensor lives, and whether this process can use a GPU at all. "No device" and "no
+// driver" are the same normal state (no GPU); it is detected once per process.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace unet3d {
+
+enum class Device { cpu, cuda };
+
+constexpr const char* device_name(Device d) { return d == Device::cpu ? "cpu" : "cuda"; }
+
+// True when the build has the CUDA backend and a usable GPU is present.
+bool gpu_available();
+// Why gpu_available() is false (empty when it is true), e.g. "built without CUDA" or the
+// runtime's answer to cudaGetDeviceCount.
+const std::string& gpu_unavailable_reason();
+
+// "cpu", "cuda" or "auto" (cuda when available, else cpu). Asking for cuda without a GPU, or
+// any other word, is a usage error naming the value.
+Device parse_device(std::string_view name);
+
+}  // namespace unet3d

@@ -1,0 +1,51 @@
+// Errors thrown by library code. Only tools catch them; the kind maps onto the exit code that
+// CONTRACTS §8 promises (1 runtime, 2 usage, 3 data).
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace unet3d {
+
+enum class ErrorKind { runtime = 1, usage = 2, data = 3 };
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+  int exit_code() const { return static_cast<int>(kind_); }
+
+ private:
+  ErrorKind kind_;
+};
+
+// Joins the arguments with operator<< into one message.
+template <class... Args>
+std::string concat(const Args&... args) {
+  std::ostringstream out;
+  (out << ... << args);
+  return out.str();
+}
+
+[[noreturn]] void throw_error(ErrorKind kind, const std::string& message, const char* file,
+                              int line);
+
+}  // namespace unet3d
+
+// Throws a runtime Error naming the failed condition, the message, the file and the line.
+#define UNET3D_CHECK(condition, ...)                                                      \
+  do {                                                                                    \
+    if (!(condition))                                                                     \
+      ::unet3d::throw_error(::unet3d::ErrorKind::runtime,                                 \
+                            ::unet3d::concat("check failed: " #condition ": ", __VA_ARGS__), \
+                            __FILE__, __LINE__);                                          \
+  } while (0)
+
+// Throws a usage Error: the caller asked for something this library does not do.
+#define UNET3D_USAGE_CHECK(condition, ...)                                                     \
+  do {                                                                                         \
+    if (!(condition))                                                                          \
+      ::unet3d::throw_error(::unet3d::ErrorKind::usage, ::unet3d::concat(__VA_ARGS__), __FILE__, \
+                            __LINE__);                                                         \
+  } while (0)

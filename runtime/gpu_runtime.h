@@ -1,0 +1,24 @@
+// The CUDA runtime as the CPU side of the code sees it: plain C++ declarations, defined in
+// runtime/cuda_runtime.cpp (the unet3d_cuda target). CPU code calls them only under
+// `if constexpr (kBuiltWithCuda)`, so a CPU-only build never needs their definitions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "runtime/device.h"
+
+namespace unet3d::gpu {
+
+// Asks the CUDA runtime for a device; on failure fills `reason` and returns false.
+bool detect(std::string& reason);
+
+void* allocate(std::size_t bytes);
+void release(void* pointer) noexcept;
+// Copies bytes between any two devices on the context's stream and waits for the copy, so the
+// host side may be read or reused at once.
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
+                std::size_t bytes);
+void synchronize();
+
+}  // namespace unet3d::gpu

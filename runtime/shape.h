@@ -1,0 +1,22 @@
+// Shape of a 5-D tensor in NDHWC order (channels last, W fastest after C). Element counts are
+// 64-bit: a batch of 96^3 x 64 activations passes 2^31 elements quickly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace unet3d {
+
+struct Shape {
+  std::int64_t n = 1, d = 1, h = 1, w = 1, c = 1;
+
+  static Shape vector(std::int64_t c) { return {1, 1, 1, 1, c}; }
+  static Shape scalar() { return {1, 1, 1, 1, 1}; }
+
+  std::int64_t numel() const { return n * d * h * w * c; }
+  std::int64_t spatial() const { return d * h * w; }
+  bool operator==(const Shape&) const = default;
+  std::string str() const;
+};
+
+}  // namespace unet3d

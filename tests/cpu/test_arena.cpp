@@ -1,0 +1,62 @@
+// Arena: planned once, allocated once, carved without allocating.
+#include <catch2/catch.hpp>
+
+#include "kernels/elementwise.h"
+#include "kernels/reduce.h"
+#include "runtime/arena.h"
+
+using namespace unet3d;
+
+TEST_CASE("arena carves aligned, disjoint views from one allocation", "[arena]") {
+  Arena arena(Device::cpu);
+  const Arena::Slot a = arena.plan({1, 3, 5, 7, 3}, DType::f32);  // 315 elements, odd bytes
+  const Arena::Slot b = arena.plan({1, 1, 1, 1, 1}, DType::f16);
+  const Arena::Slot c = arena.plan({2, 2, 2, 2, 2}, DType::f64);
+  CHECK(a.offset % Arena::kAlignment == 0);
+  CHECK(b.offset % Arena::kAlignment == 0);
+  CHECK(c.offset % Arena::kAlignment == 0);
+  CHECK(b.offset >= a.offset + 315 * 4);
+  CHECK(c.offset >= b.offset + 2);
+
+  const auto before = memory_stats().allocations;
+  arena.commit();
+  CHECK(memory_stats().allocations == before + 1);
+
+  Tensor ta = arena.view(a);
+  Tensor tc = arena.view(c);
+  fill(ta, 1.5);
+  fill(tc, -2.0);
+  CHECK(ta.data_as<float>()[314] == 1.5f);
+  CHECK(tc.data_as<double>()[0] == -2.0);
+}
+
+TEST_CASE("a loop over arena tensors allocates nothing", "[arena]") {
+  Arena arena(Device::cpu);
+  const Arena::Slot x = arena.plan({2, 5, 6, 7, 3}, DType::f32);
+  const Arena::Slot y = arena.plan({2, 5, 6, 7, 3}, DType::f32);
+  const Arena::Slot s = arena.plan(Shape::scalar(), DType::f32);
+  arena.commit();
+
+  const auto before = memory_stats().allocations;
+  for (int step = 0; step < 10; ++step) {
+    Tensor tx = arena.view(x);
+    Tensor ty = arena.view(y);
+    Tensor ts = arena.view(s);
+    fill_uniform(tx, static_cast<std::uint64_t>(step), -1.0f, 1.0f);
+    relu_forward(tx, ty);
+    relu_backward(ty, tx, tx);
+    add(tx, ty, ty);
+    scale(ty, 0.5, ty);
+    sum_of_squares(ty, ts);
+  }
+  CHECK(memory_stats().allocations == before);
+}
+
+TEST_CASE("arena misuse is a usage error", "[arena]") {
+  Arena arena(Device::cpu);
+  const Arena::Slot a = arena.plan({1, 1, 1, 1, 8}, DType::f32);
+  CHECK_THROWS_WITH(arena.view(a), Catch::Contains("before commit"));
+  arena.commit();
+  CHECK_THROWS_WITH(arena.plan({1, 1, 1, 1, 8}, DType::f32), Catch::Contains("after commit"));
+  CHECK_THROWS_WITH(arena.commit(), Catch::Contains("twice"));
+}

@@ -1,0 +1,78 @@
+// The comparison helper and its tolerance table.
+#include "tests/support/compare.h"
+
+#include <cmath>
+
+#include "runtime/half.h"
+
+namespace unet3d::testing {
+
+Tolerance tolerance(Check check) {
+  switch (check) {
+    case Check::exact: return {0.0, 0.0, 0.0};
+    case Check::gradient_f64: return {1e-6, 1e-7, 1e-4};
+    case Check::parity_f32: return {1e-5, 1e-6, 1e-4};
+    case Check::parity_f16: return {1e-2, 1e-3, 1e-2};
+  }
+  return {0.0, 0.0, 0.0};
+}
+
+std::string Comparison::describe() const {
+  return concat(ok ? "ok" : "MISMATCH", ": ", count, " elements, norm-wise relative error ",
+                norm_rel_error, ", ", nan_count, " NaN, ", bound_violations,
+                " outside the element-wise bound; worst at ", worst_index, ": got ", worst_out,
+                ", expected ", worst_ref);
+}
+
+Comparison compare(const std::vector<double>& out, const std::vector<double>& ref, Tolerance tol) {
+  Comparison c;
+  UNET3D_USAGE_CHECK(out.size() == ref.size(), "compare: ", out.size(), " values against ",
+                     ref.size(), " reference values");
+  c.count = static_cast<std::int64_t>(out.size());
+  double diff_sq = 0, ref_sq = 0, worst_ratio = -1;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double o = out[i], r = ref[i];
+    if (std::isnan(o) || std::isnan(r)) {
+      ++c.nan_count;
+      continue;
+    }
+    const double diff = std::abs(o - r);
+    diff_sq += diff * diff;
+    ref_sq += r * r;
+    const double bound = tol.atol + tol.rtol * std::abs(r);
+    if (!(diff <= bound)) ++c.bound_violations;  // also catches an infinite difference
+    const double ratio = bound > 0 ? diff / bound : (diff > 0 ? INFINITY : 0);
+    if (ratio > worst_ratio) {
+      worst_ratio = ratio;
+      c.worst_index = static_cast<std::int64_t>(i);
+      c.worst_out = o;
+      c.worst_ref = r;
+    }
+  }
+  // An all-zero reference leaves only the absolute difference to judge.
+  c.norm_rel_error = ref_sq > 0 ? std::sqrt(diff_sq / ref_sq) : std::sqrt(diff_sq);
+  c.ok = c.nan_count == 0 && c.bound_violations == 0 && c.norm_rel_error <= tol.norm_rel;
+  return c;
+}
+
+Comparison compare(const Tensor& out, const Tensor& ref, Tolerance tol) {
+  UNET3D_USAGE_CHECK(out.shape() == ref.shape(), "compare: output ", out.describe(),
+                     " and reference ", ref.describe(), " differ in shape");
+  return compare(to_doubles(out), to_doubles(ref), tol);
+}
+
+std::vector<double> to_doubles(const Tensor& t) {
+  if (t.is_cuda()) return to_doubles(t.to(Device::cpu));
+  std::vector<double> v(static_cast<std::size_t>(t.numel()));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    switch (t.dtype()) {
+      case DType::f16: v[i] = to_float(t.data_as<Half>()[i]); break;
+      case DType::f32: v[i] = t.data_as<float>()[i]; break;
+      case DType::f64: v[i] = t.data_as<double>()[i]; break;
+      case DType::u8: v[i] = t.data_as<std::uint8_t>()[i]; break;
+    }
+  }
+  return v;
+}
+
+}  // namespace unet3d::testing

@@ -1,0 +1,80 @@
+// The parity helper.
+#include "tests/support/parity.h"
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/elementwise.h"
+
+namespace unet3d::testing {
+namespace {
+
+Tensors copies_on(const Tensors& tensors, Device device) {
+  Tensors out;
+  for (const Tensor& t : tensors) out.push_back(t.to(device));
+  return out;
+}
+
+// Integer outputs cannot hold NaN; all-ones bits is the nearest thing to an impossible value.
+void poison(Tensor& t) {
+  fill(t, is_floating(t.dtype()) ? std::numeric_limits<double>::quiet_NaN() : 255.0);
+}
+
+Tensors make_outputs(const std::vector<OutputSpec>& specs, Device device, std::uint64_t seed) {
+  Tensors out;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    Tensor t(specs[i].shape, specs[i].dtype, device);
+    if (specs[i].accumulates)
+      t.copy_from(random_tensor(specs[i].shape, specs[i].dtype, seed + i));
+    else
+      poison(t);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ParityReport::ok() const {
+  for (const Comparison& c : outputs)
+    if (!c.ok) return false;
+  return !outputs.empty();
+}
+
+std::string ParityReport::describe() const {
+  std::string text;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    text += concat("output ", i, ": ", outputs[i].describe(), "\n");
+  return text;
+}
+
+ParityReport compare_runs(const Op& reference, const Op& candidate, Device candidate_device,
+                          const Tensors& inputs, const std::vector<OutputSpec>& outputs,
+                          Tolerance tol) {
+  constexpr std::uint64_t kAccumulatorSeed = 0xACC;
+  const Tensors ref_inputs = copies_on(inputs, Device::cpu);
+  Tensors ref_outputs = make_outputs(outputs, Device::cpu, kAccumulatorSeed);
+  reference(ref_inputs, ref_outputs);
+
+  const Tensors cand_inputs = copies_on(inputs, candidate_device);
+  Tensors cand_outputs = make_outputs(outputs, candidate_device, kAccumulatorSeed);
+  candidate(cand_inputs, cand_outputs);
+
+  ParityReport report;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    report.outputs.push_back(compare(cand_outputs[i], ref_outputs[i], tol));
+  return report;
+}
+
+ParityReport check_parity(const Op& op, const Tensors& inputs,
+                          const std::vector<OutputSpec>& outputs, Tolerance tol) {
+  return compare_runs(op, op, Device::cuda, inputs, outputs, tol);
+}
+
+Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo, float hi) {
+  Tensor t(shape, dtype, Device::cpu);
+  fill_uniform(t, seed, lo, hi);
+  return t;
+}
+
+}  // namespace unet3d::testing

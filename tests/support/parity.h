@@ -1,0 +1,48 @@
+// The parity helper: runs one op on the CPU reference and on the CUDA backend on the same
+// random inputs and compares every output. Outputs are poisoned with NaN before each run, so an
+// element a kernel leaves unwritten fails the comparison; outputs an op accumulates into start
+// from the same random values on both sides instead.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/tensor.h"
+#include "tests/support/compare.h"
+
+namespace unet3d::testing {
+
+using Tensors = std::vector<Tensor>;
+// Reads `inputs`, writes `outputs`; all on one device.
+using Op = std::function<void(const Tensors& inputs, Tensors& outputs)>;
+
+struct OutputSpec {
+  Shape shape;
+  DType dtype;
+  bool accumulates = false;
+};
+
+struct ParityReport {
+  std::vector<Comparison> outputs;
+  bool ok() const;
+  std::string describe() const;
+};
+
+// Runs `reference` on CPU copies and `candidate` on `candidate_device` copies of `inputs`,
+// then compares candidate outputs against reference outputs. check_parity() is this with the
+// same op on both sides and the candidate on CUDA; the split exists so the helper itself can
+// be shown to catch a faulty candidate.
+ParityReport compare_runs(const Op& reference, const Op& candidate, Device candidate_device,
+                          const Tensors& inputs, const std::vector<OutputSpec>& outputs,
+                          Tolerance tol);
+
+ParityReport check_parity(const Op& op, const Tensors& inputs,
+                          const std::vector<OutputSpec>& outputs, Tolerance tol);
+
+// A CPU tensor of uniform values in [lo, hi) from the project's RNG.
+Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo = -1.0f,
+                     float hi = 1.0f);
+
+}  // namespace unet3d::testing
