@@ -6,8 +6,9 @@ namespace unet3d {
 void check_same_device_and_shape(const char* op, std::initializer_list<const Tensor*> tensors) {
   const Tensor& first = **tensors.begin();
   for (const Tensor* t : tensors) {
-    UNET3D_USAGE_CHECK(t->device() == first.device(), op, ": tensors on different devices: ",
-                       first.describe(), " and ", t->describe());
+    UNET3D_USAGE_CHECK(t->device() == first.device(), op,
+                       ": tensors on different devices: ", first.describe(), " and ",
+                       t->describe());
     UNET3D_USAGE_CHECK(t->shape() == first.shape(), op, ": shapes differ: ", first.describe(),
                        " and ", t->describe());
   }

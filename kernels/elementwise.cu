@@ -130,7 +130,7 @@ void relu_forward(const Tensor& x, Tensor& y) {
 
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   by_dtype("relu_backward", dx, typed::relu_backward<float>, typed::relu_backward<__half>)(y, dy,
-                                                                                            dx);
+                                                                                           dx);
 }
 
 }  // namespace unet3d::gpu

@@ -23,9 +23,15 @@ void with_floating_type(const char* op, const Tensor& t, Fn&& fn) {
   }
 }
 
-float widen(Half v) { return to_float(v); }
-float widen(float v) { return v; }
-double widen(double v) { return v; }
+float widen(Half v) {
+  return to_float(v);
+}
+float widen(float v) {
+  return v;
+}
+double widen(double v) {
+  return v;
+}
 
 template <class S>
 S narrow(decltype(widen(S{})) v) {
@@ -95,7 +101,8 @@ void cast(const Tensor& x, Tensor& y) {
 void add(const Tensor& a, const Tensor& b, Tensor& out) {
   with_floating_type("add", out, [&](auto zero) {
     using S = decltype(zero);
-    map(out.numel(), out.data_as<S>(), [](auto u, auto v) { return ops::add(u, v); },
+    map(
+        out.numel(), out.data_as<S>(), [](auto u, auto v) { return ops::add(u, v); },
         a.data_as<S>(), b.data_as<S>());
   });
 }
@@ -105,21 +112,24 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
     using S = decltype(zero);
     using C = decltype(widen(S{}));
     const C a = static_cast<C>(alpha);
-    map(y.numel(), y.data_as<S>(), [a](C v) { return ops::scale(v, a); }, x.data_as<S>());
+    map(
+        y.numel(), y.data_as<S>(), [a](C v) { return ops::scale(v, a); }, x.data_as<S>());
   });
 }
 
 void relu_forward(const Tensor& x, Tensor& y) {
   with_floating_type("relu_forward", y, [&](auto zero) {
     using S = decltype(zero);
-    map(y.numel(), y.data_as<S>(), [](auto v) { return ops::relu(v); }, x.data_as<S>());
+    map(
+        y.numel(), y.data_as<S>(), [](auto v) { return ops::relu(v); }, x.data_as<S>());
   });
 }
 
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   with_floating_type("relu_backward", dx, [&](auto zero) {
     using S = decltype(zero);
-    map(dx.numel(), dx.data_as<S>(), [](auto u, auto v) { return ops::relu_backward(u, v); },
+    map(
+        dx.numel(), dx.data_as<S>(), [](auto u, auto v) { return ops::relu_backward(u, v); },
         y.data_as<S>(), dy.data_as<S>());
   });
 }

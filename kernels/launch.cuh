@@ -32,8 +32,12 @@ void for_each_index(std::int64_t n, Body body) {
   UNET3D_CHECK_LAUNCH();
 }
 
-__device__ inline float to_compute(float v) { return v; }
-__device__ inline float to_compute(__half v) { return __half2float(v); }
+__device__ inline float to_compute(float v) {
+  return v;
+}
+__device__ inline float to_compute(__half v) {
+  return __half2float(v);
+}
 template <class T>
 __device__ T from_compute(float v);
 template <>

@@ -7,8 +7,8 @@ namespace unet3d {
 namespace {
 
 void check_reduction(const char* op, const Tensor& x, const Tensor& out) {
-  UNET3D_USAGE_CHECK(x.device() == out.device(), op, ": input ", x.describe(),
-                     " and output ", out.describe(), " are on different devices");
+  UNET3D_USAGE_CHECK(x.device() == out.device(), op, ": input ", x.describe(), " and output ",
+                     out.describe(), " are on different devices");
   UNET3D_USAGE_CHECK(out.numel() == 1, op, ": output ", out.describe(),
                      " must hold exactly one element");
   UNET3D_USAGE_CHECK(out.dtype() == DType::f32 || out.dtype() == DType::f64, op, ": output ",

@@ -45,12 +45,11 @@ template <bool kSquare, class T>
 void reduce_typed(const Tensor& x, Tensor& out) {
   Context& context = Context::get();
   const std::int64_t n = x.numel();
-  const int blocks = static_cast<int>(
-      std::max<std::int64_t>(1, std::min<std::int64_t>((n + kBlock - 1) / kBlock,
-                                                       Context::kReductionSlots)));
+  const int blocks = static_cast<int>(std::max<std::int64_t>(
+      1, std::min<std::int64_t>((n + kBlock - 1) / kBlock, Context::kReductionSlots)));
   double* partials = context.reduction_scratch();
-  partial_sums<kSquare, T><<<blocks, kBlock, 0, context.stream()>>>(
-      static_cast<const T*>(x.data()), n, partials);
+  partial_sums<kSquare, T>
+      <<<blocks, kBlock, 0, context.stream()>>>(static_cast<const T*>(x.data()), n, partials);
   UNET3D_CHECK_LAUNCH();
   if (out.dtype() == DType::f64)
     sum_partials<<<1, kBlock, 0, context.stream()>>>(partials, blocks,
@@ -72,7 +71,11 @@ void reduce(const char* op, const Tensor& x, Tensor& out) {
 
 }  // namespace
 
-void sum(const Tensor& x, Tensor& out) { reduce<false>("sum", x, out); }
-void sum_of_squares(const Tensor& x, Tensor& out) { reduce<true>("sum_of_squares", x, out); }
+void sum(const Tensor& x, Tensor& out) {
+  reduce<false>("sum", x, out);
+}
+void sum_of_squares(const Tensor& x, Tensor& out) {
+  reduce<true>("sum_of_squares", x, out);
+}
 
 }  // namespace unet3d::gpu

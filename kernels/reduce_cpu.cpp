@@ -55,7 +55,11 @@ void reduce(const char* op, const Tensor& x, Tensor& out) {
 
 }  // namespace
 
-void sum(const Tensor& x, Tensor& out) { reduce<false>("sum", x, out); }
-void sum_of_squares(const Tensor& x, Tensor& out) { reduce<true>("sum_of_squares", x, out); }
+void sum(const Tensor& x, Tensor& out) {
+  reduce<false>("sum", x, out);
+}
+void sum_of_squares(const Tensor& x, Tensor& out) {
+  reduce<true>("sum_of_squares", x, out);
+}
 
 }  // namespace unet3d::cpu

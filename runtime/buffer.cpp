@@ -58,7 +58,9 @@ Buffer::Buffer(std::size_t bytes, Device device) : bytes_(bytes), device_(device
   count(device, static_cast<std::int64_t>(bytes), true);
 }
 
-Buffer::~Buffer() { reset(); }
+Buffer::~Buffer() {
+  reset();
+}
 
 Buffer::Buffer(Buffer&& other) noexcept
     : data_(other.data_), bytes_(other.bytes_), device_(other.device_) {

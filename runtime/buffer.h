@@ -10,7 +10,7 @@
 namespace unet3d {
 
 struct MemoryStats {
-  std::int64_t allocations = 0;  // Buffers ever allocated, either device
+  std::int64_t allocations = 0;         // Buffers ever allocated, either device
   std::int64_t live_bytes[2] = {0, 0};  // by Device: cpu, cuda
   std::int64_t peak_bytes[2] = {0, 0};
 };

@@ -7,10 +7,10 @@ namespace unet3d::gpu {
 
 void check_cuda(cudaError_t status, const char* call, const char* file, int line) {
   if (status == cudaSuccess) return;
-  throw_error(ErrorKind::runtime,
-              concat(call, " failed: ", cudaGetErrorString(status), " (", cudaGetErrorName(status),
-                     ")"),
-              file, line);
+  throw_error(
+      ErrorKind::runtime,
+      concat(call, " failed: ", cudaGetErrorString(status), " (", cudaGetErrorName(status), ")"),
+      file, line);
 }
 
 void check_cudnn(cudnnStatus_t status, const char* call, const char* file, int line) {

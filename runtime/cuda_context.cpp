@@ -40,8 +40,9 @@ bool detect(std::string& reason) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
-    reason = concat("no usable CUDA driver or device (cudaGetDeviceCount: ",
-                    cudaGetErrorName(status), ": ", cudaGetErrorString(status), ")");
+    reason =
+        concat("no usable CUDA driver or device (cudaGetDeviceCount: ", cudaGetErrorName(status),
+               ": ", cudaGetErrorString(status), ")");
     cudaGetLastError();  // the failed query must not surface as a later launch error
     return false;
   }
@@ -58,20 +59,23 @@ void* allocate(std::size_t bytes) {
   return pointer;
 }
 
-void release(void* pointer) noexcept { cudaFree(pointer); }
+void release(void* pointer) noexcept {
+  cudaFree(pointer);
+}
 
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
                 std::size_t bytes) {
-  const cudaMemcpyKind kind = dst_device == Device::cuda
-                                  ? (src_device == Device::cuda ? cudaMemcpyDeviceToDevice
-                                                                : cudaMemcpyHostToDevice)
-                                  : (src_device == Device::cuda ? cudaMemcpyDeviceToHost
-                                                                : cudaMemcpyHostToHost);
+  const cudaMemcpyKind kind =
+      dst_device == Device::cuda
+          ? (src_device == Device::cuda ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
+          : (src_device == Device::cuda ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);
   cudaStream_t s = stream();
   UNET3D_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, s));
   UNET3D_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
-void synchronize() { UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream())); }
+void synchronize() {
+  UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
 
 }  // namespace unet3d::gpu

@@ -40,6 +40,8 @@ class Context {
   Buffer reduction_scratch_;
 };
 
-inline cudaStream_t stream() { return Context::get().stream(); }
+inline cudaStream_t stream() {
+  return Context::get().stream();
+}
 
 }  // namespace unet3d::gpu

@@ -28,17 +28,21 @@ const GpuState& gpu_state() {
 
 }  // namespace
 
-bool gpu_available() { return gpu_state().available; }
+bool gpu_available() {
+  return gpu_state().available;
+}
 
-const std::string& gpu_unavailable_reason() { return gpu_state().reason; }
+const std::string& gpu_unavailable_reason() {
+  return gpu_state().reason;
+}
 
 Device parse_device(std::string_view name) {
   if (name == "cpu") return Device::cpu;
   if (name == "auto") return gpu_available() ? Device::cuda : Device::cpu;
   UNET3D_USAGE_CHECK(name == "cuda", "--device: unknown value '", name,
                      "' (expected cpu, cuda or auto)");
-  UNET3D_USAGE_CHECK(gpu_available(), "--device cuda: no GPU can be used: ",
-                     gpu_unavailable_reason());
+  UNET3D_USAGE_CHECK(gpu_available(),
+                     "--device cuda: no GPU can be used: ", gpu_unavailable_reason());
   return Device::cuda;
 }
 

@@ -9,7 +9,9 @@ namespace unet3d {
 
 enum class Device { cpu, cuda };
 
-constexpr const char* device_name(Device d) { return d == Device::cpu ? "cpu" : "cuda"; }
+constexpr const char* device_name(Device d) {
+  return d == Device::cpu ? "cpu" : "cuda";
+}
 
 // True when the build has the CUDA backend and a usable GPU is present.
 bool gpu_available();

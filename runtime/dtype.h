@@ -33,7 +33,9 @@ constexpr const char* dtype_name(DType t) {
   return "?";
 }
 
-constexpr bool is_floating(DType t) { return t != DType::u8; }
+constexpr bool is_floating(DType t) {
+  return t != DType::u8;
+}
 
 // The DType a C++ element type is stored as; Tensor::data_as<T>() checks against it.
 template <class T>

@@ -34,18 +34,18 @@ std::string concat(const Args&... args) {
 }  // namespace unet3d
 
 // Throws a runtime Error naming the failed condition, the message, the file and the line.
-#define UNET3D_CHECK(condition, ...)                                                      \
-  do {                                                                                    \
-    if (!(condition))                                                                     \
-      ::unet3d::throw_error(::unet3d::ErrorKind::runtime,                                 \
+#define UNET3D_CHECK(condition, ...)                                                         \
+  do {                                                                                       \
+    if (!(condition))                                                                        \
+      ::unet3d::throw_error(::unet3d::ErrorKind::runtime,                                    \
                             ::unet3d::concat("check failed: " #condition ": ", __VA_ARGS__), \
-                            __FILE__, __LINE__);                                          \
+                            __FILE__, __LINE__);                                             \
   } while (0)
 
 // Throws a usage Error: the caller asked for something this library does not do.
-#define UNET3D_USAGE_CHECK(condition, ...)                                                     \
-  do {                                                                                         \
-    if (!(condition))                                                                          \
+#define UNET3D_USAGE_CHECK(condition, ...)                                                       \
+  do {                                                                                           \
+    if (!(condition))                                                                            \
       ::unet3d::throw_error(::unet3d::ErrorKind::usage, ::unet3d::concat(__VA_ARGS__), __FILE__, \
-                            __LINE__);                                                         \
+                            __LINE__);                                                           \
   } while (0)

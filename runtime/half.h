@@ -15,7 +15,7 @@ UNET3D_HD inline std::uint16_t float_to_half_bits(float value) {
   std::memcpy(&x, &value, sizeof x);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t magnitude = x & 0x7FFFFFFFu;
-  if (magnitude > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);  // NaN
+  if (magnitude > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u);   // NaN
   if (magnitude >= 0x47800000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // >= 2^16: inf
   const std::uint32_t exponent = magnitude >> 23;
   if (magnitude < 0x38800000u) {  // below 2^-14: a half subnormal or zero
@@ -54,7 +54,11 @@ UNET3D_HD inline float half_bits_to_float(std::uint16_t h) {
   return out;
 }
 
-inline Half to_half(float value) { return Half{float_to_half_bits(value)}; }
-inline float to_float(Half value) { return half_bits_to_float(value.bits); }
+inline Half to_half(float value) {
+  return Half{float_to_half_bits(value)};
+}
+inline float to_float(Half value) {
+  return half_bits_to_float(value.bits);
+}
 
 }  // namespace unet3d

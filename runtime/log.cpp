@@ -42,7 +42,8 @@ void set_log_file(const std::string& path) {
   LogState& s = log_state();
   std::lock_guard lock(s.mutex);
   std::FILE* f = std::fopen(path.c_str(), "a");
-  if (f == nullptr) throw_error(ErrorKind::runtime, concat("cannot open log file ", path), __FILE__, __LINE__);
+  if (f == nullptr)
+    throw_error(ErrorKind::runtime, concat("cannot open log file ", path), __FILE__, __LINE__);
   if (s.file != nullptr) std::fclose(s.file);
   s.file = f;
 }
@@ -59,7 +60,8 @@ void log_message(LogLevel level, std::string_view message) {
   std::lock_guard lock(s.mutex);
   if (level < s.level) return;
   const std::string prefix = level == LogLevel::info ? "" : concat(level_tag(level), ": ");
-  std::fprintf(stderr, "%s%.*s\n", prefix.c_str(), static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "%s%.*s\n", prefix.c_str(), static_cast<int>(message.size()),
+               message.data());
   if (s.file != nullptr) {
     std::fprintf(s.file, "%s%.*s\n", prefix.c_str(), static_cast<int>(message.size()),
                  message.data());
@@ -75,7 +77,9 @@ ProgressBar::ProgressBar(std::string label, std::int64_t total, std::FILE* out)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 void ProgressBar::advance(std::int64_t steps, std::string_view status) {
   done_ = std::min(done_ + steps, total_);

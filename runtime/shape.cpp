@@ -5,6 +5,8 @@
 
 namespace unet3d {
 
-std::string Shape::str() const { return concat("[n=", n, " d=", d, " h=", h, " w=", w, " c=", c, "]"); }
+std::string Shape::str() const {
+  return concat("[n=", n, " d=", d, " h=", h, " w=", w, " c=", c, "]");
+}
 
 }  // namespace unet3d

@@ -31,7 +31,9 @@ Tensor::Tensor(Shape shape, DType dtype, Device device)
   data_ = owned_.data();
 }
 
-Tensor::Tensor(Tensor&& other) noexcept { *this = std::move(other); }
+Tensor::Tensor(Tensor&& other) noexcept {
+  *this = std::move(other);
+}
 
 Tensor& Tensor::operator=(Tensor&& other) noexcept {
   if (this != &other) {

@@ -48,10 +48,10 @@ Op relu_op(bool skip_last) {
   return [skip_last](const Tensors& in, Tensors& out) {
     if (!skip_last) return relu_forward(in[0], out[0]);
     const std::int64_t n = in[0].numel();
-    Tensor head = Tensor::view(const_cast<void*>(in[0].data()), {1, 1, 1, 1, n - 1},
-                               in[0].dtype(), in[0].device());
-    Tensor out_head = Tensor::view(out[0].data(), {1, 1, 1, 1, n - 1}, out[0].dtype(),
-                                   out[0].device());
+    Tensor head = Tensor::view(const_cast<void*>(in[0].data()), {1, 1, 1, 1, n - 1}, in[0].dtype(),
+                               in[0].device());
+    Tensor out_head =
+        Tensor::view(out[0].data(), {1, 1, 1, 1, n - 1}, out[0].dtype(), out[0].device());
     relu_forward(head, out_head);
   };
 }
@@ -67,8 +67,8 @@ TEST_CASE("the parity helper fails a kernel that leaves one element unwritten", 
                                          outputs, tolerance(Check::exact));
   CHECK(good.ok());
 
-  const ParityReport bad = compare_runs(relu_op(false), relu_op(true), Device::cpu, inputs,
-                                        outputs, tolerance(Check::parity_f16));
+  const ParityReport bad = compare_runs(relu_op(false), relu_op(true), Device::cpu, inputs, outputs,
+                                        tolerance(Check::parity_f16));
   CHECK_FALSE(bad.ok());
   CHECK(bad.outputs[0].nan_count == 1);
 }

@@ -30,8 +30,8 @@ TEST_CASE("CUDA check macros throw with the call, the reason, the file and the l
                  Catch::Contains("test_cuda_checks.cpp:"));
   CHECK_THAT(message_of([] { UNET3D_CUDNN_CHECK(static_cast<cudnnStatus_t>(2000)); }),
              Catch::Contains("CUDNN_STATUS_BAD_PARAM") && Catch::Contains("test_cuda_checks.cpp:"));
-  CHECK_THAT(message_of([] { UNET3D_CUBLAS_CHECK(static_cast<cublasStatus_t>(7)); }),
-             Catch::Contains("CUBLAS_STATUS_INVALID_VALUE") &&
-                 Catch::Contains("test_cuda_checks.cpp:"));
+  CHECK_THAT(
+      message_of([] { UNET3D_CUBLAS_CHECK(static_cast<cublasStatus_t>(7)); }),
+      Catch::Contains("CUBLAS_STATUS_INVALID_VALUE") && Catch::Contains("test_cuda_checks.cpp:"));
   UNET3D_CUDA_CHECK(cudaSuccess);  // success is silent
 }

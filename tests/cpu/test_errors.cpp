@@ -14,8 +14,7 @@ TEST_CASE("UNET3D_CHECK names the condition, the message and the place", "[error
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::runtime);
     CHECK(e.exit_code() == 1);
-    CHECK_THAT(e.what(), Catch::Contains("channels % 8 == 0") &&
-                             Catch::Contains("channels = 7") &&
+    CHECK_THAT(e.what(), Catch::Contains("channels % 8 == 0") && Catch::Contains("channels = 7") &&
                              Catch::Contains("test_errors.cpp:"));
   }
 }

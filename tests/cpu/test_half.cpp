@@ -77,8 +77,8 @@ TEST_CASE("float -> half matches a search for the nearest half", "[half]") {
   for (int i = 0; i < 200000; ++i) {
     // Random bit patterns over the exponents a half can reach, and a little beyond.
     const auto exponent = static_cast<std::uint32_t>(97 + rng.below(48));  // 2^-30 .. 2^17
-    const auto bits = static_cast<std::uint32_t>((rng.below(2) << 31) | (exponent << 23) |
-                                                 rng.below(1u << 23));
+    const auto bits =
+        static_cast<std::uint32_t>((rng.below(2) << 31) | (exponent << 23) | rng.below(1u << 23));
     float f;
     std::memcpy(&f, &bits, sizeof f);
     INFO("float bits " << bits);

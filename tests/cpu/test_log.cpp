@@ -28,8 +28,8 @@ TEST_CASE("a finished progress bar prints one line where output is not a termina
   const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);
   std::fclose(file);
   const std::string text(buffer, n);
-  CHECK_THAT(text, Catch::StartsWith("epoch 1  [") && Catch::Contains("3/3") &&
-                       Catch::EndsWith("  b\n"));
+  CHECK_THAT(text,
+             Catch::StartsWith("epoch 1  [") && Catch::Contains("3/3") && Catch::EndsWith("  b\n"));
   CHECK(text.find('\r') == std::string::npos);
 }
 

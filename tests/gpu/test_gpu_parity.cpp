@@ -36,8 +36,8 @@ void require_parity(const Op& op, const Tensors& inputs, const std::vector<Outpu
 TEST_CASE("fill and fill_uniform match the CPU bit for bit", "[parity][elementwise]") {
   for (DType dtype : {DType::f32, DType::f16, DType::u8}) {
     INFO(dtype_name(dtype));
-    require_parity([](const Tensors&, Tensors& out) { fill(out[0], 0.3); }, {},
-                   {{kOdd, dtype}}, Check::exact);
+    require_parity([](const Tensors&, Tensors& out) { fill(out[0], 0.3); }, {}, {{kOdd, dtype}},
+                   Check::exact);
   }
   for (DType dtype : {DType::f32, DType::f16}) {
     INFO(dtype_name(dtype));
@@ -71,8 +71,7 @@ TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise]
     require_parity(add_op, random_inputs(2, kOdd, dtype, 20), {{kOdd, dtype}}, Check::exact);
     require_parity(scale_op, random_inputs(1, kOdd, dtype, 22), {{kOdd, dtype}}, Check::exact);
     require_parity(relu_op, random_inputs(1, kOdd, dtype, 23), {{kOdd, dtype}}, Check::exact);
-    require_parity(relu_grad_op, random_inputs(2, kOdd, dtype, 24), {{kOdd, dtype}},
-                   Check::exact);
+    require_parity(relu_grad_op, random_inputs(2, kOdd, dtype, 24), {{kOdd, dtype}}, Check::exact);
   }
   require_parity(relu_op, random_inputs(1, kLarge, DType::f32, 25), {{kLarge, DType::f32}},
                  Check::exact);

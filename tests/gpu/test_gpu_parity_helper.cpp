@@ -17,8 +17,8 @@ TEST_CASE("parity fails a CUDA kernel that leaves the last element unwritten", "
     relu_forward_skipping_last(in[0], out[0]);
   };
 
-  const ParityReport report = compare_runs(reference, faulty, Device::cuda, inputs, outputs,
-                                           tolerance(Check::parity_f16));
+  const ParityReport report =
+      compare_runs(reference, faulty, Device::cuda, inputs, outputs, tolerance(Check::parity_f16));
   CHECK_FALSE(report.ok());
   CHECK(report.outputs[0].nan_count == 1);
 

@@ -18,10 +18,10 @@ struct Tolerance {
 };
 
 enum class Check {
-  exact,        // same arithmetic on both sides: bit-identical values
-  gradient_f64, // central differences against an analytic gradient, in double
-  parity_f32,   // CUDA against CPU in f32, TF32 off
-  parity_f16,   // CUDA against CPU in f16 storage
+  exact,         // same arithmetic on both sides: bit-identical values
+  gradient_f64,  // central differences against an analytic gradient, in double
+  parity_f32,    // CUDA against CPU in f32, TF32 off
+  parity_f16,    // CUDA against CPU in f16 storage
 };
 
 Tolerance tolerance(Check check);
@@ -32,7 +32,7 @@ struct Comparison {
   std::int64_t nan_count = 0;         // NaNs in the output or in the reference
   std::int64_t bound_violations = 0;  // elements outside atol + rtol * |ref|
   double norm_rel_error = 0;
-  std::int64_t worst_index = -1;      // largest |out - ref| / (atol + rtol * |ref|)
+  std::int64_t worst_index = -1;  // largest |out - ref| / (atol + rtol * |ref|)
   double worst_out = 0, worst_ref = 0;
   std::string describe() const;
 };

@@ -7,8 +7,7 @@
 namespace unet3d::testing {
 
 std::filesystem::path test_data_dir() {
-  if (const char* env = std::getenv("UNET3D_TEST_DATA"); env != nullptr && *env != '\0')
-    return env;
+  if (const char* env = std::getenv("UNET3D_TEST_DATA"); env != nullptr && *env != '\0') return env;
   return UNET3D_TEST_DATA_DIR;
 }
 
