@@ -5,11 +5,11 @@
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 
 # Debian's NIFTIConfig.cmake names a libznz path that does not exist, so the headers and
-# libraries are found directly. libnifti2 needs libznz (nifti2_io.h includes znzlib.h) and zlib.
+# libraries are found directly. libnifti2 needs libznz (nifti2_io.h includes znzlib.h); libznz
+# brings its own dependency on the system's libz.so.1, so no zlib development files are needed.
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti)
 find_library(NIFTI2_LIBRARY nifti2)
 find_library(ZNZ_LIBRARY znz)
-find_package(ZLIB REQUIRED)
 if(NOT NIFTI_INCLUDE_DIR OR NOT NIFTI2_LIBRARY OR NOT ZNZ_LIBRARY)
   message(FATAL_ERROR "nifticlib not found (nifti2_io.h: ${NIFTI_INCLUDE_DIR}, libnifti2: "
                       "${NIFTI2_LIBRARY}, libznz: ${ZNZ_LIBRARY}). Run tools/bootstrap.sh or "
@@ -17,7 +17,7 @@ if(NOT NIFTI_INCLUDE_DIR OR NOT NIFTI2_LIBRARY OR NOT ZNZ_LIBRARY)
 endif()
 add_library(unet3d::nifti INTERFACE IMPORTED)
 target_include_directories(unet3d::nifti INTERFACE "${NIFTI_INCLUDE_DIR}")
-target_link_libraries(unet3d::nifti INTERFACE "${NIFTI2_LIBRARY}" "${ZNZ_LIBRARY}" ZLIB::ZLIB m)
+target_link_libraries(unet3d::nifti INTERFACE "${NIFTI2_LIBRARY}" "${ZNZ_LIBRARY}" m)
 
 find_path(STB_INCLUDE_DIR stb_image_write.h PATH_SUFFIXES stb)
 if(NOT STB_INCLUDE_DIR)

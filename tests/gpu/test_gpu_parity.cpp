@@ -73,22 +73,34 @@ TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise]
     require_parity(relu_op, random_inputs(1, kOdd, dtype, 23), {{kOdd, dtype}}, Check::exact);
     require_parity(relu_grad_op, random_inputs(2, kOdd, dtype, 24), {{kOdd, dtype}}, Check::exact);
   }
+}
+
+TEST_CASE("a map over more elements than one launch covers matches the CPU", "[parity][large]") {
+  const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward(in[0], out[0]); };
   require_parity(relu_op, random_inputs(1, kLarge, DType::f32, 25), {{kLarge, DType::f32}},
                  Check::exact);
 }
 
-TEST_CASE("reductions match the CPU within the f32 tolerance", "[parity][reduce]") {
+// Both reductions, f16 and f32 input, f32 and f64 output, at one shape.
+static void require_reduction_parity(Shape shape) {
   const Op sum_op = [](const Tensors& in, Tensors& out) { sum(in[0], out[0]); };
   const Op squares_op = [](const Tensors& in, Tensors& out) { sum_of_squares(in[0], out[0]); };
   for (DType dtype : {DType::f32, DType::f16}) {
-    for (Shape shape : {Shape{1, 1, 1, 1, 1}, kOdd, kLarge}) {
-      INFO(dtype_name(dtype) << " " << shape.str());
-      for (DType out_dtype : {DType::f32, DType::f64}) {
-        require_parity(sum_op, random_inputs(1, shape, dtype, 30), {{Shape::scalar(), out_dtype}},
-                       Check::parity_f32);
-        require_parity(squares_op, random_inputs(1, shape, dtype, 31),
-                       {{Shape::scalar(), out_dtype}}, Check::parity_f32);
-      }
+    for (DType out_dtype : {DType::f32, DType::f64}) {
+      INFO(dtype_name(dtype) << " -> " << dtype_name(out_dtype) << " " << shape.str());
+      require_parity(sum_op, random_inputs(1, shape, dtype, 30), {{Shape::scalar(), out_dtype}},
+                     Check::parity_f32);
+      require_parity(squares_op, random_inputs(1, shape, dtype, 31),
+                     {{Shape::scalar(), out_dtype}}, Check::parity_f32);
     }
   }
+}
+
+TEST_CASE("reductions match the CPU within the f32 tolerance", "[parity][reduce]") {
+  require_reduction_parity(Shape::scalar());
+  require_reduction_parity(kOdd);
+}
+
+TEST_CASE("reductions over more partials than blocks match the CPU", "[parity][reduce][large]") {
+  require_reduction_parity(kLarge);
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The whole check of the CUDA path on a GPU machine, in one unattended run of under 6 minutes:
+# card and versions, dependencies from carried .deb files, a Release build for sm_90, the whole
+# ctest suite (GPU tests included, and they must not be skipped), compute-sanitizer memcheck on
+# the GPU tests, then a summary table. Logs land in OUTDIR. ../shared/DEVICE.md says why.
+#
+#   tools/device_check.sh OUTDIR
+#
+# Bring the Debian packages along first (on a machine with apt):
+#   apt-get download libnifti2-dev libnifti2-2 libniftiio-dev libznz3 libznz-dev libstb-dev \
+#     libstb0 catch2 libopenblas-dev libopenblas0 libopenblas0-pthread libopenblas-pthread-dev \
+#     libgfortran5   (into .deps/)
+set -uo pipefail
+
+out=${1:?usage: tools/device_check.sh OUTDIR}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
+cd "$(dirname "$0")/.." && root=$(pwd)
+exec > >(tee "$out/device_check.log") 2>&1
+started=$(date +%s)
+rows=()
+row() { rows+=("$(printf '| %-22s | %-6s | %s |' "$1" "$2" "$3")"); }
+elapsed() { echo "$(($(date +%s) - started)) s"; }
+
+echo "== 1. card and versions"
+if command -v nvidia-smi >/dev/null; then
+  card=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)
+else
+  card="none visible (no nvidia-smi)"
+fi
+nvcc_version=$(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || echo "nvcc not found")
+echo "card: $card"
+echo "nvcc: $nvcc_version"
+row "card" "-" "$card; nvcc $nvcc_version"
+
+echo "== 2. dependencies"
+prefix="$root/.deps/prefix"
+shopt -s nullglob
+debs=("$root"/.deps/*.deb)
+if ((${#debs[@]})); then
+  mkdir -p "$prefix"
+  for deb in "${debs[@]}"; do dpkg -x "$deb" "$prefix"; done
+  echo "unpacked ${#debs[@]} .deb files into $prefix"
+else
+  echo "no .deb files in .deps/: relying on system packages"
+fi
+multiarch="$prefix/usr/lib/x86_64-linux-gnu"
+
+# cuDNN: the toolkit's, the system's, or the nvidia-cudnn Python package's.
+cudnn_root=""
+for dir in /usr/local/cuda /usr /usr/local/cuda/targets/x86_64-linux; do
+  if [ -f "$dir/include/cudnn_version.h" ]; then cudnn_root=$dir; break; fi
+done
+if [ -z "$cudnn_root" ]; then
+  cudnn_root=$(python3 -c "import nvidia.cudnn as m; print(list(m.__path__)[0])" 2>/dev/null)
+fi
+cudnn_version="not found"
+if [ -n "$cudnn_root" ] && [ -f "$cudnn_root/include/cudnn_version.h" ]; then
+  cudnn_version=$(awk '/#define CUDNN_(MAJOR|MINOR|PATCHLEVEL) /{printf "%s%s", sep, $3; sep="."}' \
+    "$cudnn_root/include/cudnn_version.h")
+fi
+echo "cuDNN $cudnn_version from $cudnn_root"
+# cuBLAS: the toolkit's, else the nvidia-cublas Python package's.
+cublas_root=""
+if ! ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1; then
+  cublas_root=$(python3 -c "import nvidia.cublas as m; print(list(m.__path__)[0])" 2>/dev/null)
+  echo "cuBLAS from $cublas_root"
+fi
+row "cuDNN" "-" "$cudnn_version from ${cudnn_root:-nowhere}"
+export LD_LIBRARY_PATH="$multiarch:$multiarch/openblas-pthread:${cudnn_root:+$cudnn_root/lib:}${cublas_root:+$cublas_root/lib:}${LD_LIBRARY_PATH:-}"
+
+echo "== 3. build (Release, sm_90)"
+generator=()
+command -v ninja >/dev/null && [ ! -f build-device/CMakeCache.txt ] && generator=(-G Ninja)
+build_status=FAIL
+if timeout 240 cmake -S . -B build-device "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$prefix/usr" \
+  ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} ${cublas_root:+-DCUBLAS_ROOT="$cublas_root"} \
+  >"$out/configure.log" 2>&1 &&
+  timeout 240 cmake --build build-device -j"$(nproc)" >"$out/build.log" 2>&1; then
+  build_status=ok
+fi
+tail -n 5 "$out/configure.log" "$out/build.log"
+row "build" "$build_status" "$(elapsed) since start; logs configure.log, build.log"
+
+echo "== 4. ctest, GPU tests included"
+ctest_status=FAIL
+ctest_line="not run"
+if [ "$build_status" = ok ]; then
+  timeout 180 ctest --test-dir build-device --output-on-failure -j8 >"$out/ctest.log" 2>&1 &&
+    ctest_status=ok
+  ctest_line=$(grep -E "tests passed" "$out/ctest.log" || echo "no summary line")
+  # On this machine a skipped GPU test is a failure of the check: they are what it is for.
+  skipped_gpu=$(grep -cE "^[[:space:]]*[0-9]+ - gpu:.*\(Skipped\)" "$out/ctest.log")
+  if [ "$skipped_gpu" -gt 0 ]; then
+    ctest_status=FAIL
+    ctest_line="$ctest_line; $skipped_gpu GPU tests skipped: $(grep -m1 '^SKIPPED' \
+      build-device/Testing/Temporary/LastTest.log | sed 's/^SKIPPED: //')"
+  fi
+  grep -E "Failed|Skipped" "$out/ctest.log" | head -n 20
+fi
+row "ctest" "$ctest_status" "$ctest_line"
+
+echo "== 5. compute-sanitizer memcheck on the GPU tests (without [large])"
+memcheck_status=FAIL
+memcheck_line="not run"
+if [ "$build_status" = ok ] && command -v compute-sanitizer >/dev/null; then
+  timeout 150 compute-sanitizer --tool memcheck --error-exitcode 99 \
+    build-device/tests/unet3d_gpu_tests "~[large]" >"$out/memcheck.log" 2>&1 &&
+    memcheck_status=ok
+  memcheck_line=$(grep -E "ERROR SUMMARY|All tests passed|test cases:" "$out/memcheck.log" |
+    tr '\n' ' ')
+elif ! command -v compute-sanitizer >/dev/null; then
+  memcheck_line="compute-sanitizer not found"
+fi
+row "memcheck" "$memcheck_status" "$memcheck_line"
+
+echo "== 6. benchmarks and 7. training: not part of the project yet (bench/, trainer)"
+row "bench" "-" "no bench target yet"
+row "training" "-" "no trainer yet"
+
+summary="$out/summary.md"
+{
+  echo "device_check $(git -C "$root" rev-parse --short HEAD 2>/dev/null) on $(date -u +%F), $(elapsed)"
+  echo
+  echo "| step                   | status | detail |"
+  echo "|------------------------|--------|--------|"
+  printf '%s\n' "${rows[@]}"
+} >"$summary"
+echo
+cat "$summary"
+[ "$build_status" = ok ] && [ "$ctest_status" = ok ] && [ "$memcheck_status" = ok ]
