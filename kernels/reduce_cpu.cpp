@@ -1,6 +1,7 @@
-// CPU reference of the reductions: fixed-size chunks summed in parallel, then the chunk sums
-// added in chunk order, so the result does not depend on the thread count.
-#include <vector>
+// CPU reference of the reductions: chunks summed in parallel, then the chunk sums added in
+// chunk order. The chunking depends on the element count alone, so the result does not depend
+// on the thread count; the partial sums live on the stack, so a reduction allocates nothing.
+#include <algorithm>
 
 #include "kernels/check.h"
 #include "kernels/reduce.h"
@@ -9,24 +10,27 @@
 namespace unet3d::cpu {
 namespace {
 
-constexpr std::int64_t kChunk = 1 << 14;
+constexpr std::int64_t kMinChunk = 1 << 14;
+constexpr std::int64_t kMaxChunks = 256;
 
 template <bool kSquare, class T, class Load>
 double chunked_sum(const T* x, std::int64_t n, Load load) {
-  const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<double> partial(static_cast<std::size_t>(chunks));
+  const std::int64_t chunks =
+      std::clamp<std::int64_t>((n + kMinChunk - 1) / kMinChunk, 1, kMaxChunks);
+  const std::int64_t chunk = (n + chunks - 1) / chunks;
+  double partial[kMaxChunks];
 #pragma omp parallel for schedule(static)
   for (std::int64_t c = 0; c < chunks; ++c) {
-    const std::int64_t end = std::min(n, (c + 1) * kChunk);
+    const std::int64_t end = std::min(n, (c + 1) * chunk);
     double acc = 0;
-    for (std::int64_t i = c * kChunk; i < end; ++i) {
+    for (std::int64_t i = c * chunk; i < end; ++i) {
       const double v = load(x[i]);
       acc += kSquare ? v * v : v;
     }
-    partial[static_cast<std::size_t>(c)] = acc;
+    partial[c] = acc;
   }
   double total = 0;
-  for (double p : partial) total += p;
+  for (std::int64_t c = 0; c < chunks; ++c) total += partial[c];
   return total;
 }
 

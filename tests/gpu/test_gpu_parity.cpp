@@ -90,8 +90,8 @@ static void require_reduction_parity(Shape shape) {
       INFO(dtype_name(dtype) << " -> " << dtype_name(out_dtype) << " " << shape.str());
       require_parity(sum_op, random_inputs(1, shape, dtype, 30), {{Shape::scalar(), out_dtype}},
                      Check::parity_f32);
-      require_parity(squares_op, random_inputs(1, shape, dtype, 31),
-                     {{Shape::scalar(), out_dtype}}, Check::parity_f32);
+      require_parity(squares_op, random_inputs(1, shape, dtype, 31), {{Shape::scalar(), out_dtype}},
+                     Check::parity_f32);
     }
   }
 }
