@@ -17,7 +17,7 @@ template <class T>
 void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
   T* p = static_cast<T*>(y.data());
   for_each_index(y.numel(), [=] __device__(std::int64_t i) {
-    p[i] = from_compute<T>(uniform_in(seed, static_cast<std::uint64_t>(i), lo, hi));
+    store(&p[i], uniform_in(seed, static_cast<std::uint64_t>(i), lo, hi));
   });
 }
 
@@ -26,7 +26,7 @@ void cast(const Tensor& x, Tensor& y) {
   const X* px = static_cast<const X*>(x.data());
   Y* py = static_cast<Y*>(y.data());
   for_each_index(x.numel(),
-                 [=] __device__(std::int64_t i) { py[i] = from_compute<Y>(to_compute(px[i])); });
+                 [=] __device__(std::int64_t i) { store(&py[i], load(&px[i])); });
 }
 
 template <class T>
@@ -35,7 +35,7 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
   const T* pb = static_cast<const T*>(b.data());
   T* po = static_cast<T*>(out.data());
   for_each_index(out.numel(), [=] __device__(std::int64_t i) {
-    po[i] = from_compute<T>(ops::add(to_compute(pa[i]), to_compute(pb[i])));
+    store(&po[i], ops::add(load(&pa[i]), load(&pb[i])));
   });
 }
 
@@ -45,7 +45,7 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
   T* py = static_cast<T*>(y.data());
   const float a = static_cast<float>(alpha);
   for_each_index(y.numel(), [=] __device__(std::int64_t i) {
-    py[i] = from_compute<T>(ops::scale(to_compute(px[i]), a));
+    store(&py[i], ops::scale(load(&px[i]), a));
   });
 }
 
@@ -54,7 +54,7 @@ void relu_forward(const Tensor& x, Tensor& y) {
   const T* px = static_cast<const T*>(x.data());
   T* py = static_cast<T*>(y.data());
   for_each_index(y.numel(), [=] __device__(std::int64_t i) {
-    py[i] = from_compute<T>(ops::relu(to_compute(px[i])));
+    store(&py[i], ops::relu(load(&px[i])));
   });
 }
 
@@ -64,7 +64,7 @@ void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   const T* pdy = static_cast<const T*>(dy.data());
   T* pdx = static_cast<T*>(dx.data());
   for_each_index(dx.numel(), [=] __device__(std::int64_t i) {
-    pdx[i] = from_compute<T>(ops::relu_backward(to_compute(py[i]), to_compute(pdy[i])));
+    store(&pdx[i], ops::relu_backward(load(&py[i]), load(&pdy[i])));
   });
 }
 

@@ -1,10 +1,10 @@
 // CPU reference of the elementwise kernels: OpenMP loops over the shared per-element bodies.
 #include <cstring>
-#include <type_traits>
 
 #include "kernels/check.h"
 #include "kernels/elementwise.h"
 #include "kernels/elementwise_ops.h"
+#include "kernels/numeric.h"
 #include "runtime/half.h"
 #include "runtime/rng.h"
 
@@ -23,33 +23,15 @@ void with_floating_type(const char* op, const Tensor& t, Fn&& fn) {
   }
 }
 
-float widen(Half v) {
-  return to_float(v);
-}
-float widen(float v) {
-  return v;
-}
-double widen(double v) {
-  return v;
-}
-
-template <class S>
-S narrow(decltype(widen(S{})) v) {
-  if constexpr (std::is_same_v<S, Half>)
-    return to_half(v);
-  else
-    return v;
-}
-
-// out[i] := narrow(body(widen(in[i])...)) for i in [0, n), over tensors of storage type S.
+// out[i] := body(load(in[i])...) for i in [0, n), over tensors of storage type S.
 template <class S, class Body, class... In>
 void map(std::int64_t n, S* out, Body body, const In*... in) {
 #pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) out[i] = narrow<S>(body(widen(in[i])...));
+  for (std::int64_t i = 0; i < n; ++i) store(&out[i], body(load(&in[i])...));
 }
 
 // Element i of a floating tensor as double, and back (storage ops on f16/f32/f64).
-double load(const Tensor& t, std::int64_t i) {
+double element_as_double(const Tensor& t, std::int64_t i) {
   switch (t.dtype()) {
     case DType::f16: return to_float(t.data_as<Half>()[i]);
     case DType::f32: return t.data_as<float>()[i];
@@ -61,7 +43,7 @@ double load(const Tensor& t, std::int64_t i) {
 
 // f16 rounds from the float nearest to `v`; every caller passes values exact in float, except
 // cast from f64, where rounding twice may differ from rounding once by one f16 ulp at ties.
-void store(Tensor& t, std::int64_t i, double v) {
+void set_element(Tensor& t, std::int64_t i, double v) {
   switch (t.dtype()) {
     case DType::f16: t.data_as<Half>()[i] = to_half(static_cast<float>(v)); return;
     case DType::f32: t.data_as<float>()[i] = static_cast<float>(v); return;
@@ -75,7 +57,7 @@ void store(Tensor& t, std::int64_t i, double v) {
 void fill(Tensor& y, double value) {
   const std::int64_t n = y.numel();
 #pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) store(y, i, value);
+  for (std::int64_t i = 0; i < n; ++i) set_element(y, i, value);
 }
 
 void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
@@ -83,7 +65,7 @@ void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
   const std::int64_t n = y.numel();
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i)
-    store(y, i, uniform_in(seed, static_cast<std::uint64_t>(i), lo, hi));
+    set_element(y, i, uniform_in(seed, static_cast<std::uint64_t>(i), lo, hi));
 }
 
 void copy(const Tensor& x, Tensor& y) {
@@ -95,7 +77,7 @@ void cast(const Tensor& x, Tensor& y) {
   if (y.dtype() == DType::u8) unsupported_dtype("cast", y);
   const std::int64_t n = x.numel();
 #pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) store(y, i, load(x, i));
+  for (std::int64_t i = 0; i < n; ++i) set_element(y, i, element_as_double(x, i));
 }
 
 void add(const Tensor& a, const Tensor& b, Tensor& out) {
@@ -110,7 +92,7 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
 void scale(const Tensor& x, double alpha, Tensor& y) {
   with_floating_type("scale", y, [&](auto zero) {
     using S = decltype(zero);
-    using C = decltype(widen(S{}));
+    using C = compute_t<S>;
     const C a = static_cast<C>(alpha);
     map(
         y.numel(), y.data_as<S>(), [a](C v) { return ops::scale(v, a); }, x.data_as<S>());

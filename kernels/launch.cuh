@@ -1,13 +1,11 @@
 // Launch helpers for the CUDA kernels: a grid-stride loop over 64-bit indices (any size, no
-// assumption that it divides the block), f16/f32 loads and stores computed in f32, and the
-// launch-error check after every launch.
+// assumption that it divides the block) with the launch-error check after every launch.
 #pragma once
-
-#include <cuda_fp16.h>
 
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/numeric.h"
 #include "runtime/cuda_context.h"
 
 namespace unet3d::gpu {
@@ -30,23 +28,6 @@ void for_each_index(std::int64_t n, Body body) {
   const std::int64_t blocks = std::min<std::int64_t>((n + kBlock - 1) / kBlock, 65536);
   for_each_index_kernel<<<static_cast<unsigned>(blocks), kBlock, 0, stream()>>>(n, body);
   UNET3D_CHECK_LAUNCH();
-}
-
-__device__ inline float to_compute(float v) {
-  return v;
-}
-__device__ inline float to_compute(__half v) {
-  return __half2float(v);
-}
-template <class T>
-__device__ T from_compute(float v);
-template <>
-__device__ inline float from_compute<float>(float v) {
-  return v;
-}
-template <>
-__device__ inline __half from_compute<__half>(float v) {
-  return __float2half_rn(v);
 }
 
 }  // namespace unet3d::gpu

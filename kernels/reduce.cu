@@ -26,7 +26,7 @@ __global__ void partial_sums(const T* x, std::int64_t n, double* partials) {
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * kBlock;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * kBlock + threadIdx.x; i < n;
        i += stride) {
-    const double v = to_compute(x[i]);
+    const double v = load(&x[i]);
     acc += kSquare ? v * v : v;
   }
   const double total = block_sum(acc);
