@@ -1,6 +1,9 @@
 # CUDA toolkit, cuBLAS and cuDNN for the CUDA backend. cuDNN may live in the toolkit or in the
 # nvidia-cudnn Python package; CUDNN_ROOT (variable or environment) points at the latter.
 find_package(CUDAToolkit REQUIRED)
+# One CUDA runtime, the shared one, for every target (CMake's default for nvcc links it
+# statically, which put both libcudart.so and libcudart_static on the link line).
+set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
 # CMake 3.25 (Debian 12's) does not know that nvcc (>= 12) takes -std=c++20: tell it.
 if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
   set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
@@ -18,7 +21,8 @@ else()
   # A toolkit without cuBLAS: take it from the nvidia-cublas Python package (CUBLAS_ROOT).
   find_path(CUBLAS_INCLUDE_DIR cublas_v2.h HINTS ${CUBLAS_ROOT} $ENV{CUBLAS_ROOT}
             PATH_SUFFIXES include)
-  find_library(CUBLAS_LIBRARY NAMES cublas libcublas.so.13 HINTS ${CUBLAS_ROOT} $ENV{CUBLAS_ROOT}
+  find_library(CUBLAS_LIBRARY NAMES cublas libcublas.so.13 NAMES_PER_DIR
+               HINTS ${CUBLAS_ROOT} $ENV{CUBLAS_ROOT}
                PATH_SUFFIXES lib lib64)
   if(NOT CUBLAS_INCLUDE_DIR OR NOT CUBLAS_LIBRARY)
     message(FATAL_ERROR "cuBLAS not found in the CUDA toolkit (${CUDAToolkit_LIBRARY_DIR}) nor "
@@ -32,7 +36,9 @@ set(_cudnn_hints ${CUDNN_ROOT} $ENV{CUDNN_ROOT} "${CUDAToolkit_LIBRARY_ROOT}"
                  "${CUDAToolkit_INCLUDE_DIRS}/..")
 find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${_cudnn_hints} PATH_SUFFIXES include)
 # The Python package ships only the versioned name libcudnn.so.9.
-find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${_cudnn_hints}
+# NAMES_PER_DIR: the library must come from the folder the header came from, not a system
+# libcudnn.so found first under another name.
+find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 NAMES_PER_DIR HINTS ${_cudnn_hints}
              PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
 if(NOT CUDNN_INCLUDE_DIR OR NOT CUDNN_LIBRARY)
   message(FATAL_ERROR "cuDNN not found (cudnn.h: ${CUDNN_INCLUDE_DIR}, libcudnn: "

@@ -93,6 +93,7 @@ void fill(Tensor& y, double value) {
   switch (y.dtype()) {
     case DType::f32: return typed::fill_bits(y, static_cast<float>(value));
     case DType::f16: return typed::fill_bits(y, float_to_half_bits(static_cast<float>(value)));
+    case DType::f64: return typed::fill_bits(y, value);
     case DType::u8: return typed::fill_bits(y, static_cast<std::uint8_t>(value));
     default: unsupported_dtype("fill", y);
   }

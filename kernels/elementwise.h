@@ -3,8 +3,8 @@
 // elementwise.cu). All tensors of one call share a device and a shape; every output listed is
 // overwritten, none is accumulated into. Outputs may alias inputs of the same dtype.
 //
-// dtypes: f16 and f32 on both backends (f16 computed in f32), f64 on the CPU; u8 in fill and
-// copy only.
+// dtypes: f16 and f32 on both backends (f16 computed in f32), f64 on the CPU (and in fill and
+// copy on CUDA, for f64 results); u8 in fill and copy only.
 #pragma once
 
 #include <cstdint>

@@ -4,24 +4,13 @@
 #include "kernels/check.h"
 #include "kernels/elementwise.h"
 #include "kernels/elementwise_ops.h"
+#include "kernels/exec_cpu.h"
 #include "kernels/numeric.h"
 #include "runtime/half.h"
 #include "runtime/rng.h"
 
 namespace unet3d::cpu {
 namespace {
-
-// Calls fn(S{}) with S the storage type of a floating dtype. f16 is stored as Half and computed
-// in f32, as the CUDA kernels do.
-template <class Fn>
-void with_floating_type(const char* op, const Tensor& t, Fn&& fn) {
-  switch (t.dtype()) {
-    case DType::f16: return fn(Half{});
-    case DType::f32: return fn(float{});
-    case DType::f64: return fn(double{});
-    default: unsupported_dtype(op, t);
-  }
-}
 
 // out[i] := body(load(in[i])...) for i in [0, n), over tensors of storage type S.
 template <class S, class Body, class... In>
@@ -81,7 +70,7 @@ void cast(const Tensor& x, Tensor& y) {
 }
 
 void add(const Tensor& a, const Tensor& b, Tensor& out) {
-  with_floating_type("add", out, [&](auto zero) {
+  with_storage_type("add", out, [&](auto zero) {
     using S = decltype(zero);
     map(
         out.numel(), out.data_as<S>(), [](auto u, auto v) { return ops::add(u, v); },
@@ -90,7 +79,7 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
 }
 
 void scale(const Tensor& x, double alpha, Tensor& y) {
-  with_floating_type("scale", y, [&](auto zero) {
+  with_storage_type("scale", y, [&](auto zero) {
     using S = decltype(zero);
     using C = compute_t<S>;
     const C a = static_cast<C>(alpha);
@@ -100,7 +89,7 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
 }
 
 void relu_forward(const Tensor& x, Tensor& y) {
-  with_floating_type("relu_forward", y, [&](auto zero) {
+  with_storage_type("relu_forward", y, [&](auto zero) {
     using S = decltype(zero);
     map(
         y.numel(), y.data_as<S>(), [](auto v) { return ops::relu(v); }, x.data_as<S>());
@@ -108,7 +97,7 @@ void relu_forward(const Tensor& x, Tensor& y) {
 }
 
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
-  with_floating_type("relu_backward", dx, [&](auto zero) {
+  with_storage_type("relu_backward", dx, [&](auto zero) {
     using S = decltype(zero);
     map(
         dx.numel(), dx.data_as<S>(), [](auto u, auto v) { return ops::relu_backward(u, v); },

@@ -8,6 +8,8 @@
 namespace unet3d::gpu {
 namespace {
 
+constexpr std::int64_t kMaxBlocks = 1024;  // partial sums of the first pass
+
 // Sums the block's values in a fixed tree; the result is valid in thread 0.
 __device__ double block_sum(double value) {
   __shared__ double shared[kBlock];
@@ -45,9 +47,9 @@ template <bool kSquare, class T>
 void reduce_typed(const Tensor& x, Tensor& out) {
   Context& context = Context::get();
   const std::int64_t n = x.numel();
-  const int blocks = static_cast<int>(std::max<std::int64_t>(
-      1, std::min<std::int64_t>((n + kBlock - 1) / kBlock, Context::kReductionSlots)));
-  double* partials = context.reduction_scratch();
+  const int blocks =
+      static_cast<int>(std::clamp<std::int64_t>((n + kBlock - 1) / kBlock, 1, kMaxBlocks));
+  double* partials = static_cast<double*>(context.scratch(kMaxBlocks * sizeof(double)));
   partial_sums<kSquare, T>
       <<<blocks, kBlock, 0, context.stream()>>>(static_cast<const T*>(x.data()), n, partials);
   UNET3D_CHECK_LAUNCH();

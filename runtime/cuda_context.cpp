@@ -7,8 +7,10 @@
 namespace unet3d::gpu {
 
 Context& Context::get() {
-  static Context context;
-  return context;
+  // Never destroyed: at process exit the CUDA libraries may already be unloading, and
+  // destroying handles then can crash a run that has finished its work.
+  static Context* context = new Context;
+  return *context;
 }
 
 Context::Context() {
@@ -18,23 +20,23 @@ Context::Context() {
   UNET3D_CUDNN_CHECK(cudnnSetStream(cudnn_, stream_));
   UNET3D_CUBLAS_CHECK(cublasCreate(&cublas_));
   UNET3D_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
-  reduction_scratch_ = Buffer(kReductionSlots * sizeof(double), Device::cuda);
 }
 
-Context::~Context() {
-  // Destroyed at process exit, possibly after the driver has begun unloading: errors are moot.
-  if (cublas_ != nullptr) cublasDestroy(cublas_);
-  if (cudnn_ != nullptr) cudnnDestroy(cudnn_);
-  if (stream_ != nullptr) cudaStreamDestroy(stream_);
-}
+namespace {
 
-void* Context::workspace(std::size_t bytes) {
-  if (bytes > workspace_.bytes()) {
-    UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream_));  // the old workspace may be in use
-    workspace_ = Buffer(bytes, Device::cuda);
+void* grown(Buffer& buffer, std::size_t bytes, cudaStream_t stream) {
+  if (bytes > buffer.bytes()) {
+    UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream));  // the old buffer may still be in use
+    buffer = Buffer(bytes, Device::cuda);
   }
-  return workspace_.data();
+  return buffer.data();
 }
+
+}  // namespace
+
+void* Context::workspace(std::size_t bytes) { return grown(workspace_, bytes, stream_); }
+
+void* Context::scratch(std::size_t bytes) { return grown(scratch_, bytes, stream_); }
 
 bool detect(std::string& reason) {
   int count = 0;

@@ -1,6 +1,6 @@
 // The CUDA backend's per-process context (one device at a time): the stream every kernel and
 // library call runs on, the cuDNN and cuBLAS handles bound to it, a grow-only workspace for
-// cuDNN, and a small fixed scratch for reductions' partial sums.
+// cuDNN and cuBLAS, and a grow-only scratch for the hand-written kernels' partial results.
 #pragma once
 
 #include <cstddef>
@@ -12,9 +12,6 @@ namespace unet3d::gpu {
 
 class Context {
  public:
-  // Partial sums a reduction may write (one per block of its first pass).
-  static constexpr int kReductionSlots = 1024;
-
   // Created on first use; a usage Error where there is no GPU.
   static Context& get();
 
@@ -24,20 +21,21 @@ class Context {
   // At least `bytes` of device scratch, reallocated only when a larger size is first asked for
   // (that happens while a model plans its shapes, not in its training step).
   void* workspace(std::size_t bytes);
-  double* reduction_scratch() const { return static_cast<double*>(reduction_scratch_.data()); }
+  // The same contract, a separate buffer: a kernel's partial sums never overwrite a library
+  // call's workspace, nor the reverse.
+  void* scratch(std::size_t bytes);
 
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
  private:
   Context();
-  ~Context();
 
   cudaStream_t stream_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   Buffer workspace_;
-  Buffer reduction_scratch_;
+  Buffer scratch_;
 };
 
 inline cudaStream_t stream() {

@@ -7,3 +7,11 @@
 #else
 #define UNET3D_HD
 #endif
+
+// Marks a lambda that a shared kernel body hands to either backend's loop: an extended
+// __host__ __device__ lambda under nvcc (built with --extended-lambda), a plain one elsewhere.
+#ifdef __CUDACC__
+#define UNET3D_HD_LAMBDA __host__ __device__
+#else
+#define UNET3D_HD_LAMBDA
+#endif

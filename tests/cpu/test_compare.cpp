@@ -19,6 +19,10 @@ TEST_CASE("compare passes equal values and fails NaN anywhere", "[compare]") {
   CHECK_FALSE(compare(ref, {1.0, nan, 3.0}, tolerance(Check::parity_f16)).ok);
   CHECK_FALSE(compare({nan, nan, nan}, {nan, nan, nan}, tolerance(Check::parity_f16)).ok);
   CHECK_FALSE(compare({1.0, INFINITY, 3.0}, ref, tolerance(Check::parity_f16)).ok);
+  // Equal infinities agree (an f16 overflow on both sides), and do not hide other mismatches.
+  CHECK(compare({-INFINITY, 2.0}, {-INFINITY, 2.0}, tolerance(Check::exact)).ok);
+  CHECK_FALSE(compare({INFINITY, 2.5}, {INFINITY, 2.0}, tolerance(Check::parity_f16)).ok);
+  CHECK_FALSE(compare({INFINITY, 2.0}, {-INFINITY, 2.0}, tolerance(Check::parity_f16)).ok);
 }
 
 TEST_CASE("compare judges norm-wise and element-wise", "[compare]") {

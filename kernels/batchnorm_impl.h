@@ -1,0 +1,137 @@
+// BatchNorm3d written once against an execution policy (cpu::Exec or gpu::Exec): the same
+// per-channel sums, per-channel finalisation and per-element passes on both backends.
+// S is the activation storage type, P = compute_t<S> the parameter type.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/batchnorm.h"
+#include "kernels/channel_reduce.h"
+#include "kernels/numeric.h"
+
+namespace unet3d::batchnorm_impl {
+
+template <class S>
+struct StatsTerm {  // sum x, sum x^2
+  const S* x;
+  std::int64_t channels;
+  UNET3D_HD Sums<2> operator()(std::int64_t row, std::int64_t c) const {
+    const double v = load(&x[row * channels + c]);
+    return {{v, v * v}};
+  }
+};
+
+// The gradient reaching the normalisation, after the fused ReLU's mask.
+template <class S>
+UNET3D_HD compute_t<S> masked_grad(const S* y, const S* dy, std::int64_t i, bool relu) {
+  return relu && load(&y[i]) <= 0 ? compute_t<S>(0) : load(&dy[i]);
+}
+
+template <class S>
+struct BackwardTerm {  // sum g, sum g * xhat
+  const S *x, *y, *dy;
+  const compute_t<S>*mean, *inv_std;
+  std::int64_t channels;
+  bool relu;
+  UNET3D_HD Sums<2> operator()(std::int64_t row, std::int64_t c) const {
+    const std::int64_t i = row * channels + c;
+    const double g = masked_grad(y, dy, i, relu);
+    const double xhat = (load(&x[i]) - mean[c]) * inv_std[c];
+    return {{g, g * xhat}};
+  }
+};
+
+template <class Exec, class S>
+void forward_train(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
+                   Tensor& running_mean_t, Tensor& running_var_t, Tensor& saved_mean_t,
+                   Tensor& saved_inv_std_t, Tensor& yt, const BatchNormOptions& o) {
+  using P = compute_t<S>;
+  const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
+  const S* x = static_cast<const S*>(xt.data());
+  S* y = static_cast<S*>(yt.data());
+  const P* gamma = static_cast<const P*>(gamma_t.data());
+  const P* beta = static_cast<const P*>(beta_t.data());
+  P* running_mean = static_cast<P*>(running_mean_t.data());
+  P* running_var = static_cast<P*>(running_var_t.data());
+  P* mean = static_cast<P*>(saved_mean_t.data());
+  P* inv_std = static_cast<P*>(saved_inv_std_t.data());
+  const double eps = o.eps, momentum = o.momentum;
+  const bool relu = o.relu;
+
+  const double* sums = Exec::template channel_sums<2>(rows, C, StatsTerm<S>{x, C});
+  Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+    const double m = sums[c] / static_cast<double>(rows);
+    const double var = fmax(sums[C + c] / static_cast<double>(rows) - m * m, 0.0);
+    mean[c] = static_cast<P>(m);
+    inv_std[c] = static_cast<P>(1.0 / sqrt(var + eps));
+    const double unbiased = var * static_cast<double>(rows) / static_cast<double>(rows - 1);
+    running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
+    running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
+  });
+  Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const std::int64_t c = i % C;
+    P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
+    if (relu && v < 0) v = 0;
+    store(&y[i], v);
+  });
+}
+
+template <class Exec, class S>
+void forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
+                  const Tensor& running_mean_t, const Tensor& running_var_t, Tensor& yt,
+                  const BatchNormOptions& o) {
+  using P = compute_t<S>;
+  const std::int64_t C = xt.shape().c;
+  const S* x = static_cast<const S*>(xt.data());
+  S* y = static_cast<S*>(yt.data());
+  const P* gamma = static_cast<const P*>(gamma_t.data());
+  const P* beta = static_cast<const P*>(beta_t.data());
+  const P* mean = static_cast<const P*>(running_mean_t.data());
+  const P* var = static_cast<const P*>(running_var_t.data());
+  const double eps = o.eps;
+  const bool relu = o.relu;
+  Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const std::int64_t c = i % C;
+    const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+    P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
+    if (relu && v < 0) v = 0;
+    store(&y[i], v);
+  });
+}
+
+template <class Exec, class S>
+void backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt, const Tensor& gamma_t,
+              const Tensor& mean_t, const Tensor& inv_std_t, Tensor& dxt, Tensor& dgamma_t,
+              Tensor& dbeta_t, const BatchNormOptions& o) {
+  using P = compute_t<S>;
+  const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
+  const S* x = static_cast<const S*>(xt.data());
+  const S* y = static_cast<const S*>(yt.data());
+  const S* dy = static_cast<const S*>(dyt.data());
+  S* dx = static_cast<S*>(dxt.data());
+  const P* gamma = static_cast<const P*>(gamma_t.data());
+  const P* mean = static_cast<const P*>(mean_t.data());
+  const P* inv_std = static_cast<const P*>(inv_std_t.data());
+  P* dgamma = static_cast<P*>(dgamma_t.data());
+  P* dbeta = static_cast<P*>(dbeta_t.data());
+  const bool relu = o.relu;
+
+  const double* sums =
+      Exec::template channel_sums<2>(rows, C, BackwardTerm<S>{x, y, dy, mean, inv_std, C, relu});
+  Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+    dbeta[c] += static_cast<P>(sums[c]);
+    dgamma[c] += static_cast<P>(sums[C + c]);
+  });
+  const double inv_rows = 1.0 / static_cast<double>(rows);
+  Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const std::int64_t c = i % C;
+    const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
+    const P g = masked_grad(y, dy, i, relu);
+    const P mean_g = static_cast<P>(sums[c] * inv_rows);
+    const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
+    store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
+  });
+}
+
+}  // namespace unet3d::batchnorm_impl

@@ -1,0 +1,45 @@
+// The CPU skeleton of the per-channel sums (channel_reduce.h): rows split into chunks chosen
+// from the row count alone, each chunk summed by one thread, the chunks added in order.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/channel_reduce.h"
+
+namespace unet3d::cpu {
+
+// Returns Q * channels sums, valid until the next call on this thread. The buffer only grows,
+// so repeated calls with the same shapes allocate nothing.
+template <int Q, class Term>
+const double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
+  constexpr std::int64_t kMinRowsPerChunk = 2048;
+  constexpr std::int64_t kMaxChunks = 64;
+  const std::int64_t chunks =
+      std::clamp<std::int64_t>((rows + kMinRowsPerChunk - 1) / kMinRowsPerChunk, 1, kMaxChunks);
+  const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
+  const std::int64_t width = Q * channels;
+  thread_local std::vector<double> buffer;
+  const auto needed = static_cast<std::size_t>((chunks + 1) * width);
+  if (buffer.size() < needed) buffer.resize(needed);
+  double* result = buffer.data();
+  double* partial = buffer.data() + width;
+
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < chunks; ++k) {
+    double* mine = partial + k * width;
+    std::fill(mine, mine + width, 0.0);
+    const std::int64_t end = std::min(rows, (k + 1) * per_chunk);
+    for (std::int64_t r = k * per_chunk; r < end; ++r)
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const Sums<Q> s = term(r, c);
+        for (int q = 0; q < Q; ++q) mine[q * channels + c] += s.v[q];
+      }
+  }
+  std::fill(result, result + width, 0.0);
+  for (std::int64_t k = 0; k < chunks; ++k)
+    for (std::int64_t i = 0; i < width; ++i) result[i] += partial[k * width + i];
+  return result;
+}
+
+}  // namespace unet3d::cpu

@@ -1,0 +1,35 @@
+// The CUDA backend's loops, as the execution policy that shared kernel implementations
+// (kernels/*_impl.h) are instantiated with; cpu::Exec (exec_cpu.h) is its CPU twin.
+#pragma once
+
+#include "kernels/channel_reduce.cuh"
+#include "kernels/check.h"
+#include "kernels/launch.cuh"
+
+namespace unet3d::gpu {
+
+struct Exec {
+  template <class Body>
+  static void for_each(std::int64_t n, Body body) {
+    for_each_index(n, body);
+  }
+
+  template <int Q, class Term>
+  static const double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
+    return gpu::channel_sums<Q>(rows, channels, term);
+  }
+};
+
+// Calls fn(S{}) with S the device storage type of t's dtype (f16 is computed in f32). fn may
+// call templates that launch extended lambdas, but must not define one itself (nvcc forbids
+// extended lambdas inside generic lambdas).
+template <class Fn>
+void with_storage_type(const char* op, const Tensor& t, Fn&& fn) {
+  switch (t.dtype()) {
+    case DType::f16: return fn(__half{});
+    case DType::f32: return fn(float{});
+    default: unsupported_dtype(op, t);
+  }
+}
+
+}  // namespace unet3d::gpu
