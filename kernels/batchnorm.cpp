@@ -37,8 +37,8 @@ void batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor&
     if (x.is_cuda())
       return gpu::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, saved_mean,
                                           saved_inv_std, y, options);
-  cpu::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, saved_mean,
-                               saved_inv_std, y, options);
+  cpu::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, saved_mean, saved_inv_std,
+                               y, options);
 }
 
 void batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
@@ -58,8 +58,8 @@ void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, cons
                   {&gamma, &saved_mean, &saved_inv_std, &dgamma, &dbeta});
   if constexpr (kBuiltWithCuda)
     if (x.is_cuda())
-      return gpu::batchnorm_backward(x, y, dy, gamma, saved_mean, saved_inv_std, dx, dgamma,
-                                     dbeta, options);
+      return gpu::batchnorm_backward(x, y, dy, gamma, saved_mean, saved_inv_std, dx, dgamma, dbeta,
+                                     options);
   cpu::batchnorm_backward(x, y, dy, gamma, saved_mean, saved_inv_std, dx, dgamma, dbeta, options);
 }
 

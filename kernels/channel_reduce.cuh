@@ -22,8 +22,8 @@ __global__ void channel_partials(std::int64_t rows, std::int64_t channels, Term 
   const std::int64_t c = static_cast<std::int64_t>(blockIdx.y) * kChannelLanes + threadIdx.x;
   Sums<Q> acc{};
   if (c < channels) {
-    for (std::int64_t r = static_cast<std::int64_t>(blockIdx.x) * kRowLanes + threadIdx.y;
-         r < rows; r += static_cast<std::int64_t>(gridDim.x) * kRowLanes) {
+    for (std::int64_t r = static_cast<std::int64_t>(blockIdx.x) * kRowLanes + threadIdx.y; r < rows;
+         r += static_cast<std::int64_t>(gridDim.x) * kRowLanes) {
       const Sums<Q> s = term(r, c);
       for (int q = 0; q < Q; ++q) acc.v[q] += s.v[q];
     }

@@ -25,8 +25,7 @@ template <class X, class Y>
 void cast(const Tensor& x, Tensor& y) {
   const X* px = static_cast<const X*>(x.data());
   Y* py = static_cast<Y*>(y.data());
-  for_each_index(x.numel(),
-                 [=] __device__(std::int64_t i) { store(&py[i], load(&px[i])); });
+  for_each_index(x.numel(), [=] __device__(std::int64_t i) { store(&py[i], load(&px[i])); });
 }
 
 template <class T>
@@ -44,18 +43,16 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
   const T* px = static_cast<const T*>(x.data());
   T* py = static_cast<T*>(y.data());
   const float a = static_cast<float>(alpha);
-  for_each_index(y.numel(), [=] __device__(std::int64_t i) {
-    store(&py[i], ops::scale(load(&px[i]), a));
-  });
+  for_each_index(y.numel(),
+                 [=] __device__(std::int64_t i) { store(&py[i], ops::scale(load(&px[i]), a)); });
 }
 
 template <class T>
 void relu_forward(const Tensor& x, Tensor& y) {
   const T* px = static_cast<const T*>(x.data());
   T* py = static_cast<T*>(y.data());
-  for_each_index(y.numel(), [=] __device__(std::int64_t i) {
-    store(&py[i], ops::relu(load(&px[i])));
-  });
+  for_each_index(y.numel(),
+                 [=] __device__(std::int64_t i) { store(&py[i], ops::relu(load(&px[i]))); });
 }
 
 template <class T>

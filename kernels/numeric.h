@@ -13,16 +13,32 @@
 
 namespace unet3d {
 
-UNET3D_HD inline float load(const float* p) { return *p; }
-UNET3D_HD inline double load(const double* p) { return *p; }
-UNET3D_HD inline float load(const Half* p) { return half_bits_to_float(p->bits); }
-UNET3D_HD inline void store(float* p, float v) { *p = v; }
-UNET3D_HD inline void store(double* p, double v) { *p = v; }
-UNET3D_HD inline void store(Half* p, float v) { p->bits = float_to_half_bits(v); }
+UNET3D_HD inline float load(const float* p) {
+  return *p;
+}
+UNET3D_HD inline double load(const double* p) {
+  return *p;
+}
+UNET3D_HD inline float load(const Half* p) {
+  return half_bits_to_float(p->bits);
+}
+UNET3D_HD inline void store(float* p, float v) {
+  *p = v;
+}
+UNET3D_HD inline void store(double* p, double v) {
+  *p = v;
+}
+UNET3D_HD inline void store(Half* p, float v) {
+  p->bits = float_to_half_bits(v);
+}
 
 #ifdef __CUDACC__
-__device__ inline float load(const __half* p) { return __half2float(*p); }
-__device__ inline void store(__half* p, float v) { *p = __float2half_rn(v); }
+__device__ inline float load(const __half* p) {
+  return __half2float(*p);
+}
+__device__ inline void store(__half* p, float v) {
+  *p = __float2half_rn(v);
+}
 #endif
 
 // The type a kernel computes in for storage type S: double for double, float otherwise.

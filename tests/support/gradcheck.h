@@ -1,0 +1,26 @@
+// The gradient-check helper: central differences of a scalar function of an f64 CPU tensor,
+// at a random subset of its elements, compared with the analytic gradient by the one
+// comparison helper (tolerance Check::gradient_f64). Each check prints one line
+// "gradcheck <name>: norm-wise relative error E over P probes" so a run lists every error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "runtime/tensor.h"
+#include "tests/support/compare.h"
+
+namespace unet3d::testing {
+
+// `loss` recomputes the function from the current contents of `param`, which is perturbed in
+// place and restored. `analytic` holds dloss/dparam.
+Comparison gradient_check(const std::string& name, Tensor& param, const Tensor& analytic,
+                          const std::function<double()>& loss, int max_probes = 48,
+                          double step = 1e-6);
+
+// sum_i a[i] * b[i], in double: the scalar that turns an op's outputs into a loss whose
+// gradient with respect to the outputs is `b`.
+double dot(const Tensor& a, const Tensor& b);
+
+}  // namespace unet3d::testing
