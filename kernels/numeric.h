@@ -3,6 +3,8 @@
 // load()/store() are the same text for both backends.
 #pragma once
 
+#include <cmath>
+
 #include "runtime/dtype.h"
 #include "runtime/half.h"
 #include "runtime/hd.h"
@@ -12,6 +14,13 @@
 #endif
 
 namespace unet3d {
+
+// Unqualified exp/log/sqrt/fmax in kernel bodies pick the overload for their argument's type
+// (f32 math for f32) on the host as on the device, not C's double versions.
+using std::exp;
+using std::fmax;
+using std::log;
+using std::sqrt;
 
 UNET3D_HD inline float load(const float* p) {
   return *p;

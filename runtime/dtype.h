@@ -57,4 +57,16 @@ struct DTypeOf<std::uint8_t> {
   static constexpr DType value = DType::u8;
 };
 
+// Calls fn(E{}) with E the unsigned integer as wide as one element of dtype t: for kernels
+// that move elements without computing on them (flips, nearest resizing).
+template <class Fn>
+void with_element_bits(DType t, Fn&& fn) {
+  switch (dtype_size(t)) {
+    case 1: return fn(std::uint8_t{});
+    case 2: return fn(std::uint16_t{});
+    case 4: return fn(std::uint32_t{});
+    default: return fn(std::uint64_t{});
+  }
+}
+
 }  // namespace unet3d

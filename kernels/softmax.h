@@ -1,0 +1,23 @@
+// Softmax over the channels of each voxel of an NDHWC tensor. f16/f32 (f64 on the CPU),
+// computed in f32 (f64), max-subtracted so logits of any size stay finite.
+#pragma once
+
+#include "runtime/tensor.h"
+
+namespace unet3d {
+
+// p := softmax(z) over channels (overwritten).
+void softmax_forward(const Tensor& z, Tensor& p);
+// dz := p * (dp - sum_c p_c dp_c) (overwritten).
+void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
+
+namespace cpu {
+void softmax_forward(const Tensor& z, Tensor& p);
+void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
+}  // namespace cpu
+namespace gpu {
+void softmax_forward(const Tensor& z, Tensor& p);
+void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
+}  // namespace gpu
+
+}  // namespace unet3d

@@ -1,0 +1,192 @@
+// Max-pooling, channel concat/split, softmax, flips and resizing on the CPU: gradients by
+// central differences, values by hand.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "kernels/channels.h"
+#include "kernels/elementwise.h"
+#include "kernels/flip.h"
+#include "kernels/pool.h"
+#include "kernels/resize.h"
+#include "kernels/resize_impl.h"
+#include "kernels/softmax.h"
+#include "tests/support/compare.h"
+#include "tests/support/gradcheck.h"
+#include "tests/support/parity.h"
+
+using namespace unet3d;
+using namespace unet3d::testing;
+
+namespace {
+
+Tensor f64_tensor(Shape shape, const std::vector<double>& values) {
+  Tensor t(shape, DType::f64);
+  REQUIRE(static_cast<std::int64_t>(values.size()) == t.numel());
+  for (std::size_t i = 0; i < values.size(); ++i) t.data_as<double>()[i] = values[i];
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("maxpool gradient matches central differences", "[pool][gradcheck]") {
+  for (const Shape in : {Shape{2, 4, 6, 5, 3}, Shape{1, 5, 3, 7, 5}}) {  // odd sizes floor
+    const Shape out{in.n, in.d / 2, in.h / 2, in.w / 2, in.c};
+    Tensor x = random_tensor(in, DType::f64, 80, -2.0f, 2.0f);
+    const Tensor weights = random_tensor(out, DType::f64, 81, -1.0f, 1.3f);
+    Tensor y(out, DType::f64), dx(in, DType::f64);
+    maxpool_forward(x, y);
+    maxpool_backward(x, weights, dx);
+    const auto loss = [&] {
+      maxpool_forward(x, y);
+      return dot(y, weights);
+    };
+    CHECK(gradient_check("maxpool dx " + in.str(), x, dx, loss, 96).ok);
+  }
+}
+
+TEST_CASE("maxpool routes a tied window's gradient exactly once", "[pool]") {
+  Tensor x({1, 2, 2, 2, 1}, DType::f64);
+  fill(x, 3.0);  // all eight tied
+  Tensor y({1, 1, 1, 1, 1}, DType::f64), dx({1, 2, 2, 2, 1}, DType::f64);
+  maxpool_forward(x, y);
+  CHECK(y.data_as<double>()[0] == 3.0);
+  const Tensor dy = f64_tensor({1, 1, 1, 1, 1}, {0.7});
+  maxpool_backward(x, dy, dx);
+  const std::vector<double> g = to_doubles(dx);
+  CHECK(g[0] == 0.7);  // the first in scan order
+  double total = 0;
+  for (double v : g) total += v;
+  CHECK(total == 0.7);
+}
+
+TEST_CASE("concat and split are each other's adjoint", "[channels][gradcheck]") {
+  const Shape sa{2, 3, 5, 3, 3}, sb{2, 3, 5, 3, 5}, so{2, 3, 5, 3, 8};
+  Tensor a = random_tensor(sa, DType::f64, 90), b = random_tensor(sb, DType::f64, 91);
+  Tensor out(so, DType::f64), da(sa, DType::f64), db(sb, DType::f64);
+  concat_channels(a, b, out);
+  CHECK(out.data_as<double>()[0] == a.data_as<double>()[0]);
+  CHECK(out.data_as<double>()[3] == b.data_as<double>()[0]);
+  CHECK(out.data_as<double>()[8] == a.data_as<double>()[3]);
+  const Tensor weights = random_tensor(so, DType::f64, 92);
+  split_channels(weights, da, db);
+  const auto loss = [&] {
+    concat_channels(a, b, out);
+    return dot(out, weights);
+  };
+  CHECK(gradient_check("concat da", a, da, loss).ok);
+  CHECK(gradient_check("concat db", b, db, loss).ok);
+}
+
+TEST_CASE("softmax gradient matches central differences", "[softmax][gradcheck]") {
+  const Shape shape{2, 3, 4, 5, 6};
+  Tensor z = random_tensor(shape, DType::f64, 100, -3.0f, 3.0f);
+  const Tensor weights = random_tensor(shape, DType::f64, 101);
+  Tensor p(shape, DType::f64), dz(shape, DType::f64);
+  softmax_forward(z, p);
+  softmax_backward(p, weights, dz);
+  const auto loss = [&] {
+    softmax_forward(z, p);
+    return dot(p, weights);
+  };
+  CHECK(gradient_check("softmax dz", z, dz, loss).ok);
+}
+
+TEST_CASE("softmax of logits near +-1e4 stays finite and sums to 1", "[softmax]") {
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    Tensor z({1, 1, 1, 2, 3}, DType::f64);
+    double* v = z.data_as<double>();
+    v[0] = 1e4, v[1] = 1e4 - 1, v[2] = -1e4;
+    v[3] = -1e4, v[4] = -1e4 + 2, v[5] = -1e4 + 1;
+    Tensor zt({1, 1, 1, 2, 3}, dtype), p({1, 1, 1, 2, 3}, dtype);
+    cast(z, zt);
+    softmax_forward(zt, p);
+    const std::vector<double> out = to_doubles(p);
+    for (double x : out) CHECK(std::isfinite(x));
+    CHECK(out[0] + out[1] + out[2] == Approx(1.0).epsilon(1e-6));
+    CHECK(out[0] == Approx(1 / (1 + std::exp(-1.0))).epsilon(1e-6));
+    CHECK(out[4] == Approx(std::exp(1.0) / (1 + std::exp(1.0) + std::exp(-1.0))).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("flips mirror the chosen axes and nothing else", "[flip]") {
+  const Shape shape{2, 3, 4, 5, 2};
+  const Tensor x = random_tensor(shape, DType::f32, 110);
+  Tensor y(shape, DType::f32), back(shape, DType::f32);
+  flip(x, y, kFlipD | kFlipW);
+  const auto at = [&](const Tensor& t, std::int64_t n, std::int64_t d, std::int64_t h,
+                      std::int64_t w, std::int64_t c) {
+    return t.data_as<float>()[(((n * shape.d + d) * shape.h + h) * shape.w + w) * shape.c + c];
+  };
+  CHECK(at(y, 1, 0, 2, 0, 1) == at(x, 1, 2, 2, 4, 1));
+  CHECK(at(y, 0, 1, 3, 2, 0) == at(x, 0, 1, 3, 2, 0));  // the middle of D and W stays put
+  flip(y, back, kFlipD | kFlipW);
+  CHECK(compare(back, x, tolerance(Check::exact)).ok);
+
+  Tensor labels({1, 1, 1, 3, 1}, DType::u8), flipped({1, 1, 1, 3, 1}, DType::u8);
+  labels.data_as<std::uint8_t>()[0] = 1, labels.data_as<std::uint8_t>()[1] = 2,
+  labels.data_as<std::uint8_t>()[2] = 5;
+  flip(labels, flipped, kFlipW);
+  CHECK(flipped.data_as<std::uint8_t>()[0] == 5);
+  CHECK(flipped.data_as<std::uint8_t>()[2] == 1);
+
+  Rng rng(3);
+  int counts[8] = {};
+  for (int i = 0; i < 8000; ++i) ++counts[random_flip_axes(rng)];
+  for (int c : counts) CHECK(std::abs(c - 1000) < 150);
+  for (int i = 0; i < 100; ++i) CHECK((random_flip_axes(rng, kFlipH) & ~unsigned{kFlipH}) == 0);
+}
+
+TEST_CASE("trilinear resize gives hand-computed values along each axis", "[resize]") {
+  for (int axis = 0; axis < 3; ++axis) {
+    INFO("axis " << axis);
+    const auto line = [axis](std::int64_t len) {
+      Shape s{1, 1, 1, 1, 1};
+      (axis == 0 ? s.d : axis == 1 ? s.h : s.w) = len;
+      return s;
+    };
+    // 2 -> 3: [a, b] -> [a, (a + b) / 2, b]
+    const Tensor up_in = f64_tensor(line(2), {1.0, 4.0});
+    Tensor up_out(line(3), DType::f64);
+    resize_trilinear(up_in, up_out);
+    CHECK(to_doubles(up_out) == std::vector<double>{1.0, 2.5, 4.0});
+    // 5 -> 2: sources 0.75 and 3.25
+    const Tensor down_in = f64_tensor(line(5), {1.0, 2.0, 4.0, 8.0, 16.0});
+    Tensor down_out(line(2), DType::f64);
+    resize_trilinear(down_in, down_out);
+    CHECK(to_doubles(down_out) == std::vector<double>{0.25 * 1 + 0.75 * 2, 0.75 * 8 + 0.25 * 16});
+  }
+}
+
+TEST_CASE("a constant volume stays constant through trilinear resize", "[resize]") {
+  Tensor x({2, 7, 5, 9, 3}, DType::f32), y({2, 13, 4, 6, 3}, DType::f32);
+  fill(x, -1.75);
+  resize_trilinear(x, y);
+  for (double v : to_doubles(y)) REQUIRE(v == -1.75);
+}
+
+TEST_CASE("trilinear resize backward is the adjoint of forward", "[resize][gradcheck]") {
+  for (const auto& [in, out] : {std::pair{Shape{2, 5, 4, 7, 3}, Shape{2, 3, 9, 4, 3}},
+                                std::pair{Shape{1, 3, 6, 2, 2}, Shape{1, 8, 5, 11, 2}}}) {
+    Tensor x = random_tensor(in, DType::f64, 120);
+    const Tensor weights = random_tensor(out, DType::f64, 121);
+    Tensor y(out, DType::f64), dx(in, DType::f64);
+    resize_trilinear_backward(weights, dx);
+    const auto loss = [&] {
+      resize_trilinear(x, y);
+      return dot(y, weights);
+    };
+    CHECK(gradient_check("resize_trilinear dx " + in.str() + " -> " + out.str(), x, dx, loss).ok);
+  }
+}
+
+TEST_CASE("nearest-exact uses PyTorch's float32 arithmetic", "[resize]") {
+  // Exact arithmetic gives 63 here; PyTorch, in float32, 62 (CONTRACTS §3).
+  CHECK(resize_impl::nearest_source(13, 448, 96) == 62);
+  Tensor labels({1, 1, 1, 4, 1}, DType::u8), out({1, 1, 1, 7, 1}, DType::u8);
+  for (int i = 0; i < 4; ++i) labels.data_as<std::uint8_t>()[i] = static_cast<std::uint8_t>(i + 1);
+  resize_nearest(labels, out);
+  // scale 4/7: floor((o + 0.5) * 0.5714286) for o = 0..6
+  const std::vector<double> expected{1, 1, 2, 3, 3, 4, 4};
+  CHECK(to_doubles(out) == expected);
+}
