@@ -49,9 +49,10 @@ __global__ inline void add_partials(int blocks, std::int64_t width, const double
 }
 
 // Returns a device pointer to Q * channels sums in the context's scratch, valid until the next
-// use of the scratch; kernels launched after this call on the context's stream may read it.
+// use of the scratch; kernels launched after this call on the context's stream may read it (and
+// overwrite it with what they derive from it).
 template <int Q, class Term>
-const double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
+double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
   Context& context = Context::get();
   const int blocks = static_cast<int>(
       std::clamp<std::int64_t>((rows + kRowLanes * 16 - 1) / (kRowLanes * 16), 1, kMaxRowBlocks));

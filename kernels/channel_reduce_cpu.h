@@ -9,10 +9,11 @@
 
 namespace unet3d::cpu {
 
-// Returns Q * channels sums, valid until the next call on this thread. The buffer only grows,
+// Returns Q * channels sums, valid until the next call on this thread (the caller may overwrite
+// them with what it derives from them). The buffer only grows,
 // so repeated calls with the same shapes allocate nothing.
 template <int Q, class Term>
-const double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
+double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
   constexpr std::int64_t kMinRowsPerChunk = 2048;
   constexpr std::int64_t kMaxChunks = 64;
   const std::int64_t chunks =

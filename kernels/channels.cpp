@@ -9,8 +9,8 @@ namespace {
 
 void check_channels(const char* op, const Tensor& a, const Tensor& b, const Tensor& joined) {
   const Shape& s = a.shape();
-  const Shape expected{s.n, s.d, s.h, s.w, s.c + b.shape().c};
-  const Shape b_expected{s.n, s.d, s.h, s.w, b.shape().c};
+  const Shape expected = s.with_channels(s.c + b.shape().c);
+  const Shape b_expected = s.with_channels(b.shape().c);
   UNET3D_USAGE_CHECK(b.shape() == b_expected && joined.shape() == expected, op, ": ", a.describe(),
                      " and ", b.describe(), " do not join into ", joined.describe());
   for (const Tensor* t : {&b, &joined})

@@ -19,7 +19,7 @@ struct Exec {
   }
 
   template <int Q, class Term>
-  static const double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
+  static double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
     return cpu::channel_sums<Q>(rows, channels, term);
   }
 };

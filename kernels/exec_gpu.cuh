@@ -15,7 +15,7 @@ struct Exec {
   }
 
   template <int Q, class Term>
-  static const double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
+  static double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
     return gpu::channel_sums<Q>(rows, channels, term);
   }
 };

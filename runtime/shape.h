@@ -13,6 +13,8 @@ struct Shape {
   static Shape vector(std::int64_t c) { return {1, 1, 1, 1, c}; }
   static Shape scalar() { return {1, 1, 1, 1, 1}; }
 
+  // The same grid with another channel count (a label map is with_channels(1)).
+  Shape with_channels(std::int64_t channels) const { return {n, d, h, w, channels}; }
   std::int64_t numel() const { return n * d * h * w * c; }
   std::int64_t spatial() const { return d * h * w; }
   bool operator==(const Shape&) const = default;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kernels/elementwise.h"
+#include "runtime/rng.h"
 
 namespace unet3d::testing {
 namespace {
@@ -77,6 +78,17 @@ ParityReport check_parity(const Op& op, const Tensors& inputs,
 Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo, float hi) {
   Tensor t(shape, dtype, Device::cpu);
   fill_uniform(t, seed, lo, hi);
+  return t;
+}
+
+Tensor random_labels(Shape shape, int classes, std::uint64_t seed, int absent) {
+  Tensor t(shape.with_channels(1), DType::u8);
+  Rng rng(seed);
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    auto c = static_cast<int>(rng.below(static_cast<std::uint64_t>(classes)));
+    if (c == absent) c = (c + 1) % classes;
+    t.data_as<std::uint8_t>()[i] = static_cast<std::uint8_t>(c);
+  }
   return t;
 }
 

@@ -45,4 +45,8 @@ ParityReport check_parity(const Op& op, const Tensors& inputs,
 Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo = -1.0f,
                      float hi = 1.0f);
 
+// A CPU u8 label map for `shape`'s grid, classes in [0, classes) from the project's RNG; the
+// class `absent` (if any) never occurs.
+Tensor random_labels(Shape shape, int classes, std::uint64_t seed, int absent = -1);
+
 }  // namespace unet3d::testing

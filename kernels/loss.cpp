@@ -1,0 +1,85 @@
+// The losses: argument checks, dispatch, and the combined loss composed from the other two.
+#include "kernels/loss.h"
+
+#include "kernels/check.h"
+#include "unet3d/build_config.h"
+
+namespace unet3d {
+namespace {
+
+DType loss_dtype(const Tensor& logits) {
+  return logits.dtype() == DType::f64 ? DType::f64 : DType::f32;
+}
+
+void check_loss(const char* op, const Tensor& logits, const Tensor& labels, const Tensor& loss,
+                Shape loss_shape, const LossGradient& grad) {
+  const Shape& s = logits.shape();
+  UNET3D_USAGE_CHECK(s.c >= 2 && s.c <= kMaxClasses, op, ": logits ", logits.describe(),
+                     " must have 2 to ", kMaxClasses, " classes");
+  UNET3D_USAGE_CHECK(labels.shape() == s.with_channels(1) && labels.dtype() == DType::u8 &&
+                         labels.device() == logits.device(),
+                     op, ": labels ", labels.describe(), " do not fit logits ", logits.describe());
+  UNET3D_USAGE_CHECK(loss.shape() == loss_shape && loss.dtype() == loss_dtype(logits) &&
+                         loss.device() == logits.device(),
+                     op, ": loss ", loss.describe(), " should be ", dtype_name(loss_dtype(logits)),
+                     " ", loss_shape.str());
+  if (grad.dlogits != nullptr) check_same_layout(op, {&logits, grad.dlogits});
+}
+
+void check_weights(const char* op, const Tensor& logits, const Tensor& weights) {
+  UNET3D_USAGE_CHECK(
+      weights.shape() == Shape::vector(logits.shape().c) && weights.dtype() == loss_dtype(logits) &&
+          weights.device() == logits.device(),
+      op, ": class weights ", weights.describe(), " do not fit logits ", logits.describe());
+}
+
+void dice(const char* op, const Tensor& logits, const Tensor& labels, bool exclude_background,
+          bool log_of_loss, Tensor& loss, const LossGradient& grad) {
+  check_loss(op, logits, labels, loss, Shape::scalar(), grad);
+  if constexpr (kBuiltWithCuda)
+    if (logits.is_cuda())
+      return gpu::dice_loss(logits, labels, exclude_background, log_of_loss, loss, grad);
+  cpu::dice_loss(logits, labels, exclude_background, log_of_loss, loss, grad);
+}
+
+}  // namespace
+
+void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background, Tensor& loss,
+               const LossGradient& grad) {
+  dice("dice_loss", logits, labels, exclude_background, false, loss, grad);
+}
+
+void log_dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
+                   Tensor& loss, const LossGradient& grad) {
+  dice("log_dice_loss", logits, labels, exclude_background, true, loss, grad);
+}
+
+void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
+                   Tensor& loss, const LossGradient& grad) {
+  check_loss("cross_entropy", logits, labels, loss, Shape::scalar(), grad);
+  if (class_weights != nullptr) check_weights("cross_entropy", logits, *class_weights);
+  if constexpr (kBuiltWithCuda)
+    if (logits.is_cuda()) return gpu::cross_entropy(logits, labels, class_weights, loss, grad);
+  cpu::cross_entropy(logits, labels, class_weights, loss, grad);
+}
+
+void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& class_weights,
+                   double alpha, double beta, bool exclude_background, Tensor& loss,
+                   const LossGradient& grad) {
+  check_loss("combined_loss", logits, labels, loss, Shape::vector(3), grad);
+  // The two terms land in loss[1] and loss[2] through one-element views (no allocation).
+  const std::size_t element = dtype_size(loss.dtype());
+  Tensor wce = Tensor::view(static_cast<char*>(loss.data()) + element, Shape::scalar(),
+                            loss.dtype(), loss.device());
+  Tensor log_dice = Tensor::view(static_cast<char*>(loss.data()) + 2 * element, Shape::scalar(),
+                                 loss.dtype(), loss.device());
+  cross_entropy(logits, labels, &class_weights, wce,
+                {grad.dlogits, grad.scale * alpha, grad.accumulate});
+  log_dice_loss(logits, labels, exclude_background, log_dice,
+                {grad.dlogits, grad.scale * beta, true});
+  if constexpr (kBuiltWithCuda)
+    if (logits.is_cuda()) return gpu::combine_loss_terms(loss, alpha, beta);
+  cpu::combine_loss_terms(loss, alpha, beta);
+}
+
+}  // namespace unet3d

@@ -1,0 +1,61 @@
+// The losses of CONTRACTS §4, their values and their gradients with respect to the logits
+// (softmax included), in f32 whatever the logits' precision (f64 for f64 logits, on the CPU).
+//
+// logits: [N, D, H, W, C] f16/f32 (f64 on the CPU), C <= kMaxClasses; labels: [N, D, H, W, 1]
+// u8 in [0, C) (other values are a data error found when data is loaded; here such voxels
+// count as no class). loss: Shape::scalar() (combined: Shape::vector(3)), f32 (f64 for f64
+// logits). Sums run over every voxel of every volume in the batch.
+#pragma once
+
+#include "runtime/tensor.h"
+
+namespace unet3d {
+
+inline constexpr int kMaxClasses = 32;
+
+// What the caller wants of the gradient: dlogits := (or +=, when accumulate) scale * dL/dlogits.
+// No dlogits: the value alone.
+struct LossGradient {
+  Tensor* dlogits = nullptr;
+  double scale = 1.0;
+  bool accumulate = false;
+};
+
+// Batch Dice: L = 1 - mean_c (2 sum p_c g_c + eps) / (sum p_c + sum g_c + eps), eps = 1e-5,
+// the mean over all classes or, with exclude_background, over classes 1..C-1.
+// Two passes over the logits: one for the per-class sums, one for the gradient.
+void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background, Tensor& loss,
+               const LossGradient& grad = {});
+// log(max(L_dice, 1e-7)), the term the combined loss uses (gradient 0 where clamped).
+void log_dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
+                   Tensor& loss, const LossGradient& grad = {});
+
+// Mean of -log p_y over voxels or, with class_weights ([C], the loss's dtype), PyTorch's
+// weighted mean sum_v w_y (-log p_y) / sum_v w_y.
+void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
+                   Tensor& loss, const LossGradient& grad = {});
+
+// alpha * weighted CE + beta * log(max(L_dice, 1e-7)). loss: Shape::vector(3) holding
+// [combined, weighted CE, log Dice].
+void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& class_weights,
+                   double alpha, double beta, bool exclude_background, Tensor& loss,
+                   const LossGradient& grad = {});
+
+// The backend entry points: dice with `log_of_loss` selecting log_dice_loss.
+namespace cpu {
+void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
+               bool log_of_loss, Tensor& loss, const LossGradient& grad);
+void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
+                   Tensor& loss, const LossGradient& grad);
+// loss[0] := alpha * loss[1] + beta * loss[2]
+void combine_loss_terms(Tensor& loss, double alpha, double beta);
+}  // namespace cpu
+namespace gpu {
+void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
+               bool log_of_loss, Tensor& loss, const LossGradient& grad);
+void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
+                   Tensor& loss, const LossGradient& grad);
+void combine_loss_terms(Tensor& loss, double alpha, double beta);
+}  // namespace gpu
+
+}  // namespace unet3d

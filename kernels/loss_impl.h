@@ -1,0 +1,149 @@
+// The losses written once against an execution policy: a per-class (or single) sum pass over
+// the logits, a one-thread finalisation that turns the sums into the loss value and the
+// gradient's coefficients (in place, over the sums), and a per-voxel gradient pass.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/channel_reduce.h"
+#include "kernels/loss.h"
+#include "kernels/softmax_ops.h"
+
+namespace unet3d::loss_impl {
+
+// p_c of one voxel's logits, from the voxel's max and softmax denominator.
+template <class S>
+UNET3D_HD compute_t<S> probability(const S* z, std::int64_t c, compute_t<S> max,
+                                   compute_t<S> denominator) {
+  return exp(load(&z[c]) - max) / denominator;
+}
+
+template <class S>
+struct DiceTerm {  // sum p_c g_c, sum p_c, sum g_c
+  const S* z;
+  const std::uint8_t* labels;
+  std::int64_t classes;
+  UNET3D_HD Sums<3> operator()(std::int64_t row, std::int64_t c) const {
+    const S* zr = z + row * classes;
+    const auto max = ops::channel_max(zr, classes);
+    const double p = probability(zr, c, max, ops::exp_sum(zr, classes, max));
+    const double g = labels[row] == c ? 1.0 : 0.0;
+    return {{p * g, p, g}};
+  }
+};
+
+template <class S>
+struct CrossEntropyTerm {  // sum w_y (-log p_y), sum w_y
+  const S* z;
+  const std::uint8_t* labels;
+  const compute_t<S>* weights;  // null: all 1
+  std::int64_t classes;
+  UNET3D_HD Sums<2> operator()(std::int64_t row, std::int64_t) const {
+    const std::int64_t y = labels[row];
+    if (y >= classes) return {{0.0, 0.0}};
+    const S* zr = z + row * classes;
+    const auto max = ops::channel_max(zr, classes);
+    const double nll = max + log(ops::exp_sum(zr, classes, max)) - load(&zr[y]);
+    const double w = weights ? static_cast<double>(weights[y]) : 1.0;
+    return {{w * nll, w}};
+  }
+};
+
+// dlogits := (or +=) the Dice gradient through the softmax, per voxel: with dL/dp_c =
+// a[c] g_c + b[c], dz_c = p_c (dL/dp_c - sum_k p_k dL/dp_k).
+template <class Exec, class S>
+void dice_gradient(const S* z, const std::uint8_t* labels, const double* a, const double* b, S* dz,
+                   std::int64_t rows, std::int64_t classes, bool accumulate) {
+  Exec::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
+    using T = compute_t<S>;
+    const S* zr = z + r * classes;
+    const T max = ops::channel_max(zr, classes);
+    const T denominator = ops::exp_sum(zr, classes, max);
+    const std::int64_t y = labels[r];
+    T dot = 0;
+    for (std::int64_t c = 0; c < classes; ++c)
+      dot += probability(zr, c, max, denominator) * T(a[c] * (y == c) + b[c]);
+    for (std::int64_t c = 0; c < classes; ++c) {
+      const T p = probability(zr, c, max, denominator);
+      T g = p * (T(a[c] * (y == c) + b[c]) - dot);
+      if (accumulate) g += load(&dz[r * classes + c]);
+      store(&dz[r * classes + c], g);
+    }
+  });
+}
+
+template <class Exec, class S>
+void dice(const Tensor& logits, const Tensor& labels_t, bool exclude_background, bool log_of_loss,
+          Tensor& loss_t, const LossGradient& grad) {
+  using T = compute_t<S>;
+  const std::int64_t C = logits.shape().c, rows = logits.numel() / C;
+  const S* z = static_cast<const S*>(logits.data());
+  const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
+  T* loss = static_cast<T*>(loss_t.data());
+  const double scale = grad.scale;
+  double* sums = Exec::template channel_sums<3>(rows, C, DiceTerm<S>{z, labels, C});
+  // One thread: the loss, then a[c] = sums[c], b[c] = sums[C + c], scaled for the caller.
+  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+    const std::int64_t first = exclude_background ? 1 : 0;
+    const double eps = 1e-5, count = static_cast<double>(C - first);
+    double mean_dice = 0;
+    for (std::int64_t c = first; c < C; ++c)
+      mean_dice += (2 * sums[c] + eps) / (sums[C + c] + sums[2 * C + c] + eps) / count;
+    const double value = 1 - mean_dice;
+    double factor = scale;
+    if (log_of_loss) factor = value > 1e-7 ? scale / value : 0.0;
+    *loss = static_cast<T>(log_of_loss ? log(fmax(value, 1e-7)) : value);
+    for (std::int64_t c = 0; c < C; ++c) {
+      const double numerator = 2 * sums[c] + eps;
+      const double denominator = sums[C + c] + sums[2 * C + c] + eps;
+      const bool included = c >= first;
+      sums[c] = included ? -factor * 2 / (count * denominator) : 0.0;
+      sums[C + c] = included ? factor * numerator / (count * denominator * denominator) : 0.0;
+    }
+  });
+  if (grad.dlogits != nullptr)
+    dice_gradient<Exec>(z, labels, sums, sums + C, static_cast<S*>(grad.dlogits->data()), rows, C,
+                        grad.accumulate);
+}
+
+template <class Exec, class S>
+void cross_entropy(const Tensor& logits, const Tensor& labels_t, const Tensor* weights_t,
+                   Tensor& loss_t, const LossGradient& grad) {
+  using T = compute_t<S>;
+  const std::int64_t C = logits.shape().c, rows = logits.numel() / C;
+  const S* z = static_cast<const S*>(logits.data());
+  const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
+  const T* weights = weights_t ? static_cast<const T*>(weights_t->data()) : nullptr;
+  T* loss = static_cast<T*>(loss_t.data());
+  const double scale = grad.scale;
+  double* sums =
+      Exec::template channel_sums<2>(rows, 1, CrossEntropyTerm<S>{z, labels, weights, C});
+  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+    *loss = static_cast<T>(sums[1] > 0 ? sums[0] / sums[1] : 0.0);
+    sums[1] = sums[1] > 0 ? scale / sums[1] : 0.0;  // k: the gradient's factor
+  });
+  if (grad.dlogits == nullptr) return;
+  S* dz = static_cast<S*>(grad.dlogits->data());
+  const bool accumulate = grad.accumulate;
+  Exec::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
+    const S* zr = z + r * C;
+    const std::int64_t y = labels[r];
+    const T max = ops::channel_max(zr, C);
+    const T denominator = ops::exp_sum(zr, C, max);
+    const T kw = y < C ? T(sums[1] * (weights ? static_cast<double>(weights[y]) : 1.0)) : T(0);
+    for (std::int64_t c = 0; c < C; ++c) {
+      T g = kw * (probability(zr, c, max, denominator) - T(y == c ? 1 : 0));
+      if (accumulate) g += load(&dz[r * C + c]);
+      store(&dz[r * C + c], g);
+    }
+  });
+}
+
+template <class Exec, class T>
+void combine_terms(T* loss, double alpha, double beta) {
+  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+    loss[0] = static_cast<T>(alpha * loss[1] + beta * loss[2]);
+  });
+}
+
+}  // namespace unet3d::loss_impl

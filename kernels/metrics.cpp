@@ -1,0 +1,35 @@
+// Argmax and Dice counts: argument checks and dispatch.
+#include "kernels/metrics.h"
+
+#include "unet3d/build_config.h"
+
+namespace unet3d {
+
+void argmax_channels(const Tensor& logits, Tensor& labels) {
+  const Shape& s = logits.shape();
+  UNET3D_USAGE_CHECK(labels.shape() == s.with_channels(1) && labels.dtype() == DType::u8 &&
+                         labels.device() == logits.device() && s.c <= 255,
+                     "argmax_channels: labels ", labels.describe(), " do not fit logits ",
+                     logits.describe());
+  if constexpr (kBuiltWithCuda)
+    if (logits.is_cuda()) return gpu::argmax_channels(logits, labels);
+  cpu::argmax_channels(logits, labels);
+}
+
+void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts) {
+  const Shape& s = prediction.shape();
+  UNET3D_USAGE_CHECK(prediction.dtype() == DType::u8 && truth.dtype() == DType::u8 &&
+                         truth.shape() == s && s.c == 1 && truth.device() == prediction.device(),
+                     "dice_counts: prediction ", prediction.describe(), " and truth ",
+                     truth.describe(), " must be matching u8 label maps");
+  UNET3D_USAGE_CHECK(counts.shape().n == s.n && counts.shape().d == 1 && counts.shape().h == 1 &&
+                         counts.shape().w == 3 && counts.dtype() == DType::f64 &&
+                         counts.device() == prediction.device(),
+                     "dice_counts: counts ", counts.describe(), " should be f64 [n=", s.n,
+                     " d=1 h=1 w=3 c=classes]");
+  if constexpr (kBuiltWithCuda)
+    if (prediction.is_cuda()) return gpu::dice_counts(prediction, truth, counts);
+  cpu::dice_counts(prediction, truth, counts);
+}
+
+}  // namespace unet3d
