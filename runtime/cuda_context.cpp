@@ -34,9 +34,13 @@ void* grown(Buffer& buffer, std::size_t bytes, cudaStream_t stream) {
 
 }  // namespace
 
-void* Context::workspace(std::size_t bytes) { return grown(workspace_, bytes, stream_); }
+void* Context::workspace(std::size_t bytes) {
+  return grown(workspace_, bytes, stream_);
+}
 
-void* Context::scratch(std::size_t bytes) { return grown(scratch_, bytes, stream_); }
+void* Context::scratch(std::size_t bytes) {
+  return grown(scratch_, bytes, stream_);
+}
 
 bool detect(std::string& reason) {
   int count = 0;
@@ -78,6 +82,10 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
 
 void synchronize() {
   UNET3D_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+void* workspace(std::size_t bytes) {
+  return Context::get().workspace(bytes);
 }
 
 }  // namespace unet3d::gpu

@@ -20,5 +20,7 @@ void release(void* pointer) noexcept;
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
                 std::size_t bytes);
 void synchronize();
+// The CUDA context's grow-only workspace (runtime/workspace.h).
+void* workspace(std::size_t bytes);
 
 }  // namespace unet3d::gpu

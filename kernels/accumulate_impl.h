@@ -1,0 +1,41 @@
+// Bias and gradient accumulation written once against an execution policy.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/channel_reduce.h"
+#include "kernels/numeric.h"
+
+namespace unet3d::accumulate_impl {
+
+template <class S>
+struct ValueTerm {
+  const S* x;
+  std::int64_t channels;
+  UNET3D_HD Sums<1> operator()(std::int64_t row, std::int64_t c) const {
+    return {{static_cast<double>(load(&x[row * channels + c]))}};
+  }
+};
+
+template <class Exec, class S>
+void add_channel_bias(S* y, const S* bias, std::int64_t n, std::int64_t channels) {
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    store(&y[i], load(&y[i]) + load(&bias[i % channels]));
+  });
+}
+
+template <class Exec, class S>
+void channel_sums_into(const S* dy, compute_t<S>* sums, std::int64_t rows, std::int64_t channels) {
+  const double* partial =
+      Exec::template channel_sums<1>(rows, channels, ValueTerm<S>{dy, channels});
+  Exec::for_each(channels, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+    sums[c] += static_cast<compute_t<S>>(partial[c]);
+  });
+}
+
+template <class Exec, class S>
+void accumulate_into(const S* x, compute_t<S>* y, std::int64_t n) {
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) { y[i] += load(&x[i]); });
+}
+
+}  // namespace unet3d::accumulate_impl

@@ -1,0 +1,34 @@
+// GEMM on CUDA through cuBLAS: row-major C = op(A) op(B) computed as the column-major
+// C^T = op(B)^T op(A)^T, f32 accumulation (CUBLAS_COMPUTE_32F; TF32 stays off).
+#include <cublas_v2.h>
+
+#include "kernels/gemm.h"
+#include "runtime/cuda_context.h"
+#include "runtime/error.h"
+
+namespace unet3d::gpu {
+namespace {
+
+cudaDataType cuda_type(DType t) {
+  UNET3D_USAGE_CHECK(t == DType::f16 || t == DType::f32, "gemm on CUDA: dtype ", dtype_name(t),
+                     " (needs f16 or f32)");
+  return t == DType::f16 ? CUDA_R_16F : CUDA_R_32F;
+}
+
+}  // namespace
+
+void gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, double beta, void* c) {
+  constexpr std::int64_t kMax = 2147483647;
+  UNET3D_USAGE_CHECK(p.m <= kMax && p.n <= kMax && p.k <= kMax, "gemm on CUDA: ", p.m, "x", p.n,
+                     "x", p.k, " exceeds cuBLAS's 32-bit sizes");
+  const int m = static_cast<int>(p.m), n = static_cast<int>(p.n), k = static_cast<int>(p.k);
+  const int lda = a.transposed ? m : k, ldb = b.transposed ? k : n;
+  const float alpha_f = static_cast<float>(alpha), beta_f = static_cast<float>(beta);
+  UNET3D_CUBLAS_CHECK(
+      cublasGemmEx(Context::get().cublas(), b.transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
+                   a.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha_f, b.data,
+                   cuda_type(p.ab), ldb, a.data, cuda_type(p.ab), lda, &beta_f, c, cuda_type(p.c),
+                   n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+}  // namespace unet3d::gpu

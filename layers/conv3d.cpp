@@ -1,0 +1,54 @@
+// Conv3d: argument checks, dispatch, and the bias on either backend.
+#include "layers/conv3d.h"
+
+#include "kernels/accumulate.h"
+#include "kernels/check.h"
+#include "unet3d/build_config.h"
+
+namespace unet3d {
+namespace {
+
+// x and y fit a kernel of shape k and share its dtype (`dtype`) and device.
+void check_conv(const char* op, const Tensor& x, const Tensor& w, DType dtype, const Tensor& y) {
+  const Shape& k = w.shape();
+  UNET3D_USAGE_CHECK((k.d == 1 || k.d == 3) && k.h == k.d && k.w == k.d, op, ": weights ",
+                     w.describe(), " are not a 1x1x1 or 3x3x3 kernel [Cout, k, k, k, Cin]");
+  UNET3D_USAGE_CHECK(x.shape().c == k.c && y.shape() == x.shape().with_channels(k.n), op, ": ",
+                     x.describe(), " and ", y.describe(), " do not fit weights ", w.describe());
+  UNET3D_USAGE_CHECK(x.dtype() == y.dtype() && w.dtype() == dtype && x.device() == w.device() &&
+                         y.device() == w.device(),
+                     op, ": ", x.describe(), ", ", w.describe(), " and ", y.describe(),
+                     " differ in dtype or device (weights should be ", dtype_name(dtype), ")");
+}
+
+}  // namespace
+
+void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y) {
+  check_conv("conv3d_forward", x, w, x.dtype(), y);
+  if (x.is_cuda()) {
+    if constexpr (kBuiltWithCuda) gpu::conv3d_forward(x, w, y);
+  } else {
+    cpu::conv3d_forward(x, w, y);
+  }
+  if (bias != nullptr) add_channel_bias(y, *bias);
+}
+
+void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
+  check_conv("conv3d_backward_data", dx, w, dx.dtype(), dy);
+  if constexpr (kBuiltWithCuda)
+    if (dy.is_cuda()) return gpu::conv3d_backward_data(dy, w, dx);
+  cpu::conv3d_backward_data(dy, w, dx);
+}
+
+void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor* db) {
+  check_conv("conv3d_backward_weights", x, dw, x.dtype() == DType::f64 ? DType::f64 : DType::f32,
+             dy);
+  if (x.is_cuda()) {
+    if constexpr (kBuiltWithCuda) gpu::conv3d_backward_weights(x, dy, dw);
+  } else {
+    cpu::conv3d_backward_weights(x, dy, dw);
+  }
+  if (db != nullptr) accumulate_channel_sums(dy, *db);
+}
+
+}  // namespace unet3d

@@ -1,0 +1,34 @@
+// Conv3d with stride 1 and "same" padding (k-1)/2, for k = 3 (the U-Net's blocks) and k = 1
+// (its head). CUDA: cuDNN's legacy API, NDHWC, f16 with f32 accumulation on tensor cores or
+// f32 without TF32, algorithms found by timing once per shape. CPU: im2col in bounded tiles and
+// OpenBLAS GEMM.
+//
+// x, dx: [N, D, H, W, Cin]; y, dy: [N, D, H, W, Cout]; w: [Cout, k, k, k, Cin] (PyTorch's
+// [out, in, k, k, k] with the in axis moved last), all one dtype: f16/f32 (f64 on the CPU).
+// bias: [Cout] in that dtype, or null. dw, db: f32 (f64 for f64 data), accumulated into.
+#pragma once
+
+#include "runtime/tensor.h"
+
+namespace unet3d {
+
+// y := conv(x, w) (+ bias), overwritten.
+void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y);
+// dx := the gradient with respect to x, overwritten.
+void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
+// dw += the gradient with respect to w; db += the bias gradient, unless db is null.
+void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor* db);
+
+// The convolution proper, per backend (bias handling is shared: kernels/accumulate.h).
+namespace cpu {
+void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y);
+void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
+void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw);
+}  // namespace cpu
+namespace gpu {
+void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y);
+void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
+void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw);
+}  // namespace gpu
+
+}  // namespace unet3d

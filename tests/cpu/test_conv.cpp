@@ -1,0 +1,147 @@
+// Conv3d and ConvTranspose3d on the CPU: forward against a direct loop from the definition,
+// gradients by central differences.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "kernels/elementwise.h"
+#include "layers/conv3d.h"
+#include "layers/conv_transpose3d.h"
+#include "tests/support/compare.h"
+#include "tests/support/gradcheck.h"
+#include "tests/support/parity.h"
+
+using namespace unet3d;
+using namespace unet3d::testing;
+
+namespace {
+
+// PyTorch's Conv3d (cross-correlation, stride 1, padding (k-1)/2), written out.
+std::vector<double> direct_conv(const Tensor& xt, const Tensor& wt, const Tensor* bt) {
+  const Shape s = xt.shape(), k = wt.shape();
+  const std::vector<double> x = to_doubles(xt), w = to_doubles(wt);
+  const std::int64_t pad = (k.d - 1) / 2;
+  std::vector<double> y(static_cast<std::size_t>(s.numel() / s.c * k.n));
+  for (std::int64_t n = 0; n < s.n; ++n)
+    for (std::int64_t d = 0; d < s.d; ++d)
+      for (std::int64_t h = 0; h < s.h; ++h)
+        for (std::int64_t v = 0; v < s.w; ++v)
+          for (std::int64_t o = 0; o < k.n; ++o) {
+            double total = bt ? to_doubles(*bt)[o] : 0.0;
+            for (std::int64_t a = 0; a < k.d; ++a)
+              for (std::int64_t b = 0; b < k.h; ++b)
+                for (std::int64_t c = 0; c < k.w; ++c) {
+                  const std::int64_t zd = d + a - pad, zh = h + b - pad, zw = v + c - pad;
+                  if (zd < 0 || zd >= s.d || zh < 0 || zh >= s.h || zw < 0 || zw >= s.w) continue;
+                  for (std::int64_t i = 0; i < s.c; ++i)
+                    total += x[(((n * s.d + zd) * s.h + zh) * s.w + zw) * s.c + i] *
+                             w[(((o * k.d + a) * k.h + b) * k.w + c) * s.c + i];
+                }
+            y[(((n * s.d + d) * s.h + h) * s.w + v) * k.n + o] = total;
+          }
+  return y;
+}
+
+// PyTorch's ConvTranspose3d(kernel 2, stride 2), written out: each input voxel scatters a
+// 2x2x2 block.
+std::vector<double> direct_transpose(const Tensor& xt, const Tensor& wt, const Tensor& bt) {
+  const Shape s = xt.shape(), k = wt.shape();  // k: [Cin, 2, 2, 2, Cout]
+  const std::vector<double> x = to_doubles(xt), w = to_doubles(wt), b = to_doubles(bt);
+  const Shape o{s.n, 2 * s.d, 2 * s.h, 2 * s.w, k.c};
+  std::vector<double> y(static_cast<std::size_t>(o.numel()));
+  for (std::int64_t i = 0; i < o.numel(); ++i) y[i] = b[i % k.c];
+  for (std::int64_t n = 0; n < s.n; ++n)
+    for (std::int64_t d = 0; d < s.d; ++d)
+      for (std::int64_t h = 0; h < s.h; ++h)
+        for (std::int64_t v = 0; v < s.w; ++v)
+          for (std::int64_t ci = 0; ci < s.c; ++ci)
+            for (std::int64_t a = 0; a < 8; ++a)
+              for (std::int64_t co = 0; co < k.c; ++co) {
+                const std::int64_t od = 2 * d + a / 4, oh = 2 * h + (a / 2) % 2, ow = 2 * v + a % 2;
+                y[(((n * o.d + od) * o.h + oh) * o.w + ow) * o.c + co] +=
+                    x[(((n * s.d + d) * s.h + h) * s.w + v) * s.c + ci] *
+                    w[(ci * 8 + a) * k.c + co];
+              }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("conv3d forward matches the definition", "[conv]") {
+  for (const int k : {1, 3}) {
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      INFO("k " << k << " " << dtype_name(dtype));
+      const Shape s{2, 3, 5, 4, 3};
+      const Tensor x = random_tensor(s, dtype, 160);
+      const Tensor w = random_tensor({5, k, k, k, 3}, dtype, 161);
+      const Tensor b = random_tensor(Shape::vector(5), dtype, 162);
+      Tensor y(s.with_channels(5), dtype);
+      conv3d_forward(x, w, &b, y);
+      const Check check = dtype == DType::f64 ? Check::gradient_f64 : Check::parity_f32;
+      CHECK(compare(to_doubles(y), direct_conv(x, w, &b), tolerance(check)).ok);
+    }
+  }
+}
+
+TEST_CASE("conv3d gradients match central differences", "[conv][gradcheck]") {
+  for (const int k : {3, 1}) {
+    for (const Shape s : {Shape{2, 3, 5, 4, 3}, Shape{1, 5, 3, 3, 5}}) {
+      const std::string name = concat("conv3d k", k, " ", s.str());
+      const std::int64_t cout = 7;
+      Tensor x = random_tensor(s, DType::f64, 170);
+      Tensor w = random_tensor({cout, k, k, k, s.c}, DType::f64, 171);
+      Tensor b = random_tensor(Shape::vector(cout), DType::f64, 172);
+      const Tensor weights = random_tensor(s.with_channels(cout), DType::f64, 173, -1.0f, 1.3f);
+      Tensor y(s.with_channels(cout), DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
+          db(Shape::vector(cout), DType::f64);
+      fill(dw, 0.0);
+      fill(db, 0.0);
+      conv3d_backward_data(weights, w, dx);
+      conv3d_backward_weights(x, weights, dw, &db);
+      const auto loss = [&] {
+        conv3d_forward(x, w, &b, y);
+        return dot(y, weights);
+      };
+      CHECK(gradient_check(name + " dx", x, dx, loss).ok);
+      CHECK(gradient_check(name + " dw", w, dw, loss).ok);
+      CHECK(gradient_check(name + " db", b, db, loss).ok);
+    }
+  }
+}
+
+TEST_CASE("conv_transpose3d forward matches the definition", "[conv]") {
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    const Shape s{2, 2, 3, 2, 5};
+    const Tensor x = random_tensor(s, dtype, 180);
+    const Tensor w = random_tensor({5, 2, 2, 2, 3}, dtype, 181);
+    const Tensor b = random_tensor(Shape::vector(3), dtype, 182);
+    Tensor y({2, 4, 6, 4, 3}, dtype);
+    conv_transpose3d_forward(x, w, b, y);
+    const Check check = dtype == DType::f64 ? Check::gradient_f64 : Check::parity_f32;
+    CHECK(compare(to_doubles(y), direct_transpose(x, w, b), tolerance(check)).ok);
+  }
+}
+
+TEST_CASE("conv_transpose3d gradients match central differences", "[conv][gradcheck]") {
+  for (const Shape s : {Shape{2, 3, 2, 3, 5}, Shape{1, 1, 3, 2, 3}}) {
+    const std::string name = concat("conv_transpose3d ", s.str());
+    const std::int64_t cout = 3;
+    const Shape out{s.n, 2 * s.d, 2 * s.h, 2 * s.w, cout};
+    Tensor x = random_tensor(s, DType::f64, 190);
+    Tensor w = random_tensor({s.c, 2, 2, 2, cout}, DType::f64, 191);
+    Tensor b = random_tensor(Shape::vector(cout), DType::f64, 192);
+    const Tensor weights = random_tensor(out, DType::f64, 193, -1.0f, 1.3f);
+    Tensor y(out, DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
+        db(Shape::vector(cout), DType::f64);
+    fill(dw, 0.0);
+    fill(db, 0.0);
+    conv_transpose3d_backward_data(weights, w, dx);
+    conv_transpose3d_backward_weights(x, weights, dw, db);
+    const auto loss = [&] {
+      conv_transpose3d_forward(x, w, b, y);
+      return dot(y, weights);
+    };
+    CHECK(gradient_check(name + " dx", x, dx, loss).ok);
+    CHECK(gradient_check(name + " dw", w, dw, loss).ok);
+    CHECK(gradient_check(name + " db", b, db, loss).ok);
+  }
+}
