@@ -1,0 +1,195 @@
+// Every layer op, CUDA against the CPU, forward and backward, in f32 (TF32 off) and f16,
+// outputs poisoned with NaN first. The CPU convolutions compute in f32 or f64, so for f16 the
+// CPU side widens its inputs, computes in f32 and rounds the result to f16.
+#include <catch2/catch.hpp>
+
+#include "kernels/accumulate.h"
+#include "kernels/channels.h"
+#include "kernels/elementwise.h"
+#include "kernels/flip.h"
+#include "kernels/loss.h"
+#include "kernels/metrics.h"
+#include "kernels/pool.h"
+#include "kernels/resize.h"
+#include "kernels/softmax.h"
+#include "layers/conv3d.h"
+#include "layers/conv_transpose3d.h"
+#include "tests/support/parity.h"
+
+using namespace unet3d;
+using namespace unet3d::testing;
+
+namespace {
+
+const DType kDtypes[] = {DType::f32, DType::f16};
+
+Check check_for(DType dtype) {
+  return dtype == DType::f16 ? Check::parity_f16 : Check::parity_f32;
+}
+
+void require_parity(const Op& op, const Tensors& inputs, const std::vector<OutputSpec>& outputs,
+                    DType dtype) {
+  const ParityReport report = check_parity(op, inputs, outputs, tolerance(check_for(dtype)));
+  INFO(report.describe());
+  REQUIRE(report.ok());
+}
+
+Tensors randoms(std::initializer_list<Shape> shapes, DType dtype, std::uint64_t seed) {
+  Tensors t;
+  for (const Shape& s : shapes) t.push_back(random_tensor(s, dtype, seed++));
+  return t;
+}
+
+// An f16 CPU tensor widened to f32 (other tensors: copied as they are).
+Tensor widened(const Tensor& t) {
+  if (t.is_cuda() || t.dtype() != DType::f16) return t.to(t.device());
+  Tensor w(t.shape(), DType::f32);
+  cast(t, w);
+  return w;
+}
+
+// Runs `body` on f32 versions of f16 CPU tensors and rounds its outputs back.
+Op widening(const std::function<void(const Tensors&, Tensors&)>& body) {
+  return [body](const Tensors& in, Tensors& out) {
+    const bool widen = !in[0].is_cuda() && in[0].dtype() == DType::f16;
+    if (!widen) return body(in, out);
+    Tensors wide_in, wide_out;
+    for (const Tensor& t : in) wide_in.push_back(widened(t));
+    for (const Tensor& t : out) wide_out.push_back(widened(t));
+    body(wide_in, wide_out);
+    for (std::size_t i = 0; i < out.size(); ++i) cast(wide_out[i], out[i]);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("maxpool, concat/split and softmax match the CPU", "[parity][layers]") {
+  for (const DType dtype : kDtypes) {
+    INFO(dtype_name(dtype));
+    const Shape in{2, 5, 6, 7, 3}, pooled{2, 2, 3, 3, 3};
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          maxpool_forward(i[0], o[0]);
+          maxpool_backward(i[0], i[1], o[1]);
+        },
+        randoms({in, pooled}, dtype, 1), {{pooled, dtype}, {in, dtype}}, dtype);
+    const Shape a{2, 3, 5, 3, 3}, b{2, 3, 5, 3, 5}, ab{2, 3, 5, 3, 8};
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          concat_channels(i[0], i[1], o[0]);
+          split_channels(i[2], o[1], o[2]);
+        },
+        randoms({a, b, ab}, dtype, 3), {{ab, dtype}, {a, dtype}, {b, dtype}}, dtype);
+    const Shape s{2, 3, 4, 5, 6};
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          softmax_forward(i[0], o[0]);
+          softmax_backward(o[0], i[1], o[1]);
+        },
+        randoms({s, s}, dtype, 6), {{s, dtype}, {s, dtype}}, dtype);
+  }
+}
+
+TEST_CASE("resizing and flips match the CPU", "[parity][layers]") {
+  for (const DType dtype : kDtypes) {
+    INFO(dtype_name(dtype));
+    const Shape in{2, 5, 4, 7, 3}, out{2, 8, 3, 11, 3};
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          resize_trilinear(i[0], o[0]);
+          resize_trilinear_backward(i[1], o[1]);
+        },
+        randoms({in, out}, dtype, 10), {{out, dtype}, {in, dtype}}, dtype);
+    require_parity([](const Tensors& i, Tensors& o) { flip(i[0], o[0], kFlipD | kFlipW); },
+                   randoms({in}, dtype, 12), {{in, dtype}}, dtype);
+  }
+  Tensors labels;
+  labels.push_back(random_labels({1, 9, 7, 5, 1}, 6, 13));
+  require_parity(
+      [](const Tensors& i, Tensors& o) {
+        resize_nearest(i[0], o[0]);
+        flip(i[0], o[1], kFlipH);
+      },
+      labels, {{{1, 4, 11, 5, 1}, DType::u8}, {{1, 9, 7, 5, 1}, DType::u8}}, DType::f32);
+}
+
+TEST_CASE("losses and metrics match the CPU", "[parity][loss]") {
+  const Shape s{2, 5, 6, 7, 6};
+  for (const DType dtype : kDtypes) {
+    INFO(dtype_name(dtype));
+    Tensors in;
+    in.push_back(random_tensor(s, dtype, 20, -3.0f, 3.0f));
+    in.push_back(random_labels(s, 6, 21));
+    in.push_back(random_tensor(Shape::vector(6), DType::f32, 22, 0.2f, 3.0f));
+    const std::vector<OutputSpec> outputs{{Shape::scalar(), DType::f32},
+                                          {Shape::scalar(), DType::f32},
+                                          {Shape::vector(3), DType::f32},
+                                          {s, dtype},
+                                          {s, dtype},
+                                          {s, dtype}};
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          dice_loss(i[0], i[1], true, o[0], {&o[3], 0.5});
+          cross_entropy(i[0], i[1], &i[2], o[1], {&o[4]});
+          combined_loss(i[0], i[1], i[2], 0.5, 0.5, false, o[2], {&o[5]});
+        },
+        in, outputs, dtype);
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          argmax_channels(i[0], o[0]);
+          dice_counts(o[0], i[1], o[1]);
+        },
+        in, {{s.with_channels(1), DType::u8}, {{2, 1, 1, 3, 6}, DType::f64}}, DType::f32);
+  }
+}
+
+TEST_CASE("bias and gradient accumulation match the CPU", "[parity][layers]") {
+  for (const DType dtype : kDtypes) {
+    INFO(dtype_name(dtype));
+    const Shape s{2, 3, 5, 7, 11}, v = Shape::vector(11);
+    Tensors in = randoms({s, v}, dtype, 30);
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          add_channel_bias(o[0], i[1]);
+          accumulate_channel_sums(i[0], o[1]);
+          accumulate_into(i[0], o[2]);
+        },
+        in, {{s, dtype, true}, {v, DType::f32, true}, {s, DType::f32, true}}, dtype);
+  }
+}
+
+TEST_CASE("conv3d forward and backward match the CPU", "[parity][conv]") {
+  for (const DType dtype : kDtypes) {
+    for (const int k : {3, 1}) {
+      INFO(dtype_name(dtype) << " k " << k);
+      const Shape x{2, 5, 6, 7, 3}, y{2, 5, 6, 7, 13}, w{13, k, k, k, 3};
+      Tensors in = randoms({x, w, Shape::vector(13), y}, dtype, 40);
+      require_parity(widening([](const Tensors& i, Tensors& o) {
+                       conv3d_forward(i[0], i[1], &i[2], o[0]);
+                       conv3d_backward_data(i[3], i[1], o[1]);
+                     }),
+                     in, {{y, dtype}, {x, dtype}}, dtype);
+      require_parity(widening([](const Tensors& i, Tensors& o) {
+                       conv3d_backward_weights(i[0], i[3], o[0], &o[1]);
+                     }),
+                     in, {{w, DType::f32, true}, {Shape::vector(13), DType::f32, true}}, dtype);
+    }
+  }
+}
+
+TEST_CASE("conv_transpose3d forward and backward match the CPU", "[parity][conv]") {
+  for (const DType dtype : kDtypes) {
+    INFO(dtype_name(dtype));
+    const Shape x{2, 3, 2, 3, 5}, y{2, 6, 4, 6, 7}, w{5, 2, 2, 2, 7};
+    Tensors in = randoms({x, w, Shape::vector(7), y}, dtype, 50);
+    require_parity(widening([](const Tensors& i, Tensors& o) {
+                     conv_transpose3d_forward(i[0], i[1], i[2], o[0]);
+                     conv_transpose3d_backward_data(i[3], i[1], o[1]);
+                   }),
+                   in, {{y, dtype}, {x, dtype}}, dtype);
+    require_parity(widening([](const Tensors& i, Tensors& o) {
+                     conv_transpose3d_backward_weights(i[0], i[3], o[0], o[1]);
+                   }),
+                   in, {{w, DType::f32, true}, {Shape::vector(7), DType::f32, true}}, dtype);
+  }
+}
