@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "kernels/indexing.h"
 #include "kernels/numeric.h"
 #include "runtime/shape.h"
 
@@ -12,18 +13,10 @@ namespace unet3d::depth_space_impl {
 // The index in the blocked tensor t ([N, D, H, W, 8*O]) of the spatial tensor's element i
 // ([N, 2D, 2H, 2W, O]).
 UNET3D_HD inline std::int64_t blocked_index(std::int64_t i, const Shape& space) {
-  const std::int64_t o = i % space.c;
-  std::int64_t rest = i / space.c;
-  const std::int64_t w = rest % space.w;
-  rest /= space.w;
-  const std::int64_t h = rest % space.h;
-  rest /= space.h;
-  const std::int64_t d = rest % space.d;
-  const std::int64_t n = rest / space.d;
-  const std::int64_t block = (d & 1) * 4 + (h & 1) * 2 + (w & 1);
-  const std::int64_t cell =
-      ((n * (space.d / 2) + d / 2) * (space.h / 2) + h / 2) * (space.w / 2) + w / 2;
-  return cell * 8 * space.c + block * space.c + o;
+  const Coordinates k = coordinates(i, space);
+  const std::int64_t block = (k.d & 1) * 4 + (k.h & 1) * 2 + (k.w & 1);
+  const Shape blocks{space.n, space.d / 2, space.h / 2, space.w / 2, 8 * space.c};
+  return flat_index(blocks, k.n, k.d / 2, k.h / 2, k.w / 2, block * space.c + k.c);
 }
 
 template <class Exec, class S>

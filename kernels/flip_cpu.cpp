@@ -3,13 +3,5 @@
 #include "kernels/flip_impl.h"
 
 namespace unet3d::cpu {
-
-void flip(const Tensor& x, Tensor& y, unsigned axes) {
-  with_element_bits(x.dtype(), [&](auto e) {
-    using E = decltype(e);
-    flip_impl::flip<Exec>(static_cast<const E*>(x.data()), static_cast<E*>(y.data()), x.shape(),
-                          axes);
-  });
-}
-
+#include "kernels/flip_backend.inc"
 }  // namespace unet3d::cpu

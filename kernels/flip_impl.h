@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/flip.h"
+#include "kernels/indexing.h"
 #include "runtime/hd.h"
 #include "runtime/shape.h"
 
@@ -13,17 +14,11 @@ namespace unet3d::flip_impl {
 template <class Exec, class E>
 void flip(const E* x, E* y, Shape s, unsigned axes) {
   Exec::for_each(s.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    std::int64_t rest = i / s.c;
-    std::int64_t w = rest % s.w;
-    rest /= s.w;
-    std::int64_t h = rest % s.h;
-    rest /= s.h;
-    std::int64_t d = rest % s.d;
-    const std::int64_t n = rest / s.d;
-    if (axes & kFlipD) d = s.d - 1 - d;
-    if (axes & kFlipH) h = s.h - 1 - h;
-    if (axes & kFlipW) w = s.w - 1 - w;
-    y[i] = x[(((n * s.d + d) * s.h + h) * s.w + w) * s.c + i % s.c];
+    Coordinates k = coordinates(i, s);
+    if (axes & kFlipD) k.d = s.d - 1 - k.d;
+    if (axes & kFlipH) k.h = s.h - 1 - k.h;
+    if (axes & kFlipW) k.w = s.w - 1 - k.w;
+    y[i] = x[flat_index(s, k.n, k.d, k.h, k.w, k.c)];
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "kernels/indexing.h"
 #include "kernels/numeric.h"
 #include "runtime/shape.h"
 
@@ -15,16 +16,8 @@ UNET3D_HD inline std::int64_t corner_offset(int k, const Shape& in) {
 
 // Index in x of the first element of output element o's window, and o's channel.
 UNET3D_HD inline std::int64_t window_start(std::int64_t o, const Shape& in, const Shape& out) {
-  std::int64_t rest = o;
-  const std::int64_t c = rest % out.c;
-  rest /= out.c;
-  const std::int64_t w = rest % out.w;
-  rest /= out.w;
-  const std::int64_t h = rest % out.h;
-  rest /= out.h;
-  const std::int64_t d = rest % out.d;
-  const std::int64_t n = rest / out.d;
-  return (((n * in.d + 2 * d) * in.h + 2 * h) * in.w + 2 * w) * in.c + c;
+  const Coordinates k = coordinates(o, out);
+  return flat_index(in, k.n, 2 * k.d, 2 * k.h, 2 * k.w, k.c);
 }
 
 // The corner (0..7) holding the window's first maximum; NaN wins, as in PyTorch.
@@ -53,18 +46,11 @@ void forward(const S* x, S* y, Shape in, Shape out) {
 template <class Exec, class S>
 void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
   Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    std::int64_t rest = i / in.c;
-    const std::int64_t w = rest % in.w;
-    rest /= in.w;
-    const std::int64_t h = rest % in.h;
-    rest /= in.h;
-    const std::int64_t d = rest % in.d;
-    const std::int64_t n = rest / in.d;
+    const Coordinates k = coordinates(i, in);
     compute_t<S> g = 0;
-    if (d / 2 < out.d && h / 2 < out.h && w / 2 < out.w) {
-      const std::int64_t o =
-          (((n * out.d + d / 2) * out.h + h / 2) * out.w + w / 2) * out.c + i % in.c;
-      const int corner = static_cast<int>((d & 1) * 4 + (h & 1) * 2 + (w & 1));
+    if (k.d / 2 < out.d && k.h / 2 < out.h && k.w / 2 < out.w) {
+      const std::int64_t o = flat_index(out, k.n, k.d / 2, k.h / 2, k.w / 2, k.c);
+      const int corner = static_cast<int>((k.d & 1) * 4 + (k.h & 1) * 2 + (k.w & 1));
       if (first_max_corner(x, window_start(o, in, out), in) == corner) g = load(&dy[o]);
     }
     store(&dx[i], g);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/indexing.h"
 #include "kernels/numeric.h"
 #include "runtime/shape.h"
 
@@ -54,23 +55,6 @@ UNET3D_HD inline std::int64_t nearest_source(std::int64_t o, std::int64_t in, st
   return src < in - 1 ? src : in - 1;
 }
 
-// Splits a flat NDHWC index into its coordinates.
-struct Coordinates {
-  std::int64_t n, d, h, w, c;
-};
-UNET3D_HD inline Coordinates coordinates(std::int64_t i, const Shape& s) {
-  Coordinates k{};
-  k.c = i % s.c;
-  i /= s.c;
-  k.w = i % s.w;
-  i /= s.w;
-  k.h = i % s.h;
-  i /= s.h;
-  k.d = i % s.d;
-  k.n = i / s.d;
-  return k;
-}
-
 template <class Exec, class S>
 void trilinear(const S* x, S* y, Shape in, Shape out) {
   Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
@@ -80,7 +64,7 @@ void trilinear(const S* x, S* y, Shape in, Shape out) {
     const AxisSample h = axis_sample(k.h, in.h, out.h);
     const AxisSample w = axis_sample(k.w, in.w, out.w);
     const auto at = [&](std::int64_t d, std::int64_t hh, std::int64_t ww) -> T {
-      return load(&x[(((k.n * in.d + d) * in.h + hh) * in.w + ww) * in.c + k.c]);
+      return load(&x[flat_index(in, k.n, d, hh, ww, k.c)]);
     };
     // PyTorch's order of operations, so that f32 results can match its own.
     const T v =
@@ -107,7 +91,7 @@ void trilinear_backward(const S* dy, S* dx, Shape in, Shape out) {
       for (std::int64_t oh = h0; oh < h1; ++oh) {
         const T wh = wd * T(axis_weight(oh, k.h, in.h, out.h));
         for (std::int64_t ow = w0; ow < w1; ++ow) {
-          const T g = load(&dy[(((k.n * out.d + od) * out.h + oh) * out.w + ow) * out.c + k.c]);
+          const T g = load(&dy[flat_index(out, k.n, od, oh, ow, k.c)]);
           total += wh * T(axis_weight(ow, k.w, in.w, out.w)) * g;
         }
       }
@@ -123,7 +107,7 @@ void nearest(const E* x, E* y, Shape in, Shape out) {
     const std::int64_t d = nearest_source(k.d, in.d, out.d);
     const std::int64_t h = nearest_source(k.h, in.h, out.h);
     const std::int64_t w = nearest_source(k.w, in.w, out.w);
-    y[i] = x[(((k.n * in.d + d) * in.h + h) * in.w + w) * in.c + k.c];
+    y[i] = x[flat_index(in, k.n, d, h, w, k.c)];
   });
 }
 

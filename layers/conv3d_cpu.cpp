@@ -4,6 +4,7 @@
 
 #include "kernels/check.h"
 #include "kernels/gemm.h"
+#include "kernels/indexing.h"
 #include "layers/conv3d.h"
 #include "runtime/workspace.h"
 
@@ -20,22 +21,16 @@ void im2col(const T* x, const Shape& s, int k, std::int64_t first, std::int64_t 
   const std::int64_t pad = (k - 1) / 2, row_length = k * k * k * s.c;
 #pragma omp parallel for schedule(static)
   for (std::int64_t r = 0; r < rows; ++r) {
-    std::int64_t rest = first + r;
-    const std::int64_t w = rest % s.w;
-    rest /= s.w;
-    const std::int64_t h = rest % s.h;
-    rest /= s.h;
-    const std::int64_t d = rest % s.d;
-    const std::int64_t n = rest / s.d;
+    const Coordinates v = coordinates(first + r, s.with_channels(1));
     T* out = col + r * row_length;
     for (int kd = 0; kd < k; ++kd)
       for (int kh = 0; kh < k; ++kh)
         for (int kw = 0; kw < k; ++kw, out += s.c) {
-          const std::int64_t zd = d + kd - pad, zh = h + kh - pad, zw = w + kw - pad;
+          const std::int64_t zd = v.d + kd - pad, zh = v.h + kh - pad, zw = v.w + kw - pad;
           if (zd < 0 || zd >= s.d || zh < 0 || zh >= s.h || zw < 0 || zw >= s.w) {
             std::fill(out, out + s.c, T(0));
           } else {
-            const T* in = x + (((n * s.d + zd) * s.h + zh) * s.w + zw) * s.c;
+            const T* in = x + flat_index(s, v.n, zd, zh, zw, 0);
             std::copy(in, in + s.c, out);
           }
         }
