@@ -41,7 +41,7 @@ TEST_CASE("maxpool gradient matches central differences", "[pool][gradcheck]") {
       maxpool_forward(x, y);
       return dot(y, weights);
     };
-    CHECK(gradient_check("maxpool dx " + in.str(), x, dx, loss, 96).ok);
+    CHECK(gradient_check("maxpool dx " + in.str(), x, dx, loss, {96}).ok);
   }
 }
 

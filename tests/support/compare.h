@@ -18,10 +18,11 @@ struct Tolerance {
 };
 
 enum class Check {
-  exact,         // same arithmetic on both sides: bit-identical values
-  gradient_f64,  // central differences against an analytic gradient, in double
-  parity_f32,    // CUDA against CPU in f32, TF32 off
-  parity_f16,    // CUDA against CPU in f16 storage
+  exact,             // same arithmetic on both sides: bit-identical values
+  gradient_f64,      // central differences against an analytic gradient, in double
+  gradient_network,  // the same through a whole network, where the loss's rounding limits it
+  parity_f32,        // CUDA against CPU in f32, TF32 off
+  parity_f16,        // CUDA against CPU in f16 storage
 };
 
 Tolerance tolerance(Check check);

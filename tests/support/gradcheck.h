@@ -13,11 +13,17 @@
 
 namespace unet3d::testing {
 
+struct GradCheckOptions {
+  int max_probes = 48;
+  double step = 1e-6;  // relative to max(1, |value|)
+  Check check = Check::gradient_f64;
+};
+
 // `loss` recomputes the function from the current contents of `param`, which is perturbed in
 // place and restored. `analytic` holds dloss/dparam.
 Comparison gradient_check(const std::string& name, Tensor& param, const Tensor& analytic,
-                          const std::function<double()>& loss, int max_probes = 48,
-                          double step = 1e-6);
+                          const std::function<double()>& loss,
+                          const GradCheckOptions& options = {});
 
 // sum_i a[i] * b[i], in double: the scalar that turns an op's outputs into a loss whose
 // gradient with respect to the outputs is `b`.

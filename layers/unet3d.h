@@ -1,0 +1,87 @@
+// The UNet3D of CONTRACTS §1, composed by hand from the layers: forward in order, backward in
+// reverse, with the skip connections' gradients added where the concat split them. Every
+// activation, gradient and saved statistic is planned once for (batch, size) in one Arena, so
+// a training step allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "layers/parameters.h"
+#include "runtime/arena.h"
+
+namespace unet3d {
+
+struct UNetConfig {
+  std::int64_t in_channels = 1;
+  std::int64_t num_classes = 6;
+  std::int64_t init_features = 32;
+  std::int64_t depth = 4;
+};
+
+// Activations and convolutions in f32, f16 (mixed precision: f32 master weights, CUDA only) or
+// f64 (CPU gradient checks).
+enum class Precision { f32, f16, f64 };
+
+DType activation_dtype(Precision p);
+DType master_dtype(Precision p);
+
+// The parameters and buffers of the network, in PyTorch's state_dict order, with PyTorch's
+// default initialisation ranges.
+std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& config);
+
+class UNet3D {
+ public:
+  // Checks the contract's usage rules (size divisible by 2^depth, at least 2 values per channel
+  // at the bottleneck, f16 only on CUDA) and plans every buffer.
+  UNet3D(const UNetConfig& config, Device device, Precision precision, std::int64_t batch,
+         std::int64_t size);
+  ~UNet3D();
+  UNet3D(const UNet3D&) = delete;
+  UNet3D& operator=(const UNet3D&) = delete;
+
+  const UNetConfig& config() const { return config_; }
+  Precision precision() const { return precision_; }
+  Device device() const { return params_.device(); }
+  std::int64_t batch() const { return batch_; }
+  std::int64_t size() const { return size_; }
+  ParameterStore& parameters() { return params_; }
+
+  // [batch, size, size, size, in_channels] in the activation dtype: fill it, then forward().
+  Tensor input();
+  // Runs the network on input(); train: batch statistics (and running statistics updated),
+  // else running statistics. Returns the logits [batch, size, size, size, num_classes].
+  Tensor forward(bool train);
+  // Where the loss writes dL/dlogits before backward().
+  Tensor logits_grad();
+  // Adds every parameter's gradient (from logits_grad(), after a training forward) into the
+  // parameter store's gradients.
+  void backward();
+  // Training forwards so far: BatchNorm's num_batches_tracked.
+  std::int64_t batches_tracked() const { return batches_tracked_; }
+  void set_batches_tracked(std::int64_t n) { batches_tracked_ = n; }
+  std::size_t planned_bytes() const { return arena_.planned_bytes(); }
+
+ private:
+  struct Block;
+  struct Level;
+  void forward_block(Block& b, const Tensor& x, bool train);
+  void backward_block(Block& b, const Tensor& x, const Tensor& dout, Tensor* dx);
+  Block& encoder(std::int64_t level) { return *blocks_[level - 1]; }
+  Block& bottleneck() { return *blocks_[config_.depth]; }
+  Block& decoder(std::int64_t level) { return *blocks_[config_.depth + level]; }
+
+  UNetConfig config_;
+  Precision precision_;
+  std::int64_t batch_, size_;
+  ParameterStore params_;
+  Arena arena_;
+  std::vector<std::unique_ptr<Block>> blocks_;  // encoders 1..d, bottleneck, decoders d..1
+  std::vector<Level> levels_;                   // per level 1..d: pool, upsampling, concat
+  Arena::Slot input_, logits_, logits_grad_, bottleneck_out_grad_;
+  std::int64_t head_weight_ = 0, head_bias_ = 0;
+  std::int64_t batches_tracked_ = 0;
+};
+
+}  // namespace unet3d
