@@ -10,6 +10,9 @@
 
 namespace unet3d::cpu {
 
+// The f16 storage type of this backend.
+using HalfStorage = Half;
+
 struct Exec {
   // body(i) for i in [0, n), in parallel.
   template <class Body>

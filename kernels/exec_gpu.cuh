@@ -8,6 +8,9 @@
 
 namespace unet3d::gpu {
 
+// The f16 storage type of this backend.
+using HalfStorage = __half;
+
 struct Exec {
   template <class Body>
   static void for_each(std::int64_t n, Body body) {

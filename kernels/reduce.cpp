@@ -32,4 +32,11 @@ void sum_of_squares(const Tensor& x, Tensor& out) {
   cpu::sum_of_squares(x, out);
 }
 
+void count_nonfinite(const Tensor& x, Tensor& out) {
+  check_reduction("count_nonfinite", x, out);
+  if constexpr (kBuiltWithCuda)
+    if (x.is_cuda()) return gpu::count_nonfinite(x, out);
+  cpu::count_nonfinite(x, out);
+}
+
 }  // namespace unet3d

@@ -4,6 +4,7 @@
 #include "kernels/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/reduce.h"
+#include "kernels/reduce_ops.h"
 
 namespace unet3d::gpu {
 namespace {
@@ -22,14 +23,13 @@ __device__ double block_sum(double value) {
   return shared[0];
 }
 
-template <bool kSquare, class T>
+template <ReduceTerm K, class T>
 __global__ void partial_sums(const T* x, std::int64_t n, double* partials) {
   double acc = 0;
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * kBlock;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * kBlock + threadIdx.x; i < n;
        i += stride) {
-    const double v = load(&x[i]);
-    acc += kSquare ? v * v : v;
+    acc += reduce_term<K>(load(&x[i]));
   }
   const double total = block_sum(acc);
   if (threadIdx.x == 0) partials[blockIdx.x] = total;
@@ -43,14 +43,14 @@ __global__ void sum_partials(const double* partials, int count, Out* out) {
   if (threadIdx.x == 0) *out = static_cast<Out>(total);
 }
 
-template <bool kSquare, class T>
+template <ReduceTerm K, class T>
 void reduce_typed(const Tensor& x, Tensor& out) {
   Context& context = Context::get();
   const std::int64_t n = x.numel();
   const int blocks =
       static_cast<int>(std::clamp<std::int64_t>((n + kBlock - 1) / kBlock, 1, kMaxBlocks));
   double* partials = static_cast<double*>(context.scratch(kMaxBlocks * sizeof(double)));
-  partial_sums<kSquare, T>
+  partial_sums<K, T>
       <<<blocks, kBlock, 0, context.stream()>>>(static_cast<const T*>(x.data()), n, partials);
   UNET3D_CHECK_LAUNCH();
   if (out.dtype() == DType::f64)
@@ -62,22 +62,23 @@ void reduce_typed(const Tensor& x, Tensor& out) {
   UNET3D_CHECK_LAUNCH();
 }
 
-template <bool kSquare>
+template <ReduceTerm K>
 void reduce(const char* op, const Tensor& x, Tensor& out) {
   switch (x.dtype()) {
-    case DType::f32: return reduce_typed<kSquare, float>(x, out);
-    case DType::f16: return reduce_typed<kSquare, __half>(x, out);
+    case DType::f32: return reduce_typed<K, float>(x, out);
+    case DType::f16: return reduce_typed<K, __half>(x, out);
     default: unsupported_dtype(op, x);
   }
 }
 
 }  // namespace
 
-void sum(const Tensor& x, Tensor& out) {
-  reduce<false>("sum", x, out);
-}
+void sum(const Tensor& x, Tensor& out) { reduce<ReduceTerm::value>("sum", x, out); }
 void sum_of_squares(const Tensor& x, Tensor& out) {
-  reduce<true>("sum_of_squares", x, out);
+  reduce<ReduceTerm::square>("sum_of_squares", x, out);
+}
+void count_nonfinite(const Tensor& x, Tensor& out) {
+  reduce<ReduceTerm::nonfinite>("count_nonfinite", x, out);
 }
 
 }  // namespace unet3d::gpu

@@ -3,9 +3,10 @@
 // on the thread count; the partial sums live on the stack, so a reduction allocates nothing.
 #include <algorithm>
 
-#include "kernels/check.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/numeric.h"
 #include "kernels/reduce.h"
-#include "runtime/half.h"
+#include "kernels/reduce_ops.h"
 
 namespace unet3d::cpu {
 namespace {
@@ -13,8 +14,8 @@ namespace {
 constexpr std::int64_t kMinChunk = 1 << 14;
 constexpr std::int64_t kMaxChunks = 256;
 
-template <bool kSquare, class T, class Load>
-double chunked_sum(const T* x, std::int64_t n, Load load) {
+template <ReduceTerm K, class S>
+double chunked_sum(const S* x, std::int64_t n) {
   const std::int64_t chunks =
       std::clamp<std::int64_t>((n + kMinChunk - 1) / kMinChunk, 1, kMaxChunks);
   const std::int64_t chunk = (n + chunks - 1) / chunks;
@@ -23,10 +24,7 @@ double chunked_sum(const T* x, std::int64_t n, Load load) {
   for (std::int64_t c = 0; c < chunks; ++c) {
     const std::int64_t end = std::min(n, (c + 1) * chunk);
     double acc = 0;
-    for (std::int64_t i = c * chunk; i < end; ++i) {
-      const double v = load(x[i]);
-      acc += kSquare ? v * v : v;
-    }
+    for (std::int64_t i = c * chunk; i < end; ++i) acc += reduce_term<K>(load(&x[i]));
     partial[c] = acc;
   }
   double total = 0;
@@ -34,23 +32,12 @@ double chunked_sum(const T* x, std::int64_t n, Load load) {
   return total;
 }
 
-template <bool kSquare>
+template <ReduceTerm K>
 void reduce(const char* op, const Tensor& x, Tensor& out) {
   double total = 0;
-  switch (x.dtype()) {
-    case DType::f16:
-      total = chunked_sum<kSquare>(x.data_as<Half>(), x.numel(),
-                                   [](Half v) { return static_cast<double>(to_float(v)); });
-      break;
-    case DType::f32:
-      total = chunked_sum<kSquare>(x.data_as<float>(), x.numel(),
-                                   [](float v) { return static_cast<double>(v); });
-      break;
-    case DType::f64:
-      total = chunked_sum<kSquare>(x.data_as<double>(), x.numel(), [](double v) { return v; });
-      break;
-    default: unsupported_dtype(op, x);
-  }
+  with_storage_type(op, x, [&](auto s) {
+    total = chunked_sum<K>(static_cast<const decltype(s)*>(x.data()), x.numel());
+  });
   if (out.dtype() == DType::f64)
     *out.data_as<double>() = total;
   else
@@ -59,11 +46,12 @@ void reduce(const char* op, const Tensor& x, Tensor& out) {
 
 }  // namespace
 
-void sum(const Tensor& x, Tensor& out) {
-  reduce<false>("sum", x, out);
-}
+void sum(const Tensor& x, Tensor& out) { reduce<ReduceTerm::value>("sum", x, out); }
 void sum_of_squares(const Tensor& x, Tensor& out) {
-  reduce<true>("sum_of_squares", x, out);
+  reduce<ReduceTerm::square>("sum_of_squares", x, out);
+}
+void count_nonfinite(const Tensor& x, Tensor& out) {
+  reduce<ReduceTerm::nonfinite>("count_nonfinite", x, out);
 }
 
 }  // namespace unet3d::cpu

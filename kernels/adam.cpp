@@ -1,0 +1,25 @@
+// The Adam update: argument checks and dispatch.
+#include "kernels/adam.h"
+
+#include "kernels/check.h"
+#include "unet3d/build_config.h"
+
+namespace unet3d {
+
+void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
+                 const AdamStep& step) {
+  check_same_layout("adam_update", {&values, &grads, &exp_avg, &exp_avg_sq});
+  UNET3D_USAGE_CHECK(values.dtype() == DType::f32 || values.dtype() == DType::f64,
+                     "adam_update: master values ", values.describe(), " must be f32 or f64");
+  UNET3D_USAGE_CHECK(step.step >= 1, "adam_update: step ", step.step, " (counts from 1)");
+  if (half != nullptr) {
+    check_same_device_and_shape("adam_update", {&values, half});
+    UNET3D_USAGE_CHECK(half->dtype() == DType::f16, "adam_update: copies ", half->describe(),
+                       " must be f16");
+  }
+  if constexpr (kBuiltWithCuda)
+    if (values.is_cuda()) return gpu::adam_update(values, grads, exp_avg, exp_avg_sq, half, step);
+  cpu::adam_update(values, grads, exp_avg, exp_avg_sq, half, step);
+}
+
+}  // namespace unet3d

@@ -1,0 +1,32 @@
+// The Adam update of torch.optim.Adam (CONTRACTS §5) over flat parameter storage, in one pass:
+// unscale the gradient, add weight decay, update both moments and the master value, write the
+// f16 copy, and zero the gradient for the next accumulation.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/tensor.h"
+
+namespace unet3d {
+
+struct AdamStep {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  std::int64_t step = 1;   // this update's number, from 1, for the bias corrections
+  double grad_scale = 1;   // gradients are multiplied by this first (1 / loss scale)
+};
+
+// values, grads, exp_avg, exp_avg_sq: one shape, f32 (f64 on the CPU); all but grads are
+// updated in place, grads are overwritten with 0. half: the f16 copies (overwritten), or null.
+void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
+                 const AdamStep& step);
+
+namespace cpu {
+void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
+                 const AdamStep& step);
+}
+namespace gpu {
+void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
+                 const AdamStep& step);
+}
+
+}  // namespace unet3d

@@ -1,0 +1,37 @@
+// The Adam update written once against an execution policy, in torch.optim.Adam's order of
+// operations (lerp for the first moment, addcmul for the second, denominator
+// sqrt(v) / sqrt(1 - beta2^t) + eps, step lr / (1 - beta1^t)).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/adam.h"
+#include "kernels/numeric.h"
+
+namespace unet3d::adam_impl {
+
+template <class Exec, class P, class H>
+void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamStep& s) {
+  const P b1 = static_cast<P>(s.beta1), b2 = static_cast<P>(s.beta2);
+  const P eps = static_cast<P>(s.eps), decay = static_cast<P>(s.weight_decay);
+  const P scale = static_cast<P>(s.grad_scale);
+  const double t = static_cast<double>(s.step);
+  const P step_size = static_cast<P>(s.lr / (1 - std::pow(s.beta1, t)));
+  const P correction2_sqrt = static_cast<P>(std::sqrt(1 - std::pow(s.beta2, t)));
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    P g = grad[i] * scale;
+    if (decay != 0) g += decay * value[i];
+    const P m_new = m[i] + (1 - b1) * (g - m[i]);
+    const P v_new = v[i] * b2 + (1 - b2) * g * g;
+    const P denominator = sqrt(v_new) / correction2_sqrt + eps;
+    const P p = value[i] - step_size * (m_new / denominator);
+    m[i] = m_new;
+    v[i] = v_new;
+    value[i] = p;
+    if (half != nullptr) store(&half[i], static_cast<float>(p));
+    grad[i] = 0;
+  });
+}
+
+}  // namespace unet3d::adam_impl

@@ -1,0 +1,58 @@
+// One training step: micro-batches with their losses, and the optimizer step.
+#include "layers/train_step.h"
+
+#include "kernels/loss.h"
+
+namespace unet3d {
+
+TrainingStep::TrainingStep(UNet3D& net, Adam& adam, LossScaler& scaler, const LossOptions& loss,
+                           const Tensor* class_weights, int accum)
+    : net_(net),
+      adam_(adam),
+      scaler_(scaler),
+      loss_options_(loss),
+      class_weights_(class_weights),
+      accum_(accum),
+      labels_(net.input().shape().with_channels(1), DType::u8, net.device()),
+      loss_(loss.kind == LossKind::combined ? Shape::vector(3) : Shape::scalar(),
+            master_dtype(net.precision()), net.device()),
+      loss_host_(loss_.shape(), loss_.dtype(), Device::cpu) {
+  UNET3D_USAGE_CHECK(accum >= 1, "--accum: ", accum, " (needs at least 1 micro-batch per step)");
+  const bool weighted = loss.kind == LossKind::wce || loss.kind == LossKind::combined;
+  UNET3D_USAGE_CHECK(!weighted || class_weights != nullptr,
+                     "the wce and combined losses need class weights");
+}
+
+double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
+  const LossGradient g{grad, scaler_.scale() / accum_, false};
+  const Tensor& labels = labels_;
+  switch (loss_options_.kind) {
+    case LossKind::dice: dice_loss(logits, labels, loss_options_.exclude_background, loss_, g); break;
+    case LossKind::ce: cross_entropy(logits, labels, nullptr, loss_, g); break;
+    case LossKind::wce: cross_entropy(logits, labels, class_weights_, loss_, g); break;
+    case LossKind::combined:
+      combined_loss(logits, labels, *class_weights_, loss_options_.alpha, loss_options_.beta,
+                    loss_options_.exclude_background, loss_, g);
+      break;
+  }
+  loss_host_.copy_from(loss_);
+  return loss_host_.dtype() == DType::f64 ? loss_host_.data_as<double>()[0]
+                                          : loss_host_.data_as<float>()[0];
+}
+
+double TrainingStep::micro_batch() {
+  Tensor grad = net_.logits_grad();
+  const double value = loss_on(net_.forward(true), &grad);
+  net_.backward();
+  return value;
+}
+
+bool TrainingStep::apply() {
+  const bool stepped = adam_.step(scaler_.scale());
+  scaler_.update(!stepped);
+  return stepped;
+}
+
+double TrainingStep::evaluate() { return loss_on(net_.forward(false), nullptr); }
+
+}  // namespace unet3d

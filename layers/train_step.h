@@ -1,0 +1,50 @@
+// One training step of the UNet3D, as the trainer drives it: micro-batches (forward, loss,
+// backward with the gradient scaled by loss_scale / accum and summed into the parameters'
+// gradients), then one optimizer step after `accum` of them (or after an epoch's leftovers).
+// Every buffer it uses is allocated when it is built; a step allocates nothing.
+#pragma once
+
+#include "layers/optimizer.h"
+#include "layers/unet3d.h"
+
+namespace unet3d {
+
+enum class LossKind { dice, ce, wce, combined };
+
+struct LossOptions {
+  LossKind kind = LossKind::dice;
+  bool exclude_background = false;
+  double alpha = 0.5, beta = 0.5;  // combined: alpha * wce + beta * log(dice)
+};
+
+class TrainingStep {
+ public:
+  // class_weights ([num_classes], f32, f64 for f64 networks; on the network's device) are
+  // needed by wce and combined and must outlive this object.
+  TrainingStep(UNet3D& net, Adam& adam, LossScaler& scaler, const LossOptions& loss,
+               const Tensor* class_weights, int accum);
+
+  // [batch, size, size, size, 1] u8 on the network's device: fill it and net.input(), then
+  // call micro_batch().
+  Tensor labels() { return labels_.alias(); }
+  // Forward, loss and backward of the micro-batch in place. Returns its loss (not divided by
+  // accum); reads it back from the device.
+  double micro_batch();
+  // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off).
+  bool apply();
+  // The loss of the network's current output on the labels, in evaluation mode, no gradient.
+  double evaluate();
+
+ private:
+  double loss_on(const Tensor& logits, Tensor* grad);
+
+  UNet3D& net_;
+  Adam& adam_;
+  LossScaler& scaler_;
+  LossOptions loss_options_;
+  const Tensor* class_weights_;
+  int accum_;
+  Tensor labels_, loss_, loss_host_;
+};
+
+}  // namespace unet3d

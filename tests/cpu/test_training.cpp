@@ -1,0 +1,118 @@
+// Adam, loss scaling and whole training steps on the CPU.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+
+#include "kernels/elementwise.h"
+#include "layers/train_step.h"
+#include "tests/support/compare.h"
+#include "tests/support/parity.h"
+#include "tests/support/phantom.h"
+
+using namespace unet3d;
+using namespace unet3d::testing;
+
+namespace {
+
+// A store of one 3-element parameter.
+ParameterStore single_parameter(DType dtype) {
+  return ParameterStore({{"w", Shape::vector(3), ParameterLayout::vector, true, 0.0, 0.0}},
+                        Device::cpu, dtype, false);
+}
+
+}  // namespace
+
+TEST_CASE("Adam follows torch.optim.Adam step by step", "[adam]") {
+  for (const double decay : {0.0, 0.01}) {
+    ParameterStore p = single_parameter(DType::f64);
+    const double start[3] = {0.5, -1.0, 2.0};
+    for (int i = 0; i < 3; ++i) p.value(0).data_as<double>()[i] = start[i];
+    Adam adam(p, {0.1, 0.9, 0.999, 1e-8, decay});
+    double w[3] = {0.5, -1.0, 2.0}, m[3] = {}, v[3] = {};
+    for (int t = 1; t <= 4; ++t) {
+      const double grads[3] = {0.3 * t, -0.7, 1e-3 / t};
+      for (int i = 0; i < 3; ++i) p.grad(0).data_as<double>()[i] = 8 * grads[i];  // scaled by 8
+      REQUIRE(adam.step(8.0));
+      for (int i = 0; i < 3; ++i) {  // the reference, written out
+        const double g = grads[i] + decay * w[i];
+        m[i] = 0.9 * m[i] + 0.1 * g;
+        v[i] = 0.999 * v[i] + 0.001 * g * g;
+        const double mhat = m[i] / (1 - std::pow(0.9, t)), vhat = v[i] / (1 - std::pow(0.999, t));
+        w[i] -= 0.1 * mhat / (std::sqrt(vhat) + 1e-8);
+        CHECK(p.value(0).data_as<double>()[i] == Approx(w[i]).epsilon(1e-12));
+        CHECK(p.grad(0).data_as<double>()[i] == 0.0);  // zeroed for the next accumulation
+      }
+    }
+    CHECK(adam.steps() == 4);
+  }
+}
+
+TEST_CASE("an inf or NaN gradient skips the step and leaves everything as it was", "[adam]") {
+  ParameterStore p = single_parameter(DType::f32);
+  Tensor values = p.values(), grads = p.grads();
+  fill(values, 1.0);
+  Adam adam(p, {});
+  fill(grads, 0.5);
+  REQUIRE(adam.step(1.0));
+  const std::vector<double> before = to_doubles(p.values());
+  p.grad(0).data_as<float>()[1] = INFINITY;
+  CHECK_FALSE(adam.step(1.0));
+  CHECK(adam.steps() == 1);
+  CHECK(to_doubles(p.values()) == before);
+  CHECK(to_doubles(p.grad(0)) == std::vector<double>{0, 0, 0});
+}
+
+TEST_CASE("the loss scaler follows GradScaler's defaults", "[adam]") {
+  LossScaler scaler(true);
+  CHECK(scaler.scale() == 65536.0);
+  scaler.update(true);
+  CHECK(scaler.scale() == 32768.0);
+  for (int i = 0; i < 1999; ++i) scaler.update(false);
+  CHECK(scaler.scale() == 32768.0);
+  scaler.update(false);
+  CHECK(scaler.scale() == 65536.0);
+  CHECK(scaler.skipped_steps() == 1);
+  LossScaler off(false);
+  off.update(true);
+  CHECK(off.scale() == 1.0);
+}
+
+TEST_CASE("a training step allocates nothing once the first has run", "[training]") {
+  UNet3D net({1, 3, 2, 2}, Device::cpu, Precision::f32, 2, 16);
+  net.parameters().initialize(1);
+  Adam adam(net.parameters(), {});
+  LossScaler scaler(false);
+  const Tensor weights = random_tensor(Shape::vector(3), DType::f32, 2, 0.5f, 2.0f);
+  TrainingStep step(net, adam, scaler, {LossKind::combined}, &weights, 2);
+  Tensor image = net.input(), labels = step.labels();
+  fill_phantom(image, labels, 3);
+  step.micro_batch();
+  step.micro_batch();
+  step.apply();
+  const std::int64_t before = memory_stats().allocations;
+  for (int i = 0; i < 3; ++i) {
+    step.micro_batch();
+    step.micro_batch();
+    step.apply();
+  }
+  step.evaluate();
+  CHECK(memory_stats().allocations == before);
+}
+
+TEST_CASE("training on one fixed batch drives the loss down", "[training]") {
+  UNet3D net({1, 3, 4, 2}, Device::cpu, Precision::f32, 2, 16);
+  net.parameters().initialize(11);
+  Adam adam(net.parameters(), {3e-2});
+  LossScaler scaler(false);
+  TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
+  Tensor image = net.input(), labels = step.labels();
+  fill_phantom(image, labels, 12);
+  double first = 0, last = 0;
+  for (int i = 0; i < 30; ++i) {
+    last = step.micro_batch();
+    if (i == 0) first = last;
+    REQUIRE(step.apply());
+  }
+  std::printf("overfit: Dice loss %.4f at step 1, %.4f at step 30\n", first, last);
+  CHECK(last < 0.5 * first);
+}
