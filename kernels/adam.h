@@ -11,8 +11,8 @@ namespace unet3d {
 
 struct AdamStep {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
-  std::int64_t step = 1;   // this update's number, from 1, for the bias corrections
-  double grad_scale = 1;   // gradients are multiplied by this first (1 / loss scale)
+  std::int64_t step = 1;  // this update's number, from 1, for the bias corrections
+  double grad_scale = 1;  // gradients are multiplied by this first (1 / loss scale)
 };
 
 // values, grads, exp_avg, exp_avg_sq: one shape, f32 (f64 on the CPU); all but grads are

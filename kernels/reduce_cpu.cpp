@@ -46,7 +46,9 @@ void reduce(const char* op, const Tensor& x, Tensor& out) {
 
 }  // namespace
 
-void sum(const Tensor& x, Tensor& out) { reduce<ReduceTerm::value>("sum", x, out); }
+void sum(const Tensor& x, Tensor& out) {
+  reduce<ReduceTerm::value>("sum", x, out);
+}
 void sum_of_squares(const Tensor& x, Tensor& out) {
   reduce<ReduceTerm::square>("sum_of_squares", x, out);
 }

@@ -29,6 +29,8 @@ class Adam {
   // The moments, flat like ParameterStore::values().
   Tensor& exp_avg() { return exp_avg_; }
   Tensor& exp_avg_sq() { return exp_avg_sq_; }
+  const Tensor& exp_avg() const { return exp_avg_; }
+  const Tensor& exp_avg_sq() const { return exp_avg_sq_; }
 
  private:
   ParameterStore& params_;

@@ -27,7 +27,9 @@ double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
   const LossGradient g{grad, scaler_.scale() / accum_, false};
   const Tensor& labels = labels_;
   switch (loss_options_.kind) {
-    case LossKind::dice: dice_loss(logits, labels, loss_options_.exclude_background, loss_, g); break;
+    case LossKind::dice:
+      dice_loss(logits, labels, loss_options_.exclude_background, loss_, g);
+      break;
     case LossKind::ce: cross_entropy(logits, labels, nullptr, loss_, g); break;
     case LossKind::wce: cross_entropy(logits, labels, class_weights_, loss_, g); break;
     case LossKind::combined:
@@ -53,6 +55,8 @@ bool TrainingStep::apply() {
   return stepped;
 }
 
-double TrainingStep::evaluate() { return loss_on(net_.forward(false), nullptr); }
+double TrainingStep::evaluate() {
+  return loss_on(net_.forward(false), nullptr);
+}
 
 }  // namespace unet3d

@@ -1,0 +1,318 @@
+// UNet3D checkpoints: layout conversion to and from PyTorch's, metadata, and validation.
+#include "io/checkpoint.h"
+
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include "io/safetensors.h"
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace {
+
+constexpr const char* kModelFormat = "unet3d-v1";
+constexpr const char* kTrainingFormat = "unet3d-train-v1";
+
+// PyTorch's shape of a parameter: vectors are 1-D; 5-D weights move our last axis to second.
+std::vector<std::int64_t> torch_shape(const ParameterSpec& spec) {
+  const Shape& s = spec.shape;
+  if (spec.layout == ParameterLayout::vector) return {s.c};
+  return {s.n, s.c, s.d, s.h, s.w};
+}
+
+// Flat index in PyTorch's layout of our element i ([n, d, h, w, c] -> [n, c, d, h, w]).
+std::int64_t torch_index(const ParameterSpec& spec, std::int64_t i) {
+  if (spec.layout == ParameterLayout::vector) return i;
+  const Shape& s = spec.shape;
+  const std::int64_t c = i % s.c, w = i / s.c % s.w, h = i / (s.c * s.w) % s.h,
+                     d = i / (s.c * s.w * s.h) % s.d, n = i / (s.c * s.w * s.h * s.d);
+  return (((n * s.c + c) * s.d + d) * s.h + h) * s.w + w;
+}
+
+std::vector<std::string> batchnorm_prefixes(const ParameterStore& params) {
+  std::vector<std::string> prefixes;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const std::string& name = params.spec(i).name;
+    const std::string suffix = ".running_var";
+    if (name.size() > suffix.size() && name.ends_with(suffix))
+      prefixes.push_back(name.substr(0, name.size() - suffix.size()));
+  }
+  return prefixes;
+}
+
+std::vector<char> f32_bytes(const std::vector<double>& values) {
+  std::vector<char> bytes(values.size() * 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto v = static_cast<float>(values[i]);
+    std::memcpy(bytes.data() + 4 * i, &v, 4);
+  }
+  return bytes;
+}
+
+std::vector<char> i64_bytes(std::int64_t v) {
+  std::vector<char> bytes(8);
+  std::memcpy(bytes.data(), &v, 8);
+  return bytes;
+}
+
+// A tensor's values as doubles, from F32 or F64 little-endian bytes.
+std::vector<double> values_of(const StoredTensor& t) {
+  const bool f64 = t.dtype == "F64";
+  std::vector<double> out(t.bytes.size() / (f64 ? 8 : 4));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (f64) {
+      std::memcpy(&out[i], t.bytes.data() + 8 * i, 8);
+    } else {
+      float v;
+      std::memcpy(&v, t.bytes.data() + 4 * i, 4);
+      out[i] = v;
+    }
+  }
+  return out;
+}
+
+Tensor host_tensor(const std::vector<double>& values, Shape shape, DType dtype) {
+  Tensor t(shape, dtype, Device::cpu);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (dtype == DType::f64)
+      t.data_as<double>()[i] = values[i];
+    else
+      t.data_as<float>()[i] = static_cast<float>(values[i]);
+  }
+  return t;
+}
+
+std::vector<double> host_values(const Tensor& t) {
+  const Tensor host = t.to(Device::cpu);
+  std::vector<double> out(static_cast<std::size_t>(host.numel()));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = host.dtype() == DType::f64 ? host.data_as<double>()[i] : host.data_as<float>()[i];
+  return out;
+}
+
+std::int64_t metadata_int(const SafetensorsFile& file, const std::string& key,
+                          const std::string& path) {
+  const auto found = file.metadata.find(key);
+  if (found == file.metadata.end())
+    throw_error(ErrorKind::data, concat(path, ": metadata lacks '", key, "'"), __FILE__, __LINE__);
+  std::int64_t v = 0;
+  std::istringstream in(found->second);
+  if (!(in >> v) || !in.eof())
+    throw_error(ErrorKind::data,
+                concat(path, ": metadata '", key, "' = '", found->second, "' is not an integer"),
+                __FILE__, __LINE__);
+  return v;
+}
+
+const StoredTensor& required(const SafetensorsFile& file, const std::string& name,
+                             const std::string& path) {
+  const StoredTensor* t = file.find(name);
+  if (t == nullptr)
+    throw_error(ErrorKind::data, concat(path, ": missing tensor '", name, "'"), __FILE__, __LINE__);
+  return *t;
+}
+
+ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
+  ModelInfo info;
+  info.has_metadata = file.has_metadata && file.metadata.count("format") > 0;
+  if (info.has_metadata) {
+    if (file.metadata.at("format") != kModelFormat)
+      throw_error(
+          ErrorKind::data,
+          concat(path, ": format '", file.metadata.at("format"), "', expected ", kModelFormat),
+          __FILE__, __LINE__);
+    info.config = {metadata_int(file, "in_channels", path), metadata_int(file, "num_classes", path),
+                   metadata_int(file, "init_features", path), metadata_int(file, "depth", path)};
+    info.input_size = metadata_int(file, "input_size", path);
+    info.epoch = metadata_int(file, "epoch", path);
+    info.step = metadata_int(file, "step", path);
+    const auto names = file.metadata.find("class_names");
+    if (names != file.metadata.end()) {
+      std::istringstream in(names->second);
+      for (std::string name; std::getline(in, name, ',');) info.class_names.push_back(name);
+    }
+    return info;
+  }
+  // A plain state_dict: the configuration is in the shapes.
+  const StoredTensor& first = required(file, "enc1.conv1.weight", path);
+  const StoredTensor& head = required(file, "head.weight", path);
+  if (first.shape.size() != 5 || head.shape.size() != 5)
+    throw_error(ErrorKind::data, concat(path, ": enc1.conv1.weight or head.weight is not 5-D"),
+                __FILE__, __LINE__);
+  info.config.in_channels = first.shape[1];
+  info.config.init_features = first.shape[0];
+  info.config.num_classes = head.shape[0];
+  info.config.depth = 0;
+  while (file.find(concat("enc", info.config.depth + 1, ".conv1.weight"))) ++info.config.depth;
+  return info;
+}
+
+void check_matches(const ModelInfo& info, const UNet3D& net, const std::string& path) {
+  const UNetConfig& want = net.config();
+  const std::pair<const char*, std::pair<std::int64_t, std::int64_t>> fields[] = {
+      {"in_channels", {info.config.in_channels, want.in_channels}},
+      {"num_classes", {info.config.num_classes, want.num_classes}},
+      {"init_features", {info.config.init_features, want.init_features}},
+      {"depth", {info.config.depth, want.depth}},
+      {"input_size", {info.input_size == 0 ? net.size() : info.input_size, net.size()}}};
+  for (const auto& [key, values] : fields)
+    UNET3D_USAGE_CHECK(values.first == values.second, path, ": the checkpoint has ", key, " ",
+                       values.first, ", this run ", values.second);
+}
+
+}  // namespace
+
+void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
+  ParameterStore& params = net.parameters();
+  SafetensorsFile file;
+  file.has_metadata = true;
+  const UNetConfig& c = net.config();
+  file.metadata = {{"format", kModelFormat},
+                   {"in_channels", std::to_string(c.in_channels)},
+                   {"num_classes", std::to_string(c.num_classes)},
+                   {"init_features", std::to_string(c.init_features)},
+                   {"depth", std::to_string(c.depth)},
+                   {"input_size", std::to_string(net.size())},
+                   {"epoch", std::to_string(info.epoch)},
+                   {"step", std::to_string(info.step)}};
+  if (!info.class_names.empty()) {
+    std::string names;
+    for (const std::string& n : info.class_names) names += (names.empty() ? "" : ",") + n;
+    file.metadata["class_names"] = names;
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const ParameterSpec& spec = params.spec(i);
+    const std::vector<double> ours = host_values(params.value(i));
+    std::vector<double> torch(ours.size());
+    for (std::size_t k = 0; k < ours.size(); ++k)
+      torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))] = ours[k];
+    file.tensors.push_back({spec.name, "F32", torch_shape(spec), f32_bytes(torch)});
+    if (spec.name.ends_with(".running_var")) {
+      const std::string prefix = spec.name.substr(0, spec.name.size() - 12);
+      file.tensors.push_back(
+          {prefix + ".num_batches_tracked", "I64", {}, i64_bytes(net.batches_tracked())});
+    }
+  }
+  write_safetensors(path, file);
+}
+
+ModelInfo read_model_info(const std::string& path) {
+  return info_of(read_safetensors(path), path);
+}
+
+ModelInfo load_model(const std::string& path, UNet3D& net) {
+  const SafetensorsFile file = read_safetensors(path);
+  const ModelInfo info = info_of(file, path);
+  check_matches(info, net, path);
+  ParameterStore& params = net.parameters();
+
+  std::set<std::string> expected;
+  for (std::size_t i = 0; i < params.size(); ++i) expected.insert(params.spec(i).name);
+  for (const std::string& prefix : batchnorm_prefixes(params))
+    expected.insert(prefix + ".num_batches_tracked");
+  for (const StoredTensor& t : file.tensors)
+    if (!expected.count(t.name))
+      throw_error(ErrorKind::data, concat(path, ": unexpected tensor '", t.name, "'"), __FILE__,
+                  __LINE__);
+
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const ParameterSpec& spec = params.spec(i);
+    const StoredTensor& t = required(file, spec.name, path);
+    if (t.dtype != "F32" || t.shape != torch_shape(spec)) {
+      std::string want;
+      for (std::int64_t d : torch_shape(spec)) want += concat(want.empty() ? "" : ", ", d);
+      std::string got;
+      for (std::int64_t d : t.shape) got += concat(got.empty() ? "" : ", ", d);
+      throw_error(ErrorKind::data,
+                  concat(path, ": tensor '", spec.name, "' is ", t.dtype, " [", got,
+                         "], expected F32 [", want, "]"),
+                  __FILE__, __LINE__);
+    }
+    const std::vector<double> torch = values_of(t);
+    std::vector<double> ours(torch.size());
+    for (std::size_t k = 0; k < ours.size(); ++k)
+      ours[k] = torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))];
+    params.value(i).copy_from(host_tensor(ours, spec.shape, params.master_dtype()));
+  }
+  for (const std::string& prefix : batchnorm_prefixes(params)) {
+    const std::string name = prefix + ".num_batches_tracked";
+    const StoredTensor& t = required(file, name, path);
+    if (t.dtype != "I64" || !t.shape.empty())
+      throw_error(ErrorKind::data, concat(path, ": tensor '", name, "' should be an I64 scalar"),
+                  __FILE__, __LINE__);
+    std::int64_t tracked = 0;
+    std::memcpy(&tracked, t.bytes.data(), 8);
+    net.set_batches_tracked(tracked);
+  }
+  params.refresh_half_copies();
+  return info;
+}
+
+void save_training_state(const std::string& path, const Adam& adam, const LossScaler& scaler,
+                         const TrainingState& state) {
+  SafetensorsFile file;
+  file.has_metadata = true;
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "%.17g", scaler.scale());
+  file.metadata = {{"format", kTrainingFormat},
+                   {"step", std::to_string(state.step)},
+                   {"adam_steps", std::to_string(adam.steps())},
+                   {"loss_scale", scale},
+                   {"growth_tracker", std::to_string(scaler.growth_tracker())},
+                   {"skipped_steps", std::to_string(scaler.skipped_steps())}};
+  for (const auto& [key, value] : state.extra) file.metadata["trainer." + key] = value;
+  for (const auto& [name, moment] : {std::pair{"adam.exp_avg", &adam.exp_avg()},
+                                     std::pair{"adam.exp_avg_sq", &adam.exp_avg_sq()}}) {
+    const Tensor host = moment->to(Device::cpu);
+    std::vector<char> bytes(host.bytes());
+    std::memcpy(bytes.data(), host.data(), bytes.size());
+    file.tensors.push_back(
+        {name, host.dtype() == DType::f64 ? "F64" : "F32", {host.numel()}, std::move(bytes)});
+  }
+  write_safetensors(path, file);
+}
+
+TrainingState load_training_state(const std::string& path, Adam& adam, LossScaler& scaler,
+                                  std::int64_t expected_step) {
+  const SafetensorsFile file = read_safetensors(path);
+  const auto format = file.metadata.find("format");
+  if (format == file.metadata.end() || format->second != kTrainingFormat)
+    throw_error(ErrorKind::data,
+                concat(path, ": not a training-state file (format ", kTrainingFormat, ")"),
+                __FILE__, __LINE__);
+  TrainingState state;
+  state.step = metadata_int(file, "step", path);
+  if (state.step != expected_step)
+    throw_error(ErrorKind::data,
+                concat(path, ": training state of step ", state.step,
+                       ", but the model file beside it is at step ", expected_step),
+                __FILE__, __LINE__);
+  for (const auto& [name, moment] : {std::pair{"adam.exp_avg", &adam.exp_avg()},
+                                     std::pair{"adam.exp_avg_sq", &adam.exp_avg_sq()}}) {
+    const StoredTensor& t = required(file, name, path);
+    const std::string want = moment->dtype() == DType::f64 ? "F64" : "F32";
+    if (t.dtype != want || t.shape != std::vector<std::int64_t>{moment->numel()})
+      throw_error(ErrorKind::data,
+                  concat(path, ": tensor '", name, "' does not fit this model's ", moment->numel(),
+                         " ", want, " values"),
+                  __FILE__, __LINE__);
+    Tensor host(moment->shape(), moment->dtype(), Device::cpu);
+    std::memcpy(host.data(), t.bytes.data(), t.bytes.size());
+    moment->copy_from(host);
+  }
+  adam.set_steps(metadata_int(file, "adam_steps", path));
+  const auto scale = file.metadata.find("loss_scale");
+  double loss_scale = 0;
+  if (scale == file.metadata.end() || !(std::istringstream(scale->second) >> loss_scale) ||
+      loss_scale <= 0)
+    throw_error(ErrorKind::data, concat(path, ": metadata 'loss_scale' is missing or invalid"),
+                __FILE__, __LINE__);
+  scaler.restore(loss_scale, metadata_int(file, "growth_tracker", path),
+                 metadata_int(file, "skipped_steps", path));
+  for (const auto& [key, value] : file.metadata)
+    if (key.starts_with("trainer.")) state.extra[key.substr(8)] = value;
+  return state;
+}
+
+}  // namespace unet3d

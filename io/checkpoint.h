@@ -1,0 +1,50 @@
+// UNet3D checkpoints as CONTRACTS §2 promises: the model file (PyTorch names and layouts, F32,
+// num_batches_tracked as I64, metadata), which torch's load_state_dict(strict=True) accepts,
+// and the training-state file beside it (Adam moments, step counts, loss scale, and whatever
+// the trainer adds: RNG and data order). Both carry the same `step`, so a mismatched pair is
+// found.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "layers/optimizer.h"
+#include "layers/unet3d.h"
+
+namespace unet3d {
+
+struct ModelInfo {
+  UNetConfig config;
+  std::int64_t input_size = 0;  // 0: unknown (a file without metadata)
+  std::int64_t epoch = 0;       // epochs completed
+  std::int64_t step = 0;        // optimizer steps taken
+  std::vector<std::string> class_names;
+  bool has_metadata = false;
+};
+
+void save_model(const std::string& path, UNet3D& net, const ModelInfo& info);
+
+// The configuration and counters of a model file, from its metadata or, for a plain PyTorch
+// state_dict, from its tensor shapes.
+ModelInfo read_model_info(const std::string& path);
+
+// Loads a model file into `net`. A file whose configuration differs from the network's is a
+// usage Error; a missing or extra tensor, a wrong shape or dtype, a truncated or malformed file
+// is a data Error naming the file and the tensor.
+ModelInfo load_model(const std::string& path, UNet3D& net);
+
+struct TrainingState {
+  std::int64_t step = 0;                     // must equal the model file's
+  std::map<std::string, std::string> extra;  // the trainer's own (RNG, data order)
+};
+
+void save_training_state(const std::string& path, const Adam& adam, const LossScaler& scaler,
+                         const TrainingState& state);
+// Restores Adam's moments and step count and the scaler; the state's step must be
+// `expected_step` (the model file's), else a data Error.
+TrainingState load_training_state(const std::string& path, Adam& adam, LossScaler& scaler,
+                                  std::int64_t expected_step);
+
+}  // namespace unet3d

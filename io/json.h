@@ -1,0 +1,34 @@
+// A small JSON reader and writer for the files this project reads and writes itself
+// (safetensors headers, split.json, config.json): objects, arrays, strings, numbers, true,
+// false, null. Numbers keep their text so 64-bit integers survive exactly.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace unet3d::json {
+
+struct Value {
+  enum class Kind { null, boolean, number, string, array, object } kind = Kind::null;
+  bool boolean = false;
+  std::string text;  // a string's contents, or a number's digits
+  std::vector<Value> items;
+  std::vector<std::pair<std::string, Value>> members;  // in file order
+
+  bool is(Kind k) const { return kind == k; }
+  // The member named `key`, or null when there is none (objects only).
+  const Value* find(std::string_view key) const;
+  // A number as an integer; a data Error (naming `what`) if it is not an integer in range.
+  std::int64_t as_int(std::string_view what) const;
+};
+
+// Parses `text`; a data Error naming `source` and the offset where it went wrong.
+Value parse(std::string_view text, std::string_view source);
+
+// `s` as a JSON string literal, quotes and escapes included.
+std::string quote(std::string_view s);
+
+}  // namespace unet3d::json

@@ -1,0 +1,220 @@
+// Reading and writing safetensors files.
+#include "io/safetensors.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "io/json.h"
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace {
+
+// A header this large is not a model checkpoint.
+constexpr std::uint64_t kMaxHeader = std::uint64_t{100} << 20;
+
+[[noreturn]] void bad_file(const std::string& path, const std::string& what) {
+  throw_error(ErrorKind::data, concat(path, ": ", what), __FILE__, __LINE__);
+}
+
+std::int64_t element_count(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string header_json(const SafetensorsFile& file) {
+  std::string h = "{";
+  if (file.has_metadata || !file.metadata.empty()) {
+    h += "\"__metadata__\":{";
+    bool first = true;
+    for (const auto& [key, value] : file.metadata) {
+      h += concat(first ? "" : ",", json::quote(key), ":", json::quote(value));
+      first = false;
+    }
+    h += "}";
+    if (!file.tensors.empty()) h += ",";
+  }
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < file.tensors.size(); ++i) {
+    const StoredTensor& t = file.tensors[i];
+    std::string shape;
+    for (std::size_t k = 0; k < t.shape.size(); ++k) shape += concat(k ? "," : "", t.shape[k]);
+    h += concat(i ? "," : "", json::quote(t.name), ":{\"dtype\":", json::quote(t.dtype),
+                ",\"shape\":[", shape, "],\"data_offsets\":[", offset, ",", offset + t.bytes.size(),
+                "]}");
+    offset += t.bytes.size();
+  }
+  h += "}";
+  h.append((8 - h.size() % 8) % 8,
+           ' ');  // data starts 8-byte aligned, as the reference writer does
+  return h;
+}
+
+void write_all(int fd, const char* data, std::size_t size, const std::string& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_error(ErrorKind::runtime, concat("cannot write ", path, ": ", std::strerror(errno)),
+                  __FILE__, __LINE__);
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+const StoredTensor* SafetensorsFile::find(const std::string& name) const {
+  for (const StoredTensor& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::size_t safetensors_dtype_size(const std::string& dtype) {
+  if (dtype == "F64" || dtype == "I64" || dtype == "U64") return 8;
+  if (dtype == "F32" || dtype == "I32" || dtype == "U32") return 4;
+  if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
+  if (dtype == "U8" || dtype == "I8" || dtype == "BOOL") return 1;
+  return 0;
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) bad_file(path, "cannot open it");
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(0);
+  if (size < 8) bad_file(path, concat("truncated: ", size, " bytes, no header length"));
+  unsigned char length_bytes[8];
+  in.read(reinterpret_cast<char*>(length_bytes), 8);
+  std::uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | length_bytes[i];
+  if (header_size > kMaxHeader || header_size > size - 8)
+    bad_file(path, concat("bad header length ", header_size, " in a file of ", size, " bytes"));
+  std::string header(header_size, '\0');
+  in.read(header.data(), static_cast<std::streamsize>(header_size));
+  const json::Value root = json::parse(header, path);
+  if (!root.is(json::Value::Kind::object)) bad_file(path, "the header is not a JSON object");
+
+  SafetensorsFile file;
+  const std::uint64_t data_size = size - 8 - header_size;
+  struct Range {
+    std::uint64_t begin, end;
+    std::size_t index;
+  };
+  std::vector<Range> ranges;
+  for (const auto& [name, entry] : root.members) {
+    if (name == "__metadata__") {
+      if (!entry.is(json::Value::Kind::object)) bad_file(path, "__metadata__ is not an object");
+      file.has_metadata = true;
+      for (const auto& [key, value] : entry.members) {
+        if (!value.is(json::Value::Kind::string))
+          bad_file(path, concat("metadata '", key, "' is not a string"));
+        file.metadata[key] = value.text;
+      }
+      continue;
+    }
+    const std::string where = concat("tensor '", name, "'");
+    const json::Value* dtype = entry.find("dtype");
+    const json::Value* shape = entry.find("shape");
+    const json::Value* offsets = entry.find("data_offsets");
+    if (!dtype || !dtype->is(json::Value::Kind::string) || !shape ||
+        !shape->is(json::Value::Kind::array) || !offsets ||
+        !offsets->is(json::Value::Kind::array) || offsets->items.size() != 2)
+      bad_file(path, where + " lacks a dtype, a shape or two data_offsets");
+    StoredTensor t;
+    t.name = name;
+    t.dtype = dtype->text;
+    const std::size_t element = safetensors_dtype_size(t.dtype);
+    if (element == 0) bad_file(path, concat(where, " has unknown dtype ", t.dtype));
+    for (const json::Value& d : shape->items) {
+      t.shape.push_back(d.as_int(concat(path, ": ", where, " shape")));
+      if (t.shape.back() < 0) bad_file(path, where + " has a negative dimension");
+    }
+    const auto begin = static_cast<std::uint64_t>(offsets->items[0].as_int(path));
+    const auto end = static_cast<std::uint64_t>(offsets->items[1].as_int(path));
+    if (begin > end || end > data_size)
+      bad_file(path, concat(where, " has data_offsets [", begin, ", ", end, "] outside the ",
+                            data_size, " bytes of data (truncated file?)"));
+    if (end - begin != static_cast<std::uint64_t>(element_count(t.shape)) * element)
+      bad_file(path, concat(where, " holds ", end - begin, " bytes, but its shape and dtype ",
+                            "need ", element_count(t.shape) * static_cast<std::int64_t>(element)));
+    ranges.push_back({begin, end, file.tensors.size()});
+    file.tensors.push_back(std::move(t));
+  }
+  // The data must be exactly the tensors, back to back (what the reference reader demands).
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  std::uint64_t expected = 0;
+  for (const Range& r : ranges) {
+    if (r.begin != expected)
+      bad_file(path, concat("tensor '", file.tensors[r.index].name, "' starts at byte ", r.begin,
+                            " of the data, expected ", expected, " (overlap or gap)"));
+    expected = r.end;
+  }
+  if (expected != data_size)
+    bad_file(path, concat(data_size - expected, " bytes of data belong to no tensor"));
+  for (const Range& r : ranges) {
+    StoredTensor& t = file.tensors[r.index];
+    t.bytes.resize(r.end - r.begin);
+    in.seekg(static_cast<std::streamoff>(8 + header_size + r.begin));
+    in.read(t.bytes.data(), static_cast<std::streamsize>(t.bytes.size()));
+    if (!in) bad_file(path, concat("cannot read tensor '", t.name, "'"));
+  }
+  std::vector<StoredTensor> ordered;
+  for (const Range& r : ranges) ordered.push_back(std::move(file.tensors[r.index]));
+  file.tensors = std::move(ordered);
+  return file;
+}
+
+void write_safetensors(const std::string& path, const SafetensorsFile& file) {
+  const std::string header = header_json(file);
+  std::string temporary = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(temporary.data());
+  if (fd < 0)
+    throw_error(ErrorKind::runtime,
+                concat("cannot create a temporary file beside ", path, ": ", std::strerror(errno)),
+                __FILE__, __LINE__);
+  try {
+    unsigned char length[8];
+    for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(header.size() >> (8 * i));
+    write_all(fd, reinterpret_cast<const char*>(length), 8, path);
+    write_all(fd, header.data(), header.size(), path);
+    for (const StoredTensor& t : file.tensors) write_all(fd, t.bytes.data(), t.bytes.size(), path);
+    if (::fsync(fd) != 0)
+      throw_error(ErrorKind::runtime, concat("cannot flush ", path, ": ", std::strerror(errno)),
+                  __FILE__, __LINE__);
+    if (::close(fd) != 0)
+      throw_error(ErrorKind::runtime, concat("cannot close ", path, ": ", std::strerror(errno)),
+                  __FILE__, __LINE__);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    throw_error(
+        ErrorKind::runtime,
+        concat("cannot rename a finished checkpoint onto ", path, ": ", std::strerror(error)),
+        __FILE__, __LINE__);
+  }
+  // The rename itself is durable only once the folder is flushed.
+  const std::string folder = std::filesystem::path(path).parent_path().string();
+  const int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+}  // namespace unet3d

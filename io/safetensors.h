@@ -1,0 +1,38 @@
+// The safetensors file format: an 8-byte little-endian header length, a JSON header naming each
+// tensor's dtype, shape and byte range (plus string metadata), then the raw data. Reading checks
+// everything a corrupt or hand-edited file can get wrong; writing is atomic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace unet3d {
+
+struct StoredTensor {
+  std::string name;
+  std::string dtype;  // "F16", "F32", "F64", "I64", "U8", ...
+  std::vector<std::int64_t> shape;
+  std::vector<char> bytes;  // little-endian, row-major
+};
+
+struct SafetensorsFile {
+  std::map<std::string, std::string> metadata;  // "__metadata__"; empty when absent
+  bool has_metadata = false;
+  std::vector<StoredTensor> tensors;  // in data order
+
+  const StoredTensor* find(const std::string& name) const;
+};
+
+// Bytes per element of a safetensors dtype name; 0 for names this project does not know.
+std::size_t safetensors_dtype_size(const std::string& dtype);
+
+// A data Error naming the file (and the tensor) for a missing, truncated or malformed file.
+SafetensorsFile read_safetensors(const std::string& path);
+
+// Writes a temporary file in the same folder, flushes it to disk, then renames it over `path`;
+// a failure (a full disk) is a runtime Error and leaves any previous file at `path` intact.
+void write_safetensors(const std::string& path, const SafetensorsFile& file);
+
+}  // namespace unet3d
