@@ -77,6 +77,23 @@ TEST_CASE("the loss scaler follows GradScaler's defaults", "[adam]") {
   CHECK(off.scale() == 1.0);
 }
 
+TEST_CASE("accumulating two half-weighted micro-batches gives the one-batch gradient",
+          "[training]") {
+  std::vector<double> grads[2];
+  for (const int accum : {1, 2}) {
+    UNet3D net({1, 3, 2, 2}, Device::cpu, Precision::f32, 2, 16);
+    net.parameters().initialize(4);
+    Adam adam(net.parameters(), {});
+    LossScaler scaler(false);
+    TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, accum);
+    Tensor image = net.input(), labels = step.labels();
+    fill_phantom(image, labels, 5);
+    for (int i = 0; i < accum; ++i) step.micro_batch();
+    grads[accum - 1] = to_doubles(net.parameters().grads());
+  }
+  CHECK(compare(grads[1], grads[0], tolerance(Check::parity_f32)).ok);
+}
+
 TEST_CASE("a training step allocates nothing once the first has run", "[training]") {
   UNet3D net({1, 3, 2, 2}, Device::cpu, Precision::f32, 2, 16);
   net.parameters().initialize(1);
