@@ -47,6 +47,13 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
   cpu::scale(x, alpha, y);
 }
 
+void affine(const Tensor& x, double a, double b, Tensor& y) {
+  check_same_layout("affine", {&x, &y});
+  if constexpr (kBuiltWithCuda)
+    if (y.is_cuda()) return gpu::affine(x, a, b, y);
+  cpu::affine(x, a, b, y);
+}
+
 void relu_forward(const Tensor& x, Tensor& y) {
   check_same_layout("relu_forward", {&x, &y});
   if constexpr (kBuiltWithCuda)

@@ -48,6 +48,16 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
 }
 
 template <class T>
+void affine(const Tensor& x, double a, double b, Tensor& y) {
+  const T* px = static_cast<const T*>(x.data());
+  T* py = static_cast<T*>(y.data());
+  const float fa = static_cast<float>(a), fb = static_cast<float>(b);
+  for_each_index(y.numel(), [=] __device__(std::int64_t i) {
+    store(&py[i], ops::affine(load(&px[i]), fa, fb));
+  });
+}
+
+template <class T>
 void relu_forward(const Tensor& x, Tensor& y) {
   const T* px = static_cast<const T*>(x.data());
   T* py = static_cast<T*>(y.data());
@@ -120,6 +130,10 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
 
 void scale(const Tensor& x, double alpha, Tensor& y) {
   by_dtype("scale", y, typed::scale<float>, typed::scale<__half>)(x, alpha, y);
+}
+
+void affine(const Tensor& x, double a, double b, Tensor& y) {
+  by_dtype("affine", y, typed::affine<float>, typed::affine<__half>)(x, a, b, y);
 }
 
 void relu_forward(const Tensor& x, Tensor& y) {

@@ -26,6 +26,8 @@ void cast(const Tensor& x, Tensor& y);
 void add(const Tensor& a, const Tensor& b, Tensor& out);
 // y := alpha * x
 void scale(const Tensor& x, double alpha, Tensor& y);
+// y := a * x + b (normalisation)
+void affine(const Tensor& x, double a, double b, Tensor& y);
 // y := max(x, 0) (NaN stays NaN, as in PyTorch)
 void relu_forward(const Tensor& x, Tensor& y);
 // dx := dy where y > 0, else 0; y is the forward output, so the forward may run in place.
@@ -38,6 +40,7 @@ void copy(const Tensor& x, Tensor& y);
 void cast(const Tensor& x, Tensor& y);
 void add(const Tensor& a, const Tensor& b, Tensor& out);
 void scale(const Tensor& x, double alpha, Tensor& y);
+void affine(const Tensor& x, double a, double b, Tensor& y);
 void relu_forward(const Tensor& x, Tensor& y);
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
 }  // namespace cpu
@@ -49,6 +52,7 @@ void copy(const Tensor& x, Tensor& y);
 void cast(const Tensor& x, Tensor& y);
 void add(const Tensor& a, const Tensor& b, Tensor& out);
 void scale(const Tensor& x, double alpha, Tensor& y);
+void affine(const Tensor& x, double a, double b, Tensor& y);
 void relu_forward(const Tensor& x, Tensor& y);
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
 }  // namespace gpu

@@ -88,6 +88,16 @@ void scale(const Tensor& x, double alpha, Tensor& y) {
   });
 }
 
+void affine(const Tensor& x, double a, double b, Tensor& y) {
+  with_storage_type("affine", y, [&](auto zero) {
+    using S = decltype(zero);
+    using C = compute_t<S>;
+    const C ca = static_cast<C>(a), cb = static_cast<C>(b);
+    map(y.numel(), y.data_as<S>(), [ca, cb](C v) { return ops::affine(v, ca, cb); },
+        x.data_as<S>());
+  });
+}
+
 void relu_forward(const Tensor& x, Tensor& y) {
   with_storage_type("relu_forward", y, [&](auto zero) {
     using S = decltype(zero);

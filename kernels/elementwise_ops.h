@@ -16,6 +16,11 @@ UNET3D_HD T scale(T x, T alpha) {
   return alpha * x;
 }
 
+template <class T>
+UNET3D_HD T affine(T x, T a, T b) {
+  return a * x + b;
+}
+
 // Written as "x < 0 ? 0 : x" so that NaN passes through, as torch.relu does.
 template <class T>
 UNET3D_HD T relu(T x) {

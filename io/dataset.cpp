@@ -1,0 +1,180 @@
+// Dataset discovery for both layouts, and loading a validated image/label pair.
+#include "io/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "io/json.h"
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace fs = std::filesystem;
+namespace {
+
+[[noreturn]] void data_error(const std::string& what) {
+  throw_error(ErrorKind::data, what, __FILE__, __LINE__);
+}
+
+bool is_nifti(const std::string& name) { return name.ends_with(".nii.gz") || name.ends_with(".nii"); }
+
+std::string strip_nifti(const std::string& name) {
+  if (name.ends_with(".nii.gz")) return name.substr(0, name.size() - 7);
+  if (name.ends_with(".nii")) return name.substr(0, name.size() - 4);
+  return name;
+}
+
+std::vector<std::string> decathlon_class_names(const fs::path& json_path) {
+  if (!fs::exists(json_path)) return {};
+  std::ifstream in(json_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const json::Value root = json::parse(text.str(), json_path.string());
+  const json::Value* labels = root.find("labels");
+  if (labels == nullptr || !labels->is(json::Value::Kind::object)) return {};
+  std::map<std::int64_t, std::string> by_index;
+  for (const auto& [key, value] : labels->members) {
+    json::Value k;
+    k.kind = json::Value::Kind::number;
+    k.text = key;
+    by_index[k.as_int(json_path.string() + ": labels key")] = value.text;
+  }
+  std::vector<std::string> names;
+  for (const auto& [index, name] : by_index) {
+    if (index != static_cast<std::int64_t>(names.size()))
+      data_error(concat(json_path.string(), ": label indices are not 0, 1, 2, ..."));
+    names.push_back(name);
+  }
+  return names;
+}
+
+DatasetIndex discover_decathlon(const fs::path& root) {
+  DatasetIndex index;
+  index.layout = DatasetLayout::decathlon;
+  const fs::path images = root / "imagesTr", labels = root / "labelsTr";
+  if (!fs::is_directory(images) || !fs::is_directory(labels))
+    data_error(concat(root.string(), ": no imagesTr/ and labelsTr/ folders (Decathlon layout)"));
+  std::map<std::string, std::string> label_files;
+  for (const auto& e : fs::directory_iterator(labels)) {
+    const std::string name = e.path().filename().string();
+    if (is_nifti(name) && !name.starts_with(".")) label_files[strip_nifti(name)] = e.path().string();
+  }
+  for (const auto& e : fs::directory_iterator(images)) {
+    const std::string file = e.path().filename().string();
+    if (!is_nifti(file) || file.starts_with(".")) continue;
+    std::string name = strip_nifti(file);
+    if (name.ends_with("_0000")) name.resize(name.size() - 5);
+    const auto label = label_files.find(name);
+    if (label == label_files.end()) {
+      index.unmatched.push_back(e.path().string());
+      continue;
+    }
+    index.cases.push_back({name, name, e.path().string(), label->second});
+    label_files.erase(label);
+  }
+  for (const auto& [name, path] : label_files) index.unmatched.push_back(path);
+  index.class_names = decathlon_class_names(root / "dataset.json");
+  return index;
+}
+
+DatasetIndex discover_hipmri(const fs::path& root) {
+  DatasetIndex index;
+  index.layout = DatasetLayout::hipmri;
+  std::map<std::string, std::string> labels;  // file name -> path
+  std::vector<fs::path> images;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    const std::string name = e.path().filename().string();
+    if (!is_nifti(name) || strip_nifti(name).find("_LFOV") == std::string::npos) continue;
+    if (name.find("_SEMANTIC_") != std::string::npos)
+      labels[name] = e.path().string();
+    else if (strip_nifti(name).ends_with("_LFOV"))
+      images.push_back(e.path());
+  }
+  static const std::regex patient_pattern("^(Case_[0-9]+)");
+  for (const fs::path& image : images) {
+    const std::string file = image.filename().string();
+    std::string label_name = file;
+    label_name.insert(file.rfind("_LFOV"), "_SEMANTIC");
+    const auto label = labels.find(label_name);
+    if (label == labels.end()) {
+      index.unmatched.push_back(image.string());
+      continue;
+    }
+    std::smatch match;
+    const std::string name = strip_nifti(file);
+    const std::string patient = std::regex_search(name, match, patient_pattern) ? match[1].str() : name;
+    index.cases.push_back({name, patient, image.string(), label->second});
+    labels.erase(label);
+  }
+  for (const auto& [name, path] : labels) index.unmatched.push_back(path);
+  index.class_names = hipmri_class_names();
+  return index;
+}
+
+}  // namespace
+
+const std::vector<std::string>& hipmri_class_names() {
+  static const std::vector<std::string> names{"background", "body", "bone", "bladder", "rectum",
+                                              "prostate"};
+  return names;
+}
+
+DatasetLayout parse_layout(const std::string& word, const std::string& flag) {
+  if (word == "auto") return DatasetLayout::automatic;
+  if (word == "hipmri") return DatasetLayout::hipmri;
+  if (word == "decathlon") return DatasetLayout::decathlon;
+  throw_error(ErrorKind::usage, concat(flag, ": unknown layout '", word, "' (auto, hipmri or decathlon)"),
+              __FILE__, __LINE__);
+}
+
+DatasetIndex discover_dataset(const std::string& root_path, DatasetLayout layout) {
+  const fs::path root(root_path);
+  if (!fs::is_directory(root)) data_error(concat(root_path, ": no such folder"));
+  if (layout == DatasetLayout::automatic)
+    layout = fs::is_directory(root / "imagesTr") ? DatasetLayout::decathlon : DatasetLayout::hipmri;
+  DatasetIndex index = layout == DatasetLayout::decathlon ? discover_decathlon(root) : discover_hipmri(root);
+  index.root = root_path;
+  std::sort(index.cases.begin(), index.cases.end(),
+            [](const CasePaths& a, const CasePaths& b) { return a.name < b.name; });
+  std::sort(index.unmatched.begin(), index.unmatched.end());
+  if (index.cases.empty())
+    data_error(concat(root_path, ": no image/label pairs found (looked for ",
+                      layout == DatasetLayout::decathlon
+                          ? "imagesTr/<case>[_0000].nii.gz with labelsTr/<case>.nii.gz"
+                          : "<name>_LFOV.nii.gz with <name>_SEMANTIC_LFOV.nii.gz",
+                      ")"));
+  return index;
+}
+
+LoadedCase load_case(const CasePaths& paths, int num_classes) {
+  LoadedCase c;
+  c.image = read_nifti(paths.image);
+  const NiftiVolume label = read_nifti(paths.label);
+  const NiftiGeometry &a = c.image.geometry, &b = label.geometry;
+  if (a.nx != b.nx || a.ny != b.ny || a.nz != b.nz)
+    data_error(concat(paths.image, " is ", a.nx, "x", a.ny, "x", a.nz, " but its label ", paths.label,
+                      " is ", b.nx, "x", b.ny, "x", b.nz));
+  const int limit = num_classes > 0 ? num_classes : 256;
+  c.labels.resize(label.values.size());
+  std::int64_t bad = 0;
+  float first_bad = 0;
+  for (std::size_t i = 0; i < label.values.size(); ++i) {
+    const float v = label.values[i];
+    if (!(v >= 0 && v < static_cast<float>(limit) && v == std::floor(v))) {
+      if (bad++ == 0) first_bad = v;
+      continue;
+    }
+    c.labels[i] = static_cast<std::uint8_t>(v);
+  }
+  if (bad > 0)
+    data_error(concat(paths.label, ": label value ", first_bad, " is not a class in [0, ", limit,
+                      ") (", bad, " voxels hold values outside the classes)"));
+  return c;
+}
+
+}  // namespace unet3d

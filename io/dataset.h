@@ -1,0 +1,50 @@
+// Finding a dataset's image/label pairs (CONTRACTS §3): the HipMRI layout (`*_LFOV.nii.gz` with
+// `*_SEMANTIC_LFOV.nii.gz`, any sub-folders, patient Case_NNN) and the Medical Segmentation
+// Decathlon / nnU-Net layout (imagesTr/, labelsTr/, dataset.json, patient = case), detected
+// automatically or forced; and loading one pair with its labels validated.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/nifti.h"
+
+namespace unet3d {
+
+enum class DatasetLayout { automatic, hipmri, decathlon };
+
+// "auto", "hipmri" or "decathlon"; anything else is a usage Error naming `flag`.
+DatasetLayout parse_layout(const std::string& word, const std::string& flag);
+
+struct CasePaths {
+  std::string name;     // file name without .nii/.nii.gz (Decathlon: without _0000)
+  std::string patient;  // what the split groups by
+  std::string image, label;
+};
+
+struct DatasetIndex {
+  std::string root;
+  DatasetLayout layout = DatasetLayout::automatic;
+  std::vector<CasePaths> cases;          // sorted by name
+  std::vector<std::string> unmatched;    // images without labels, labels without images
+  std::vector<std::string> class_names;  // from dataset.json, the HipMRI names, or empty
+};
+
+// A data Error when `root` holds no dataset of the layout (naming what was looked for).
+DatasetIndex discover_dataset(const std::string& root, DatasetLayout layout);
+
+struct LoadedCase {
+  NiftiVolume image;
+  std::vector<std::uint8_t> labels;  // one per voxel
+};
+
+// Reads a pair. Labels must be integers in [0, num_classes) (float files holding integers are
+// cast); num_classes 0: any integer in [0, 255]. Otherwise a data Error naming the file, the
+// first bad value and how many voxels hold bad values. A grid mismatch names both files.
+LoadedCase load_case(const CasePaths& paths, int num_classes);
+
+// The HipMRI classes: background, body, bone, bladder, rectum, prostate.
+const std::vector<std::string>& hipmri_class_names();
+
+}  // namespace unet3d

@@ -1,0 +1,45 @@
+// NIfTI volumes through nifticlib (CONTRACTS §3): NIfTI-1 or NIfTI-2, .nii or .nii.gz, every
+// integer and float datatype, scl_slope/scl_inter applied, values handed out as f32 with x
+// fastest (tensor order D, H, W = k, j, i: no transpose, no reorientation). Writing keeps the
+// grid, voxel sizes, qform and sform of a reference volume.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/dtype.h"
+
+namespace unet3d {
+
+// Where a volume sits in space: enough to write a result on the grid it was read from.
+struct NiftiGeometry {
+  std::int64_t nx = 1, ny = 1, nz = 1;
+  double dx = 1, dy = 1, dz = 1;
+  int xyz_units = 0;
+  int qform_code = 0, sform_code = 0;
+  double quatern_b = 0, quatern_c = 0, quatern_d = 0, qfac = 1;
+  double qoffset_x = 0, qoffset_y = 0, qoffset_z = 0;
+  double srow[3][4] = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}};
+
+  std::int64_t voxels() const { return nx * ny * nz; }
+};
+
+struct NiftiVolume {
+  NiftiGeometry geometry;
+  std::vector<float> values;  // nx * ny * nz, x fastest, scaling applied
+  int datatype = 0;           // the file's NIFTI_TYPE_* code
+  bool integer_type = false;  // the file stores integers (before any scaling)
+};
+
+// Reads the first 3-D volume of a file. A data Error names the file and the fault: not found,
+// not NIfTI (size field or magic), truncated, unsupported datatype, zero-sized dimension.
+// Several volumes in a 4-D file: the first is used, with a warning.
+NiftiVolume read_nifti(const std::string& path);
+
+// Writes `channels` volumes on `geometry`'s grid (a 4-D file when channels > 1, the channel
+// index slowest: x, y, z, c). dtype: u8 or f32, no scaling. A runtime Error if it cannot.
+void write_nifti(const std::string& path, const NiftiGeometry& geometry, const void* data,
+                 DType dtype, std::int64_t channels = 1);
+
+}  // namespace unet3d

@@ -1,0 +1,36 @@
+// The patient-grouped, seeded split of CONTRACTS §3 (sorted patients, Fisher-Yates with the
+// project's RNG, n_val = n_test = max(1, floor(0.05 P + 0.5)), val then test then train), its
+// split.json, and the class statistics of the training subset that weighted cross-entropy uses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/preprocess.h"
+
+namespace unet3d {
+
+struct Split {
+  std::uint64_t seed = 42;
+  std::vector<std::string> train, val, test;  // case names
+};
+
+// Fewer than 3 patients is a data Error.
+Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed);
+
+void write_split(const std::string& path, const Split& split);
+// Every case named must be in `cases` and named once; a data Error names the file and the case.
+Split read_split(const std::string& path, const std::vector<CaseInfo>& cases);
+
+// The indices into `cases` of the names in `names`.
+std::vector<std::size_t> case_indices(const std::vector<CaseInfo>& cases,
+                                      const std::vector<std::string>& names);
+
+// Voxels of each class over the given cases of the preprocessed (resized) dataset.
+std::vector<std::int64_t> class_voxel_counts(const PreprocessedDataset& data,
+                                             const std::vector<std::size_t>& cases);
+// w_c = N / (C * max(N_c, 1)), N the total (CONTRACTS §4, wce).
+std::vector<double> weighted_ce_weights(const std::vector<std::int64_t>& counts);
+
+}  // namespace unet3d
