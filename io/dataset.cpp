@@ -20,7 +20,9 @@ namespace {
   throw_error(ErrorKind::data, what, __FILE__, __LINE__);
 }
 
-bool is_nifti(const std::string& name) { return name.ends_with(".nii.gz") || name.ends_with(".nii"); }
+bool is_nifti(const std::string& name) {
+  return name.ends_with(".nii.gz") || name.ends_with(".nii");
+}
 
 std::string strip_nifti(const std::string& name) {
   if (name.ends_with(".nii.gz")) return name.substr(0, name.size() - 7);
@@ -61,7 +63,8 @@ DatasetIndex discover_decathlon(const fs::path& root) {
   std::map<std::string, std::string> label_files;
   for (const auto& e : fs::directory_iterator(labels)) {
     const std::string name = e.path().filename().string();
-    if (is_nifti(name) && !name.starts_with(".")) label_files[strip_nifti(name)] = e.path().string();
+    if (is_nifti(name) && !name.starts_with("."))
+      label_files[strip_nifti(name)] = e.path().string();
   }
   for (const auto& e : fs::directory_iterator(images)) {
     const std::string file = e.path().filename().string();
@@ -107,7 +110,8 @@ DatasetIndex discover_hipmri(const fs::path& root) {
     }
     std::smatch match;
     const std::string name = strip_nifti(file);
-    const std::string patient = std::regex_search(name, match, patient_pattern) ? match[1].str() : name;
+    const std::string patient =
+        std::regex_search(name, match, patient_pattern) ? match[1].str() : name;
     index.cases.push_back({name, patient, image.string(), label->second});
     labels.erase(label);
   }
@@ -119,8 +123,8 @@ DatasetIndex discover_hipmri(const fs::path& root) {
 }  // namespace
 
 const std::vector<std::string>& hipmri_class_names() {
-  static const std::vector<std::string> names{"background", "body", "bone", "bladder", "rectum",
-                                              "prostate"};
+  static const std::vector<std::string> names{"background", "body",   "bone",
+                                              "bladder",    "rectum", "prostate"};
   return names;
 }
 
@@ -128,8 +132,9 @@ DatasetLayout parse_layout(const std::string& word, const std::string& flag) {
   if (word == "auto") return DatasetLayout::automatic;
   if (word == "hipmri") return DatasetLayout::hipmri;
   if (word == "decathlon") return DatasetLayout::decathlon;
-  throw_error(ErrorKind::usage, concat(flag, ": unknown layout '", word, "' (auto, hipmri or decathlon)"),
-              __FILE__, __LINE__);
+  throw_error(ErrorKind::usage,
+              concat(flag, ": unknown layout '", word, "' (auto, hipmri or decathlon)"), __FILE__,
+              __LINE__);
 }
 
 DatasetIndex discover_dataset(const std::string& root_path, DatasetLayout layout) {
@@ -137,7 +142,8 @@ DatasetIndex discover_dataset(const std::string& root_path, DatasetLayout layout
   if (!fs::is_directory(root)) data_error(concat(root_path, ": no such folder"));
   if (layout == DatasetLayout::automatic)
     layout = fs::is_directory(root / "imagesTr") ? DatasetLayout::decathlon : DatasetLayout::hipmri;
-  DatasetIndex index = layout == DatasetLayout::decathlon ? discover_decathlon(root) : discover_hipmri(root);
+  DatasetIndex index =
+      layout == DatasetLayout::decathlon ? discover_decathlon(root) : discover_hipmri(root);
   index.root = root_path;
   std::sort(index.cases.begin(), index.cases.end(),
             [](const CasePaths& a, const CasePaths& b) { return a.name < b.name; });
@@ -157,23 +163,26 @@ LoadedCase load_case(const CasePaths& paths, int num_classes) {
   const NiftiVolume label = read_nifti(paths.label);
   const NiftiGeometry &a = c.image.geometry, &b = label.geometry;
   if (a.nx != b.nx || a.ny != b.ny || a.nz != b.nz)
-    data_error(concat(paths.image, " is ", a.nx, "x", a.ny, "x", a.nz, " but its label ", paths.label,
-                      " is ", b.nx, "x", b.ny, "x", b.nz));
+    data_error(concat(paths.image, " is ", a.nx, "x", a.ny, "x", a.nz, " but its label ",
+                      paths.label, " is ", b.nx, "x", b.ny, "x", b.nz));
   const int limit = num_classes > 0 ? num_classes : 256;
   c.labels.resize(label.values.size());
-  std::int64_t bad = 0;
-  float first_bad = 0;
+  std::map<float, std::int64_t> bad;  // value -> voxels
   for (std::size_t i = 0; i < label.values.size(); ++i) {
     const float v = label.values[i];
-    if (!(v >= 0 && v < static_cast<float>(limit) && v == std::floor(v))) {
-      if (bad++ == 0) first_bad = v;
-      continue;
-    }
-    c.labels[i] = static_cast<std::uint8_t>(v);
+    if (v >= 0 && v < static_cast<float>(limit) && v == std::floor(v))
+      c.labels[i] = static_cast<std::uint8_t>(v);
+    else
+      ++bad[v];
   }
-  if (bad > 0)
-    data_error(concat(paths.label, ": label value ", first_bad, " is not a class in [0, ", limit,
-                      ") (", bad, " voxels hold values outside the classes)"));
+  if (!bad.empty()) {
+    std::string list;
+    int shown = 0;
+    for (const auto& [value, voxels] : bad)
+      if (shown++ < 8) list += concat(list.empty() ? "" : ", ", value, " (", voxels, " voxels)");
+    data_error(concat(paths.label, ": label values outside the classes [0, ", limit, "): ", list,
+                      bad.size() > 8 ? ", ..." : ""));
+  }
   return c;
 }
 

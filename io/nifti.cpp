@@ -3,6 +3,7 @@
 
 #include <nifti2_io.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -34,10 +35,28 @@ void check_header(const std::string& path) {
   unsigned char header[544] = {};
   const std::size_t got = znzread(header, 1, sizeof header, file);
   znzclose(file);
-  if (got < 348) data_error(path, concat("truncated: ", got, " bytes, shorter than any NIfTI header"));
+  if (got < 348)
+    data_error(path, concat("truncated: ", got, " bytes, shorter than any NIfTI header"));
   std::uint32_t size;
   std::memcpy(&size, header, 4);
-  if (size != 348 && size != 540) size = swapped(size);
+  const bool swap = size != 348 && size != 540;
+  if (swap) size = swapped(size);
+  // dim[k] of the header, whichever version and byte order.
+  const auto dim = [&](int k) -> std::int64_t {
+    unsigned char bytes[8] = {};
+    const int width = size == 348 ? 2 : 8;
+    std::memcpy(bytes, header + (size == 348 ? 40 : 16) + width * k,
+                static_cast<std::size_t>(width));
+    if (swap) std::reverse(bytes, bytes + width);
+    if (width == 2) {
+      std::int16_t v;
+      std::memcpy(&v, bytes, 2);
+      return v;
+    }
+    std::int64_t v;
+    std::memcpy(&v, bytes, 8);
+    return v;
+  };
   if (size == 348) {
     if (std::memcmp(header + 344, "n+1\0", 4) != 0)
       data_error(path, "not a single-file NIfTI-1 image (magic is not \"n+1\")");
@@ -48,6 +67,10 @@ void check_header(const std::string& path) {
   } else {
     data_error(path, concat("not NIfTI: header size field ", size, " (expected 348 or 540)"));
   }
+  for (int axis = 1; axis <= 3; ++axis)
+    if (dim(axis) < 1)
+      data_error(path, concat("zero-sized dimension ", axis, " (dim = [", dim(1), ", ", dim(2),
+                              ", ", dim(3), "])"));
 }
 
 template <class T>
@@ -68,8 +91,14 @@ bool to_float(const nifti_image& image, std::int64_t n, float* out, bool& intege
     case NIFTI_TYPE_INT32: convert<std::int32_t>(image.data, n, out); return true;
     case NIFTI_TYPE_UINT64: convert<std::uint64_t>(image.data, n, out); return true;
     case NIFTI_TYPE_INT64: convert<std::int64_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_FLOAT32: integer = false; convert<float>(image.data, n, out); return true;
-    case NIFTI_TYPE_FLOAT64: integer = false; convert<double>(image.data, n, out); return true;
+    case NIFTI_TYPE_FLOAT32:
+      integer = false;
+      convert<float>(image.data, n, out);
+      return true;
+    case NIFTI_TYPE_FLOAT64:
+      integer = false;
+      convert<double>(image.data, n, out);
+      return true;
     default: return false;
   }
 }
@@ -82,10 +111,6 @@ NiftiVolume read_nifti(const std::string& path) {
   nifti_set_debug_level(0);  // its messages would only repeat ours
   NiftiImage header(nifti_image_read(path.c_str(), 0));
   if (!header) data_error(path, "nifticlib cannot read its header");
-  for (int axis = 1; axis <= 3; ++axis)
-    if (header->dim[axis] < 1)
-      data_error(path, concat("zero-sized dimension ", axis, " (dim = [", header->dim[1], ", ",
-                              header->dim[2], ", ", header->dim[3], "])"));
   for (int axis = 5; axis <= 7; ++axis)
     if (header->dim[0] >= axis && header->dim[axis] > 1)
       data_error(path, concat("dimension ", axis, " has size ", header->dim[axis],
@@ -94,7 +119,8 @@ NiftiVolume read_nifti(const std::string& path) {
     log_warn(path, ": holds ", header->dim[4], " volumes; using the first");
 
   NiftiImage image(nifti_image_read(path.c_str(), 1));
-  if (!image || image->data == nullptr) data_error(path, "cannot read its data (truncated or corrupt)");
+  if (!image || image->data == nullptr)
+    data_error(path, "cannot read its data (truncated or corrupt)");
 
   NiftiVolume v;
   NiftiGeometry& g = v.geometry;
@@ -126,8 +152,11 @@ void write_nifti(const std::string& path, const NiftiGeometry& g, const void* da
   UNET3D_USAGE_CHECK(dtype == DType::u8 || dtype == DType::f32, "write_nifti ", path, ": dtype ",
                      dtype_name(dtype), " (u8 or f32)");
   const int64_t dims[8] = {channels > 1 ? 4 : 3, g.nx, g.ny, g.nz, channels, 1, 1, 1};
-  NiftiImage image(nifti_make_new_nim(dims, dtype == DType::u8 ? NIFTI_TYPE_UINT8 : NIFTI_TYPE_FLOAT32, 0));
-  if (!image) throw_error(ErrorKind::runtime, concat("cannot create a NIfTI image for ", path), __FILE__, __LINE__);
+  NiftiImage image(
+      nifti_make_new_nim(dims, dtype == DType::u8 ? NIFTI_TYPE_UINT8 : NIFTI_TYPE_FLOAT32, 0));
+  if (!image)
+    throw_error(ErrorKind::runtime, concat("cannot create a NIfTI image for ", path), __FILE__,
+                __LINE__);
   image->dx = image->pixdim[1] = g.dx;
   image->dy = image->pixdim[2] = g.dy;
   image->dz = image->pixdim[3] = g.dz;
@@ -154,8 +183,9 @@ void write_nifti(const std::string& path, const NiftiGeometry& g, const void* da
   const auto size = std::filesystem::file_size(path, error);
   const bool compressed = path.ends_with(".gz");
   if (error || (!compressed && size < expected) || size == 0)
-    throw_error(ErrorKind::runtime, concat("cannot write ", path, " (folder missing or disk full?)"),
-                __FILE__, __LINE__);
+    throw_error(ErrorKind::runtime,
+                concat("cannot write ", path, " (folder missing or disk full?)"), __FILE__,
+                __LINE__);
 }
 
 }  // namespace unet3d

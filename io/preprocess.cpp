@@ -65,20 +65,22 @@ std::string geometry_json(const NiftiGeometry& g) {
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 4; ++c) srow += concat(srow.empty() ? "" : ",", g.srow[r][c]);
   char buffer[512];
-  std::snprintf(buffer, sizeof buffer,
-                "[%lld,%lld,%lld,%.17g,%.17g,%.17g,%d,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g",
-                static_cast<long long>(g.nx), static_cast<long long>(g.ny),
-                static_cast<long long>(g.nz), g.dx, g.dy, g.dz, g.xyz_units, g.qform_code,
-                g.sform_code, g.quatern_b, g.quatern_c, g.quatern_d, g.qfac, g.qoffset_x,
-                g.qoffset_y, g.qoffset_z);
+  std::snprintf(
+      buffer, sizeof buffer,
+      "[%lld,%lld,%lld,%.17g,%.17g,%.17g,%d,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g",
+      static_cast<long long>(g.nx), static_cast<long long>(g.ny), static_cast<long long>(g.nz),
+      g.dx, g.dy, g.dz, g.xyz_units, g.qform_code, g.sform_code, g.quatern_b, g.quatern_c,
+      g.quatern_d, g.qfac, g.qoffset_x, g.qoffset_y, g.qoffset_z);
   return concat(buffer, ",", srow, "]");
 }
 
 NiftiGeometry geometry_of(const json::Value& v, const std::string& source) {
-  if (v.items.size() != 28) throw_error(ErrorKind::data, concat(source, ": bad geometry"), __FILE__, __LINE__);
+  if (v.items.size() != 28)
+    throw_error(ErrorKind::data, concat(source, ": bad geometry"), __FILE__, __LINE__);
   const auto num = [&](std::size_t i) { return std::stod(v.items[i].text); };
   NiftiGeometry g;
-  g.nx = v.items[0].as_int(source), g.ny = v.items[1].as_int(source), g.nz = v.items[2].as_int(source);
+  g.nx = v.items[0].as_int(source), g.ny = v.items[1].as_int(source),
+  g.nz = v.items[2].as_int(source);
   g.dx = num(3), g.dy = num(4), g.dz = num(5);
   g.xyz_units = static_cast<int>(v.items[6].as_int(source));
   g.qform_code = static_cast<int>(v.items[7].as_int(source));
@@ -95,16 +97,18 @@ void write_cache(const fs::path& path, const PreprocessedDataset& d, const std::
   file.has_metadata = true;
   std::string cases = "[";
   for (const CaseInfo& c : d.cases)
-    cases += concat(cases.size() > 1 ? "," : "", "[", json::quote(c.name), ",", json::quote(c.patient), ",",
-                    json::quote(c.image_path), ",", json::quote(c.label_path), ",",
-                    geometry_json(c.geometry), "]");
+    cases += concat(cases.size() > 1 ? "," : "", "[", json::quote(c.name), ",",
+                    json::quote(c.patient), ",", json::quote(c.image_path), ",",
+                    json::quote(c.label_path), ",", geometry_json(c.geometry), "]");
   std::string names = "[";
-  for (const std::string& n : d.class_names) names += concat(names.size() > 1 ? "," : "", json::quote(n));
-  file.metadata = {{"format", kPreprocessVersion}, {"key", key}, {"size", std::to_string(d.size)},
-                   {"num_classes", std::to_string(d.num_classes)}, {"cases", cases + "]"},
-                   {"class_names", names + "]"}};
+  for (const std::string& n : d.class_names)
+    names += concat(names.size() > 1 ? "," : "", json::quote(n));
+  file.metadata = {{"format", kPreprocessVersion},   {"key", key},
+                   {"size", std::to_string(d.size)}, {"num_classes", std::to_string(d.num_classes)},
+                   {"cases", cases + "]"},           {"class_names", names + "]"}};
   const auto stored = [](const char* name, const Tensor& t, const char* dtype) {
-    StoredTensor s{name, dtype, {t.shape().n, t.shape().d, t.shape().h, t.shape().w, t.shape().c}, {}};
+    StoredTensor s{
+        name, dtype, {t.shape().n, t.shape().d, t.shape().h, t.shape().w, t.shape().c}, {}};
     s.bytes.resize(t.bytes());
     std::memcpy(s.bytes.data(), t.data(), t.bytes());
     return s;
@@ -129,8 +133,10 @@ PreprocessedDataset read_cache(const fs::path& path) {
   const auto tensor = [&](const char* name, DType dtype) {
     const StoredTensor* s = file.find(name);
     const Shape shape{static_cast<std::int64_t>(d.cases.size()), d.size, d.size, d.size, 1};
-    if (s == nullptr || static_cast<std::int64_t>(s->bytes.size()) != shape.numel() * static_cast<std::int64_t>(dtype_size(dtype)))
-      throw_error(ErrorKind::data, concat(source, ": cache tensor '", name, "' is missing or the wrong size"),
+    if (s == nullptr || static_cast<std::int64_t>(s->bytes.size()) !=
+                            shape.numel() * static_cast<std::int64_t>(dtype_size(dtype)))
+      throw_error(ErrorKind::data,
+                  concat(source, ": cache tensor '", name, "' is missing or the wrong size"),
                   __FILE__, __LINE__);
     Tensor t(shape, dtype);
     std::memcpy(t.data(), s->bytes.data(), s->bytes.size());
@@ -143,8 +149,12 @@ PreprocessedDataset read_cache(const fs::path& path) {
 
 }  // namespace
 
-Tensor PreprocessedDataset::image(std::size_t i) const { return slot(images, i); }
-Tensor PreprocessedDataset::label(std::size_t i) const { return slot(labels, i); }
+Tensor PreprocessedDataset::image(std::size_t i) const {
+  return slot(images, i);
+}
+Tensor PreprocessedDataset::label(std::size_t i) const {
+  return slot(labels, i);
+}
 
 PreprocessedDataset PreprocessedDataset::to(Device device, DType dtype) const {
   PreprocessedDataset d;
@@ -160,9 +170,11 @@ void preprocess_image(const Tensor& image, Tensor& out, const std::string& sourc
   Tensor count(Shape::scalar(), DType::f64, image.device());
   count_nonfinite(image, count);
   if (const double bad = scalar(count); bad > 0)
-    throw_error(ErrorKind::data, concat(source, ": ", bad, " voxels are NaN or infinite"), __FILE__, __LINE__);
+    throw_error(ErrorKind::data, concat(source, ": ", bad, " voxels are NaN or infinite"), __FILE__,
+                __LINE__);
   resize_trilinear(image, out);
-  Tensor total(Shape::scalar(), DType::f64, out.device()), squares(Shape::scalar(), DType::f64, out.device());
+  Tensor total(Shape::scalar(), DType::f64, out.device()),
+      squares(Shape::scalar(), DType::f64, out.device());
   sum(out, total);
   sum_of_squares(out, squares);
   const auto n = static_cast<double>(out.numel());
@@ -213,7 +225,8 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
     Tensor labels = Tensor::view(c.labels.data(), native, DType::u8, Device::cpu).to(work);
     preprocess_image(image, out_image, paths.image);
     resize_nearest(labels, out_labels);
-    Tensor image_slot = d.image(static_cast<std::size_t>(i)), label_slot = d.label(static_cast<std::size_t>(i));
+    Tensor image_slot = d.image(static_cast<std::size_t>(i)),
+           label_slot = d.label(static_cast<std::size_t>(i));
     image_slot.copy_from(out_image);
     label_slot.copy_from(out_labels);
     for (const std::uint8_t v : c.labels) largest = std::max<int>(largest, v);

@@ -15,7 +15,8 @@ namespace unet3d {
 namespace {
 
 std::int64_t subset_size(std::size_t patients) {
-  return std::max<std::int64_t>(1, static_cast<std::int64_t>(0.05 * static_cast<double>(patients) + 0.5));
+  return std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(0.05 * static_cast<double>(patients) + 0.5));
 }
 
 }  // namespace
@@ -31,17 +32,21 @@ Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed) {
   std::vector<std::string> patients;
   for (const auto& [patient, names] : by_patient) patients.push_back(patient);
   Rng rng(seed);
-  for (std::size_t i = patients.size() - 1; i > 0; --i) std::swap(patients[i], patients[rng.below(i + 1)]);
+  for (std::size_t i = patients.size() - 1; i > 0; --i)
+    std::swap(patients[i], patients[rng.below(i + 1)]);
 
   Split split;
   split.seed = seed;
   const auto n_val = static_cast<std::size_t>(subset_size(patients.size()));
   const auto n_test = static_cast<std::size_t>(subset_size(patients.size()));
   for (std::size_t i = 0; i < patients.size(); ++i) {
-    std::vector<std::string>& subset = i < n_val ? split.val : i < n_val + n_test ? split.test : split.train;
+    std::vector<std::string>& subset = i < n_val            ? split.val
+                                       : i < n_val + n_test ? split.test
+                                                            : split.train;
     for (const std::string& name : by_patient[patients[i]]) subset.push_back(name);
   }
-  for (auto* subset : {&split.train, &split.val, &split.test}) std::sort(subset->begin(), subset->end());
+  for (auto* subset : {&split.train, &split.val, &split.test})
+    std::sort(subset->begin(), subset->end());
   return split;
 }
 
@@ -49,13 +54,13 @@ void write_split(const std::string& path, const Split& split) {
   std::ofstream out(path);
   const auto list = [](const std::vector<std::string>& names) {
     std::string s = "[";
-    for (std::size_t i = 0; i < names.size(); ++i) s += concat(i ? ", " : "", json::quote(names[i]));
+    for (std::size_t i = 0; i < names.size(); ++i)
+      s += concat(i ? ", " : "", json::quote(names[i]));
     return s + "]";
   };
   out << "{\"seed\": " << split.seed << ",\n \"train\": " << list(split.train)
       << ",\n \"val\": " << list(split.val) << ",\n \"test\": " << list(split.test) << "}\n";
-  if (!out)
-    throw_error(ErrorKind::runtime, concat("cannot write ", path), __FILE__, __LINE__);
+  if (!out) throw_error(ErrorKind::runtime, concat("cannot write ", path), __FILE__, __LINE__);
 }
 
 Split read_split(const std::string& path, const std::vector<CaseInfo>& cases) {
@@ -76,11 +81,12 @@ Split read_split(const std::string& path, const std::vector<CaseInfo>& cases) {
       throw_error(ErrorKind::data, concat(path, ": no \"", key, "\" list"), __FILE__, __LINE__);
     for (const json::Value& name : list->items) {
       if (!known.count(name.text))
-        throw_error(ErrorKind::data, concat(path, ": case '", name.text, "' (", key, ") is not in the dataset"),
+        throw_error(ErrorKind::data,
+                    concat(path, ": case '", name.text, "' (", key, ") is not in the dataset"),
                     __FILE__, __LINE__);
       if (!seen.insert(name.text).second)
-        throw_error(ErrorKind::data, concat(path, ": case '", name.text, "' is listed twice"), __FILE__,
-                    __LINE__);
+        throw_error(ErrorKind::data, concat(path, ": case '", name.text, "' is listed twice"),
+                    __FILE__, __LINE__);
       subset->push_back(name.text);
     }
   }
@@ -113,7 +119,8 @@ std::vector<double> weighted_ce_weights(const std::vector<std::int64_t>& counts)
   for (const std::int64_t c : counts) total += static_cast<double>(c);
   std::vector<double> w;
   for (const std::int64_t c : counts)
-    w.push_back(total / (static_cast<double>(counts.size()) * static_cast<double>(std::max<std::int64_t>(c, 1))));
+    w.push_back(total / (static_cast<double>(counts.size()) *
+                         static_cast<double>(std::max<std::int64_t>(c, 1))));
   return w;
 }
 
