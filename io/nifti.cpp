@@ -147,13 +147,16 @@ NiftiVolume read_nifti(const std::string& path) {
   return v;
 }
 
-void write_nifti(const std::string& path, const NiftiGeometry& g, const void* data, DType dtype,
-                 std::int64_t channels) {
-  UNET3D_USAGE_CHECK(dtype == DType::u8 || dtype == DType::f32, "write_nifti ", path, ": dtype ",
-                     dtype_name(dtype), " (u8 or f32)");
+void write_nifti(const std::string& path, const NiftiGeometry& g, const void* data,
+                 NiftiStorage storage, std::int64_t channels) {
   const int64_t dims[8] = {channels > 1 ? 4 : 3, g.nx, g.ny, g.nz, channels, 1, 1, 1};
-  NiftiImage image(
-      nifti_make_new_nim(dims, dtype == DType::u8 ? NIFTI_TYPE_UINT8 : NIFTI_TYPE_FLOAT32, 0));
+  const int datatype = storage == NiftiStorage::u8    ? NIFTI_TYPE_UINT8
+                       : storage == NiftiStorage::i16 ? NIFTI_TYPE_INT16
+                                                      : NIFTI_TYPE_FLOAT32;
+  const std::size_t element = storage == NiftiStorage::u8    ? 1
+                              : storage == NiftiStorage::i16 ? 2
+                                                             : 4;
+  NiftiImage image(nifti_make_new_nim(dims, datatype, 0));
   if (!image)
     throw_error(ErrorKind::runtime, concat("cannot create a NIfTI image for ", path), __FILE__,
                 __LINE__);
@@ -178,7 +181,7 @@ void write_nifti(const std::string& path, const NiftiGeometry& g, const void* da
   nifti_image_write(image.get());
   image->data = nullptr;  // not ours to free
   // nifti_image_write reports failure only on stderr: check what landed.
-  const auto expected = static_cast<std::uintmax_t>(g.voxels() * channels) * dtype_size(dtype);
+  const auto expected = static_cast<std::uintmax_t>(g.voxels() * channels) * element;
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
   const bool compressed = path.ends_with(".gz");

@@ -37,9 +37,12 @@ struct NiftiVolume {
 // Several volumes in a 4-D file: the first is used, with a warning.
 NiftiVolume read_nifti(const std::string& path);
 
+// What a written file stores: label maps, scanner-like intensities, probabilities.
+enum class NiftiStorage { u8, i16, f32 };
+
 // Writes `channels` volumes on `geometry`'s grid (a 4-D file when channels > 1, the channel
-// index slowest: x, y, z, c). dtype: u8 or f32, no scaling. A runtime Error if it cannot.
+// index slowest: x, y, z, c), no scaling. A runtime Error if it cannot.
 void write_nifti(const std::string& path, const NiftiGeometry& geometry, const void* data,
-                 DType dtype, std::int64_t channels = 1);
+                 NiftiStorage storage, std::int64_t channels = 1);
 
 }  // namespace unet3d

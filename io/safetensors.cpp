@@ -2,6 +2,7 @@
 #include "io/safetensors.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -184,6 +185,11 @@ void write_safetensors(const std::string& path, const SafetensorsFile& file) {
                 concat("cannot create a temporary file beside ", path, ": ", std::strerror(errno)),
                 __FILE__, __LINE__);
   try {
+    // mkstemp makes the file private (0600); a checkpoint is an ordinary file.
+    if (::fchmod(fd, 0644) != 0)
+      throw_error(ErrorKind::runtime,
+                  concat("cannot set the mode of ", path, ": ", std::strerror(errno)), __FILE__,
+                  __LINE__);
     unsigned char length[8];
     for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(header.size() >> (8 * i));
     write_all(fd, reinterpret_cast<const char*>(length), 8, path);

@@ -100,7 +100,7 @@ TEST_CASE("written volumes keep grid, voxel sizes, qform and sform", "[nifti]") 
   g.srow[0][0] = -1.6, g.srow[0][3] = 12, g.srow[1][1] = 1.6, g.srow[2][2] = 2.5, g.srow[2][3] = -7;
   std::vector<std::uint8_t> labels(12);
   for (int i = 0; i < 12; ++i) labels[i] = static_cast<std::uint8_t>(i % 6);
-  write_nifti((dir / "labels.nii.gz").string(), g, labels.data(), DType::u8);
+  write_nifti((dir / "labels.nii.gz").string(), g, labels.data(), NiftiStorage::u8);
   const NiftiVolume v = read_nifti((dir / "labels.nii.gz").string());
   CHECK(v.datatype == 2);
   CHECK(v.values[11] == 5.0f);
@@ -116,10 +116,10 @@ TEST_CASE("written volumes keep grid, voxel sizes, qform and sform", "[nifti]") 
   CHECK(r.srow[2][3] == Approx(-7));
 
   std::vector<float> probabilities(24, 0.25f);
-  write_nifti((dir / "prob.nii.gz").string(), g, probabilities.data(), DType::f32, 2);
+  write_nifti((dir / "prob.nii.gz").string(), g, probabilities.data(), NiftiStorage::f32, 2);
   CHECK(read_nifti((dir / "prob.nii.gz").string()).values.size() == 12);  // first channel
   CHECK_THROWS_WITH(
-      write_nifti((dir / "missing" / "x.nii.gz").string(), g, labels.data(), DType::u8),
+      write_nifti((dir / "missing" / "x.nii.gz").string(), g, labels.data(), NiftiStorage::u8),
       Catch::Contains("missing/x.nii.gz"));
 }
 

@@ -3,6 +3,7 @@
 // CPU side widens its inputs, computes in f32 and rounds the result to f16.
 #include <catch2/catch.hpp>
 
+#include "io/preprocess.h"
 #include "kernels/accumulate.h"
 #include "kernels/channels.h"
 #include "kernels/elementwise.h"
@@ -192,4 +193,15 @@ TEST_CASE("conv_transpose3d forward and backward match the CPU", "[parity][conv]
                    }),
                    in, {{w, DType::f32, true}, {Shape::vector(7), DType::f32, true}}, dtype);
   }
+}
+
+TEST_CASE("preprocessing on the GPU matches the CPU", "[parity][dataset]") {
+  const Tensor image = random_tensor({1, 7, 9, 5, 1}, DType::f32, 60, -100.0f, 900.0f);
+  Tensor cpu_out({1, 12, 12, 12, 1}, DType::f32),
+      gpu_out({1, 12, 12, 12, 1}, DType::f32, Device::cuda);
+  preprocess_image(image, cpu_out, "cpu");
+  preprocess_image(image.to(Device::cuda), gpu_out, "gpu");
+  const Comparison c = compare(gpu_out, cpu_out, tolerance(Check::parity_f32));
+  INFO(c.describe());
+  CHECK(c.ok);
 }

@@ -1,0 +1,132 @@
+// Flag parsing and the tools' error boundary.
+#include "tools/flags.h"
+
+#include <charconv>
+#include <cstdio>
+#include <sstream>
+
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace {
+
+[[noreturn]] void usage_error(const std::string& what) {
+  throw Error(ErrorKind::usage, what);
+}
+
+}  // namespace
+
+Flags::Flags(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {}
+
+void Flags::add(const std::string& name, const std::string& value_name, const std::string& help,
+                const std::string& default_value) {
+  order_.push_back(name);
+  flags_[name] = {value_name, help, default_value, true};
+}
+
+void Flags::add_switch(const std::string& name, const std::string& help) {
+  order_.push_back(name);
+  flags_[name] = {"", help, "", false};
+}
+
+bool Flags::parse(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) command_line_ += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", usage().c_str());
+      return false;
+    }
+    if (!arg.starts_with("--")) usage_error(concat("unexpected argument '", arg, "' (see --help)"));
+    std::string name = arg.substr(2), value;
+    const auto equals = name.find('=');
+    const bool inline_value = equals != std::string::npos;
+    if (inline_value) {
+      value = name.substr(equals + 1);
+      name.resize(equals);
+    }
+    const auto flag = flags_.find(name);
+    if (flag == flags_.end()) usage_error(concat("unknown flag --", name, " (see --help)"));
+    if (flag->second.takes_value) {
+      if (!inline_value) {
+        if (i + 1 >= argc)
+          usage_error(concat("--", name, " needs a value (", flag->second.value_name, ")"));
+        value = argv[++i];
+      }
+    } else if (inline_value) {
+      usage_error(concat("--", name, " takes no value"));
+    }
+    values_[name] = value;
+  }
+  return true;
+}
+
+bool Flags::given(const std::string& name) const {
+  return values_.count(name) > 0;
+}
+
+const std::string& Flags::text(const std::string& name) const {
+  const auto v = values_.find(name);
+  return v != values_.end() ? v->second : flags_.at(name).default_value;
+}
+
+std::int64_t Flags::integer(const std::string& name) const {
+  const std::string& s = text(name);
+  std::int64_t v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
+    usage_error(concat("--", name, ": '", s, "' is not an integer"));
+  return v;
+}
+
+double Flags::number(const std::string& name) const {
+  const std::string& s = text(name);
+  std::istringstream in(s);
+  double v = 0;
+  if (s.empty() || !(in >> v) || !in.eof())
+    usage_error(concat("--", name, ": '", s, "' is not a number"));
+  return v;
+}
+
+std::vector<std::int64_t> Flags::triple(const std::string& name) const {
+  std::vector<std::int64_t> out;
+  std::istringstream in(text(name));
+  for (std::string part; std::getline(in, part, ',');) {
+    std::int64_t v = 0;
+    const auto r = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || r.ec != std::errc() || r.ptr != part.data() + part.size() || v <= 0)
+      usage_error(concat("--", name, ": '", text(name), "' is not X,Y,Z of positive integers"));
+    out.push_back(v);
+  }
+  if (out.size() == 1) out = {out[0], out[0], out[0]};
+  if (out.size() != 3) usage_error(concat("--", name, ": '", text(name), "' needs 1 or 3 values"));
+  return out;
+}
+
+std::string Flags::usage() const {
+  std::string text = concat("usage: ", program_, " [flags]\n", summary_, "\n\nflags:\n");
+  for (const std::string& name : order_) {
+    const Flag& f = flags_.at(name);
+    std::string left = "  --" + name + (f.takes_value ? " " + f.value_name : "");
+    left.resize(std::max<std::size_t>(left.size() + 2, 28), ' ');
+    text += left + f.help;
+    if (!f.default_value.empty()) text += " (default " + f.default_value + ")";
+    text += "\n";
+  }
+  return text + "  --help                    this text\n";
+}
+
+int run_tool(const char* program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
+  }
+}
+
+}  // namespace unet3d

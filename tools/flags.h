@@ -1,0 +1,52 @@
+// Command-line flags for the tools (CONTRACTS §8): long GNU-style flags (--name value or
+// --name=value), --help on every tool, and a usage Error naming the flag for anything unknown
+// or malformed. run_tool() turns any Error into one line on stderr and the contract's exit code.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace unet3d {
+
+class Flags {
+ public:
+  Flags(std::string program, std::string summary);
+
+  // A flag taking a value, with its default ("" for none).
+  void add(const std::string& name, const std::string& value_name, const std::string& help,
+           const std::string& default_value = "");
+  // A flag without a value.
+  void add_switch(const std::string& name, const std::string& help);
+
+  // False after printing --help (the tool then exits 0).
+  bool parse(int argc, char** argv);
+
+  bool given(const std::string& name) const;
+  bool on(const std::string& name) const { return given(name); }
+  const std::string& text(const std::string& name) const;
+  std::int64_t integer(const std::string& name) const;
+  double number(const std::string& name) const;
+  // "X,Y,Z" (or one "N" for all three).
+  std::vector<std::int64_t> triple(const std::string& name) const;
+  std::string usage() const;
+  // The command line as given, for logs.
+  const std::string& command_line() const { return command_line_; }
+
+ private:
+  struct Flag {
+    std::string value_name, help, default_value;
+    bool takes_value = true;
+  };
+  std::string program_, summary_, command_line_;
+  std::vector<std::string> order_;
+  std::map<std::string, Flag> flags_;
+  std::map<std::string, std::string> values_;
+};
+
+// Runs a tool's body; an Error becomes "program: message" on stderr and its exit code.
+int run_tool(const char* program, const std::function<int()>& body);
+
+}  // namespace unet3d
