@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "io/json.h"
 #include "io/safetensors.h"
@@ -190,7 +191,6 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
   PreprocessReport& r = report ? *report : local;
-  UNET3D_USAGE_CHECK(size >= 1, "--size: ", size, " (must be positive)");
   const int limit = num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
   fs::path cache_file;
   if (cache.enabled) {
@@ -208,36 +208,11 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
     }
   }
 
-  PreprocessedDataset d;
-  d.size = size;
-  const auto n = static_cast<std::int64_t>(index.cases.size());
-  d.images = Tensor({n, size, size, size, 1}, DType::f32);
-  d.labels = Tensor({n, size, size, size, 1}, DType::u8);
-  int largest = 0;
-  Tensor out_image({1, size, size, size, 1}, DType::f32, work);
-  Tensor out_labels({1, size, size, size, 1}, DType::u8, work);
-  for (std::int64_t i = 0; i < n; ++i) {
-    const CasePaths& paths = index.cases[static_cast<std::size_t>(i)];
-    LoadedCase c = load_case(paths, limit);
-    const NiftiGeometry& g = c.image.geometry;
-    const Shape native{1, g.nz, g.ny, g.nx, 1};
-    Tensor image = Tensor::view(c.image.values.data(), native, DType::f32, Device::cpu).to(work);
-    Tensor labels = Tensor::view(c.labels.data(), native, DType::u8, Device::cpu).to(work);
-    preprocess_image(image, out_image, paths.image);
-    resize_nearest(labels, out_labels);
-    Tensor image_slot = d.image(static_cast<std::size_t>(i)),
-           label_slot = d.label(static_cast<std::size_t>(i));
-    image_slot.copy_from(out_image);
-    label_slot.copy_from(out_labels);
-    for (const std::uint8_t v : c.labels) largest = std::max<int>(largest, v);
-    d.cases.push_back({paths.name, paths.patient, paths.image, paths.label, g});
-  }
-  d.num_classes = limit > 0 ? limit : std::max(2, largest + 1);
-  d.class_names = index.class_names;
-  if (static_cast<int>(d.class_names.size()) != d.num_classes) {
-    d.class_names.clear();
-    for (int c = 0; c < d.num_classes; ++c) d.class_names.push_back(concat("class_", c));
-  }
+  std::vector<CaseInfo> cases;
+  for (const CasePaths& c : index.cases) cases.push_back({c.name, c.patient, c.image, c.label, {}});
+  PreprocessedDataset d = preprocess_cases(
+      std::move(cases), [&](std::size_t i) { return load_case(index.cases[i], limit); }, size,
+      limit, index.class_names, work);
   if (cache.enabled) {
     try {
       write_cache(cache_file, d, cache_file.stem().string());
@@ -246,6 +221,43 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
     }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return d;
+}
+
+PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
+                                     const std::function<LoadedCase(std::size_t)>& load,
+                                     std::int64_t size, int num_classes,
+                                     const std::vector<std::string>& class_names, Device work) {
+  UNET3D_USAGE_CHECK(size >= 1, "--size: ", size, " (must be positive)");
+  PreprocessedDataset d;
+  d.size = size;
+  const auto n = static_cast<std::int64_t>(cases.size());
+  d.images = Tensor({n, size, size, size, 1}, DType::f32);
+  d.labels = Tensor({n, size, size, size, 1}, DType::u8);
+  int largest = 0;
+  Tensor out_image({1, size, size, size, 1}, DType::f32, work);
+  Tensor out_labels({1, size, size, size, 1}, DType::u8, work);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    LoadedCase c = load(i);
+    const NiftiGeometry& g = c.image.geometry;
+    const Shape native{1, g.nz, g.ny, g.nx, 1};
+    Tensor image = Tensor::view(c.image.values.data(), native, DType::f32, Device::cpu).to(work);
+    Tensor labels = Tensor::view(c.labels.data(), native, DType::u8, Device::cpu).to(work);
+    preprocess_image(image, out_image, cases[i].image_path.empty() ? cases[i].name : cases[i].image_path);
+    resize_nearest(labels, out_labels);
+    Tensor image_slot = d.image(i), label_slot = d.label(i);
+    image_slot.copy_from(out_image);
+    label_slot.copy_from(out_labels);
+    for (const std::uint8_t v : c.labels) largest = std::max<int>(largest, v);
+    cases[i].geometry = g;
+  }
+  d.cases = std::move(cases);
+  d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);
+  d.class_names = class_names;
+  if (static_cast<int>(d.class_names.size()) != d.num_classes) {
+    d.class_names.clear();
+    for (int c = 0; c < d.num_classes; ++c) d.class_names.push_back(concat("class_", c));
+  }
   return d;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,13 @@ struct PreprocessReport {
 PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t size,
                                        int num_classes, Device work, const CacheOptions& cache,
                                        PreprocessReport* report = nullptr);
+
+// The same from cases already in memory (generated phantoms): load(i) gives case i, whose
+// geometry fills cases[i]. num_classes 0: the largest label + 1 (class_names used if they fit).
+PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
+                                     const std::function<LoadedCase(std::size_t)>& load,
+                                     std::int64_t size, int num_classes,
+                                     const std::vector<std::string>& class_names, Device work);
 
 // One image ([1, D, H, W, 1] f32) resized into `out` ([1, S, S, S, 1], same device) and
 // z-scored: (x - mean) / max(std, 1e-8), population std. NaN or inf in the image is a data
