@@ -14,7 +14,7 @@ namespace unet3d {
 
 enum class DatasetLayout { automatic, hipmri, decathlon };
 
-// "auto", "hipmri" or "decathlon"; anything else is a usage Error naming `flag`.
+// "auto", "hipmri", "msd" or "decathlon"; anything else is a usage Error naming `flag`.
 DatasetLayout parse_layout(const std::string& word, const std::string& flag);
 
 struct CasePaths {

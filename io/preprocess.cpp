@@ -243,7 +243,8 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
     const Shape native{1, g.nz, g.ny, g.nx, 1};
     Tensor image = Tensor::view(c.image.values.data(), native, DType::f32, Device::cpu).to(work);
     Tensor labels = Tensor::view(c.labels.data(), native, DType::u8, Device::cpu).to(work);
-    preprocess_image(image, out_image, cases[i].image_path.empty() ? cases[i].name : cases[i].image_path);
+    preprocess_image(image, out_image,
+                     cases[i].image_path.empty() ? cases[i].name : cases[i].image_path);
     resize_nearest(labels, out_labels);
     Tensor image_slot = d.image(i), label_slot = d.label(i);
     image_slot.copy_from(out_image);

@@ -189,6 +189,9 @@ UNet3D::~UNet3D() = default;
 Tensor UNet3D::input() {
   return arena_.view(input_);
 }
+Tensor UNet3D::logits() {
+  return arena_.view(logits_);
+}
 Tensor UNet3D::logits_grad() {
   return arena_.view(logits_grad_);
 }

@@ -53,6 +53,8 @@ class UNet3D {
   // Runs the network on input(); train: batch statistics (and running statistics updated),
   // else running statistics. Returns the logits [batch, size, size, size, num_classes].
   Tensor forward(bool train);
+  // The logits of the last forward().
+  Tensor logits();
   // Where the loss writes dL/dlogits before backward().
   Tensor logits_grad();
   // Adds every parameter's gradient (from logits_grad(), after a training forward) into the

@@ -88,4 +88,15 @@ void* workspace(std::size_t bytes) {
   return Context::get().workspace(bytes);
 }
 
+std::string describe() {
+  int device = 0, runtime = 0;
+  cudaDeviceProp properties{};
+  UNET3D_CUDA_CHECK(cudaGetDevice(&device));
+  UNET3D_CUDA_CHECK(cudaGetDeviceProperties(&properties, device));
+  UNET3D_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
+  const std::size_t cudnn = cudnnGetVersion();
+  return concat(properties.name, ", CUDA runtime ", runtime / 1000, ".", runtime % 1000 / 10,
+                ", cuDNN ", cudnn / 10000, ".", cudnn % 10000 / 100, ".", cudnn % 100);
+}
+
 }  // namespace unet3d::gpu

@@ -1,6 +1,8 @@
 // GPU detection (once per process) and the --device word.
 #include "runtime/device.h"
 
+#include <omp.h>
+
 #include "runtime/error.h"
 #include "runtime/gpu_runtime.h"
 #include "unet3d/build_config.h"
@@ -44,6 +46,13 @@ Device parse_device(std::string_view name) {
   UNET3D_USAGE_CHECK(gpu_available(),
                      "--device cuda: no GPU can be used: ", gpu_unavailable_reason());
   return Device::cuda;
+}
+
+std::string describe_device(Device device) {
+  if (device == Device::cuda) {
+    if constexpr (kBuiltWithCuda) return gpu::describe();
+  }
+  return concat("cpu (", omp_get_max_threads(), " threads)");
 }
 
 }  // namespace unet3d

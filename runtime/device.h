@@ -23,4 +23,7 @@ const std::string& gpu_unavailable_reason();
 // any other word, is a usage error naming the value.
 Device parse_device(std::string_view name);
 
+// What runs a device: "cpu (N threads)" or the GPU, CUDA and cuDNN versions.
+std::string describe_device(Device device);
+
 }  // namespace unet3d

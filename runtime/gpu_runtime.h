@@ -20,6 +20,8 @@ void release(void* pointer) noexcept;
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
                 std::size_t bytes);
 void synchronize();
+// "NVIDIA H100 ..., CUDA runtime 13.0, cuDNN 9.19.0", for logs and config.json.
+std::string describe();
 // The CUDA context's grow-only workspace (runtime/workspace.h).
 void* workspace(std::size_t bytes);
 

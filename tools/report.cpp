@@ -1,0 +1,93 @@
+// Dice reports as text, markdown and JSON.
+#include "tools/report.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "io/json.h"
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace {
+
+std::string fixed(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4f", v);
+  return buffer;
+}
+
+std::string json_number(double v) {
+  return std::isnan(v) ? "null" : fixed(v);
+}
+
+std::string table_json(const DiceTable& t) {
+  std::string per_class = "{", left_out = "{", volumes = "[";
+  for (std::size_t c = 0; c < t.class_names.size(); ++c) {
+    per_class +=
+        concat(c ? ", " : "", json::quote(t.class_names[c]), ": ", json_number(t.per_class[c]));
+    left_out += concat(c ? ", " : "", json::quote(t.class_names[c]), ": ", t.left_out[c]);
+  }
+  for (std::size_t v = 0; v < t.volumes.size(); ++v) {
+    std::string dice = "{";
+    for (std::size_t c = 0; c < t.class_names.size(); ++c)
+      dice += concat(c ? ", " : "", json::quote(t.class_names[c]), ": ",
+                     json_number(t.per_volume[v][c]));
+    volumes += concat(v ? ",\n      " : "\n      ", "{\"case\": ", json::quote(t.volumes[v]),
+                      ", \"dice\": ", dice, "}}");
+  }
+  return concat("{\n    \"average\": ", json_number(t.average), ",\n    \"per_class\": ", per_class,
+                "},\n    \"volumes_left_out\": ", left_out, "},\n    \"volumes\": [", volumes,
+                "\n    ]\n  }");
+}
+
+}  // namespace
+
+std::string epoch_summary(std::int64_t epoch, std::int64_t epochs, double train_loss,
+                          const DiceTable* val, double val_loss, double seconds) {
+  std::string line = concat("epoch ", epoch, "/", epochs, "  train loss ", fixed(train_loss));
+  if (val != nullptr) {
+    line += concat("  val loss ", fixed(val_loss), "  val Dice");
+    for (std::size_t c = 0; c < val->class_names.size(); ++c)
+      line += concat(" ", val->class_names[c], " ", fixed(val->per_class[c]));
+    line += concat("  mean ", fixed(val->average));
+  }
+  char time[32];
+  std::snprintf(time, sizeof time, "  %.1f s", seconds);
+  return line + time;
+}
+
+std::string dice_table_text(const std::string& title, const DiceTable& t) {
+  std::string header = "| Average |", rule = "|---------|",
+              values = concat("| ", fixed(t.average), "  |");
+  for (std::size_t c = 0; c < t.class_names.size(); ++c) {
+    header += concat(" ", t.class_names[c], " |");
+    rule += std::string(t.class_names[c].size() + 2, '-') + "|";
+    values += concat(" ", fixed(t.per_class[c]), " |");
+  }
+  std::string text =
+      concat(title, " (", t.volumes.size(), " volumes)\n", header, "\n", rule, "\n", values);
+  for (std::size_t c = 0; c < t.class_names.size(); ++c)
+    if (t.left_out[c] > 0)
+      text += concat("\n", t.class_names[c], ": absent from ", t.left_out[c],
+                     " volumes, left out of its mean");
+  return text;
+}
+
+void write_test_report(const std::filesystem::path& folder, const DiceTable& network,
+                       const DiceTable& native, std::int64_t epochs,
+                       const std::string& checkpoint) {
+  std::filesystem::create_directories(folder);
+  std::ofstream json(folder / "report.json");
+  json << "{\n  \"checkpoint\": " << json::quote(checkpoint) << ",\n  \"epochs\": " << epochs
+       << ",\n  \"network_resolution\": " << table_json(network)
+       << ",\n  \"native_resolution\": " << table_json(native) << "\n}\n";
+  std::ofstream md(folder / "report.md");
+  md << "# Test report\n\nCheckpoint `" << checkpoint << "` after " << epochs << " epochs.\n\n"
+     << dice_table_text("## Dice at the network's resolution", network) << "\n\n"
+     << dice_table_text("## Dice at native resolution", native) << "\n";
+  if (!json || !md)
+    throw Error(ErrorKind::runtime, concat("cannot write the test report in ", folder.string()));
+}
+
+}  // namespace unet3d

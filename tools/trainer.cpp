@@ -1,0 +1,159 @@
+// trainer: trains the UNet3D on a dataset (or on phantoms generated in memory), validates each
+// epoch, keeps the best and last checkpoints, and ends with the test report.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "io/json.h"
+#include "runtime/error.h"
+#include "tools/flags.h"
+#include "tools/training_run.h"
+
+namespace {
+
+using namespace unet3d;
+
+void define_flags(Flags& f) {
+  f.add("data", "DIR", "dataset folder (HipMRI or Decathlon layout); none: generated phantoms");
+  f.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
+  f.add("out", "DIR", "run folder (default runs/<timestamp>)");
+  f.add("device", "auto|cuda|cpu", "where to train", "auto");
+  f.add("precision", "auto|fp16|fp32", "fp16 = mixed precision (CUDA only); auto: fp16 on a GPU",
+        "auto");
+  f.add("size", "S", "network input side (S^3 voxels)", "96");
+  f.add("features", "F", "UNet3D init_features", "32");
+  f.add("depth", "D", "UNet3D depth", "4");
+  f.add("classes", "C|auto", "number of classes", "auto");
+  f.add("loss", "dice|ce|wce|combined", "loss function", "dice");
+  f.add("alpha", "A", "combined loss: weight of weighted cross-entropy", "0.5");
+  f.add("beta", "B", "combined loss: weight of log(Dice loss)", "0.5");
+  f.add_switch("dice-exclude-background", "leave class 0 out of the Dice loss");
+  f.add("epochs", "N", "epochs", "100");
+  f.add("batch", "B", "volumes per micro-batch", "2");
+  f.add("accum", "K", "micro-batches per optimizer step", "4");
+  f.add("lr", "LR", "Adam learning rate", "1e-3");
+  f.add("weight-decay", "W", "Adam weight decay", "0");
+  f.add("augment", "none|flip", "random flips of each axis with probability 0.5", "none");
+  f.add("seed", "S", "seed of initialisation, split, order and flips", "42");
+  f.add("split", "FILE", "reuse a split.json");
+  f.add("val-every", "N", "validate every N epochs (and after the last)", "1");
+  f.add("resume", "DIR", "continue the run in DIR exactly where it stopped");
+  f.add("phantoms", "N", "phantom cases generated in memory when --data is absent", "40");
+  f.add("phantom-size", "X,Y,Z", "grid of generated phantoms", "128,128,64");
+  f.add("threads", "N", "CPU threads (0: all)", "0");
+  f.add("cache", "DIR", "preprocessing cache folder (default $XDG_CACHE_HOME/unet3d)");
+  f.add_switch("no-cache", "neither read nor write the preprocessing cache");
+  f.add("interrupt-after", "N", "send this run SIGINT after N optimizer steps (for testing resume)",
+        "0");
+}
+
+// Every flag's value, switches as "true"/"false".
+RunSettings settings_of(const Flags& f, const std::vector<std::string>& names) {
+  RunSettings s;
+  for (const std::string& n : names) s[n] = f.text(n);
+  for (const char* sw : {"dice-exclude-background", "no-cache"})
+    s[sw] = f.on(sw) ? "true" : "false";
+  return s;
+}
+
+void check_settings(const RunSettings& s) {
+  const auto one_of = [&](const std::string& flag, std::set<std::string> allowed) {
+    if (!allowed.count(s.at(flag))) {
+      std::string list;
+      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      throw Error(ErrorKind::usage,
+                  concat("--", flag, ": '", s.at(flag), "' is not one of ", list));
+    }
+  };
+  one_of("loss", {"dice", "ce", "wce", "combined"});
+  one_of("augment", {"none", "flip"});
+  one_of("precision", {"auto", "fp16", "fp32"});
+  one_of("device", {"auto", "cuda", "cpu"});
+  for (const char* positive :
+       {"size", "features", "depth", "epochs", "batch", "accum", "val-every", "phantoms"}) {
+    std::int64_t v = 0;
+    std::istringstream in(s.at(positive));
+    if (!(in >> v) || !in.eof() || v < 1)
+      throw Error(ErrorKind::usage,
+                  concat("--", positive, ": '", s.at(positive), "' is not a positive integer"));
+  }
+  if (s.at("classes") != "auto") {
+    std::int64_t v = 0;
+    std::istringstream in(s.at("classes"));
+    if (!(in >> v) || !in.eof() || v < 2 || v > 32)
+      throw Error(ErrorKind::usage,
+                  concat("--classes: '", s.at("classes"), "' (auto, or 2 to 32)"));
+  }
+  for (const char* real : {"lr", "weight-decay", "alpha", "beta"}) {
+    double v = 0;
+    std::istringstream in(s.at(real));
+    if (!(in >> v) || !in.eof() || v < 0)
+      throw Error(ErrorKind::usage,
+                  concat("--", real, ": '", s.at(real), "' is not a non-negative number"));
+  }
+  const std::int64_t size = std::stoll(s.at("size")), depth = std::stoll(s.at("depth"));
+  if (depth > 10 || size % (std::int64_t{1} << depth) != 0)
+    throw Error(ErrorKind::usage,
+                concat("--size ", size, " cannot be halved --depth ", depth, " times"));
+}
+
+// The saved settings of the run in `dir`; flags given beside --resume must agree with them.
+RunSettings resumed_settings(const std::string& dir, const RunSettings& given, const Flags& flags) {
+  std::ifstream in(std::filesystem::path(dir) / "config.json");
+  if (!in)
+    throw Error(ErrorKind::usage,
+                concat("--resume ", dir, ": no config.json there (not a run folder?)"));
+  std::stringstream text;
+  text << in.rdbuf();
+  const json::Value root = json::parse(text.str(), dir + "/config.json");
+  const json::Value* saved = root.find("settings");
+  if (saved == nullptr) throw Error(ErrorKind::data, concat(dir, "/config.json: no settings"));
+  RunSettings s;
+  for (const auto& [key, value] : saved->members) s[key] = value.text;
+  for (const auto& [key, value] : given) {
+    if (key == "resume" || key == "out" || !flags.given(key)) continue;
+    if (s.count(key) && s.at(key) != value)
+      throw Error(ErrorKind::usage, concat("--resume ", dir, ": --", key, " ", value,
+                                           " differs from the run's ", s.at(key)));
+  }
+  s["out"] = dir;
+  s["resume"] = dir;
+  s["interrupt-after"] = given.at("interrupt-after");
+  return s;
+}
+
+std::string default_out() {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return std::string("runs/") + stamp;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_tool("trainer", [&] {
+    Flags flags("trainer",
+                "Trains a UNet3D segmentation network (CONTRACTS: ../shared/CONTRACTS.md).");
+    define_flags(flags);
+    if (!flags.parse(argc, argv)) return 0;
+    const std::vector<std::string> names{
+        "data",   "layout",   "out",          "device",  "precision", "size",           "features",
+        "depth",  "classes",  "loss",         "alpha",   "beta",      "epochs",         "batch",
+        "accum",  "lr",       "weight-decay", "augment", "seed",      "split",          "val-every",
+        "resume", "phantoms", "phantom-size", "threads", "cache",     "interrupt-after"};
+    RunSettings settings = settings_of(flags, names);
+    const bool resuming = flags.given("resume");
+    if (resuming) {
+      settings = resumed_settings(flags.text("resume"), settings, flags);
+    } else if (settings["out"].empty()) {
+      settings["out"] = default_out();
+    }
+    check_settings(settings);
+    flags.triple("phantom-size");  // validates X,Y,Z
+    return run_training(settings, flags.command_line(), resuming);
+  });
+}
