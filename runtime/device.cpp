@@ -43,8 +43,11 @@ Device parse_device(std::string_view name) {
   if (name == "auto") return gpu_available() ? Device::cuda : Device::cpu;
   UNET3D_USAGE_CHECK(name == "cuda", "--device: unknown value '", name,
                      "' (expected cpu, cuda or auto)");
-  UNET3D_USAGE_CHECK(gpu_available(),
-                     "--device cuda: no GPU can be used: ", gpu_unavailable_reason());
+  // Asking for a GPU that is not there is a runtime failure (exit 1), not a typo.
+  if (!gpu_available())
+    throw_error(ErrorKind::runtime,
+                concat("--device cuda: no GPU can be used: ", gpu_unavailable_reason()), __FILE__,
+                __LINE__);
   return Device::cuda;
 }
 

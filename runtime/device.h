@@ -19,8 +19,8 @@ bool gpu_available();
 // runtime's answer to cudaGetDeviceCount.
 const std::string& gpu_unavailable_reason();
 
-// "cpu", "cuda" or "auto" (cuda when available, else cpu). Asking for cuda without a GPU, or
-// any other word, is a usage error naming the value.
+// "cpu", "cuda" or "auto" (cuda when available, else cpu). Any other word is a usage error
+// naming the value; cuda without a GPU is a runtime error saying why.
 Device parse_device(std::string_view name);
 
 // What runs a device: "cpu (N threads)" or the GPU, CUDA and cuDNN versions.

@@ -25,6 +25,12 @@ void Flags::add(const std::string& name, const std::string& value_name, const st
   flags_[name] = {value_name, help, default_value, true};
 }
 
+void Flags::add_list(const std::string& name, const std::string& value_name,
+                     const std::string& help) {
+  order_.push_back(name);
+  flags_[name] = {value_name + "...", help, "", true, true};
+}
+
 void Flags::add_switch(const std::string& name, const std::string& help) {
   order_.push_back(name);
   flags_[name] = {"", help, "", false};
@@ -48,7 +54,14 @@ bool Flags::parse(int argc, char** argv) {
     }
     const auto flag = flags_.find(name);
     if (flag == flags_.end()) usage_error(concat("unknown flag --", name, " (see --help)"));
-    if (flag->second.takes_value) {
+    if (flag->second.takes_list) {
+      std::vector<std::string>& items = lists_[name];
+      if (inline_value) items.push_back(value);
+      while (i + 1 < argc && !std::string(argv[i + 1]).starts_with("--"))
+        items.push_back(argv[++i]);
+      if (items.empty())
+        usage_error(concat("--", name, " needs at least one ", flag->second.value_name));
+    } else if (flag->second.takes_value) {
       if (!inline_value) {
         if (i + 1 >= argc)
           usage_error(concat("--", name, " needs a value (", flag->second.value_name, ")"));
@@ -63,7 +76,13 @@ bool Flags::parse(int argc, char** argv) {
 }
 
 bool Flags::given(const std::string& name) const {
-  return values_.count(name) > 0;
+  return values_.count(name) > 0 || lists_.count(name) > 0;
+}
+
+const std::vector<std::string>& Flags::list(const std::string& name) const {
+  static const std::vector<std::string> none;
+  const auto found = lists_.find(name);
+  return found != lists_.end() ? found->second : none;
 }
 
 const std::string& Flags::text(const std::string& name) const {

@@ -20,6 +20,8 @@ class Flags {
            const std::string& default_value = "");
   // A flag without a value.
   void add_switch(const std::string& name, const std::string& help);
+  // A flag taking one or more values: every argument up to the next flag.
+  void add_list(const std::string& name, const std::string& value_name, const std::string& help);
 
   // False after printing --help (the tool then exits 0).
   bool parse(int argc, char** argv);
@@ -27,6 +29,7 @@ class Flags {
   bool given(const std::string& name) const;
   bool on(const std::string& name) const { return given(name); }
   const std::string& text(const std::string& name) const;
+  const std::vector<std::string>& list(const std::string& name) const;
   std::int64_t integer(const std::string& name) const;
   double number(const std::string& name) const;
   // "X,Y,Z" (or one "N" for all three).
@@ -39,11 +42,13 @@ class Flags {
   struct Flag {
     std::string value_name, help, default_value;
     bool takes_value = true;
+    bool takes_list = false;
   };
   std::string program_, summary_, command_line_;
   std::vector<std::string> order_;
   std::map<std::string, Flag> flags_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> lists_;
 };
 
 // Runs a tool's body; an Error becomes "program: message" on stderr and its exit code.

@@ -1,0 +1,136 @@
+// predict: segments NIfTI volumes with a checkpoint and writes the label maps (and optionally the
+// class probabilities) on each input's own grid (CONTRACTS §7); with --labels, scores them.
+#include <cstdio>
+#include <filesystem>
+
+#include "io/checkpoint.h"
+#include "io/dataset.h"
+#include "io/preprocess.h"
+#include "kernels/elementwise.h"
+#include "kernels/metrics.h"
+#include "kernels/resize.h"
+#include "kernels/softmax.h"
+#include "runtime/error.h"
+#include "runtime/log.h"
+#include "tools/evaluate.h"
+#include "tools/flags.h"
+#include "tools/report.h"
+
+namespace {
+
+using namespace unet3d;
+namespace fs = std::filesystem;
+
+// <name>: the file name without .nii/.nii.gz and without a trailing _0000.
+std::string output_name(const std::string& path) {
+  std::string name = fs::path(path).filename().string();
+  for (const char* ext : {".nii.gz", ".nii"})
+    if (name.ends_with(ext)) {
+      name.resize(name.size() - std::string(ext).size());
+      break;
+    }
+  if (name.ends_with("_0000")) name.resize(name.size() - 5);
+  return name;
+}
+
+// The label file for input `name` in folder `dir`: <name>.nii[.gz], or the HipMRI label name.
+std::string label_in(const fs::path& dir, const std::string& name) {
+  std::vector<std::string> candidates{name};
+  if (const auto at = name.rfind("_LFOV"); at != std::string::npos)
+    candidates.push_back(std::string(name).insert(at, "_SEMANTIC"));
+  for (const std::string& c : candidates)
+    for (const char* ext : {".nii.gz", ".nii"})
+      if (fs::exists(dir / (c + ext))) return (dir / (c + ext)).string();
+  throw Error(ErrorKind::data, concat("--labels ", dir.string(), ": no label file for ", name));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_tool("predict", [&] {
+    Flags flags("predict",
+                "Writes <name>_seg.nii.gz for each input volume, in the input's own space.");
+    flags.add("checkpoint", "FILE", "a model .safetensors (ours, or a PyTorch state_dict)");
+    flags.add_list("input", "PATH", "input volumes (.nii or .nii.gz)");
+    flags.add("output", "DIR", "folder for the results (created if needed)");
+    flags.add("device", "auto|cuda|cpu", "where to run", "auto");
+    flags.add_list("labels", "DIR|FILE",
+                   "ground truth to score against: a folder, or one file per input");
+    flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
+    flags.add("size", "S", "input size of a checkpoint without metadata", "0");
+    if (!flags.parse(argc, argv)) return 0;
+    if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("output"))
+      throw Error(ErrorKind::usage, "--checkpoint, --input and --output are required (see --help)");
+    const Device device = parse_device(flags.text("device"));
+    ModelInfo info = read_model_info(flags.text("checkpoint"));
+    if (info.input_size == 0) info.input_size = flags.integer("size");
+    if (info.input_size <= 0)
+      throw Error(ErrorKind::usage, concat(flags.text("checkpoint"),
+                                           " has no metadata: give its input size with --size"));
+    UNet3D net(info.config, device, Precision::f32, 1, info.input_size);
+    load_model(flags.text("checkpoint"), net);
+    const std::int64_t classes = info.config.num_classes;
+    std::vector<std::string> names = info.class_names;
+    if (static_cast<std::int64_t>(names.size()) != classes) {
+      names.clear();
+      for (std::int64_t c = 0; c < classes; ++c) names.push_back(concat("class_", c));
+    }
+    const std::vector<std::string>& labels = flags.list("labels");
+    const bool label_folder = labels.size() == 1 && fs::is_directory(labels[0]);
+    if (!labels.empty() && !label_folder && labels.size() != flags.list("input").size())
+      throw Error(ErrorKind::usage, concat("--labels: ", labels.size(), " files for ",
+                                           flags.list("input").size(), " inputs"));
+    fs::create_directories(flags.text("output"));
+
+    DiceTable table;
+    table.class_names = names;
+    Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
+    for (std::size_t k = 0; k < flags.list("input").size(); ++k) {
+      const std::string& path = flags.list("input")[k];
+      const std::string name = output_name(path);
+      NiftiVolume volume = read_nifti(path);
+      const NiftiGeometry& g = volume.geometry;
+      const Shape native{1, g.nz, g.ny, g.nx, 1};
+      Tensor input = net.input();
+      preprocess_image(
+          Tensor::view(volume.values.data(), native, DType::f32, Device::cpu).to(device), input,
+          path);
+      softmax_forward(net.forward(false), probabilities);
+      Tensor resampled(native.with_channels(classes), DType::f32, device);
+      resize_trilinear(probabilities, resampled);
+      Tensor segmentation(native, DType::u8, device);
+      argmax_channels(resampled, segmentation);
+      const Tensor host = segmentation.to(Device::cpu);
+      const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
+      write_nifti(out.string(), g, host.data(), NiftiStorage::u8);
+      log_info(path, " -> ", out.string());
+      if (flags.on("probabilities")) {
+        // NIfTI wants the class axis slowest: (x, y, z, class).
+        const Tensor p = resampled.to(Device::cpu);
+        std::vector<float> planar(static_cast<std::size_t>(p.numel()));
+        const std::int64_t voxels = g.voxels();
+        for (std::int64_t v = 0; v < voxels; ++v)
+          for (std::int64_t c = 0; c < classes; ++c)
+            planar[static_cast<std::size_t>(c * voxels + v)] = p.data_as<float>()[v * classes + c];
+        write_nifti((fs::path(flags.text("output")) / (name + "_prob.nii.gz")).string(), g,
+                    planar.data(), NiftiStorage::f32, classes);
+      }
+      if (!labels.empty()) {
+        const std::string label_path = label_folder ? label_in(labels[0], name) : labels[k];
+        const LoadedCase truth =
+            load_case({name, name, path, label_path}, static_cast<int>(classes));
+        const Tensor truth_tensor = Tensor::view(const_cast<std::uint8_t*>(truth.labels.data()),
+                                                 native, DType::u8, Device::cpu)
+                                        .to(device);
+        Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
+        dice_counts(segmentation, truth_tensor, counts);
+        table.add(name, counts.to(Device::cpu).data_as<double>());
+      }
+    }
+    if (!labels.empty()) {
+      table.finish();
+      std::printf("%s\n", dice_table_text("Dice at native resolution", table).c_str());
+    }
+    return 0;
+  });
+}
