@@ -22,7 +22,7 @@ std::string json_number(double v) {
 }
 
 std::string table_json(const DiceTable& t) {
-  std::string per_class = "{", left_out = "{", volumes = "[";
+  std::string per_class = "{", left_out = "{", volumes;
   for (std::size_t c = 0; c < t.class_names.size(); ++c) {
     per_class +=
         concat(c ? ", " : "", json::quote(t.class_names[c]), ": ", json_number(t.per_class[c]));

@@ -1,0 +1,184 @@
+// The programs end to end on the CPU: trainer on phantoms and on the real hippocampus data, an
+// interrupted and resumed run against an uninterrupted one, predict's output geometry, and the
+// exit codes of bad flags, bad data and a missing GPU.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "io/json.h"
+#include "io/nifti.h"
+#include "io/safetensors.h"
+#include "runtime/device.h"
+#include "tests/support/test_data.h"
+
+using namespace unet3d;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+// Runs a command line, stdout and stderr together.
+Result run(const std::string& command) {
+  const fs::path log = fs::temp_directory_path() / "unet3d_e2e_output.txt";
+  const int status = std::system((command + " > " + log.string() + " 2>&1").c_str());
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+}
+
+fs::path folder(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("unet3d_e2e_" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::vector<std::string>> csv(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream l(line);
+    for (std::string cell; std::getline(l, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
+const std::string kSmall =
+    " --size 16 --features 4 --depth 2 --batch 2 --accum 1 --phantoms 16 --phantom-size 32,32,16 "
+    "--lr 1e-2";
+
+}  // namespace
+
+TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e2e]") {
+  const fs::path out = folder("phantoms");
+  const Result r = run(kTrainer + " --out " + out.string() + " --epochs 6" + kSmall);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains(
+                           "| Average | background | body | bone | bladder | rectum | prostate |"));
+  for (const char* file :
+       {"config.json", "train.log", "split.json", "metrics.csv", "best.safetensors",
+        "last.safetensors", "last.train.safetensors", "test/report.json", "test/report.md"})
+    CHECK(fs::exists(out / file));
+  CHECK(json::parse(read_file(out / "config.json"), "config.json").find("settings") != nullptr);
+  CHECK(json::parse(read_file(out / "split.json"), "split.json").find("train") != nullptr);
+  const json::Value report = json::parse(read_file(out / "test/report.json"), "report.json");
+  CHECK(report.find("native_resolution") != nullptr);
+  CHECK(read_safetensors((out / "best.safetensors").string()).metadata.at("format") == "unet3d-v1");
+  const auto rows = csv(out / "metrics.csv");
+  REQUIRE(rows.size() == 7);
+  CHECK(rows[0][0] == "epoch");
+  CHECK(rows[0][3] == "val_dice_background");
+  const std::size_t mean = 3 + 6;  // val_dice_mean after the six classes
+  CHECK(rows[0][mean] == "val_dice_mean");
+  const double first = std::stod(rows[1][mean]), last = std::stod(rows[6][mean]);
+  CHECK(last > first);
+  CHECK(last > 0.25);  // the floor for 6 tiny epochs (measured 0.31)
+  CHECK_THAT(read_file(out / "train.log"), Catch::Contains("epoch 6/6"));
+
+  const Result again = run(kTrainer + " --out " + out.string() + " --epochs 6" + kSmall);
+  CHECK(again.code == 2);
+  CHECK_THAT(again.output, Catch::Contains("already holds a run"));
+}
+
+TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]") {
+  const fs::path straight = folder("straight"), broken = folder("broken");
+  REQUIRE(run(kTrainer + " --out " + straight.string() + " --epochs 3" + kSmall).code == 0);
+  const Result stopped =
+      run(kTrainer + " --out " + broken.string() + " --epochs 3 --interrupt-after 8" + kSmall);
+  INFO(stopped.output);
+  REQUIRE(stopped.code == 130);
+  CHECK_THAT(stopped.output, Catch::Contains("Resume with: trainer --resume"));
+  const Result resumed = run(kTrainer + " --resume " + broken.string());
+  INFO(resumed.output);
+  REQUIRE(resumed.code == 0);
+
+  const SafetensorsFile a = read_safetensors((straight / "last.safetensors").string());
+  const SafetensorsFile b = read_safetensors((broken / "last.safetensors").string());
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+    INFO(a.tensors[i].name);
+    CHECK(a.tensors[i].bytes == b.tensors[i].bytes);
+  }
+  const auto rows_a = csv(straight / "metrics.csv"), rows_b = csv(broken / "metrics.csv");
+  REQUIRE(rows_a.size() == rows_b.size());
+  for (std::size_t r = 0; r < rows_a.size(); ++r)
+    for (std::size_t c = 0; c + 2 < rows_a[r].size(); ++c)  // all but the timing columns
+      CHECK(rows_a[r][c] == rows_b[r][c]);
+  CHECK(read_file(straight / "test/report.json") == read_file(broken / "test/report.json"));
+
+  CHECK(run(kTrainer + " --resume " + broken.string() + " --lr 0.5").code == 2);
+}
+
+TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
+  const fs::path out = folder("predict"), data = folder("predict_data");
+  REQUIRE(run(kTrainer + " --out " + out.string() + " --epochs 1" + kSmall).code == 0);
+  REQUIRE(run(MAKE_PHANTOMS_PATH + std::string(" --out ") + data.string() +
+              " --cases 2 --size 40,36,20")
+              .code == 0);
+  const std::string image = (data / "semantic_MRs" / "Case_001_Week0_LFOV.nii.gz").string();
+  const Result r = run(kPredict + " --checkpoint " + (out / "best.safetensors").string() +
+                       " --input " + image + " --output " + (out / "segs").string() + " --labels " +
+                       (data / "semantic_labels_only").string() + " --probabilities");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("Dice at native resolution (1 volumes)"));
+  const NiftiVolume in = read_nifti(image);
+  const NiftiVolume seg = read_nifti((out / "segs" / "Case_001_Week0_LFOV_seg.nii.gz").string());
+  CHECK(seg.datatype == 2);
+  const NiftiGeometry &a = in.geometry, &b = seg.geometry;
+  CHECK((a.nx == b.nx && a.ny == b.ny && a.nz == b.nz));
+  CHECK((a.dx == b.dx && a.dy == b.dy && a.dz == b.dz));
+  CHECK((a.qform_code == b.qform_code && a.sform_code == b.sform_code));
+  CHECK((a.qoffset_x == b.qoffset_x && a.qoffset_z == b.qoffset_z));
+  for (int r0 = 0; r0 < 3; ++r0)
+    for (int c = 0; c < 4; ++c) CHECK(a.srow[r0][c] == Approx(b.srow[r0][c]));
+  CHECK(fs::exists(out / "segs" / "Case_001_Week0_LFOV_prob.nii.gz"));
+}
+
+TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes", "[e2e]") {
+  const fs::path out = folder("errors");
+  Result r = run(kTrainer + " --epochs 0 --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--epochs"));
+  r = run(kTrainer + " --bogus 1");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--bogus"));
+  r = run(kTrainer + " --size 20 --depth 3 --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--size 20 cannot be halved --depth 3 times"));
+  r = run(kTrainer + " --precision fp16 --device cpu --out " + out.string() + kSmall);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("needs the CUDA backend"));
+
+  const fs::path bad = folder("bad_data");
+  fs::create_directories(bad / "imagesTr");
+  fs::create_directories(bad / "labelsTr");
+  std::ofstream(bad / "imagesTr" / "x.nii.gz") << "not a nifti file";
+  std::ofstream(bad / "labelsTr" / "x.nii.gz") << "not a nifti file";
+  r = run(kTrainer + " --data " + bad.string() + " --no-cache --out " + (out / "bad").string());
+  CHECK(r.code == 3);
+  CHECK_THAT(r.output, Catch::Contains("imagesTr/x.nii.gz"));
+  if (!gpu_available()) {
+    r = run(kTrainer + " --device cuda --out " + (out / "gpu").string() + kSmall);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.output, Catch::Contains("--device cuda: no GPU can be used"));
+  }
+}
