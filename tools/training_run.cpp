@@ -17,9 +17,11 @@
 #include "io/phantom.h"
 #include "io/split.h"
 #include "kernels/flip.h"
+#include "kernels/metrics.h"
 #include "runtime/log.h"
 #include "runtime/rng.h"
 #include "tools/evaluate.h"
+#include "tools/pictures.h"
 #include "tools/report.h"
 #include "unet3d/build_config.h"
 
@@ -310,6 +312,7 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
         value_or_empty(seconds, true), ",",
         value_or_empty(static_cast<double>(per_epoch * batch) * voxels_per_volume / seconds, true));
     std::ofstream(out / "metrics.csv", std::ios::app) << row << "\n";
+    plot_metrics(out, host.class_names);
     log_info(epoch_summary(epoch + 1, epochs, train_loss, validate ? &dice : nullptr, val_loss,
                            seconds));
     if (validate && dice.average > best_dice) {
@@ -331,6 +334,25 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
     const DiceTable network = evaluator.evaluate(resident, test, nullptr);
     const DiceTable native = evaluator.evaluate_native(resident, test, data.native_labels);
     write_test_report(out / "test", network, native, epochs, best.filename().string());
+    Tensor prediction(input.shape().with_channels(1), DType::u8, device);
+    write_visualisations(out / "test", network, [&](std::size_t v) {
+      const std::size_t c = test[v];
+      for (std::int64_t b = 0; b < batch; ++b) {
+        Tensor image_slot = batch_slot(input, b), label_slot = batch_slot(labels, b);
+        copy_case(resident, c, image_slot, label_slot, 0);
+      }
+      argmax_channels(net.forward(false), prediction);
+      VolumeSlices slices;
+      slices.size = host.size;
+      const Tensor image = host.image(c), truth = host.label(c),
+                   predicted = batch_slot(prediction, 0).to(Device::cpu);
+      slices.image.assign(image.data_as<float>(), image.data_as<float>() + image.numel());
+      slices.truth.assign(truth.data_as<std::uint8_t>(),
+                          truth.data_as<std::uint8_t>() + truth.numel());
+      slices.prediction.assign(predicted.data_as<std::uint8_t>(),
+                               predicted.data_as<std::uint8_t>() + predicted.numel());
+      return slices;
+    });
     log_info(dice_table_text("Test Dice at the network's resolution", network));
     log_info(dice_table_text("Test Dice at native resolution", native));
   }

@@ -75,7 +75,10 @@ TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e
                            "| Average | background | body | bone | bladder | rectum | prostate |"));
   for (const char* file :
        {"config.json", "train.log", "split.json", "metrics.csv", "best.safetensors",
-        "last.safetensors", "last.train.safetensors", "test/report.json", "test/report.md"})
+        "last.safetensors", "last.train.safetensors", "test/report.json", "test/report.md",
+        "plots/dice_mean.png", "plots/dice_per_class.png", "plots/loss.png",
+        "test/best_class_5.png", "test/worst_class_0.png", "test/best_global.png",
+        "test/worst_global.png"})
     CHECK(fs::exists(out / file));
   CHECK(json::parse(read_file(out / "config.json"), "config.json").find("settings") != nullptr);
   CHECK(json::parse(read_file(out / "split.json"), "split.json").find("train") != nullptr);
