@@ -93,7 +93,8 @@ void affine(const Tensor& x, double a, double b, Tensor& y) {
     using S = decltype(zero);
     using C = compute_t<S>;
     const C ca = static_cast<C>(a), cb = static_cast<C>(b);
-    map(y.numel(), y.data_as<S>(), [ca, cb](C v) { return ops::affine(v, ca, cb); },
+    map(
+        y.numel(), y.data_as<S>(), [ca, cb](C v) { return ops::affine(v, ca, cb); },
         x.data_as<S>());
   });
 }
