@@ -39,7 +39,14 @@ std::vector<std::string> decathlon_class_names(const fs::path& json_path) {
   const json::Value* labels = root.find("labels");
   if (labels == nullptr || !labels->is(json::Value::Kind::object)) return {};
   std::map<std::int64_t, std::string> by_index;
+  // The Decathlon maps index -> name; nnU-Net v2 maps name -> index.
+  const bool name_to_index =
+      !labels->members.empty() && labels->members.front().second.is(json::Value::Kind::number);
   for (const auto& [key, value] : labels->members) {
+    if (name_to_index) {
+      by_index[value.as_int(json_path.string() + ": labels value")] = key;
+      continue;
+    }
     json::Value k;
     k.kind = json::Value::Kind::number;
     k.text = key;
@@ -131,10 +138,10 @@ const std::vector<std::string>& hipmri_class_names() {
 DatasetLayout parse_layout(const std::string& word, const std::string& flag) {
   if (word == "auto") return DatasetLayout::automatic;
   if (word == "hipmri") return DatasetLayout::hipmri;
-  if (word == "decathlon") return DatasetLayout::decathlon;
+  if (word == "decathlon" || word == "msd") return DatasetLayout::decathlon;
   throw_error(ErrorKind::usage,
-              concat(flag, ": unknown layout '", word, "' (auto, hipmri or decathlon)"), __FILE__,
-              __LINE__);
+              concat(flag, ": unknown layout '", word, "' (auto, hipmri, msd or decathlon)"),
+              __FILE__, __LINE__);
 }
 
 DatasetIndex discover_dataset(const std::string& root_path, DatasetLayout layout) {

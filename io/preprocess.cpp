@@ -23,13 +23,6 @@ namespace {
 // Bump when preprocessing's output changes, so old caches are not reused.
 constexpr const char* kPreprocessVersion = "unet3d-preprocess-1";
 
-Tensor slot(const Tensor& all, std::size_t i) {
-  const Shape one{1, all.shape().d, all.shape().h, all.shape().w, all.shape().c};
-  return Tensor::view(static_cast<char*>(const_cast<void*>(all.data())) +
-                          i * static_cast<std::size_t>(one.numel()) * dtype_size(all.dtype()),
-                      one, all.dtype(), all.device());
-}
-
 double scalar(const Tensor& t) {
   const Tensor host = t.to(Device::cpu);
   return host.dtype() == DType::f64 ? host.data_as<double>()[0] : host.data_as<float>()[0];
@@ -151,10 +144,10 @@ PreprocessedDataset read_cache(const fs::path& path) {
 }  // namespace
 
 Tensor PreprocessedDataset::image(std::size_t i) const {
-  return slot(images, i);
+  return images.item(static_cast<std::int64_t>(i));
 }
 Tensor PreprocessedDataset::label(std::size_t i) const {
-  return slot(labels, i);
+  return labels.item(static_cast<std::int64_t>(i));
 }
 
 PreprocessedDataset PreprocessedDataset::to(Device device, DType dtype) const {
@@ -199,6 +192,10 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
     if (fs::exists(cache_file)) {
       try {
         PreprocessedDataset d = read_cache(cache_file);
+        // The key hashes absolute paths; the paths to hand on are this run's.
+        for (std::size_t i = 0; i < d.cases.size() && i < index.cases.size(); ++i)
+          d.cases[i].image_path = index.cases[i].image,
+          d.cases[i].label_path = index.cases[i].label;
         r.from_cache = true;
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return d;

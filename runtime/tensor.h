@@ -49,6 +49,8 @@ class Tensor {
     return static_cast<const T*>(data_);
   }
 
+  // A non-owning view of batch element n ([1, D, H, W, C]), valid while this tensor lives.
+  Tensor item(std::int64_t n) const;
   // A non-owning view of this tensor's memory, valid while this tensor lives.
   Tensor alias() const { return view(data_, shape_, dtype_, device_); }
   // A new tensor on `device` holding a copy of this one.

@@ -14,14 +14,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-Tensor batch_slot(Tensor& batch, std::int64_t b) {
-  const Shape s = batch.shape();
-  const Shape one{1, s.d, s.h, s.w, s.c};
-  return Tensor::view(static_cast<char*>(batch.data()) +
-                          b * one.numel() * static_cast<std::int64_t>(dtype_size(batch.dtype())),
-                      one, batch.dtype(), batch.device());
-}
-
 }  // namespace
 
 void DiceTable::add(const std::string& volume, const double* counts) {
@@ -81,7 +73,7 @@ void Evaluator::fill_batch(const PreprocessedDataset& data, const std::vector<st
   Tensor input = net_.input(), labels = step_.labels();
   for (std::int64_t b = 0; b < net_.batch(); ++b) {
     const std::size_t k = std::min(first + static_cast<std::size_t>(b), cases.size() - 1);
-    Tensor image_slot = batch_slot(input, b), label_slot = batch_slot(labels, b);
+    Tensor image_slot = input.item(b), label_slot = labels.item(b);
     copy_case(data, cases[k], image_slot, label_slot, 0);
   }
 }
@@ -128,7 +120,7 @@ DiceTable Evaluator::evaluate_native(
       const NiftiGeometry& g = data.cases[c].geometry;
       const Shape native{1, g.nz, g.ny, g.nx, classes};
       Tensor resampled(native, DType::f32, net_.device());
-      resize_trilinear(batch_slot(probabilities, static_cast<std::int64_t>(b)), resampled);
+      resize_trilinear(probabilities.item(static_cast<std::int64_t>(b)), resampled);
       Tensor prediction(native.with_channels(1), DType::u8, net_.device());
       argmax_channels(resampled, prediction);
       std::vector<std::uint8_t> truth_values = native_labels(c);

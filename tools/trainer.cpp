@@ -87,6 +87,13 @@ void check_settings(const RunSettings& s) {
       throw Error(ErrorKind::usage,
                   concat("--classes: '", s.at("classes"), "' (auto, or 2 to 32)"));
   }
+  for (const char* whole : {"seed", "threads", "interrupt-after"}) {
+    std::int64_t v = 0;
+    std::istringstream in(s.at(whole));
+    if (!(in >> v) || !in.eof() || v < 0)
+      throw Error(ErrorKind::usage,
+                  concat("--", whole, ": '", s.at(whole), "' is not a non-negative integer"));
+  }
   for (const char* real : {"lr", "weight-decay", "alpha", "beta"}) {
     double v = 0;
     std::istringstream in(s.at(real));

@@ -41,14 +41,6 @@ double number(const RunSettings& s, const std::string& key) {
   return std::stod(s.at(key));
 }
 
-Tensor batch_slot(Tensor& batch, std::int64_t b) {
-  const Shape s = batch.shape();
-  const Shape one{1, s.d, s.h, s.w, s.c};
-  return Tensor::view(static_cast<char*>(batch.data()) +
-                          b * one.numel() * static_cast<std::int64_t>(dtype_size(batch.dtype())),
-                      one, batch.dtype(), batch.device());
-}
-
 struct RunData {
   PreprocessedDataset host;
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
@@ -68,12 +60,13 @@ RunData load_data(const RunSettings& s, Device work) {
     log_info(d.host.cases.size(), " cases from ", s.at("data"),
              (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
              report.seconds, " s");
-    const int c = d.host.num_classes;
-    const std::vector<CaseInfo>& cases = d.host.cases;
-    d.native_labels = [&cases, c](std::size_t i) {
-      return load_case({cases[i].name, cases[i].patient, cases[i].image_path, cases[i].label_path},
-                       c)
-          .labels;
+    // The paths, copied: the labels are read again at the end, for native-resolution scores.
+    std::vector<CasePaths> paths;
+    for (const CaseInfo& c : d.host.cases)
+      paths.push_back({c.name, c.patient, c.image_path, c.label_path});
+    const int classes_found = d.host.num_classes;
+    d.native_labels = [paths, classes_found](std::size_t i) {
+      return load_case(paths[i], classes_found).labels;
     };
     return d;
   }
@@ -82,6 +75,7 @@ RunData load_data(const RunSettings& s, Device work) {
     std::vector<std::int64_t> g;
     std::istringstream in(s.at("phantom-size"));
     for (std::string part; std::getline(in, part, ',');) g.push_back(std::stoll(part));
+    if (g.size() == 1) g = {g[0], g[0], g[0]};
     return g;
   }();
   const auto seed = static_cast<std::uint64_t>(integer(s, "seed"));
@@ -167,10 +161,15 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
   log_info("command line: ", command_line);
   log_info("device: ", describe_device(device), ", precision ", precision_word);
   for (const auto& [key, value] : s) log_info("  --", key, " ", value.empty() ? "(none)" : value);
-  if (!resuming) write_config(out / "config.json", s, command_line, device);
-
   RunData data = load_data(s, device);
   const PreprocessedDataset& host = data.host;
+  if (!resuming) {  // config.json holds what "auto" resolved to
+    RunSettings resolved = s;
+    resolved["device"] = device_name(device);
+    resolved["precision"] = precision_word;
+    resolved["classes"] = std::to_string(host.num_classes);
+    write_config(out / "config.json", resolved, command_line, device);
+  }
   const std::string split_file =
       s.at("split").empty() ? (resuming ? (out / "split.json").string() : "") : s.at("split");
   const Split split =
@@ -264,7 +263,7 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
         const std::size_t c = order[static_cast<std::size_t>(k * batch + b)];
         Rng flips(seed ^ (static_cast<std::uint64_t>(epoch) << 40) ^
                   static_cast<std::uint64_t>(k * batch + b));
-        Tensor image_slot = batch_slot(input, b), label_slot = batch_slot(labels, b);
+        Tensor image_slot = input.item(b), label_slot = labels.item(b);
         copy_case(resident, c, image_slot, label_slot, augment ? random_flip_axes(flips) : 0);
       }
       loss_sum += step.micro_batch();
@@ -276,8 +275,7 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
                   concat("loss ", loss_sum / static_cast<double>(micro_batches), "  ",
                          static_cast<double>((k + 1) * batch) / std::max(elapsed, 1e-9), " vol/s"));
       if ((k + 1) % accum == 0 || k + 1 == per_epoch) {
-        step.apply();
-        ++optimizer_steps;
+        if (step.apply()) ++optimizer_steps;  // a step skipped for inf/NaN is not taken
         if (interrupt_after > 0 && optimizer_steps == interrupt_after) std::raise(SIGINT);
         if (pending_signal != 0) {
           bar.finish();
@@ -322,6 +320,12 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
     }
     position = 0, loss_sum = 0, micro_batches = 0, seconds_so_far = 0;
     save_last(epoch + 1, 0, 0);
+    if (pending_signal != 0 && epoch + 1 < epochs) {  // arrived during validation or saving
+      log_info("interrupted after epoch ", epoch + 1,
+               "; checkpoint written. Resume with: trainer --resume ", out.string());
+      close_log_file();
+      return pending_signal == SIGTERM ? 143 : 130;
+    }
   }
 
   std::signal(SIGINT, SIG_DFL);
@@ -329,23 +333,23 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
   if (!test.empty()) {
     const fs::path best =
         fs::exists(out / "best.safetensors") ? out / "best.safetensors" : out / "last.safetensors";
-    load_model(best.string(), net);
+    const ModelInfo tested = load_model(best.string(), net);
     log_info("test set: ", test.size(), " cases, with ", best.filename().string());
     const DiceTable network = evaluator.evaluate(resident, test, nullptr);
     const DiceTable native = evaluator.evaluate_native(resident, test, data.native_labels);
-    write_test_report(out / "test", network, native, epochs, best.filename().string());
+    write_test_report(out / "test", network, native, tested.epoch, best.filename().string());
     Tensor prediction(input.shape().with_channels(1), DType::u8, device);
     write_visualisations(out / "test", network, [&](std::size_t v) {
       const std::size_t c = test[v];
       for (std::int64_t b = 0; b < batch; ++b) {
-        Tensor image_slot = batch_slot(input, b), label_slot = batch_slot(labels, b);
+        Tensor image_slot = input.item(b), label_slot = labels.item(b);
         copy_case(resident, c, image_slot, label_slot, 0);
       }
       argmax_channels(net.forward(false), prediction);
       VolumeSlices slices;
       slices.size = host.size;
       const Tensor image = host.image(c), truth = host.label(c),
-                   predicted = batch_slot(prediction, 0).to(Device::cpu);
+                   predicted = prediction.item(0).to(Device::cpu);
       slices.image.assign(image.data_as<float>(), image.data_as<float>() + image.numel());
       slices.truth.assign(truth.data_as<std::uint8_t>(),
                           truth.data_as<std::uint8_t>() + truth.numel());
