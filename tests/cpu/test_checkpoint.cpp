@@ -12,6 +12,7 @@
 #include "tests/support/compare.h"
 #include "tests/support/parity.h"
 #include "tests/support/phantom.h"
+#include "tests/support/test_data.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
@@ -20,13 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const UNetConfig kSmall{1, 2, 2, 1};
-
-fs::path scratch_folder(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("unet3d_test_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // The value stored at PyTorch index k of the tensor numbered `t`: distinct everywhere.
 float torch_value(std::size_t t, std::int64_t k) {

@@ -10,19 +10,13 @@
 #include "runtime/error.h"
 #include "tests/support/compare.h"
 #include "tests/support/nifti_files.h"
+#include "tests/support/test_data.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path folder(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("unet3d_dataset_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // A 4 x 3 x 2 image (uint8) and its labels (float32 holding integers, as some real files do).
 void write_pair(const fs::path& image, const fs::path& label, int top_label = 2) {
@@ -50,7 +44,7 @@ std::string data_error(const std::function<void()>& f) {
 }  // namespace
 
 TEST_CASE("the HipMRI layout pairs images with labels across sub-folders", "[dataset]") {
-  const fs::path dir = folder("hipmri");
+  const fs::path dir = scratch_folder("hipmri");
   for (const char* name : {"Case_001_Week0", "Case_001_Week1", "Case_002_Week0", "Case_010_Week3"})
     write_pair(dir / "semantic_MRs" / (std::string(name) + "_LFOV.nii.gz"),
                dir / "semantic_labels_only" / (std::string(name) + "_SEMANTIC_LFOV.nii.gz"));
@@ -70,7 +64,7 @@ TEST_CASE("the HipMRI layout pairs images with labels across sub-folders", "[dat
 }
 
 TEST_CASE("the Decathlon layout reads dataset.json's class names", "[dataset]") {
-  const fs::path dir = folder("decathlon");
+  const fs::path dir = scratch_folder("decathlon");
   write_pair(dir / "imagesTr" / "knee_001_0000.nii.gz", dir / "labelsTr" / "knee_001.nii.gz");
   write_pair(dir / "imagesTr" / "knee_002.nii.gz", dir / "labelsTr" / "knee_002.nii.gz");
   write_pair(dir / "imagesTr" / "knee_003.nii.gz", dir / "other" / "x.nii.gz");
@@ -90,7 +84,7 @@ TEST_CASE("the Decathlon layout reads dataset.json's class names", "[dataset]") 
 }
 
 TEST_CASE("labels and grids are validated, naming the files", "[dataset]") {
-  const fs::path dir = folder("validation");
+  const fs::path dir = scratch_folder("validation");
   write_pair(dir / "a.nii.gz", dir / "a_label.nii.gz", 7);
   const CasePaths seven{"a", "a", (dir / "a.nii.gz").string(), (dir / "a_label.nii.gz").string()};
   CHECK_THAT(
@@ -134,7 +128,7 @@ TEST_CASE("preprocessing matches hand-computed values", "[dataset]") {
 
 TEST_CASE("a second preprocessing run loads the cache; a changed input invalidates it",
           "[dataset]") {
-  const fs::path dir = folder("cache");
+  const fs::path dir = scratch_folder("cache");
   for (const char* name : {"c1", "c2", "c3"})
     write_pair(dir / "imagesTr" / (std::string(name) + ".nii.gz"),
                dir / "labelsTr" / (std::string(name) + ".nii.gz"));
@@ -194,7 +188,7 @@ TEST_CASE("the split groups patients, follows the counting rule and the seed", "
   CHECK(patients(s9.val).size() == 1);
   CHECK(patients(s9.test).size() == 1);
 
-  const fs::path dir = folder("split");
+  const fs::path dir = scratch_folder("split");
   write_split((dir / "split.json").string(), a);
   const Split read = read_split((dir / "split.json").string(), cases);
   CHECK(read.train == a.train);

@@ -7,19 +7,13 @@
 #include "io/nifti.h"
 #include "runtime/error.h"
 #include "tests/support/nifti_files.h"
+#include "tests/support/test_data.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path folder(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("unet3d_nifti_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 RawVolume ramp(int datatype, double first) {
   RawVolume v;
@@ -47,7 +41,7 @@ void patch(const fs::path& path, std::size_t offset, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("every integer and float datatype reads back", "[nifti]") {
-  const fs::path dir = folder("types");
+  const fs::path dir = scratch_folder("types");
   const std::pair<int, double> types[] = {{2, 0},      {256, -12},  {512, 0},  {4, -12},
                                           {768, 0},    {8, -12},    {1280, 0}, {1024, -12},
                                           {16, -12.5}, {64, -12.25}};
@@ -69,7 +63,7 @@ TEST_CASE("every integer and float datatype reads back", "[nifti]") {
 }
 
 TEST_CASE("scl_slope and scl_inter are applied unless the slope is 0", "[nifti]") {
-  const fs::path dir = folder("scaling");
+  const fs::path dir = scratch_folder("scaling");
   RawVolume v = ramp(4, 0);
   v.slope = 0.5, v.inter = 10;
   write_raw_nifti((dir / "scaled.nii").string(), v);
@@ -80,7 +74,7 @@ TEST_CASE("scl_slope and scl_inter are applied unless the slope is 0", "[nifti]"
 }
 
 TEST_CASE("a 4-D series is read as its first volume", "[nifti]") {
-  const fs::path dir = folder("series");
+  const fs::path dir = scratch_folder("series");
   RawVolume v = ramp(16, 0);
   v.nt = 2;
   for (int i = 0; i < 24; ++i) v.values.push_back(100 + i);
@@ -91,7 +85,7 @@ TEST_CASE("a 4-D series is read as its first volume", "[nifti]") {
 }
 
 TEST_CASE("written volumes keep grid, voxel sizes, qform and sform", "[nifti]") {
-  const fs::path dir = folder("write");
+  const fs::path dir = scratch_folder("write");
   NiftiGeometry g;
   g.nx = 3, g.ny = 2, g.nz = 2, g.dx = 1.6, g.dy = 1.6, g.dz = 2.5, g.xyz_units = 2;
   g.qform_code = 1, g.sform_code = 2, g.quatern_b = 0, g.quatern_c = 1, g.quatern_d = 0,
@@ -124,7 +118,7 @@ TEST_CASE("written volumes keep grid, voxel sizes, qform and sform", "[nifti]") 
 }
 
 TEST_CASE("bad files each say what is wrong with them", "[nifti]") {
-  const fs::path dir = folder("bad");
+  const fs::path dir = scratch_folder("bad");
   CHECK_THAT(data_error((dir / "absent.nii.gz").string()),
              Catch::Contains("absent.nii.gz: no such file"));
 

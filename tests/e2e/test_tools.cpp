@@ -15,6 +15,7 @@
 #include "tests/support/test_data.h"
 
 using namespace unet3d;
+using unet3d::testing::scratch_folder;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,12 +33,6 @@ Result run(const std::string& command) {
   std::stringstream text;
   text << in.rdbuf();
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
-}
-
-fs::path folder(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("unet3d_e2e_" + name);
-  fs::remove_all(dir);
-  return dir;
 }
 
 std::string read_file(const fs::path& path) {
@@ -67,7 +62,7 @@ const std::string kSmall =
 }  // namespace
 
 TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e2e]") {
-  const fs::path out = folder("phantoms");
+  const fs::path out = scratch_folder("phantoms");
   const Result r = run(kTrainer + " --out " + out.string() + " --epochs 6" + kSmall);
   INFO(r.output);
   REQUIRE(r.code == 0);
@@ -102,7 +97,7 @@ TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e
 }
 
 TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]") {
-  const fs::path straight = folder("straight"), broken = folder("broken");
+  const fs::path straight = scratch_folder("straight"), broken = scratch_folder("broken");
   REQUIRE(run(kTrainer + " --out " + straight.string() + " --epochs 3" + kSmall).code == 0);
   const Result stopped =
       run(kTrainer + " --out " + broken.string() + " --epochs 3 --interrupt-after 8" + kSmall);
@@ -131,7 +126,7 @@ TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]"
 }
 
 TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
-  const fs::path out = folder("predict"), data = folder("predict_data");
+  const fs::path out = scratch_folder("predict"), data = scratch_folder("predict_data");
   REQUIRE(run(kTrainer + " --out " + out.string() + " --epochs 1" + kSmall).code == 0);
   REQUIRE(run(MAKE_PHANTOMS_PATH + std::string(" --out ") + data.string() +
               " --cases 2 --size 40,36,20")
@@ -157,7 +152,7 @@ TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
 }
 
 TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes", "[e2e]") {
-  const fs::path out = folder("errors");
+  const fs::path out = scratch_folder("errors");
   Result r = run(kTrainer + " --epochs 0 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--epochs"));
@@ -171,7 +166,7 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("needs the CUDA backend"));
 
-  const fs::path bad = folder("bad_data");
+  const fs::path bad = scratch_folder("bad_data");
   fs::create_directories(bad / "imagesTr");
   fs::create_directories(bad / "labelsTr");
   std::ofstream(bad / "imagesTr" / "x.nii.gz") << "not a nifti file";

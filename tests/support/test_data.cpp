@@ -23,4 +23,12 @@ bool running_under_ci() {
   return ci != nullptr && std::string_view(ci) == "true";
 }
 
+std::filesystem::path scratch_folder(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("unet3d_test_" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace unet3d::testing

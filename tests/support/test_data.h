@@ -12,5 +12,7 @@ std::filesystem::path test_data_dir();
 // Under CI (CI=true) the tests must not be skipped, so the caller turns this into a failure.
 std::string missing_test_data(const std::string& subfolder);
 bool running_under_ci();
+// An empty folder of the system's temporary directory for one test's files.
+std::filesystem::path scratch_folder(const std::string& name);
 
 }  // namespace unet3d::testing
