@@ -112,8 +112,12 @@ std::string ProgressBar::render(std::string_view label, std::int64_t done, std::
   bar.append(static_cast<std::size_t>(width - filled), '.');
   char numbers[96];
   const double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0.0;
-  std::snprintf(numbers, sizeof numbers, "%lld/%lld  %.1f s  %.2f it/s",
-                static_cast<long long>(done), static_cast<long long>(total), elapsed_s, rate);
+  // The time left, at the rate so far (unknown before the first step and after the last).
+  const double left = done > 0 && done < total ? elapsed_s * static_cast<double>(total - done) /
+                                                     static_cast<double>(done)
+                                               : 0;
+  std::snprintf(numbers, sizeof numbers, "%lld/%lld  %.1f s  ETA %.1f s  %.2f it/s",
+                static_cast<long long>(done), static_cast<long long>(total), elapsed_s, left, rate);
   std::string line = concat(label, "  [", bar, "]  ", numbers);
   if (!status.empty()) line += concat("  ", status);
   return line;

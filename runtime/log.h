@@ -45,7 +45,7 @@ class ProgressBar {
   // Prints the final state once (also done by the destructor).
   void finish();
 
-  // One line of the bar: "train  [#######.......]  7/16  1.2 s  5.8 it/s  loss 0.41".
+  // One line of the bar: "train  [#######.......]  7/16  1.2 s  ETA 1.5 s  5.83 it/s  loss 0.41".
   static std::string render(std::string_view label, std::int64_t done, std::int64_t total,
                             double elapsed_s, std::string_view status, int width = 30);
 

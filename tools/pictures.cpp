@@ -69,9 +69,9 @@ void line_chart(const fs::path& path, const std::string& title, const std::strin
     std::snprintf(buffer, sizeof buffer, "%.2f", v);
     c.text(kLeft - 10 - Canvas::text_width(buffer), py(v) - 7, buffer, kText);
   }
-  const int x_steps = static_cast<int>(std::min(10.0, x_max - x_min));
-  for (int t = 0; t <= x_steps; ++t) {  // x ticks
-    const double v = x_min + (x_max - x_min) * t / std::max(x_steps, 1);
+  // x ticks at whole epochs, at most about ten of them
+  const double x_step = std::max(1.0, std::ceil((x_max - x_min) / 10));
+  for (double v = std::ceil(x_min); v <= x_max + 1e-9; v += x_step) {
     c.line(px(v), kBottom, px(v), kBottom + 6, kBlack);
     const std::string label = number_text(std::round(v));
     c.text(px(v) - Canvas::text_width(label) / 2, kBottom + 12, label, kText);
