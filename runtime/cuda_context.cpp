@@ -88,6 +88,21 @@ void* workspace(std::size_t bytes) {
   return Context::get().workspace(bytes);
 }
 
+double time_ms(const std::function<void()>& run) {
+  cudaEvent_t start, stop;
+  UNET3D_CUDA_CHECK(cudaEventCreate(&start));
+  UNET3D_CUDA_CHECK(cudaEventCreate(&stop));
+  UNET3D_CUDA_CHECK(cudaEventRecord(start, stream()));
+  run();
+  UNET3D_CUDA_CHECK(cudaEventRecord(stop, stream()));
+  UNET3D_CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0;
+  UNET3D_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms;
+}
+
 std::string describe() {
   int device = 0, runtime = 0;
   cudaDeviceProp properties{};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "runtime/device.h"
@@ -20,6 +21,8 @@ void release(void* pointer) noexcept;
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device,
                 std::size_t bytes);
 void synchronize();
+// Milliseconds the work `run` queues on the context's stream takes, by CUDA events.
+double time_ms(const std::function<void()>& run);
 // "NVIDIA H100 ..., CUDA runtime 13.0, cuDNN 9.19.0", for logs and config.json.
 std::string describe();
 // The CUDA context's grow-only workspace (runtime/workspace.h).

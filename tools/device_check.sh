@@ -157,8 +157,27 @@ elif [ "$build_status" = ok ]; then
 fi
 row "memcheck" "$memcheck_status" "${memcheck_line:-no summary line (timed out?)}"
 
-echo "== 6. benchmarks and 7. training: not part of the project yet (bench/, trainer)"
-row "bench" "-" "no bench target yet"
-row "training" "-" "no trainer yet"
+echo "== 6. benchmarks, and the PyTorch baseline on the same card"
+bench_status=FAIL
+bench_line="not run"
+if [ "$build_status" = ok ]; then
+  timeout "$(allow 90)" build-device/bench/bench --device cuda --seconds 0.3 --json "$out/bench.json" \
+    >"$out/bench.txt" 2>"$out/bench.log" && bench_status=ok
+  bench_line=$(grep -E "^training step:" "$out/bench.txt" || echo "no training-step line")
+  timeout "$(allow 90)" python3 bench/pytorch_unet3d.py --device cuda --steps 10 --compare "$out/bench.json" \
+    >"$out/pytorch.txt" 2>&1 && bench_line="$bench_line; $(grep -E "x the time" "$out/pytorch.txt" | tr '\n' ' ')"
+  cat "$out/bench.txt" "$out/pytorch.txt" 2>/dev/null | tail -n 30
+fi
+row "bench" "$bench_status" "$bench_line"
 
-[ "$build_status" = ok ] && [ "$ctest_status" = ok ] && [ "$memcheck_status" = ok ]
+echo "== 7. a short training on phantoms"
+train_status=FAIL
+if [ "$build_status" = ok ]; then
+  timeout "$(allow 60)" build-device/tools/trainer --out "$out/run" --size 64 --features 16 --depth 3 \
+    --epochs 3 --phantoms 16 --phantom-size 96,96,48 --accum 1 >"$out/train.txt" 2>&1 && train_status=ok
+  tail -n 8 "$out/train.txt"
+fi
+row "training" "$train_status" "$(grep -m1 -A3 'network' "$out/train.txt" 2>/dev/null | tail -n 1)"
+
+[ "$build_status" = ok ] && [ "$ctest_status" = ok ] && [ "$memcheck_status" = ok ] &&
+  [ "$bench_status" = ok ] && [ "$train_status" = ok ]

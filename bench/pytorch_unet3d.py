@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""The PyTorch baseline bench compares against: the same UNet3D (CONTRACTS section 1 names),
+Dice loss and Adam, one training step (forward, loss, backward, optimizer step) timed the same
+way on the same device: median of many steps after warm-up. On a GPU: eager AMP with
+channels_last_3d and cudnn.benchmark, then torch.compile where available. On the CPU: fp32.
+
+usage: pytorch_unet3d.py [--device cpu|cuda] [--size S] [--features F] [--depth D] [--batch B]
+                         [--threads N] [--steps N] [--compare bench.json]
+"""
+import argparse
+import contextlib
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1 = nn.Conv3d(cin, cout, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm3d(cout)
+        self.conv2 = nn.Conv3d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm3d(cout)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(x)))
+
+
+class UNet3D(nn.Module):
+    def __init__(self, in_channels=1, num_classes=6, init_features=32, depth=4):
+        super().__init__()
+        self.depth = depth
+        f = init_features
+        cin = in_channels
+        for i in range(1, depth + 1):
+            setattr(self, f"enc{i}", Block(cin, f << (i - 1)))
+            cin = f << (i - 1)
+        self.bottleneck = Block(cin, f << depth)
+        for i in range(depth, 0, -1):
+            setattr(self, f"up{i}", nn.ConvTranspose3d(f << i, f << (i - 1), 2, stride=2))
+            setattr(self, f"dec{i}", Block(f << i, f << (i - 1)))
+        self.head = nn.Conv3d(f, num_classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for i in range(1, self.depth + 1):
+            x = getattr(self, f"enc{i}")(x)
+            skips.append(x)
+            x = nn.functional.max_pool3d(x, 2)
+        x = self.bottleneck(x)
+        for i in range(self.depth, 0, -1):
+            x = getattr(self, f"up{i}")(x)
+            x = getattr(self, f"dec{i}")(torch.cat([x, skips[i - 1]], dim=1))
+        return self.head(x)
+
+
+def dice_loss(logits, labels, eps=1e-5):
+    p = torch.softmax(logits.float(), dim=1)
+    g = nn.functional.one_hot(labels, logits.shape[1]).permute(0, 4, 1, 2, 3).float()
+    dims = (0, 2, 3, 4)
+    dice = (2 * (p * g).sum(dims) + eps) / (p.sum(dims) + g.sum(dims) + eps)
+    return 1 - dice.mean()
+
+
+def time_steps(step, steps, device):
+    for _ in range(3):
+        step()
+    times = []
+    for _ in range(steps):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def main():
+    a = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    a.add_argument("--size", type=int)
+    a.add_argument("--features", type=int)
+    a.add_argument("--depth", type=int, default=4)
+    a.add_argument("--batch", type=int)
+    a.add_argument("--threads", type=int, default=0)
+    a.add_argument("--steps", type=int, default=10)
+    a.add_argument("--compare", help="bench's --json output, to print our/their ratios")
+    args = a.parse_args()
+    gpu = args.device == "cuda"
+    size = args.size or (96 if gpu else 48)
+    features = args.features or (32 if gpu else 8)
+    batch = args.batch or (2 if gpu else 1)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    modes = ["eager AMP channels_last_3d", "torch.compile AMP"] if gpu else ["eager fp32"]
+    if gpu:
+        torch.backends.cudnn.benchmark = True
+    results = {}
+    for mode in modes:
+        if "compile" in mode and not hasattr(torch, "compile"):
+            print(f"{mode}: skipped (this PyTorch has no torch.compile)")
+            continue
+        model = UNet3D(1, 6, features, args.depth).to(args.device)
+        x = torch.randn(batch, 1, size, size, size, device=args.device)
+        y = torch.randint(0, 6, (batch, size, size, size), device=args.device)
+        if gpu:
+            model = model.to(memory_format=torch.channels_last_3d)
+            x = x.to(memory_format=torch.channels_last_3d)
+        forward = torch.compile(model) if "compile" in mode else model
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        scaler = torch.cuda.amp.GradScaler(enabled=gpu)
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(device_type="cuda", dtype=torch.float16) if gpu else contextlib.nullcontext():
+                loss = dice_loss(forward(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+
+        if gpu:
+            torch.cuda.reset_peak_memory_stats()
+        ms = time_steps(step, args.steps, args.device)
+        peak = torch.cuda.max_memory_allocated() / 1e6 if gpu else float("nan")
+        results[mode] = ms
+        print(f"{mode}: training step {ms:.1f} ms, {batch / (ms / 1e3):.3f} volumes/s, peak memory {peak:.0f} MB "
+              f"(PyTorch {torch.__version__}, {args.device}, size {size}, features {features}, batch {batch}, "
+              f"threads {torch.get_num_threads()})")
+    if args.compare:
+        ours = json.load(open(args.compare))["training_step_ms"]
+        for mode, ms in results.items():
+            print(f"unet3d-cuda / PyTorch {mode}: {ours / ms:.2f}x the time")
+
+
+if __name__ == "__main__":
+    main()
