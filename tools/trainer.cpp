@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -72,35 +73,23 @@ void check_settings(const RunSettings& s) {
   one_of("augment", {"none", "flip"});
   one_of("precision", {"auto", "fp16", "fp32"});
   one_of("device", {"auto", "cuda", "cpu"});
-  for (const char* positive :
-       {"size", "features", "depth", "epochs", "batch", "accum", "val-every", "phantoms"}) {
-    std::int64_t v = 0;
-    std::istringstream in(s.at(positive));
-    if (!(in >> v) || !in.eof() || v < 1)
-      throw Error(ErrorKind::usage,
-                  concat("--", positive, ": '", s.at(positive), "' is not a positive integer"));
-  }
-  if (s.at("classes") != "auto") {
-    std::int64_t v = 0;
-    std::istringstream in(s.at("classes"));
-    if (!(in >> v) || !in.eof() || v < 2 || v > 32)
-      throw Error(ErrorKind::usage,
-                  concat("--classes: '", s.at("classes"), "' (auto, or 2 to 32)"));
-  }
-  for (const char* whole : {"seed", "threads", "interrupt-after"}) {
-    std::int64_t v = 0;
-    std::istringstream in(s.at(whole));
-    if (!(in >> v) || !in.eof() || v < 0)
-      throw Error(ErrorKind::usage,
-                  concat("--", whole, ": '", s.at(whole), "' is not a non-negative integer"));
-  }
-  for (const char* real : {"lr", "weight-decay", "alpha", "beta"}) {
-    double v = 0;
-    std::istringstream in(s.at(real));
-    if (!(in >> v) || !in.eof() || v < 0)
-      throw Error(ErrorKind::usage,
-                  concat("--", real, ": '", s.at(real), "' is not a non-negative number"));
-  }
+  // A number of type T in [low, high], or a usage error naming the flag and what it must be.
+  const auto in_range = [&]<class T>(const char* flag, T low, T high, const char* what) {
+    T v{};
+    std::istringstream in(s.at(flag));
+    if (!(in >> v) || !in.eof() || v < low || v > high)
+      throw Error(ErrorKind::usage, concat("--", flag, ": '", s.at(flag), "' is not ", what));
+  };
+  constexpr std::int64_t kMany = std::numeric_limits<std::int64_t>::max();
+  for (const char* flag :
+       {"size", "features", "depth", "epochs", "batch", "accum", "val-every", "phantoms"})
+    in_range(flag, std::int64_t{1}, kMany, "a positive integer");
+  if (s.at("classes") != "auto")
+    in_range("classes", std::int64_t{2}, std::int64_t{32}, "auto, or 2 to 32");
+  for (const char* flag : {"seed", "threads", "interrupt-after"})
+    in_range(flag, std::int64_t{0}, kMany, "a non-negative integer");
+  for (const char* flag : {"lr", "weight-decay", "alpha", "beta"})
+    in_range(flag, 0.0, std::numeric_limits<double>::max(), "a non-negative number");
   const std::int64_t size = std::stoll(s.at("size")), depth = std::stoll(s.at("depth"));
   if (depth > 10 || size % (std::int64_t{1} << depth) != 0)
     throw Error(ErrorKind::usage,
