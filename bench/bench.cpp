@@ -279,19 +279,15 @@ int main(int argc, char** argv) {
                      ", \"bytes\": ", r.bytes, ", \"flops\": ", r.flops, ", \"check\": \"", r.check,
                      "\"}");
     }
-    const double step_ms =
-        std::find_if(b.results.begin(), b.results.end(),
-                     [](const Result& r) { return r.name == "training step"; }) != b.results.end()
-            ? std::find_if(b.results.begin(), b.results.end(),
-                           [](const Result& r) { return r.name == "training step"; })
-                  ->ms
-            : NAN;
+    double step_ms = NAN;
+    for (const Result& r : b.results)
+      if (r.name == "training step") step_ms = r.ms;
     std::printf(
         "\ntraining step: %.3f volumes/s, model FLOP utilisation %.1f %% of the GEMM ceiling, "
         "peak %s memory %.1f MB, %lld parameters\n",
         static_cast<double>(batch) / (step_ms * 1e-3),
-        100 * step_flops / (step_ms * 1e-3) / gemm_rate, device_name(device), peak / 1e6,
-        static_cast<long long>(params));
+        gemm_rate > 0 ? 100 * step_flops / (step_ms * 1e-3) / gemm_rate : NAN, device_name(device),
+        peak / 1e6, static_cast<long long>(params));
     json += concat("\n]\n");
     if (flags.given("json")) {
       std::ofstream out(flags.text("json"));
