@@ -157,6 +157,10 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
   const std::string precision_word =
       s.at("precision") == "auto" ? (device == Device::cuda ? "fp16" : "fp32") : s.at("precision");
   const Precision precision = precision_word == "fp16" ? Precision::f16 : Precision::f32;
+  // Before the data is loaded, which may take a while.
+  if (precision == Precision::f16 && device != Device::cuda)
+    throw Error(ErrorKind::usage,
+                "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
   log_info("unet3d trainer ", kVersion, " (", kCommit, ")");
   log_info("command line: ", command_line);
   log_info("device: ", describe_device(device), ", precision ", precision_word);

@@ -164,7 +164,8 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   CHECK_THAT(r.output, Catch::Contains("--size 20 cannot be halved --depth 3 times"));
   r = run(kTrainer + " --precision fp16 --device cpu --out " + out.string() + kSmall);
   CHECK(r.code == 2);
-  CHECK_THAT(r.output, Catch::Contains("needs the CUDA backend"));
+  CHECK_THAT(r.output,
+             Catch::Contains("--precision fp16 (mixed precision) needs the CUDA backend"));
 
   const fs::path bad = scratch_folder("bad_data");
   fs::create_directories(bad / "imagesTr");
