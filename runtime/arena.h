@@ -31,7 +31,6 @@ class Arena {
 
   Device device() const { return device_; }
   std::size_t planned_bytes() const { return planned_bytes_; }
-  bool committed() const { return committed_; }
 
  private:
   Device device_;

@@ -32,7 +32,6 @@ class Tensor {
   DType dtype() const { return dtype_; }
   Device device() const { return device_; }
   bool is_cuda() const { return device_ == Device::cuda; }
-  bool empty() const { return numel() == 0; }
   std::int64_t numel() const { return shape_.numel(); }
   std::size_t bytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype_); }
 

@@ -194,6 +194,9 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
                 concat("--batch ", batch, " exceeds the ", train.size(), " training cases"));
   const UNetConfig config{1, host.num_classes, integer(s, "features"), integer(s, "depth")};
   UNet3D net(config, device, precision, batch, host.size);
+  log_info("network: ", net.parameters().parameter_count(),
+           " parameters; activations, gradients and saved statistics ",
+           static_cast<double>(net.planned_bytes()) / 1e6, " MB, planned once");
   net.parameters().initialize(static_cast<std::uint64_t>(integer(s, "seed")));
   Adam adam(net.parameters(), {number(s, "lr"), 0.9, 0.999, 1e-8, number(s, "weight-decay")});
   LossScaler scaler(precision == Precision::f16);
