@@ -9,8 +9,8 @@
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
-#include "tests/support/compare.h"
-#include "tests/support/parity.h"
+#include "verify/compare.h"
+#include "verify/parity.h"
 #include "tests/support/phantom.h"
 #include "tests/support/test_data.h"
 

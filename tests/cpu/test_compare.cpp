@@ -5,11 +5,10 @@
 #include <vector>
 
 #include "kernels/elementwise.h"
-#include "tests/support/compare.h"
-#include "tests/support/parity.h"
+#include "verify/compare.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
-using namespace unet3d::testing;
 
 TEST_CASE("compare passes equal values and fails NaN anywhere", "[compare]") {
   const std::vector<double> ref{1.0, -2.0, 3.0};

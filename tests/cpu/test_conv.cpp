@@ -6,9 +6,9 @@
 #include "kernels/elementwise.h"
 #include "layers/conv3d.h"
 #include "layers/conv_transpose3d.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

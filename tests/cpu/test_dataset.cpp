@@ -8,7 +8,7 @@
 
 #include "io/split.h"
 #include "runtime/error.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
 

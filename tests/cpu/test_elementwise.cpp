@@ -7,7 +7,7 @@
 #include "kernels/elementwise.h"
 #include "runtime/half.h"
 #include "tests/support/gradcheck.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 
@@ -97,9 +97,9 @@ TEST_CASE("kernels refuse mismatched or unsupported tensors", "[elementwise]") {
 TEST_CASE("relu gradient matches central differences away from the kink",
           "[elementwise][gradcheck]") {
   // Values at least 0.05 from zero, so a probe's step never crosses the kink.
-  Tensor x = testing::random_tensor({2, 3, 5, 3, 3}, DType::f64, 200, 0.05f, 1.0f);
+  Tensor x = random_tensor({2, 3, 5, 3, 3}, DType::f64, 200, 0.05f, 1.0f);
   for (std::int64_t i = 0; i < x.numel(); i += 2) x.data_as<double>()[i] *= -1;
-  const Tensor weights = testing::random_tensor(x.shape(), DType::f64, 201, -1.0f, 1.3f);
+  const Tensor weights = random_tensor(x.shape(), DType::f64, 201, -1.0f, 1.3f);
   Tensor y(x.shape(), DType::f64), dx(x.shape(), DType::f64);
   relu_forward(x, y);
   relu_backward(y, weights, dx);

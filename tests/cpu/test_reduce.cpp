@@ -5,11 +5,10 @@
 #include <cmath>
 
 #include "kernels/reduce.h"
-#include "tests/support/compare.h"
-#include "tests/support/parity.h"
+#include "verify/compare.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
-using namespace unet3d::testing;
 
 namespace {
 

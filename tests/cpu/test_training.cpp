@@ -5,8 +5,8 @@
 
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
-#include "tests/support/compare.h"
-#include "tests/support/parity.h"
+#include "verify/compare.h"
+#include "verify/parity.h"
 #include "tests/support/phantom.h"
 
 using namespace unet3d;

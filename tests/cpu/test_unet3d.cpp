@@ -5,9 +5,9 @@
 
 #include "kernels/loss.h"
 #include "layers/unet3d.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

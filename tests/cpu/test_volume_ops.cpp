@@ -11,9 +11,9 @@
 #include "kernels/resize.h"
 #include "kernels/resize_impl.h"
 #include "kernels/softmax.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -2,10 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "kernels/batchnorm.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
-using namespace unet3d::testing;
 
 namespace {
 

@@ -15,10 +15,9 @@
 #include "kernels/softmax.h"
 #include "layers/conv3d.h"
 #include "layers/conv_transpose3d.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
-using namespace unet3d::testing;
 
 namespace {
 
@@ -39,27 +38,6 @@ Tensors randoms(std::initializer_list<Shape> shapes, DType dtype, std::uint64_t 
   Tensors t;
   for (const Shape& s : shapes) t.push_back(random_tensor(s, dtype, seed++));
   return t;
-}
-
-// An f16 CPU tensor widened to f32 (other tensors: copied as they are).
-Tensor widened(const Tensor& t) {
-  if (t.is_cuda() || t.dtype() != DType::f16) return t.to(t.device());
-  Tensor w(t.shape(), DType::f32);
-  cast(t, w);
-  return w;
-}
-
-// Runs `body` on f32 versions of f16 CPU tensors and rounds its outputs back.
-Op widening(const std::function<void(const Tensors&, Tensors&)>& body) {
-  return [body](const Tensors& in, Tensors& out) {
-    const bool widen = !in[0].is_cuda() && in[0].dtype() == DType::f16;
-    if (!widen) return body(in, out);
-    Tensors wide_in, wide_out;
-    for (const Tensor& t : in) wide_in.push_back(widened(t));
-    for (const Tensor& t : out) wide_out.push_back(widened(t));
-    body(wide_in, wide_out);
-    for (std::size_t i = 0; i < out.size(); ++i) cast(wide_out[i], out[i]);
-  };
 }
 
 }  // namespace

@@ -5,10 +5,9 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/reduce.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
-using namespace unet3d::testing;
 
 namespace {
 

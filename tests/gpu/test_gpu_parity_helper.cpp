@@ -3,7 +3,7 @@
 
 #include "kernels/elementwise.h"
 #include "tests/gpu/faulty_kernel.h"
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

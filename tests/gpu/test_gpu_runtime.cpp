@@ -5,8 +5,8 @@
 #include "kernels/elementwise.h"
 #include "runtime/cuda_context.h"
 #include "tests/support/arena_loop.h"
-#include "tests/support/compare.h"
-#include "tests/support/parity.h"
+#include "verify/compare.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -6,7 +6,7 @@
 
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 #include "tests/support/phantom.h"
 
 using namespace unet3d;

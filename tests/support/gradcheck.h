@@ -9,7 +9,7 @@
 #include <string>
 
 #include "runtime/tensor.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 
 namespace unet3d::testing {
 

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "runtime/tensor.h"
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 
-namespace unet3d::testing {
+namespace unet3d {
 
 using Tensors = std::vector<Tensor>;
 // Reads `inputs`, writes `outputs`; all on one device.
@@ -41,6 +41,10 @@ ParityReport compare_runs(const Op& reference, const Op& candidate, Device candi
 ParityReport check_parity(const Op& op, const Tensors& inputs,
                           const std::vector<OutputSpec>& outputs, Tolerance tol);
 
+// `body` as it is, except on f16 CPU tensors: there it runs on f32 copies and rounds its
+// outputs back to f16 (the CPU convolutions compute in f32 or f64 only).
+Op widening(const Op& body);
+
 // A CPU tensor of uniform values in [lo, hi) from the project's RNG.
 Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo = -1.0f,
                      float hi = 1.0f);
@@ -49,4 +53,4 @@ Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo = -1
 // class `absent` (if any) never occurs.
 Tensor random_labels(Shape shape, int classes, std::uint64_t seed, int absent = -1);
 
-}  // namespace unet3d::testing
+}  // namespace unet3d

@@ -1,11 +1,11 @@
 // The comparison helper and its tolerance table.
-#include "tests/support/compare.h"
+#include "verify/compare.h"
 
 #include <cmath>
 
 #include "runtime/half.h"
 
-namespace unet3d::testing {
+namespace unet3d {
 
 Tolerance tolerance(Check check) {
   switch (check) {
@@ -84,4 +84,4 @@ std::vector<double> to_doubles(const Tensor& t) {
   return v;
 }
 
-}  // namespace unet3d::testing
+}  // namespace unet3d

@@ -1,5 +1,6 @@
-// The one comparison helper of the test suite: norm-wise relative error ||out - ref|| / ||ref||
-// plus an element-wise bound |out - ref| <= atol + rtol * |ref|, against one tolerance table.
+// The one comparison helper, for the tests and for bench before it times a kernel: norm-wise
+// relative error ||out - ref|| / ||ref|| plus an element-wise bound |out - ref| <= atol +
+// rtol * |ref|, against one tolerance table.
 // NaN never passes, in the output or in the reference.
 #pragma once
 
@@ -9,7 +10,7 @@
 
 #include "runtime/tensor.h"
 
-namespace unet3d::testing {
+namespace unet3d {
 
 struct Tolerance {
   double norm_rel;  // bound on ||out - ref|| / ||ref||
@@ -45,4 +46,4 @@ Comparison compare(const Tensor& out, const Tensor& ref, Tolerance tol);
 // Every element as double, copied to the host first where the tensor is on the GPU.
 std::vector<double> to_doubles(const Tensor& t);
 
-}  // namespace unet3d::testing
+}  // namespace unet3d

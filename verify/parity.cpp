@@ -1,5 +1,5 @@
 // The parity helper.
-#include "tests/support/parity.h"
+#include "verify/parity.h"
 
 #include <cmath>
 #include <limits>
@@ -7,7 +7,7 @@
 #include "kernels/elementwise.h"
 #include "runtime/rng.h"
 
-namespace unet3d::testing {
+namespace unet3d {
 namespace {
 
 Tensors copies_on(const Tensors& tensors, Device device) {
@@ -35,6 +35,14 @@ Tensors make_outputs(const std::vector<OutputSpec>& specs, Device device, std::u
     out.push_back(std::move(t));
   }
   return out;
+}
+
+// An f16 CPU tensor widened to f32 (other tensors: copied as they are).
+Tensor widened(const Tensor& t) {
+  if (t.is_cuda() || t.dtype() != DType::f16) return t.to(t.device());
+  Tensor w(t.shape(), DType::f32);
+  cast(t, w);
+  return w;
 }
 
 }  // namespace
@@ -75,6 +83,18 @@ ParityReport check_parity(const Op& op, const Tensors& inputs,
   return compare_runs(op, op, Device::cuda, inputs, outputs, tol);
 }
 
+Op widening(const Op& body) {
+  return [body](const Tensors& in, Tensors& out) {
+    const bool widen = !in[0].is_cuda() && in[0].dtype() == DType::f16;
+    if (!widen) return body(in, out);
+    Tensors wide_in, wide_out;
+    for (const Tensor& t : in) wide_in.push_back(widened(t));
+    for (const Tensor& t : out) wide_out.push_back(widened(t));
+    body(wide_in, wide_out);
+    for (std::size_t i = 0; i < out.size(); ++i) cast(wide_out[i], out[i]);
+  };
+}
+
 Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo, float hi) {
   Tensor t(shape, dtype, Device::cpu);
   fill_uniform(t, seed, lo, hi);
@@ -92,4 +112,4 @@ Tensor random_labels(Shape shape, int classes, std::uint64_t seed, int absent) {
   return t;
 }
 
-}  // namespace unet3d::testing
+}  // namespace unet3d
