@@ -103,6 +103,13 @@ double time_ms(const std::function<void()>& run) {
   return ms;
 }
 
+std::size_t l2_cache_bytes() {
+  int device = 0, bytes = 0;
+  UNET3D_CUDA_CHECK(cudaGetDevice(&device));
+  UNET3D_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device));
+  return static_cast<std::size_t>(bytes);
+}
+
 std::string describe() {
   int device = 0, runtime = 0;
   cudaDeviceProp properties{};

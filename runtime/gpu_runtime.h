@@ -23,6 +23,8 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
 void synchronize();
 // Milliseconds the work `run` queues on the context's stream takes, by CUDA events.
 double time_ms(const std::function<void()>& run);
+// The card's L2 cache size in bytes.
+std::size_t l2_cache_bytes();
 // "NVIDIA H100 ..., CUDA runtime 13.0, cuDNN 9.19.0", for logs and config.json.
 std::string describe();
 // The CUDA context's grow-only workspace (runtime/workspace.h).

@@ -14,8 +14,9 @@ namespace unet3d {
 
 struct Tolerance {
   double norm_rel;  // bound on ||out - ref|| / ||ref||
-  double atol;      // element-wise: |out - ref| <= atol + rtol * |ref|
+  double atol;      // element-wise: |out - ref| <= atol + atol_rms * rms(ref) + rtol * |ref|
   double rtol;
+  double atol_rms = 0;  // for long sums, whose rounding scales with the terms, not the result
 };
 
 enum class Check {
@@ -24,6 +25,7 @@ enum class Check {
   gradient_network,  // the same through a whole network, where the loss's rounding limits it
   parity_f32,        // CUDA against CPU in f32, TF32 off
   parity_f16,        // CUDA against CPU in f16 storage
+  reduction_f32,     // f32 sums of thousands of terms (convolutions) against an f64 reference
 };
 
 Tolerance tolerance(Check check);

@@ -29,7 +29,7 @@ Tensors make_outputs(const std::vector<OutputSpec>& specs, Device device, std::u
   for (std::size_t i = 0; i < specs.size(); ++i) {
     Tensor t(specs[i].shape, specs[i].dtype, device);
     if (specs[i].accumulates)
-      t.copy_from(random_tensor(specs[i].shape, specs[i].dtype, seed + i));
+      t.copy_from(random_tensor(specs[i].shape, specs[i].dtype, seed + i, specs[i].low, specs[i].high));
     else
       poison(t);
     out.push_back(std::move(t));
@@ -37,10 +37,10 @@ Tensors make_outputs(const std::vector<OutputSpec>& specs, Device device, std::u
   return out;
 }
 
-// An f16 CPU tensor widened to f32 (other tensors: copied as they are).
-Tensor widened(const Tensor& t) {
-  if (t.is_cuda() || t.dtype() != DType::f16) return t.to(t.device());
-  Tensor w(t.shape(), DType::f32);
+// A copy of t, in `wide` where t is in `narrow`; on t's device.
+Tensor widened(const Tensor& t, DType narrow, DType wide) {
+  if (t.dtype() != narrow) return t.to(t.device());
+  Tensor w(t.shape(), wide, t.device());
   cast(t, w);
   return w;
 }
@@ -83,15 +83,21 @@ ParityReport check_parity(const Op& op, const Tensors& inputs,
   return compare_runs(op, op, Device::cuda, inputs, outputs, tol);
 }
 
-Op widening(const Op& body) {
-  return [body](const Tensors& in, Tensors& out) {
-    const bool widen = !in[0].is_cuda() && in[0].dtype() == DType::f16;
-    if (!widen) return body(in, out);
+Op computed_in(DType narrow, DType wide, const Op& body) {
+  return [narrow, wide, body](const Tensors& in, Tensors& out) {
     Tensors wide_in, wide_out;
-    for (const Tensor& t : in) wide_in.push_back(widened(t));
-    for (const Tensor& t : out) wide_out.push_back(widened(t));
+    for (const Tensor& t : in) wide_in.push_back(widened(t, narrow, wide));
+    for (const Tensor& t : out) wide_out.push_back(widened(t, narrow, wide));
     body(wide_in, wide_out);
     for (std::size_t i = 0; i < out.size(); ++i) cast(wide_out[i], out[i]);
+  };
+}
+
+Op widening(const Op& body) {
+  return [body](const Tensors& in, Tensors& out) {
+    if (!in[0].is_cuda() && in[0].dtype() == DType::f16)
+      return computed_in(DType::f16, DType::f32, body)(in, out);
+    body(in, out);
   };
 }
 

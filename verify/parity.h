@@ -22,6 +22,7 @@ struct OutputSpec {
   Shape shape;
   DType dtype;
   bool accumulates = false;
+  float low = -1.0f, high = 1.0f;  // the range of an accumulating output's random start values
 };
 
 struct ParityReport {
@@ -41,8 +42,12 @@ ParityReport compare_runs(const Op& reference, const Op& candidate, Device candi
 ParityReport check_parity(const Op& op, const Tensors& inputs,
                           const std::vector<OutputSpec>& outputs, Tolerance tol);
 
-// `body` as it is, except on f16 CPU tensors: there it runs on f32 copies and rounds its
-// outputs back to f16 (the CPU convolutions compute in f32 or f64 only).
+// `body` run on copies of its operands with those in `narrow` converted to `wide`, its outputs
+// rounded back into the originals: a reference computed with more precision than the op it
+// checks. Operands in other dtypes (f32 statistics beside f16 data, u8 labels) are kept.
+Op computed_in(DType narrow, DType wide, const Op& body);
+// `body` as it is, except on f16 CPU tensors: there it is computed_in(f16, f32) (the CPU
+// convolutions compute in f32 or f64 only).
 Op widening(const Op& body);
 
 // A CPU tensor of uniform values in [lo, hi) from the project's RNG.

@@ -24,6 +24,17 @@ TEST_CASE("compare passes equal values and fails NaN anywhere", "[compare]") {
   CHECK_FALSE(compare({INFINITY, 2.0}, {-INFINITY, 2.0}, tolerance(Check::parity_f16)).ok);
 }
 
+TEST_CASE("the long-sum tolerance scales its absolute bound by the reference's size",
+          "[compare]") {
+  // An element that cancelled to near 0 keeps an error of its terms' size: 5e-4 beside values
+  // of 100 passes; 3e-3 does not, and neither passes the plain f32 parity bound.
+  const std::vector<double> ref{100.0, -100.0, 100.0, 1e-3};
+  const std::vector<double> near{100.0, -100.0, 100.0, 1.5e-3}, far{100.0, -100.0, 100.0, 4e-3};
+  CHECK(compare(near, ref, tolerance(Check::reduction_f32)).ok);
+  CHECK_FALSE(compare(near, ref, tolerance(Check::parity_f32)).ok);
+  CHECK_FALSE(compare(far, ref, tolerance(Check::reduction_f32)).ok);
+}
+
 TEST_CASE("compare judges norm-wise and element-wise", "[compare]") {
   std::vector<double> ref(1000, 1.0);
   std::vector<double> out = ref;

@@ -1,0 +1,71 @@
+// The bench harness refuses to time a kernel that disagrees with its reference, and rotates a
+// timed kernel through copies of its operands.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "bench/harness.h"
+#include "kernels/elementwise.h"
+
+using namespace unet3d;
+using namespace unet3d::bench;
+
+namespace {
+
+const Shape kShape{1, 4, 5, 6, 3};
+
+Tensors one_input() {
+  Tensors inputs;
+  inputs.push_back(random_tensor(kShape, DType::f32, 7));
+  return inputs;
+}
+
+}  // namespace
+
+TEST_CASE("bench refuses to time a kernel that does not match the reference", "[bench]") {
+  Harness h(Device::cpu, ".", 0.0);
+  const Op correct = [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); };
+  // Right everywhere but in the last element, which it leaves unwritten.
+  const Op skips_last = [](const Tensors& i, Tensors& o) {
+    Tensor all(o[0].shape(), o[0].dtype());
+    relu_forward(i[0], all);
+    const std::int64_t n = all.numel();
+    std::copy(all.data_as<float>(), all.data_as<float>() + n - 1, o[0].data_as<float>());
+  };
+  h.add({"faulty relu", 1, 0, one_input(), {{kShape, DType::f32}}, skips_last, correct});
+  h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}}, correct, {}});
+  REQUIRE(h.results().size() == 2);
+  const Result& faulty = h.results()[0];
+  CHECK_FALSE(faulty.timed);
+  CHECK(faulty.ms == 0);
+  CHECK(faulty.check.find("MISMATCH") != std::string::npos);
+  CHECK(h.results()[1].timed);
+  CHECK(h.results()[1].ms > 0);
+  CHECK(h.refused() == 1);
+}
+
+TEST_CASE("bench rotates a kernel through copies of its operands", "[bench]") {
+  Harness h(Device::cpu, ".", 0.0);
+  std::set<const void*> outputs_written;
+  const Op recording = [&](const Tensors& i, Tensors& o) {
+    outputs_written.insert(o[0].data());
+    relu_forward(i[0], o[0]);
+  };
+  h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}}, recording, {}});
+  const Result& r = h.results().at(0);
+  REQUIRE(r.timed);
+  const auto set_bytes = static_cast<std::size_t>(2 * kShape.numel() * 4);
+  CHECK((static_cast<std::size_t>(r.copies) * set_bytes >= h.rotation_bytes() ||
+         static_cast<std::size_t>(r.copies) == kMaxOperandCopies));
+  // Two warm-ups and five timed runs (min_seconds 0) on distinct copies, plus the check's own
+  // run on the CPU copies (its reference runs in f64 on others again).
+  CHECK(outputs_written.size() == std::min<std::size_t>(static_cast<std::size_t>(r.copies), 7) + 2);
+}
+
+TEST_CASE("bench skips unselected cases", "[bench]") {
+  Harness h(Device::cpu, "^conv", 0.0);
+  CHECK(h.selected("conv3d forward"));
+  CHECK_FALSE(h.selected("relu forward"));
+  h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}},
+         [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); }, {}});
+  CHECK(h.results().empty());
+}
