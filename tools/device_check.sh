@@ -8,8 +8,9 @@
 #
 # Bring the Debian packages along first (on a machine with apt), into .deps/:
 #   apt-get download libnifti2-dev libnifti2-2 libniftiio-dev libznz3 libznz-dev libstb-dev \
-#     libstb0 catch2 libopenblas-dev libopenblas0 libopenblas0-pthread libopenblas-pthread-dev \
+#     libstb0 catch2 libopenblas-dev libopenblas0 libopenblas0-openmp libopenblas-openmp-dev \
 #     libgfortran5
+# (the OpenMP build of OpenBLAS: cmake/Dependencies.cmake says why; the pthread one also works)
 set -uo pipefail
 
 out=${1:?usage: tools/device_check.sh OUTDIR}
@@ -109,7 +110,7 @@ for dir in /usr/local/cuda/lib64 ${cudnn_root:+$cudnn_root/lib $cudnn_root/lib64
   [ -d "$dir" ] && library_dirs="$library_dirs:$dir"
 done
 # The unpacked Debian libraries go last, so the machine's own (newer) ones win for others.
-export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}$library_dirs:$multiarch:$multiarch/openblas-pthread"
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}$library_dirs:$multiarch:$multiarch/openblas-openmp:$multiarch/openblas-pthread"
 
 echo "== 3. build (Release, sm_90)"
 generator=()
