@@ -1,7 +1,7 @@
 // Conv3d with stride 1 and "same" padding (k-1)/2, for k = 3 (the U-Net's blocks) and k = 1
 // (its head). CUDA: cuDNN's legacy API, NDHWC, f16 with f32 accumulation on tensor cores or
-// f32 without TF32, algorithms found by timing once per shape. CPU: im2col in bounded tiles and
-// OpenBLAS GEMM.
+// f32 without TF32, algorithms found by timing once per shape. CPU: k = 3 direct on a padded
+// copy of the input, vectorised over output channels; k = 1 one OpenBLAS GEMM.
 //
 // x, dx: [N, D, H, W, Cin]; y, dy: [N, D, H, W, Cout]; w: [Cout, k, k, k, Cin] (PyTorch's
 // [out, in, k, k, k] with the in axis moved last), all one dtype: f16/f32 (f64 on the CPU).
