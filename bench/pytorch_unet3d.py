@@ -129,14 +129,16 @@ def main():
             torch.cuda.reset_peak_memory_stats()
         ms = time_steps(step, args.steps, args.device)
         peak = torch.cuda.max_memory_allocated() / 1e6 if gpu else float("nan")
-        results[mode] = ms
+        results[mode] = (ms, peak)
         print(f"{mode}: training step {ms:.1f} ms, {batch / (ms / 1e3):.3f} volumes/s, peak memory {peak:.0f} MB "
               f"(PyTorch {torch.__version__}, {args.device}, size {size}, features {features}, batch {batch}, "
               f"threads {torch.get_num_threads()})")
     if args.compare:
-        ours = json.load(open(args.compare))["training_step_ms"]
-        for mode, ms in results.items():
-            print(f"unet3d-cuda / PyTorch {mode}: {ours / ms:.2f}x the time")
+        bench = json.load(open(args.compare))
+        ours_ms, ours_mb = bench["training_step_ms"], bench["peak_memory_bytes"] / 1e6
+        for mode, (ms, peak) in results.items():
+            memory = f", {ours_mb / peak:.2f}x the peak memory" if peak == peak else ""
+            print(f"unet3d-cuda / PyTorch {mode}: {ours_ms / ms:.2f}x the time{memory}")
 
 
 if __name__ == "__main__":

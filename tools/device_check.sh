@@ -162,7 +162,7 @@ echo "== 6. benchmarks, and the PyTorch baseline on the same card"
 bench_status=FAIL
 bench_line="not run"
 if [ "$build_status" = ok ]; then
-  timeout "$(allow 90)" build-device/bench/bench --device cuda --seconds 0.3 --json "$out/bench.json" \
+  timeout "$(allow 150)" build-device/bench/bench --device cuda --seconds 0.3 --json "$out/bench.json" \
     >"$out/bench.txt" 2>"$out/bench.log" && bench_status=ok
   bench_line=$(grep -E "^training step:" "$out/bench.txt" || echo "no training-step line")
   timeout "$(allow 90)" python3 bench/pytorch_unet3d.py --device cuda --steps 10 --compare "$out/bench.json" \
