@@ -6,11 +6,10 @@
 //
 // The hot loops are compiled for AVX-512, AVX2+FMA and plain x86-64 (GCC's target_clones picks
 // one at load time), so the build needs no -march flag and runs on any x86-64 machine.
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
-#include <vector>
-
-#include <omp.h>
 
 #include "kernels/check.h"
 #include "kernels/gemm.h"
@@ -20,7 +19,8 @@
 namespace unet3d::cpu {
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define UNET3D_CPU_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 #else
 #define UNET3D_CPU_CLONES
@@ -63,8 +63,9 @@ int channel_block(std::int64_t cout) {
   return cout % 16 == 0 ? 16 : 8;
 }
 
-template <class T>
-void pack_weights(const T* w, std::int64_t cout, std::int64_t cin, int block, T* packed) {
+// weight(o, t, i): the kernel's value for output channel o, tap t, input channel i.
+template <class T, class Weight>
+void pack_weights(const Weight& weight, std::int64_t cout, std::int64_t cin, int block, T* packed) {
   const std::int64_t blocks = (cout + block - 1) / block;
 #pragma omp parallel for schedule(static)
   for (std::int64_t b = 0; b < blocks; ++b)
@@ -72,8 +73,7 @@ void pack_weights(const T* w, std::int64_t cout, std::int64_t cin, int block, T*
       for (std::int64_t ci = 0; ci < cin; ++ci)
         for (std::int64_t j = 0; j < block; ++j) {
           const std::int64_t co = b * block + j;
-          packed[((b * kTaps + t) * cin + ci) * block + j] =
-              co < cout ? w[(co * kTaps + t) * cin + ci] : T(0);
+          packed[((b * kTaps + t) * cin + ci) * block + j] = co < cout ? weight(co, t, ci) : T(0);
         }
 }
 
@@ -81,9 +81,8 @@ void pack_weights(const T* w, std::int64_t cout, std::int64_t cin, int block, T*
 // compiler keeps in vector registers. rows[r] is the padded input row at (d + r/3, h + r%3).
 template <class T, int B, int V>
 inline __attribute__((always_inline)) void forward_tile(const T* const* rows, const T* weights,
-                                                        std::int64_t cin, std::int64_t w0,
-                                                        T* out, std::int64_t cout_stride,
-                                                        int valid) {
+                                                        std::int64_t cin, std::int64_t w0, T* out,
+                                                        std::int64_t cout_stride, int valid) {
   T acc[V][B] = {};
   for (int r = 0; r < 9; ++r)
     for (int kw = 0; kw < 3; ++kw) {
@@ -128,7 +127,8 @@ UNET3D_CPU_CLONES void forward_rows(const T* padded, const Shape& s, const T* pa
   for (std::int64_t r = 0; r < rows; ++r) {
     const std::int64_t h = r % s.h, d = r / s.h % s.d, n = r / (s.h * s.d);
     const T* in[9];
-    for (int i = 0; i < 9; ++i) in[i] = padded + ((n * p.d + d + i / 3) * p.h + h + i % 3) * p.w * p.c;
+    for (int i = 0; i < 9; ++i)
+      in[i] = padded + ((n * p.d + d + i / 3) * p.h + h + i % 3) * p.w * p.c;
     T* out = y + r * s.w * cout;
     if (block == 16)
       forward_row<T, 16>(in, packed, s.c, cout, s.w, out);
@@ -137,18 +137,18 @@ UNET3D_CPU_CLONES void forward_rows(const T* padded, const Shape& s, const T* pa
   }
 }
 
-// y := conv3x3x3(x, w) with w [Cout, 3, 3, 3, Cin].
-template <class T>
-void forward3(const T* x, const Shape& s, const T* w, std::int64_t cout, T* y) {
+// y := conv3x3x3(x, kernel) with Cout output channels, the kernel read through weight(o, t, i).
+template <class T, class Weight>
+void forward3(const T* x, const Shape& s, const Weight& weight, std::int64_t cout, T* y) {
   const int block = channel_block(cout);
   const std::int64_t blocks = (cout + block - 1) / block;
   const auto padded_values = static_cast<std::size_t>(padded_shape(s).numel());
   T* padded = static_cast<T*>(workspace(
-      Device::cpu, (padded_values + static_cast<std::size_t>(blocks * block * kTaps * s.c)) *
-                       sizeof(T)));
+      Device::cpu,
+      (padded_values + static_cast<std::size_t>(blocks * block * kTaps * s.c)) * sizeof(T)));
   T* packed = padded + padded_values;
   pad(x, s, padded, s.c);
-  pack_weights(w, cout, s.c, block, packed);
+  pack_weights(weight, cout, s.c, block, packed);
   forward_rows(padded, s, packed, cout, block, y);
 }
 
@@ -208,7 +208,8 @@ void backward_weights3(const T* x, const Shape& s, const T* dy, std::int64_t cou
   const std::int64_t cx = round_up(s.c, kI), cy = round_up(cout, kB), values = kTaps * cy * cx;
   const auto x_values = static_cast<std::size_t>(padded_shape(s, cx).numel()),
              dy_values = cy == cout ? 0 : static_cast<std::size_t>(s.numel() / s.c * cy),
-             partial_bytes = static_cast<std::size_t>(omp_get_max_threads() * values) * sizeof(double);
+             partial_bytes =
+                 static_cast<std::size_t>(omp_get_max_threads() * values) * sizeof(double);
   char* space = static_cast<char*>(
       workspace(Device::cpu, partial_bytes + (x_values + dy_values) * sizeof(T)));
   auto* partial = reinterpret_cast<double*>(space);
@@ -259,7 +260,14 @@ void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y) {
     if (w.shape().d == 1)  // y [voxels, Cout] = x [voxels, Cin] * w^T
       return cpu::gemm(problem(s.numel() / s.c, cout, s.c, x.dtype()), 1.0, {x.data(), false},
                        {w.data(), true}, 0.0, y.data());
-    forward3(x.data_as<T>(), s, w.data_as<T>(), cout, y.data_as<T>());
+    const T* weights = w.data_as<T>();
+    const std::int64_t cin = s.c;
+    forward3(
+        x.data_as<T>(), s,
+        [=](std::int64_t o, std::int64_t t, std::int64_t i) {
+          return weights[(o * kTaps + t) * cin + i];
+        },
+        cout, y.data_as<T>());
   });
 }
 
@@ -272,15 +280,15 @@ void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
     if (ks.d == 1)  // dx [voxels, Cin] = dy [voxels, Cout] * w
       return cpu::gemm(problem(s.numel() / s.c, cin, cout, dy.dtype()), 1.0, {dy.data(), false},
                        {w.data(), false}, 0.0, dx.data());
-    // flipped[ci, t', co] = w[co, 26 - t', ci]: the kernel of the adjoint convolution.
-    std::vector<T> flipped(static_cast<std::size_t>(w.numel()));
+    // The adjoint convolution's kernel, output channel ci, tap t, input channel co:
+    // w[co, 26 - t, ci].
     const T* weights = w.data_as<T>();
-    for (std::int64_t ci = 0; ci < cin; ++ci)
-      for (std::int64_t t = 0; t < kTaps; ++t)
-        for (std::int64_t co = 0; co < cout; ++co)
-          flipped[static_cast<std::size_t>((ci * kTaps + t) * cout + co)] =
-              weights[(co * kTaps + (kTaps - 1 - t)) * cin + ci];
-    forward3(dy.data_as<T>(), s, flipped.data(), cin, dx.data_as<T>());
+    forward3(
+        dy.data_as<T>(), s,
+        [=](std::int64_t ci, std::int64_t t, std::int64_t co) {
+          return weights[(co * kTaps + (kTaps - 1 - t)) * cin + ci];
+        },
+        cin, dx.data_as<T>());
   });
 }
 
