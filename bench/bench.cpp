@@ -105,8 +105,9 @@ int main(int argc, char** argv) {
           step.apply();
         },
         whole_network_check);
-    h.add_unchecked("inference forward", 0, forward_flops(config, batch, size),
-                    [&] { net.forward(false); }, whole_network_check);
+    h.add_unchecked(
+        "inference forward", 0, forward_flops(config, batch, size), [&] { net.forward(false); },
+        whole_network_check);
     // Read before the kernel cases allocate their operands.
     const double peak = static_cast<double>(memory_stats().peak_bytes[static_cast<int>(device)]);
 
@@ -116,8 +117,12 @@ int main(int argc, char** argv) {
     if (h.selected("ceiling copy")) {
       Tensors source;
       source.push_back(random_tensor(copy_shape, DType::f32, 1));
-      h.add({"ceiling copy", 2.0 * static_cast<double>(copy_values) * 4, 0, std::move(source),
-             {{copy_shape, DType::f32}}, [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
+      h.add({"ceiling copy",
+             2.0 * static_cast<double>(copy_values) * 4,
+             0,
+             std::move(source),
+             {{copy_shape, DType::f32}},
+             [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
              {}});
     }
     if (h.selected("ceiling gemm")) {
@@ -129,8 +134,8 @@ int main(int argc, char** argv) {
       h.add_unchecked(
           "ceiling gemm", 0, 2.0 * static_cast<double>(m * m * m),
           [&] {
-            gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0, {x.data(), false},
-                 {y.data(), false}, 0.0, z.data());
+            gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0, {x.data(), false}, {y.data(), false},
+                 0.0, z.data());
           },
           gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
     }
@@ -143,8 +148,8 @@ int main(int argc, char** argv) {
       if (r.name == "ceiling copy" && r.ms > 0) copy_bw = r.bytes / (r.ms * 1e-3);
       if (r.name == "ceiling gemm" && r.ms > 0) gemm_rate = r.flops / (r.ms * 1e-3);
     }
-    std::printf("%-36s %10s %9s %11s %8s %8s %6s  %s\n", "case", "ms", "GB/s", "GFLOP/s",
-                "%copy", "%gemm", "copies", "check");
+    std::printf("%-36s %10s %9s %11s %8s %8s %6s  %s\n", "case", "ms", "GB/s", "GFLOP/s", "%copy",
+                "%gemm", "copies", "check");
     std::string json = "[";
     for (const Result& r : h.results()) {
       const double gbs = r.timed && r.bytes > 0 ? r.bytes / (r.ms * 1e-3) / 1e9 : NAN;
@@ -158,8 +163,8 @@ int main(int argc, char** argv) {
         std::printf("%-36s %10s  MISMATCH against the CPU reference (above); not timed\n",
                     r.name.c_str(), "refused");
       json += concat(json.size() > 1 ? ",\n" : "\n", " {\"name\": ", json::quote(r.name),
-                     ", \"timed\": ", r.timed ? "true" : "false", ", \"ms\": ",
-                     r.timed ? concat(r.ms) : "null", ", \"bytes\": ", r.bytes,
+                     ", \"timed\": ", r.timed ? "true" : "false",
+                     ", \"ms\": ", r.timed ? concat(r.ms) : "null", ", \"bytes\": ", r.bytes,
                      ", \"flops\": ", r.flops, ", \"copies\": ", r.copies,
                      ", \"check\": ", json::quote(r.check), "}");
     }
@@ -181,7 +186,8 @@ int main(int argc, char** argv) {
           << ", \"peak_memory_bytes\": " << peak << ", \"cases\": " << json << "}\n";
     }
     if (h.refused() > 0)
-      throw Error(ErrorKind::runtime, concat(h.refused(), " case(s) did not match the CPU reference "
+      throw Error(ErrorKind::runtime, concat(h.refused(),
+                                             " case(s) did not match the CPU reference "
                                              "and were not timed"));
     return 0;
   });

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 
 #include "kernels/elementwise.h"
@@ -53,17 +52,19 @@ std::string summary(const ParityReport& report) {
   double worst = 0;
   for (const Comparison& c : report.outputs) worst = std::max(worst, c.norm_rel_error);
   char text[96];
-  std::snprintf(text, sizeof text, "ok, %zu outputs, norm-wise error <= %.1e", report.outputs.size(),
-                worst);
+  std::snprintf(text, sizeof text, "ok, %zu outputs, norm-wise error <= %.1e",
+                report.outputs.size(), worst);
   return text;
 }
 
-}  // namespace
-
+// The check's tolerance (verify/compare.h's table) for data of this dtype; in f32, cases that
+// count FLOPs (their outputs are sums of products) get the long-sum tolerance.
 Tolerance check_tolerance(DType data, bool sums_products) {
   if (data == DType::f16) return tolerance(Check::parity_f16);
   return tolerance(sums_products ? Check::reduction_f32 : Check::parity_f32);
 }
+
+}  // namespace
 
 Harness::Harness(Device device, const std::string& filter, double min_seconds)
     : device_(device),
@@ -88,8 +89,7 @@ double Harness::median_ms(int copies, const std::function<void(int)>& run) const
     }
     const auto t0 = std::chrono::steady_clock::now();
     body();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-        .count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   };
   once(0);
   once(1);
@@ -99,8 +99,7 @@ double Harness::median_ms(int copies, const std::function<void(int)>& run) const
     times.push_back(once(static_cast<int>(times.size()) + 2));
     total += times.back();
   }
-  std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2),
-                   times.end());
+  std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2), times.end());
   return times[times.size() / 2];
 }
 
@@ -109,8 +108,8 @@ void Harness::add(const Case& c) {
   Result r{c.name, 0, c.bytes, c.flops, 1, false, ""};
   const DType data = data_dtype(c);
   const Op reference = c.reference ? c.reference : computed_in(data, wider(data), c.op);
-  const ParityReport report =
-      compare_runs(reference, c.op, device_, c.inputs, c.outputs, check_tolerance(data, c.flops > 0));
+  const ParityReport report = compare_runs(reference, c.op, device_, c.inputs, c.outputs,
+                                           check_tolerance(data, c.flops > 0));
   if (!report.ok()) {
     r.check = "MISMATCH against the CPU reference, not timed: " + report.describe();
     std::fprintf(stderr, "  %s: %s", c.name.c_str(), r.check.c_str());
@@ -122,8 +121,8 @@ void Harness::add(const Case& c) {
   // Operand copies on the device (together at most rotation_bytes plus one set), each output
   // started from zeros.
   const std::size_t one_set = std::max<std::size_t>(operand_bytes(c), 1);
-  r.copies = static_cast<int>(std::clamp<std::size_t>((rotation_bytes_ + one_set - 1) / one_set,
-                                                      1, kMaxOperandCopies));
+  r.copies = static_cast<int>(
+      std::clamp<std::size_t>((rotation_bytes_ + one_set - 1) / one_set, 1, kMaxOperandCopies));
   std::vector<Tensors> inputs(static_cast<std::size_t>(r.copies)),
       outputs(static_cast<std::size_t>(r.copies));
   for (int i = 0; i < r.copies; ++i) {

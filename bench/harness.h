@@ -33,9 +33,9 @@ struct Case {
 struct Result {
   std::string name;
   double ms = 0, bytes = 0, flops = 0;
-  int copies = 1;          // operand sets the repetitions rotated through
-  bool timed = false;      // false: the case failed its check and was refused
-  std::string check;       // what the check found, or what vouches for an unchecked case
+  int copies = 1;      // operand sets the repetitions rotated through
+  bool timed = false;  // false: the case failed its check and was refused
+  std::string check;   // what the check found, or what vouches for an unchecked case
 };
 
 class Harness {
@@ -50,7 +50,6 @@ class Harness {
   void add_unchecked(const std::string& name, double bytes, double flops,
                      const std::function<void()>& run, const std::string& vouched_by);
 
-  Device device() const { return device_; }
   std::size_t rotation_bytes() const { return rotation_bytes_; }
   const std::vector<Result>& results() const { return results_; }
   int refused() const;
@@ -66,9 +65,5 @@ class Harness {
   std::size_t rotation_bytes_;
   std::vector<Result> results_;
 };
-
-// The reference check's tolerance (verify/compare.h's table) for data of this dtype; in f32,
-// cases that count FLOPs (their outputs are sums of products) get the long-sum tolerance.
-Tolerance check_tolerance(DType data, bool sums_products);
 
 }  // namespace unet3d::bench

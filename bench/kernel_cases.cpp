@@ -40,18 +40,29 @@ void add_kernel_cases(Harness& h, const KernelShapes& k) {
   };
 
   add("relu forward", [&] {
-    return Case{"relu forward", 2 * a, 0, inputs(random(level1, act)), {{level1, act}},
-                [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); }, {}};
+    return Case{"relu forward",
+                2 * a,
+                0,
+                inputs(random(level1, act)),
+                {{level1, act}},
+                [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); },
+                {}};
   });
   add("relu backward", [&] {
-    return Case{"relu backward", 3 * a, 0, inputs(random(level1, act), random(level1, act)),
+    return Case{"relu backward",
+                3 * a,
+                0,
+                inputs(random(level1, act), random(level1, act)),
                 {{level1, act}},
-                [](const Tensors& i, Tensors& o) { relu_backward(i[0], i[1], o[0]); }, {}};
+                [](const Tensors& i, Tensors& o) { relu_backward(i[0], i[1], o[0]); },
+                {}};
   });
 
   // BatchNorm with the fused ReLU; backward gets the statistics of a real forward pass.
   add("batchnorm+relu forward (train)", [&] {
-    return Case{"batchnorm+relu forward (train)", 3 * a, 0,
+    return Case{"batchnorm+relu forward (train)",
+                3 * a,
+                0,
                 inputs(random(level1, act), random(channels, stat), random(channels, stat)),
                 {{level1, act},
                  {channels, stat, true},
@@ -69,7 +80,9 @@ void add_kernel_cases(Harness& h, const KernelShapes& k) {
         rv(channels, stat);
     fill(rv, 1.0);
     batchnorm_forward_train(x, gamma, beta, rm, rv, mean, inv, y, {true});
-    return Case{"batchnorm+relu backward", 5 * a, 0,
+    return Case{"batchnorm+relu backward",
+                5 * a,
+                0,
                 inputs(std::move(x), std::move(y), random(level1, act), std::move(gamma),
                        std::move(mean), std::move(inv)),
                 {{level1, act}, {channels, stat, true}, {channels, stat, true}},
@@ -80,90 +93,126 @@ void add_kernel_cases(Harness& h, const KernelShapes& k) {
   });
 
   add("maxpool forward", [&] {
-    return Case{"maxpool forward", a * 1.125, 0, inputs(random(level1, act)), {{pooled, act}},
-                [](const Tensors& i, Tensors& o) { maxpool_forward(i[0], o[0]); }, {}};
+    return Case{"maxpool forward",
+                a * 1.125,
+                0,
+                inputs(random(level1, act)),
+                {{pooled, act}},
+                [](const Tensors& i, Tensors& o) { maxpool_forward(i[0], o[0]); },
+                {}};
   });
   add("maxpool backward", [&] {
-    return Case{"maxpool backward", a * 2.125, 0, inputs(random(level1, act), random(pooled, act)),
+    return Case{"maxpool backward",
+                a * 2.125,
+                0,
+                inputs(random(level1, act), random(pooled, act)),
                 {{level1, act}},
-                [](const Tensors& i, Tensors& o) { maxpool_backward(i[0], i[1], o[0]); }, {}};
+                [](const Tensors& i, Tensors& o) { maxpool_backward(i[0], i[1], o[0]); },
+                {}};
   });
 
   const Shape joined = level1.with_channels(2 * f);
   add("concat channels", [&] {
-    return Case{"concat channels", 4 * a, 0, inputs(random(level1, act), random(level1, act)),
+    return Case{"concat channels",
+                4 * a,
+                0,
+                inputs(random(level1, act), random(level1, act)),
                 {{joined, act}},
-                [](const Tensors& i, Tensors& o) { concat_channels(i[0], i[1], o[0]); }, {}};
+                [](const Tensors& i, Tensors& o) { concat_channels(i[0], i[1], o[0]); },
+                {}};
   });
   add("split channels", [&] {
-    return Case{"split channels", 4 * a, 0, inputs(random(joined, act)),
+    return Case{"split channels",
+                4 * a,
+                0,
+                inputs(random(joined, act)),
                 {{level1, act}, {level1, act}},
-                [](const Tensors& i, Tensors& o) { split_channels(i[0], o[0], o[1]); }, {}};
+                [](const Tensors& i, Tensors& o) { split_channels(i[0], o[0], o[1]); },
+                {}};
   });
 
   const double l = bytes_of(logits, act);
   add("softmax forward", [&] {
-    return Case{"softmax forward", 2 * l, 0, inputs(random(logits, act)), {{logits, act}},
-                [](const Tensors& i, Tensors& o) { softmax_forward(i[0], o[0]); }, {}};
+    return Case{"softmax forward",
+                2 * l,
+                0,
+                inputs(random(logits, act)),
+                {{logits, act}},
+                [](const Tensors& i, Tensors& o) { softmax_forward(i[0], o[0]); },
+                {}};
   });
   const auto loss_inputs = [&] {
-    return inputs(random(logits, act),
-                  random_labels(level1, static_cast<int>(k.classes), seed++));
+    return inputs(random(logits, act), random_labels(level1, static_cast<int>(k.classes), seed++));
   };
   add("dice loss + gradient", [&] {
-    return Case{"dice loss + gradient", 3 * l, 0, loss_inputs(),
+    return Case{"dice loss + gradient",
+                3 * l,
+                0,
+                loss_inputs(),
                 {{Shape::scalar(), stat}, {logits, act}},
-                [](const Tensors& i, Tensors& o) {
-                  dice_loss(i[0], i[1], false, o[0], {&o[1]});
-                },
+                [](const Tensors& i, Tensors& o) { dice_loss(i[0], i[1], false, o[0], {&o[1]}); },
                 {}};
   });
   add("cross-entropy + gradient", [&] {
-    return Case{"cross-entropy + gradient", 3 * l, 0, loss_inputs(),
-                {{Shape::scalar(), stat}, {logits, act}},
-                [](const Tensors& i, Tensors& o) {
-                  cross_entropy(i[0], i[1], nullptr, o[0], {&o[1]});
-                },
-                {}};
+    return Case{
+        "cross-entropy + gradient",
+        3 * l,
+        0,
+        loss_inputs(),
+        {{Shape::scalar(), stat}, {logits, act}},
+        [](const Tensors& i, Tensors& o) { cross_entropy(i[0], i[1], nullptr, o[0], {&o[1]}); },
+        {}};
   });
 
   // The 3x3x3 convolution of the first level, f -> f channels.
   const Shape w3{f, 3, 3, 3, f};
   const double conv_flops = 2.0 * static_cast<double>(level1.numel()) * static_cast<double>(f) * 27;
   add("conv3d 3x3x3 forward", [&] {
-    return Case{"conv3d 3x3x3 forward", 2 * a, conv_flops,
-                inputs(random(level1, act), random(w3, act)), {{level1, act}},
+    return Case{"conv3d 3x3x3 forward",
+                2 * a,
+                conv_flops,
+                inputs(random(level1, act), random(w3, act)),
+                {{level1, act}},
                 [](const Tensors& i, Tensors& o) { conv3d_forward(i[0], i[1], nullptr, o[0]); },
                 {}};
   });
   add("conv3d 3x3x3 backward data", [&] {
-    return Case{"conv3d 3x3x3 backward data", 2 * a, conv_flops,
-                inputs(random(level1, act), random(w3, act)), {{level1, act}},
-                [](const Tensors& i, Tensors& o) { conv3d_backward_data(i[0], i[1], o[0]); }, {}};
+    return Case{"conv3d 3x3x3 backward data",
+                2 * a,
+                conv_flops,
+                inputs(random(level1, act), random(w3, act)),
+                {{level1, act}},
+                [](const Tensors& i, Tensors& o) { conv3d_backward_data(i[0], i[1], o[0]); },
+                {}};
   });
   add("conv3d 3x3x3 backward weights", [&] {
-    return Case{"conv3d 3x3x3 backward weights", 2 * a, conv_flops,
-                inputs(random(level1, act), random(level1, act)), {{w3, stat, true}},
-                [](const Tensors& i, Tensors& o) {
-                  conv3d_backward_weights(i[0], i[1], o[0], nullptr);
-                },
-                {}};
+    return Case{
+        "conv3d 3x3x3 backward weights",
+        2 * a,
+        conv_flops,
+        inputs(random(level1, act), random(level1, act)),
+        {{w3, stat, true}},
+        [](const Tensors& i, Tensors& o) { conv3d_backward_weights(i[0], i[1], o[0], nullptr); },
+        {}};
   });
 
   // The upsampling into the first level: 2f channels at half the size -> f channels.
   const Shape coarse = pooled.with_channels(2 * f), wt{2 * f, 2, 2, 2, f};
   const double up_flops = 2.0 * static_cast<double>(coarse.numel()) * static_cast<double>(f) * 8;
   add("conv_transpose3d forward", [&] {
-    return Case{"conv_transpose3d forward", 3 * a, up_flops,
-                inputs(random(coarse, act), random(wt, act), random(channels, act)),
-                {{level1, act}},
-                [](const Tensors& i, Tensors& o) {
-                  conv_transpose3d_forward(i[0], i[1], i[2], o[0]);
-                },
-                {}};
+    return Case{
+        "conv_transpose3d forward",
+        3 * a,
+        up_flops,
+        inputs(random(coarse, act), random(wt, act), random(channels, act)),
+        {{level1, act}},
+        [](const Tensors& i, Tensors& o) { conv_transpose3d_forward(i[0], i[1], i[2], o[0]); },
+        {}};
   });
   add("conv_transpose3d backward", [&] {
-    return Case{"conv_transpose3d backward", 4 * a, 2 * up_flops,
+    return Case{"conv_transpose3d backward",
+                4 * a,
+                2 * up_flops,
                 inputs(random(level1, act), random(wt, act), random(coarse, act)),
                 {{coarse, act}, {wt, stat, true}, {channels, stat, true}},
                 [](const Tensors& i, Tensors& o) {
@@ -184,7 +233,10 @@ void add_kernel_cases(Harness& h, const KernelShapes& k) {
                                   {params, stat, true, 0.0f, 1.0f}};  // second moment: >= 0
     if (mixed) state.push_back({params, DType::f16});
     return Case{"adam update (all parameters)",
-                (mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, stat), 0, {}, state,
+                (mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, stat),
+                0,
+                {},
+                state,
                 [](const Tensors&, Tensors& o) {
                   adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr, {});
                 },

@@ -67,7 +67,8 @@ void copy(const Tensor& x, Tensor& y) {
   const auto bytes = static_cast<std::int64_t>(x.bytes());
 #pragma omp parallel for schedule(static)
   for (std::int64_t first = 0; first < bytes; first += kChunk)
-    std::memcpy(to + first, from + first, static_cast<std::size_t>(std::min(kChunk, bytes - first)));
+    std::memcpy(to + first, from + first,
+                static_cast<std::size_t>(std::min(kChunk, bytes - first)));
 }
 
 void cast(const Tensor& x, Tensor& y) {

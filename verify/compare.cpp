@@ -37,11 +37,14 @@ Comparison compare(const std::vector<double>& out, const std::vector<double>& re
   UNET3D_USAGE_CHECK(out.size() == ref.size(), "compare: ", out.size(), " values against ",
                      ref.size(), " reference values");
   c.count = static_cast<std::int64_t>(out.size());
-  double finite_sq = 0;
-  std::int64_t finite = 0;
-  for (const double r : ref)
-    if (std::isfinite(r)) finite_sq += r * r, ++finite;
-  const double atol = tol.atol + (finite > 0 ? tol.atol_rms * std::sqrt(finite_sq / static_cast<double>(finite)) : 0.0);
+  double finite_sq = 0, finite = 0;
+  for (const double r : ref) {
+    if (!std::isfinite(r)) continue;
+    finite_sq += r * r;
+    ++finite;
+  }
+  const double rms = finite > 0 ? std::sqrt(finite_sq / finite) : 0.0;
+  const double atol = tol.atol + tol.atol_rms * rms;
   double diff_sq = 0, ref_sq = 0, worst_ratio = -1;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const double o = out[i], r = ref[i];

@@ -29,7 +29,8 @@ Tensors make_outputs(const std::vector<OutputSpec>& specs, Device device, std::u
   for (std::size_t i = 0; i < specs.size(); ++i) {
     Tensor t(specs[i].shape, specs[i].dtype, device);
     if (specs[i].accumulates)
-      t.copy_from(random_tensor(specs[i].shape, specs[i].dtype, seed + i, specs[i].low, specs[i].high));
+      t.copy_from(
+          random_tensor(specs[i].shape, specs[i].dtype, seed + i, specs[i].low, specs[i].high));
     else
       poison(t);
     out.push_back(std::move(t));

@@ -5,8 +5,8 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/elementwise.h"
-#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
+#include "verify/compare.h"
 #include "verify/parity.h"
 
 using namespace unet3d;

@@ -68,7 +68,12 @@ TEST_CASE("bench skips unselected cases", "[bench]") {
   Harness h(Device::cpu, "^conv", 0.0);
   CHECK(h.selected("conv3d forward"));
   CHECK_FALSE(h.selected("relu forward"));
-  h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}},
-         [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); }, {}});
+  h.add({"relu",
+         1,
+         0,
+         one_input(),
+         {{kShape, DType::f32}},
+         [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); },
+         {}});
   CHECK(h.results().empty());
 }

@@ -9,10 +9,10 @@
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
-#include "verify/compare.h"
-#include "verify/parity.h"
 #include "tests/support/phantom.h"
 #include "tests/support/test_data.h"
+#include "verify/compare.h"
+#include "verify/parity.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -24,8 +24,7 @@ TEST_CASE("compare passes equal values and fails NaN anywhere", "[compare]") {
   CHECK_FALSE(compare({INFINITY, 2.0}, {-INFINITY, 2.0}, tolerance(Check::parity_f16)).ok);
 }
 
-TEST_CASE("the long-sum tolerance scales its absolute bound by the reference's size",
-          "[compare]") {
+TEST_CASE("the long-sum tolerance scales its absolute bound by the reference's size", "[compare]") {
   // An element that cancelled to near 0 keeps an error of its terms' size: 5e-4 beside values
   // of 100 passes; 3e-3 does not, and neither passes the plain f32 parity bound.
   const std::vector<double> ref{100.0, -100.0, 100.0, 1e-3};

@@ -6,8 +6,8 @@
 #include "kernels/elementwise.h"
 #include "layers/conv3d.h"
 #include "layers/conv_transpose3d.h"
-#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
+#include "verify/compare.h"
 #include "verify/parity.h"
 
 using namespace unet3d;

@@ -8,9 +8,9 @@
 
 #include "io/split.h"
 #include "runtime/error.h"
-#include "verify/compare.h"
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
+#include "verify/compare.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

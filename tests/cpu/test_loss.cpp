@@ -6,8 +6,8 @@
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
 #include "kernels/metrics.h"
-#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
+#include "verify/compare.h"
 #include "verify/parity.h"
 
 using namespace unet3d;

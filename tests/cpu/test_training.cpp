@@ -5,9 +5,9 @@
 
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
+#include "tests/support/phantom.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
-#include "tests/support/phantom.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -5,8 +5,8 @@
 
 #include "kernels/loss.h"
 #include "layers/unet3d.h"
-#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
+#include "verify/compare.h"
 #include "verify/parity.h"
 
 using namespace unet3d;

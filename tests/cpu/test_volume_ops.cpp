@@ -11,8 +11,8 @@
 #include "kernels/resize.h"
 #include "kernels/resize_impl.h"
 #include "kernels/softmax.h"
-#include "verify/compare.h"
 #include "tests/support/gradcheck.h"
+#include "verify/compare.h"
 #include "verify/parity.h"
 
 using namespace unet3d;

@@ -6,8 +6,8 @@
 
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
-#include "verify/compare.h"
 #include "tests/support/phantom.h"
+#include "verify/compare.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
