@@ -63,7 +63,9 @@ std::string ParityReport::describe() const {
 
 ParityReport compare_runs(const Op& reference, const Op& candidate, Device candidate_device,
                           const Tensors& inputs, const std::vector<OutputSpec>& outputs,
-                          Tolerance tol) {
+                          const std::vector<Tolerance>& tolerances) {
+  UNET3D_USAGE_CHECK(tolerances.size() == outputs.size(), "compare_runs: ", tolerances.size(),
+                     " tolerances for ", outputs.size(), " outputs");
   constexpr std::uint64_t kAccumulatorSeed = 0xACC;
   const Tensors ref_inputs = copies_on(inputs, Device::cpu);
   Tensors ref_outputs = make_outputs(outputs, Device::cpu, kAccumulatorSeed);
@@ -75,8 +77,15 @@ ParityReport compare_runs(const Op& reference, const Op& candidate, Device candi
 
   ParityReport report;
   for (std::size_t i = 0; i < outputs.size(); ++i)
-    report.outputs.push_back(compare(cand_outputs[i], ref_outputs[i], tol));
+    report.outputs.push_back(compare(cand_outputs[i], ref_outputs[i], tolerances[i]));
   return report;
+}
+
+ParityReport compare_runs(const Op& reference, const Op& candidate, Device candidate_device,
+                          const Tensors& inputs, const std::vector<OutputSpec>& outputs,
+                          Tolerance tol) {
+  return compare_runs(reference, candidate, candidate_device, inputs, outputs,
+                      std::vector<Tolerance>(outputs.size(), tol));
 }
 
 ParityReport check_parity(const Op& op, const Tensors& inputs,

@@ -32,9 +32,13 @@ struct ParityReport {
 };
 
 // Runs `reference` on CPU copies and `candidate` on `candidate_device` copies of `inputs`,
-// then compares candidate outputs against reference outputs. check_parity() is this with the
-// same op on both sides and the candidate on CUDA; the split exists so the helper itself can
-// be shown to catch a faulty candidate.
+// then compares candidate outputs against reference outputs, output i by tolerances[i] (one
+// tolerance: every output by it). check_parity() is this with the same op on both sides and the
+// candidate on CUDA; the split exists so the helper itself can be shown to catch a faulty
+// candidate.
+ParityReport compare_runs(const Op& reference, const Op& candidate, Device candidate_device,
+                          const Tensors& inputs, const std::vector<OutputSpec>& outputs,
+                          const std::vector<Tolerance>& tolerances);
 ParityReport compare_runs(const Op& reference, const Op& candidate, Device candidate_device,
                           const Tensors& inputs, const std::vector<OutputSpec>& outputs,
                           Tolerance tol);

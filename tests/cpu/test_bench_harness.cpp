@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "bench/harness.h"
+#include "bench/kernel_cases.h"
 #include "kernels/elementwise.h"
+#include "runtime/half.h"
 
 using namespace unet3d;
 using namespace unet3d::bench;
@@ -76,4 +78,37 @@ TEST_CASE("bench skips unselected cases", "[bench]") {
          [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); },
          {}});
   CHECK(h.results().empty());
+}
+
+TEST_CASE("bench judges each output by its own precision", "[bench]") {
+  Harness h(Device::cpu, ".", 0.0);
+  // Both write relu into an f32 output and its f16 copy, then set element 3 of output `which`
+  // to 0.5 + delta: the reference one f16 step (2^-11 near 0.5) away from the kernel.
+  const auto relu_both = [](int which, float delta) {
+    return Op([=](const Tensors& i, Tensors& o) {
+      relu_forward(i[0], o[0]);
+      cast(o[0], o[1]);
+      if (which == 0) o[0].data_as<float>()[3] = 0.5f + delta;
+      if (which == 1) o[1].data_as<Half>()[3] = to_half(0.5f + delta);
+    });
+  };
+  const std::vector<OutputSpec> outputs{{kShape, DType::f32}, {kShape, DType::f16}};
+  h.add({"f16 output one step off", 1, 0, one_input(), outputs, relu_both(1, 0),
+         relu_both(1, 1.0f / 2048)});
+  h.add({"f32 output as far off", 1, 0, one_input(), outputs, relu_both(0, 0),
+         relu_both(0, 1.0f / 2048)});
+  REQUIRE(h.results().size() == 2);
+  CHECK(h.results()[0].timed);
+  CHECK_FALSE(h.results()[1].timed);
+}
+
+TEST_CASE("bench's mixed-precision Adam case passes its check", "[bench]") {
+  // The case a GPU runs in mixed precision: f32 state and the f16 copy of the weights, whose
+  // rounding on the card may land on the other f16 neighbour of the f64 reference's (the test
+  // above shows that such a copy is held to f16 bounds). Here it must simply pass.
+  Harness h(Device::cpu, "adam", 0.0);
+  add_kernel_cases(h, {1, 8, 4, 6, 1 << 20, DType::f16, DType::f32});
+  REQUIRE(h.results().size() == 1);
+  INFO(h.results()[0].check);
+  CHECK(h.results()[0].timed);
 }
