@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernels/channel_reduce.h"
+#include "kernels/indexing.h"
 #include "kernels/numeric.h"
 
 namespace unet3d::accumulate_impl {
@@ -19,8 +20,9 @@ struct ValueTerm {
 
 template <class Exec, class S>
 void add_channel_bias(S* y, const S* bias, std::int64_t n, std::int64_t channels) {
+  const IndexDivider channel = index_divider(channels, n);
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    store(&y[i], load(&y[i]) + load(&bias[i % channels]));
+    store(&y[i], load(&y[i]) + load(&bias[channel.remainder(i)]));
   });
 }
 

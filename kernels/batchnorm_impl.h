@@ -8,6 +8,7 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/channel_reduce.h"
+#include "kernels/indexing.h"
 #include "kernels/numeric.h"
 
 namespace unet3d::batchnorm_impl {
@@ -69,8 +70,9 @@ void forward_train(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t
     running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
     running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
   });
+  const IndexDivider channel = index_divider(C, xt.numel());
   Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t c = i % C;
+    const std::int64_t c = channel.remainder(i);
     P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
     if (relu && v < 0) v = 0;
     store(&y[i], v);
@@ -91,8 +93,9 @@ void forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
   const P* var = static_cast<const P*>(running_var_t.data());
   const double eps = o.eps;
   const bool relu = o.relu;
+  const IndexDivider channel = index_divider(C, xt.numel());
   Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t c = i % C;
+    const std::int64_t c = channel.remainder(i);
     const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
     P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
     if (relu && v < 0) v = 0;
@@ -124,8 +127,9 @@ void backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt, const Tenso
     dgamma[c] += static_cast<P>(sums[C + c]);
   });
   const double inv_rows = 1.0 / static_cast<double>(rows);
+  const IndexDivider channel = index_divider(C, xt.numel());
   Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t c = i % C;
+    const std::int64_t c = channel.remainder(i);
     const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
     const P g = masked_grad(y, dy, i, relu);
     const P mean_g = static_cast<P>(sums[c] * inv_rows);

@@ -13,8 +13,9 @@ namespace unet3d::flip_impl {
 
 template <class Exec, class E>
 void flip(const E* x, E* y, Shape s, unsigned axes) {
+  const IndexMap map(s);
   Exec::for_each(s.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    Coordinates k = coordinates(i, s);
+    Coordinates k = map.coordinates(i);
     if (axes & kFlipD) k.d = s.d - 1 - k.d;
     if (axes & kFlipH) k.h = s.h - 1 - k.h;
     if (axes & kFlipW) k.w = s.w - 1 - k.w;

@@ -14,9 +14,9 @@ UNET3D_HD inline std::int64_t corner_offset(int k, const Shape& in) {
   return ((k >> 2) * in.h * in.w + ((k >> 1) & 1) * in.w + (k & 1)) * in.c;
 }
 
-// Index in x of the first element of output element o's window, and o's channel.
-UNET3D_HD inline std::int64_t window_start(std::int64_t o, const Shape& in, const Shape& out) {
-  const Coordinates k = coordinates(o, out);
+// Index in x of the first element of output element o's window.
+UNET3D_HD inline std::int64_t window_start(std::int64_t o, const Shape& in, const IndexMap& out) {
+  const Coordinates k = out.coordinates(o);
   return flat_index(in, k.n, 2 * k.d, 2 * k.h, 2 * k.w, k.c);
 }
 
@@ -37,21 +37,23 @@ UNET3D_HD int first_max_corner(const S* x, std::int64_t start, const Shape& in) 
 
 template <class Exec, class S>
 void forward(const S* x, S* y, Shape in, Shape out) {
+  const IndexMap out_map(out);
   Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t o) {
-    const std::int64_t start = window_start(o, in, out);
+    const std::int64_t start = window_start(o, in, out_map);
     y[o] = x[start + corner_offset(first_max_corner(x, start, in), in)];
   });
 }
 
 template <class Exec, class S>
 void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
+  const IndexMap in_map(in), out_map(out);
   Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const Coordinates k = coordinates(i, in);
+    const Coordinates k = in_map.coordinates(i);
     compute_t<S> g = 0;
     if (k.d / 2 < out.d && k.h / 2 < out.h && k.w / 2 < out.w) {
       const std::int64_t o = flat_index(out, k.n, k.d / 2, k.h / 2, k.w / 2, k.c);
       const int corner = static_cast<int>((k.d & 1) * 4 + (k.h & 1) * 2 + (k.w & 1));
-      if (first_max_corner(x, window_start(o, in, out), in) == corner) g = load(&dy[o]);
+      if (first_max_corner(x, window_start(o, in, out_map), in) == corner) g = load(&dy[o]);
     }
     store(&dx[i], g);
   });

@@ -57,9 +57,10 @@ UNET3D_HD inline std::int64_t nearest_source(std::int64_t o, std::int64_t in, st
 
 template <class Exec, class S>
 void trilinear(const S* x, S* y, Shape in, Shape out) {
+  const IndexMap out_map(out);
   Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
     using T = compute_t<S>;
-    const Coordinates k = coordinates(i, out);
+    const Coordinates k = out_map.coordinates(i);
     const AxisSample t = axis_sample(k.d, in.d, out.d);
     const AxisSample h = axis_sample(k.h, in.h, out.h);
     const AxisSample w = axis_sample(k.w, in.w, out.w);
@@ -78,9 +79,10 @@ void trilinear(const S* x, S* y, Shape in, Shape out) {
 
 template <class Exec, class S>
 void trilinear_backward(const S* dy, S* dx, Shape in, Shape out) {
+  const IndexMap in_map(in);
   Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
     using T = compute_t<S>;
-    const Coordinates k = coordinates(i, in);
+    const Coordinates k = in_map.coordinates(i);
     std::int64_t d0, d1, h0, h1, w0, w1;
     axis_range(k.d, in.d, out.d, d0, d1);
     axis_range(k.h, in.h, out.h, h0, h1);
@@ -102,8 +104,9 @@ void trilinear_backward(const S* dy, S* dx, Shape in, Shape out) {
 
 template <class Exec, class E>
 void nearest(const E* x, E* y, Shape in, Shape out) {
+  const IndexMap out_map(out);
   Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const Coordinates k = coordinates(i, out);
+    const Coordinates k = out_map.coordinates(i);
     const std::int64_t d = nearest_source(k.d, in.d, out.d);
     const std::int64_t h = nearest_source(k.h, in.h, out.h);
     const std::int64_t w = nearest_source(k.w, in.w, out.w);
