@@ -10,6 +10,8 @@
 #include "io/json.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
+#include "layers/conv3d.h"
+#include "layers/conv_algorithm.h"
 #include "layers/train_step.h"
 #include "runtime/error.h"
 #include "tools/flags.h"
@@ -60,8 +62,11 @@ int main(int argc, char** argv) {
     flags.add("filter", "PATTERN", "only cases whose name matches this regular expression", ".");
     flags.add("seconds", "T", "time each case for at least this long", "1");
     flags.add("json", "FILE", "also write every figure as JSON");
+    flags.add_switch("deterministic",
+                     "CUDA: deterministic cuDNN algorithms only, chosen without timing");
     if (!flags.parse(argc, argv)) return 0;
     const Device device = parse_device(flags.text("device"));
+    set_deterministic_convolutions(flags.on("deterministic"));
     const bool gpu = device == Device::cuda;
     const auto pick = [&](const char* name, std::int64_t on_gpu, std::int64_t on_cpu) {
       return flags.given(name) ? flags.integer(name) : (gpu ? on_gpu : on_cpu);
@@ -108,6 +113,8 @@ int main(int argc, char** argv) {
     h.add_unchecked(
         "inference forward", 0, forward_flops(config, batch, size), [&] { net.forward(false); },
         whole_network_check);
+    if (const std::string planning = conv_planning_report(); !planning.empty())
+      std::fprintf(stderr, "%s\n", planning.c_str());
     // Read before the kernel cases allocate their operands.
     const double peak = static_cast<double>(memory_stats().peak_bytes[static_cast<int>(device)]);
 
@@ -182,8 +189,10 @@ int main(int argc, char** argv) {
       std::ofstream out(flags.text("json"));
       out << "{\"device\": \"" << describe_device(device) << "\", \"precision\": \""
           << precision_word << "\", \"size\": " << size << ", \"features\": " << f
-          << ", \"batch\": " << batch << ", \"training_step_ms\": " << step_ms
-          << ", \"peak_memory_bytes\": " << peak << ", \"cases\": " << json << "}\n";
+          << ", \"batch\": " << batch
+          << ", \"deterministic\": " << (flags.on("deterministic") ? "true" : "false")
+          << ", \"training_step_ms\": " << step_ms << ", \"peak_memory_bytes\": " << peak
+          << ", \"cases\": " << json << "}\n";
     }
     if (h.refused() > 0)
       throw Error(ErrorKind::runtime, concat(h.refused(),

@@ -18,6 +18,15 @@ void check_channels(const char* op, const Tensor& a, const Tensor& b, const Tens
                        t->describe(), " differs in dtype or device from ", a.describe());
 }
 
+// `padded` holds x's grid with at least x's items and channels, in x's dtype and device.
+void check_padding(const char* op, const Tensor& x, const Tensor& padded) {
+  const Shape &s = x.shape(), &p = padded.shape();
+  UNET3D_USAGE_CHECK(p.d == s.d && p.h == s.h && p.w == s.w && p.n >= s.n && p.c >= s.c, op, ": ",
+                     padded.describe(), " is not ", x.describe(), " with more items or channels");
+  UNET3D_USAGE_CHECK(padded.dtype() == x.dtype() && padded.device() == x.device(), op, ": ",
+                     padded.describe(), " differs in dtype or device from ", x.describe());
+}
+
 }  // namespace
 
 void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
@@ -32,6 +41,20 @@ void split_channels(const Tensor& dout, Tensor& da, Tensor& db) {
   if constexpr (kBuiltWithCuda)
     if (dout.is_cuda()) return gpu::split_channels(dout, da, db);
   cpu::split_channels(dout, da, db);
+}
+
+void pad_channels(const Tensor& x, Tensor& padded) {
+  check_padding("pad_channels", x, padded);
+  if constexpr (kBuiltWithCuda)
+    if (x.is_cuda()) return gpu::pad_channels(x, padded);
+  cpu::pad_channels(x, padded);
+}
+
+void crop_channels(const Tensor& padded, Tensor& x) {
+  check_padding("crop_channels", x, padded);
+  if constexpr (kBuiltWithCuda)
+    if (x.is_cuda()) return gpu::crop_channels(padded, x);
+  cpu::crop_channels(padded, x);
 }
 
 }  // namespace unet3d

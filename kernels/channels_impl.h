@@ -3,15 +3,18 @@
 
 #include <cstdint>
 
+#include "kernels/indexing.h"
 #include "runtime/hd.h"
+#include "runtime/shape.h"
 
 namespace unet3d::channels_impl {
 
 template <class Exec, class S>
 void concat(const S* a, const S* b, S* out, std::int64_t rows, std::int64_t ca, std::int64_t cb) {
   const std::int64_t c = ca + cb;
+  const IndexDivider channel = index_divider(c, rows * c);
   Exec::for_each(rows * c, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t row = i / c, k = i % c;
+    const std::int64_t row = channel.quotient(i), k = channel.remainder(i);
     out[i] = k < ca ? a[row * ca + k] : b[row * cb + (k - ca)];
   });
 }
@@ -19,10 +22,37 @@ void concat(const S* a, const S* b, S* out, std::int64_t rows, std::int64_t ca, 
 template <class Exec, class S>
 void split(const S* dout, S* da, S* db, std::int64_t rows, std::int64_t ca, std::int64_t cb) {
   const std::int64_t c = ca + cb;
-  Exec::for_each(rows * ca,
-                 [=] UNET3D_HD_LAMBDA(std::int64_t i) { da[i] = dout[(i / ca) * c + i % ca]; });
+  const IndexDivider a_channel = index_divider(ca, rows * ca),
+                     b_channel = index_divider(cb, rows * cb);
+  Exec::for_each(rows * ca, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    da[i] = dout[a_channel.quotient(i) * c + a_channel.remainder(i)];
+  });
   Exec::for_each(rows * cb, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    db[i] = dout[(i / cb) * c + ca + i % cb];
+    db[i] = dout[b_channel.quotient(i) * c + ca + b_channel.remainder(i)];
+  });
+}
+
+// A voxel row of [N', D, H, W, C'] holds item row / (D H W); the first N items and C channels
+// of each are x's, the rest zeros. Both move elements as bits (E: an unsigned integer as wide as
+// the dtype; all-zero bits are 0 in every floating-point dtype).
+template <class Exec, class E>
+void pad(const E* x, E* padded, Shape small, Shape big) {
+  const IndexDivider channel = index_divider(big.c, big.numel()),
+                     item = index_divider(big.spatial(), big.numel());
+  const std::int64_t items = small.n, channels = small.c;
+  Exec::for_each(big.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const std::int64_t row = channel.quotient(i), c = channel.remainder(i);
+    padded[i] = c < channels && item.quotient(row) < items ? x[row * channels + c] : E{0};
+  });
+}
+
+// x's rows are the first rows of `padded` (the items beyond N come after them).
+template <class Exec, class E>
+void crop(const E* padded, E* x, Shape small, Shape big) {
+  const IndexDivider channel = index_divider(small.c, small.numel());
+  const std::int64_t wide = big.c;
+  Exec::for_each(small.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    x[i] = padded[channel.quotient(i) * wide + channel.remainder(i)];
   });
 }
 

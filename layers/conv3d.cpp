@@ -51,4 +51,9 @@ void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tens
   if (db != nullptr) accumulate_channel_sums(dy, *db);
 }
 
+std::string conv_planning_report() {
+  if constexpr (kBuiltWithCuda) return gpu::conv_planning_report();
+  return "";
+}
+
 }  // namespace unet3d

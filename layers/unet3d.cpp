@@ -80,6 +80,22 @@ std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& c) {
   return specs;
 }
 
+std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& c, std::int64_t batch,
+                                               std::int64_t size) {
+  std::vector<ConvLayerShape> shapes;
+  for (const ParameterSpec& spec : unet3d_parameter_specs(c)) {
+    if (spec.layout != ParameterLayout::conv) continue;
+    // enc<i>, dec<i> and the head (level 1) run at size / 2^(i-1); the bottleneck at depth + 1.
+    const std::string block = spec.name.substr(0, spec.name.find('.'));
+    const std::int64_t level = block == "bottleneck" ? c.depth + 1
+                               : block == "head"     ? 1
+                                                     : std::stoll(block.substr(3));
+    const std::int64_t s = size >> (level - 1);
+    shapes.push_back({spec.name, {batch, s, s, s, spec.shape.c}, spec.shape});
+  }
+  return shapes;
+}
+
 // One conv-bn-relu-conv-bn-relu block: its parameters' indices and its buffers.
 struct UNet3D::Block {
   std::int64_t conv1, bn1_weight, bn1_bias, bn1_mean, bn1_var;

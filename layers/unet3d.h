@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "layers/parameters.h"
@@ -30,6 +31,16 @@ DType master_dtype(Precision p);
 // The parameters and buffers of the network, in PyTorch's state_dict order, with PyTorch's
 // default initialisation ranges.
 std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& config);
+
+// A Conv3d layer of the network at (batch, size): its input's and weights' shapes, named as
+// its weights are.
+struct ConvLayerShape {
+  std::string name;
+  Shape x, w;
+};
+// Every Conv3d layer (blocks and head) in forward order: what cuDNN must plan.
+std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& config, std::int64_t batch,
+                                               std::int64_t size);
 
 class UNet3D {
  public:

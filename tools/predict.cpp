@@ -10,6 +10,8 @@
 #include "kernels/metrics.h"
 #include "kernels/resize.h"
 #include "kernels/softmax.h"
+#include "layers/conv3d.h"
+#include "layers/conv_algorithm.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
 #include "tools/evaluate.h"
@@ -58,10 +60,13 @@ int main(int argc, char** argv) {
                    "ground truth to score against: a folder, or one file per input");
     flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
     flags.add("size", "S", "input size of a checkpoint without metadata", "0");
+    flags.add_switch("deterministic",
+                     "CUDA: deterministic cuDNN algorithms only, chosen without timing");
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("output"))
       throw Error(ErrorKind::usage, "--checkpoint, --input and --output are required (see --help)");
     const Device device = parse_device(flags.text("device"));
+    set_deterministic_convolutions(flags.on("deterministic"));
     ModelInfo info = read_model_info(flags.text("checkpoint"));
     if (info.input_size == 0) info.input_size = flags.integer("size");
     if (info.input_size <= 0)
@@ -104,6 +109,7 @@ int main(int argc, char** argv) {
       const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
       write_nifti(out.string(), g, host.data(), NiftiStorage::u8);
       log_info(path, " -> ", out.string());
+      if (k == 0 && !conv_planning_report().empty()) log_info(conv_planning_report());
       if (flags.on("probabilities")) {
         // NIfTI wants the class axis slowest: (x, y, z, class).
         const Tensor p = resampled.to(Device::cpu);

@@ -45,18 +45,22 @@ void define_flags(Flags& f) {
   f.add("phantoms", "N", "phantom cases generated in memory when --data is absent", "40");
   f.add("phantom-size", "X,Y,Z", "grid of generated phantoms", "128,128,64");
   f.add("threads", "N", "CPU threads (0: all)", "0");
+  f.add_switch("deterministic",
+               "CUDA: deterministic cuDNN algorithms only, chosen without timing, so a run repeats "
+               "bit for bit (the CPU always does)");
   f.add("cache", "DIR", "preprocessing cache folder (default $XDG_CACHE_HOME/unet3d)");
   f.add_switch("no-cache", "neither read nor write the preprocessing cache");
   f.add("interrupt-after", "N", "send this run SIGINT after N optimizer steps (for testing resume)",
         "0");
 }
 
+const char* const kSwitches[] = {"dice-exclude-background", "no-cache", "deterministic"};
+
 // Every flag's value, switches as "true"/"false".
 RunSettings settings_of(const Flags& f, const std::vector<std::string>& names) {
   RunSettings s;
   for (const std::string& n : names) s[n] = f.text(n);
-  for (const char* sw : {"dice-exclude-background", "no-cache"})
-    s[sw] = f.on(sw) ? "true" : "false";
+  for (const char* sw : kSwitches) s[sw] = f.on(sw) ? "true" : "false";
   return s;
 }
 
@@ -108,6 +112,7 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
   const json::Value* saved = root.find("settings");
   if (saved == nullptr) throw Error(ErrorKind::data, concat(dir, "/config.json: no settings"));
   RunSettings s;
+  for (const char* sw : kSwitches) s[sw] = "false";  // runs from before a switch existed
   for (const auto& [key, value] : saved->members) s[key] = value.text;
   for (const auto& [key, value] : given) {
     if (key == "resume" || key == "out" || !flags.given(key)) continue;

@@ -18,6 +18,8 @@
 #include "io/split.h"
 #include "kernels/flip.h"
 #include "kernels/metrics.h"
+#include "layers/conv3d.h"
+#include "layers/conv_algorithm.h"
 #include "runtime/log.h"
 #include "runtime/rng.h"
 #include "tools/evaluate.h"
@@ -154,6 +156,7 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
   set_log_file((out / "train.log").string());
   const Device device = parse_device(s.at("device"));
   if (integer(s, "threads") > 0) omp_set_num_threads(static_cast<int>(integer(s, "threads")));
+  set_deterministic_convolutions(s.at("deterministic") == "true");
   const std::string precision_word =
       s.at("precision") == "auto" ? (device == Device::cuda ? "fp16" : "fp32") : s.at("precision");
   const Precision precision = precision_word == "fp16" ? Precision::f16 : Precision::f32;
@@ -259,6 +262,7 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
   const std::int64_t per_epoch = static_cast<std::int64_t>(train.size()) / batch;
   const double voxels_per_volume = static_cast<double>(host.size * host.size * host.size);
   Tensor input = net.input(), labels = step.labels();
+  bool planned = false;
 
   for (std::int64_t epoch = first_epoch; epoch < epochs; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
@@ -275,6 +279,10 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
       }
       loss_sum += step.micro_batch();
       ++micro_batches;
+      if (const std::string planning = conv_planning_report(); !planning.empty() && !planned) {
+        log_info(planning);  // every convolution has now run in each direction
+        planned = true;
+      }
       const double elapsed =
           seconds_so_far +
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

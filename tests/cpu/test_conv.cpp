@@ -5,6 +5,7 @@
 
 #include "kernels/elementwise.h"
 #include "layers/conv3d.h"
+#include "layers/conv3d_padded.h"
 #include "layers/conv_transpose3d.h"
 #include "tests/support/gradcheck.h"
 #include "verify/compare.h"
@@ -161,6 +162,51 @@ TEST_CASE("conv3d gradients match central differences", "[conv][gradcheck]") {
       CHECK(gradient_check(name + " dx", x, dx, loss).ok);
       CHECK(gradient_check(name + " dw", w, dw, loss).ok);
       CHECK(gradient_check(name + " db", b, db, loss).ok);
+    }
+  }
+}
+
+// What the GPU does where cuDNN wants channel counts in multiples of 8: pad with zeros, run,
+// crop. On the CPU the padded convolution must equal the unpadded one in every direction.
+TEST_CASE("conv3d on zero-padded channels equals the unpadded convolution", "[conv]") {
+  const ConvCall forward = [](const Tensor& x, const Tensor& w, Tensor& y) {
+    cpu::conv3d_forward(x, w, y);
+  };
+  const ConvCall backward_data = [](const Tensor& dy, const Tensor& w, Tensor& dx) {
+    cpu::conv3d_backward_data(dy, w, dx);
+  };
+  const ConvCall backward_weights = [](const Tensor& x, const Tensor& dy, Tensor& dw) {
+    cpu::conv3d_backward_weights(x, dy, dw);
+  };
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    for (const int k : {3, 1}) {
+      // The tests' 3 -> 13 channels (both padded), and the first layer's 1 -> 16 (input only).
+      for (const auto& [cin, cout] : {std::pair{3, 13}, std::pair{1, 16}}) {
+        INFO(dtype_name(dtype) << " k " << k << " " << cin << " -> " << cout);
+        const Shape xs{2, 5, 6, 7, cin}, ws{cout, k, k, k, cin}, ys = xs.with_channels(cout);
+        const ConvChannels channels = planned_channels(ws, DType::f16, false);
+        PaddedConv3d padded(xs, ws, dtype, Device::cpu, channels);
+        REQUIRE(padded.pads());
+        const Tensor x = random_tensor(xs, dtype, 180), w = random_tensor(ws, dtype, 181),
+                     dy = random_tensor(ys, dtype, 182);
+        const DType acc = dtype == DType::f64 ? DType::f64 : DType::f32;
+        Tensor y(ys, dtype), y_ref(ys, dtype), dx(xs, dtype), dx_ref(xs, dtype);
+        Tensor dw = random_tensor(ws, acc, 183), dw_ref = random_tensor(ws, acc, 183);
+        padded.forward(x, w, y, forward);
+        padded.backward_data(dy, w, dx, backward_data);
+        padded.backward_weights(x, dy, dw, backward_weights);  // accumulated into
+        cpu::conv3d_forward(x, w, y_ref);
+        cpu::conv3d_backward_data(dy, w, dx_ref);
+        cpu::conv3d_backward_weights(x, dy, dw_ref);
+        const Tolerance tol =
+            tolerance(dtype == DType::f64 ? Check::gradient_f64 : Check::reduction_f32);
+        for (const auto& [out, ref] :
+             {std::pair{&y, &y_ref}, std::pair{&dx, &dx_ref}, std::pair{&dw, &dw_ref}}) {
+          const Comparison c = compare(*out, *ref, tol);
+          INFO(c.describe());
+          CHECK(c.ok);
+        }
+      }
     }
   }
 }

@@ -34,7 +34,8 @@ Check check_for(DType dtype, bool long_sums) {
 
 void require_parity(const Op& op, const Tensors& inputs, const std::vector<OutputSpec>& outputs,
                     DType dtype, bool long_sums = false) {
-  const ParityReport report = check_parity(op, inputs, outputs, tolerance(check_for(dtype, long_sums)));
+  const ParityReport report =
+      check_parity(op, inputs, outputs, tolerance(check_for(dtype, long_sums)));
   INFO(report.describe());
   REQUIRE(report.ok());
 }
@@ -139,6 +140,49 @@ TEST_CASE("bias and gradient accumulation match the CPU", "[parity][layers]") {
           accumulate_into(i[0], o[2]);
         },
         in, {{s, dtype, true}, {v, DType::f32, true}, {s, DType::f32, true}}, dtype);
+  }
+}
+
+// Few channels (the losses, the metrics) take the row-parallel layout, many (BatchNorm's) the
+// channel-lane one; the row counts are no multiple of either's blocks, and the largest reaches
+// the cap on blocks, so threads stride.
+TEST_CASE("per-channel sums match the CPU for few and many channels", "[parity][reduce]") {
+  for (const auto& [channels, rows] :
+       {std::pair<std::int64_t, std::int64_t>{1, 1100007}, {6, 3149}, {32, 3149}, {512, 1037}}) {
+    INFO(channels << " channels, " << rows << " rows");
+    const Shape s{1, 1, 1, rows, channels};
+    require_parity([](const Tensors& i, Tensors& o) { accumulate_channel_sums(i[0], o[0]); },
+                   randoms({s}, DType::f32, 70), {{Shape::vector(channels), DType::f32, true}},
+                   DType::f32, kLongSums);
+  }
+  for (const DType dtype : kDtypes)
+    for (const std::int64_t classes : {6, 32}) {
+      INFO(dtype_name(dtype) << " " << classes << " classes");
+      const Shape s{2, 5, 6, 37, classes};
+      Tensors in;
+      in.push_back(random_tensor(s, dtype, 71, -3.0f, 3.0f));
+      in.push_back(random_labels(s, static_cast<int>(classes), 72));
+      require_parity(
+          [](const Tensors& i, Tensors& o) {
+            dice_loss(i[0], i[1], false, o[0], {&o[2]});
+            cross_entropy(i[0], i[1], nullptr, o[1], {&o[3]});
+          },
+          in,
+          {{Shape::scalar(), DType::f32}, {Shape::scalar(), DType::f32}, {s, dtype}, {s, dtype}},
+          dtype);
+    }
+}
+
+TEST_CASE("channel padding and cropping match the CPU", "[parity][layers]") {
+  for (const DType dtype : kDtypes) {
+    INFO(dtype_name(dtype));
+    const Shape x{2, 3, 4, 5, 3}, padded{3, 3, 4, 5, 8};
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          pad_channels(i[0], o[0]);
+          crop_channels(i[1], o[1]);
+        },
+        randoms({x, padded}, dtype, 75), {{padded, dtype}, {x, dtype}}, dtype);
   }
 }
 

@@ -1,0 +1,85 @@
+// cudnn_probe: for every convolution shape of the default model and of the GPU tests, in f16 and
+// f32, each direction: every algorithm cuDNN's Find times and its heuristics list (status, time,
+// workspace, math type, determinism), and what the project chooses, with the reason. Written as
+// Markdown, one shape at a time, so a run cut short keeps what it found.
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <tuple>
+
+#include "layers/conv3d.h"
+#include "layers/unet3d.h"
+#include "runtime/device.h"
+#include "runtime/error.h"
+#include "tools/flags.h"
+#include "unet3d/build_config.h"
+
+namespace {
+
+using namespace unet3d;
+
+struct Probe {
+  std::string source;
+  Shape x, w;
+};
+
+// The default model (trainer's defaults, batch 2 at 96^3) and the networks and layers the GPU
+// tests run; each distinct convolution once.
+std::vector<Probe> probes(bool tests_only) {
+  std::vector<Probe> list;
+  const auto add_network = [&](const std::string& source, const UNetConfig& c, std::int64_t batch,
+                               std::int64_t size) {
+    for (const ConvLayerShape& s : unet3d_conv_shapes(c, batch, size))
+      list.push_back({source + " " + s.name, s.x, s.w});
+  };
+  if (!tests_only) add_network("default model", {1, 6, 32, 4}, 2, 96);
+  for (const std::int64_t k : {3, 1})  // tests/gpu/test_gpu_layers.cpp
+    list.push_back({"parity test", {2, 5, 6, 7, 3}, {13, k, k, k, 3}});
+  add_network("GPU training test", {1, 3, 4, 2}, 2, 16);
+  add_network("GPU e2e test", {1, 6, 4, 2}, 2, 16);
+  std::vector<Probe> distinct;
+  std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                      std::int64_t, std::int64_t>>
+      seen;
+  for (const Probe& p : list)
+    if (seen.insert({p.x.n, p.x.d, p.x.h, p.x.w, p.x.c, p.w.n, p.w.d}).second)
+      distinct.push_back(p);
+  return distinct;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_tool("cudnn_probe", [&] {
+    Flags flags("cudnn_probe",
+                "Lists what cuDNN offers for every convolution the model and the GPU tests run,\n"
+                "and the algorithm this project chooses for each, as Markdown.");
+    flags.add("out", "FILE", "write the Markdown here (default: standard output)");
+    flags.add_switch("tests-only", "only the GPU tests' shapes (quick)");
+    if (!flags.parse(argc, argv)) return 0;
+    if (!gpu_available())
+      throw Error(ErrorKind::runtime,
+                  concat("cudnn_probe needs a GPU: ", gpu_unavailable_reason()));
+    std::ofstream file;
+    if (flags.given("out")) {
+      file.open(flags.text("out"));
+      if (!file)
+        throw Error(ErrorKind::runtime, concat("--out ", flags.text("out"), ": cannot write"));
+    }
+    const auto emit = [&](const std::string& text) {
+      if (file.is_open()) {
+        file << text << std::flush;
+      } else {
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+      }
+    };
+    emit(concat("# cuDNN probe\n\n", describe_device(Device::cuda), "\n\n"));
+    for (const Probe& p : probes(flags.on("tests-only")))
+      for (const DType dtype : {DType::f16, DType::f32}) {
+        emit(concat("<!-- ", p.source, " -->\n"));
+        if constexpr (kBuiltWithCuda) emit(gpu::conv3d_probe(p.x, p.w, dtype));
+      }
+    return 0;
+  });
+}
