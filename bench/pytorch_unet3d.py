@@ -5,7 +5,7 @@ way on the same device: median of many steps after warm-up. On a GPU: eager AMP 
 channels_last_3d and cudnn.benchmark, then torch.compile where available. On the CPU: fp32.
 
 usage: pytorch_unet3d.py [--device cpu|cuda] [--size S] [--features F] [--depth D] [--batch B]
-                         [--threads N] [--steps N] [--compare bench.json]
+                         [--threads N] [--steps N] [--compare bench.json] [--eager-only]
 """
 import argparse
 import contextlib
@@ -91,6 +91,7 @@ def main():
     a.add_argument("--threads", type=int, default=0)
     a.add_argument("--steps", type=int, default=10)
     a.add_argument("--compare", help="bench's --json output, to print our/their ratios")
+    a.add_argument("--eager-only", action="store_true", help="skip torch.compile (its compile time is long)")
     args = a.parse_args()
     gpu = args.device == "cuda"
     size = args.size or (96 if gpu else 48)
@@ -100,6 +101,8 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     modes = ["eager AMP channels_last_3d", "torch.compile AMP"] if gpu else ["eager fp32"]
+    if args.eager_only:
+        modes = modes[:1]
     if gpu:
         torch.backends.cudnn.benchmark = True
     results = {}
@@ -115,7 +118,11 @@ def main():
             x = x.to(memory_format=torch.channels_last_3d)
         forward = torch.compile(model) if "compile" in mode else model
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        scaler = torch.cuda.amp.GradScaler(enabled=gpu)
+        # torch.amp.GradScaler since torch 2.3; torch.cuda.amp's before
+        if hasattr(torch.amp, "GradScaler"):
+            scaler = torch.amp.GradScaler("cuda", enabled=gpu)
+        else:
+            scaler = torch.cuda.amp.GradScaler(enabled=gpu)
 
         def step():
             optimizer.zero_grad(set_to_none=True)

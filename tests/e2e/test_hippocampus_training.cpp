@@ -19,7 +19,8 @@ TEST_CASE("two epochs on hippocampus at 32^3 reach a mean foreground test Dice o
   const std::string command =
       std::string(TRAINER_PATH) + " --data " + (testing::test_data_dir() / "hippocampus").string() +
       " --out " + out.string() +
-      " --size 32 --features 4 --depth 2 --epochs 2 --batch 2 --accum 1 --lr 1e-2 --no-cache"
+      " --device cpu --size 32 --features 4 --depth 2 --epochs 2 --batch 2 --accum 1 --lr 1e-2"
+      " --no-cache"
       " > " +
       (out.string() + ".log") + " 2>&1";
   const int status = std::system(command.c_str());

@@ -1,18 +1,16 @@
-// The programs end to end on the CPU: trainer on phantoms and on the real hippocampus data, an
-// interrupted and resumed run against an uninterrupted one, predict's output geometry, and the
-// exit codes of bad flags, bad data and a missing GPU.
-#include <sys/wait.h>
-
+// The programs end to end on the CPU: trainer on phantoms, an interrupted and resumed run
+// against an uninterrupted one (bit for bit), predict's output geometry, and the exit codes of
+// bad flags, bad data and a missing GPU. tests/e2e/test_tools_gpu.cpp is the CUDA twin.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "io/json.h"
 #include "io/nifti.h"
 #include "io/safetensors.h"
 #include "runtime/device.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
 
 using namespace unet3d;
 using unet3d::testing::scratch_folder;
@@ -20,44 +18,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
+using unet3d::testing::kTinyRun;
+using unet3d::testing::read_csv;
+using unet3d::testing::read_text;
+using Result = unet3d::testing::ToolResult;
 
-// Runs a command line, stdout and stderr together.
 Result run(const std::string& command) {
-  const fs::path log = fs::temp_directory_path() / "unet3d_e2e_output.txt";
-  const int status = std::system((command + " > " + log.string() + " 2>&1").c_str());
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::vector<std::string>> csv(const fs::path& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::istringstream l(line);
-    for (std::string cell; std::getline(l, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
+  return unet3d::testing::run_command(command);
 }
 
 const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
-const std::string kSmall =
-    " --size 16 --features 4 --depth 2 --batch 2 --accum 1 --phantoms 16 --phantom-size 32,32,16 "
-    "--lr 1e-2";
+// Every run names its device: on a GPU machine "auto" would pick CUDA and fp16.
+const std::string kSmall = " --device cpu" + kTinyRun;
 
 }  // namespace
 
@@ -75,12 +47,12 @@ TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e
         "test/best_class_5.png", "test/worst_class_0.png", "test/best_global.png",
         "test/worst_global.png"})
     CHECK(fs::exists(out / file));
-  CHECK(json::parse(read_file(out / "config.json"), "config.json").find("settings") != nullptr);
-  CHECK(json::parse(read_file(out / "split.json"), "split.json").find("train") != nullptr);
-  const json::Value report = json::parse(read_file(out / "test/report.json"), "report.json");
+  CHECK(json::parse(read_text(out / "config.json"), "config.json").find("settings") != nullptr);
+  CHECK(json::parse(read_text(out / "split.json"), "split.json").find("train") != nullptr);
+  const json::Value report = json::parse(read_text(out / "test/report.json"), "report.json");
   CHECK(report.find("native_resolution") != nullptr);
   CHECK(read_safetensors((out / "best.safetensors").string()).metadata.at("format") == "unet3d-v1");
-  const auto rows = csv(out / "metrics.csv");
+  const auto rows = read_csv(out / "metrics.csv");
   REQUIRE(rows.size() == 7);
   CHECK(rows[0][0] == "epoch");
   CHECK(rows[0][3] == "val_dice_background");
@@ -89,7 +61,7 @@ TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e
   const double first = std::stod(rows[1][mean]), last = std::stod(rows[6][mean]);
   CHECK(last > first);
   CHECK(last > 0.25);  // the floor for 6 tiny epochs (measured 0.31)
-  CHECK_THAT(read_file(out / "train.log"), Catch::Contains("epoch 6/6"));
+  CHECK_THAT(read_text(out / "train.log"), Catch::Contains("epoch 6/6"));
 
   const Result again = run(kTrainer + " --out " + out.string() + " --epochs 6" + kSmall);
   CHECK(again.code == 2);
@@ -108,19 +80,7 @@ TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]"
   INFO(resumed.output);
   REQUIRE(resumed.code == 0);
 
-  const SafetensorsFile a = read_safetensors((straight / "last.safetensors").string());
-  const SafetensorsFile b = read_safetensors((broken / "last.safetensors").string());
-  REQUIRE(a.tensors.size() == b.tensors.size());
-  for (std::size_t i = 0; i < a.tensors.size(); ++i) {
-    INFO(a.tensors[i].name);
-    CHECK(a.tensors[i].bytes == b.tensors[i].bytes);
-  }
-  const auto rows_a = csv(straight / "metrics.csv"), rows_b = csv(broken / "metrics.csv");
-  REQUIRE(rows_a.size() == rows_b.size());
-  for (std::size_t r = 0; r < rows_a.size(); ++r)
-    for (std::size_t c = 0; c + 2 < rows_a[r].size(); ++c)  // all but the timing columns
-      CHECK(rows_a[r][c] == rows_b[r][c]);
-  CHECK(read_file(straight / "test/report.json") == read_file(broken / "test/report.json"));
+  unet3d::testing::check_same_run(straight, broken);
 
   CHECK(run(kTrainer + " --resume " + broken.string() + " --lr 0.5").code == 2);
 }
@@ -132,9 +92,10 @@ TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
               " --cases 2 --size 40,36,20")
               .code == 0);
   const std::string image = (data / "semantic_MRs" / "Case_001_Week0_LFOV.nii.gz").string();
-  const Result r = run(kPredict + " --checkpoint " + (out / "best.safetensors").string() +
-                       " --input " + image + " --output " + (out / "segs").string() + " --labels " +
-                       (data / "semantic_labels_only").string() + " --probabilities");
+  const Result r =
+      run(kPredict + " --checkpoint " + (out / "best.safetensors").string() + " --input " + image +
+          " --output " + (out / "segs").string() + " --device cpu --labels " +
+          (data / "semantic_labels_only").string() + " --probabilities");
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("Dice at native resolution (1 volumes)"));
@@ -153,16 +114,16 @@ TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
 
 TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes", "[e2e]") {
   const fs::path out = scratch_folder("errors");
-  Result r = run(kTrainer + " --epochs 0 --out " + out.string());
+  Result r = run(kTrainer + " --device cpu --epochs 0 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--epochs"));
-  r = run(kTrainer + " --bogus 1");
+  r = run(kTrainer + " --device cpu --bogus 1");
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--bogus"));
-  r = run(kTrainer + " --size 20 --depth 3 --out " + out.string());
+  r = run(kTrainer + " --device cpu --size 20 --depth 3 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--size 20 cannot be halved --depth 3 times"));
-  r = run(kTrainer + " --precision fp16 --device cpu --out " + out.string() + kSmall);
+  r = run(kTrainer + " --precision fp16 --device cpu --out " + out.string() + kTinyRun);
   CHECK(r.code == 2);
   CHECK_THAT(r.output,
              Catch::Contains("--precision fp16 (mixed precision) needs the CUDA backend"));
@@ -172,11 +133,12 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   fs::create_directories(bad / "labelsTr");
   std::ofstream(bad / "imagesTr" / "x.nii.gz") << "not a nifti file";
   std::ofstream(bad / "labelsTr" / "x.nii.gz") << "not a nifti file";
-  r = run(kTrainer + " --data " + bad.string() + " --no-cache --out " + (out / "bad").string());
+  r = run(kTrainer + " --device cpu --data " + bad.string() + " --no-cache --out " +
+          (out / "bad").string());
   CHECK(r.code == 3);
   CHECK_THAT(r.output, Catch::Contains("imagesTr/x.nii.gz"));
   if (!gpu_available()) {
-    r = run(kTrainer + " --device cuda --out " + (out / "gpu").string() + kSmall);
+    r = run(kTrainer + " --device cuda --out " + (out / "gpu").string() + kTinyRun);
     CHECK(r.code == 1);
     CHECK_THAT(r.output, Catch::Contains("--device cuda: no GPU can be used"));
   }

@@ -1,0 +1,59 @@
+// Running the tools as processes, for the end-to-end tests.
+#include "tests/support/tool_runs.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "io/safetensors.h"
+
+namespace unet3d::testing {
+
+namespace fs = std::filesystem;
+
+ToolResult run_command(const std::string& command) {
+  const fs::path log =
+      fs::temp_directory_path() / ("unet3d_e2e_output_" + std::to_string(getpid()) + ".txt");
+  const int status = std::system((command + " > " + log.string() + " 2>&1").c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(log)};
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_text(path));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream l(line);
+    for (std::string cell; std::getline(l, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+void check_same_run(const fs::path& a, const fs::path& b) {
+  const SafetensorsFile wa = read_safetensors((a / "last.safetensors").string());
+  const SafetensorsFile wb = read_safetensors((b / "last.safetensors").string());
+  REQUIRE(wa.tensors.size() == wb.tensors.size());
+  for (std::size_t i = 0; i < wa.tensors.size(); ++i) {
+    INFO(wa.tensors[i].name);
+    CHECK(wa.tensors[i].bytes == wb.tensors[i].bytes);
+  }
+  const auto rows_a = read_csv(a / "metrics.csv"), rows_b = read_csv(b / "metrics.csv");
+  REQUIRE(rows_a.size() == rows_b.size());
+  for (std::size_t r = 0; r < rows_a.size(); ++r)
+    for (std::size_t c = 0; c + 2 < rows_a[r].size(); ++c)  // all but the timing columns
+      CHECK(rows_a[r][c] == rows_b[r][c]);
+  CHECK(read_text(a / "test/report.json") == read_text(b / "test/report.json"));
+}
+
+}  // namespace unet3d::testing
