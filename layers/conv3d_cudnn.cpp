@@ -6,18 +6,15 @@
 // another kernel). Plans live for the process; workspaces come from the CUDA context.
 #include <cudnn.h>
 
-#include <array>
-#include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <optional>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "kernels/accumulate.h"
 #include "layers/conv3d.h"
 #include "layers/conv3d_padded.h"
+#include "layers/conv_plans.h"
 #include "runtime/cuda_context.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
@@ -50,48 +47,93 @@ cudnnMathType_t cudnn_math(ConvMath m) {
   return CUDNN_DEFAULT_MATH;
 }
 
-cudnnConvolutionDescriptor_t conv_descriptor(int pad, cudnnMathType_t math) {
+// A cuDNN descriptor, destroyed with its owner. Move-only.
+template <class T, cudnnStatus_t (*Destroy)(T)>
+class Owned {
+ public:
+  Owned() = default;
+  explicit Owned(T handle) : handle_(handle) {}
+  Owned(Owned&& o) noexcept : handle_(std::exchange(o.handle_, nullptr)) {}
+  Owned& operator=(Owned&& o) noexcept {
+    std::swap(handle_, o.handle_);
+    return *this;
+  }
+  ~Owned() {
+    if (handle_ != nullptr) Destroy(handle_);
+  }
+  T get() const { return handle_; }
+
+ private:
+  T handle_ = nullptr;
+};
+using TensorDescriptor = Owned<cudnnTensorDescriptor_t, cudnnDestroyTensorDescriptor>;
+using FilterDescriptor = Owned<cudnnFilterDescriptor_t, cudnnDestroyFilterDescriptor>;
+using ConvDescriptor = Owned<cudnnConvolutionDescriptor_t, cudnnDestroyConvolutionDescriptor>;
+
+ConvDescriptor conv_descriptor(int pad, cudnnMathType_t math) {
   cudnnConvolutionDescriptor_t d;
   UNET3D_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d));
+  ConvDescriptor owned(d);
   const int pads[3] = {pad, pad, pad}, ones[3] = {1, 1, 1};
   // f32 accumulation for f16 data too.
   UNET3D_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(d, 3, pads, ones, ones,
                                                      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   UNET3D_CUDNN_CHECK(cudnnSetConvolutionMathType(d, math));
-  return d;
+  return owned;
 }
 
-cudnnTensorDescriptor_t tensor_descriptor(const Shape& s, cudnnDataType_t type) {
+TensorDescriptor tensor_descriptor(const Shape& s, cudnnDataType_t type) {
   cudnnTensorDescriptor_t d;
   UNET3D_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d));
+  TensorDescriptor owned(d);
   const int dims[5] = {static_cast<int>(s.n), static_cast<int>(s.c), static_cast<int>(s.d),
                        static_cast<int>(s.h), static_cast<int>(s.w)};
   UNET3D_CUDNN_CHECK(cudnnSetTensorNdDescriptorEx(d, CUDNN_TENSOR_NHWC, type, 5, dims));
-  return d;
+  return owned;
 }
 
-// The descriptors of one convolution at its planned channel counts. `query` carries the math
-// type cuDNN is asked with (tensor ops for f16, FMA for f32); each direction executes with a
-// descriptor of its own.
-struct Descriptors {
-  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
-  cudnnFilterDescriptor_t w = nullptr;
-  cudnnConvolutionDescriptor_t query = nullptr;
+FilterDescriptor filter_descriptor(const Shape& w, cudnnDataType_t type) {
+  cudnnFilterDescriptor_t d;
+  UNET3D_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d));
+  FilterDescriptor owned(d);
+  const int filter[5] = {static_cast<int>(w.n), static_cast<int>(w.c), static_cast<int>(w.d),
+                         static_cast<int>(w.h), static_cast<int>(w.w)};
+  UNET3D_CUDNN_CHECK(cudnnSetFilterNdDescriptor(d, type, CUDNN_TENSOR_NHWC, 5, filter));
+  return owned;
+}
+
+std::string shape_text(const ConvKey& k) {
+  return concat("conv3d x ", k.x.str(), " w ", k.w.str(), " ", dtype_name(k.dtype));
+}
+
+// One convolution laid out at its planned channel counts: the padding, and descriptors for the
+// padded shapes. `query` carries the math type cuDNN is asked with (tensor ops for f16, FMA for
+// f32); each direction executes with a descriptor of its own.
+struct Layout {
+  std::unique_ptr<PaddedConv3d> padding;
+  TensorDescriptor x, y;
+  FilterDescriptor w;
+  ConvDescriptor query;
   int pad = 0;
 };
 
-Descriptors make_descriptors(const Shape& x, const Shape& w, DType dtype) {
-  const cudnnDataType_t type = cudnn_type(dtype);
-  Descriptors d;
-  d.pad = static_cast<int>((w.d - 1) / 2);
-  d.x = tensor_descriptor(x, type);
-  d.y = tensor_descriptor(x.with_channels(w.n), type);
-  UNET3D_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d.w));
-  const int filter[5] = {static_cast<int>(w.n), static_cast<int>(w.c), static_cast<int>(w.d),
-                         static_cast<int>(w.h), static_cast<int>(w.w)};
-  UNET3D_CUDNN_CHECK(cudnnSetFilterNdDescriptor(d.w, type, CUDNN_TENSOR_NHWC, 5, filter));
-  d.query = conv_descriptor(d.pad, dtype == DType::f16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
-  return d;
+Layout lay_out(const ConvKey& k, bool refused_as_is) {
+  const ConvChannels channels = planned_channels(k.w, k.dtype, refused_as_is);
+  const cudnnDataType_t type = cudnn_type(k.dtype);
+  const Shape w{channels.out, k.w.d, k.w.h, k.w.w, channels.in};
+  Layout l;
+  l.padding = std::make_unique<PaddedConv3d>(k.x, k.w, k.dtype, Device::cuda, channels);
+  l.pad = static_cast<int>((k.w.d - 1) / 2);
+  l.x = tensor_descriptor(k.x.with_channels(channels.in), type);
+  l.y = tensor_descriptor(k.x.with_channels(channels.out), type);
+  l.w = filter_descriptor(w, type);
+  l.query = conv_descriptor(l.pad, k.dtype == DType::f16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
+  if (l.padding->pads())
+    log_info(shape_text(k), ": channels padded with zeros to ", channels.in, " in, ", channels.out,
+             " out",
+             refused_as_is ? " (cuDNN offered no algorithm for them as they are)"
+                           : " (cuDNN's NDHWC f16 kernels take multiples of 8)");
+  return l;
 }
 
 template <class Perf>
@@ -107,7 +149,7 @@ std::vector<AlgorithmResult> results_of(const std::vector<Perf>& perf, int count
 }
 
 // What cuDNN offers for one direction: every algorithm timed by Find, or its heuristic order.
-std::vector<AlgorithmResult> query(ConvDirection direction, const Descriptors& d, bool timed) {
+std::vector<AlgorithmResult> query(ConvDirection direction, const Layout& l, bool timed) {
   cudnnHandle_t h = Context::get().cudnn();
   int max = 0, count = 0;
   switch (direction) {
@@ -115,204 +157,138 @@ std::vector<AlgorithmResult> query(ConvDirection direction, const Descriptors& d
       UNET3D_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max));
       std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<std::size_t>(max));
       if (timed)
-        UNET3D_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(h, d.x, d.w, d.query, d.y, max,
-                                                                &count, perf.data()));
+        UNET3D_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(
+            h, l.x.get(), l.w.get(), l.query.get(), l.y.get(), max, &count, perf.data()));
       else
-        UNET3D_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.query, d.y, max,
-                                                                  &count, perf.data()));
+        UNET3D_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+            h, l.x.get(), l.w.get(), l.query.get(), l.y.get(), max, &count, perf.data()));
       return results_of(perf, count, timed);
     }
     case ConvDirection::backward_data: {
       UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max));
       std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(static_cast<std::size_t>(max));
       if (timed)
-        UNET3D_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(h, d.w, d.y, d.query, d.x, max,
-                                                                     &count, perf.data()));
+        UNET3D_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(
+            h, l.w.get(), l.y.get(), l.query.get(), l.x.get(), max, &count, perf.data()));
       else
-        UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.query, d.x,
-                                                                       max, &count, perf.data()));
+        UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+            h, l.w.get(), l.y.get(), l.query.get(), l.x.get(), max, &count, perf.data()));
       return results_of(perf, count, timed);
     }
     case ConvDirection::backward_filter: {
       UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max));
       std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(static_cast<std::size_t>(max));
       if (timed)
-        UNET3D_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(h, d.x, d.y, d.query, d.w,
-                                                                       max, &count, perf.data()));
+        UNET3D_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(
+            h, l.x.get(), l.y.get(), l.query.get(), l.w.get(), max, &count, perf.data()));
       else
-        UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.query, d.w,
-                                                                         max, &count, perf.data()));
+        UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+            h, l.x.get(), l.y.get(), l.query.get(), l.w.get(), max, &count, perf.data()));
       return results_of(perf, count, timed);
     }
   }
   return {};
 }
 
-double conv_flops(const Shape& x, const Shape& w) {
-  return 2.0 * static_cast<double>(x.numel() / x.c) * static_cast<double>(w.n * w.c) *
-         static_cast<double>(w.d * w.h * w.w);
-}
-
-std::string shape_text(const Shape& x, const Shape& w, DType dtype) {
-  return concat("conv3d x ", x.str(), " w ", w.str(), " ", dtype_name(dtype));
+double conv_flops(const ConvKey& k) {
+  return 2.0 * static_cast<double>(k.x.numel() / k.x.c) * static_cast<double>(k.w.n * k.w.c) *
+         static_cast<double>(k.w.d * k.w.h * k.w.w);
 }
 
 AlgorithmRules rules_for(DType dtype, bool deterministic) {
   return {dtype == DType::f32, deterministic, std::size_t{1} << 30};
 }
 
-struct DirectionPlan {
-  cudnnConvolutionDescriptor_t conv = nullptr;  // set to the chosen result's math type
+// A direction's algorithm, and a descriptor set to the chosen result's math type.
+struct Choice {
+  ConvDescriptor conv;
   int algo = 0;
   std::size_t workspace = 0;
 };
 
-struct Plan {
-  Shape x, w;  // as the callers see them
-  DType dtype = DType::f32;
-  bool deterministic = false;
-  bool refused_as_is = false;  // f32 channel counts cuDNN offered nothing for: padded since
-  std::unique_ptr<PaddedConv3d> padding;
-  Descriptors d;
-  std::array<std::optional<DirectionPlan>, 3> directions;
-};
+int timed_choices = 0;  // directions planned by Find, for the report
 
-struct PlanningCost {
-  int plans = 0, directions = 0, timed = 0;
-  double seconds = 0;
-};
-PlanningCost planning_cost;
-
-void release_descriptors(Plan& p) {
-  if (p.d.x == nullptr) return;
-  cudnnDestroyTensorDescriptor(p.d.x);
-  cudnnDestroyTensorDescriptor(p.d.y);
-  cudnnDestroyFilterDescriptor(p.d.w);
-  cudnnDestroyConvolutionDescriptor(p.d.query);
-  for (const auto& direction : p.directions)
-    if (direction) cudnnDestroyConvolutionDescriptor(direction->conv);
-  p.d = {};
-}
-
-// (Re)builds the descriptors and padding of `p` for its channel counts, dropping any direction
-// planned before.
-void lay_out(Plan& p) {
-  release_descriptors(p);
-  const ConvChannels channels = planned_channels(p.w, p.dtype, p.refused_as_is);
-  p.padding = std::make_unique<PaddedConv3d>(p.x, p.w, p.dtype, Device::cuda, channels);
-  p.d = make_descriptors(p.x.with_channels(channels.in),
-                         {channels.out, p.w.d, p.w.h, p.w.w, channels.in}, p.dtype);
-  p.directions = {};
-  if (p.padding->pads())
-    log_info(shape_text(p.x, p.w, p.dtype), ": channels padded with zeros to ", channels.in,
-             " in, ", channels.out, " out",
-             p.refused_as_is ? " (cuDNN offered no algorithm for them as they are)"
-                             : " (cuDNN's NDHWC f16 kernels take multiples of 8)");
-}
-
-DirectionPlan choose(const Plan& p, ConvDirection direction) {
-  const AlgorithmRules rules = rules_for(p.dtype, p.deterministic);
-  const bool timed = worth_timing(conv_flops(p.x, p.w), rules);
-  const std::vector<AlgorithmResult> table = query(direction, p.d, timed);
-  const AlgorithmChoice choice = choose_algorithm(
-      table, timed, rules, concat(shape_text(p.x, p.w, p.dtype), " ", direction_name(direction)));
+Choice choose(Layout& l, const ConvKey& k, ConvDirection direction) {
+  const AlgorithmRules rules = rules_for(k.dtype, k.deterministic);
+  const bool timed = worth_timing(conv_flops(k), rules);
+  const std::vector<AlgorithmResult> table = query(direction, l, timed);
+  const AlgorithmChoice choice =
+      choose_algorithm(table, timed, rules, concat(shape_text(k), " ", direction_name(direction)));
   const AlgorithmResult& r = table[choice.index];
-  planning_cost.timed += timed ? 1 : 0;
-  return {conv_descriptor(p.d.pad, cudnn_math(r.math)), r.algo, r.workspace_bytes};
+  timed_choices += timed ? 1 : 0;
+  return {conv_descriptor(l.pad, cudnn_math(r.math)), r.algo, r.workspace_bytes};
 }
 
-struct Planned {
-  Plan& plan;
-  const DirectionPlan& direction;
-};
+using Plans = ConvPlans<Layout, Choice>;
 
-// The plan of `direction` for input x and kernel shape w ([Cout, k, k, k, Cin]).
-Planned plan_for(const Shape& x, const Shape& w, DType dtype, ConvDirection direction) {
-  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
-                         std::int64_t, std::int64_t, DType, bool>;
-  static std::map<Key, Plan> plans;  // one device at a time, one thread drives it
-  const bool deterministic = deterministic_convolutions();
-  const Key key{x.n, x.d, x.h, x.w, x.c, w.n, w.d, dtype, deterministic};
-  const auto started = std::chrono::steady_clock::now();
-  auto found = plans.find(key);
-  if (found == plans.end()) {
-    found = plans.emplace(key, Plan{}).first;
-    Plan& p = found->second;
-    p.x = x, p.w = w, p.dtype = dtype, p.deterministic = deterministic;
-    lay_out(p);
-    ++planning_cost.plans;
-  }
-  Plan& p = found->second;
-  auto& slot = p.directions[static_cast<std::size_t>(direction)];
-  if (!slot) {
-    try {
-      slot = choose(p, direction);
-    } catch (const Error&) {
-      if (p.dtype != DType::f32 || p.refused_as_is) throw;
-      p.refused_as_is = true;  // f32 as it is found nothing: pad like f16, and plan again
-      lay_out(p);
-      p.directions[static_cast<std::size_t>(direction)] = choose(p, direction);
-    }
-    ++planning_cost.directions;
-    planning_cost.seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  }
-  return {p, *p.directions[static_cast<std::size_t>(direction)]};
+// Never destroyed, like the context: at exit the CUDA libraries may already be unloading.
+Plans& plans() {
+  static Plans* p = new Plans(lay_out, choose);
+  return *p;
 }
 
-void* workspace_for(const DirectionPlan& d) {
-  return Context::get().workspace(d.workspace);
+Plans::Planned plan_for(const Shape& x, const Shape& w, DType dtype, ConvDirection direction) {
+  return plans().get({x, w, dtype, deterministic_convolutions()}, direction);
+}
+
+void* workspace_for(const Choice& c) {
+  return Context::get().workspace(c.workspace);
 }
 
 }  // namespace
 
 void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y) {
-  const Planned c = plan_for(x.shape(), w.shape(), x.dtype(), ConvDirection::forward);
-  c.plan.padding->forward(x, w, y, [&c](const Tensor& a, const Tensor& b, Tensor& out) {
+  const Plans::Planned c = plan_for(x.shape(), w.shape(), x.dtype(), ConvDirection::forward);
+  c.layout.padding->forward(x, w, y, [&c](const Tensor& a, const Tensor& b, Tensor& out) {
     const float one = 1.0f, zero = 0.0f;
     UNET3D_CUDNN_CHECK(cudnnConvolutionForward(
-        Context::get().cudnn(), &one, c.plan.d.x, a.data(), c.plan.d.w, b.data(), c.direction.conv,
-        static_cast<cudnnConvolutionFwdAlgo_t>(c.direction.algo), workspace_for(c.direction),
-        c.direction.workspace, &zero, c.plan.d.y, out.data()));
+        Context::get().cudnn(), &one, c.layout.x.get(), a.data(), c.layout.w.get(), b.data(),
+        c.choice.conv.get(), static_cast<cudnnConvolutionFwdAlgo_t>(c.choice.algo),
+        workspace_for(c.choice), c.choice.workspace, &zero, c.layout.y.get(), out.data()));
   });
 }
 
 void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
-  const Planned c = plan_for(dx.shape(), w.shape(), dx.dtype(), ConvDirection::backward_data);
-  c.plan.padding->backward_data(dy, w, dx, [&c](const Tensor& a, const Tensor& b, Tensor& out) {
+  const Plans::Planned c =
+      plan_for(dx.shape(), w.shape(), dx.dtype(), ConvDirection::backward_data);
+  c.layout.padding->backward_data(dy, w, dx, [&c](const Tensor& a, const Tensor& b, Tensor& out) {
     const float one = 1.0f, zero = 0.0f;
     UNET3D_CUDNN_CHECK(cudnnConvolutionBackwardData(
-        Context::get().cudnn(), &one, c.plan.d.w, b.data(), c.plan.d.y, a.data(), c.direction.conv,
-        static_cast<cudnnConvolutionBwdDataAlgo_t>(c.direction.algo), workspace_for(c.direction),
-        c.direction.workspace, &zero, c.plan.d.x, out.data()));
+        Context::get().cudnn(), &one, c.layout.w.get(), b.data(), c.layout.y.get(), a.data(),
+        c.choice.conv.get(), static_cast<cudnnConvolutionBwdDataAlgo_t>(c.choice.algo),
+        workspace_for(c.choice), c.choice.workspace, &zero, c.layout.x.get(), out.data()));
   });
 }
 
 void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw) {
-  const Planned c = plan_for(x.shape(), dw.shape(), x.dtype(), ConvDirection::backward_filter);
-  c.plan.padding->backward_weights(x, dy, dw, [&c](const Tensor& a, const Tensor& b, Tensor& grad) {
-    Context& context = Context::get();
-    const float one = 1.0f, zero = 0.0f;
-    const auto run = [&](void* out, const float* beta) {
-      UNET3D_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-          context.cudnn(), &one, c.plan.d.x, a.data(), c.plan.d.y, b.data(), c.direction.conv,
-          static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.direction.algo),
-          workspace_for(c.direction), c.direction.workspace, beta, c.plan.d.w, out));
-    };
-    if (a.dtype() == DType::f32) return run(grad.data(), &one);  // straight into f32
-    // f16 data: cuDNN writes an f16 gradient, which is then added into the f32 buffer.
-    Tensor half_grad = Tensor::view(context.scratch(static_cast<std::size_t>(grad.numel()) * 2),
-                                    grad.shape(), DType::f16, Device::cuda);
-    run(half_grad.data(), &zero);
-    unet3d::accumulate_into(half_grad, grad);  // the checked entry point
-  });
+  const Plans::Planned c =
+      plan_for(x.shape(), dw.shape(), x.dtype(), ConvDirection::backward_filter);
+  c.layout.padding->backward_weights(
+      x, dy, dw, [&c](const Tensor& a, const Tensor& b, Tensor& grad) {
+        Context& context = Context::get();
+        const float one = 1.0f, zero = 0.0f;
+        const auto run = [&](void* out, const float* beta) {
+          UNET3D_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+              context.cudnn(), &one, c.layout.x.get(), a.data(), c.layout.y.get(), b.data(),
+              c.choice.conv.get(), static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.choice.algo),
+              workspace_for(c.choice), c.choice.workspace, beta, c.layout.w.get(), out));
+        };
+        if (a.dtype() == DType::f32) return run(grad.data(), &one);  // straight into f32
+        // f16 data: cuDNN writes an f16 gradient, which is then added into the f32 buffer.
+        Tensor half_grad = Tensor::view(context.scratch(static_cast<std::size_t>(grad.numel()) * 2),
+                                        grad.shape(), DType::f16, Device::cuda);
+        run(half_grad.data(), &zero);
+        unet3d::accumulate_into(half_grad, grad);  // the checked entry point
+      });
 }
 
 std::string conv_planning_report() {
-  const PlanningCost& c = planning_cost;
+  const PlanningCost& c = plans().cost();
   if (c.plans == 0) return "";
   return concat("cuDNN planning: ", c.plans, " convolution shapes, ", c.directions, " directions (",
-                c.timed, " timed by Find, the rest by cuDNN's heuristics), ", c.seconds, " s");
+                timed_choices, " timed by Find, the rest by cuDNN's heuristics",
+                c.relayouts > 0 ? concat("; ", c.relayouts, " padded after a refusal") : "", "), ",
+                c.seconds, " s");
 }
 
 namespace {
@@ -343,14 +319,13 @@ std::string chosen(const std::vector<AlgorithmResult>& table, bool timed,
 }  // namespace
 
 std::string conv3d_probe(const Shape& x, const Shape& w, DType dtype) {
-  Plan p;
-  p.x = x, p.w = w, p.dtype = dtype;
-  lay_out(p);
-  const ConvChannels channels = p.padding->channels();
-  const std::string what = shape_text(x, w, dtype);
+  const ConvKey key{x, w, dtype, false};
+  const Layout layout = lay_out(key, false);
+  const ConvChannels channels = layout.padding->channels();
+  const std::string what = shape_text(key);
   std::string text =
       concat("### ", what, "\n\nplanned with ", channels.in, " input and ", channels.out,
-             " output channels; ", conv_flops(x, w) / 1e9, " GFLOP per direction\n\n",
+             " output channels; ", conv_flops(key) / 1e9, " GFLOP per direction\n\n",
              "| direction | source | algo | status | ms | workspace MB | math | "
              "deterministic | verdict (default rules) |\n",
              "|---|---|---|---|---|---|---|---|---|\n");
@@ -358,18 +333,17 @@ std::string conv3d_probe(const Shape& x, const Shape& w, DType dtype) {
   const AlgorithmRules rules = rules_for(dtype, false), exact = rules_for(dtype, true);
   for (const ConvDirection direction :
        {ConvDirection::forward, ConvDirection::backward_data, ConvDirection::backward_filter}) {
-    const std::vector<AlgorithmResult> found = query(direction, p.d, true);
-    const std::vector<AlgorithmResult> heuristic = query(direction, p.d, false);
+    const std::vector<AlgorithmResult> found = query(direction, layout, true);
+    const std::vector<AlgorithmResult> heuristic = query(direction, layout, false);
     for (const AlgorithmResult& r : found) text += result_row(direction, true, r, rules);
     for (const AlgorithmResult& r : heuristic) text += result_row(direction, false, r, rules);
     const std::string name = concat(what, " ", direction_name(direction));
-    const bool timed = worth_timing(conv_flops(x, w), rules);
+    const bool timed = worth_timing(conv_flops(key), rules);
     choices +=
         concat("- ", direction_name(direction), ": default rules (", timed ? "Find" : "heuristics",
                "): ", chosen(timed ? found : heuristic, timed, rules, name),
                "; --deterministic: ", chosen(heuristic, false, exact, name), "\n");
   }
-  release_descriptors(p);
   return text + "\n" + choices + "\n";
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "layers/conv_algorithm.h"
+#include "layers/conv_plans.h"
 #include "runtime/error.h"
 
 using namespace unet3d;
@@ -93,4 +94,81 @@ TEST_CASE("f16 channel counts are planned in multiples of 8", "[conv][algorithm]
   // f32 as it is, unless cuDNN refused it so.
   CHECK(planned_channels({13, 3, 3, 3, 3}, DType::f32, false) == ConvChannels{3, 13});
   CHECK(planned_channels({13, 3, 3, 3, 3}, DType::f32, true) == ConvChannels{8, 16});
+}
+
+namespace {
+
+// Stand-ins for cuDNN's layout and choice: what was laid out, and the calls made.
+struct FakeLayout {
+  ConvChannels channels;
+};
+struct FakeChoice {
+  ConvDirection direction;
+  ConvChannels channels;
+};
+
+struct Recorder {
+  int layouts = 0;
+  std::vector<ConvDirection> chosen;
+  bool refuse_unpadded = false;  // cuDNN offers nothing for channel counts as they are
+  bool refuse_all = false;
+
+  ConvPlans<FakeLayout, FakeChoice> plans() {
+    return {[this](const ConvKey& k, bool refused_as_is) {
+              ++layouts;
+              return FakeLayout{planned_channels(k.w, k.dtype, refused_as_is)};
+            },
+            [this](FakeLayout& l, const ConvKey& k, ConvDirection d) {
+              const bool as_is = l.channels == ConvChannels{k.w.c, k.w.n};
+              if (refuse_all || (refuse_unpadded && as_is))
+                throw Error(ErrorKind::runtime, "cuDNN offers no usable algorithm");
+              chosen.push_back(d);
+              return FakeChoice{d, l.channels};
+            }};
+  }
+};
+
+const Shape kX{2, 8, 8, 8, 3}, kW{13, 3, 3, 3, 3};
+
+}  // namespace
+
+TEST_CASE("plans are made per shape, each direction when first used", "[conv][algorithm]") {
+  Recorder r;
+  auto plans = r.plans();
+  const ConvKey key{kX, kW, DType::f32, false};
+  // Inference: the forward only, planned once however often it runs.
+  for (int i = 0; i < 3; ++i)
+    CHECK(plans.get(key, ConvDirection::forward).choice.direction == ConvDirection::forward);
+  CHECK(r.chosen == std::vector<ConvDirection>{ConvDirection::forward});
+  // A first layer in training: forward and weights, never the data gradient.
+  plans.get(key, ConvDirection::backward_filter);
+  CHECK(r.chosen.size() == 2);
+  CHECK(plans.cost().plans == 1);
+  CHECK(plans.cost().directions == 2);
+  CHECK(r.layouts == 1);
+  // Another dtype or determinism is another plan.
+  plans.get({kX, kW, DType::f32, true}, ConvDirection::forward);
+  plans.get({kX, kW, DType::f16, false}, ConvDirection::forward);
+  CHECK(plans.cost().plans == 3);
+  CHECK(plans.get({kX, kW, DType::f16, false}, ConvDirection::forward).layout.channels ==
+        ConvChannels{8, 16});
+}
+
+TEST_CASE("f32 channels cuDNN refuses as they are are padded and planned again",
+          "[conv][algorithm]") {
+  Recorder r;
+  r.refuse_unpadded = true;
+  auto plans = r.plans();
+  const auto planned = plans.get({kX, kW, DType::f32, false}, ConvDirection::backward_data);
+  CHECK(planned.layout.channels == ConvChannels{8, 16});
+  CHECK(planned.choice.channels == ConvChannels{8, 16});
+  CHECK(plans.cost().relayouts == 1);
+  CHECK(r.layouts == 2);
+  // Refused in every layout, or where padding would change nothing: the error reaches the caller.
+  Recorder none;
+  none.refuse_all = true;
+  auto refusing = none.plans();
+  CHECK_THROWS_AS(refusing.get({kX, kW, DType::f32, false}, ConvDirection::forward), Error);
+  CHECK_THROWS_AS(refusing.get({kX, kW, DType::f16, false}, ConvDirection::forward), Error);
+  CHECK(none.layouts == 3);  // f32 as it is, f32 padded, f16 (already padded)
 }

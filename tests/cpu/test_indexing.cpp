@@ -19,8 +19,8 @@ Coordinates reference(std::int64_t i, const Shape& s) {
 // Indices at both ends, around 2^31 and 2^32 where they exist, and random ones.
 std::vector<std::int64_t> probes(std::int64_t numel) {
   std::vector<std::int64_t> at;
-  for (const std::int64_t edge : {std::int64_t{1}, numel / 2, numel - 1, std::int64_t{1} << 31,
-                                  std::int64_t{1} << 32})
+  for (const std::int64_t edge :
+       {std::int64_t{1}, numel / 2, numel - 1, std::int64_t{1} << 31, std::int64_t{1} << 32})
     for (const std::int64_t i : {edge - 1, edge, edge + 1})
       if (i >= 0 && i < numel) at.push_back(i);
   Rng rng(5);

@@ -12,7 +12,8 @@ using namespace unet3d;
 TEST_CASE("the progress bar shows counts, rate and status", "[log]") {
   const std::string line = ProgressBar::render("train", 7, 14, 2.0, "loss 0.41", 10);
   CHECK(line == "train  [#####.....]  7/14  2.0 s  ETA 2.0 s  3.50 it/s  loss 0.41");
-  CHECK(ProgressBar::render("val", 0, 0, 0.0, "", 4) == "val  [####]  0/0  0.0 s  ETA 0.0 s  0.00 it/s");
+  CHECK(ProgressBar::render("val", 0, 0, 0.0, "", 4) ==
+        "val  [####]  0/0  0.0 s  ETA 0.0 s  0.00 it/s");
 }
 
 TEST_CASE("a finished progress bar prints one line where output is not a terminal", "[log]") {

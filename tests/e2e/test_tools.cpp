@@ -83,6 +83,9 @@ TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]"
   unet3d::testing::check_same_run(straight, broken);
 
   CHECK(run(kTrainer + " --resume " + broken.string() + " --lr 0.5").code == 2);
+  // --deterministic is part of a run's settings: a resume cannot switch it on.
+  CHECK(run(kTrainer + " --resume " + broken.string() + " --deterministic").code == 2);
+  CHECK_THAT(read_text(broken / "config.json"), Catch::Contains("\"deterministic\": \"false\""));
 }
 
 TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
