@@ -23,8 +23,8 @@ struct Probe {
   Shape x, w;
 };
 
-// The default model (trainer's defaults, batch 2 at 96^3) and the networks and layers the GPU
-// tests run; each distinct convolution once.
+// The networks and layers the GPU tests run (quick: first), then the default model (trainer's
+// defaults, batch 2 at 96^3); each distinct convolution once.
 std::vector<Probe> probes(bool tests_only) {
   std::vector<Probe> list;
   const auto add_network = [&](const std::string& source, const UNetConfig& c, std::int64_t batch,
@@ -32,11 +32,11 @@ std::vector<Probe> probes(bool tests_only) {
     for (const ConvLayerShape& s : unet3d_conv_shapes(c, batch, size))
       list.push_back({source + " " + s.name, s.x, s.w});
   };
-  if (!tests_only) add_network("default model", {1, 6, 32, 4}, 2, 96);
   for (const std::int64_t k : {3, 1})  // tests/gpu/test_gpu_layers.cpp
     list.push_back({"parity test", {2, 5, 6, 7, 3}, {13, k, k, k, 3}});
   add_network("GPU training test", {1, 3, 4, 2}, 2, 16);
   add_network("GPU e2e test", {1, 6, 4, 2}, 2, 16);
+  if (!tests_only) add_network("default model", {1, 6, 32, 4}, 2, 96);
   std::vector<Probe> distinct;
   std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
                       std::int64_t, std::int64_t>>
