@@ -1,8 +1,7 @@
-// Bias and gradient accumulation on CUDA: accumulate_impl.h with the CUDA loops.
-#include "kernels/accumulate.h"
+// Bias and gradient accumulation: the GPU instantiations of the entry points (accumulate_impl.h).
 #include "kernels/accumulate_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-namespace unet3d::gpu {
-#include "kernels/accumulate_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::add_channel_bias);
+UNET3D_GPU_INSTANCE(unet3d::backend::accumulate_channel_sums);
+UNET3D_GPU_INSTANCE(unet3d::backend::accumulate_into);

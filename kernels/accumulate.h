@@ -15,15 +15,4 @@ void accumulate_channel_sums(const Tensor& dy, Tensor& sums);
 // y += x elementwise; x f16/f32/f64, y f32 (f64 for f64 x), same shape.
 void accumulate_into(const Tensor& x, Tensor& y);
 
-namespace cpu {
-void add_channel_bias(Tensor& y, const Tensor& bias);
-void accumulate_channel_sums(const Tensor& dy, Tensor& sums);
-void accumulate_into(const Tensor& x, Tensor& y);
-}  // namespace cpu
-namespace gpu {
-void add_channel_bias(Tensor& y, const Tensor& bias);
-void accumulate_channel_sums(const Tensor& dy, Tensor& sums);
-void accumulate_into(const Tensor& x, Tensor& y);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "kernels/accumulate.h"
+#include "kernels/backend.h"
 #include "kernels/channel_reduce.h"
 #include "kernels/indexing.h"
 #include "kernels/numeric.h"
@@ -41,3 +43,36 @@ void accumulate_into(const S* x, compute_t<S>* y, std::int64_t n) {
 }
 
 }  // namespace unet3d::accumulate_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void add_channel_bias(Tensor& y, const Tensor& bias) {
+  Exec<On>::with_storage_type("add_channel_bias", y, [&](auto s) {
+    using S = decltype(s);
+    accumulate_impl::add_channel_bias<Exec<On>>(
+        static_cast<S*>(y.data()), static_cast<const S*>(bias.data()), y.numel(), y.shape().c);
+  });
+}
+
+template <class On>
+void accumulate_channel_sums(const Tensor& dy, Tensor& sums) {
+  Exec<On>::with_storage_type("accumulate_channel_sums", dy, [&](auto s) {
+    using S = decltype(s);
+    accumulate_impl::channel_sums_into<Exec<On>>(static_cast<const S*>(dy.data()),
+                                                 static_cast<compute_t<S>*>(sums.data()),
+                                                 dy.numel() / dy.shape().c, dy.shape().c);
+  });
+}
+
+template <class On>
+void accumulate_into(const Tensor& x, Tensor& y) {
+  Exec<On>::with_storage_type("accumulate_into", x, [&](auto s) {
+    using S = decltype(s);
+    accumulate_impl::accumulate_into<Exec<On>>(static_cast<const S*>(x.data()),
+                                               static_cast<compute_t<S>*>(y.data()), x.numel());
+  });
+}
+
+}  // namespace unet3d::backend

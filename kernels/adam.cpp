@@ -1,10 +1,13 @@
-// The Adam update: argument checks and dispatch.
+// The Adam update: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/adam.h"
 
+#include "kernels/adam_impl.h"
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::adam_update);
 
 void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
                  const AdamStep& step) {
@@ -17,9 +20,8 @@ void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg
     UNET3D_USAGE_CHECK(half->dtype() == DType::f16, "adam_update: copies ", half->describe(),
                        " must be f16");
   }
-  if constexpr (kBuiltWithCuda)
-    if (values.is_cuda()) return gpu::adam_update(values, grads, exp_avg, exp_avg_sq, half, step);
-  cpu::adam_update(values, grads, exp_avg, exp_avg_sq, half, step);
+  UNET3D_RUN_ON_DEVICE_OF(values, backend::adam_update, values, grads, exp_avg, exp_avg_sq, half,
+                          step);
 }
 
 }  // namespace unet3d

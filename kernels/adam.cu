@@ -1,8 +1,5 @@
-// The Adam update on CUDA: adam_impl.h with the CUDA loops.
-#include "kernels/adam.h"
+// The Adam update: the GPU instantiations of the entry points (adam_impl.h).
 #include "kernels/adam_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-namespace unet3d::gpu {
-#include "kernels/adam_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::adam_update);

@@ -20,13 +20,4 @@ struct AdamStep {
 void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
                  const AdamStep& step);
 
-namespace cpu {
-void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
-                 const AdamStep& step);
-}
-namespace gpu {
-void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
-                 const AdamStep& step);
-}
-
 }  // namespace unet3d

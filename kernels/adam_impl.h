@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/adam.h"
+#include "kernels/backend.h"
 #include "kernels/numeric.h"
 
 namespace unet3d::adam_impl {
@@ -35,3 +36,24 @@ void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamSt
 }
 
 }  // namespace unet3d::adam_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
+                 const AdamStep& step) {
+  auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
+  if (values.dtype() == DType::f64)
+    adam_impl::update<Exec<On>>(static_cast<double*>(values.data()),
+                                static_cast<double*>(grads.data()),
+                                static_cast<double*>(exp_avg.data()),
+                                static_cast<double*>(exp_avg_sq.data()), h, values.numel(), step);
+  else
+    adam_impl::update<Exec<On>>(static_cast<float*>(values.data()),
+                                static_cast<float*>(grads.data()),
+                                static_cast<float*>(exp_avg.data()),
+                                static_cast<float*>(exp_avg_sq.data()), h, values.numel(), step);
+}
+
+}  // namespace unet3d::backend

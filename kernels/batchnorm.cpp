@@ -1,10 +1,16 @@
-// BatchNorm3d: argument checks and dispatch to the backend the tensors live on.
+// BatchNorm3d: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/batchnorm.h"
 
+#include "kernels/batchnorm_impl.h"
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::batchnorm_forward_train);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::batchnorm_forward_eval);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::batchnorm_backward);
+
 namespace {
 
 // Activations share shape, dtype and device; every per-channel vector is [C], in the parameter
@@ -33,22 +39,16 @@ void batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor&
   // The unbiased variance divides by (values per channel - 1).
   UNET3D_USAGE_CHECK(x.numel() / x.shape().c >= 2, "batchnorm_forward_train: ", x.describe(),
                      " holds fewer than 2 values per channel");
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda())
-      return gpu::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, saved_mean,
-                                          saved_inv_std, y, options);
-  cpu::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, saved_mean, saved_inv_std,
-                               y, options);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_forward_train, x, gamma, beta, running_mean,
+                          running_var, saved_mean, saved_inv_std, y, options);
 }
 
 void batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                             const Tensor& running_mean, const Tensor& running_var, Tensor& y,
                             const BatchNormOptions& options) {
   check_batchnorm("batchnorm_forward_eval", {&x, &y}, {&gamma, &beta, &running_mean, &running_var});
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda())
-      return gpu::batchnorm_forward_eval(x, gamma, beta, running_mean, running_var, y, options);
-  cpu::batchnorm_forward_eval(x, gamma, beta, running_mean, running_var, y, options);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_forward_eval, x, gamma, beta, running_mean,
+                          running_var, y, options);
 }
 
 void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
@@ -56,11 +56,8 @@ void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, cons
                         Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options) {
   check_batchnorm("batchnorm_backward", {&x, &y, &dy, &dx},
                   {&gamma, &saved_mean, &saved_inv_std, &dgamma, &dbeta});
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda())
-      return gpu::batchnorm_backward(x, y, dy, gamma, saved_mean, saved_inv_std, dx, dgamma, dbeta,
-                                     options);
-  cpu::batchnorm_backward(x, y, dy, gamma, saved_mean, saved_inv_std, dx, dgamma, dbeta, options);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_backward, x, y, dy, gamma, saved_mean,
+                          saved_inv_std, dx, dgamma, dbeta, options);
 }
 
 }  // namespace unet3d

@@ -1,7 +1,7 @@
-// BatchNorm3d on CUDA: batchnorm_impl.h with the CUDA loops.
+// BatchNorm3d: the GPU instantiations of the entry points (batchnorm_impl.h).
 #include "kernels/batchnorm_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-namespace unet3d::gpu {
-#include "kernels/batchnorm_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::batchnorm_forward_train);
+UNET3D_GPU_INSTANCE(unet3d::backend::batchnorm_forward_eval);
+UNET3D_GPU_INSTANCE(unet3d::backend::batchnorm_backward);

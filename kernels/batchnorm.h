@@ -32,28 +32,4 @@ void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, cons
                         const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
                         Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options);
 
-namespace cpu {
-void batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                             Tensor& running_mean, Tensor& running_var, Tensor& saved_mean,
-                             Tensor& saved_inv_std, Tensor& y, const BatchNormOptions& options);
-void batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                            const Tensor& running_mean, const Tensor& running_var, Tensor& y,
-                            const BatchNormOptions& options);
-void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
-                        const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
-                        Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options);
-}  // namespace cpu
-
-namespace gpu {
-void batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                             Tensor& running_mean, Tensor& running_var, Tensor& saved_mean,
-                             Tensor& saved_inv_std, Tensor& y, const BatchNormOptions& options);
-void batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                            const Tensor& running_mean, const Tensor& running_var, Tensor& y,
-                            const BatchNormOptions& options);
-void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
-                        const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
-                        Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -1,11 +1,13 @@
-// BatchNorm3d written once against an execution policy (cpu::Exec or gpu::Exec): the same
+// BatchNorm3d written once against an execution policy (Exec<OnCpu> or Exec<OnGpu>): the same
 // per-channel sums, per-channel finalisation and per-element passes on both backends.
 // S is the activation storage type, P = compute_t<S> the parameter type.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
+#include "kernels/backend.h"
 #include "kernels/batchnorm.h"
 #include "kernels/channel_reduce.h"
 #include "kernels/indexing.h"
@@ -43,99 +45,126 @@ struct BackwardTerm {  // sum g, sum g * xhat
   }
 };
 
-template <class Exec, class S>
-void forward_train(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
-                   Tensor& running_mean_t, Tensor& running_var_t, Tensor& saved_mean_t,
-                   Tensor& saved_inv_std_t, Tensor& yt, const BatchNormOptions& o) {
-  using P = compute_t<S>;
-  const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
-  const S* x = static_cast<const S*>(xt.data());
-  S* y = static_cast<S*>(yt.data());
-  const P* gamma = static_cast<const P*>(gamma_t.data());
-  const P* beta = static_cast<const P*>(beta_t.data());
-  P* running_mean = static_cast<P*>(running_mean_t.data());
-  P* running_var = static_cast<P*>(running_var_t.data());
-  P* mean = static_cast<P*>(saved_mean_t.data());
-  P* inv_std = static_cast<P*>(saved_inv_std_t.data());
-  const double eps = o.eps, momentum = o.momentum;
-  const bool relu = o.relu;
-
-  const double* sums = Exec::template channel_sums<2>(rows, C, StatsTerm<S>{x, C});
-  Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-    const double m = sums[c] / static_cast<double>(rows);
-    const double var = fmax(sums[C + c] / static_cast<double>(rows) - m * m, 0.0);
-    mean[c] = static_cast<P>(m);
-    inv_std[c] = static_cast<P>(1.0 / sqrt(var + eps));
-    const double unbiased = var * static_cast<double>(rows) / static_cast<double>(rows - 1);
-    running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
-    running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
-  });
-  const IndexDivider channel = index_divider(C, xt.numel());
-  Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t c = channel.remainder(i);
-    P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
-    if (relu && v < 0) v = 0;
-    store(&y[i], v);
-  });
-}
-
-template <class Exec, class S>
-void forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
-                  const Tensor& running_mean_t, const Tensor& running_var_t, Tensor& yt,
-                  const BatchNormOptions& o) {
-  using P = compute_t<S>;
-  const std::int64_t C = xt.shape().c;
-  const S* x = static_cast<const S*>(xt.data());
-  S* y = static_cast<S*>(yt.data());
-  const P* gamma = static_cast<const P*>(gamma_t.data());
-  const P* beta = static_cast<const P*>(beta_t.data());
-  const P* mean = static_cast<const P*>(running_mean_t.data());
-  const P* var = static_cast<const P*>(running_var_t.data());
-  const double eps = o.eps;
-  const bool relu = o.relu;
-  const IndexDivider channel = index_divider(C, xt.numel());
-  Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t c = channel.remainder(i);
-    const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
-    P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
-    if (relu && v < 0) v = 0;
-    store(&y[i], v);
-  });
-}
-
-template <class Exec, class S>
-void backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt, const Tensor& gamma_t,
-              const Tensor& mean_t, const Tensor& inv_std_t, Tensor& dxt, Tensor& dgamma_t,
-              Tensor& dbeta_t, const BatchNormOptions& o) {
-  using P = compute_t<S>;
-  const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
-  const S* x = static_cast<const S*>(xt.data());
-  const S* y = static_cast<const S*>(yt.data());
-  const S* dy = static_cast<const S*>(dyt.data());
-  S* dx = static_cast<S*>(dxt.data());
-  const P* gamma = static_cast<const P*>(gamma_t.data());
-  const P* mean = static_cast<const P*>(mean_t.data());
-  const P* inv_std = static_cast<const P*>(inv_std_t.data());
-  P* dgamma = static_cast<P*>(dgamma_t.data());
-  P* dbeta = static_cast<P*>(dbeta_t.data());
-  const bool relu = o.relu;
-
-  const double* sums =
-      Exec::template channel_sums<2>(rows, C, BackwardTerm<S>{x, y, dy, mean, inv_std, C, relu});
-  Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-    dbeta[c] += static_cast<P>(sums[c]);
-    dgamma[c] += static_cast<P>(sums[C + c]);
-  });
-  const double inv_rows = 1.0 / static_cast<double>(rows);
-  const IndexDivider channel = index_divider(C, xt.numel());
-  Exec::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t c = channel.remainder(i);
-    const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
-    const P g = masked_grad(y, dy, i, relu);
-    const P mean_g = static_cast<P>(sums[c] * inv_rows);
-    const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
-    store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
-  });
-}
-
 }  // namespace unet3d::batchnorm_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On, class S = DispatchDtype>
+void batchnorm_forward_train(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
+                             Tensor& running_mean_t, Tensor& running_var_t, Tensor& saved_mean_t,
+                             Tensor& saved_inv_std_t, Tensor& yt, const BatchNormOptions& o) {
+  if constexpr (std::is_same_v<S, DispatchDtype>) {
+    Exec<On>::with_storage_type("batchnorm_forward_train", xt, [&](auto s) {
+      batchnorm_forward_train<On, decltype(s)>(xt, gamma_t, beta_t, running_mean_t, running_var_t,
+                                               saved_mean_t, saved_inv_std_t, yt, o);
+    });
+  } else {
+    using P = compute_t<S>;
+    const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
+    const S* x = static_cast<const S*>(xt.data());
+    S* y = static_cast<S*>(yt.data());
+    const P* gamma = static_cast<const P*>(gamma_t.data());
+    const P* beta = static_cast<const P*>(beta_t.data());
+    P* running_mean = static_cast<P*>(running_mean_t.data());
+    P* running_var = static_cast<P*>(running_var_t.data());
+    P* mean = static_cast<P*>(saved_mean_t.data());
+    P* inv_std = static_cast<P*>(saved_inv_std_t.data());
+    const double eps = o.eps, momentum = o.momentum;
+    const bool relu = o.relu;
+
+    const double* sums =
+        Exec<On>::template channel_sums<2>(rows, C, batchnorm_impl::StatsTerm<S>{x, C});
+    Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+      const double m = sums[c] / static_cast<double>(rows);
+      const double var = fmax(sums[C + c] / static_cast<double>(rows) - m * m, 0.0);
+      mean[c] = static_cast<P>(m);
+      inv_std[c] = static_cast<P>(1.0 / sqrt(var + eps));
+      const double unbiased = var * static_cast<double>(rows) / static_cast<double>(rows - 1);
+      running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
+      running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
+    });
+    const IndexDivider channel = index_divider(C, xt.numel());
+    Exec<On>::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+      const std::int64_t c = channel.remainder(i);
+      P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
+      if (relu && v < 0) v = 0;
+      store(&y[i], v);
+    });
+  }
+}
+
+template <class On, class S = DispatchDtype>
+void batchnorm_forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
+                            const Tensor& running_mean_t, const Tensor& running_var_t, Tensor& yt,
+                            const BatchNormOptions& o) {
+  if constexpr (std::is_same_v<S, DispatchDtype>) {
+    Exec<On>::with_storage_type("batchnorm_forward_eval", xt, [&](auto s) {
+      batchnorm_forward_eval<On, decltype(s)>(xt, gamma_t, beta_t, running_mean_t, running_var_t,
+                                              yt, o);
+    });
+  } else {
+    using P = compute_t<S>;
+    const std::int64_t C = xt.shape().c;
+    const S* x = static_cast<const S*>(xt.data());
+    S* y = static_cast<S*>(yt.data());
+    const P* gamma = static_cast<const P*>(gamma_t.data());
+    const P* beta = static_cast<const P*>(beta_t.data());
+    const P* mean = static_cast<const P*>(running_mean_t.data());
+    const P* var = static_cast<const P*>(running_var_t.data());
+    const double eps = o.eps;
+    const bool relu = o.relu;
+    const IndexDivider channel = index_divider(C, xt.numel());
+    Exec<On>::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+      const std::int64_t c = channel.remainder(i);
+      const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+      P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
+      if (relu && v < 0) v = 0;
+      store(&y[i], v);
+    });
+  }
+}
+
+template <class On, class S = DispatchDtype>
+void batchnorm_backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt,
+                        const Tensor& gamma_t, const Tensor& mean_t, const Tensor& inv_std_t,
+                        Tensor& dxt, Tensor& dgamma_t, Tensor& dbeta_t, const BatchNormOptions& o) {
+  if constexpr (std::is_same_v<S, DispatchDtype>) {
+    Exec<On>::with_storage_type("batchnorm_backward", xt, [&](auto s) {
+      batchnorm_backward<On, decltype(s)>(xt, yt, dyt, gamma_t, mean_t, inv_std_t, dxt, dgamma_t,
+                                          dbeta_t, o);
+    });
+  } else {
+    using P = compute_t<S>;
+    const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
+    const S* x = static_cast<const S*>(xt.data());
+    const S* y = static_cast<const S*>(yt.data());
+    const S* dy = static_cast<const S*>(dyt.data());
+    S* dx = static_cast<S*>(dxt.data());
+    const P* gamma = static_cast<const P*>(gamma_t.data());
+    const P* mean = static_cast<const P*>(mean_t.data());
+    const P* inv_std = static_cast<const P*>(inv_std_t.data());
+    P* dgamma = static_cast<P*>(dgamma_t.data());
+    P* dbeta = static_cast<P*>(dbeta_t.data());
+    const bool relu = o.relu;
+
+    const double* sums = Exec<On>::template channel_sums<2>(
+        rows, C, batchnorm_impl::BackwardTerm<S>{x, y, dy, mean, inv_std, C, relu});
+    Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+      dbeta[c] += static_cast<P>(sums[c]);
+      dgamma[c] += static_cast<P>(sums[C + c]);
+    });
+    const double inv_rows = 1.0 / static_cast<double>(rows);
+    const IndexDivider channel = index_divider(C, xt.numel());
+    Exec<On>::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+      const std::int64_t c = channel.remainder(i);
+      const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
+      const P g = batchnorm_impl::masked_grad(y, dy, i, relu);
+      const P mean_g = static_cast<P>(sums[c] * inv_rows);
+      const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
+      store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
+    });
+  }
+}
+
+}  // namespace unet3d::backend

@@ -1,10 +1,17 @@
-// Channel concatenation and split: argument checks and dispatch.
+// Channel concatenation and split: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/channels.h"
 
+#include "kernels/channels_impl.h"
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::concat_channels);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::split_channels);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::pad_channels);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::crop_channels);
+
 namespace {
 
 void check_channels(const char* op, const Tensor& a, const Tensor& b, const Tensor& joined) {
@@ -31,30 +38,22 @@ void check_padding(const char* op, const Tensor& x, const Tensor& padded) {
 
 void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
   check_channels("concat_channels", a, b, out);
-  if constexpr (kBuiltWithCuda)
-    if (out.is_cuda()) return gpu::concat_channels(a, b, out);
-  cpu::concat_channels(a, b, out);
+  UNET3D_RUN_ON_DEVICE_OF(out, backend::concat_channels, a, b, out);
 }
 
 void split_channels(const Tensor& dout, Tensor& da, Tensor& db) {
   check_channels("split_channels", da, db, dout);
-  if constexpr (kBuiltWithCuda)
-    if (dout.is_cuda()) return gpu::split_channels(dout, da, db);
-  cpu::split_channels(dout, da, db);
+  UNET3D_RUN_ON_DEVICE_OF(dout, backend::split_channels, dout, da, db);
 }
 
 void pad_channels(const Tensor& x, Tensor& padded) {
   check_padding("pad_channels", x, padded);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::pad_channels(x, padded);
-  cpu::pad_channels(x, padded);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::pad_channels, x, padded);
 }
 
 void crop_channels(const Tensor& padded, Tensor& x) {
   check_padding("crop_channels", x, padded);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::crop_channels(padded, x);
-  cpu::crop_channels(padded, x);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::crop_channels, padded, x);
 }
 
 }  // namespace unet3d

@@ -1,8 +1,8 @@
-// Channel concatenation and split on CUDA: channels_impl.h with the CUDA loops.
-#include "kernels/channels.h"
+// Channel concatenation and split: the GPU instantiations of the entry points (channels_impl.h).
 #include "kernels/channels_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-namespace unet3d::gpu {
-#include "kernels/channels_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::concat_channels);
+UNET3D_GPU_INSTANCE(unet3d::backend::split_channels);
+UNET3D_GPU_INSTANCE(unet3d::backend::pad_channels);
+UNET3D_GPU_INSTANCE(unet3d::backend::crop_channels);

@@ -17,17 +17,4 @@ void pad_channels(const Tensor& x, Tensor& padded);
 // x := the corner of `padded` that pad_channels fills (overwritten).
 void crop_channels(const Tensor& padded, Tensor& x);
 
-namespace cpu {
-void concat_channels(const Tensor& a, const Tensor& b, Tensor& out);
-void split_channels(const Tensor& dout, Tensor& da, Tensor& db);
-void pad_channels(const Tensor& x, Tensor& padded);
-void crop_channels(const Tensor& padded, Tensor& x);
-}  // namespace cpu
-namespace gpu {
-void concat_channels(const Tensor& a, const Tensor& b, Tensor& out);
-void split_channels(const Tensor& dout, Tensor& da, Tensor& db);
-void pad_channels(const Tensor& x, Tensor& padded);
-void crop_channels(const Tensor& padded, Tensor& x);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "kernels/backend.h"
+#include "kernels/channels.h"
 #include "kernels/indexing.h"
 #include "runtime/hd.h"
 #include "runtime/shape.h"
@@ -57,3 +59,46 @@ void crop(const E* padded, E* x, Shape small, Shape big) {
 }
 
 }  // namespace unet3d::channels_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
+  Exec<On>::with_storage_type("concat_channels", out, [&](auto s) {
+    using S = decltype(s);
+    channels_impl::concat<Exec<On>>(static_cast<const S*>(a.data()),
+                                    static_cast<const S*>(b.data()), static_cast<S*>(out.data()),
+                                    a.numel() / a.shape().c, a.shape().c, b.shape().c);
+  });
+}
+
+template <class On>
+void split_channels(const Tensor& dout, Tensor& da, Tensor& db) {
+  Exec<On>::with_storage_type("split_channels", dout, [&](auto s) {
+    using S = decltype(s);
+    channels_impl::split<Exec<On>>(static_cast<const S*>(dout.data()), static_cast<S*>(da.data()),
+                                   static_cast<S*>(db.data()), da.numel() / da.shape().c,
+                                   da.shape().c, db.shape().c);
+  });
+}
+
+template <class On>
+void pad_channels(const Tensor& x, Tensor& padded) {
+  with_element_bits(x.dtype(), [&](auto e) {
+    using E = decltype(e);
+    channels_impl::pad<Exec<On>>(static_cast<const E*>(x.data()), static_cast<E*>(padded.data()),
+                                 x.shape(), padded.shape());
+  });
+}
+
+template <class On>
+void crop_channels(const Tensor& padded, Tensor& x) {
+  with_element_bits(x.dtype(), [&](auto e) {
+    using E = decltype(e);
+    channels_impl::crop<Exec<On>>(static_cast<const E*>(padded.data()), static_cast<E*>(x.data()),
+                                  x.shape(), padded.shape());
+  });
+}
+
+}  // namespace unet3d::backend

@@ -1,10 +1,15 @@
-// Block moves between channels and space: argument checks and dispatch.
+// Block moves between channels and space: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/depth_space.h"
 
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/depth_space_impl.h"
+#include "kernels/exec_cpu.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::depth_to_space2);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::space_to_depth2);
+
 namespace {
 
 void check_blocks(const char* op, const Tensor& t, const Tensor& y) {
@@ -23,16 +28,12 @@ void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y) {
     UNET3D_USAGE_CHECK(bias->shape() == Shape::vector(y.shape().c) && bias->dtype() == y.dtype() &&
                            bias->device() == y.device(),
                        "depth_to_space2: bias ", bias->describe(), " does not fit ", y.describe());
-  if constexpr (kBuiltWithCuda)
-    if (y.is_cuda()) return gpu::depth_to_space2(t, bias, y);
-  cpu::depth_to_space2(t, bias, y);
+  UNET3D_RUN_ON_DEVICE_OF(y, backend::depth_to_space2, t, bias, y);
 }
 
 void space_to_depth2(const Tensor& y, Tensor& t) {
   check_blocks("space_to_depth2", t, y);
-  if constexpr (kBuiltWithCuda)
-    if (y.is_cuda()) return gpu::space_to_depth2(y, t);
-  cpu::space_to_depth2(y, t);
+  UNET3D_RUN_ON_DEVICE_OF(y, backend::space_to_depth2, y, t);
 }
 
 }  // namespace unet3d

@@ -1,8 +1,7 @@
-// Block moves between channels and space on CUDA: depth_space_impl.h with the CUDA loops.
-#include "kernels/depth_space.h"
+// Block moves between channels and space: the GPU instantiations of the entry points
+// (depth_space_impl.h).
 #include "kernels/depth_space_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-namespace unet3d::gpu {
-#include "kernels/depth_space_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::depth_to_space2);
+UNET3D_GPU_INSTANCE(unet3d::backend::space_to_depth2);

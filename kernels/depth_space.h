@@ -14,13 +14,4 @@ void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y);
 // The inverse: t[n, d, h, w, (a*4+b*2+c)*O + o] := y[n, 2d+a, 2h+b, 2w+c, o], overwritten.
 void space_to_depth2(const Tensor& y, Tensor& t);
 
-namespace cpu {
-void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y);
-void space_to_depth2(const Tensor& y, Tensor& t);
-}  // namespace cpu
-namespace gpu {
-void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y);
-void space_to_depth2(const Tensor& y, Tensor& t);
-}  // namespace gpu
-
 }  // namespace unet3d

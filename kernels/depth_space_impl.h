@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "kernels/backend.h"
+#include "kernels/depth_space.h"
 #include "kernels/indexing.h"
 #include "kernels/numeric.h"
 #include "runtime/shape.h"
@@ -39,3 +41,27 @@ void space_to_depth(const S* y, S* t, Shape space) {
 }
 
 }  // namespace unet3d::depth_space_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y) {
+  Exec<On>::with_storage_type("depth_to_space2", y, [&](auto s) {
+    using S = decltype(s);
+    depth_space_impl::depth_to_space<Exec<On>>(static_cast<const S*>(t.data()),
+                                               bias ? static_cast<const S*>(bias->data()) : nullptr,
+                                               static_cast<S*>(y.data()), y.shape());
+  });
+}
+
+template <class On>
+void space_to_depth2(const Tensor& y, Tensor& t) {
+  Exec<On>::with_storage_type("space_to_depth2", y, [&](auto s) {
+    using S = decltype(s);
+    depth_space_impl::space_to_depth<Exec<On>>(static_cast<const S*>(y.data()),
+                                               static_cast<S*>(t.data()), y.shape());
+  });
+}
+
+}  // namespace unet3d::backend

@@ -1,7 +1,6 @@
-// Elementwise kernels: the public calls dispatch on the device their tensors live on, to the
-// CPU reference (namespace cpu, elementwise_cpu.cpp) or the CUDA kernels (namespace gpu,
-// elementwise.cu). All tensors of one call share a device and a shape; every output listed is
-// overwritten, none is accumulated into. Outputs may alias inputs of the same dtype.
+// Elementwise kernels, on the device their tensors live on. All tensors of one call share a
+// device and a shape; every output listed is overwritten, none is accumulated into. Outputs may
+// alias inputs of the same dtype.
 //
 // dtypes: f16 and f32 on both backends (f16 computed in f32), f64 on the CPU (and in fill and
 // copy on CUDA, for f64 results); u8 in fill and copy only.
@@ -32,29 +31,5 @@ void affine(const Tensor& x, double a, double b, Tensor& y);
 void relu_forward(const Tensor& x, Tensor& y);
 // dx := dy where y > 0, else 0; y is the forward output, so the forward may run in place.
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
-
-namespace cpu {
-void fill(Tensor& y, double value);
-void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi);
-void copy(const Tensor& x, Tensor& y);
-void cast(const Tensor& x, Tensor& y);
-void add(const Tensor& a, const Tensor& b, Tensor& out);
-void scale(const Tensor& x, double alpha, Tensor& y);
-void affine(const Tensor& x, double a, double b, Tensor& y);
-void relu_forward(const Tensor& x, Tensor& y);
-void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
-}  // namespace cpu
-
-namespace gpu {
-void fill(Tensor& y, double value);
-void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi);
-void copy(const Tensor& x, Tensor& y);
-void cast(const Tensor& x, Tensor& y);
-void add(const Tensor& a, const Tensor& b, Tensor& out);
-void scale(const Tensor& x, double alpha, Tensor& y);
-void affine(const Tensor& x, double a, double b, Tensor& y);
-void relu_forward(const Tensor& x, Tensor& y);
-void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
-}  // namespace gpu
 
 }  // namespace unet3d

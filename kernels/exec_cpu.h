@@ -1,19 +1,23 @@
-// The CPU backend's loops, as the execution policy that shared kernel implementations
-// (kernels/*_impl.h) are instantiated with; gpu::Exec (exec_gpu.cuh) is its CUDA twin.
+// The CPU backend's execution policy, Exec<OnCpu>, that the kernel families' entry points
+// (kernels/*_impl.h) are instantiated with; exec_gpu.cuh holds its CUDA twin.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
+#include "kernels/backend.h"
 #include "kernels/channel_reduce_cpu.h"
 #include "kernels/check.h"
 #include "runtime/tensor.h"
 
-namespace unet3d::cpu {
+namespace unet3d {
 
-// The f16 storage type of this backend.
-using HalfStorage = Half;
+template <>
+struct Exec<OnCpu> {
+  // The f16 storage type of this backend.
+  using HalfStorage = Half;
 
-struct Exec {
   // body(i) for i in [0, n), in parallel.
   template <class Body>
   static void for_each(std::int64_t n, Body body) {
@@ -25,17 +29,29 @@ struct Exec {
   static double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
     return cpu::channel_sums<Q>(rows, channels, term);
   }
+
+  // One memcpy per thread: a single thread does not reach the memory bandwidth of the machine.
+  static void copy_bytes(void* dst, const void* src, std::size_t bytes) {
+    constexpr std::int64_t kChunk = std::int64_t{1} << 20;
+    const auto* from = static_cast<const char*>(src);
+    auto* to = static_cast<char*>(dst);
+    const auto total = static_cast<std::int64_t>(bytes);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t first = 0; first < total; first += kChunk)
+      std::memcpy(to + first, from + first,
+                  static_cast<std::size_t>(std::min(kChunk, total - first)));
+  }
+
+  // Calls fn(S{}) with S the storage type of t's floating dtype (f16 is computed in f32).
+  template <class Fn>
+  static void with_storage_type(const char* op, const Tensor& t, Fn&& fn) {
+    switch (t.dtype()) {
+      case DType::f16: return fn(Half{});
+      case DType::f32: return fn(float{});
+      case DType::f64: return fn(double{});
+      default: unsupported_dtype(op, t);
+    }
+  }
 };
 
-// Calls fn(S{}) with S the CPU storage type of t's floating dtype (f16 is computed in f32).
-template <class Fn>
-void with_storage_type(const char* op, const Tensor& t, Fn&& fn) {
-  switch (t.dtype()) {
-    case DType::f16: return fn(Half{});
-    case DType::f32: return fn(float{});
-    case DType::f64: return fn(double{});
-    default: unsupported_dtype(op, t);
-  }
-}
-
-}  // namespace unet3d::cpu
+}  // namespace unet3d

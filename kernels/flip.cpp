@@ -2,18 +2,19 @@
 #include "kernels/flip.h"
 
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/flip_impl.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::flip);
 
 void flip(const Tensor& x, Tensor& y, unsigned axes) {
   check_same_layout("flip", {&x, &y});
   UNET3D_USAGE_CHECK(x.data() != y.data(), "flip: output ", y.describe(), " aliases its input");
   UNET3D_USAGE_CHECK(axes <= (kFlipD | kFlipH | kFlipW), "flip: axes mask ", axes,
                      " names no axis of D, H, W");
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::flip(x, y, axes);
-  cpu::flip(x, y, axes);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::flip, x, y, axes);
 }
 
 unsigned random_flip_axes(Rng& rng, unsigned allowed) {

@@ -1,7 +1,5 @@
-// Flips on CUDA: flip_impl.h with the CUDA loops.
+// Flips: the GPU instantiations of the entry points (flip_impl.h).
 #include "kernels/exec_gpu.cuh"
 #include "kernels/flip_impl.h"
 
-namespace unet3d::gpu {
-#include "kernels/flip_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::flip);

@@ -18,11 +18,4 @@ void flip(const Tensor& x, Tensor& y, unsigned axes);
 // result to the image and its labels alike.
 unsigned random_flip_axes(Rng& rng, unsigned allowed = kFlipD | kFlipH | kFlipW);
 
-namespace cpu {
-void flip(const Tensor& x, Tensor& y, unsigned axes);
-}
-namespace gpu {
-void flip(const Tensor& x, Tensor& y, unsigned axes);
-}
-
 }  // namespace unet3d

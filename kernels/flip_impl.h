@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "kernels/backend.h"
 #include "kernels/flip.h"
 #include "kernels/indexing.h"
 #include "runtime/hd.h"
@@ -24,3 +25,17 @@ void flip(const E* x, E* y, Shape s, unsigned axes) {
 }
 
 }  // namespace unet3d::flip_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void flip(const Tensor& x, Tensor& y, unsigned axes) {
+  with_element_bits(x.dtype(), [&](auto e) {
+    using E = decltype(e);
+    flip_impl::flip<Exec<On>>(static_cast<const E*>(x.data()), static_cast<E*>(y.data()), x.shape(),
+                              axes);
+  });
+}
+
+}  // namespace unet3d::backend

@@ -2,9 +2,15 @@
 #include "kernels/loss.h"
 
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/loss_impl.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::dice_loss);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::cross_entropy);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::combine_loss_terms);
+
 namespace {
 
 DType loss_dtype(const Tensor& logits) {
@@ -36,10 +42,8 @@ void check_weights(const char* op, const Tensor& logits, const Tensor& weights) 
 void dice(const char* op, const Tensor& logits, const Tensor& labels, bool exclude_background,
           bool log_of_loss, Tensor& loss, const LossGradient& grad) {
   check_loss(op, logits, labels, loss, Shape::scalar(), grad);
-  if constexpr (kBuiltWithCuda)
-    if (logits.is_cuda())
-      return gpu::dice_loss(logits, labels, exclude_background, log_of_loss, loss, grad);
-  cpu::dice_loss(logits, labels, exclude_background, log_of_loss, loss, grad);
+  UNET3D_RUN_ON_DEVICE_OF(logits, backend::dice_loss, logits, labels, exclude_background,
+                          log_of_loss, loss, grad);
 }
 
 }  // namespace
@@ -58,9 +62,8 @@ void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* cla
                    Tensor& loss, const LossGradient& grad) {
   check_loss("cross_entropy", logits, labels, loss, Shape::scalar(), grad);
   if (class_weights != nullptr) check_weights("cross_entropy", logits, *class_weights);
-  if constexpr (kBuiltWithCuda)
-    if (logits.is_cuda()) return gpu::cross_entropy(logits, labels, class_weights, loss, grad);
-  cpu::cross_entropy(logits, labels, class_weights, loss, grad);
+  UNET3D_RUN_ON_DEVICE_OF(logits, backend::cross_entropy, logits, labels, class_weights, loss,
+                          grad);
 }
 
 void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& class_weights,
@@ -77,9 +80,7 @@ void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& cla
                 {grad.dlogits, grad.scale * alpha, grad.accumulate});
   log_dice_loss(logits, labels, exclude_background, log_dice,
                 {grad.dlogits, grad.scale * beta, true});
-  if constexpr (kBuiltWithCuda)
-    if (logits.is_cuda()) return gpu::combine_loss_terms(loss, alpha, beta);
-  cpu::combine_loss_terms(loss, alpha, beta);
+  UNET3D_RUN_ON_DEVICE_OF(logits, backend::combine_loss_terms, loss, alpha, beta);
 }
 
 }  // namespace unet3d

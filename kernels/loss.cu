@@ -1,7 +1,7 @@
-// The losses on CUDA: loss_impl.h with the CUDA loops.
+// The losses: the GPU instantiations of the entry points (loss_impl.h).
 #include "kernels/exec_gpu.cuh"
 #include "kernels/loss_impl.h"
 
-namespace unet3d::gpu {
-#include "kernels/loss_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::dice_loss);
+UNET3D_GPU_INSTANCE(unet3d::backend::cross_entropy);
+UNET3D_GPU_INSTANCE(unet3d::backend::combine_loss_terms);

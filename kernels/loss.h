@@ -42,20 +42,5 @@ void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& cla
                    const LossGradient& grad = {});
 
 // The backend entry points: dice with `log_of_loss` selecting log_dice_loss.
-namespace cpu {
-void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
-               bool log_of_loss, Tensor& loss, const LossGradient& grad);
-void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
-                   Tensor& loss, const LossGradient& grad);
-// loss[0] := alpha * loss[1] + beta * loss[2]
-void combine_loss_terms(Tensor& loss, double alpha, double beta);
-}  // namespace cpu
-namespace gpu {
-void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
-               bool log_of_loss, Tensor& loss, const LossGradient& grad);
-void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
-                   Tensor& loss, const LossGradient& grad);
-void combine_loss_terms(Tensor& loss, double alpha, double beta);
-}  // namespace gpu
 
 }  // namespace unet3d

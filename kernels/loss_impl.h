@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
+#include "kernels/backend.h"
 #include "kernels/channel_reduce.h"
 #include "kernels/loss.h"
 #include "kernels/softmax_ops.h"
@@ -72,73 +74,6 @@ void dice_gradient(const S* z, const std::uint8_t* labels, const double* a, cons
   });
 }
 
-template <class Exec, class S>
-void dice(const Tensor& logits, const Tensor& labels_t, bool exclude_background, bool log_of_loss,
-          Tensor& loss_t, const LossGradient& grad) {
-  using T = compute_t<S>;
-  const std::int64_t C = logits.shape().c, rows = logits.numel() / C;
-  const S* z = static_cast<const S*>(logits.data());
-  const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
-  T* loss = static_cast<T*>(loss_t.data());
-  const double scale = grad.scale;
-  double* sums = Exec::template channel_sums<3>(rows, C, DiceTerm<S>{z, labels, C});
-  // One thread: the loss, then a[c] = sums[c], b[c] = sums[C + c], scaled for the caller.
-  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
-    const std::int64_t first = exclude_background ? 1 : 0;
-    const double eps = 1e-5, count = static_cast<double>(C - first);
-    double mean_dice = 0;
-    for (std::int64_t c = first; c < C; ++c)
-      mean_dice += (2 * sums[c] + eps) / (sums[C + c] + sums[2 * C + c] + eps) / count;
-    const double value = 1 - mean_dice;
-    double factor = scale;
-    if (log_of_loss) factor = value > 1e-7 ? scale / value : 0.0;
-    *loss = static_cast<T>(log_of_loss ? log(fmax(value, 1e-7)) : value);
-    for (std::int64_t c = 0; c < C; ++c) {
-      const double numerator = 2 * sums[c] + eps;
-      const double denominator = sums[C + c] + sums[2 * C + c] + eps;
-      const bool included = c >= first;
-      sums[c] = included ? -factor * 2 / (count * denominator) : 0.0;
-      sums[C + c] = included ? factor * numerator / (count * denominator * denominator) : 0.0;
-    }
-  });
-  if (grad.dlogits != nullptr)
-    dice_gradient<Exec>(z, labels, sums, sums + C, static_cast<S*>(grad.dlogits->data()), rows, C,
-                        grad.accumulate);
-}
-
-template <class Exec, class S>
-void cross_entropy(const Tensor& logits, const Tensor& labels_t, const Tensor* weights_t,
-                   Tensor& loss_t, const LossGradient& grad) {
-  using T = compute_t<S>;
-  const std::int64_t C = logits.shape().c, rows = logits.numel() / C;
-  const S* z = static_cast<const S*>(logits.data());
-  const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
-  const T* weights = weights_t ? static_cast<const T*>(weights_t->data()) : nullptr;
-  T* loss = static_cast<T*>(loss_t.data());
-  const double scale = grad.scale;
-  double* sums =
-      Exec::template channel_sums<2>(rows, 1, CrossEntropyTerm<S>{z, labels, weights, C});
-  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
-    *loss = static_cast<T>(sums[1] > 0 ? sums[0] / sums[1] : 0.0);
-    sums[1] = sums[1] > 0 ? scale / sums[1] : 0.0;  // k: the gradient's factor
-  });
-  if (grad.dlogits == nullptr) return;
-  S* dz = static_cast<S*>(grad.dlogits->data());
-  const bool accumulate = grad.accumulate;
-  Exec::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
-    const S* zr = z + r * C;
-    const std::int64_t y = labels[r];
-    const T max = ops::channel_max(zr, C);
-    const T denominator = ops::exp_sum(zr, C, max);
-    const T kw = y < C ? T(sums[1] * (weights ? static_cast<double>(weights[y]) : 1.0)) : T(0);
-    for (std::int64_t c = 0; c < C; ++c) {
-      T g = kw * (probability(zr, c, max, denominator) - T(y == c ? 1 : 0));
-      if (accumulate) g += load(&dz[r * C + c]);
-      store(&dz[r * C + c], g);
-    }
-  });
-}
-
 template <class Exec, class T>
 void combine_terms(T* loss, double alpha, double beta) {
   Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
@@ -147,3 +82,97 @@ void combine_terms(T* loss, double alpha, double beta) {
 }
 
 }  // namespace unet3d::loss_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void combine_loss_terms(Tensor& loss, double alpha, double beta) {
+  if (loss.dtype() == DType::f64)
+    loss_impl::combine_terms<Exec<On>>(static_cast<double*>(loss.data()), alpha, beta);
+  else
+    loss_impl::combine_terms<Exec<On>>(static_cast<float*>(loss.data()), alpha, beta);
+}
+
+template <class On, class S = DispatchDtype>
+void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_background,
+               bool log_of_loss, Tensor& loss_t, const LossGradient& grad) {
+  if constexpr (std::is_same_v<S, DispatchDtype>) {
+    Exec<On>::with_storage_type("dice_loss", logits, [&](auto s) {
+      dice_loss<On, decltype(s)>(logits, labels_t, exclude_background, log_of_loss, loss_t, grad);
+    });
+  } else {
+    using T = compute_t<S>;
+    const std::int64_t C = logits.shape().c, rows = logits.numel() / C;
+    const S* z = static_cast<const S*>(logits.data());
+    const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
+    T* loss = static_cast<T*>(loss_t.data());
+    const double scale = grad.scale;
+    double* sums =
+        Exec<On>::template channel_sums<3>(rows, C, loss_impl::DiceTerm<S>{z, labels, C});
+    // One thread: the loss, then a[c] = sums[c], b[c] = sums[C + c], scaled for the caller.
+    Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+      const std::int64_t first = exclude_background ? 1 : 0;
+      const double eps = 1e-5, count = static_cast<double>(C - first);
+      double mean_dice = 0;
+      for (std::int64_t c = first; c < C; ++c)
+        mean_dice += (2 * sums[c] + eps) / (sums[C + c] + sums[2 * C + c] + eps) / count;
+      const double value = 1 - mean_dice;
+      double factor = scale;
+      if (log_of_loss) factor = value > 1e-7 ? scale / value : 0.0;
+      *loss = static_cast<T>(log_of_loss ? log(fmax(value, 1e-7)) : value);
+      for (std::int64_t c = 0; c < C; ++c) {
+        const double numerator = 2 * sums[c] + eps;
+        const double denominator = sums[C + c] + sums[2 * C + c] + eps;
+        const bool included = c >= first;
+        sums[c] = included ? -factor * 2 / (count * denominator) : 0.0;
+        sums[C + c] = included ? factor * numerator / (count * denominator * denominator) : 0.0;
+      }
+    });
+    if (grad.dlogits != nullptr)
+      loss_impl::dice_gradient<Exec<On>>(z, labels, sums, sums + C,
+                                         static_cast<S*>(grad.dlogits->data()), rows, C,
+                                         grad.accumulate);
+  }
+}
+
+template <class On, class S = DispatchDtype>
+void cross_entropy(const Tensor& logits, const Tensor& labels_t, const Tensor* weights_t,
+                   Tensor& loss_t, const LossGradient& grad) {
+  if constexpr (std::is_same_v<S, DispatchDtype>) {
+    Exec<On>::with_storage_type("cross_entropy", logits, [&](auto s) {
+      cross_entropy<On, decltype(s)>(logits, labels_t, weights_t, loss_t, grad);
+    });
+  } else {
+    using T = compute_t<S>;
+    const std::int64_t C = logits.shape().c, rows = logits.numel() / C;
+    const S* z = static_cast<const S*>(logits.data());
+    const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
+    const T* weights = weights_t ? static_cast<const T*>(weights_t->data()) : nullptr;
+    T* loss = static_cast<T*>(loss_t.data());
+    const double scale = grad.scale;
+    double* sums = Exec<On>::template channel_sums<2>(
+        rows, 1, loss_impl::CrossEntropyTerm<S>{z, labels, weights, C});
+    Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+      *loss = static_cast<T>(sums[1] > 0 ? sums[0] / sums[1] : 0.0);
+      sums[1] = sums[1] > 0 ? scale / sums[1] : 0.0;  // k: the gradient's factor
+    });
+    if (grad.dlogits == nullptr) return;
+    S* dz = static_cast<S*>(grad.dlogits->data());
+    const bool accumulate = grad.accumulate;
+    Exec<On>::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
+      const S* zr = z + r * C;
+      const std::int64_t y = labels[r];
+      const T max = ops::channel_max(zr, C);
+      const T denominator = ops::exp_sum(zr, C, max);
+      const T kw = y < C ? T(sums[1] * (weights ? static_cast<double>(weights[y]) : 1.0)) : T(0);
+      for (std::int64_t c = 0; c < C; ++c) {
+        T g = kw * (loss_impl::probability(zr, c, max, denominator) - T(y == c ? 1 : 0));
+        if (accumulate) g += load(&dz[r * C + c]);
+        store(&dz[r * C + c], g);
+      }
+    });
+  }
+}
+
+}  // namespace unet3d::backend

@@ -1,9 +1,13 @@
-// Argmax and Dice counts: argument checks and dispatch.
+// Argmax and Dice counts: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/metrics.h"
 
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/metrics_impl.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::argmax_channels);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::dice_counts);
 
 void argmax_channels(const Tensor& logits, Tensor& labels) {
   const Shape& s = logits.shape();
@@ -11,9 +15,7 @@ void argmax_channels(const Tensor& logits, Tensor& labels) {
                          labels.device() == logits.device() && s.c <= 255,
                      "argmax_channels: labels ", labels.describe(), " do not fit logits ",
                      logits.describe());
-  if constexpr (kBuiltWithCuda)
-    if (logits.is_cuda()) return gpu::argmax_channels(logits, labels);
-  cpu::argmax_channels(logits, labels);
+  UNET3D_RUN_ON_DEVICE_OF(logits, backend::argmax_channels, logits, labels);
 }
 
 void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts) {
@@ -27,9 +29,7 @@ void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts) 
                          counts.device() == prediction.device(),
                      "dice_counts: counts ", counts.describe(), " should be f64 [n=", s.n,
                      " d=1 h=1 w=3 c=classes]");
-  if constexpr (kBuiltWithCuda)
-    if (prediction.is_cuda()) return gpu::dice_counts(prediction, truth, counts);
-  cpu::dice_counts(prediction, truth, counts);
+  UNET3D_RUN_ON_DEVICE_OF(prediction, backend::dice_counts, prediction, truth, counts);
 }
 
 }  // namespace unet3d

@@ -1,8 +1,6 @@
-// Argmax and Dice counts on CUDA: metrics_impl.h with the CUDA loops.
+// Argmax and Dice counts: the GPU instantiations of the entry points (metrics_impl.h).
 #include "kernels/exec_gpu.cuh"
-#include "kernels/metrics.h"
 #include "kernels/metrics_impl.h"
 
-namespace unet3d::gpu {
-#include "kernels/metrics_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::argmax_channels);
+UNET3D_GPU_INSTANCE(unet3d::backend::dice_counts);

@@ -14,13 +14,4 @@ void argmax_channels(const Tensor& logits, Tensor& labels);
 // [N, 1, 1, 3, classes] f64 (exact up to 2^53 voxels).
 void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts);
 
-namespace cpu {
-void argmax_channels(const Tensor& logits, Tensor& labels);
-void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts);
-}  // namespace cpu
-namespace gpu {
-void argmax_channels(const Tensor& logits, Tensor& labels);
-void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -3,7 +3,9 @@
 
 #include <cstdint>
 
+#include "kernels/backend.h"
 #include "kernels/channel_reduce.h"
+#include "kernels/metrics.h"
 #include "kernels/numeric.h"
 
 namespace unet3d::metrics_impl {
@@ -40,3 +42,26 @@ void dice_counts(const std::uint8_t* prediction, const std::uint8_t* truth, doub
 }
 
 }  // namespace unet3d::metrics_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void argmax_channels(const Tensor& logits, Tensor& labels) {
+  Exec<On>::with_storage_type("argmax_channels", logits, [&](auto s) {
+    using S = decltype(s);
+    metrics_impl::argmax<Exec<On>>(static_cast<const S*>(logits.data()),
+                                   static_cast<std::uint8_t*>(labels.data()),
+                                   logits.numel() / logits.shape().c, logits.shape().c);
+  });
+}
+
+template <class On>
+void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts) {
+  metrics_impl::dice_counts<Exec<On>>(static_cast<const std::uint8_t*>(prediction.data()),
+                                      static_cast<const std::uint8_t*>(truth.data()),
+                                      static_cast<double*>(counts.data()), prediction.shape().n,
+                                      prediction.shape().spatial(), counts.shape().c);
+}
+
+}  // namespace unet3d::backend

@@ -1,10 +1,15 @@
-// MaxPool3d: argument checks and dispatch to the backend the tensors live on.
+// MaxPool3d: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/pool.h"
 
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/pool_impl.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::maxpool_forward);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::maxpool_backward);
+
 namespace {
 
 void check_pool(const char* op, const Tensor& x, const Tensor& pooled) {
@@ -20,17 +25,13 @@ void check_pool(const char* op, const Tensor& x, const Tensor& pooled) {
 
 void maxpool_forward(const Tensor& x, Tensor& y) {
   check_pool("maxpool_forward", x, y);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::maxpool_forward(x, y);
-  cpu::maxpool_forward(x, y);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_forward, x, y);
 }
 
 void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
   check_pool("maxpool_backward", x, dy);
   check_same_layout("maxpool_backward", {&x, &dx});
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::maxpool_backward(x, dy, dx);
-  cpu::maxpool_backward(x, dy, dx);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_backward, x, dy, dx);
 }
 
 }  // namespace unet3d

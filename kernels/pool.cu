@@ -1,8 +1,6 @@
-// MaxPool3d on CUDA: pool_impl.h with the CUDA loops.
+// MaxPool3d: the GPU instantiations of the entry points (pool_impl.h).
 #include "kernels/exec_gpu.cuh"
-#include "kernels/pool.h"
 #include "kernels/pool_impl.h"
 
-namespace unet3d::gpu {
-#include "kernels/pool_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::maxpool_forward);
+UNET3D_GPU_INSTANCE(unet3d::backend::maxpool_backward);

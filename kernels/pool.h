@@ -14,13 +14,4 @@ void maxpool_forward(const Tensor& x, Tensor& y);
 // (overwritten; ties get the gradient exactly once).
 void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx);
 
-namespace cpu {
-void maxpool_forward(const Tensor& x, Tensor& y);
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx);
-}  // namespace cpu
-namespace gpu {
-void maxpool_forward(const Tensor& x, Tensor& y);
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -1,10 +1,12 @@
-// MaxPool3d(2) written once against an execution policy (cpu::Exec or gpu::Exec).
+// MaxPool3d(2) written once against an execution policy (Exec<OnCpu> or Exec<OnGpu>).
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/backend.h"
 #include "kernels/indexing.h"
 #include "kernels/numeric.h"
+#include "kernels/pool.h"
 #include "runtime/shape.h"
 
 namespace unet3d::pool_impl {
@@ -60,3 +62,26 @@ void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
 }
 
 }  // namespace unet3d::pool_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void maxpool_forward(const Tensor& x, Tensor& y) {
+  Exec<On>::with_storage_type("maxpool_forward", x, [&](auto s) {
+    using S = decltype(s);
+    pool_impl::forward<Exec<On>>(static_cast<const S*>(x.data()), static_cast<S*>(y.data()),
+                                 x.shape(), y.shape());
+  });
+}
+
+template <class On>
+void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
+  Exec<On>::with_storage_type("maxpool_backward", x, [&](auto s) {
+    using S = decltype(s);
+    pool_impl::backward<Exec<On>>(static_cast<const S*>(x.data()), static_cast<const S*>(dy.data()),
+                                  static_cast<S*>(dx.data()), x.shape(), dy.shape());
+  });
+}
+
+}  // namespace unet3d::backend

@@ -1,9 +1,15 @@
-// Reductions: argument checks and dispatch to the backend the tensors live on.
+// Reductions: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/reduce.h"
 
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/reduce_impl.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::sum);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::sum_of_squares);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::count_nonfinite);
+
 namespace {
 
 void check_reduction(const char* op, const Tensor& x, const Tensor& out) {
@@ -20,23 +26,17 @@ void check_reduction(const char* op, const Tensor& x, const Tensor& out) {
 
 void sum(const Tensor& x, Tensor& out) {
   check_reduction("sum", x, out);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::sum(x, out);
-  cpu::sum(x, out);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::sum, x, out);
 }
 
 void sum_of_squares(const Tensor& x, Tensor& out) {
   check_reduction("sum_of_squares", x, out);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::sum_of_squares(x, out);
-  cpu::sum_of_squares(x, out);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::sum_of_squares, x, out);
 }
 
 void count_nonfinite(const Tensor& x, Tensor& out) {
   check_reduction("count_nonfinite", x, out);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::count_nonfinite(x, out);
-  cpu::count_nonfinite(x, out);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::count_nonfinite, x, out);
 }
 
 }  // namespace unet3d

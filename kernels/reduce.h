@@ -16,16 +16,4 @@ void sum_of_squares(const Tensor& x, Tensor& out);
 // out := the number of elements of x that are inf or NaN (what decides a skipped step)
 void count_nonfinite(const Tensor& x, Tensor& out);
 
-namespace cpu {
-void sum(const Tensor& x, Tensor& out);
-void sum_of_squares(const Tensor& x, Tensor& out);
-void count_nonfinite(const Tensor& x, Tensor& out);
-}  // namespace cpu
-
-namespace gpu {
-void sum(const Tensor& x, Tensor& out);
-void sum_of_squares(const Tensor& x, Tensor& out);
-void count_nonfinite(const Tensor& x, Tensor& out);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -1,10 +1,16 @@
-// Resizing: argument checks and dispatch.
+// Resizing: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/resize.h"
 
 #include "kernels/check.h"
-#include "unet3d/build_config.h"
+#include "kernels/exec_cpu.h"
+#include "kernels/resize_impl.h"
 
 namespace unet3d {
+
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear_backward);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_nearest);
+
 namespace {
 
 void check_resize(const char* op, const Tensor& from, const Tensor& to) {
@@ -19,23 +25,17 @@ void check_resize(const char* op, const Tensor& from, const Tensor& to) {
 
 void resize_trilinear(const Tensor& x, Tensor& y) {
   check_resize("resize_trilinear", x, y);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::resize_trilinear(x, y);
-  cpu::resize_trilinear(x, y);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_trilinear, x, y);
 }
 
 void resize_trilinear_backward(const Tensor& dy, Tensor& dx) {
   check_resize("resize_trilinear_backward", dy, dx);
-  if constexpr (kBuiltWithCuda)
-    if (dy.is_cuda()) return gpu::resize_trilinear_backward(dy, dx);
-  cpu::resize_trilinear_backward(dy, dx);
+  UNET3D_RUN_ON_DEVICE_OF(dy, backend::resize_trilinear_backward, dy, dx);
 }
 
 void resize_nearest(const Tensor& x, Tensor& y) {
   check_resize("resize_nearest", x, y);
-  if constexpr (kBuiltWithCuda)
-    if (x.is_cuda()) return gpu::resize_nearest(x, y);
-  cpu::resize_nearest(x, y);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_nearest, x, y);
 }
 
 }  // namespace unet3d

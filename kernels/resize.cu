@@ -1,8 +1,7 @@
-// Resizing on CUDA: resize_impl.h with the CUDA loops.
+// Resizing: the GPU instantiations of the entry points (resize_impl.h).
 #include "kernels/exec_gpu.cuh"
-#include "kernels/resize.h"
 #include "kernels/resize_impl.h"
 
-namespace unet3d::gpu {
-#include "kernels/resize_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear);
+UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear_backward);
+UNET3D_GPU_INSTANCE(unet3d::backend::resize_nearest);

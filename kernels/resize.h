@@ -15,15 +15,4 @@ void resize_trilinear_backward(const Tensor& dy, Tensor& dx);
 // y := nearest-exact resize of x (overwritten). Any dtype: labels are u8.
 void resize_nearest(const Tensor& x, Tensor& y);
 
-namespace cpu {
-void resize_trilinear(const Tensor& x, Tensor& y);
-void resize_trilinear_backward(const Tensor& dy, Tensor& dx);
-void resize_nearest(const Tensor& x, Tensor& y);
-}  // namespace cpu
-namespace gpu {
-void resize_trilinear(const Tensor& x, Tensor& y);
-void resize_trilinear_backward(const Tensor& dy, Tensor& dx);
-void resize_nearest(const Tensor& x, Tensor& y);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/backend.h"
 #include "kernels/indexing.h"
 #include "kernels/numeric.h"
+#include "kernels/resize.h"
 #include "runtime/shape.h"
 
 namespace unet3d::resize_impl {
@@ -115,3 +117,35 @@ void nearest(const E* x, E* y, Shape in, Shape out) {
 }
 
 }  // namespace unet3d::resize_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void resize_trilinear(const Tensor& x, Tensor& y) {
+  Exec<On>::with_storage_type("resize_trilinear", x, [&](auto s) {
+    using S = decltype(s);
+    resize_impl::trilinear<Exec<On>>(static_cast<const S*>(x.data()), static_cast<S*>(y.data()),
+                                     x.shape(), y.shape());
+  });
+}
+
+template <class On>
+void resize_trilinear_backward(const Tensor& dy, Tensor& dx) {
+  Exec<On>::with_storage_type("resize_trilinear_backward", dy, [&](auto s) {
+    using S = decltype(s);
+    resize_impl::trilinear_backward<Exec<On>>(static_cast<const S*>(dy.data()),
+                                              static_cast<S*>(dx.data()), dx.shape(), dy.shape());
+  });
+}
+
+template <class On>
+void resize_nearest(const Tensor& x, Tensor& y) {
+  with_element_bits(x.dtype(), [&](auto e) {
+    using E = decltype(e);
+    resize_impl::nearest<Exec<On>>(static_cast<const E*>(x.data()), static_cast<E*>(y.data()),
+                                   x.shape(), y.shape());
+  });
+}
+
+}  // namespace unet3d::backend

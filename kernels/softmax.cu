@@ -1,8 +1,6 @@
-// Softmax on CUDA: softmax_impl.h with the CUDA loops.
+// Softmax: the GPU instantiations of the entry points (softmax_impl.h).
 #include "kernels/exec_gpu.cuh"
-#include "kernels/softmax.h"
 #include "kernels/softmax_impl.h"
 
-namespace unet3d::gpu {
-#include "kernels/softmax_backend.inc"
-}  // namespace unet3d::gpu
+UNET3D_GPU_INSTANCE(unet3d::backend::softmax_forward);
+UNET3D_GPU_INSTANCE(unet3d::backend::softmax_backward);

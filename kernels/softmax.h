@@ -11,13 +11,4 @@ void softmax_forward(const Tensor& z, Tensor& p);
 // dz := p * (dp - sum_c p_c dp_c) (overwritten).
 void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
 
-namespace cpu {
-void softmax_forward(const Tensor& z, Tensor& p);
-void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
-}  // namespace cpu
-namespace gpu {
-void softmax_forward(const Tensor& z, Tensor& p);
-void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
-}  // namespace gpu
-
 }  // namespace unet3d

@@ -3,6 +3,8 @@
 
 #include "kernels/accumulate.h"
 #include "kernels/check.h"
+#include "kernels/conv3d_cpu.h"
+#include "layers/conv3d_cudnn.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {

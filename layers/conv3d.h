@@ -25,21 +25,4 @@ void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tens
 // calls, seconds), for the tools' logs; empty where no convolution has run on CUDA.
 std::string conv_planning_report();
 
-// The convolution proper, per backend (bias handling is shared: kernels/accumulate.h).
-namespace cpu {
-void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y);
-void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
-void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw);
-}  // namespace cpu
-namespace gpu {
-void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y);
-void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
-void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw);
-std::string conv_planning_report();
-// Every algorithm cuDNN offers for each direction of this convolution (Find's timings and the
-// heuristic order) and what is chosen under the default and the deterministic rules, as
-// Markdown: tools/cudnn_probe prints it for the model's and the tests' shapes.
-std::string conv3d_probe(const Shape& x, const Shape& w, DType dtype);
-}  // namespace gpu
-
 }  // namespace unet3d

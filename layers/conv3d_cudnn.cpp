@@ -4,6 +4,8 @@
 // algorithm layers/conv_algorithm.h chooses from what cuDNN offers, with its own convolution
 // descriptor set to the chosen result's math type (a descriptor with another math type runs
 // another kernel). Plans live for the process; workspaces come from the CUDA context.
+#include "layers/conv3d_cudnn.h"
+
 #include <cudnn.h>
 
 #include <cstdio>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "kernels/accumulate.h"
-#include "layers/conv3d.h"
 #include "layers/conv3d_padded.h"
 #include "layers/conv_plans.h"
 #include "runtime/cuda_context.h"

@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "layers/conv3d.h"
+#include "layers/conv3d_cudnn.h"
 #include "layers/unet3d.h"
 #include "runtime/device.h"
 #include "runtime/error.h"

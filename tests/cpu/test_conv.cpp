@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
+#include "kernels/conv3d_cpu.h"
 #include "kernels/elementwise.h"
 #include "layers/conv3d.h"
 #include "layers/conv3d_padded.h"

@@ -6,6 +6,8 @@
 //
 // The hot loops are compiled for AVX-512, AVX2+FMA and plain x86-64 (GCC's target_clones picks
 // one at load time), so the build needs no -march flag and runs on any x86-64 machine.
+#include "kernels/conv3d_cpu.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 
 #include "kernels/check.h"
 #include "kernels/gemm.h"
-#include "layers/conv3d.h"
 #include "runtime/workspace.h"
 
 namespace unet3d::cpu {
