@@ -14,7 +14,7 @@
 #include "layers/conv_algorithm.h"
 #include "layers/train_step.h"
 #include "runtime/error.h"
-#include "tools/flags.h"
+#include "runtime/flags.h"
 
 namespace {
 

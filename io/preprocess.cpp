@@ -271,4 +271,16 @@ void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image
   }
 }
 
+void copy_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
+                Tensor& images, Tensor& labels, const std::vector<unsigned>& flip_axes) {
+  UNET3D_USAGE_CHECK(static_cast<std::int64_t>(cases.size()) == images.shape().n &&
+                         (flip_axes.empty() || flip_axes.size() == cases.size()),
+                     "copy_batch: ", cases.size(), " cases for ", images.describe());
+  for (std::size_t b = 0; b < cases.size(); ++b) {
+    Tensor image_slot = images.item(static_cast<std::int64_t>(b)),
+           label_slot = labels.item(static_cast<std::int64_t>(b));
+    copy_case(data, cases[b], image_slot, label_slot, flip_axes.empty() ? 0 : flip_axes[b]);
+  }
+}
+
 }  // namespace unet3d

@@ -68,5 +68,9 @@ void preprocess_image(const Tensor& image, Tensor& out, const std::string& sourc
 // labels, on the dataset's device), mirrored along `flip_axes` (kernels/flip.h; 0: a copy).
 void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image_slot,
                Tensor& label_slot, unsigned flip_axes);
+// A batch: slot b of `images` and `labels` ([B, S, S, S, 1]) := case cases[b], mirrored along
+// flip_axes[b] (none where flip_axes is empty).
+void copy_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
+                Tensor& images, Tensor& labels, const std::vector<unsigned>& flip_axes = {});
 
 }  // namespace unet3d

@@ -11,7 +11,7 @@
 #include "layers/unet3d.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
-#include "tools/flags.h"
+#include "runtime/flags.h"
 #include "unet3d/build_config.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include "io/dataset.h"
 #include "io/phantom.h"
 #include "runtime/error.h"
-#include "tools/flags.h"
+#include "runtime/flags.h"
 
 int main(int argc, char** argv) {
   using namespace unet3d;
@@ -15,16 +15,18 @@ int main(int argc, char** argv) {
                 "OUT/semantic_MRs/Case_NNN_WeekM_LFOV.nii.gz and\n"
                 "OUT/semantic_labels_only/Case_NNN_WeekM_SEMANTIC_LFOV.nii.gz.");
     flags.add("out", "DIR", "folder to write (created if needed)");
-    flags.add("cases", "N", "number of volumes");
-    flags.add("size", "X,Y,Z", "grid of each volume", "256,256,128");
+    flags.add("phantoms", "N", "number of volumes");
+    flags.add_alias("cases", "phantoms");
+    flags.add("phantom-size", "X,Y,Z", "grid of each volume", "256,256,128");
+    flags.add_alias("size", "phantom-size");
     flags.add("seed", "S", "seed of the anatomy and noise", "0");
     if (!flags.parse(argc, argv)) return 0;
-    if (!flags.given("out") || !flags.given("cases"))
-      throw Error(ErrorKind::usage, "--out and --cases are required (see --help)");
-    const std::vector<std::int64_t> size = flags.triple("size");
-    const std::int64_t cases = flags.integer("cases");
+    if (!flags.given("out") || !flags.given("phantoms"))
+      throw Error(ErrorKind::usage, "--out and --phantoms are required (see --help)");
+    const std::vector<std::int64_t> size = flags.triple("phantom-size");
+    const std::int64_t cases = flags.integer("phantoms");
     if (cases < 1 || cases > 100000)
-      throw Error(ErrorKind::usage, concat("--cases: ", cases, " (1 to 100000)"));
+      throw Error(ErrorKind::usage, concat("--phantoms: ", cases, " (1 to 100000)"));
     const auto start = std::chrono::steady_clock::now();
     const std::vector<std::int64_t> counts =
         write_phantom_dataset(flags.text("out"), static_cast<int>(cases), size[0], size[1], size[2],

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "io/checkpoint.h"
 #include "io/dataset.h"
 #include "io/preprocess.h"
 #include "kernels/elementwise.h"
@@ -13,9 +12,10 @@
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "runtime/error.h"
+#include "runtime/flags.h"
 #include "runtime/log.h"
+#include "tools/checkpoint.h"
 #include "tools/evaluate.h"
-#include "tools/flags.h"
 #include "tools/report.h"
 
 namespace {

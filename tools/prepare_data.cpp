@@ -5,8 +5,8 @@
 #include "io/preprocess.h"
 #include "io/split.h"
 #include "runtime/error.h"
+#include "runtime/flags.h"
 #include "runtime/log.h"
-#include "tools/flags.h"
 
 int main(int argc, char** argv) {
   using namespace unet3d;
@@ -16,9 +16,10 @@ int main(int argc, char** argv) {
         "Loads a HipMRI or Decathlon dataset, resizes and normalises every case, and caches\n"
         "the result so that training starts at once.");
     flags.add("data", "DIR", "dataset folder");
-    flags.add("layout", "auto|hipmri|decathlon", "dataset layout", "auto");
-    flags.add("size", "S", "network input side", "96");
-    flags.add("num-classes", "C", "classes (0: from the data)", "0");
+    flags.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
+    flags.add("size", "S", "network input side (S^3 voxels)", "96");
+    flags.add("classes", "C|auto", "number of classes", "auto");
+    flags.add_alias("num-classes", "classes");
     flags.add("cache", "DIR", "cache folder (default $XDG_CACHE_HOME/unet3d)");
     flags.add_switch("no-cache", "neither read nor write the cache");
     flags.add("device", "auto|cpu|cuda", "where resizing runs", "auto");
@@ -29,7 +30,8 @@ int main(int argc, char** argv) {
     for (const std::string& path : index.unmatched) log_warn("no partner for ", path);
     PreprocessReport report;
     const PreprocessedDataset data = preprocess_dataset(
-        index, flags.integer("size"), static_cast<int>(flags.integer("num-classes")),
+        index, flags.integer("size"),
+        flags.text("classes") == "auto" ? 0 : static_cast<int>(flags.integer("classes")),
         parse_device(flags.text("device")), {!flags.on("no-cache"), flags.text("cache")}, &report);
     std::vector<std::size_t> all(data.cases.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;

@@ -4,13 +4,11 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <limits>
-#include <set>
 #include <sstream>
 
 #include "io/json.h"
 #include "runtime/error.h"
-#include "tools/flags.h"
+#include "runtime/flags.h"
 #include "tools/training_run.h"
 
 namespace {
@@ -54,50 +52,12 @@ void define_flags(Flags& f) {
         "0");
 }
 
-const char* const kSwitches[] = {"dice-exclude-background", "no-cache", "deterministic"};
-
-// Every flag's value, switches as "true"/"false".
-RunSettings settings_of(const Flags& f, const std::vector<std::string>& names) {
+// Every flag's value, switches as "true"/"false": what config.json keeps.
+RunSettings settings_of(const Flags& f) {
   RunSettings s;
-  for (const std::string& n : names) s[n] = f.text(n);
-  for (const char* sw : kSwitches) s[sw] = f.on(sw) ? "true" : "false";
+  for (const Flags::Entry& e : f.entries())
+    s[e.name] = e.is_switch ? (f.on(e.name) ? "true" : "false") : f.text(e.name);
   return s;
-}
-
-void check_settings(const RunSettings& s) {
-  const auto one_of = [&](const std::string& flag, std::set<std::string> allowed) {
-    if (!allowed.count(s.at(flag))) {
-      std::string list;
-      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      throw Error(ErrorKind::usage,
-                  concat("--", flag, ": '", s.at(flag), "' is not one of ", list));
-    }
-  };
-  one_of("loss", {"dice", "ce", "wce", "combined"});
-  one_of("augment", {"none", "flip"});
-  one_of("precision", {"auto", "fp16", "fp32"});
-  one_of("device", {"auto", "cuda", "cpu"});
-  // A number of type T in [low, high], or a usage error naming the flag and what it must be.
-  const auto in_range = [&]<class T>(const char* flag, T low, T high, const char* what) {
-    T v{};
-    std::istringstream in(s.at(flag));
-    if (!(in >> v) || !in.eof() || v < low || v > high)
-      throw Error(ErrorKind::usage, concat("--", flag, ": '", s.at(flag), "' is not ", what));
-  };
-  constexpr std::int64_t kMany = std::numeric_limits<std::int64_t>::max();
-  for (const char* flag :
-       {"size", "features", "depth", "epochs", "batch", "accum", "val-every", "phantoms"})
-    in_range(flag, std::int64_t{1}, kMany, "a positive integer");
-  if (s.at("classes") != "auto")
-    in_range("classes", std::int64_t{2}, std::int64_t{32}, "auto, or 2 to 32");
-  for (const char* flag : {"seed", "threads", "interrupt-after"})
-    in_range(flag, std::int64_t{0}, kMany, "a non-negative integer");
-  for (const char* flag : {"lr", "weight-decay", "alpha", "beta"})
-    in_range(flag, 0.0, std::numeric_limits<double>::max(), "a non-negative number");
-  const std::int64_t size = std::stoll(s.at("size")), depth = std::stoll(s.at("depth"));
-  if (depth > 10 || size % (std::int64_t{1} << depth) != 0)
-    throw Error(ErrorKind::usage,
-                concat("--size ", size, " cannot be halved --depth ", depth, " times"));
 }
 
 // The saved settings of the run in `dir`; flags given beside --resume must agree with them.
@@ -111,8 +71,10 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
   const json::Value root = json::parse(text.str(), dir + "/config.json");
   const json::Value* saved = root.find("settings");
   if (saved == nullptr) throw Error(ErrorKind::data, concat(dir, "/config.json: no settings"));
+  // A run from before a flag existed ran with that flag's default (a switch off).
   RunSettings s;
-  for (const char* sw : kSwitches) s[sw] = "false";  // runs from before a switch existed
+  for (const Flags::Entry& e : flags.entries())
+    s[e.name] = e.is_switch ? "false" : flags.default_value(e.name);
   for (const auto& [key, value] : saved->members) s[key] = value.text;
   for (const auto& [key, value] : given) {
     if (key == "resume" || key == "out" || !flags.given(key)) continue;
@@ -138,23 +100,16 @@ std::string default_out() {
 int main(int argc, char** argv) {
   return run_tool("trainer", [&] {
     Flags flags("trainer",
-                "Trains a UNet3D segmentation network (CONTRACTS: ../shared/CONTRACTS.md).");
+                "Trains a UNet3D segmentation network (docs/training.md says how, docs/formats.md\n"
+                "what it writes).");
     define_flags(flags);
     if (!flags.parse(argc, argv)) return 0;
-    const std::vector<std::string> names{
-        "data",   "layout",   "out",          "device",  "precision", "size",           "features",
-        "depth",  "classes",  "loss",         "alpha",   "beta",      "epochs",         "batch",
-        "accum",  "lr",       "weight-decay", "augment", "seed",      "split",          "val-every",
-        "resume", "phantoms", "phantom-size", "threads", "cache",     "interrupt-after"};
-    RunSettings settings = settings_of(flags, names);
-    const bool resuming = flags.given("resume");
-    if (resuming) {
+    RunSettings settings = settings_of(flags);
+    if (flags.given("resume")) {
       settings = resumed_settings(flags.text("resume"), settings, flags);
     } else if (settings["out"].empty()) {
       settings["out"] = default_out();
     }
-    check_settings(settings);
-    flags.triple("phantom-size");  // validates X,Y,Z
-    return run_training(settings, flags.command_line(), resuming);
+    return run_training(settings, flags.command_line());
   });
 }

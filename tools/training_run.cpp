@@ -12,7 +12,6 @@
 #include <iomanip>
 #include <sstream>
 
-#include "io/checkpoint.h"
 #include "io/json.h"
 #include "io/phantom.h"
 #include "io/split.h"
@@ -22,6 +21,7 @@
 #include "layers/conv_algorithm.h"
 #include "runtime/log.h"
 #include "runtime/rng.h"
+#include "tools/checkpoint.h"
 #include "tools/evaluate.h"
 #include "tools/pictures.h"
 #include "tools/report.h"
@@ -36,11 +36,10 @@ extern "C" void remember_signal(int signal) {
   pending_signal = signal;
 }
 
-std::int64_t integer(const RunSettings& s, const std::string& key) {
-  return std::stoll(s.at(key));
-}
-double number(const RunSettings& s, const std::string& key) {
-  return std::stod(s.at(key));
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 struct RunData {
@@ -48,58 +47,49 @@ struct RunData {
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
 };
 
-RunData load_data(const RunSettings& s, Device work) {
-  const int classes = s.at("classes") == "auto" ? 0 : static_cast<int>(integer(s, "classes"));
-  const std::int64_t size = integer(s, "size");
+RunData load_files(const RunConfig& c, Device work) {
+  const DatasetIndex index = discover_dataset(c.data, c.layout);
+  for (const std::string& path : index.unmatched) log_warn("no image/label partner for ", path);
+  PreprocessReport report;
   RunData d;
-  if (!s.at("data").empty()) {
-    const DatasetIndex index =
-        discover_dataset(s.at("data"), parse_layout(s.at("layout"), "--layout"));
-    for (const std::string& path : index.unmatched) log_warn("no image/label partner for ", path);
-    PreprocessReport report;
-    d.host = preprocess_dataset(index, size, classes, work,
-                                {s.at("no-cache") != "true", s.at("cache")}, &report);
-    log_info(d.host.cases.size(), " cases from ", s.at("data"),
-             (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
-             report.seconds, " s");
-    // The paths, copied: the labels are read again at the end, for native-resolution scores.
-    std::vector<CasePaths> paths;
-    for (const CaseInfo& c : d.host.cases)
-      paths.push_back({c.name, c.patient, c.image_path, c.label_path});
-    const int classes_found = d.host.num_classes;
-    d.native_labels = [paths, classes_found](std::size_t i) {
-      return load_case(paths[i], classes_found).labels;
-    };
-    return d;
-  }
-  // No data: phantoms generated in memory, the same generator as make_phantoms.
-  const std::vector<std::int64_t> grid = [&] {
-    std::vector<std::int64_t> g;
-    std::istringstream in(s.at("phantom-size"));
-    for (std::string part; std::getline(in, part, ',');) g.push_back(std::stoll(part));
-    if (g.size() == 1) g = {g[0], g[0], g[0]};
-    return g;
-  }();
-  const auto seed = static_cast<std::uint64_t>(integer(s, "seed"));
-  const std::vector<PhantomCase> phantoms =
-      phantom_cases(static_cast<int>(integer(s, "phantoms")), seed);
+  d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
+  log_info(d.host.cases.size(), " cases from ", c.data,
+           (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
+           report.seconds, " s");
+  // The paths, copied: the labels are read again at the end, for native-resolution scores.
+  std::vector<CasePaths> paths;
+  for (const CaseInfo& info : d.host.cases)
+    paths.push_back({info.name, info.patient, info.image_path, info.label_path});
+  const int classes_found = d.host.num_classes;
+  d.native_labels = [paths, classes_found](std::size_t i) {
+    return load_case(paths[i], classes_found).labels;
+  };
+  return d;
+}
+
+// No data: phantoms generated in memory, the same generator as make_phantoms.
+RunData load_phantoms(const RunConfig& c, Device work) {
+  const std::vector<std::int64_t> grid = c.phantom_size;
+  const std::uint64_t seed = c.seed;
+  const std::vector<PhantomCase> phantoms = phantom_cases(static_cast<int>(c.phantoms), seed);
   std::vector<CaseInfo> infos;
   for (const PhantomCase& p : phantoms)
     infos.push_back({p.name(), p.name().substr(0, 8), "", "", {}});
   const auto make = [phantoms, grid, seed](std::size_t i) {
     return make_phantom(phantoms[i], grid[0], grid[1], grid[2], seed);
   };
+  RunData d;
   d.host = preprocess_cases(
       infos,
       [&](std::size_t i) {
         Phantom p = make(i);
-        LoadedCase c;
-        c.image.geometry = p.geometry;
-        c.image.values.assign(p.image.begin(), p.image.end());
-        c.labels = std::move(p.labels);
-        return c;
+        LoadedCase loaded;
+        loaded.image.geometry = p.geometry;
+        loaded.image.values.assign(p.image.begin(), p.image.end());
+        loaded.labels = std::move(p.labels);
+        return loaded;
       },
-      size, classes > 0 ? classes : 6, hipmri_class_names(), work);
+      c.size, c.classes > 0 ? c.classes : 6, hipmri_class_names(), work);
   log_info(phantoms.size(), " phantom cases of ", grid[0], "x", grid[1], "x", grid[2],
            " generated in memory");
   d.native_labels = [make](std::size_t i) { return make(i).labels; };
@@ -144,223 +134,283 @@ void write_config(const fs::path& path, const RunSettings& s, const std::string&
   if (!out) throw Error(ErrorKind::runtime, concat("cannot write ", path.string()));
 }
 
-}  // namespace
+// Where a run stands: what the last checkpoint says, advanced as it trains.
+struct Position {
+  std::int64_t epoch = 0, micro_batch = 0, optimizer_steps = 0, micro_batches = 0;
+  double loss_sum = 0, best_dice = -1, seconds = 0;  // seconds: of this epoch before resuming
+};
 
-int run_training(const RunSettings& s, const std::string& command_line, bool resuming) {
-  const fs::path out = s.at("out");
-  fs::create_directories(out);
-  if (!resuming && fs::exists(out / "last.safetensors"))
-    throw Error(ErrorKind::usage,
-                concat("--out ", out.string(), " already holds a run (resume it with --resume ",
-                       out.string(), ", or choose another folder)"));
-  set_log_file((out / "train.log").string());
-  const Device device = parse_device(s.at("device"));
-  if (integer(s, "threads") > 0) omp_set_num_threads(static_cast<int>(integer(s, "threads")));
-  set_deterministic_convolutions(s.at("deterministic") == "true");
-  const std::string precision_word =
-      s.at("precision") == "auto" ? (device == Device::cuda ? "fp16" : "fp32") : s.at("precision");
-  const Precision precision = precision_word == "fp16" ? Precision::f16 : Precision::f32;
-  // Before the data is loaded, which may take a while.
-  if (precision == Precision::f16 && device != Device::cuda)
-    throw Error(ErrorKind::usage,
-                "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
-  log_info("unet3d trainer ", kVersion, " (", kCommit, ")");
-  log_info("command line: ", command_line);
-  log_info("device: ", describe_device(device), ", precision ", precision_word);
-  for (const auto& [key, value] : s) log_info("  --", key, " ", value.empty() ? "(none)" : value);
-  RunData data = load_data(s, device);
-  const PreprocessedDataset& host = data.host;
-  if (!resuming) {  // config.json holds what "auto" resolved to
-    RunSettings resolved = s;
-    resolved["device"] = device_name(device);
-    resolved["precision"] = precision_word;
-    resolved["classes"] = std::to_string(host.num_classes);
-    write_config(out / "config.json", resolved, command_line, device);
-  }
-  const std::string split_file =
-      s.at("split").empty() ? (resuming ? (out / "split.json").string() : "") : s.at("split");
-  const Split split =
-      split_file.empty()
-          ? split_by_patient(host.cases, static_cast<std::uint64_t>(integer(s, "seed")))
-          : read_split(split_file, host.cases);
-  write_split((out / "split.json").string(), split);
-  const std::vector<std::size_t> train = case_indices(host.cases, split.train);
-  const std::vector<std::size_t> val = case_indices(host.cases, split.val);
-  const std::vector<std::size_t> test = case_indices(host.cases, split.test);
-  log_info("split: ", train.size(), " training, ", val.size(), " validation, ", test.size(),
-           " test cases");
+// The network and everything that trains it, built for the run's shapes.
+struct Training {
+  UNetConfig config;
+  UNet3D net;
+  Adam adam;
+  LossScaler scaler;
+  Tensor class_weights;
+  TrainingStep step;
+  Evaluator evaluator;
 
-  const std::int64_t batch = integer(s, "batch"), accum = integer(s, "accum"),
-                     epochs = integer(s, "epochs");
-  if (static_cast<std::int64_t>(train.size()) < batch)
-    throw Error(ErrorKind::usage,
-                concat("--batch ", batch, " exceeds the ", train.size(), " training cases"));
-  const UNetConfig config{1, host.num_classes, integer(s, "features"), integer(s, "depth")};
-  UNet3D net(config, device, precision, batch, host.size);
-  log_info("network: ", net.parameters().parameter_count(),
-           " parameters; activations, gradients and saved statistics ",
-           static_cast<double>(net.planned_bytes()) / 1e6, " MB, planned once");
-  net.parameters().initialize(static_cast<std::uint64_t>(integer(s, "seed")));
-  Adam adam(net.parameters(), {number(s, "lr"), 0.9, 0.999, 1e-8, number(s, "weight-decay")});
-  LossScaler scaler(precision == Precision::f16);
-  const std::string loss_word = s.at("loss");
-  const LossKind kind = loss_word == "ce"         ? LossKind::ce
-                        : loss_word == "wce"      ? LossKind::wce
-                        : loss_word == "combined" ? LossKind::combined
-                                                  : LossKind::dice;
-  std::vector<double> weights = weighted_ce_weights(class_voxel_counts(host, train));
-  Tensor weight_tensor(Shape::vector(host.num_classes), master_dtype(precision));
-  for (std::size_t c = 0; c < weights.size(); ++c)
-    weight_tensor.data_as<float>()[c] = static_cast<float>(weights[c]);
-  const Tensor class_weights = weight_tensor.to(device);
-  TrainingStep step(
-      net, adam, scaler,
-      {kind, s.at("dice-exclude-background") == "true", number(s, "alpha"), number(s, "beta")},
-      &class_weights, static_cast<int>(accum));
-  Evaluator evaluator(net, step);
-  const PreprocessedDataset resident = host.to(device, activation_dtype(precision));
+  Training(const RunConfig& c, const PreprocessedDataset& host,
+           const std::vector<std::size_t>& train, Device device, Precision precision)
+      : config{1, host.num_classes, c.features, c.depth},
+        net(config, device, precision, c.batch, host.size),
+        adam(net.parameters(), {c.lr, 0.9, 0.999, 1e-8, c.weight_decay}),
+        scaler(precision == Precision::f16),
+        class_weights(class_weight_tensor(host, train, precision, device)),
+        step(net, adam, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
+        evaluator(net, step) {}
 
-  // Where to start: a fresh run, or the position a previous run stopped at.
-  std::int64_t first_epoch = 0, position = 0, optimizer_steps = 0;
-  double loss_sum = 0, best_dice = -1, seconds_so_far = 0;
-  std::int64_t micro_batches = 0;
-  if (resuming) {
-    const ModelInfo info = load_model((out / "last.safetensors").string(), net);
-    const TrainingState state =
-        load_training_state((out / "last.train.safetensors").string(), adam, scaler, info.step);
-    first_epoch = std::stoll(state.extra.at("epoch"));
-    position = std::stoll(state.extra.at("position"));
-    optimizer_steps = info.step;
-    loss_sum = std::stod(state.extra.at("train_loss_sum"));
-    micro_batches = std::stoll(state.extra.at("train_micro_batches"));
-    best_dice = std::stod(state.extra.at("best_dice"));
-    seconds_so_far = std::stod(state.extra.at("epoch_seconds"));
-    log_info("resuming at epoch ", first_epoch + 1, ", micro-batch ", position);
-  } else {
-    std::ofstream(out / "metrics.csv") << csv_header(host.class_names) << "\n";
+  static Tensor class_weight_tensor(const PreprocessedDataset& host,
+                                    const std::vector<std::size_t>& train, Precision precision,
+                                    Device device) {
+    const std::vector<double> weights = weighted_ce_weights(class_voxel_counts(host, train));
+    Tensor t(Shape::vector(host.num_classes), master_dtype(precision));
+    for (std::size_t c = 0; c < weights.size(); ++c)
+      t.data_as<float>()[c] = static_cast<float>(weights[c]);
+    return t.to(device);
   }
 
-  const auto save_last = [&](std::int64_t epoch, std::int64_t at, double seconds) {
-    const ModelInfo info{config, host.size, epoch, optimizer_steps, host.class_names, true};
-    save_model((out / "last.safetensors").string(), net, info);
-    save_training_state((out / "last.train.safetensors").string(), adam, scaler,
-                        {optimizer_steps,
+  ModelInfo info(const PreprocessedDataset& host, const Position& p) const {
+    return {config, host.size, p.epoch, p.optimizer_steps, host.class_names, true};
+  }
+};
+
+class Run {
+ public:
+  Run(const RunConfig& c, const RunSettings& settings, const std::string& command_line)
+      : c_(c), out_(c.out) {
+    open_folder();
+    device_ = parse_device(c.device);
+    if (c.threads > 0) omp_set_num_threads(c.threads);
+    set_deterministic_convolutions(c.deterministic);
+    precision_word_ =
+        c.precision == "auto" ? (device_ == Device::cuda ? "fp16" : "fp32") : c.precision;
+    precision_ = precision_word_ == "fp16" ? Precision::f16 : Precision::f32;
+    // Before the data is loaded, which may take a while.
+    if (precision_ == Precision::f16 && device_ != Device::cuda)
+      throw Error(ErrorKind::usage,
+                  "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
+    log_header(settings, command_line);
+    data_ = c.data.empty() ? load_phantoms(c, device_) : load_files(c, device_);
+    if (!c.resuming) {  // config.json holds what "auto" resolved to
+      RunSettings resolved = settings;
+      resolved["device"] = device_name(device_);
+      resolved["precision"] = precision_word_;
+      resolved["classes"] = std::to_string(data_.host.num_classes);
+      write_config(out_ / "config.json", resolved, command_line, device_);
+    }
+    split_data();
+  }
+
+  // Trains from where the run stands to the last epoch, then tests; returns the exit code.
+  int operator()() {
+    const PreprocessedDataset& host = data_.host;
+    Training t(c_, host, train_, device_, precision_);
+    log_info("network: ", t.net.parameters().parameter_count(),
+             " parameters; activations, gradients and saved statistics ",
+             static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
+    t.net.parameters().initialize(c_.seed);
+    resident_ = host.to(device_, activation_dtype(precision_));
+    Position p = c_.resuming ? resume(t) : Position{};
+    if (!c_.resuming) std::ofstream(out_ / "metrics.csv") << csv_header(host.class_names) << "\n";
+
+    pending_signal = 0;
+    std::signal(SIGINT, remember_signal);
+    std::signal(SIGTERM, remember_signal);
+    for (; p.epoch < c_.epochs; ++p.epoch) {
+      const Clock::time_point started = Clock::now();
+      if (!train_epoch(t, p, started)) return interrupted(t, p, started);
+      finish_epoch(t, p, started);
+      if (pending_signal != 0 && p.epoch + 1 < c_.epochs) {  // during validation or saving
+        log_info("interrupted after epoch ", p.epoch + 1,
+                 "; checkpoint written. Resume with: trainer --resume ", out_.string());
+        return exit_code();
+      }
+    }
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (!test_.empty()) final_test(t);
+    close_log_file();
+    return 0;
+  }
+
+ private:
+  void open_folder() {
+    fs::create_directories(out_);
+    if (!c_.resuming && fs::exists(out_ / "last.safetensors"))
+      throw Error(ErrorKind::usage,
+                  concat("--out ", out_.string(), " already holds a run (resume it with --resume ",
+                         out_.string(), ", or choose another folder)"));
+    set_log_file((out_ / "train.log").string());
+  }
+
+  void log_header(const RunSettings& settings, const std::string& command_line) const {
+    log_info("unet3d trainer ", kVersion, " (", kCommit, ")");
+    log_info("command line: ", command_line);
+    log_info("device: ", describe_device(device_), ", precision ", precision_word_);
+    for (const auto& [key, value] : settings)
+      log_info("  --", key, " ", value.empty() ? "(none)" : value);
+  }
+
+  void split_data() {
+    const std::string split_file =
+        c_.split.empty() ? (c_.resuming ? (out_ / "split.json").string() : "") : c_.split;
+    const std::vector<CaseInfo>& cases = data_.host.cases;
+    const Split split =
+        split_file.empty() ? split_by_patient(cases, c_.seed) : read_split(split_file, cases);
+    write_split((out_ / "split.json").string(), split);
+    train_ = case_indices(cases, split.train);
+    val_ = case_indices(cases, split.val);
+    test_ = case_indices(cases, split.test);
+    log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
+             " test cases");
+    if (static_cast<std::int64_t>(train_.size()) < c_.batch)
+      throw Error(ErrorKind::usage,
+                  concat("--batch ", c_.batch, " exceeds the ", train_.size(), " training cases"));
+  }
+
+  Position resume(Training& t) {
+    const ModelInfo info = load_model((out_ / "last.safetensors").string(), t.net);
+    const TrainingState state = load_training_state((out_ / "last.train.safetensors").string(),
+                                                    t.adam, t.scaler, info.step);
+    const auto& e = state.extra;
+    Position p;
+    p.epoch = std::stoll(e.at("epoch"));
+    p.micro_batch = std::stoll(e.at("position"));
+    p.optimizer_steps = info.step;
+    p.loss_sum = std::stod(e.at("train_loss_sum"));
+    p.micro_batches = std::stoll(e.at("train_micro_batches"));
+    p.best_dice = std::stod(e.at("best_dice"));
+    p.seconds = std::stod(e.at("epoch_seconds"));
+    log_info("resuming at epoch ", p.epoch + 1, ", micro-batch ", p.micro_batch);
+    return p;
+  }
+
+  // last.safetensors and its training state at position p (epoch p.epoch, micro-batch `at`).
+  void save_last(Training& t, const Position& p, std::int64_t epoch, std::int64_t at,
+                 double seconds) {
+    Position saved = p;
+    saved.epoch = epoch;
+    save_model((out_ / "last.safetensors").string(), t.net, t.info(data_.host, saved));
+    const auto exact = [](double v) { return concat(std::setprecision(17), v); };
+    save_training_state((out_ / "last.train.safetensors").string(), t.adam, t.scaler,
+                        {p.optimizer_steps,
                          {{"epoch", std::to_string(epoch)},
                           {"position", std::to_string(at)},
-                          {"train_loss_sum", concat(std::setprecision(17), loss_sum)},
-                          {"train_micro_batches", std::to_string(micro_batches)},
-                          {"best_dice", concat(std::setprecision(17), best_dice)},
-                          {"epoch_seconds", concat(std::setprecision(17), seconds)}}});
-  };
+                          {"train_loss_sum", exact(p.loss_sum)},
+                          {"train_micro_batches", std::to_string(p.micro_batches)},
+                          {"best_dice", exact(p.best_dice)},
+                          {"epoch_seconds", exact(seconds)}}});
+  }
 
-  pending_signal = 0;
-  std::signal(SIGINT, remember_signal);
-  std::signal(SIGTERM, remember_signal);
-  const std::int64_t interrupt_after = integer(s, "interrupt-after");
-  const bool augment = s.at("augment") == "flip";
-  const auto seed = static_cast<std::uint64_t>(integer(s, "seed"));
-  const std::int64_t per_epoch = static_cast<std::int64_t>(train.size()) / batch;
-  const double voxels_per_volume = static_cast<double>(host.size * host.size * host.size);
-  Tensor input = net.input(), labels = step.labels();
-  bool planned = false;
-
-  for (std::int64_t epoch = first_epoch; epoch < epochs; ++epoch) {
-    const auto started = std::chrono::steady_clock::now();
-    const std::vector<std::size_t> order = epoch_order(train, seed, epoch);
-    ProgressBar bar(concat("epoch ", epoch + 1, "/", epochs), per_epoch);
-    bar.advance(position);
-    for (std::int64_t k = position; k < per_epoch; ++k) {
-      for (std::int64_t b = 0; b < batch; ++b) {
-        const std::size_t c = order[static_cast<std::size_t>(k * batch + b)];
-        Rng flips(seed ^ (static_cast<std::uint64_t>(epoch) << 40) ^
-                  static_cast<std::uint64_t>(k * batch + b));
-        Tensor image_slot = input.item(b), label_slot = labels.item(b);
-        copy_case(resident, c, image_slot, label_slot, augment ? random_flip_axes(flips) : 0);
+  // The epoch's micro-batches from p.micro_batch on; false when a signal stopped it at an
+  // optimizer step boundary.
+  bool train_epoch(Training& t, Position& p, Clock::time_point started) {
+    const std::vector<std::size_t> order = epoch_order(train_, c_.seed, p.epoch);
+    const std::int64_t per_epoch = static_cast<std::int64_t>(train_.size()) / c_.batch;
+    ProgressBar bar(concat("epoch ", p.epoch + 1, "/", c_.epochs), per_epoch);
+    bar.advance(p.micro_batch);
+    Tensor input = t.net.input(), labels = t.step.labels();
+    std::vector<std::size_t> cases(static_cast<std::size_t>(c_.batch));
+    std::vector<unsigned> flips(cases.size());
+    for (; p.micro_batch < per_epoch; ++p.micro_batch) {
+      for (std::size_t b = 0; b < cases.size(); ++b) {
+        const auto slot = static_cast<std::size_t>(p.micro_batch * c_.batch) + b;
+        cases[b] = order[slot];
+        Rng rng(c_.seed ^ (static_cast<std::uint64_t>(p.epoch) << 40) ^ slot);
+        flips[b] = c_.flip_augment ? random_flip_axes(rng) : 0;
       }
-      loss_sum += step.micro_batch();
-      ++micro_batches;
-      if (const std::string planning = conv_planning_report(); !planning.empty() && !planned) {
+      copy_batch(resident_, cases, input, labels, flips);
+      p.loss_sum += t.step.micro_batch();
+      ++p.micro_batches;
+      if (const std::string planning = conv_planning_report(); !planning.empty() && !planned_) {
         log_info(planning);  // every convolution has now run in each direction
-        planned = true;
+        planned_ = true;
       }
-      const double elapsed =
-          seconds_so_far +
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      bar.advance(1,
-                  concat("loss ", loss_sum / static_cast<double>(micro_batches), "  ",
-                         static_cast<double>((k + 1) * batch) / std::max(elapsed, 1e-9), " vol/s"));
-      if ((k + 1) % accum == 0 || k + 1 == per_epoch) {
-        if (step.apply()) ++optimizer_steps;  // a step skipped for inf/NaN is not taken
-        if (interrupt_after > 0 && optimizer_steps == interrupt_after) std::raise(SIGINT);
+      const double elapsed = p.seconds + seconds_since(started);
+      bar.advance(
+          1, concat("loss ", p.loss_sum / static_cast<double>(p.micro_batches), "  ",
+                    static_cast<double>((p.micro_batch + 1) * c_.batch) / std::max(elapsed, 1e-9),
+                    " vol/s"));
+      if ((p.micro_batch + 1) % c_.accum == 0 || p.micro_batch + 1 == per_epoch) {
+        if (t.step.apply()) ++p.optimizer_steps;  // a step skipped for inf/NaN is not taken
+        if (c_.interrupt_after > 0 && p.optimizer_steps == c_.interrupt_after) std::raise(SIGINT);
         if (pending_signal != 0) {
+          ++p.micro_batch;
           bar.finish();
-          save_last(epoch, k + 1, elapsed);
-          const int code = pending_signal == SIGTERM ? 143 : 130;
-          log_info("interrupted (", pending_signal == SIGTERM ? "SIGTERM" : "SIGINT", ") in epoch ",
-                   epoch + 1, " after micro-batch ", k + 1,
-                   "; checkpoint written. Resume with: trainer --resume ", out.string());
-          close_log_file();
-          return code;
+          return false;
         }
       }
     }
     bar.finish();
-    const double seconds =
-        seconds_so_far +
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const double train_loss =
-        micro_batches > 0 ? loss_sum / static_cast<double>(micro_batches) : NAN;
-
-    const bool validate =
-        !val.empty() && ((epoch + 1) % integer(s, "val-every") == 0 || epoch + 1 == epochs);
-    double val_loss = NAN;
-    DiceTable dice;
-    if (validate) dice = evaluator.evaluate(resident, val, &val_loss);
-    std::string row = concat(epoch + 1, ",", value_or_empty(train_loss, true), ",",
-                             value_or_empty(val_loss, validate));
-    for (std::size_t c = 0; c < host.class_names.size(); ++c)
-      row += "," + value_or_empty(validate ? dice.per_class[c] : NAN, validate);
-    row += concat(
-        ",", value_or_empty(dice.average, validate), ",", number(s, "lr"), ",", scaler.scale(), ",",
-        value_or_empty(seconds, true), ",",
-        value_or_empty(static_cast<double>(per_epoch * batch) * voxels_per_volume / seconds, true));
-    std::ofstream(out / "metrics.csv", std::ios::app) << row << "\n";
-    plot_metrics(out, host.class_names);
-    log_info(epoch_summary(epoch + 1, epochs, train_loss, validate ? &dice : nullptr, val_loss,
-                           seconds));
-    if (validate && dice.average > best_dice) {
-      best_dice = dice.average;
-      save_model((out / "best.safetensors").string(), net,
-                 {config, host.size, epoch + 1, optimizer_steps, host.class_names, true});
-    }
-    position = 0, loss_sum = 0, micro_batches = 0, seconds_so_far = 0;
-    save_last(epoch + 1, 0, 0);
-    if (pending_signal != 0 && epoch + 1 < epochs) {  // arrived during validation or saving
-      log_info("interrupted after epoch ", epoch + 1,
-               "; checkpoint written. Resume with: trainer --resume ", out.string());
-      close_log_file();
-      return pending_signal == SIGTERM ? 143 : 130;
-    }
+    return true;
   }
 
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  if (!test.empty()) {
-    const fs::path best =
-        fs::exists(out / "best.safetensors") ? out / "best.safetensors" : out / "last.safetensors";
-    const ModelInfo tested = load_model(best.string(), net);
-    log_info("test set: ", test.size(), " cases, with ", best.filename().string());
-    const DiceTable network = evaluator.evaluate(resident, test, nullptr);
-    const DiceTable native = evaluator.evaluate_native(resident, test, data.native_labels);
-    write_test_report(out / "test", network, native, tested.epoch, best.filename().string());
-    Tensor prediction(input.shape().with_channels(1), DType::u8, device);
-    write_visualisations(out / "test", network, [&](std::size_t v) {
-      const std::size_t c = test[v];
-      for (std::int64_t b = 0; b < batch; ++b) {
-        Tensor image_slot = input.item(b), label_slot = labels.item(b);
-        copy_case(resident, c, image_slot, label_slot, 0);
-      }
-      argmax_channels(net.forward(false), prediction);
+  int interrupted(Training& t, const Position& p, Clock::time_point started) {
+    save_last(t, p, p.epoch, p.micro_batch, p.seconds + seconds_since(started));
+    log_info("interrupted (", pending_signal == SIGTERM ? "SIGTERM" : "SIGINT", ") in epoch ",
+             p.epoch + 1, " after micro-batch ", p.micro_batch,
+             "; checkpoint written. Resume with: trainer --resume ", out_.string());
+    return exit_code();
+  }
+
+  int exit_code() const {
+    close_log_file();
+    return pending_signal == SIGTERM ? 143 : 130;
+  }
+
+  // Validation, the metrics row, the plots and the checkpoints after an epoch's training.
+  void finish_epoch(Training& t, Position& p, Clock::time_point started) {
+    const PreprocessedDataset& host = data_.host;
+    const double seconds = p.seconds + seconds_since(started);
+    const double train_loss =
+        p.micro_batches > 0 ? p.loss_sum / static_cast<double>(p.micro_batches) : NAN;
+    const bool validate =
+        !val_.empty() && ((p.epoch + 1) % c_.val_every == 0 || p.epoch + 1 == c_.epochs);
+    double val_loss = NAN;
+    DiceTable dice;
+    if (validate) dice = t.evaluator.evaluate(resident_, val_, &val_loss);
+    std::string row = concat(p.epoch + 1, ",", value_or_empty(train_loss, true), ",",
+                             value_or_empty(val_loss, validate));
+    for (std::size_t k = 0; k < host.class_names.size(); ++k)
+      row += "," + value_or_empty(validate ? dice.per_class[k] : NAN, validate);
+    const double per_epoch =
+        static_cast<double>(static_cast<std::int64_t>(train_.size()) / c_.batch * c_.batch);
+    const double voxels = static_cast<double>(host.size * host.size * host.size);
+    row += concat(",", value_or_empty(dice.average, validate), ",", c_.lr, ",", t.scaler.scale(),
+                  ",", value_or_empty(seconds, true), ",",
+                  value_or_empty(per_epoch * voxels / seconds, true));
+    std::ofstream(out_ / "metrics.csv", std::ios::app) << row << "\n";
+    plot_metrics(out_, host.class_names);
+    log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,
+                           seconds));
+    if (validate && dice.average > p.best_dice) {
+      p.best_dice = dice.average;
+      Position best = p;
+      best.epoch = p.epoch + 1;
+      save_model((out_ / "best.safetensors").string(), t.net, t.info(host, best));
+    }
+    p.micro_batch = 0, p.loss_sum = 0, p.micro_batches = 0, p.seconds = 0;
+    save_last(t, p, p.epoch + 1, 0, 0);
+  }
+
+  // The test report at network and native resolution, and the best and worst pictures.
+  void final_test(Training& t) {
+    const PreprocessedDataset& host = data_.host;
+    const fs::path best = fs::exists(out_ / "best.safetensors") ? out_ / "best.safetensors"
+                                                                : out_ / "last.safetensors";
+    const ModelInfo tested = load_model(best.string(), t.net);
+    log_info("test set: ", test_.size(), " cases, with ", best.filename().string());
+    const DiceTable network = t.evaluator.evaluate(resident_, test_, nullptr);
+    const DiceTable native = t.evaluator.evaluate_native(resident_, test_, data_.native_labels);
+    write_test_report(out_ / "test", network, native, tested.epoch, best.filename().string());
+    Tensor input = t.net.input(), labels = t.step.labels();
+    Tensor prediction(input.shape().with_channels(1), DType::u8, device_);
+    write_visualisations(out_ / "test", network, [&](std::size_t v) {
+      const std::size_t c = test_[v];
+      copy_batch(resident_, std::vector<std::size_t>(static_cast<std::size_t>(c_.batch), c), input,
+                 labels);
+      argmax_channels(t.net.forward(false), prediction);
       VolumeSlices slices;
       slices.size = host.size;
       const Tensor image = host.image(c), truth = host.label(c),
@@ -375,8 +425,24 @@ int run_training(const RunSettings& s, const std::string& command_line, bool res
     log_info(dice_table_text("Test Dice at the network's resolution", network));
     log_info(dice_table_text("Test Dice at native resolution", native));
   }
-  close_log_file();
-  return 0;
+
+  const RunConfig& c_;
+  fs::path out_;
+  Device device_ = Device::cpu;
+  std::string precision_word_;
+  Precision precision_ = Precision::f32;
+  RunData data_;
+  PreprocessedDataset resident_;
+  std::vector<std::size_t> train_, val_, test_;
+  bool planned_ = false;
+};
+
+}  // namespace
+
+int run_training(const RunSettings& settings, const std::string& command_line) {
+  const RunConfig config = parse_run_config(settings);
+  Run run(config, settings, command_line);
+  return run();
 }
 
 }  // namespace unet3d

@@ -3,17 +3,15 @@
 // an optimizer-step boundary (resumable at that exact position), and the final evaluation.
 #pragma once
 
-#include <cstdint>
-#include <map>
 #include <string>
+
+#include "tools/run_config.h"
 
 namespace unet3d {
 
-// Every setting of a run, as strings keyed by flag name (what config.json holds).
-using RunSettings = std::map<std::string, std::string>;
-
-// Runs the training that `settings` describe into settings["out"]; returns the exit code
-// (0, or 130 / 143 after an interruption). Errors are thrown.
-int run_training(const RunSettings& settings, const std::string& command_line, bool resuming);
+// Runs the training that `settings` describe into settings["out"] (resuming it where
+// settings["resume"] is set); returns the exit code (0, or 130 / 143 after an interruption).
+// Errors are thrown.
+int run_training(const RunSettings& settings, const std::string& command_line);
 
 }  // namespace unet3d

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "io/checkpoint.h"
+#include "tools/checkpoint.h"
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"

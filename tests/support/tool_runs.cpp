@@ -18,7 +18,9 @@ ToolResult run_command(const std::string& command) {
   const fs::path log =
       fs::temp_directory_path() / ("unet3d_e2e_output_" + std::to_string(getpid()) + ".txt");
   const int status = std::system((command + " > " + log.string() + " 2>&1").c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(log)};
+  ToolResult result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(log)};
+  fs::remove(log);
+  return result;
 }
 
 std::string read_text(const fs::path& path) {

@@ -1,5 +1,5 @@
 // UNet3D checkpoints: layout conversion to and from PyTorch's, metadata, and validation.
-#include "io/checkpoint.h"
+#include "tools/checkpoint.h"
 
 #include <cstring>
 #include <set>

@@ -1,11 +1,12 @@
 // Flag parsing and the tools' error boundary.
-#include "tools/flags.h"
+#include "runtime/flags.h"
 
 #include <charconv>
 #include <cstdio>
 #include <sstream>
 
 #include "runtime/error.h"
+#include "unet3d/build_config.h"
 
 namespace unet3d {
 namespace {
@@ -36,12 +37,27 @@ void Flags::add_switch(const std::string& name, const std::string& help) {
   flags_[name] = {"", help, "", false};
 }
 
+void Flags::add_alias(const std::string& old_name, const std::string& name) {
+  UNET3D_USAGE_CHECK(flags_.count(name), "add_alias: no flag --", name);
+  aliases_[old_name] = name;
+}
+
+std::vector<Flags::Entry> Flags::entries() const {
+  std::vector<Entry> out;
+  for (const std::string& name : order_) out.push_back({name, !flags_.at(name).takes_value});
+  return out;
+}
+
 bool Flags::parse(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line_ += (i ? " " : "") + std::string(argv[i]);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::printf("%s", usage().c_str());
+      return false;
+    }
+    if (arg == "--version") {
+      std::printf("%s (unet3d-cuda) %s, commit %s\n", program_.c_str(), kVersion, kCommit);
       return false;
     }
     if (!arg.starts_with("--")) usage_error(concat("unexpected argument '", arg, "' (see --help)"));
@@ -52,6 +68,7 @@ bool Flags::parse(int argc, char** argv) {
       value = name.substr(equals + 1);
       name.resize(equals);
     }
+    if (const auto alias = aliases_.find(name); alias != aliases_.end()) name = alias->second;
     const auto flag = flags_.find(name);
     if (flag == flags_.end()) usage_error(concat("unknown flag --", name, " (see --help)"));
     if (flag->second.takes_list) {
@@ -88,6 +105,10 @@ const std::vector<std::string>& Flags::list(const std::string& name) const {
 const std::string& Flags::text(const std::string& name) const {
   const auto v = values_.find(name);
   return v != values_.end() ? v->second : flags_.at(name).default_value;
+}
+
+const std::string& Flags::default_value(const std::string& name) const {
+  return flags_.at(name).default_value;
 }
 
 std::int64_t Flags::integer(const std::string& name) const {
@@ -133,7 +154,14 @@ std::string Flags::usage() const {
     if (!f.default_value.empty()) text += " (default " + f.default_value + ")";
     text += "\n";
   }
-  return text + "  --help                    this text\n";
+  for (const auto& [old_name, name] : aliases_) {
+    std::string left = "  --" + old_name;
+    left.resize(std::max<std::size_t>(left.size() + 2, 28), ' ');
+    text += left + "the old name of --" + name + "\n";
+  }
+  return text +
+         "  --help                    this text\n  --version                 the program's version "
+         "and commit\n";
 }
 
 int run_tool(const char* program, const std::function<int()>& body) {

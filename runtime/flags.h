@@ -1,6 +1,7 @@
-// Command-line flags for the tools (CONTRACTS §8): long GNU-style flags (--name value or
-// --name=value), --help on every tool, and a usage Error naming the flag for anything unknown
-// or malformed. run_tool() turns any Error into one line on stderr and the contract's exit code.
+// Command-line flags for the tools and bench (docs/cli.md): long GNU-style flags (--name value
+// or --name=value), --help and --version on every program, old spellings kept as aliases, and a
+// usage Error naming the flag for anything unknown or malformed. run_tool() turns any Error into
+// one line on stderr and the documented exit code.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +23,24 @@ class Flags {
   void add_switch(const std::string& name, const std::string& help);
   // A flag taking one or more values: every argument up to the next flag.
   void add_list(const std::string& name, const std::string& value_name, const std::string& help);
+  // `old_name` is read as `name` (a spelling kept from an earlier version).
+  void add_alias(const std::string& old_name, const std::string& name);
 
-  // False after printing --help (the tool then exits 0).
+  // Every flag, in the order added, and whether it is a switch (takes no value).
+  struct Entry {
+    std::string name;
+    bool is_switch;
+  };
+  std::vector<Entry> entries() const;
+
+  // False after printing --help or --version (the tool then exits 0).
   bool parse(int argc, char** argv);
 
   bool given(const std::string& name) const;
   bool on(const std::string& name) const { return given(name); }
   const std::string& text(const std::string& name) const;
+  // The value a flag has when not given ("" for switches and flags without one).
+  const std::string& default_value(const std::string& name) const;
   const std::vector<std::string>& list(const std::string& name) const;
   std::int64_t integer(const std::string& name) const;
   double number(const std::string& name) const;
@@ -47,6 +59,7 @@ class Flags {
   std::string program_, summary_, command_line_;
   std::vector<std::string> order_;
   std::map<std::string, Flag> flags_;
+  std::map<std::string, std::string> aliases_;
   std::map<std::string, std::string> values_;
   std::map<std::string, std::vector<std::string>> lists_;
 };

@@ -1,0 +1,100 @@
+// Parsing and checking a run's settings.
+#include "tools/run_config.h"
+
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace {
+
+[[noreturn]] void bad(const std::string& flag, const std::string& value, const std::string& what) {
+  throw Error(ErrorKind::usage, concat("--", flag, ": '", value, "' is not ", what));
+}
+
+// settings[flag] as a number of type T in [low, high].
+template <class T>
+T in_range(const RunSettings& s, const std::string& flag, T low, T high, const char* what) {
+  const std::string& text = s.at(flag);
+  T v{};
+  std::istringstream in(text);
+  if (!(in >> v) || !in.eof() || v < low || v > high) bad(flag, text, what);
+  return v;
+}
+
+const std::string& one_of(const RunSettings& s, const std::string& flag,
+                          const std::set<std::string>& allowed) {
+  const std::string& text = s.at(flag);
+  if (!allowed.count(text)) {
+    std::string list;
+    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    bad(flag, text, "one of " + list);
+  }
+  return text;
+}
+
+std::vector<std::int64_t> triple(const RunSettings& s, const std::string& flag) {
+  std::vector<std::int64_t> out;
+  std::istringstream in(s.at(flag));
+  for (std::string part; std::getline(in, part, ',');) {
+    RunSettings one{{flag, part}};
+    out.push_back(in_range<std::int64_t>(one, flag, 1, 1 << 16, "X,Y,Z of positive integers"));
+  }
+  if (out.size() == 1) out = {out[0], out[0], out[0]};
+  if (out.size() != 3) bad(flag, s.at(flag), "X,Y,Z (1 or 3 values)");
+  return out;
+}
+
+LossKind loss_kind(const std::string& word) {
+  if (word == "ce") return LossKind::ce;
+  if (word == "wce") return LossKind::wce;
+  if (word == "combined") return LossKind::combined;
+  return LossKind::dice;
+}
+
+}  // namespace
+
+RunConfig parse_run_config(const RunSettings& s) {
+  constexpr std::int64_t kMany = std::numeric_limits<std::int64_t>::max();
+  constexpr double kAny = std::numeric_limits<double>::max();
+  const auto positive = [&](const char* flag) {
+    return in_range<std::int64_t>(s, flag, 1, kMany, "a positive integer");
+  };
+  const auto non_negative = [&](const char* flag) {
+    return in_range<std::int64_t>(s, flag, 0, kMany, "a non-negative integer");
+  };
+  const auto number = [&](const char* flag) {
+    return in_range<double>(s, flag, 0.0, kAny, "a non-negative number");
+  };
+  RunConfig c;
+  c.data = s.at("data"), c.out = s.at("out"), c.split = s.at("split"), c.cache = s.at("cache");
+  c.layout = parse_layout(s.at("layout"), "--layout");
+  c.device = one_of(s, "device", {"auto", "cuda", "cpu"});
+  c.precision = one_of(s, "precision", {"auto", "fp16", "fp32"});
+  c.size = positive("size"), c.features = positive("features"), c.depth = positive("depth");
+  if (s.at("classes") != "auto")
+    c.classes = static_cast<int>(in_range<std::int64_t>(s, "classes", 2, 32, "auto, or 2 to 32"));
+  c.loss.kind = loss_kind(one_of(s, "loss", {"dice", "ce", "wce", "combined"}));
+  c.loss.exclude_background = s.at("dice-exclude-background") == "true";
+  c.loss.alpha = number("alpha"), c.loss.beta = number("beta");
+  c.epochs = positive("epochs"), c.batch = positive("batch"), c.accum = positive("accum");
+  c.val_every = positive("val-every");
+  c.lr = number("lr"), c.weight_decay = number("weight-decay");
+  c.flip_augment = one_of(s, "augment", {"none", "flip"}) == "flip";
+  c.use_cache = s.at("no-cache") != "true";
+  c.deterministic = s.at("deterministic") == "true";
+  c.seed = static_cast<std::uint64_t>(non_negative("seed"));
+  c.phantoms = positive("phantoms");
+  c.phantom_size = triple(s, "phantom-size");
+  c.threads = static_cast<int>(in_range<std::int64_t>(s, "threads", 0, 4096, "0 to 4096"));
+  c.interrupt_after = non_negative("interrupt-after");
+  c.resuming = !s.at("resume").empty();
+  if (c.depth > 10 || c.size % (std::int64_t{1} << c.depth) != 0)
+    throw Error(ErrorKind::usage,
+                concat("--size ", c.size, " cannot be halved --depth ", c.depth, " times"));
+  return c;
+}
+
+}  // namespace unet3d

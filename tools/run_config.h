@@ -1,0 +1,38 @@
+// A training run's configuration: the settings as config.json keeps them (strings keyed by flag
+// name, so that a run folder written by any version resumes), and the same settings typed,
+// checked and parsed once (a usage Error names the flag and the value at fault).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/dataset.h"
+#include "layers/train_step.h"
+
+namespace unet3d {
+
+using RunSettings = std::map<std::string, std::string>;
+
+struct RunConfig {
+  std::string data, out, split, cache;  // "" where not given
+  DatasetLayout layout = DatasetLayout::automatic;
+  std::string device, precision;  // as given: auto|cuda|cpu, auto|fp16|fp32
+  std::int64_t size = 96, features = 32, depth = 4;
+  int classes = 0;  // 0: from the data
+  LossOptions loss;
+  std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
+  double lr = 1e-3, weight_decay = 0;
+  bool flip_augment = false, use_cache = true, deterministic = false;
+  std::uint64_t seed = 42;
+  std::int64_t phantoms = 40;
+  std::vector<std::int64_t> phantom_size{128, 128, 64};  // x, y, z
+  int threads = 0;                                       // 0: all
+  std::int64_t interrupt_after = 0;
+  bool resuming = false;
+};
+
+RunConfig parse_run_config(const RunSettings& settings);
+
+}  // namespace unet3d
