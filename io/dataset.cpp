@@ -76,8 +76,7 @@ DatasetIndex discover_decathlon(const fs::path& root) {
   for (const auto& e : fs::directory_iterator(images)) {
     const std::string file = e.path().filename().string();
     if (!is_nifti(file) || file.starts_with(".")) continue;
-    std::string name = strip_nifti(file);
-    if (name.ends_with("_0000")) name.resize(name.size() - 5);
+    const std::string name = case_name(file);
     const auto label = label_files.find(name);
     if (label == label_files.end()) {
       index.unmatched.push_back(e.path().string());
@@ -133,6 +132,20 @@ const std::vector<std::string>& hipmri_class_names() {
   static const std::vector<std::string> names{"background", "body",   "bone",
                                               "bladder",    "rectum", "prostate"};
   return names;
+}
+
+std::string case_name(const std::string& path) {
+  std::string name = strip_nifti(fs::path(path).filename().string());
+  if (name.ends_with("_0000")) name.resize(name.size() - 5);
+  return name;
+}
+
+std::vector<std::string> class_names_or_numbered(const std::vector<std::string>& names,
+                                                 int classes) {
+  if (static_cast<int>(names.size()) == classes) return names;
+  std::vector<std::string> numbered;
+  for (int c = 0; c < classes; ++c) numbered.push_back(concat("class_", c));
+  return numbered;
 }
 
 DatasetLayout parse_layout(const std::string& word, const std::string& flag) {

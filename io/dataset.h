@@ -44,6 +44,14 @@ struct LoadedCase {
 // first bad value and how many voxels hold bad values. A grid mismatch names both files.
 LoadedCase load_case(const CasePaths& paths, int num_classes);
 
+// A case's name: its file name without .nii/.nii.gz and without a trailing _0000 (the
+// Decathlon's channel suffix).
+std::string case_name(const std::string& path);
+
+// `names` where they name `classes` classes, else "class_0", "class_1", ...
+std::vector<std::string> class_names_or_numbered(const std::vector<std::string>& names,
+                                                 int classes);
+
 // The HipMRI classes: background, body, bone, bladder, rectum, prostate.
 const std::vector<std::string>& hipmri_class_names();
 

@@ -251,11 +251,7 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
   }
   d.cases = std::move(cases);
   d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);
-  d.class_names = class_names;
-  if (static_cast<int>(d.class_names.size()) != d.num_classes) {
-    d.class_names.clear();
-    for (int c = 0; c < d.num_classes; ++c) d.class_names.push_back(concat("class_", c));
-  }
+  d.class_names = class_names_or_numbered(class_names, d.num_classes);
   return d;
 }
 

@@ -11,28 +11,13 @@ UNET3D_GPU_INSTANCE_ELSEWHERE(backend::add_channel_bias);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::accumulate_channel_sums);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::accumulate_into);
 
-namespace {
-
-DType accumulator_dtype(DType t) {
-  return t == DType::f64 ? DType::f64 : DType::f32;
-}
-
-void check_vector(const char* op, const Tensor& t, const Tensor& v, DType dtype) {
-  UNET3D_USAGE_CHECK(
-      v.shape() == Shape::vector(t.shape().c) && v.dtype() == dtype && v.device() == t.device(), op,
-      ": ", v.describe(), " does not fit ", t.describe(), " (expected ", dtype_name(dtype), " ",
-      Shape::vector(t.shape().c).str(), ")");
-}
-
-}  // namespace
-
 void add_channel_bias(Tensor& y, const Tensor& bias) {
-  check_vector("add_channel_bias", y, bias, y.dtype());
+  check_channel_vector("add_channel_bias", y, bias, y.dtype());
   UNET3D_RUN_ON_DEVICE_OF(y, backend::add_channel_bias, y, bias);
 }
 
 void accumulate_channel_sums(const Tensor& dy, Tensor& sums) {
-  check_vector("accumulate_channel_sums", dy, sums, accumulator_dtype(dy.dtype()));
+  check_channel_vector("accumulate_channel_sums", dy, sums, accumulator_dtype(dy.dtype()));
   UNET3D_RUN_ON_DEVICE_OF(dy, backend::accumulate_channel_sums, dy, sums);
 }
 

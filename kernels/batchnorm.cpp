@@ -19,14 +19,8 @@ void check_batchnorm(const char* op, std::initializer_list<const Tensor*> activa
                      std::initializer_list<const Tensor*> vectors) {
   check_same_layout(op, activations);
   const Tensor& x = **activations.begin();
-  const DType param = x.dtype() == DType::f64 ? DType::f64 : DType::f32;
-  for (const Tensor* v : vectors) {
-    UNET3D_USAGE_CHECK(v->shape() == Shape::vector(x.shape().c) && v->dtype() == param &&
-                           v->device() == x.device(),
-                       op, ": per-channel tensor ", v->describe(), " does not fit activations ",
-                       x.describe(), " (expected ", dtype_name(param), " ",
-                       Shape::vector(x.shape().c).str(), ")");
-  }
+  const DType param = accumulator_dtype(x.dtype());
+  for (const Tensor* v : vectors) check_channel_vector(op, x, *v, param);
 }
 
 }  // namespace

@@ -22,6 +22,14 @@ void check_same_layout(const char* op, std::initializer_list<const Tensor*> tens
                        " and ", t->describe());
 }
 
+void check_channel_vector(const char* op, const Tensor& t, const Tensor& v, DType dtype) {
+  const Shape expected = Shape::vector(t.shape().c);
+  UNET3D_USAGE_CHECK(v.shape() == expected && v.dtype() == dtype && v.device() == t.device(), op,
+                     ": per-channel tensor ", v.describe(), " does not fit ", t.describe(),
+                     " (expected ", dtype_name(dtype), " ", expected.str(), " on ",
+                     device_name(t.device()), ")");
+}
+
 void unsupported_dtype(const char* op, const Tensor& t) {
   throw_error(ErrorKind::usage,
               concat(op, ": dtype ", dtype_name(t.dtype()), " is not supported on the ",

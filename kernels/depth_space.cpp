@@ -24,10 +24,7 @@ void check_blocks(const char* op, const Tensor& t, const Tensor& y) {
 
 void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y) {
   check_blocks("depth_to_space2", t, y);
-  if (bias != nullptr)
-    UNET3D_USAGE_CHECK(bias->shape() == Shape::vector(y.shape().c) && bias->dtype() == y.dtype() &&
-                           bias->device() == y.device(),
-                       "depth_to_space2: bias ", bias->describe(), " does not fit ", y.describe());
+  if (bias != nullptr) check_channel_vector("depth_to_space2", y, *bias, y.dtype());
   UNET3D_RUN_ON_DEVICE_OF(y, backend::depth_to_space2, t, bias, y);
 }
 

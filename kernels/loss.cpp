@@ -13,10 +13,6 @@ UNET3D_GPU_INSTANCE_ELSEWHERE(backend::combine_loss_terms);
 
 namespace {
 
-DType loss_dtype(const Tensor& logits) {
-  return logits.dtype() == DType::f64 ? DType::f64 : DType::f32;
-}
-
 void check_loss(const char* op, const Tensor& logits, const Tensor& labels, const Tensor& loss,
                 Shape loss_shape, const LossGradient& grad) {
   const Shape& s = logits.shape();
@@ -25,18 +21,12 @@ void check_loss(const char* op, const Tensor& logits, const Tensor& labels, cons
   UNET3D_USAGE_CHECK(labels.shape() == s.with_channels(1) && labels.dtype() == DType::u8 &&
                          labels.device() == logits.device(),
                      op, ": labels ", labels.describe(), " do not fit logits ", logits.describe());
-  UNET3D_USAGE_CHECK(loss.shape() == loss_shape && loss.dtype() == loss_dtype(logits) &&
+  UNET3D_USAGE_CHECK(loss.shape() == loss_shape &&
+                         loss.dtype() == accumulator_dtype(logits.dtype()) &&
                          loss.device() == logits.device(),
-                     op, ": loss ", loss.describe(), " should be ", dtype_name(loss_dtype(logits)),
-                     " ", loss_shape.str());
+                     op, ": loss ", loss.describe(), " should be ",
+                     dtype_name(accumulator_dtype(logits.dtype())), " ", loss_shape.str());
   if (grad.dlogits != nullptr) check_same_layout(op, {&logits, grad.dlogits});
-}
-
-void check_weights(const char* op, const Tensor& logits, const Tensor& weights) {
-  UNET3D_USAGE_CHECK(
-      weights.shape() == Shape::vector(logits.shape().c) && weights.dtype() == loss_dtype(logits) &&
-          weights.device() == logits.device(),
-      op, ": class weights ", weights.describe(), " do not fit logits ", logits.describe());
 }
 
 void dice(const char* op, const Tensor& logits, const Tensor& labels, bool exclude_background,
@@ -61,7 +51,9 @@ void log_dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_back
 void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
                    Tensor& loss, const LossGradient& grad) {
   check_loss("cross_entropy", logits, labels, loss, Shape::scalar(), grad);
-  if (class_weights != nullptr) check_weights("cross_entropy", logits, *class_weights);
+  if (class_weights != nullptr)
+    check_channel_vector("cross_entropy", logits, *class_weights,
+                         accumulator_dtype(logits.dtype()));
   UNET3D_RUN_ON_DEVICE_OF(logits, backend::cross_entropy, logits, labels, class_weights, loss,
                           grad);
 }

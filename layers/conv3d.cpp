@@ -43,8 +43,7 @@ void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
 }
 
 void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor* db) {
-  check_conv("conv3d_backward_weights", x, dw, x.dtype() == DType::f64 ? DType::f64 : DType::f32,
-             dy);
+  check_conv("conv3d_backward_weights", x, dw, accumulator_dtype(x.dtype()), dy);
   if (x.is_cuda()) {
     if constexpr (kBuiltWithCuda) gpu::conv3d_backward_weights(x, dy, dw);
   } else {

@@ -16,7 +16,7 @@ PaddedConv3d::PaddedConv3d(const Shape& x, const Shape& w, DType dtype, Device d
   if (channels.out != w.n) y_ = Tensor(x.with_channels(channels.out), dtype, device);
   if (pads()) {
     const Shape padded_w{channels.out, w.d, w.h, w.w, channels.in};
-    const DType accumulator = dtype == DType::f64 ? DType::f64 : DType::f32;
+    const DType accumulator = accumulator_dtype(dtype);
     w_ = Tensor(padded_w, dtype, device);
     weight_grad_ = Tensor(padded_w, accumulator, device);
     cropped_grad_ = Tensor(w, accumulator, device);

@@ -52,7 +52,7 @@ void conv_transpose3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& d
 }
 
 void conv_transpose3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor& db) {
-  const DType accumulator = x.dtype() == DType::f64 ? DType::f64 : DType::f32;
+  const DType accumulator = accumulator_dtype(x.dtype());
   check_transpose("conv_transpose3d_backward_weights", x, dw, accumulator, dy);
   const std::int64_t voxels = x.numel() / x.shape().c, cin = x.shape().c, cout = dw.shape().c;
   Tensor t = blocked(x, cout);

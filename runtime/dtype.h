@@ -37,6 +37,11 @@ constexpr bool is_floating(DType t) {
   return t != DType::u8;
 }
 
+// The dtype sums and gradients of data in `t` are kept in: f64 for f64, else f32.
+constexpr DType accumulator_dtype(DType t) {
+  return t == DType::f64 ? DType::f64 : DType::f32;
+}
+
 // The DType a C++ element type is stored as; Tensor::data_as<T>() checks against it.
 template <class T>
 struct DTypeOf;

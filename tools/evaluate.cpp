@@ -4,10 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/elementwise.h"
 #include "kernels/metrics.h"
-#include "kernels/resize.h"
-#include "kernels/softmax.h"
+#include "layers/inference.h"
 
 namespace unet3d {
 namespace {
@@ -71,11 +69,10 @@ Evaluator::Evaluator(UNet3D& net, TrainingStep& step)
 void Evaluator::fill_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
                            std::size_t first) {
   Tensor input = net_.input(), labels = step_.labels();
-  for (std::int64_t b = 0; b < net_.batch(); ++b) {
-    const std::size_t k = std::min(first + static_cast<std::size_t>(b), cases.size() - 1);
-    Tensor image_slot = input.item(b), label_slot = labels.item(b);
-    copy_case(data, cases[k], image_slot, label_slot, 0);
-  }
+  std::vector<std::size_t> slots;
+  for (std::size_t b = 0; b < static_cast<std::size_t>(net_.batch()); ++b)
+    slots.push_back(cases[std::min(first + b, cases.size() - 1)]);
+  copy_batch(data, slots, input, labels);
 }
 
 DiceTable Evaluator::evaluate(const PreprocessedDataset& data,
@@ -111,18 +108,14 @@ DiceTable Evaluator::evaluate_native(
   Tensor probabilities(net_.input().shape().with_channels(classes), DType::f32, net_.device());
   for (std::size_t first = 0; first < cases.size(); first += batch) {
     fill_batch(data, cases, first);
-    Tensor logits = net_.forward(false);
-    Tensor wide(logits.shape(), DType::f32, net_.device());
-    cast(logits, wide);
-    softmax_forward(wide, probabilities);
+    class_probabilities(net_.forward(false), probabilities);
     for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b) {
       const std::size_t c = cases[first + b];
       const NiftiGeometry& g = data.cases[c].geometry;
       const Shape native{1, g.nz, g.ny, g.nx, classes};
       Tensor resampled(native, DType::f32, net_.device());
-      resize_trilinear(probabilities.item(static_cast<std::int64_t>(b)), resampled);
       Tensor prediction(native.with_channels(1), DType::u8, net_.device());
-      argmax_channels(resampled, prediction);
+      native_segmentation(probabilities.item(static_cast<std::int64_t>(b)), resampled, prediction);
       std::vector<std::uint8_t> truth_values = native_labels(c);
       const Tensor truth =
           Tensor::view(truth_values.data(), native.with_channels(1), DType::u8, Device::cpu)

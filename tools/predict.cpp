@@ -7,10 +7,9 @@
 #include "io/preprocess.h"
 #include "kernels/elementwise.h"
 #include "kernels/metrics.h"
-#include "kernels/resize.h"
-#include "kernels/softmax.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
+#include "layers/inference.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
@@ -22,18 +21,6 @@ namespace {
 
 using namespace unet3d;
 namespace fs = std::filesystem;
-
-// <name>: the file name without .nii/.nii.gz and without a trailing _0000.
-std::string output_name(const std::string& path) {
-  std::string name = fs::path(path).filename().string();
-  for (const char* ext : {".nii.gz", ".nii"})
-    if (name.ends_with(ext)) {
-      name.resize(name.size() - std::string(ext).size());
-      break;
-    }
-  if (name.ends_with("_0000")) name.resize(name.size() - 5);
-  return name;
-}
 
 // The label file for input `name` in folder `dir`: <name>.nii[.gz], or the HipMRI label name.
 std::string label_in(const fs::path& dir, const std::string& name) {
@@ -75,11 +62,8 @@ int main(int argc, char** argv) {
     UNet3D net(info.config, device, Precision::f32, 1, info.input_size);
     load_model(flags.text("checkpoint"), net);
     const std::int64_t classes = info.config.num_classes;
-    std::vector<std::string> names = info.class_names;
-    if (static_cast<std::int64_t>(names.size()) != classes) {
-      names.clear();
-      for (std::int64_t c = 0; c < classes; ++c) names.push_back(concat("class_", c));
-    }
+    const std::vector<std::string> names =
+        class_names_or_numbered(info.class_names, static_cast<int>(classes));
     const std::vector<std::string>& labels = flags.list("labels");
     const bool label_folder = labels.size() == 1 && fs::is_directory(labels[0]);
     if (!labels.empty() && !label_folder && labels.size() != flags.list("input").size())
@@ -92,7 +76,7 @@ int main(int argc, char** argv) {
     Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
     for (std::size_t k = 0; k < flags.list("input").size(); ++k) {
       const std::string& path = flags.list("input")[k];
-      const std::string name = output_name(path);
+      const std::string name = case_name(path);
       NiftiVolume volume = read_nifti(path);
       const NiftiGeometry& g = volume.geometry;
       const Shape native{1, g.nz, g.ny, g.nx, 1};
@@ -100,11 +84,10 @@ int main(int argc, char** argv) {
       preprocess_image(
           Tensor::view(volume.values.data(), native, DType::f32, Device::cpu).to(device), input,
           path);
-      softmax_forward(net.forward(false), probabilities);
+      class_probabilities(net.forward(false), probabilities);
       Tensor resampled(native.with_channels(classes), DType::f32, device);
-      resize_trilinear(probabilities, resampled);
       Tensor segmentation(native, DType::u8, device);
-      argmax_channels(resampled, segmentation);
+      native_segmentation(probabilities, resampled, segmentation);
       const Tensor host = segmentation.to(Device::cpu);
       const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
       write_nifti(out.string(), g, host.data(), NiftiStorage::u8);

@@ -190,7 +190,7 @@ TEST_CASE("conv3d on zero-padded channels equals the unpadded convolution", "[co
         REQUIRE(padded.pads());
         const Tensor x = random_tensor(xs, dtype, 180), w = random_tensor(ws, dtype, 181),
                      dy = random_tensor(ys, dtype, 182);
-        const DType acc = dtype == DType::f64 ? DType::f64 : DType::f32;
+        const DType acc = accumulator_dtype(dtype);
         Tensor y(ys, dtype), y_ref(ys, dtype), dx(xs, dtype), dx_ref(xs, dtype);
         Tensor dw = random_tensor(ws, acc, 183), dw_ref = random_tensor(ws, acc, 183);
         padded.forward(x, w, y, forward);

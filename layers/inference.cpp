@@ -1,0 +1,23 @@
+// Class probabilities and native-grid segmentations.
+#include "layers/inference.h"
+
+#include "kernels/elementwise.h"
+#include "kernels/metrics.h"
+#include "kernels/resize.h"
+#include "kernels/softmax.h"
+
+namespace unet3d {
+
+void class_probabilities(const Tensor& logits, Tensor& probabilities) {
+  if (logits.dtype() == DType::f32) return softmax_forward(logits, probabilities);
+  Tensor wide(logits.shape(), DType::f32, logits.device());
+  cast(logits, wide);
+  softmax_forward(wide, probabilities);
+}
+
+void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor& labels) {
+  resize_trilinear(probabilities, resampled);
+  argmax_channels(resampled, labels);
+}
+
+}  // namespace unet3d
