@@ -9,8 +9,13 @@
 
 namespace unet3d {
 
-struct AdamStep {
+// torch.optim.Adam's hyper-parameters and defaults.
+struct AdamOptions {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+};
+
+struct AdamStep {
+  AdamOptions options;
   std::int64_t step = 1;  // this update's number, from 1, for the bias corrections
   double grad_scale = 1;  // gradients are multiplied by this first (1 / loss scale)
 };

@@ -13,11 +13,12 @@
 namespace unet3d::adam_impl {
 
 template <class Exec, class P, class H>
-void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamStep& s) {
+void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamStep& step) {
+  const AdamOptions& s = step.options;
   const P b1 = static_cast<P>(s.beta1), b2 = static_cast<P>(s.beta2);
   const P eps = static_cast<P>(s.eps), decay = static_cast<P>(s.weight_decay);
-  const P scale = static_cast<P>(s.grad_scale);
-  const double t = static_cast<double>(s.step);
+  const P scale = static_cast<P>(step.grad_scale);
+  const double t = static_cast<double>(step.step);
   const P step_size = static_cast<P>(s.lr / (1 - std::pow(s.beta1, t)));
   const P correction2_sqrt = static_cast<P>(std::sqrt(1 - std::pow(s.beta2, t)));
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {

@@ -30,8 +30,7 @@ bool Adam::step(double loss_scale) {
   Tensor values = params_.values();
   Tensor halves;
   if (params_.has_half_copies()) halves = params_.halves();
-  const AdamStep step{options_.lr,           options_.beta1, options_.beta2,  options_.eps,
-                      options_.weight_decay, steps_,         1.0 / loss_scale};
+  const AdamStep step{options_, steps_, 1.0 / loss_scale};
   adam_update(values, grads, exp_avg_, exp_avg_sq_, params_.has_half_copies() ? &halves : nullptr,
               step);
   return true;

@@ -6,13 +6,10 @@
 
 #include <cstdint>
 
+#include "kernels/adam.h"
 #include "layers/parameters.h"
 
 namespace unet3d {
-
-struct AdamOptions {
-  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
-};
 
 class Adam {
  public:
