@@ -1,12 +1,11 @@
-// bench: checks each hand-written kernel and convolution against the CPU reference and times
-// it at the UNet3D's shapes, then times the training step and the inference forward, all
-// against the ceilings measured in the same run (copy bandwidth, a large GEMM).
+// bench: checks every op (verify/op_cases.h) against the CPU reference and times it at the
+// UNet3D's shapes, then times the training step and the inference forward, all against the
+// ceilings measured in the same run (copy bandwidth, a large GEMM).
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include "bench/harness.h"
-#include "bench/kernel_cases.h"
 #include "io/json.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
@@ -21,29 +20,118 @@ namespace {
 using namespace unet3d;
 using namespace unet3d::bench;
 
-// FLOPs of one UNet3D forward pass (convolutions, transposed convolutions, head) at the shapes.
+struct Settings {
+  Device device = Device::cpu;
+  std::int64_t size = 0, features = 0, batch = 0, depth = 4;
+  std::string precision_word;
+  Precision precision = Precision::f32;
+};
+
+Settings settings_of(const Flags& flags) {
+  Settings s;
+  s.device = parse_device(flags.text("device"));
+  const bool gpu = s.device == Device::cuda;
+  const auto pick = [&](const char* name, std::int64_t on_gpu, std::int64_t on_cpu) {
+    return flags.given(name) ? flags.integer(name) : (gpu ? on_gpu : on_cpu);
+  };
+  s.size = pick("size", 96, 48), s.features = pick("features", 32, 8),
+  s.batch = pick("batch", 2, 1);
+  s.depth = flags.integer("depth");
+  s.precision_word = flags.given("precision") ? flags.text("precision") : (gpu ? "fp16" : "fp32");
+  s.precision = s.precision_word == "fp16" ? Precision::f16 : Precision::f32;
+  return s;
+}
+
+// FLOPs of one UNet3D forward pass: its Conv3d layers and the transposed convolutions.
 double forward_flops(const UNetConfig& c, std::int64_t batch, std::int64_t size) {
   double f = 0;
-  const auto conv = [&](double voxels, double cin, double cout, double k) {
-    f += 2 * voxels * cin * cout * k * k * k;
-  };
-  double cin = static_cast<double>(c.in_channels);
-  for (std::int64_t level = 1; level <= c.depth + 1; ++level) {
-    const double s = static_cast<double>(size >> (level - 1)),
-                 v = static_cast<double>(batch) * s * s * s;
-    const double feats = static_cast<double>(c.init_features << (level - 1));
-    conv(v, cin, feats, 3);
-    conv(v, feats, feats, 3);
-    if (level <= c.depth) {  // decoder block of this level, and the upsampling into it
-      conv(v, 2 * feats, feats, 3);
-      conv(v, feats, feats, 3);
-      f += 2 * (v / 8) * (2 * feats) * feats * 8;
-    }
-    cin = feats;
+  for (const ConvLayerShape& layer : unet3d_conv_shapes(c, batch, size)) {
+    const Shape& w = layer.w;
+    f += 2.0 * static_cast<double>(layer.x.numel() / layer.x.c) * static_cast<double>(w.n * w.c) *
+         static_cast<double>(w.d * w.h * w.w);
   }
-  conv(static_cast<double>(batch * size * size * size), static_cast<double>(c.init_features),
-       static_cast<double>(c.num_classes), 1);
+  for (std::int64_t level = 1; level <= c.depth; ++level) {  // up{level}: 2f -> f, 2x2x2
+    const double coarse =
+        static_cast<double>(batch) * std::pow(static_cast<double>(size >> level), 3);
+    const double features = static_cast<double>(c.init_features << (level - 1));
+    f += 2 * coarse * (2 * features) * features * 8;
+  }
   return f;
+}
+
+// The copy bandwidth (checked like any op) and a large GEMM (the library's own).
+void add_ceilings(Harness& h, Device device) {
+  const bool gpu = device == Device::cuda;
+  const std::int64_t copy_values = std::int64_t{1} << 27;  // 512 MB of f32
+  const Shape copy_shape = Shape::vector(copy_values);
+  if (h.selected("ceiling copy")) {
+    Tensors source;
+    source.push_back(random_tensor(copy_shape, DType::f32, 1));
+    h.add({"ceiling copy",
+           2.0 * static_cast<double>(copy_values) * 4,
+           0,
+           std::move(source),
+           {{copy_shape, DType::f32}},
+           [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
+           {}});
+  }
+  if (!h.selected("ceiling gemm")) return;
+  const std::int64_t m = gpu ? 8192 : 1536;
+  const DType gemm_type = gpu ? DType::f16 : DType::f32;
+  const Shape square{1, 1, 1, m, m};
+  Tensor x = random_tensor(square, gemm_type, 2).to(device),
+         y = random_tensor(square, gemm_type, 3).to(device), z(square, gemm_type, device);
+  h.add_unchecked(
+      "ceiling gemm", 0, 2.0 * static_cast<double>(m * m * m),
+      [&] {
+        gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0, {x.data(), false}, {y.data(), false},
+             0.0, z.data());
+      },
+      gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
+}
+
+// The table and the JSON, against the ceilings of this run.
+void report(const Harness& h, const Settings& s, double step_flops, double peak,
+            std::int64_t params, const std::string& json_path, bool deterministic) {
+  double copy_bw = 0, gemm_rate = 0, step_ms = NAN;
+  for (const Result& r : h.results()) {
+    if (r.name == "ceiling copy" && r.ms > 0) copy_bw = r.bytes / (r.ms * 1e-3);
+    if (r.name == "ceiling gemm" && r.ms > 0) gemm_rate = r.flops / (r.ms * 1e-3);
+    if (r.name == "training step") step_ms = r.ms;
+  }
+  std::printf("%-36s %10s %9s %11s %8s %8s %6s  %s\n", "case", "ms", "GB/s", "GFLOP/s", "%copy",
+              "%gemm", "copies", "check");
+  std::string json = "[";
+  for (const Result& r : h.results()) {
+    const double gbs = r.timed && r.bytes > 0 ? r.bytes / (r.ms * 1e-3) / 1e9 : NAN;
+    const double gflops = r.timed && r.flops > 0 ? r.flops / (r.ms * 1e-3) / 1e9 : NAN;
+    const double of_copy = copy_bw > 0 ? 100 * gbs * 1e9 / copy_bw : NAN;
+    const double of_gemm = gemm_rate > 0 ? 100 * gflops * 1e9 / gemm_rate : NAN;
+    if (r.timed)
+      std::printf("%-36s %10.3f %9.1f %11.1f %8.1f %8.1f %6d  %s\n", r.name.c_str(), r.ms, gbs,
+                  gflops, of_copy, of_gemm, r.copies, r.check.c_str());
+    else
+      std::printf("%-36s %10s  MISMATCH against the CPU reference (above); not timed\n",
+                  r.name.c_str(), "refused");
+    json += concat(json.size() > 1 ? ",\n" : "\n", " {\"name\": ", json::quote(r.name),
+                   ", \"timed\": ", r.timed ? "true" : "false",
+                   ", \"ms\": ", r.timed ? concat(r.ms) : "null", ", \"bytes\": ", r.bytes,
+                   ", \"flops\": ", r.flops, ", \"copies\": ", r.copies,
+                   ", \"check\": ", json::quote(r.check), "}");
+  }
+  std::printf(
+      "\ntraining step: %.3f volumes/s, model FLOP utilisation %.1f %% of the GEMM ceiling, "
+      "peak %s memory %.1f MB, %lld parameters\n",
+      static_cast<double>(s.batch) / (step_ms * 1e-3),
+      gemm_rate > 0 ? 100 * step_flops / (step_ms * 1e-3) / gemm_rate : NAN, device_name(s.device),
+      peak / 1e6, static_cast<long long>(params));
+  if (json_path.empty()) return;
+  std::ofstream out(json_path);
+  out << "{\"device\": \"" << describe_device(s.device) << "\", \"precision\": \""
+      << s.precision_word << "\", \"size\": " << s.size << ", \"features\": " << s.features
+      << ", \"batch\": " << s.batch << ", \"deterministic\": " << (deterministic ? "true" : "false")
+      << ", \"training_step_ms\": " << step_ms << ", \"peak_memory_bytes\": " << peak
+      << ", \"cases\": " << json << "\n]\n}\n";
 }
 
 }  // namespace
@@ -65,135 +153,58 @@ int main(int argc, char** argv) {
     flags.add_switch("deterministic",
                      "CUDA: deterministic cuDNN algorithms only, chosen without timing");
     if (!flags.parse(argc, argv)) return 0;
-    const Device device = parse_device(flags.text("device"));
+    const Settings s = settings_of(flags);
     set_deterministic_convolutions(flags.on("deterministic"));
-    const bool gpu = device == Device::cuda;
-    const auto pick = [&](const char* name, std::int64_t on_gpu, std::int64_t on_cpu) {
-      return flags.given(name) ? flags.integer(name) : (gpu ? on_gpu : on_cpu);
-    };
-    const std::int64_t size = pick("size", 96, 48), f = pick("features", 32, 8),
-                       batch = pick("batch", 2, 1);
-    const std::string precision_word =
-        flags.given("precision") ? flags.text("precision") : (gpu ? "fp16" : "fp32");
-    const Precision precision = precision_word == "fp16" ? Precision::f16 : Precision::f32;
-    const DType act = activation_dtype(precision);
-    Harness h(device, flags.text("filter"), flags.number("seconds"));
+    Harness h(s.device, flags.text("filter"), flags.number("seconds"));
     std::fprintf(stderr,
                  "bench on %s, %s, size %lld, features %lld, batch %lld; operands rotated "
                  "through %.0f MB\n",
-                 describe_device(device).c_str(), precision_word.c_str(),
-                 static_cast<long long>(size), static_cast<long long>(f),
-                 static_cast<long long>(batch), static_cast<double>(h.rotation_bytes()) / 1e6);
+                 describe_device(s.device).c_str(), s.precision_word.c_str(),
+                 static_cast<long long>(s.size), static_cast<long long>(s.features),
+                 static_cast<long long>(s.batch), static_cast<double>(h.rotation_bytes()) / 1e6);
 
     // The whole network first, so that the peak memory is the network's: a training step
     // (forward, Dice loss, backward, Adam) and inference.
-    const UNetConfig config{1, 6, f, flags.integer("depth")};
-    UNet3D net(config, device, precision, batch, size);
+    const UNetConfig config{1, 6, s.features, s.depth};
+    UNet3D net(config, s.device, s.precision, s.batch, s.size);
     net.parameters().initialize(1);
-    const std::int64_t params = net.parameters().parameter_count();
-
     Adam adam(net.parameters(), {});
-    LossScaler scaler(precision == Precision::f16);
+    LossScaler scaler(s.precision == Precision::f16);
     TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
     Tensor input = net.input();
     fill_uniform(input, 14, -1.0f, 1.0f);
     Tensor labels = step.labels();
     fill(labels, 2.0);
-    const double step_flops = 3 * forward_flops(config, batch, size);
-    const std::string whole_network_check =
-        gpu ? "its kernels, above; a whole step vs the CPU: unet3d_gpu_tests"
-            : "its kernels, above; the whole network's gradients: unet3d_tests";
+    const double step_flops = 3 * forward_flops(config, s.batch, s.size);
+    const std::string vouched_by =
+        s.device == Device::cuda ? "its ops, above; a whole step vs the CPU: unet3d_gpu_tests"
+                                 : "its ops, above; the whole network's gradients: unet3d_tests";
     h.add_unchecked(
         "training step", 0, step_flops,
         [&] {
           step.micro_batch();
           step.apply();
         },
-        whole_network_check);
+        vouched_by);
     h.add_unchecked(
-        "inference forward", 0, forward_flops(config, batch, size), [&] { net.forward(false); },
-        whole_network_check);
+        "inference forward", 0, forward_flops(config, s.batch, s.size), [&] { net.forward(false); },
+        vouched_by);
     if (const std::string planning = conv_planning_report(); !planning.empty())
       std::fprintf(stderr, "%s\n", planning.c_str());
-    // Read before the kernel cases allocate their operands.
-    const double peak = static_cast<double>(memory_stats().peak_bytes[static_cast<int>(device)]);
+    // Read before the ops' cases allocate their operands.
+    const double peak = static_cast<double>(memory_stats().peak_bytes[static_cast<int>(s.device)]);
 
-    // Ceilings: copy bandwidth (checked like any kernel) and a large GEMM (the library's own).
-    const std::int64_t copy_values = std::int64_t{1} << 27;  // 512 MB of f32
-    const Shape copy_shape = Shape::vector(copy_values);
-    if (h.selected("ceiling copy")) {
-      Tensors source;
-      source.push_back(random_tensor(copy_shape, DType::f32, 1));
-      h.add({"ceiling copy",
-             2.0 * static_cast<double>(copy_values) * 4,
-             0,
-             std::move(source),
-             {{copy_shape, DType::f32}},
-             [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
-             {}});
-    }
-    if (h.selected("ceiling gemm")) {
-      const std::int64_t m = gpu ? 8192 : 1536;
-      const DType gemm_type = gpu ? DType::f16 : DType::f32;
-      const Shape square{1, 1, 1, m, m};
-      Tensor x = random_tensor(square, gemm_type, 2).to(device),
-             y = random_tensor(square, gemm_type, 3).to(device), z(square, gemm_type, device);
-      h.add_unchecked(
-          "ceiling gemm", 0, 2.0 * static_cast<double>(m * m * m),
-          [&] {
-            gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0, {x.data(), false}, {y.data(), false},
-                 0.0, z.data());
-          },
-          gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
-    }
-
-    add_kernel_cases(h, {batch, size, f, config.num_classes, params, act, master_dtype(precision)});
-
-    // The table, against the ceilings of this run.
-    double copy_bw = 0, gemm_rate = 0;
-    for (const Result& r : h.results()) {
-      if (r.name == "ceiling copy" && r.ms > 0) copy_bw = r.bytes / (r.ms * 1e-3);
-      if (r.name == "ceiling gemm" && r.ms > 0) gemm_rate = r.flops / (r.ms * 1e-3);
-    }
-    std::printf("%-36s %10s %9s %11s %8s %8s %6s  %s\n", "case", "ms", "GB/s", "GFLOP/s", "%copy",
-                "%gemm", "copies", "check");
-    std::string json = "[";
-    for (const Result& r : h.results()) {
-      const double gbs = r.timed && r.bytes > 0 ? r.bytes / (r.ms * 1e-3) / 1e9 : NAN;
-      const double gflops = r.timed && r.flops > 0 ? r.flops / (r.ms * 1e-3) / 1e9 : NAN;
-      const double of_copy = copy_bw > 0 ? 100 * gbs * 1e9 / copy_bw : NAN;
-      const double of_gemm = gemm_rate > 0 ? 100 * gflops * 1e9 / gemm_rate : NAN;
-      if (r.timed)
-        std::printf("%-36s %10.3f %9.1f %11.1f %8.1f %8.1f %6d  %s\n", r.name.c_str(), r.ms, gbs,
-                    gflops, of_copy, of_gemm, r.copies, r.check.c_str());
-      else
-        std::printf("%-36s %10s  MISMATCH against the CPU reference (above); not timed\n",
-                    r.name.c_str(), "refused");
-      json += concat(json.size() > 1 ? ",\n" : "\n", " {\"name\": ", json::quote(r.name),
-                     ", \"timed\": ", r.timed ? "true" : "false",
-                     ", \"ms\": ", r.timed ? concat(r.ms) : "null", ", \"bytes\": ", r.bytes,
-                     ", \"flops\": ", r.flops, ", \"copies\": ", r.copies,
-                     ", \"check\": ", json::quote(r.check), "}");
-    }
-    double step_ms = NAN;
-    for (const Result& r : h.results())
-      if (r.name == "training step") step_ms = r.ms;
-    std::printf(
-        "\ntraining step: %.3f volumes/s, model FLOP utilisation %.1f %% of the GEMM ceiling, "
-        "peak %s memory %.1f MB, %lld parameters\n",
-        static_cast<double>(batch) / (step_ms * 1e-3),
-        gemm_rate > 0 ? 100 * step_flops / (step_ms * 1e-3) / gemm_rate : NAN, device_name(device),
-        peak / 1e6, static_cast<long long>(params));
-    json += concat("\n]\n");
-    if (flags.given("json")) {
-      std::ofstream out(flags.text("json"));
-      out << "{\"device\": \"" << describe_device(device) << "\", \"precision\": \""
-          << precision_word << "\", \"size\": " << size << ", \"features\": " << f
-          << ", \"batch\": " << batch
-          << ", \"deterministic\": " << (flags.on("deterministic") ? "true" : "false")
-          << ", \"training_step_ms\": " << step_ms << ", \"peak_memory_bytes\": " << peak
-          << ", \"cases\": " << json << "}\n";
-    }
+    add_ceilings(h, s.device);
+    const OpShapes shapes{{s.batch, s.size, s.size, s.size, 1},
+                          s.features,
+                          config.num_classes,
+                          net.parameters().parameter_count(),
+                          activation_dtype(s.precision),
+                          master_dtype(s.precision)};
+    for (const OpDescription& d : op_descriptions())
+      if (h.selected(d.name)) h.add(d.make(shapes));
+    report(h, s, step_flops, peak, net.parameters().parameter_count(), flags.text("json"),
+           flags.on("deterministic"));
     if (h.refused() > 0)
       throw Error(ErrorKind::runtime, concat(h.refused(),
                                              " case(s) did not match the CPU reference "

@@ -27,20 +27,7 @@ std::size_t last_level_cache_bytes(Device device) {
   return std::size_t{32} << 20;  // sysconf does not know: assume a large server L3
 }
 
-// The dtype a case's data is in: that of its first floating-point operand.
-DType data_dtype(const Case& c) {
-  for (const Tensor& t : c.inputs)
-    if (is_floating(t.dtype())) return t.dtype();
-  for (const OutputSpec& o : c.outputs)
-    if (is_floating(o.dtype)) return o.dtype;
-  throw Error(ErrorKind::usage, concat("bench case ", c.name, " has no floating-point operand"));
-}
-
-DType wider(DType t) {
-  return t == DType::f16 ? DType::f32 : DType::f64;
-}
-
-std::size_t operand_bytes(const Case& c) {
+std::size_t operand_bytes(const OpCase& c) {
   std::size_t bytes = 0;
   for (const Tensor& t : c.inputs) bytes += t.bytes();
   for (const OutputSpec& o : c.outputs)
@@ -55,22 +42,6 @@ std::string summary(const ParityReport& report) {
   std::snprintf(text, sizeof text, "ok, %zu outputs, norm-wise error <= %.1e",
                 report.outputs.size(), worst);
   return text;
-}
-
-// Each output's tolerance (verify/compare.h's table): that of the narrower of its own dtype
-// and the case's data, since an f16 output of f32 data (Adam's f16 copy of the weights) is
-// rounded to f16 and an f32 output of f16 data (a weight gradient) is computed from f16
-// values; in f32, cases that count FLOPs (their outputs are sums of products) get the long-sum
-// tolerance.
-std::vector<Tolerance> check_tolerances(const Case& c, DType data) {
-  std::vector<Tolerance> tolerances;
-  for (const OutputSpec& o : c.outputs) {
-    const bool half = o.dtype == DType::f16 || data == DType::f16;
-    tolerances.push_back(tolerance(half            ? Check::parity_f16
-                                   : c.flops > 0 ? Check::reduction_f32
-                                                 : Check::parity_f32));
-  }
-  return tolerances;
 }
 
 }  // namespace
@@ -112,13 +83,10 @@ double Harness::median_ms(int copies, const std::function<void(int)>& run) const
   return times[times.size() / 2];
 }
 
-void Harness::add(const Case& c) {
+void Harness::add(const OpCase& c) {
   if (!selected(c.name)) return;
   Result r{c.name, 0, c.bytes, c.flops, 1, false, ""};
-  const DType data = data_dtype(c);
-  const Op reference = c.reference ? c.reference : computed_in(data, wider(data), c.op);
-  const ParityReport report =
-      compare_runs(reference, c.op, device_, c.inputs, c.outputs, check_tolerances(c, data));
+  const ParityReport report = check_op(c, device_);
   if (!report.ok()) {
     r.check = "MISMATCH against the CPU reference, not timed: " + report.describe();
     std::fprintf(stderr, "  %s: %s", c.name.c_str(), r.check.c_str());

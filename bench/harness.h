@@ -9,26 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "verify/parity.h"
+#include "verify/op_cases.h"
 
 namespace unet3d::bench {
 
 // Operands of a few kB would need ~10^5 copies to span the cache; a kernel that small is
 // bound by its launch, not by memory, so it keeps fewer.
 inline constexpr std::size_t kMaxOperandCopies = 1024;
-
-// One kernel (or a short sequence of them) on fixed operands.
-struct Case {
-  std::string name;
-  double bytes = 0, flops = 0;  // one run's memory traffic and arithmetic, from the shapes
-  Tensors inputs;               // on the CPU; the harness copies them to the device measured
-  std::vector<OutputSpec> outputs;
-  Op op;  // reads the inputs, writes the outputs, on the device they live on
-  // The CPU reference `op` is checked against; empty: `op` itself on the CPU with the data
-  // (the dtype of the first floating-point operand) in the next wider type, f16 in f32 and f32
-  // in f64, so that the CPU backend is checked too.
-  Op reference;
-};
 
 struct Result {
   std::string name;
@@ -43,8 +30,8 @@ class Harness {
   Harness(Device device, const std::string& filter, double min_seconds);
 
   bool selected(const std::string& name) const;
-  // Checks `c`, and times it only if it matches its reference.
-  void add(const Case& c);
+  // Checks `c` (verify/op_cases.h), and times it only if it matches its reference.
+  void add(const OpCase& c);
   // Times a case with no single reference output (a whole training step); `vouched_by` says
   // which checks cover it.
   void add_unchecked(const std::string& name, double bytes, double flops,

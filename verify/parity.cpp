@@ -99,7 +99,12 @@ Op computed_in(DType narrow, DType wide, const Op& body) {
     for (const Tensor& t : in) wide_in.push_back(widened(t, narrow, wide));
     for (const Tensor& t : out) wide_out.push_back(widened(t, narrow, wide));
     body(wide_in, wide_out);
-    for (std::size_t i = 0; i < out.size(); ++i) cast(wide_out[i], out[i]);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (out[i].dtype() == narrow)
+        cast(wide_out[i], out[i]);
+      else
+        copy(wide_out[i], out[i]);  // kept as it was: statistics beside f16 data, labels
+    }
   };
 }
 

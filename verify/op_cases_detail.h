@@ -1,0 +1,44 @@
+// What the op description files share (verify/op_cases.cpp, op_cases_weights.cpp): the shapes a
+// case derives from OpShapes, and how a description is appended.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "verify/op_cases.h"
+
+namespace unet3d::op_cases {
+
+// The first level and the level below it.
+struct Level {
+  Shape x, pooled, coarse, up, channels, logits, labels;
+  DType act, stat;
+  double bytes;  // one first-level activation
+};
+
+Level level_of(const OpShapes& k);
+
+inline double bytes_of(const Shape& s, DType t) {
+  return static_cast<double>(s.numel()) * static_cast<double>(dtype_size(t));
+}
+
+template <class... T>
+Tensors tensors(T&&... t) {
+  Tensors list;
+  (list.push_back(std::move(t)), ...);
+  return list;
+}
+
+// Builds a case (its name is filled in) from the shapes, the level and a seed of its own.
+using Make = std::function<OpCase(const OpShapes&, const Level&, std::uint64_t seed)>;
+void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make);
+
+// The families' descriptions, appended in a fixed order.
+void activation_ops(std::vector<OpDescription>& list);
+void volume_ops(std::vector<OpDescription>& list);
+void loss_ops(std::vector<OpDescription>& list);
+void weight_ops(std::vector<OpDescription>& list);
+
+}  // namespace unet3d::op_cases

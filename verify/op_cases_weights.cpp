@@ -1,0 +1,116 @@
+// The op descriptions of the ops with weights: the first level's 3x3x3 convolutions, the head's
+// 1x1x1 one, the upsampling into the first level, and Adam over every parameter.
+#include "kernels/adam.h"
+#include "layers/conv3d.h"
+#include "layers/conv_transpose3d.h"
+#include "verify/op_cases_detail.h"
+
+namespace unet3d::op_cases {
+
+void weight_ops(std::vector<OpDescription>& list) {
+  // f -> f channels at the first level; k: 3 (the blocks) or 1 (the head, f -> classes).
+  for (const int k : {3, 1}) {
+    const std::string kernel = k == 3 ? "conv3d 3x3x3" : "conv3d 1x1x1 (head)";
+    const auto weights = [k](const OpShapes& s) {
+      return Shape{k == 3 ? s.features : s.classes, k, k, k, s.features};
+    };
+    const auto flops = [k](const OpShapes& s, const Level& l) {
+      const double outputs =
+          static_cast<double>(l.x.numel() / l.x.c * (k == 3 ? s.features : s.classes));
+      return 2.0 * outputs * static_cast<double>(s.features) * k * k * k;
+    };
+    describe(list, kernel + " forward", [=](const OpShapes& s, const Level& l, std::uint64_t seed) {
+      const Shape w = weights(s), y = l.x.with_channels(w.n);
+      return OpCase{"",
+                    l.bytes + bytes_of(y, l.act),
+                    flops(s, l),
+                    tensors(random_tensor(l.x, l.act, seed), random_tensor(w, l.act, seed + 1),
+                            random_tensor(Shape::vector(w.n), l.act, seed + 2)),
+                    {{y, l.act}},
+                    [](const Tensors& i, Tensors& o) { conv3d_forward(i[0], i[1], &i[2], o[0]); },
+                    {}};
+    });
+    describe(list, kernel + " backward data",
+             [=](const OpShapes& s, const Level& l, std::uint64_t seed) {
+               const Shape w = weights(s), y = l.x.with_channels(w.n);
+               return OpCase{
+                   "",
+                   l.bytes + bytes_of(y, l.act),
+                   flops(s, l),
+                   tensors(random_tensor(y, l.act, seed), random_tensor(w, l.act, seed + 1)),
+                   {{l.x, l.act}},
+                   [](const Tensors& i, Tensors& o) { conv3d_backward_data(i[0], i[1], o[0]); },
+                   {}};
+             });
+    describe(list, kernel + " backward weights",
+             [=](const OpShapes& s, const Level& l, std::uint64_t seed) {
+               const Shape w = weights(s), y = l.x.with_channels(w.n);
+               return OpCase{
+                   "",
+                   l.bytes + bytes_of(y, l.act),
+                   flops(s, l),
+                   tensors(random_tensor(l.x, l.act, seed), random_tensor(y, l.act, seed + 1)),
+                   {{w, l.stat, true}, {Shape::vector(w.n), l.stat, true}},
+                   [](const Tensors& i, Tensors& o) {
+                     conv3d_backward_weights(i[0], i[1], o[0], &o[1]);
+                   },
+                   {}};
+             });
+  }
+
+  // The upsampling into the first level: 2f channels at half the size -> f channels.
+  const auto up_flops = [](const Level& l) {
+    return 2.0 * static_cast<double>(l.coarse.numel()) * static_cast<double>(l.x.c) * 8;
+  };
+  describe(list, "conv_transpose3d forward", [=](const OpShapes&, const Level& l, std::uint64_t s) {
+    const Shape w{l.coarse.c, 2, 2, 2, l.x.c};
+    return OpCase{
+        "",
+        3 * l.bytes,
+        up_flops(l),
+        tensors(random_tensor(l.coarse, l.act, s), random_tensor(w, l.act, s + 1),
+                random_tensor(l.channels, l.act, s + 2)),
+        {{l.up, l.act}},
+        [](const Tensors& i, Tensors& o) { conv_transpose3d_forward(i[0], i[1], i[2], o[0]); },
+        {}};
+  });
+  describe(list, "conv_transpose3d backward",
+           [=](const OpShapes&, const Level& l, std::uint64_t s) {
+             const Shape w{l.coarse.c, 2, 2, 2, l.x.c};
+             return OpCase{"",
+                           4 * l.bytes,
+                           2 * up_flops(l),
+                           tensors(random_tensor(l.up, l.act, s), random_tensor(w, l.act, s + 1),
+                                   random_tensor(l.coarse, l.act, s + 2)),
+                           {{l.coarse, l.act}, {w, l.stat, true}, {l.channels, l.stat, true}},
+                           [](const Tensors& i, Tensors& o) {
+                             conv_transpose3d_backward_data(i[0], i[1], o[0]);
+                             conv_transpose3d_backward_weights(i[2], i[0], o[1], o[2]);
+                           },
+                           {}};
+           });
+
+  // Adam over as many values as the network has parameters: value, gradient and both moments
+  // read and written, and the f16 copy written in mixed precision.
+  describe(
+      list, "adam update (all parameters)", [](const OpShapes& s, const Level& l, std::uint64_t) {
+        const Shape params = Shape::vector(s.parameters);
+        const bool mixed = l.act == DType::f16;
+        std::vector<OutputSpec> state{{params, l.stat, true},
+                                      {params, l.stat, true},
+                                      {params, l.stat, true},
+                                      {params, l.stat, true, 0.0f, 1.0f}};  // second moment: >= 0
+        if (mixed) state.push_back({params, DType::f16});
+        return OpCase{"",
+                      (mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat),
+                      0,
+                      {},
+                      state,
+                      [](const Tensors&, Tensors& o) {
+                        adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr, {});
+                      },
+                      {}};
+      });
+}
+
+}  // namespace unet3d::op_cases
