@@ -60,6 +60,21 @@ void activation_ops(std::vector<OpDescription>& list) {
                   [](const Tensors& i, Tensors& o) { relu_backward(i[0], i[1], o[0]); },
                   {}};
   });
+  describe(list, "bias + bias gradient", [](const OpShapes&, const Level& l, std::uint64_t s) {
+    return OpCase{"",
+                  3 * l.bytes,
+                  0,
+                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.act, s + 1)),
+                  {{l.x, l.act, true}, {l.channels, l.stat, true}},
+                  [](const Tensors& i, Tensors& o) {
+                    add_channel_bias(o[0], i[1]);
+                    accumulate_channel_sums(i[0], o[1]);
+                  },
+                  {}};
+  });
+}
+
+void batchnorm_ops(std::vector<OpDescription>& list) {
   // BatchNorm with the fused ReLU; backward gets the statistics of a real forward pass.
   describe(list, "batchnorm+relu forward (train)",
            [](const OpShapes&, const Level& l, std::uint64_t s) {
@@ -139,18 +154,6 @@ void activation_ops(std::vector<OpDescription>& list) {
                  },
                  {}};
            });
-  describe(list, "bias + bias gradient", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  3 * l.bytes,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.act, s + 1)),
-                  {{l.x, l.act, true}, {l.channels, l.stat, true}},
-                  [](const Tensors& i, Tensors& o) {
-                    add_channel_bias(o[0], i[1]);
-                    accumulate_channel_sums(i[0], o[1]);
-                  },
-                  {}};
-  });
 }
 
 void volume_ops(std::vector<OpDescription>& list) {
@@ -324,8 +327,10 @@ const std::vector<OpDescription>& op_descriptions() {
   static const std::vector<OpDescription> all = [] {
     std::vector<OpDescription> list;
     op_cases::activation_ops(list);
+    op_cases::batchnorm_ops(list);
     op_cases::volume_ops(list);
     op_cases::loss_ops(list);
+    op_cases::conv_ops(list);
     op_cases::weight_ops(list);
     return list;
   }();

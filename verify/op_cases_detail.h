@@ -37,8 +37,10 @@ void describe(std::vector<OpDescription>& list, const std::string& name, const M
 
 // The families' descriptions, appended in a fixed order.
 void activation_ops(std::vector<OpDescription>& list);
+void batchnorm_ops(std::vector<OpDescription>& list);
 void volume_ops(std::vector<OpDescription>& list);
 void loss_ops(std::vector<OpDescription>& list);
-void weight_ops(std::vector<OpDescription>& list);
+void conv_ops(std::vector<OpDescription>& list);
+void weight_ops(std::vector<OpDescription>& list);  // the upsampling and Adam
 
 }  // namespace unet3d::op_cases

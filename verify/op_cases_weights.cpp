@@ -2,62 +2,59 @@
 // 1x1x1 one, the upsampling into the first level, and Adam over every parameter.
 #include "kernels/adam.h"
 #include "layers/conv3d.h"
+#include "layers/conv_algorithm.h"
 #include "layers/conv_transpose3d.h"
 #include "verify/op_cases_detail.h"
 
 namespace unet3d::op_cases {
 
-void weight_ops(std::vector<OpDescription>& list) {
-  // f -> f channels at the first level; k: 3 (the blocks) or 1 (the head, f -> classes).
+namespace {
+
+// The first level's 3x3x3 convolution (f -> f channels) or the head's 1x1x1 one (f -> classes),
+// in one direction.
+Make conv_case(int k, ConvDirection direction) {
+  return [k, direction](const OpShapes& s, const Level& l, std::uint64_t seed) {
+    const Shape w{k == 3 ? s.features : s.classes, k, k, k, s.features};
+    const Shape y = l.x.with_channels(w.n);
+    const double flops =
+        2.0 * static_cast<double>(y.numel()) * static_cast<double>(w.c * k * k * k);
+    OpCase c{"", l.bytes + bytes_of(y, l.act), flops, {}, {}, {}, {}};
+    switch (direction) {
+      case ConvDirection::forward:
+        c.inputs = tensors(random_tensor(l.x, l.act, seed), random_tensor(w, l.act, seed + 1),
+                           random_tensor(Shape::vector(w.n), l.act, seed + 2));
+        c.outputs = {{y, l.act}};
+        c.op = [](const Tensors& i, Tensors& o) { conv3d_forward(i[0], i[1], &i[2], o[0]); };
+        break;
+      case ConvDirection::backward_data:
+        c.inputs = tensors(random_tensor(y, l.act, seed), random_tensor(w, l.act, seed + 1));
+        c.outputs = {{l.x, l.act}};
+        c.op = [](const Tensors& i, Tensors& o) { conv3d_backward_data(i[0], i[1], o[0]); };
+        break;
+      case ConvDirection::backward_filter:
+        c.inputs = tensors(random_tensor(l.x, l.act, seed), random_tensor(y, l.act, seed + 1));
+        c.outputs = {{w, l.stat, true}, {Shape::vector(w.n), l.stat, true}};
+        c.op = [](const Tensors& i, Tensors& o) {
+          conv3d_backward_weights(i[0], i[1], o[0], &o[1]);
+        };
+        break;
+    }
+    return c;
+  };
+}
+
+}  // namespace
+
+void conv_ops(std::vector<OpDescription>& list) {
   for (const int k : {3, 1}) {
     const std::string kernel = k == 3 ? "conv3d 3x3x3" : "conv3d 1x1x1 (head)";
-    const auto weights = [k](const OpShapes& s) {
-      return Shape{k == 3 ? s.features : s.classes, k, k, k, s.features};
-    };
-    const auto flops = [k](const OpShapes& s, const Level& l) {
-      const double outputs =
-          static_cast<double>(l.x.numel() / l.x.c * (k == 3 ? s.features : s.classes));
-      return 2.0 * outputs * static_cast<double>(s.features) * k * k * k;
-    };
-    describe(list, kernel + " forward", [=](const OpShapes& s, const Level& l, std::uint64_t seed) {
-      const Shape w = weights(s), y = l.x.with_channels(w.n);
-      return OpCase{"",
-                    l.bytes + bytes_of(y, l.act),
-                    flops(s, l),
-                    tensors(random_tensor(l.x, l.act, seed), random_tensor(w, l.act, seed + 1),
-                            random_tensor(Shape::vector(w.n), l.act, seed + 2)),
-                    {{y, l.act}},
-                    [](const Tensors& i, Tensors& o) { conv3d_forward(i[0], i[1], &i[2], o[0]); },
-                    {}};
-    });
-    describe(list, kernel + " backward data",
-             [=](const OpShapes& s, const Level& l, std::uint64_t seed) {
-               const Shape w = weights(s), y = l.x.with_channels(w.n);
-               return OpCase{
-                   "",
-                   l.bytes + bytes_of(y, l.act),
-                   flops(s, l),
-                   tensors(random_tensor(y, l.act, seed), random_tensor(w, l.act, seed + 1)),
-                   {{l.x, l.act}},
-                   [](const Tensors& i, Tensors& o) { conv3d_backward_data(i[0], i[1], o[0]); },
-                   {}};
-             });
-    describe(list, kernel + " backward weights",
-             [=](const OpShapes& s, const Level& l, std::uint64_t seed) {
-               const Shape w = weights(s), y = l.x.with_channels(w.n);
-               return OpCase{
-                   "",
-                   l.bytes + bytes_of(y, l.act),
-                   flops(s, l),
-                   tensors(random_tensor(l.x, l.act, seed), random_tensor(y, l.act, seed + 1)),
-                   {{w, l.stat, true}, {Shape::vector(w.n), l.stat, true}},
-                   [](const Tensors& i, Tensors& o) {
-                     conv3d_backward_weights(i[0], i[1], o[0], &o[1]);
-                   },
-                   {}};
-             });
+    describe(list, kernel + " forward", conv_case(k, ConvDirection::forward));
+    describe(list, kernel + " backward data", conv_case(k, ConvDirection::backward_data));
+    describe(list, kernel + " backward weights", conv_case(k, ConvDirection::backward_filter));
   }
+}
 
+void weight_ops(std::vector<OpDescription>& list) {
   // The upsampling into the first level: 2f channels at half the size -> f channels.
   const auto up_flops = [](const Level& l) {
     return 2.0 * static_cast<double>(l.coarse.numel()) * static_cast<double>(l.x.c) * 8;
