@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch baseline bench compares against: the same UNet3D (CONTRACTS section 1 names),
+"""The PyTorch baseline bench compares against: the same UNet3D (docs/model.md names),
 Dice loss and Adam, one training step (forward, loss, backward, optimizer step) timed the same
 way on the same device: median of many steps after warm-up. On a GPU: eager AMP with
 channels_last_3d and cudnn.benchmark, then torch.compile where available. On the CPU: fp32.

@@ -1,4 +1,4 @@
-// Finding a dataset's image/label pairs (CONTRACTS §3): the HipMRI layout (`*_LFOV.nii.gz` with
+// Finding a dataset's image/label pairs (docs/data.md): the HipMRI layout (`*_LFOV.nii.gz` with
 // `*_SEMANTIC_LFOV.nii.gz`, any sub-folders, patient Case_NNN) and the Medical Segmentation
 // Decathlon / nnU-Net layout (imagesTr/, labelsTr/, dataset.json, patient = case), detected
 // automatically or forced; and loading one pair with its labels validated.

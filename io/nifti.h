@@ -1,4 +1,4 @@
-// NIfTI volumes through nifticlib (CONTRACTS §3): NIfTI-1 or NIfTI-2, .nii or .nii.gz, every
+// NIfTI volumes through nifticlib (docs/data.md): NIfTI-1 or NIfTI-2, .nii or .nii.gz, every
 // integer and float datatype, scl_slope/scl_inter applied, values handed out as f32 with x
 // fastest (tensor order D, H, W = k, j, i: no transpose, no reorientation). Writing keeps the
 // grid, voxel sizes, qform and sform of a reference volume.

@@ -1,4 +1,4 @@
-// From image/label pairs to the tensors training reads (CONTRACTS §3): each image resized to
+// From image/label pairs to the tensors training reads (docs/data.md): each image resized to
 // S^3 (trilinear, PyTorch's float32 rule) and z-scored, each label map resized (nearest-exact),
 // on whichever device does the work; the result cached on disk (keyed by this code's version,
 // the size and the inputs' paths, sizes and times) so the next run skips decoding and resizing;

@@ -1,4 +1,4 @@
-// The patient-grouped, seeded split of CONTRACTS §3 (sorted patients, Fisher-Yates with the
+// The patient-grouped, seeded split of docs/data.md (sorted patients, Fisher-Yates with the
 // project's RNG, n_val = n_test = max(1, floor(0.05 P + 0.5)), val then test then train), its
 // split.json, and the class statistics of the training subset that weighted cross-entropy uses.
 #pragma once
@@ -30,7 +30,7 @@ std::vector<std::size_t> case_indices(const std::vector<CaseInfo>& cases,
 // Voxels of each class over the given cases of the preprocessed (resized) dataset.
 std::vector<std::int64_t> class_voxel_counts(const PreprocessedDataset& data,
                                              const std::vector<std::size_t>& cases);
-// w_c = N / (C * max(N_c, 1)), N the total (CONTRACTS §4, wce).
+// w_c = N / (C * max(N_c, 1)), N the total (docs/model.md, wce).
 std::vector<double> weighted_ce_weights(const std::vector<std::int64_t>& counts);
 
 }  // namespace unet3d

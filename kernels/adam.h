@@ -1,4 +1,4 @@
-// The Adam update of torch.optim.Adam (CONTRACTS §5) over flat parameter storage, in one pass:
+// The Adam update of torch.optim.Adam (docs/model.md) over flat parameter storage, in one pass:
 // unscale the gradient, add weight decay, update both moments and the master value, write the
 // f16 copy, and zero the gradient for the next accumulation.
 #pragma once

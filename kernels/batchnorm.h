@@ -1,5 +1,5 @@
 // BatchNorm3d over the channels of an NDHWC tensor, with ReLU optionally fused after it
-// (CONTRACTS §1: eps 1e-5, momentum 0.1, running_var updated with the unbiased variance).
+// (docs/model.md: eps 1e-5, momentum 0.1, running_var updated with the unbiased variance).
 //
 // x, y, dy, dx: [N, D, H, W, C], f16 or f32 (f64 on the CPU). gamma, beta, running and saved
 // statistics, dgamma, dbeta: Shape::vector(C), f32 (f64 when x is f64).

@@ -1,4 +1,4 @@
-// Argument checks shared by the kernel families' public calls.
+// Argument checks: each failure a usage Error naming the op and the tensors at fault.
 #include "kernels/check.h"
 
 namespace unet3d {

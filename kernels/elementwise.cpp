@@ -40,11 +40,6 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
   UNET3D_RUN_ON_DEVICE_OF(out, backend::add, a, b, out);
 }
 
-void scale(const Tensor& x, double alpha, Tensor& y) {
-  check_same_layout("scale", {&x, &y});
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::affine, x, alpha, 0.0, y);
-}
-
 void affine(const Tensor& x, double a, double b, Tensor& y) {
   check_same_layout("affine", {&x, &y});
   UNET3D_RUN_ON_DEVICE_OF(y, backend::affine, x, a, b, y);

@@ -23,8 +23,6 @@ void copy(const Tensor& x, Tensor& y);
 void cast(const Tensor& x, Tensor& y);
 // out := a + b
 void add(const Tensor& a, const Tensor& b, Tensor& out);
-// y := alpha * x
-void scale(const Tensor& x, double alpha, Tensor& y);
 // y := a * x + b (normalisation)
 void affine(const Tensor& x, double a, double b, Tensor& y);
 // y := max(x, 0) (NaN stays NaN, as in PyTorch)

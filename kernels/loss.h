@@ -1,4 +1,4 @@
-// The losses of CONTRACTS §4, their values and their gradients with respect to the logits
+// The losses of docs/model.md, their values and their gradients with respect to the logits
 // (softmax included), in f32 whatever the logits' precision (f64 for f64 logits, on the CPU).
 //
 // logits: [N, D, H, W, C] f16/f32 (f64 on the CPU), C <= kMaxClasses; labels: [N, D, H, W, 1]

@@ -1,4 +1,4 @@
-// Predictions and the counts per-class Dice is computed from (CONTRACTS §6).
+// Predictions and the counts per-class Dice is computed from (docs/formats.md).
 #pragma once
 
 #include "runtime/tensor.h"

@@ -1,6 +1,6 @@
 // Reductions over every element of a tensor into a one-element tensor on the same device
 // (overwritten, never accumulated into), accumulated in double. Both backends combine partial
-// sums in a fixed order, so a result is the same bits on every run (CONTRACTS §5).
+// sums in a fixed order, so a result is the same bits on every run (docs/model.md).
 //
 // Input f16/f32/f64 on the CPU, f16/f32 on CUDA; output f32 or f64 (Shape::scalar()).
 #pragma once

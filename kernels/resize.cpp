@@ -8,7 +8,6 @@
 namespace unet3d {
 
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear_backward);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_nearest);
 
 namespace {
@@ -26,11 +25,6 @@ void check_resize(const char* op, const Tensor& from, const Tensor& to) {
 void resize_trilinear(const Tensor& x, Tensor& y) {
   check_resize("resize_trilinear", x, y);
   UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_trilinear, x, y);
-}
-
-void resize_trilinear_backward(const Tensor& dy, Tensor& dx) {
-  check_resize("resize_trilinear_backward", dy, dx);
-  UNET3D_RUN_ON_DEVICE_OF(dy, backend::resize_trilinear_backward, dy, dx);
 }
 
 void resize_nearest(const Tensor& x, Tensor& y) {

@@ -3,5 +3,4 @@
 #include "kernels/resize_impl.h"
 
 UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear);
-UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear_backward);
 UNET3D_GPU_INSTANCE(unet3d::backend::resize_nearest);

@@ -3,4 +3,3 @@
 #include "kernels/softmax_impl.h"
 
 UNET3D_GPU_INSTANCE(unet3d::backend::softmax_forward);
-UNET3D_GPU_INSTANCE(unet3d::backend::softmax_backward);

@@ -8,7 +8,5 @@ namespace unet3d {
 
 // p := softmax(z) over channels (overwritten).
 void softmax_forward(const Tensor& z, Tensor& p);
-// dz := p * (dp - sum_c p_c dp_c) (overwritten).
-void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz);
 
 }  // namespace unet3d

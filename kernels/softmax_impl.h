@@ -18,17 +18,6 @@ void forward(const S* z, S* p, std::int64_t rows, std::int64_t channels) {
   });
 }
 
-template <class Exec, class S>
-void backward(const S* p, const S* dp, S* dz, std::int64_t rows, std::int64_t channels) {
-  Exec::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
-    const std::int64_t base = r * channels;
-    compute_t<S> dot = 0;
-    for (std::int64_t c = 0; c < channels; ++c) dot += load(&p[base + c]) * load(&dp[base + c]);
-    for (std::int64_t c = 0; c < channels; ++c)
-      store(&dz[base + c], load(&p[base + c]) * (load(&dp[base + c]) - dot));
-  });
-}
-
 }  // namespace unet3d::softmax_impl
 
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
@@ -40,16 +29,6 @@ void softmax_forward(const Tensor& z, Tensor& p) {
     using S = decltype(s);
     softmax_impl::forward<Exec<On>>(static_cast<const S*>(z.data()), static_cast<S*>(p.data()),
                                     z.numel() / z.shape().c, z.shape().c);
-  });
-}
-
-template <class On>
-void softmax_backward(const Tensor& p, const Tensor& dp, Tensor& dz) {
-  Exec<On>::with_storage_type("softmax_backward", p, [&](auto s) {
-    using S = decltype(s);
-    softmax_impl::backward<Exec<On>>(static_cast<const S*>(p.data()),
-                                     static_cast<const S*>(dp.data()), static_cast<S*>(dz.data()),
-                                     p.numel() / p.shape().c, p.shape().c);
   });
 }
 

@@ -1,5 +1,5 @@
 // Adam over a ParameterStore, and dynamic loss scaling as torch.cuda.amp.GradScaler's defaults
-// (CONTRACTS §5): one pass that counts inf/NaN gradients, then, unless the step is skipped, one
+// (docs/model.md): one pass that counts inf/NaN gradients, then, unless the step is skipped, one
 // fused update. A skipped step leaves the parameters, the moments and Adam's step count as
 // they were.
 #pragma once

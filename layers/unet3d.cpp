@@ -102,7 +102,7 @@ struct UNet3D::Block {
   std::int64_t conv2, bn2_weight, bn2_bias, bn2_mean, bn2_var;
   Arena::Slot c1, a1, c2, a2;                    // conv outputs and bn-relu outputs
   Arena::Slot mean1, inv_std1, mean2, inv_std2;  // saved batch statistics
-  Arena::Slot scratch1, scratch2;                // gradients inside the block
+  Arena::Slot grad_c, grad_a1;                   // gradients inside the block
 };
 
 // What lives between the blocks of one level: the pooled encoder output, the upsampled decoder
@@ -164,7 +164,7 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
     b->bn2_mean = index(prefix + ".bn2.running_mean");
     b->bn2_var = index(prefix + ".bn2.running_var");
     const Shape out = grid(level, cout);
-    for (Arena::Slot* s : {&b->c1, &b->a1, &b->c2, &b->a2, &b->scratch1, &b->scratch2})
+    for (Arena::Slot* s : {&b->c1, &b->a1, &b->c2, &b->a2, &b->grad_c, &b->grad_a1})
       *s = arena_.plan(out, act);
     for (Arena::Slot* s : {&b->mean1, &b->inv_std1, &b->mean2, &b->inv_std2})
       *s = arena_.plan(Shape::vector(cout), stat);
@@ -236,7 +236,7 @@ void UNet3D::forward_block(Block& b, const Tensor& x, bool train) {
 
 void UNet3D::backward_block(Block& b, const Tensor& x, const Tensor& dout, Tensor* dx) {
   const BatchNormOptions relu{true};
-  Tensor grad_c = arena_.view(b.scratch1), grad_a1 = arena_.view(b.scratch2);
+  Tensor grad_c = arena_.view(b.grad_c), grad_a1 = arena_.view(b.grad_a1);
   const auto bn_backward = [&](Arena::Slot c, Arena::Slot a, const Tensor& grad_out,
                                std::int64_t weight, std::int64_t bias, Arena::Slot mean,
                                Arena::Slot inv_std) {

@@ -1,4 +1,4 @@
-// The UNet3D of CONTRACTS §1, composed by hand from the layers: forward in order, backward in
+// The UNet3D of docs/model.md, composed by hand from the layers: forward in order, backward in
 // reverse, with the skip connections' gradients added where the concat split them. Every
 // activation, gradient and saved statistic is planned once for (batch, size) in one Arena, so
 // a training step allocates nothing.

@@ -1,5 +1,5 @@
 // Errors thrown by library code. Only tools catch them; the kind maps onto the exit code that
-// CONTRACTS §8 promises (1 runtime, 2 usage, 3 data).
+// docs/cli.md promises (1 runtime, 2 usage, 3 data).
 #pragma once
 
 #include <sstream>

@@ -1,5 +1,5 @@
 // The CUDA runtime as the CPU side of the code sees it: plain C++ declarations, defined in
-// runtime/cuda_runtime.cpp (the unet3d_cuda target). CPU code calls them only under
+// runtime/cuda_context.cpp (the unet3d_cuda target). CPU code calls them only under
 // `if constexpr (kBuiltWithCuda)`, so a CPU-only build never needs their definitions.
 #pragma once
 

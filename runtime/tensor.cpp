@@ -61,8 +61,9 @@ Tensor Tensor::view(void* data, Shape shape, DType dtype, Device device) {
 Tensor Tensor::item(std::int64_t n) const {
   UNET3D_USAGE_CHECK(n >= 0 && n < shape_.n, "item ", n, " of ", describe());
   const Shape one{1, shape_.d, shape_.h, shape_.w, shape_.c};
-  return view(static_cast<char*>(data_) + static_cast<std::size_t>(n * one.numel()) * dtype_size(dtype_), one,
-              dtype_, device_);
+  return view(
+      static_cast<char*>(data_) + static_cast<std::size_t>(n * one.numel()) * dtype_size(dtype_),
+      one, dtype_, device_);
 }
 
 Tensor Tensor::to(Device device) const {

@@ -1,6 +1,7 @@
 // Grow-only scratch memory for the duration of one call (padded inputs, packed weights,
-// per-thread sums, GEMM temporaries), on either device. It is reallocated only when a larger size is first asked for, which happens
-// while a model runs its first step, so later steps allocate nothing.
+// per-thread sums, GEMM temporaries), on either device. It is reallocated only when a larger size
+// is first asked for, which happens while a model runs its first step, so later steps allocate
+// nothing.
 #pragma once
 
 #include <cstddef>

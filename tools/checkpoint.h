@@ -1,4 +1,4 @@
-// UNet3D checkpoints as CONTRACTS §2 promises: the model file (PyTorch names and layouts, F32,
+// UNet3D checkpoints as docs/formats.md promises: the model file (PyTorch names and layouts, F32,
 // num_batches_tracked as I64, metadata), which torch's load_state_dict(strict=True) accepts,
 // and the training-state file beside it (Adam moments, step counts, loss scale, and whatever
 // the trainer adds: RNG and data order). Both carry the same `step`, so a mismatched pair is

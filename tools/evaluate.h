@@ -1,4 +1,4 @@
-// Scoring segmentations as CONTRACTS §6 says: Dice per class per volume on the argmax, a class
+// Scoring segmentations as docs/formats.md says: Dice per class per volume on the argmax, a class
 // absent from a volume (|P| + |G| = 0) left out of that class's mean (and counted), "Average"
 // the mean of the per-class means, background included. At the network's resolution during
 // training; at native resolution (probabilities resampled back, §7) for the final report.

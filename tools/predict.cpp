@@ -1,5 +1,5 @@
 // predict: segments NIfTI volumes with a checkpoint and writes the label maps (and optionally the
-// class probabilities) on each input's own grid (CONTRACTS §7); with --labels, scores them.
+// class probabilities) on each input's own grid (docs/formats.md); with --labels, scores them.
 #include <cstdio>
 #include <filesystem>
 

@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tools/checkpoint.h"
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
 #include "tests/support/phantom.h"
 #include "tests/support/test_data.h"
+#include "tools/checkpoint.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
 

@@ -47,7 +47,7 @@ TEMPLATE_TEST_CASE("arithmetic kernels compute what they promise", "[elementwise
 
   add(a, b, out);
   CHECK(values_of<TestType>(out) == std::vector<double>{-1.0, 0.0, -1.0, 1.0, -1.0});
-  scale(a, -2.0, out);
+  affine(a, -2.0, 0.0, out);
   CHECK(values_of<TestType>(out) == std::vector<double>{4.0, 1.0, 0.0, -0.5, -6.0});
   relu_forward(a, out);
   CHECK(values_of<TestType>(out) == std::vector<double>{0.0, 0.0, 0.0, 0.25, 3.0});

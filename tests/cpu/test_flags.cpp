@@ -52,8 +52,11 @@ TEST_CASE("--help and --version stop the tool; bad flags are usage errors", "[fl
   Flags help("tool", "a tool"), version("tool", "a tool");
   CHECK_FALSE(parse(help, {"--help"}));
   CHECK_FALSE(parse(version, {"--version"}));
-  for (const std::vector<std::string>& bad :
-       {std::vector<std::string>{"--bogus"}, {"--size"}, {"--no-cache=1"}, {"stray"}, {"--input"}}) {
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--bogus"},
+                                              {"--size"},
+                                              {"--no-cache=1"},
+                                              {"stray"},
+                                              {"--input"}}) {
     Flags flags("tool", "a tool");
     INFO(bad[0]);
     CHECK(kind_of([&] { parse(flags, bad); }) == ErrorKind::usage);

@@ -60,7 +60,7 @@ TEST_CASE("copy and cast match the CPU bit for bit", "[parity][elementwise]") {
 
 TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise]") {
   const Op add_op = [](const Tensors& in, Tensors& out) { add(in[0], in[1], out[0]); };
-  const Op scale_op = [](const Tensors& in, Tensors& out) { scale(in[0], -0.37, out[0]); };
+  const Op scale_op = [](const Tensors& in, Tensors& out) { affine(in[0], -0.37, 0.0, out[0]); };
   const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward(in[0], out[0]); };
   const Op relu_grad_op = [](const Tensors& in, Tensors& out) {
     relu_backward(in[0], in[1], out[0]);

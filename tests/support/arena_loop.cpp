@@ -29,7 +29,7 @@ std::int64_t allocations_in_arena_loop(Device device, DType dtype) {
     relu_forward(tx, ty);
     relu_backward(ty, tx, tx);
     add(tx, ty, ty);
-    scale(ty, 0.5, ty);
+    affine(ty, 0.5, 0.0, ty);
     copy(ty, tx);
     sum_of_squares(ty, ts);
   }
