@@ -149,44 +149,53 @@ std::vector<AlgorithmResult> results_of(const std::vector<Perf>& perf, int count
   return table;
 }
 
-// What cuDNN offers for one direction: every algorithm timed by Find, or its heuristic order.
-std::vector<AlgorithmResult> query(ConvDirection direction, const Layout& l, bool timed) {
+// cuDNN's results for one direction: `ask(handle, max, &count, results)` runs Find or the
+// heuristics with the direction's descriptors.
+template <class Perf, class Ask>
+std::vector<AlgorithmResult> results(cudnnStatus_t (*max_count)(cudnnHandle_t, int*), Ask ask,
+                                     bool timed) {
   cudnnHandle_t h = Context::get().cudnn();
   int max = 0, count = 0;
+  UNET3D_CUDNN_CHECK(max_count(h, &max));
+  std::vector<Perf> perf(static_cast<std::size_t>(max));
+  UNET3D_CUDNN_CHECK(ask(h, max, &count, perf.data()));
+  return results_of(perf, count, timed);
+}
+
+// What cuDNN offers for one direction: every algorithm timed by Find, or its heuristic order.
+std::vector<AlgorithmResult> query(ConvDirection direction, const Layout& l, bool timed) {
+  const auto x = l.x.get(), y = l.y.get();
+  const auto w = l.w.get();
+  const auto q = l.query.get();
   switch (direction) {
-    case ConvDirection::forward: {
-      UNET3D_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max));
-      std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<std::size_t>(max));
-      if (timed)
-        UNET3D_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(
-            h, l.x.get(), l.w.get(), l.query.get(), l.y.get(), max, &count, perf.data()));
-      else
-        UNET3D_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-            h, l.x.get(), l.w.get(), l.query.get(), l.y.get(), max, &count, perf.data()));
-      return results_of(perf, count, timed);
-    }
-    case ConvDirection::backward_data: {
-      UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max));
-      std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(static_cast<std::size_t>(max));
-      if (timed)
-        UNET3D_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(
-            h, l.w.get(), l.y.get(), l.query.get(), l.x.get(), max, &count, perf.data()));
-      else
-        UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-            h, l.w.get(), l.y.get(), l.query.get(), l.x.get(), max, &count, perf.data()));
-      return results_of(perf, count, timed);
-    }
-    case ConvDirection::backward_filter: {
-      UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max));
-      std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(static_cast<std::size_t>(max));
-      if (timed)
-        UNET3D_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(
-            h, l.x.get(), l.y.get(), l.query.get(), l.w.get(), max, &count, perf.data()));
-      else
-        UNET3D_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-            h, l.x.get(), l.y.get(), l.query.get(), l.w.get(), max, &count, perf.data()));
-      return results_of(perf, count, timed);
-    }
+    case ConvDirection::forward:
+      return results<cudnnConvolutionFwdAlgoPerf_t>(
+          cudnnGetConvolutionForwardAlgorithmMaxCount,
+          [&](cudnnHandle_t h, int max, int* count, cudnnConvolutionFwdAlgoPerf_t* perf) {
+            return timed ? cudnnFindConvolutionForwardAlgorithm(h, x, w, q, y, max, count, perf)
+                         : cudnnGetConvolutionForwardAlgorithm_v7(h, x, w, q, y, max, count, perf);
+          },
+          timed);
+    case ConvDirection::backward_data:
+      return results<cudnnConvolutionBwdDataAlgoPerf_t>(
+          cudnnGetConvolutionBackwardDataAlgorithmMaxCount,
+          [&](cudnnHandle_t h, int max, int* count, cudnnConvolutionBwdDataAlgoPerf_t* perf) {
+            return timed
+                       ? cudnnFindConvolutionBackwardDataAlgorithm(h, w, y, q, x, max, count, perf)
+                       : cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w, y, q, x, max, count,
+                                                                     perf);
+          },
+          timed);
+    case ConvDirection::backward_filter:
+      return results<cudnnConvolutionBwdFilterAlgoPerf_t>(
+          cudnnGetConvolutionBackwardFilterAlgorithmMaxCount,
+          [&](cudnnHandle_t h, int max, int* count, cudnnConvolutionBwdFilterAlgoPerf_t* perf) {
+            return timed ? cudnnFindConvolutionBackwardFilterAlgorithm(h, x, y, q, w, max, count,
+                                                                       perf)
+                         : cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x, y, q, w, max, count,
+                                                                         perf);
+          },
+          timed);
   }
   return {};
 }

@@ -6,9 +6,11 @@
 #include "io/preprocess.h"
 #include "kernels/accumulate.h"
 #include "kernels/loss.h"
+#include "tests/support/require_parity.h"
 #include "verify/op_cases.h"
 
 using namespace unet3d;
+using unet3d::testing::require_parity;
 
 namespace {
 
@@ -30,13 +32,6 @@ void check_ops(bool convolutions) {
       INFO(report.describe());
       CHECK(report.ok());
     }
-}
-
-void require_parity(const Op& op, const Tensors& inputs, const std::vector<OutputSpec>& outputs,
-                    Check check) {
-  const ParityReport report = check_parity(op, inputs, outputs, tolerance(check));
-  INFO(report.describe());
-  REQUIRE(report.ok());
 }
 
 }  // namespace

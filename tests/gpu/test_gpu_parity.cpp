@@ -5,9 +5,11 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/reduce.h"
+#include "tests/support/require_parity.h"
 #include "verify/parity.h"
 
 using namespace unet3d;
+using unet3d::testing::require_parity;
 
 namespace {
 
@@ -21,13 +23,6 @@ Tensors random_inputs(int count, Shape shape, DType dtype, std::uint64_t seed) {
   for (int i = 0; i < count; ++i)
     inputs.push_back(random_tensor(shape, dtype, seed + static_cast<std::uint64_t>(i)));
   return inputs;
-}
-
-void require_parity(const Op& op, const Tensors& inputs, const std::vector<OutputSpec>& outputs,
-                    Check check) {
-  const ParityReport report = check_parity(op, inputs, outputs, tolerance(check));
-  INFO(report.describe());
-  REQUIRE(report.ok());
 }
 
 }  // namespace
