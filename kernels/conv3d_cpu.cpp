@@ -259,8 +259,8 @@ void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y) {
     const Shape& s = x.shape();
     const std::int64_t cout = w.shape().n;
     if (w.shape().d == 1)  // y [voxels, Cout] = x [voxels, Cin] * w^T
-      return cpu::gemm(problem(s.numel() / s.c, cout, s.c, x.dtype()), 1.0, {x.data(), false},
-                       {w.data(), true}, 0.0, y.data());
+      return gemm(Device::cpu, problem(s.numel() / s.c, cout, s.c, x.dtype()), 1.0,
+                  {x.data(), false}, {w.data(), true}, 0.0, y.data());
     const T* weights = w.data_as<T>();
     const std::int64_t cin = s.c;
     forward3(
@@ -279,8 +279,8 @@ void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
     const Shape& s = dy.shape();
     const std::int64_t cout = ks.n, cin = ks.c;
     if (ks.d == 1)  // dx [voxels, Cin] = dy [voxels, Cout] * w
-      return cpu::gemm(problem(s.numel() / s.c, cin, cout, dy.dtype()), 1.0, {dy.data(), false},
-                       {w.data(), false}, 0.0, dx.data());
+      return gemm(Device::cpu, problem(s.numel() / s.c, cin, cout, dy.dtype()), 1.0,
+                  {dy.data(), false}, {w.data(), false}, 0.0, dx.data());
     // The adjoint convolution's kernel, output channel ci, tap t, input channel co:
     // w[co, 26 - t, ci].
     const T* weights = w.data_as<T>();
@@ -299,8 +299,8 @@ void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw) {
     const Shape& s = x.shape();
     const std::int64_t cout = dw.shape().n;
     if (dw.shape().d == 1)  // dw [Cout, Cin] += dy^T [Cout, voxels] * x [voxels, Cin]
-      return cpu::gemm(problem(cout, s.c, s.numel() / s.c, x.dtype()), 1.0, {dy.data(), true},
-                       {x.data(), false}, 1.0, dw.data());
+      return gemm(Device::cpu, problem(cout, s.c, s.numel() / s.c, x.dtype()), 1.0,
+                  {dy.data(), true}, {x.data(), false}, 1.0, dw.data());
     backward_weights3(x.data_as<T>(), s, dy.data_as<T>(), cout, dw.data_as<T>());
   });
 }

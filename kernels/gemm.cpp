@@ -5,22 +5,15 @@
 
 #include <limits>
 
+#include "kernels/gemm_cublas.h"
 #include "runtime/error.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
+namespace {
 
-void gemm(Device device, const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b,
-          double beta, void* c) {
-  if (p.m == 0 || p.n == 0) return;
-  if constexpr (kBuiltWithCuda)
-    if (device == Device::cuda) return gpu::gemm(p, alpha, a, b, beta, c);
-  cpu::gemm(p, alpha, a, b, beta, c);
-}
-
-namespace cpu {
-
-void gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, double beta, void* c) {
+void cpu_gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, double beta,
+              void* c) {
   UNET3D_USAGE_CHECK(p.ab == p.c && (p.c == DType::f32 || p.c == DType::f64),
                      "gemm on the CPU: A/B ", dtype_name(p.ab), " with C ", dtype_name(p.c),
                      " (needs f32 or f64 throughout)");
@@ -41,5 +34,14 @@ void gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, doub
                 static_cast<const double*>(b.data), ldb, beta, static_cast<double*>(c), n);
 }
 
-}  // namespace cpu
+}  // namespace
+
+void gemm(Device device, const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b,
+          double beta, void* c) {
+  if (p.m == 0 || p.n == 0) return;
+  if constexpr (kBuiltWithCuda)
+    if (device == Device::cuda) return gpu::gemm(p, alpha, a, b, beta, c);
+  cpu_gemm(p, alpha, a, b, beta, c);
+}
+
 }  // namespace unet3d

@@ -25,11 +25,4 @@ struct GemmProblem {
 void gemm(Device device, const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b,
           double beta, void* c);
 
-namespace cpu {
-void gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, double beta, void* c);
-}
-namespace gpu {
-void gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, double beta, void* c);
-}
-
 }  // namespace unet3d

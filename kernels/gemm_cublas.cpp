@@ -1,8 +1,9 @@
 // GEMM on CUDA through cuBLAS: row-major C = op(A) op(B) computed as the column-major
 // C^T = op(B)^T op(A)^T, f32 accumulation (CUBLAS_COMPUTE_32F; TF32 stays off).
+#include "kernels/gemm_cublas.h"
+
 #include <cublas_v2.h>
 
-#include "kernels/gemm.h"
 #include "runtime/cuda_context.h"
 #include "runtime/error.h"
 
