@@ -134,25 +134,29 @@ void report(const Harness& h, const Settings& s, double step_flops, double peak,
       << ", \"cases\": " << json << "\n]\n}\n";
 }
 
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Times kernels, convolutions, the training step and inference against the\n"
+    "card's (or CPU's) measured copy bandwidth and GEMM rate.";
+
+void define_flags(Flags& flags) {
+  flags.add("device", "auto|cuda|cpu", "backend to measure", "auto");
+  flags.add("size", "S", "volume side (default 96 on a GPU, 48 on the CPU)");
+  flags.add("features", "F", "init_features (default 32 on a GPU, 8 on the CPU)");
+  flags.add("batch", "B", "batch (default 2 on a GPU, 1 on the CPU)");
+  flags.add("depth", "D", "depth", "4");
+  flags.add("precision", "fp16|fp32", "(default fp16 on a GPU, fp32 on the CPU)");
+  flags.add("filter", "PATTERN", "only cases whose name matches this regular expression", ".");
+  flags.add("seconds", "T", "time each case for at least this long", "1");
+  flags.add("json", "FILE", "also write every figure as JSON");
+  flags.add_switch("deterministic",
+                   "CUDA: deterministic cuDNN algorithms only, chosen without timing");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_tool("bench", [&] {
-    Flags flags("bench",
-                "Times kernels, convolutions, the training step and inference against the\n"
-                "card's (or CPU's) measured copy bandwidth and GEMM rate.");
-    flags.add("device", "auto|cuda|cpu", "backend to measure", "auto");
-    flags.add("size", "S", "volume side (default 96 on a GPU, 48 on the CPU)");
-    flags.add("features", "F", "init_features (default 32 on a GPU, 8 on the CPU)");
-    flags.add("batch", "B", "batch (default 2 on a GPU, 1 on the CPU)");
-    flags.add("depth", "D", "depth", "4");
-    flags.add("precision", "fp16|fp32", "(default fp16 on a GPU, fp32 on the CPU)");
-    flags.add("filter", "PATTERN", "only cases whose name matches this regular expression", ".");
-    flags.add("seconds", "T", "time each case for at least this long", "1");
-    flags.add("json", "FILE", "also write every figure as JSON");
-    flags.add_switch("deterministic",
-                     "CUDA: deterministic cuDNN algorithms only, chosen without timing");
-    if (!flags.parse(argc, argv)) return 0;
+  return run_tool(argc, argv, "bench", kSummary, define_flags, [&](const Flags& flags) {
     const Settings s = settings_of(flags);
     set_deterministic_convolutions(flags.on("deterministic"));
     Harness h(s.device, flags.text("filter"), flags.number("seconds"));

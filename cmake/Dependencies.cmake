@@ -4,27 +4,37 @@
 
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 
+# The imported target `target` from the variables that find_path (the first) and find_library
+# (the rest) filled, or a fatal error naming those not found and the Debian package to install.
+function(unet3d_import target package include_var)
+  set(missing "")
+  foreach(var IN ITEMS ${include_var} ${ARGN})
+    if(NOT ${var})
+      list(APPEND missing ${var})
+    endif()
+  endforeach()
+  if(missing)
+    message(FATAL_ERROR "${target}: ${missing} not found. Run tools/bootstrap.sh or install "
+                        "${package}.")
+  endif()
+  add_library(${target} INTERFACE IMPORTED)
+  target_include_directories(${target} INTERFACE "${${include_var}}")
+  foreach(var IN ITEMS ${ARGN})
+    target_link_libraries(${target} INTERFACE "${${var}}")
+  endforeach()
+endfunction()
+
 # Debian's NIFTIConfig.cmake names a libznz path that does not exist, so the headers and
 # libraries are found directly. libnifti2 needs libznz (nifti2_io.h includes znzlib.h); libznz
 # brings its own dependency on the system's libz.so.1, so no zlib development files are needed.
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti)
 find_library(NIFTI2_LIBRARY nifti2)
 find_library(ZNZ_LIBRARY znz)
-if(NOT NIFTI_INCLUDE_DIR OR NOT NIFTI2_LIBRARY OR NOT ZNZ_LIBRARY)
-  message(FATAL_ERROR "nifticlib not found (nifti2_io.h: ${NIFTI_INCLUDE_DIR}, libnifti2: "
-                      "${NIFTI2_LIBRARY}, libznz: ${ZNZ_LIBRARY}). Run tools/bootstrap.sh or "
-                      "install libnifti2-dev.")
-endif()
-add_library(unet3d::nifti INTERFACE IMPORTED)
-target_include_directories(unet3d::nifti INTERFACE "${NIFTI_INCLUDE_DIR}")
-target_link_libraries(unet3d::nifti INTERFACE "${NIFTI2_LIBRARY}" "${ZNZ_LIBRARY}" m)
+unet3d_import(unet3d::nifti libnifti2-dev NIFTI_INCLUDE_DIR NIFTI2_LIBRARY ZNZ_LIBRARY)
+target_link_libraries(unet3d::nifti INTERFACE m)
 
 find_path(STB_INCLUDE_DIR stb_image_write.h PATH_SUFFIXES stb)
-if(NOT STB_INCLUDE_DIR)
-  message(FATAL_ERROR "stb_image_write.h not found. Run tools/bootstrap.sh or install libstb-dev.")
-endif()
-add_library(unet3d::stb INTERFACE IMPORTED)
-target_include_directories(unet3d::stb INTERFACE "${STB_INCLUDE_DIR}")
+unet3d_import(unet3d::stb libstb-dev STB_INCLUDE_DIR)
 
 # OpenBLAS: Debian installs it behind alternatives; an unpacked .deb keeps it under
 # openblas-openmp/ or openblas-pthread/, so all those places are searched. The OpenMP build comes
@@ -36,16 +46,9 @@ find_path(OPENBLAS_INCLUDE_DIR cblas.h
 find_library(OPENBLAS_LIBRARY openblas
              PATH_SUFFIXES x86_64-linux-gnu/openblas-openmp openblas-openmp
                            x86_64-linux-gnu/openblas-pthread openblas-pthread)
-if(NOT OPENBLAS_INCLUDE_DIR OR NOT OPENBLAS_LIBRARY)
-  message(FATAL_ERROR "OpenBLAS not found (cblas.h: ${OPENBLAS_INCLUDE_DIR}, libopenblas: "
-                      "${OPENBLAS_LIBRARY}). Run tools/bootstrap.sh or install "
-                      "libopenblas-openmp-dev.")
-endif()
+unet3d_import(unet3d::openblas libopenblas-openmp-dev OPENBLAS_INCLUDE_DIR OPENBLAS_LIBRARY)
 if(NOT OPENBLAS_LIBRARY MATCHES "openblas-openmp")
   message(WARNING "unet3d: OpenBLAS ${OPENBLAS_LIBRARY} is not the OpenMP build; its threads "
                   "will compete with OpenMP's and slow the CPU backend. Install "
                   "libopenblas-openmp-dev.")
 endif()
-add_library(unet3d::openblas INTERFACE IMPORTED)
-target_include_directories(unet3d::openblas INTERFACE "${OPENBLAS_INCLUDE_DIR}")
-target_link_libraries(unet3d::openblas INTERFACE "${OPENBLAS_LIBRARY}")

@@ -50,9 +50,8 @@ namespace unet3d::backend {
 template <class On>
 void add_channel_bias(Tensor& y, const Tensor& bias) {
   Exec<On>::with_storage_type("add_channel_bias", y, [&](auto s) {
-    using S = decltype(s);
-    accumulate_impl::add_channel_bias<Exec<On>>(
-        static_cast<S*>(y.data()), static_cast<const S*>(bias.data()), y.numel(), y.shape().c);
+    accumulate_impl::add_channel_bias<Exec<On>>(typed(s, y), typed(s, bias), y.numel(),
+                                                y.shape().c);
   });
 }
 
@@ -60,7 +59,7 @@ template <class On>
 void accumulate_channel_sums(const Tensor& dy, Tensor& sums) {
   Exec<On>::with_storage_type("accumulate_channel_sums", dy, [&](auto s) {
     using S = decltype(s);
-    accumulate_impl::channel_sums_into<Exec<On>>(static_cast<const S*>(dy.data()),
+    accumulate_impl::channel_sums_into<Exec<On>>(typed(s, dy),
                                                  static_cast<compute_t<S>*>(sums.data()),
                                                  dy.numel() / dy.shape().c, dy.shape().c);
   });
@@ -70,8 +69,8 @@ template <class On>
 void accumulate_into(const Tensor& x, Tensor& y) {
   Exec<On>::with_storage_type("accumulate_into", x, [&](auto s) {
     using S = decltype(s);
-    accumulate_impl::accumulate_into<Exec<On>>(static_cast<const S*>(x.data()),
-                                               static_cast<compute_t<S>*>(y.data()), x.numel());
+    accumulate_impl::accumulate_into<Exec<On>>(typed(s, x), static_cast<compute_t<S>*>(y.data()),
+                                               x.numel());
   });
 }
 

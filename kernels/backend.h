@@ -6,6 +6,7 @@
 // instantiations without seeing CUDA.
 #pragma once
 
+#include "runtime/tensor.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -19,6 +20,17 @@ struct Exec;
 // it finds the storage type of its tensors' dtype and calls itself with it (nvcc forbids the
 // kernels' lambdas inside the dispatching generic lambda, not in a function it calls).
 struct DispatchDtype;
+
+// A tensor's data as the type of tag `s` (the storage or element type a dispatch handed its
+// lambda): typed(s, x) for a read-only input, typed(s, y) for an output.
+template <class S>
+const S* typed(S, const Tensor& t) {
+  return static_cast<const S*>(t.data());
+}
+template <class S>
+S* typed(S, Tensor& t) {
+  return static_cast<S*>(t.data());
+}
 
 }  // namespace unet3d
 

@@ -66,9 +66,7 @@ namespace unet3d::backend {
 template <class On>
 void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
   Exec<On>::with_storage_type("concat_channels", out, [&](auto s) {
-    using S = decltype(s);
-    channels_impl::concat<Exec<On>>(static_cast<const S*>(a.data()),
-                                    static_cast<const S*>(b.data()), static_cast<S*>(out.data()),
+    channels_impl::concat<Exec<On>>(typed(s, a), typed(s, b), typed(s, out),
                                     a.numel() / a.shape().c, a.shape().c, b.shape().c);
   });
 }
@@ -76,28 +74,22 @@ void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
 template <class On>
 void split_channels(const Tensor& dout, Tensor& da, Tensor& db) {
   Exec<On>::with_storage_type("split_channels", dout, [&](auto s) {
-    using S = decltype(s);
-    channels_impl::split<Exec<On>>(static_cast<const S*>(dout.data()), static_cast<S*>(da.data()),
-                                   static_cast<S*>(db.data()), da.numel() / da.shape().c,
-                                   da.shape().c, db.shape().c);
+    channels_impl::split<Exec<On>>(typed(s, dout), typed(s, da), typed(s, db),
+                                   da.numel() / da.shape().c, da.shape().c, db.shape().c);
   });
 }
 
 template <class On>
 void pad_channels(const Tensor& x, Tensor& padded) {
   with_element_bits(x.dtype(), [&](auto e) {
-    using E = decltype(e);
-    channels_impl::pad<Exec<On>>(static_cast<const E*>(x.data()), static_cast<E*>(padded.data()),
-                                 x.shape(), padded.shape());
+    channels_impl::pad<Exec<On>>(typed(e, x), typed(e, padded), x.shape(), padded.shape());
   });
 }
 
 template <class On>
 void crop_channels(const Tensor& padded, Tensor& x) {
   with_element_bits(x.dtype(), [&](auto e) {
-    using E = decltype(e);
-    channels_impl::crop<Exec<On>>(static_cast<const E*>(padded.data()), static_cast<E*>(x.data()),
-                                  x.shape(), padded.shape());
+    channels_impl::crop<Exec<On>>(typed(e, padded), typed(e, x), x.shape(), padded.shape());
   });
 }
 

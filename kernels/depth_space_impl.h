@@ -49,18 +49,15 @@ template <class On>
 void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y) {
   Exec<On>::with_storage_type("depth_to_space2", y, [&](auto s) {
     using S = decltype(s);
-    depth_space_impl::depth_to_space<Exec<On>>(static_cast<const S*>(t.data()),
-                                               bias ? static_cast<const S*>(bias->data()) : nullptr,
-                                               static_cast<S*>(y.data()), y.shape());
+    depth_space_impl::depth_to_space<Exec<On>>(
+        typed(s, t), bias ? static_cast<const S*>(bias->data()) : nullptr, typed(s, y), y.shape());
   });
 }
 
 template <class On>
 void space_to_depth2(const Tensor& y, Tensor& t) {
   Exec<On>::with_storage_type("space_to_depth2", y, [&](auto s) {
-    using S = decltype(s);
-    depth_space_impl::space_to_depth<Exec<On>>(static_cast<const S*>(y.data()),
-                                               static_cast<S*>(t.data()), y.shape());
+    depth_space_impl::space_to_depth<Exec<On>>(typed(s, y), typed(s, t), y.shape());
   });
 }
 

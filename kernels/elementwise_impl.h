@@ -104,8 +104,7 @@ void fill(Tensor& y, double value) {
 template <class On>
 void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
   Exec<On>::with_storage_type("fill_uniform", y, [&](auto s) {
-    using S = decltype(s);
-    elementwise_impl::fill_uniform<Exec<On>>(static_cast<S*>(y.data()), y.numel(), seed, lo, hi);
+    elementwise_impl::fill_uniform<Exec<On>>(typed(s, y), y.numel(), seed, lo, hi);
   });
 }
 
@@ -118,10 +117,7 @@ template <class On>
 void cast(const Tensor& x, Tensor& y) {
   Exec<On>::with_storage_type("cast", x, [&](auto xs) {
     Exec<On>::with_storage_type("cast", y, [&](auto ys) {
-      using X = decltype(xs);
-      using Y = decltype(ys);
-      elementwise_impl::cast<Exec<On>>(static_cast<const X*>(x.data()), static_cast<Y*>(y.data()),
-                                       x.numel());
+      elementwise_impl::cast<Exec<On>>(typed(xs, x), typed(ys, y), x.numel());
     });
   });
 }
@@ -129,10 +125,8 @@ void cast(const Tensor& x, Tensor& y) {
 template <class On>
 void add(const Tensor& a, const Tensor& b, Tensor& out) {
   Exec<On>::with_storage_type("add", out, [&](auto s) {
-    using S = decltype(s);
-    elementwise_impl::map<Exec<On>>(out.numel(), static_cast<S*>(out.data()), ops::Add{},
-                                    static_cast<const S*>(a.data()),
-                                    static_cast<const S*>(b.data()));
+    elementwise_impl::map<Exec<On>>(out.numel(), typed(s, out), ops::Add{}, typed(s, a),
+                                    typed(s, b));
   });
 }
 
@@ -141,28 +135,23 @@ void affine(const Tensor& x, double a, double b, Tensor& y) {
   Exec<On>::with_storage_type("affine", y, [&](auto s) {
     using S = decltype(s);
     using C = compute_t<S>;
-    elementwise_impl::map<Exec<On>>(y.numel(), static_cast<S*>(y.data()),
-                                    ops::Affine<C>{static_cast<C>(a), static_cast<C>(b)},
-                                    static_cast<const S*>(x.data()));
+    elementwise_impl::map<Exec<On>>(
+        y.numel(), typed(s, y), ops::Affine<C>{static_cast<C>(a), static_cast<C>(b)}, typed(s, x));
   });
 }
 
 template <class On>
 void relu_forward(const Tensor& x, Tensor& y) {
   Exec<On>::with_storage_type("relu_forward", y, [&](auto s) {
-    using S = decltype(s);
-    elementwise_impl::map<Exec<On>>(y.numel(), static_cast<S*>(y.data()), ops::Relu{},
-                                    static_cast<const S*>(x.data()));
+    elementwise_impl::map<Exec<On>>(y.numel(), typed(s, y), ops::Relu{}, typed(s, x));
   });
 }
 
 template <class On>
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   Exec<On>::with_storage_type("relu_backward", dx, [&](auto s) {
-    using S = decltype(s);
-    elementwise_impl::map<Exec<On>>(dx.numel(), static_cast<S*>(dx.data()), ops::ReluBackward{},
-                                    static_cast<const S*>(y.data()),
-                                    static_cast<const S*>(dy.data()));
+    elementwise_impl::map<Exec<On>>(dx.numel(), typed(s, dx), ops::ReluBackward{}, typed(s, y),
+                                    typed(s, dy));
   });
 }
 

@@ -32,9 +32,7 @@ namespace unet3d::backend {
 template <class On>
 void flip(const Tensor& x, Tensor& y, unsigned axes) {
   with_element_bits(x.dtype(), [&](auto e) {
-    using E = decltype(e);
-    flip_impl::flip<Exec<On>>(static_cast<const E*>(x.data()), static_cast<E*>(y.data()), x.shape(),
-                              axes);
+    flip_impl::flip<Exec<On>>(typed(e, x), typed(e, y), x.shape(), axes);
   });
 }
 

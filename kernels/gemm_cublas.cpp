@@ -11,9 +11,7 @@ namespace unet3d::gpu {
 namespace {
 
 cudaDataType cuda_type(DType t) {
-  UNET3D_USAGE_CHECK(t == DType::f16 || t == DType::f32, "gemm on CUDA: dtype ", dtype_name(t),
-                     " (needs f16 or f32)");
-  return t == DType::f16 ? CUDA_R_16F : CUDA_R_32F;
+  return is_f16_not_f32(t, "gemm on CUDA") ? CUDA_R_16F : CUDA_R_32F;
 }
 
 }  // namespace

@@ -49,9 +49,7 @@ namespace unet3d::backend {
 template <class On>
 void argmax_channels(const Tensor& logits, Tensor& labels) {
   Exec<On>::with_storage_type("argmax_channels", logits, [&](auto s) {
-    using S = decltype(s);
-    metrics_impl::argmax<Exec<On>>(static_cast<const S*>(logits.data()),
-                                   static_cast<std::uint8_t*>(labels.data()),
+    metrics_impl::argmax<Exec<On>>(typed(s, logits), static_cast<std::uint8_t*>(labels.data()),
                                    logits.numel() / logits.shape().c, logits.shape().c);
   });
 }

@@ -69,18 +69,14 @@ namespace unet3d::backend {
 template <class On>
 void maxpool_forward(const Tensor& x, Tensor& y) {
   Exec<On>::with_storage_type("maxpool_forward", x, [&](auto s) {
-    using S = decltype(s);
-    pool_impl::forward<Exec<On>>(static_cast<const S*>(x.data()), static_cast<S*>(y.data()),
-                                 x.shape(), y.shape());
+    pool_impl::forward<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape());
   });
 }
 
 template <class On>
 void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
   Exec<On>::with_storage_type("maxpool_backward", x, [&](auto s) {
-    using S = decltype(s);
-    pool_impl::backward<Exec<On>>(static_cast<const S*>(x.data()), static_cast<const S*>(dy.data()),
-                                  static_cast<S*>(dx.data()), x.shape(), dy.shape());
+    pool_impl::backward<Exec<On>>(typed(s, x), typed(s, dy), typed(s, dx), x.shape(), dy.shape());
   });
 }
 

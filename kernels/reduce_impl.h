@@ -35,8 +35,7 @@ void reduce(const S* x, std::int64_t n, Out* out) {
 template <class On, Term K>
 void reduce_into(const char* op, const Tensor& x, Tensor& out) {
   Exec<On>::with_storage_type(op, x, [&](auto s) {
-    using S = decltype(s);
-    const auto* p = static_cast<const S*>(x.data());
+    const auto* p = typed(s, x);
     if (out.dtype() == DType::f64)
       reduce<Exec<On>, K>(p, x.numel(), static_cast<double*>(out.data()));
     else

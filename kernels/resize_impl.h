@@ -77,18 +77,14 @@ namespace unet3d::backend {
 template <class On>
 void resize_trilinear(const Tensor& x, Tensor& y) {
   Exec<On>::with_storage_type("resize_trilinear", x, [&](auto s) {
-    using S = decltype(s);
-    resize_impl::trilinear<Exec<On>>(static_cast<const S*>(x.data()), static_cast<S*>(y.data()),
-                                     x.shape(), y.shape());
+    resize_impl::trilinear<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape());
   });
 }
 
 template <class On>
 void resize_nearest(const Tensor& x, Tensor& y) {
   with_element_bits(x.dtype(), [&](auto e) {
-    using E = decltype(e);
-    resize_impl::nearest<Exec<On>>(static_cast<const E*>(x.data()), static_cast<E*>(y.data()),
-                                   x.shape(), y.shape());
+    resize_impl::nearest<Exec<On>>(typed(e, x), typed(e, y), x.shape(), y.shape());
   });
 }
 

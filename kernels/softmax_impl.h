@@ -26,9 +26,7 @@ namespace unet3d::backend {
 template <class On>
 void softmax_forward(const Tensor& z, Tensor& p) {
   Exec<On>::with_storage_type("softmax_forward", z, [&](auto s) {
-    using S = decltype(s);
-    softmax_impl::forward<Exec<On>>(static_cast<const S*>(z.data()), static_cast<S*>(p.data()),
-                                    z.numel() / z.shape().c, z.shape().c);
+    softmax_impl::forward<Exec<On>>(typed(s, z), typed(s, p), z.numel() / z.shape().c, z.shape().c);
   });
 }
 

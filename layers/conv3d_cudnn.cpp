@@ -24,9 +24,7 @@ namespace unet3d::gpu {
 namespace {
 
 cudnnDataType_t cudnn_type(DType t) {
-  UNET3D_USAGE_CHECK(t == DType::f16 || t == DType::f32, "conv3d on CUDA: dtype ", dtype_name(t),
-                     " (needs f16 or f32)");
-  return t == DType::f16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+  return is_f16_not_f32(t, "conv3d on CUDA") ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
 }
 
 ConvMath math_of(cudnnMathType_t m) {

@@ -121,4 +121,10 @@ std::string describe() {
                 ", cuDNN ", cudnn / 10000, ".", cudnn % 10000 / 100, ".", cudnn % 100);
 }
 
+bool is_f16_not_f32(DType t, const char* op) {
+  UNET3D_USAGE_CHECK(t == DType::f16 || t == DType::f32, op, ": dtype ", dtype_name(t),
+                     " (needs f16 or f32)");
+  return t == DType::f16;
+}
+
 }  // namespace unet3d::gpu

@@ -7,6 +7,7 @@
 
 #include "runtime/buffer.h"
 #include "runtime/cuda_check.h"
+#include "runtime/dtype.h"
 
 namespace unet3d::gpu {
 
@@ -41,5 +42,9 @@ class Context {
 inline cudaStream_t stream() {
   return Context::get().stream();
 }
+
+// Whether `t` is f16 rather than f32, the two dtypes this project hands cuDNN and cuBLAS; any
+// other is a usage Error naming `op`.
+bool is_f16_not_f32(DType t, const char* op);
 
 }  // namespace unet3d::gpu

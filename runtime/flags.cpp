@@ -164,9 +164,14 @@ std::string Flags::usage() const {
          "and commit\n";
 }
 
-int run_tool(const char* program, const std::function<int()>& body) {
+int run_tool(int argc, char** argv, const char* program, const char* summary,
+             const std::function<void(Flags&)>& define,
+             const std::function<int(const Flags&)>& body) {
   try {
-    return body();
+    Flags flags(program, summary);
+    define(flags);
+    if (!flags.parse(argc, argv)) return 0;
+    return body(flags);
   } catch (const Error& e) {
     std::fprintf(stderr, "%s: %s\n", program, e.what());
     return e.exit_code();

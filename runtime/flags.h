@@ -64,7 +64,11 @@ class Flags {
   std::map<std::string, std::vector<std::string>> lists_;
 };
 
-// Runs a tool's body; an Error becomes "program: message" on stderr and its exit code.
-int run_tool(const char* program, const std::function<int()>& body);
+// Runs a tool: `define` adds its flags to Flags named `program` and described by `summary`, the
+// command line is parsed (--help and --version print and return 0), and `body` runs with the
+// result. An Error becomes "program: message" on stderr and its exit code.
+int run_tool(int argc, char** argv, const char* program, const char* summary,
+             const std::function<void(Flags&)>& define,
+             const std::function<int(const Flags&)>& body);
 
 }  // namespace unet3d

@@ -47,16 +47,20 @@ std::vector<Probe> probes(bool tests_only) {
   return distinct;
 }
 
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Lists what cuDNN offers for every convolution the model and the GPU tests run,\n"
+    "and the algorithm this project chooses for each, as Markdown.";
+
+void define_flags(Flags& flags) {
+  flags.add("out", "FILE", "write the Markdown here (default: standard output)");
+  flags.add_switch("tests-only", "only the GPU tests' shapes (quick)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_tool("cudnn_probe", [&] {
-    Flags flags("cudnn_probe",
-                "Lists what cuDNN offers for every convolution the model and the GPU tests run,\n"
-                "and the algorithm this project chooses for each, as Markdown.");
-    flags.add("out", "FILE", "write the Markdown here (default: standard output)");
-    flags.add_switch("tests-only", "only the GPU tests' shapes (quick)");
-    if (!flags.parse(argc, argv)) return 0;
+  return run_tool(argc, argv, "cudnn_probe", kSummary, define_flags, [&](const Flags& flags) {
     if (!gpu_available())
       throw Error(ErrorKind::runtime,
                   concat("cudnn_probe needs a GPU: ", gpu_unavailable_reason()));

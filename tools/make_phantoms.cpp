@@ -7,20 +7,29 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 
+namespace {
+
+using namespace unet3d;
+
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Writes N synthetic pelvic MRI volumes and label maps in the HipMRI layout:\n"
+    "OUT/semantic_MRs/Case_NNN_WeekM_LFOV.nii.gz and\n"
+    "OUT/semantic_labels_only/Case_NNN_WeekM_SEMANTIC_LFOV.nii.gz.";
+
+void define_flags(Flags& flags) {
+  flags.add("out", "DIR", "folder to write (created if needed)");
+  flags.add("phantoms", "N", "number of volumes");
+  flags.add_alias("cases", "phantoms");
+  flags.add("phantom-size", "X,Y,Z", "grid of each volume", "256,256,128");
+  flags.add_alias("size", "phantom-size");
+  flags.add("seed", "S", "seed of the anatomy and noise", "0");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace unet3d;
-  return run_tool("make_phantoms", [&] {
-    Flags flags("make_phantoms",
-                "Writes N synthetic pelvic MRI volumes and label maps in the HipMRI layout:\n"
-                "OUT/semantic_MRs/Case_NNN_WeekM_LFOV.nii.gz and\n"
-                "OUT/semantic_labels_only/Case_NNN_WeekM_SEMANTIC_LFOV.nii.gz.");
-    flags.add("out", "DIR", "folder to write (created if needed)");
-    flags.add("phantoms", "N", "number of volumes");
-    flags.add_alias("cases", "phantoms");
-    flags.add("phantom-size", "X,Y,Z", "grid of each volume", "256,256,128");
-    flags.add_alias("size", "phantom-size");
-    flags.add("seed", "S", "seed of the anatomy and noise", "0");
-    if (!flags.parse(argc, argv)) return 0;
+  return run_tool(argc, argv, "make_phantoms", kSummary, define_flags, [&](const Flags& flags) {
     if (!flags.given("out") || !flags.given("phantoms"))
       throw Error(ErrorKind::usage, "--out and --phantoms are required (see --help)");
     const std::vector<std::int64_t> size = flags.triple("phantom-size");

@@ -33,23 +33,27 @@ std::string label_in(const fs::path& dir, const std::string& name) {
   throw Error(ErrorKind::data, concat("--labels ", dir.string(), ": no label file for ", name));
 }
 
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Writes <name>_seg.nii.gz for each input volume, in the input's own space.";
+
+void define_flags(Flags& flags) {
+  flags.add("checkpoint", "FILE", "a model .safetensors (ours, or a PyTorch state_dict)");
+  flags.add_list("input", "PATH", "input volumes (.nii or .nii.gz)");
+  flags.add("output", "DIR", "folder for the results (created if needed)");
+  flags.add("device", "auto|cuda|cpu", "where to run", "auto");
+  flags.add_list("labels", "DIR|FILE",
+                 "ground truth to score against: a folder, or one file per input");
+  flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
+  flags.add("size", "S", "input size of a checkpoint without metadata", "0");
+  flags.add_switch("deterministic",
+                   "CUDA: deterministic cuDNN algorithms only, chosen without timing");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_tool("predict", [&] {
-    Flags flags("predict",
-                "Writes <name>_seg.nii.gz for each input volume, in the input's own space.");
-    flags.add("checkpoint", "FILE", "a model .safetensors (ours, or a PyTorch state_dict)");
-    flags.add_list("input", "PATH", "input volumes (.nii or .nii.gz)");
-    flags.add("output", "DIR", "folder for the results (created if needed)");
-    flags.add("device", "auto|cuda|cpu", "where to run", "auto");
-    flags.add_list("labels", "DIR|FILE",
-                   "ground truth to score against: a folder, or one file per input");
-    flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
-    flags.add("size", "S", "input size of a checkpoint without metadata", "0");
-    flags.add_switch("deterministic",
-                     "CUDA: deterministic cuDNN algorithms only, chosen without timing");
-    if (!flags.parse(argc, argv)) return 0;
+  return run_tool(argc, argv, "predict", kSummary, define_flags, [&](const Flags& flags) {
     if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("output"))
       throw Error(ErrorKind::usage, "--checkpoint, --input and --output are required (see --help)");
     const Device device = parse_device(flags.text("device"));

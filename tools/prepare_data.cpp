@@ -8,22 +8,30 @@
 #include "runtime/flags.h"
 #include "runtime/log.h"
 
+namespace {
+
+using namespace unet3d;
+
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Loads a HipMRI or Decathlon dataset, resizes and normalises every case, and caches\n"
+    "the result so that training starts at once.";
+
+void define_flags(Flags& flags) {
+  flags.add("data", "DIR", "dataset folder");
+  flags.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
+  flags.add("size", "S", "network input side (S^3 voxels)", "96");
+  flags.add("classes", "C|auto", "number of classes", "auto");
+  flags.add_alias("num-classes", "classes");
+  flags.add("cache", "DIR", "cache folder (default $XDG_CACHE_HOME/unet3d)");
+  flags.add_switch("no-cache", "neither read nor write the cache");
+  flags.add("device", "auto|cpu|cuda", "where resizing runs", "auto");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace unet3d;
-  return run_tool("prepare_data", [&] {
-    Flags flags(
-        "prepare_data",
-        "Loads a HipMRI or Decathlon dataset, resizes and normalises every case, and caches\n"
-        "the result so that training starts at once.");
-    flags.add("data", "DIR", "dataset folder");
-    flags.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
-    flags.add("size", "S", "network input side (S^3 voxels)", "96");
-    flags.add("classes", "C|auto", "number of classes", "auto");
-    flags.add_alias("num-classes", "classes");
-    flags.add("cache", "DIR", "cache folder (default $XDG_CACHE_HOME/unet3d)");
-    flags.add_switch("no-cache", "neither read nor write the cache");
-    flags.add("device", "auto|cpu|cuda", "where resizing runs", "auto");
-    if (!flags.parse(argc, argv)) return 0;
+  return run_tool(argc, argv, "prepare_data", kSummary, define_flags, [&](const Flags& flags) {
     if (!flags.given("data")) throw Error(ErrorKind::usage, "--data is required (see --help)");
     const DatasetIndex index =
         discover_dataset(flags.text("data"), parse_layout(flags.text("layout"), "--layout"));

@@ -95,15 +95,15 @@ std::string default_out() {
   return std::string("runs/") + stamp;
 }
 
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Trains a UNet3D segmentation network (docs/training.md says how, docs/formats.md\n"
+    "what it writes).";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_tool("trainer", [&] {
-    Flags flags("trainer",
-                "Trains a UNet3D segmentation network (docs/training.md says how, docs/formats.md\n"
-                "what it writes).");
-    define_flags(flags);
-    if (!flags.parse(argc, argv)) return 0;
+  return run_tool(argc, argv, "trainer", kSummary, define_flags, [&](const Flags& flags) {
     RunSettings settings = settings_of(flags);
     if (flags.given("resume")) {
       settings = resumed_settings(flags.text("resume"), settings, flags);

@@ -43,34 +43,21 @@ void describe(std::vector<OpDescription>& list, const std::string& name, const M
 
 void activation_ops(std::vector<OpDescription>& list) {
   describe(list, "relu forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  2 * l.bytes,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s)),
-                  {{l.x, l.act}},
-                  [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); },
-                  {}};
+    return memory_case(2 * l.bytes, tensors(random_tensor(l.x, l.act, s)), {{l.x, l.act}},
+                       [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); });
   });
   describe(list, "relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  3 * l.bytes,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
-                  {{l.x, l.act}},
-                  [](const Tensors& i, Tensors& o) { relu_backward(i[0], i[1], o[0]); },
-                  {}};
+    return memory_case(
+        3 * l.bytes, tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
+        {{l.x, l.act}}, [](const Tensors& i, Tensors& o) { relu_backward(i[0], i[1], o[0]); });
   });
   describe(list, "bias + bias gradient", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  3 * l.bytes,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.act, s + 1)),
-                  {{l.x, l.act, true}, {l.channels, l.stat, true}},
-                  [](const Tensors& i, Tensors& o) {
-                    add_channel_bias(o[0], i[1]);
-                    accumulate_channel_sums(i[0], o[1]);
-                  },
-                  {}};
+    return memory_case(
+        3 * l.bytes, tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.act, s + 1)),
+        {{l.x, l.act, true}, {l.channels, l.stat, true}}, [](const Tensors& i, Tensors& o) {
+          add_channel_bias(o[0], i[1]);
+          accumulate_channel_sums(i[0], o[1]);
+        });
   });
 }
 
@@ -78,10 +65,8 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
   // BatchNorm with the fused ReLU; backward gets the statistics of a real forward pass.
   describe(list, "batchnorm+relu forward (train)",
            [](const OpShapes&, const Level& l, std::uint64_t s) {
-             return OpCase{
-                 "",
+             return memory_case(
                  3 * l.bytes,
-                 0,
                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.stat, s + 1),
                          random_tensor(l.channels, l.stat, s + 2)),
                  {{l.x, l.act},
@@ -91,8 +76,7 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                   {l.channels, l.stat}},
                  [](const Tensors& i, Tensors& o) {
                    batchnorm_forward_train(i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0], {true});
-                 },
-                 {}};
+                 });
            });
   describe(list, "batchnorm+relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     Tensor x = random_tensor(l.x, l.act, s), gamma = random_tensor(l.channels, l.stat, s + 1),
@@ -101,41 +85,32 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
         rv(l.channels, l.stat);
     fill(rv, 1.0);
     batchnorm_forward_train(x, gamma, beta, rm, rv, mean, inv, y, {true});
-    return OpCase{"",
-                  5 * l.bytes,
-                  0,
-                  tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
-                          std::move(gamma), std::move(mean), std::move(inv)),
-                  {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
-                  [](const Tensors& i, Tensors& o) {
-                    batchnorm_backward(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2],
-                                       {true});
-                  },
-                  {}};
+    return memory_case(5 * l.bytes,
+                       tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
+                               std::move(gamma), std::move(mean), std::move(inv)),
+                       {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
+                       [](const Tensors& i, Tensors& o) {
+                         batchnorm_backward(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2],
+                                            {true});
+                       });
   });
   describe(list, "batchnorm+relu forward (eval)",
            [](const OpShapes&, const Level& l, std::uint64_t s) {
-             return OpCase{
-                 "",
+             return memory_case(
                  2 * l.bytes,
-                 0,
                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.stat, s + 1),
                          random_tensor(l.channels, l.stat, s + 2),
                          random_tensor(l.channels, l.stat, s + 3),
                          random_tensor(l.channels, l.stat, s + 4, 0.5f, 2.0f)),
-                 {{l.x, l.act}},
-                 [](const Tensors& i, Tensors& o) {
+                 {{l.x, l.act}}, [](const Tensors& i, Tensors& o) {
                    batchnorm_forward_eval(i[0], i[1], i[2], i[3], i[4], o[0], {true});
-                 },
-                 {}};
+                 });
            });
   describe(list, "batchnorm forward + backward (train, no ReLU)",
            [](const OpShapes&, const Level& l, std::uint64_t s) {
              const Shape& v = l.channels;
-             return OpCase{
-                 "",
+             return memory_case(
                  7 * l.bytes,
-                 0,
                  tensors(random_tensor(l.x, l.act, s, -2.0f, 3.0f),
                          random_tensor(v, l.stat, s + 1, 0.5f, 1.5f),
                          random_tensor(v, l.stat, s + 2), random_tensor(l.x, l.act, s + 3)),
@@ -151,87 +126,60 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                    batchnorm_forward_train(i[0], i[1], i[2], o[3], o[4], o[1], o[2], o[0], {false});
                    batchnorm_backward(i[0], o[0], i[3], i[1], o[1], o[2], o[5], o[6], o[7],
                                       {false});
-                 },
-                 {}};
+                 });
            });
 }
 
 void volume_ops(std::vector<OpDescription>& list) {
   describe(list, "maxpool forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  l.bytes * 1.125,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s)),
-                  {{l.pooled, l.act}},
-                  [](const Tensors& i, Tensors& o) { maxpool_forward(i[0], o[0]); },
-                  {}};
+    return memory_case(l.bytes * 1.125, tensors(random_tensor(l.x, l.act, s)), {{l.pooled, l.act}},
+                       [](const Tensors& i, Tensors& o) { maxpool_forward(i[0], o[0]); });
   });
   describe(list, "maxpool backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  l.bytes * 2.125,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.pooled, l.act, s + 1)),
-                  {{l.x, l.act}},
-                  [](const Tensors& i, Tensors& o) { maxpool_backward(i[0], i[1], o[0]); },
-                  {}};
+    return memory_case(l.bytes * 2.125,
+                       tensors(random_tensor(l.x, l.act, s), random_tensor(l.pooled, l.act, s + 1)),
+                       {{l.x, l.act}},
+                       [](const Tensors& i, Tensors& o) { maxpool_backward(i[0], i[1], o[0]); });
   });
   describe(list, "concat channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  4 * l.bytes,
-                  0,
-                  tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
-                  {{l.x.with_channels(2 * l.x.c), l.act}},
-                  [](const Tensors& i, Tensors& o) { concat_channels(i[0], i[1], o[0]); },
-                  {}};
+    return memory_case(4 * l.bytes,
+                       tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
+                       {{l.x.with_channels(2 * l.x.c), l.act}},
+                       [](const Tensors& i, Tensors& o) { concat_channels(i[0], i[1], o[0]); });
   });
   describe(list, "split channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  4 * l.bytes,
-                  0,
-                  tensors(random_tensor(l.x.with_channels(2 * l.x.c), l.act, s)),
-                  {{l.x, l.act}, {l.x, l.act}},
-                  [](const Tensors& i, Tensors& o) { split_channels(i[0], o[0], o[1]); },
-                  {}};
+    return memory_case(4 * l.bytes, tensors(random_tensor(l.x.with_channels(2 * l.x.c), l.act, s)),
+                       {{l.x, l.act}, {l.x, l.act}},
+                       [](const Tensors& i, Tensors& o) { split_channels(i[0], o[0], o[1]); });
   });
   describe(list, "pad and crop channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
     const Shape padded{l.x.n + 1, l.x.d, l.x.h, l.x.w, (l.x.c + 8) / 8 * 8};
-    return OpCase{"",
-                  2 * (l.bytes + bytes_of(padded, l.act)),
-                  0,
-                  tensors(random_tensor(l.x, l.act, s), random_tensor(padded, l.act, s + 1)),
-                  {{padded, l.act}, {l.x, l.act}},
-                  [](const Tensors& i, Tensors& o) {
-                    pad_channels(i[0], o[0]);
-                    crop_channels(i[1], o[1]);
-                  },
-                  {}};
+    return memory_case(2 * (l.bytes + bytes_of(padded, l.act)),
+                       tensors(random_tensor(l.x, l.act, s), random_tensor(padded, l.act, s + 1)),
+                       {{padded, l.act}, {l.x, l.act}}, [](const Tensors& i, Tensors& o) {
+                         pad_channels(i[0], o[0]);
+                         crop_channels(i[1], o[1]);
+                       });
   });
   // The input's trilinear resize from a grid of other proportions.
   describe(list, "resize trilinear", [](const OpShapes&, const Level& l, std::uint64_t s) {
     const Shape from{l.x.n, l.x.d + 3, (l.x.h + 1) / 2, l.x.w * 3 / 2, 1};
-    return OpCase{"",
-                  bytes_of(from, l.act) + bytes_of(l.labels, l.act),
-                  0,
-                  tensors(random_tensor(from, l.act, s)),
-                  {{l.labels, l.act}},
-                  [](const Tensors& i, Tensors& o) { resize_trilinear(i[0], o[0]); },
-                  {}};
+    return memory_case(bytes_of(from, l.act) + bytes_of(l.labels, l.act),
+                       tensors(random_tensor(from, l.act, s)), {{l.labels, l.act}},
+                       [](const Tensors& i, Tensors& o) { resize_trilinear(i[0], o[0]); });
   });
-  describe(list, "labels: resize nearest, flip",
-           [](const OpShapes& k, const Level& l, std::uint64_t s) {
-             const Shape from{l.x.n, l.x.d * 2 + 1, l.x.h + 3, (l.x.w + 1) / 2, 1};
-             return OpCase{"",
-                           2 * static_cast<double>(from.numel() + l.labels.numel()),
-                           0,
+  describe(
+      list, "labels: resize nearest, flip", [](const OpShapes& k, const Level& l, std::uint64_t s) {
+        const Shape from{l.x.n, l.x.d * 2 + 1, l.x.h + 3, (l.x.w + 1) / 2, 1};
+        return memory_case(2 * static_cast<double>(from.numel() + l.labels.numel()),
                            tensors(random_labels(from, static_cast<int>(k.classes), s),
                                    random_labels(l.labels, static_cast<int>(k.classes), s + 1)),
                            {{l.labels, DType::u8}, {l.labels, DType::u8}},
                            [](const Tensors& i, Tensors& o) {
                              resize_nearest(i[0], o[0]);
                              flip(i[1], o[1], kFlipD | kFlipW);
-                           },
-                           {}};
-           });
+                           });
+      });
 }
 
 void loss_ops(std::vector<OpDescription>& list) {
@@ -242,59 +190,43 @@ void loss_ops(std::vector<OpDescription>& list) {
   };
   describe(list, "softmax forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     const double b = bytes_of(l.logits, l.act);
-    return OpCase{"",
-                  2 * b,
-                  0,
-                  tensors(random_tensor(l.logits, l.act, s, -3.0f, 3.0f)),
-                  {{l.logits, l.act}},
-                  [](const Tensors& i, Tensors& o) { softmax_forward(i[0], o[0]); },
-                  {}};
+    return memory_case(2 * b, tensors(random_tensor(l.logits, l.act, s, -3.0f, 3.0f)),
+                       {{l.logits, l.act}},
+                       [](const Tensors& i, Tensors& o) { softmax_forward(i[0], o[0]); });
   });
   describe(list, "dice loss + gradient", [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  3 * bytes_of(l.logits, l.act),
-                  0,
-                  logits_and_labels(k, l, s),
-                  {{Shape::scalar(), l.stat}, {l.logits, l.act}},
-                  [](const Tensors& i, Tensors& o) { dice_loss(i[0], i[1], false, o[0], {&o[1]}); },
-                  {}};
+    return memory_case(
+        3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+        {{Shape::scalar(), l.stat}, {l.logits, l.act}},
+        [](const Tensors& i, Tensors& o) { dice_loss(i[0], i[1], false, o[0], {&o[1]}); });
   });
-  describe(
-      list, "cross-entropy + gradient", [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-        return OpCase{
-            "",
-            3 * bytes_of(l.logits, l.act),
-            0,
-            logits_and_labels(k, l, s),
-            {{Shape::scalar(), l.stat}, {l.logits, l.act}},
-            [](const Tensors& i, Tensors& o) { cross_entropy(i[0], i[1], nullptr, o[0], {&o[1]}); },
-            {}};
-      });
+  describe(list, "cross-entropy + gradient",
+           [=](const OpShapes& k, const Level& l, std::uint64_t s) {
+             return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+                                {{Shape::scalar(), l.stat}, {l.logits, l.act}},
+                                [](const Tensors& i, Tensors& o) {
+                                  cross_entropy(i[0], i[1], nullptr, o[0], {&o[1]});
+                                });
+           });
   // The original project's loss: weighted CE and log Dice without background, gradients added.
-  describe(
-      list, "combined loss + gradient", [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-        return OpCase{"",
-                      4 * bytes_of(l.logits, l.act),
-                      0,
-                      logits_and_labels(k, l, s),
-                      {{Shape::vector(3), l.stat}, {l.logits, l.act, true}},
-                      [](const Tensors& i, Tensors& o) {
-                        combined_loss(i[0], i[1], i[2], 0.5, 0.5, true, o[0], {&o[1], 0.5, true});
-                      },
-                      {}};
-      });
+  describe(list, "combined loss + gradient",
+           [=](const OpShapes& k, const Level& l, std::uint64_t s) {
+             return memory_case(
+                 4 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+                 {{Shape::vector(3), l.stat}, {l.logits, l.act, true}},
+                 [](const Tensors& i, Tensors& o) {
+                   combined_loss(i[0], i[1], i[2], 0.5, 0.5, true, o[0], {&o[1], 0.5, true});
+                 });
+           });
   describe(list, "argmax + Dice counts", [](const OpShapes& k, const Level& l, std::uint64_t s) {
-    return OpCase{"",
-                  bytes_of(l.logits, l.act),
-                  0,
-                  tensors(random_tensor(l.logits, l.act, s, -3.0f, 3.0f),
-                          random_labels(l.labels, static_cast<int>(k.classes), s + 1)),
-                  {{l.labels, DType::u8}, {{l.x.n, 1, 1, 3, k.classes}, DType::f64}},
-                  [](const Tensors& i, Tensors& o) {
-                    argmax_channels(i[0], o[0]);
-                    dice_counts(o[0], i[1], o[1]);
-                  },
-                  {}};
+    return memory_case(bytes_of(l.logits, l.act),
+                       tensors(random_tensor(l.logits, l.act, s, -3.0f, 3.0f),
+                               random_labels(l.labels, static_cast<int>(k.classes), s + 1)),
+                       {{l.labels, DType::u8}, {{l.x.n, 1, 1, 3, k.classes}, DType::f64}},
+                       [](const Tensors& i, Tensors& o) {
+                         argmax_channels(i[0], o[0]);
+                         dice_counts(o[0], i[1], o[1]);
+                       });
   });
 }
 

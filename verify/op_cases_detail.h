@@ -31,6 +31,11 @@ Tensors tensors(T&&... t) {
   return list;
 }
 
+// A case that moves memory and counts no FLOPs, checked against itself one precision wider.
+inline OpCase memory_case(double bytes, Tensors inputs, std::vector<OutputSpec> outputs, Op op) {
+  return OpCase{"", bytes, 0, std::move(inputs), std::move(outputs), std::move(op), {}};
+}
+
 // Builds a case (its name is filled in) from the shapes, the level and a seed of its own.
 using Make = std::function<OpCase(const OpShapes&, const Level&, std::uint64_t seed)>;
 void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make);

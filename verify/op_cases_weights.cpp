@@ -98,15 +98,11 @@ void weight_ops(std::vector<OpDescription>& list) {
                                       {params, l.stat, true},
                                       {params, l.stat, true, 0.0f, 1.0f}};  // second moment: >= 0
         if (mixed) state.push_back({params, DType::f16});
-        return OpCase{"",
-                      (mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat),
-                      0,
-                      {},
-                      state,
-                      [](const Tensors&, Tensors& o) {
-                        adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr, {});
-                      },
-                      {}};
+        return memory_case((mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat), {}, state,
+                           [](const Tensors&, Tensors& o) {
+                             adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr,
+                                         {});
+                           });
       });
 }
 

@@ -13,6 +13,7 @@
 #include "tools/checkpoint.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
+#include "tests/support/error_of.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
@@ -65,16 +66,6 @@ void write_torch_file(const fs::path& path, ParameterStore& params) {
   out.write(reinterpret_cast<const char*>(&length), 8);  // little-endian host
   out << header;
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-std::string error_of(const std::function<void()>& f, ErrorKind kind) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.kind() == kind);
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

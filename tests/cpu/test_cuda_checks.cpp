@@ -4,19 +4,14 @@
 
 #include "runtime/cuda_check.h"
 #include "runtime/error.h"
+#include "tests/support/error_of.h"
 
 using namespace unet3d;
 
 namespace {
 
 std::string message_of(void (*fail)()) {
-  try {
-    fail();
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::runtime);
-    return e.what();
-  }
-  return "(no error thrown)";
+  return testing::error_of(fail, ErrorKind::runtime);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
 #include "verify/compare.h"
+#include "tests/support/error_of.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
@@ -32,13 +33,7 @@ void write_pair(const fs::path& image, const fs::path& label, int top_label = 2)
 }
 
 std::string data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::data);
-    return e.what();
-  }
-  return "(no error)";
+  return testing::error_of(f, ErrorKind::data);
 }
 
 }  // namespace

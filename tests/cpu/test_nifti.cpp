@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
+#include "tests/support/error_of.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
@@ -23,13 +24,7 @@ RawVolume ramp(int datatype, double first) {
 }
 
 std::string data_error(const std::string& path) {
-  try {
-    read_nifti(path);
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::data);
-    return e.what();
-  }
-  return "(no error)";
+  return testing::error_of([&] { read_nifti(path); }, ErrorKind::data);
 }
 
 void patch(const fs::path& path, std::size_t offset, const std::string& bytes) {
