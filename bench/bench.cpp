@@ -3,7 +3,9 @@
 // ceilings measured in the same run (copy bandwidth, a large GEMM).
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
 
 #include "bench/harness.h"
 #include "io/json.h"
@@ -12,6 +14,7 @@
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/train_step.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 
@@ -91,8 +94,13 @@ void add_ceilings(Harness& h, Device device) {
 }
 
 // The table and the JSON, against the ceilings of this run.
+// A JSON number, or null for a figure not measured (NaN is not JSON).
+std::string json_number(double v) {
+  return std::isfinite(v) ? concat(v) : "null";
+}
+
 void report(const Harness& h, const Settings& s, double step_flops, double peak,
-            std::int64_t params, const std::string& json_path, bool deterministic) {
+            std::int64_t params, AtomicFile* json_file, bool deterministic) {
   double copy_bw = 0, gemm_rate = 0, step_ms = NAN;
   for (const Result& r : h.results()) {
     if (r.name == "ceiling copy" && r.ms > 0) copy_bw = r.bytes / (r.ms * 1e-3);
@@ -125,13 +133,29 @@ void report(const Harness& h, const Settings& s, double step_flops, double peak,
       static_cast<double>(s.batch) / (step_ms * 1e-3),
       gemm_rate > 0 ? 100 * step_flops / (step_ms * 1e-3) / gemm_rate : NAN, device_name(s.device),
       peak / 1e6, static_cast<long long>(params));
-  if (json_path.empty()) return;
-  std::ofstream out(json_path);
+  if (json_file == nullptr) return;
+  std::ostringstream out;
   out << "{\"device\": \"" << describe_device(s.device) << "\", \"precision\": \""
       << s.precision_word << "\", \"size\": " << s.size << ", \"features\": " << s.features
       << ", \"batch\": " << s.batch << ", \"deterministic\": " << (deterministic ? "true" : "false")
-      << ", \"training_step_ms\": " << step_ms << ", \"peak_memory_bytes\": " << peak
+      << ", \"training_step_ms\": " << json_number(step_ms) << ", \"peak_memory_bytes\": " << peak
       << ", \"cases\": " << json << "\n]\n}\n";
+  const std::string text = out.str();
+  json_file->write(text.data(), text.size());
+  json_file->commit();
+}
+
+// The flags a Harness cannot check itself, refused before anything is measured.
+void check_flags(const Flags& flags) {
+  if (!(flags.number("seconds") > 0))
+    throw Error(ErrorKind::usage,
+                concat("--seconds ", flags.text("seconds"), ": must be a positive time"));
+  try {
+    std::regex pattern(flags.text("filter"));
+  } catch (const std::regex_error& e) {
+    throw Error(ErrorKind::usage, concat("--filter '", flags.text("filter"),
+                                         "': not a regular expression (", e.what(), ")"));
+  }
 }
 
 // What --help says the tool does (its flags: define_flags).
@@ -157,7 +181,11 @@ void define_flags(Flags& flags) {
 
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "bench", kSummary, define_flags, [&](const Flags& flags) {
+    check_flags(flags);
     const Settings s = settings_of(flags);
+    // Made now, so that an unwritable --json fails before the measurements, not after them.
+    std::optional<AtomicFile> json_file;
+    if (flags.given("json")) json_file.emplace(flags.text("json"));
     set_deterministic_convolutions(flags.on("deterministic"));
     Harness h(s.device, flags.text("filter"), flags.number("seconds"));
     std::fprintf(stderr,
@@ -207,8 +235,8 @@ int main(int argc, char** argv) {
                           master_dtype(s.precision)};
     for (const OpDescription& d : op_descriptions())
       if (h.selected(d.name)) h.add(d.make(shapes));
-    report(h, s, step_flops, peak, net.parameters().parameter_count(), flags.text("json"),
-           flags.on("deterministic"));
+    report(h, s, step_flops, peak, net.parameters().parameter_count(),
+           json_file ? &*json_file : nullptr, flags.on("deterministic"));
     if (h.refused() > 0)
       throw Error(ErrorKind::runtime, concat(h.refused(),
                                              " case(s) did not match the CPU reference "

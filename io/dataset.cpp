@@ -10,7 +10,9 @@
 #include <sstream>
 
 #include "io/json.h"
+#include "io/nifti_geometry.h"
 #include "runtime/error.h"
+#include "runtime/log.h"
 
 namespace unet3d {
 namespace fs = std::filesystem;
@@ -30,18 +32,45 @@ std::string strip_nifti(const std::string& name) {
   return name;
 }
 
+// The "training" list of a dataset.json names files; warns of each entry whose image or label is
+// not there (an image listed as x.nii.gz may be stored as the channel file x_0000.nii.gz).
+void warn_listed_but_missing(const json::Value& root, const fs::path& folder,
+                             const fs::path& json_path) {
+  const json::Value* training = root.find("training");
+  if (training == nullptr || !training->is(json::Value::Kind::array)) return;
+  const auto present = [&](const json::Value* entry, bool image) {
+    if (entry == nullptr || !entry->is(json::Value::Kind::string)) return true;
+    const fs::path path = folder / entry->text;
+    if (fs::exists(path)) return true;
+    const std::string stem = strip_nifti(path.filename().string());
+    return image && (fs::exists(path.parent_path() / (stem + "_0000.nii.gz")) ||
+                     fs::exists(path.parent_path() / (stem + "_0000.nii")));
+  };
+  for (const json::Value& item : training->items) {
+    const json::Value* image = item.find("image");
+    const json::Value* label = item.find("label");
+    if (!present(image, true) || !present(label, false))
+      log_warn(json_path.string(), " lists ", image ? image->text : "a case", " with label ",
+               label ? label->text : "(none)", ", but ",
+               !present(image, true) ? "the image" : "the label", " is missing");
+  }
+}
+
+// The class names of a dataset.json (none when it is absent or names none), after the check of
+// the cases it lists.
 std::vector<std::string> decathlon_class_names(const fs::path& json_path) {
   if (!fs::exists(json_path)) return {};
   std::ifstream in(json_path);
   std::stringstream text;
   text << in.rdbuf();
   const json::Value root = json::parse(text.str(), json_path.string());
+  warn_listed_but_missing(root, json_path.parent_path(), json_path);
   const json::Value* labels = root.find("labels");
   if (labels == nullptr || !labels->is(json::Value::Kind::object)) return {};
   std::map<std::int64_t, std::string> by_index;
   // The Decathlon maps index -> name; nnU-Net v2 maps name -> index.
   const bool name_to_index =
-      !labels->members.empty() && labels->members.front().second.is(json::Value::Kind::number);
+      !labels->members.empty() && labels->members.front().value.is(json::Value::Kind::number);
   for (const auto& [key, value] : labels->members) {
     if (name_to_index) {
       by_index[value.as_int(json_path.string() + ": labels value")] = key;
@@ -181,17 +210,27 @@ LoadedCase load_case(const CasePaths& paths, int num_classes) {
   LoadedCase c;
   c.image = read_nifti(paths.image);
   const NiftiVolume label = read_nifti(paths.label);
-  const NiftiGeometry &a = c.image.geometry, &b = label.geometry;
-  if (a.nx != b.nx || a.ny != b.ny || a.nz != b.nz)
-    data_error(concat(paths.image, " is ", a.nx, "x", a.ny, "x", a.nz, " but its label ",
-                      paths.label, " is ", b.nx, "x", b.ny, "x", b.nz));
-  const int limit = num_classes > 0 ? num_classes : 256;
-  c.labels.resize(label.values.size());
+  require_volume(paths.image, c.image.geometry);
+  check_same_grid(paths.image, c.image.geometry, paths.label, label.geometry);
+  c.labels = class_labels(label.values, num_classes > 0 ? num_classes : 256, paths.label);
+  return c;
+}
+
+void check_same_grid(const std::string& image_path, const NiftiGeometry& image,
+                     const std::string& label_path, const NiftiGeometry& label) {
+  if (const std::string difference = grid_difference(image, label); !difference.empty())
+    data_error(concat(image_path, " and its label ", label_path,
+                      " are not on the same grid: ", difference));
+}
+
+std::vector<std::uint8_t> class_labels(const std::vector<float>& values, int classes,
+                                       const std::string& source) {
+  std::vector<std::uint8_t> labels(values.size());
   std::map<float, std::int64_t> bad;  // value -> voxels
-  for (std::size_t i = 0; i < label.values.size(); ++i) {
-    const float v = label.values[i];
-    if (v >= 0 && v < static_cast<float>(limit) && v == std::floor(v))
-      c.labels[i] = static_cast<std::uint8_t>(v);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const float v = values[i];
+    if (v >= 0 && v < static_cast<float>(classes) && v == std::floor(v))
+      labels[i] = static_cast<std::uint8_t>(v);
     else
       ++bad[v];
   }
@@ -200,10 +239,10 @@ LoadedCase load_case(const CasePaths& paths, int num_classes) {
     int shown = 0;
     for (const auto& [value, voxels] : bad)
       if (shown++ < 8) list += concat(list.empty() ? "" : ", ", value, " (", voxels, " voxels)");
-    data_error(concat(paths.label, ": label values outside the classes [0, ", limit, "): ", list,
+    data_error(concat(source, ": label values outside the classes [0, ", classes, "): ", list,
                       bad.size() > 8 ? ", ..." : ""));
   }
-  return c;
+  return labels;
 }
 
 }  // namespace unet3d

@@ -39,10 +39,20 @@ struct LoadedCase {
   std::vector<std::uint8_t> labels;  // one per voxel
 };
 
-// Reads a pair. Labels must be integers in [0, num_classes) (float files holding integers are
-// cast); num_classes 0: any integer in [0, 255]. Otherwise a data Error naming the file, the
-// first bad value and how many voxels hold bad values. A grid mismatch names both files.
+// Reads a pair. The image must be 3-D (require_volume) and the label on its grid
+// (check_same_grid); the labels are class_labels(values, num_classes, label file), num_classes 0
+// allowing any integer in [0, 255].
 LoadedCase load_case(const CasePaths& paths, int num_classes);
+
+// A data Error naming both files and what differs unless the two are the same grid
+// (io/nifti_geometry.h: dimensions, voxel sizes, origin, orientation).
+void check_same_grid(const std::string& image_path, const NiftiGeometry& image,
+                     const std::string& label_path, const NiftiGeometry& label);
+
+// Label values as classes: integers in [0, classes) (float files holding integers are cast).
+// Otherwise a data Error naming `source`, the first bad values and how many voxels hold each.
+std::vector<std::uint8_t> class_labels(const std::vector<float>& values, int classes,
+                                       const std::string& source);
 
 // A case's name: its file name without .nii/.nii.gz and without a trailing _0000 (the
 // Decathlon's channel suffix).

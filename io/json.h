@@ -11,18 +11,26 @@
 
 namespace unet3d::json {
 
+struct Member;
+
 struct Value {
   enum class Kind { null, boolean, number, string, array, object } kind = Kind::null;
   bool boolean = false;
   std::string text;  // a string's contents, or a number's digits
   std::vector<Value> items;
-  std::vector<std::pair<std::string, Value>> members;  // in file order
+  // In file order. (A struct of its own: std::pair of an incomplete Value is not allowed.)
+  std::vector<Member> members;
 
   bool is(Kind k) const { return kind == k; }
   // The member named `key`, or null when there is none (objects only).
   const Value* find(std::string_view key) const;
   // A number as an integer; a data Error (naming `what`) if it is not an integer in range.
   std::int64_t as_int(std::string_view what) const;
+};
+
+struct Member {
+  std::string key;
+  Value value;
 };
 
 // Parses `text`; a data Error naming `source` and the offset where it went wrong.

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
 
@@ -80,32 +82,61 @@ void convert(const void* data, std::int64_t n, float* out) {
 }
 
 // Copies the first n values of `image` as float; false for a datatype this project cannot use.
-bool to_float(const nifti_image& image, std::int64_t n, float* out, bool& integer) {
+bool to_float(int datatype, const void* data, std::int64_t n, float* out, bool& integer) {
   integer = true;
-  switch (image.datatype) {
-    case NIFTI_TYPE_UINT8: convert<std::uint8_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_INT8: convert<std::int8_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_UINT16: convert<std::uint16_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_INT16: convert<std::int16_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_UINT32: convert<std::uint32_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_INT32: convert<std::int32_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_UINT64: convert<std::uint64_t>(image.data, n, out); return true;
-    case NIFTI_TYPE_INT64: convert<std::int64_t>(image.data, n, out); return true;
+  switch (datatype) {
+    case NIFTI_TYPE_UINT8: convert<std::uint8_t>(data, n, out); return true;
+    case NIFTI_TYPE_INT8: convert<std::int8_t>(data, n, out); return true;
+    case NIFTI_TYPE_UINT16: convert<std::uint16_t>(data, n, out); return true;
+    case NIFTI_TYPE_INT16: convert<std::int16_t>(data, n, out); return true;
+    case NIFTI_TYPE_UINT32: convert<std::uint32_t>(data, n, out); return true;
+    case NIFTI_TYPE_INT32: convert<std::int32_t>(data, n, out); return true;
+    case NIFTI_TYPE_UINT64: convert<std::uint64_t>(data, n, out); return true;
+    case NIFTI_TYPE_INT64: convert<std::int64_t>(data, n, out); return true;
     case NIFTI_TYPE_FLOAT32:
       integer = false;
-      convert<float>(image.data, n, out);
+      convert<float>(data, n, out);
       return true;
     case NIFTI_TYPE_FLOAT64:
       integer = false;
-      convert<double>(image.data, n, out);
+      convert<double>(data, n, out);
       return true;
     default: return false;
   }
 }
 
-}  // namespace
+// The bytes a written file gives back, decompressed; for gzip also the stream's trailer must hold
+// the size (a stream cut inside its trailer still decompresses whole).
+std::uint64_t readable_bytes(const std::string& path, std::uint64_t expected) {
+  const bool compressed = path.ends_with(".gz");
+  znzFile file = znzopen(path.c_str(), "rb", compressed ? 1 : 0);
+  if (file == nullptr) return 0;
+  std::vector<char> chunk(1 << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    const std::size_t n = znzread(chunk.data(), 1, chunk.size(), file);
+    if (n == 0) break;
+    if (n > chunk.size()) {  // gzread's -1: a corrupt stream
+      total = 0;
+      break;
+    }
+    total += n;
+  }
+  znzclose(file);
+  if (!compressed || total != expected) return total;
+  std::ifstream raw(path, std::ios::binary | std::ios::ate);
+  if (!raw || raw.tellg() < 4) return 0;
+  raw.seekg(-4, std::ios::end);
+  unsigned char isize[4] = {};
+  raw.read(reinterpret_cast<char*>(isize), 4);
+  const std::uint32_t stored =
+      isize[0] | (isize[1] << 8) | (isize[2] << 16) | (static_cast<std::uint32_t>(isize[3]) << 24);
+  return raw && stored == static_cast<std::uint32_t>(expected) ? total : 0;
+}
 
-NiftiVolume read_nifti(const std::string& path) {
+// The header, after the checks nifticlib skips; `warn` for a 4-D file, whose first volume is used.
+NiftiImage checked_header(const std::string& path, bool warn) {
+  if (std::filesystem::is_directory(path)) data_error(path, "is a folder, not a NIfTI file");
   if (!std::filesystem::is_regular_file(path)) data_error(path, "no such file");
   check_header(path);
   nifti_set_debug_level(0);  // its messages would only repeat ours
@@ -115,40 +146,105 @@ NiftiVolume read_nifti(const std::string& path) {
     if (header->dim[0] >= axis && header->dim[axis] > 1)
       data_error(path, concat("dimension ", axis, " has size ", header->dim[axis],
                               "; only 3-D volumes and 4-D series are read"));
-  if (header->dim[0] >= 4 && header->dim[4] > 1)
+  if (warn && header->dim[0] >= 4 && header->dim[4] > 1)
     log_warn(path, ": holds ", header->dim[4], " volumes; using the first");
+  return header;
+}
 
-  NiftiImage image(nifti_image_read(path.c_str(), 1));
-  if (!image || image->data == nullptr)
-    data_error(path, "cannot read its data (truncated or corrupt)");
+// The first volume's bytes in this machine's byte order, read by the project rather than by
+// nifticlib: nifticlib allocates what the header claims before it reads (a corrupt header of a
+// tiny file asks for terabytes) and replaces NaN and infinite values by 0 as it reads (which
+// would hide them). Read in chunks, a lying header costs no more memory than the file holds.
+std::vector<unsigned char> first_volume_bytes(const std::string& path, const nifti_image& header) {
+  std::uint64_t wanted = 0;
+  const std::uint64_t voxels = static_cast<std::uint64_t>(header.nx) *
+                               static_cast<std::uint64_t>(header.ny) *
+                               static_cast<std::uint64_t>(header.nz);
+  if (__builtin_mul_overflow(voxels, static_cast<std::uint64_t>(header.nbyper), &wanted))
+    data_error(path, "its dimensions overflow 64 bits");
+  znzFile file = znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()));
+  if (file == nullptr) data_error(path, "cannot open it");
+  std::vector<unsigned char> bytes;
+  // gzseek answers the new offset, fseek 0: only a negative answer is a failure.
+  if (header.iname_offset >= 0 &&
+      znzseek(file, static_cast<long>(header.iname_offset), SEEK_SET) >= 0) {
+    constexpr std::uint64_t kChunk = std::uint64_t{1} << 24;
+    while (bytes.size() < wanted) {
+      const std::size_t old = bytes.size();
+      const auto chunk = static_cast<std::size_t>(std::min(wanted - old, kChunk));
+      bytes.resize(old + chunk);
+      const std::size_t got = znzread(bytes.data() + old, 1, chunk, file);
+      bytes.resize(old + (got > chunk ? 0 : got));  // got > chunk: gzread's -1
+      if (got == 0 || got > chunk) break;
+    }
+  }
+  znzclose(file);
+  if (bytes.size() < wanted)
+    data_error(path,
+               concat("truncated: its header describes ", wanted, " bytes of data after byte ",
+                      header.iname_offset, ", the file holds ", bytes.size()));
+  if (header.byteorder != nifti_short_order() && header.swapsize > 1)
+    nifti_swap_Nbytes(static_cast<std::size_t>(voxels), header.swapsize, bytes.data());
+  return bytes;
+}
 
-  NiftiVolume v;
-  NiftiGeometry& g = v.geometry;
-  g.nx = image->nx, g.ny = image->ny, g.nz = image->nz;
-  g.dx = image->dx, g.dy = image->dy, g.dz = image->dz;
-  g.xyz_units = image->xyz_units;
-  g.qform_code = image->qform_code, g.sform_code = image->sform_code;
-  g.quatern_b = image->quatern_b, g.quatern_c = image->quatern_c, g.quatern_d = image->quatern_d;
-  g.qfac = image->qfac;
-  g.qoffset_x = image->qoffset_x, g.qoffset_y = image->qoffset_y, g.qoffset_z = image->qoffset_z;
+NiftiGeometry geometry_of(const nifti_image& image) {
+  NiftiGeometry g;
+  g.nx = image.nx, g.ny = image.ny, g.nz = image.nz;
+  g.dx = image.dx, g.dy = image.dy, g.dz = image.dz;
+  g.xyz_units = image.xyz_units;
+  g.qform_code = image.qform_code, g.sform_code = image.sform_code;
+  g.quatern_b = image.quatern_b, g.quatern_c = image.quatern_c, g.quatern_d = image.quatern_d;
+  g.qfac = image.qfac;
+  g.qoffset_x = image.qoffset_x, g.qoffset_y = image.qoffset_y, g.qoffset_z = image.qoffset_z;
   for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 4; ++c) g.srow[r][c] = image->sto_xyz.m[r][c];
-  v.datatype = image->datatype;
-  v.values.resize(static_cast<std::size_t>(g.voxels()));
-  if (!to_float(*image, g.voxels(), v.values.data(), v.integer_type))
-    data_error(path, concat("unsupported datatype ", nifti_datatype_string(image->datatype),
-                            " (code ", image->datatype, ")"));
+    for (int c = 0; c < 4; ++c) g.srow[r][c] = image.sto_xyz.m[r][c];
+  return g;
+}
+
+}  // namespace
+
+NiftiGeometry read_nifti_geometry(const std::string& path) {
+  return geometry_of(*checked_header(path, false));
+}
+
+NiftiVolume read_nifti(const std::string& path) {
+  const NiftiImage header = checked_header(path, true);
+  NiftiVolume v;
+  v.geometry = geometry_of(*header);
+  v.datatype = header->datatype;
+  const std::int64_t n = v.geometry.voxels();
+  // n = 0 converts nothing: whether the datatype is one this project reads, before any data.
+  if (!to_float(header->datatype, nullptr, 0, nullptr, v.integer_type))
+    data_error(path, concat("unsupported datatype ", nifti_datatype_string(header->datatype),
+                            " (code ", header->datatype, ")"));
+  const std::vector<unsigned char> bytes = first_volume_bytes(path, *header);
+  v.values.resize(static_cast<std::size_t>(n));
+  to_float(header->datatype, bytes.data(), n, v.values.data(), v.integer_type);
   // scl_slope 0 (or not finite) means unscaled, as the standard says.
-  const double slope = image->scl_slope, inter = image->scl_inter;
+  const double slope = header->scl_slope, inter = header->scl_inter;
   if (slope != 0 && std::isfinite(slope) && std::isfinite(inter) && (slope != 1 || inter != 0)) {
     for (float& x : v.values) x = static_cast<float>(x * slope + inter);
     v.integer_type = v.integer_type && slope == std::round(slope) && inter == std::round(inter);
   }
+  // In the file, or beyond float32 once read and scaled.
+  const auto nonfinite =
+      std::count_if(v.values.begin(), v.values.end(), [](float x) { return !std::isfinite(x); });
+  if (nonfinite > 0)
+    data_error(path, concat(nonfinite, " of its ", v.values.size(), " voxels are NaN or infinite"));
   return v;
 }
 
 void write_nifti(const std::string& path, const NiftiGeometry& g, const void* data,
                  NiftiStorage storage, std::int64_t channels) {
+  AtomicFile out(path);
+  write_nifti(out, g, data, storage, channels);
+  out.commit();
+}
+
+void write_nifti(AtomicFile& out, const NiftiGeometry& g, const void* data, NiftiStorage storage,
+                 std::int64_t channels) {
+  const std::string& path = out.path();
   const int64_t dims[8] = {channels > 1 ? 4 : 3, g.nx, g.ny, g.nz, channels, 1, 1, 1};
   const int datatype = storage == NiftiStorage::u8    ? NIFTI_TYPE_UINT8
                        : storage == NiftiStorage::i16 ? NIFTI_TYPE_INT16
@@ -173,22 +269,19 @@ void write_nifti(const std::string& path, const NiftiGeometry& g, const void* da
     for (int c = 0; c < 4; ++c) image->sto_xyz.m[r][c] = g.srow[r][c];
   image->scl_slope = 0;
   image->scl_inter = 0;
-  if (nifti_set_filenames(image.get(), path.c_str(), 0, 1) != 0)
-    throw_error(ErrorKind::runtime, concat("cannot write ", path, ": not a .nii or .nii.gz name"),
-                __FILE__, __LINE__);
+  if (nifti_set_filenames(image.get(), out.temporary().c_str(), 0, 1) != 0)
+    out.fail("not a .nii or .nii.gz name");
   image->data = const_cast<void*>(data);
   nifti_set_debug_level(0);
   nifti_image_write(image.get());
   image->data = nullptr;  // not ours to free
-  // nifti_image_write reports failure only on stderr: check what landed.
-  const auto expected = static_cast<std::uintmax_t>(g.voxels() * channels) * element;
-  std::error_code error;
-  const auto size = std::filesystem::file_size(path, error);
-  const bool compressed = path.ends_with(".gz");
-  if (error || (!compressed && size < expected) || size == 0)
-    throw_error(ErrorKind::runtime,
-                concat("cannot write ", path, " (folder missing or disk full?)"), __FILE__,
-                __LINE__);
+  // nifti_image_write reports failure only on stderr: read back what landed.
+  const std::uint64_t expected = static_cast<std::uint64_t>(image->iname_offset) +
+                                 static_cast<std::uint64_t>(g.voxels() * channels) * element;
+  const std::uint64_t landed = readable_bytes(out.temporary(), expected);
+  if (landed != expected)
+    out.fail(concat("only ", landed, " of its ", expected,
+                    " bytes could be read back (disk full or a file-size limit?)"));
 }
 
 }  // namespace unet3d

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/atomic_file.h"
 #include "runtime/dtype.h"
 
 namespace unet3d {
@@ -32,17 +33,25 @@ struct NiftiVolume {
   bool integer_type = false;  // the file stores integers (before any scaling)
 };
 
-// Reads the first 3-D volume of a file. A data Error names the file and the fault: not found,
-// not NIfTI (size field or magic), truncated, unsupported datatype, zero-sized dimension.
-// Several volumes in a 4-D file: the first is used, with a warning.
+// Reads the first 3-D volume of a file. A data Error names the file and the fault: not found, a
+// folder, not NIfTI (size field or magic), truncated, unsupported datatype, zero-sized dimension,
+// NaN or infinite voxels (with their count). Several volumes in a 4-D file: the first is used,
+// with a warning.
 NiftiVolume read_nifti(const std::string& path);
+
+// The grid of a file from its header alone, with the same header checks (no data is read).
+NiftiGeometry read_nifti_geometry(const std::string& path);
 
 // What a written file stores: label maps, scanner-like intensities, probabilities.
 enum class NiftiStorage { u8, i16, f32 };
 
 // Writes `channels` volumes on `geometry`'s grid (a 4-D file when channels > 1, the channel
-// index slowest: x, y, z, c), no scaling. A runtime Error if it cannot.
+// index slowest: x, y, z, c), no scaling, through an AtomicFile: the file is read back (its gzip
+// stream whole) before it is renamed into place. A runtime Error naming the file if it cannot.
 void write_nifti(const std::string& path, const NiftiGeometry& geometry, const void* data,
+                 NiftiStorage storage, std::int64_t channels = 1);
+// The same into `out`, left for the caller to commit (files that must appear together).
+void write_nifti(AtomicFile& out, const NiftiGeometry& geometry, const void* data,
                  NiftiStorage storage, std::int64_t channels = 1);
 
 }  // namespace unet3d

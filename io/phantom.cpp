@@ -162,10 +162,18 @@ std::vector<std::int64_t> write_phantom_dataset(const std::string& out, int coun
   std::vector<std::int64_t> counts(kClasses, 0);
   for (const PhantomCase& c : phantom_cases(count, seed)) {
     const Phantom p = make_phantom(c, nx, ny, nz, seed);
-    write_nifti((images / (c.name() + "_LFOV.nii.gz")).string(), p.geometry, p.image.data(),
-                NiftiStorage::i16);
-    write_nifti((labels / (c.name() + "_SEMANTIC_LFOV.nii.gz")).string(), p.geometry,
-                p.labels.data(), NiftiStorage::u8);
+    // The image and its label appear as a pair or not at all.
+    AtomicFile image((images / (c.name() + "_LFOV.nii.gz")).string());
+    AtomicFile label((labels / (c.name() + "_SEMANTIC_LFOV.nii.gz")).string());
+    write_nifti(image, p.geometry, p.image.data(), NiftiStorage::i16);
+    write_nifti(label, p.geometry, p.labels.data(), NiftiStorage::u8);
+    image.commit();
+    try {
+      label.commit();
+    } catch (...) {
+      fs::remove(image.path());
+      throw;
+    }
     for (const std::uint8_t l : p.labels) ++counts[l];
   }
   return counts;

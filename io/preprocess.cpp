@@ -1,19 +1,23 @@
 // Preprocessing, its cache, residency and batch slots.
 #include "io/preprocess.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include "io/json.h"
+#include "io/nifti_geometry.h"
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "kernels/flip.h"
 #include "kernels/reduce.h"
 #include "kernels/resize.h"
+#include "runtime/interrupt.h"
 #include "runtime/log.h"
 
 namespace unet3d {
@@ -88,7 +92,6 @@ NiftiGeometry geometry_of(const json::Value& v, const std::string& source) {
 
 void write_cache(const fs::path& path, const PreprocessedDataset& d, const std::string& key) {
   SafetensorsFile file;
-  file.has_metadata = true;
   std::string cases = "[";
   for (const CaseInfo& c : d.cases)
     cases += concat(cases.size() > 1 ? "," : "", "[", json::quote(c.name), ",",
@@ -139,6 +142,27 @@ PreprocessedDataset read_cache(const fs::path& path) {
   d.images = tensor("images", DType::f32);
   d.labels = tensor("labels", DType::u8);
   return d;
+}
+
+// Cases whose axes point elsewhere than most of the dataset's are trained on as they are (nothing
+// is reoriented): each such orientation is named with its cases.
+void warn_odd_orientations(const std::vector<CaseInfo>& cases) {
+  std::map<std::string, std::vector<std::string>> by_orientation;
+  for (const CaseInfo& c : cases)
+    by_orientation[orientation_of(c.geometry)].push_back(c.image_path.empty() ? c.name
+                                                                              : c.image_path);
+  if (by_orientation.size() < 2) return;
+  const auto majority = std::max_element(
+      by_orientation.begin(), by_orientation.end(),
+      [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); });
+  for (const auto& [orientation, names] : by_orientation) {
+    if (orientation == majority->first) continue;
+    std::string list;
+    for (std::size_t k = 0; k < names.size() && k < 10; ++k) list += (k ? ", " : "") + names[k];
+    log_warn(names.size(), " case(s) are oriented ", orientation, " where ",
+             majority->second.size(), " are ", majority->first,
+             " (used as they are, not reoriented): ", list, names.size() > 10 ? ", ..." : "");
+  }
 }
 
 }  // namespace
@@ -198,6 +222,7 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
           d.cases[i].label_path = index.cases[i].label;
         r.from_cache = true;
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        warn_odd_orientations(d.cases);
         return d;
       } catch (const Error& e) {
         log_warn("ignoring unreadable cache ", cache_file.string(), ": ", e.what());
@@ -235,21 +260,30 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
   Tensor out_image({1, size, size, size, 1}, DType::f32, work);
   Tensor out_labels({1, size, size, size, 1}, DType::u8, work);
   for (std::size_t i = 0; i < cases.size(); ++i) {
+    stop_if_interrupted("preprocessing");
     LoadedCase c = load(i);
     const NiftiGeometry& g = c.image.geometry;
+    const std::string source = cases[i].image_path.empty() ? cases[i].name : cases[i].image_path;
+    const int top = c.labels.empty() ? 0 : *std::max_element(c.labels.begin(), c.labels.end());
+    // Files were checked against the classes as they were read; generated cases are checked here.
+    if (num_classes > 0 && top >= num_classes)
+      throw_error(ErrorKind::data,
+                  concat(cases[i].label_path.empty() ? cases[i].name : cases[i].label_path,
+                         ": label ", top, " is outside the classes [0, ", num_classes, ")"),
+                  __FILE__, __LINE__);
     const Shape native{1, g.nz, g.ny, g.nx, 1};
     Tensor image = Tensor::view(c.image.values.data(), native, DType::f32, Device::cpu).to(work);
     Tensor labels = Tensor::view(c.labels.data(), native, DType::u8, Device::cpu).to(work);
-    preprocess_image(image, out_image,
-                     cases[i].image_path.empty() ? cases[i].name : cases[i].image_path);
+    preprocess_image(image, out_image, source);
     resize_nearest(labels, out_labels);
     Tensor image_slot = d.image(i), label_slot = d.label(i);
     image_slot.copy_from(out_image);
     label_slot.copy_from(out_labels);
-    for (const std::uint8_t v : c.labels) largest = std::max<int>(largest, v);
+    largest = std::max(largest, top);
     cases[i].geometry = g;
   }
   d.cases = std::move(cases);
+  warn_odd_orientations(d.cases);
   d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);
   d.class_names = class_names_or_numbered(class_names, d.num_classes);
   return d;

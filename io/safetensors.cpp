@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/crc32c.h"
 #include "io/json.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -19,6 +21,9 @@ namespace {
 
 // A header this large is not a model checkpoint.
 constexpr std::uint64_t kMaxHeader = std::uint64_t{100} << 20;
+
+// The metadata key of the CRC-32C of every byte after the header (docs/formats.md).
+constexpr char kChecksumKey[] = "data_crc32c";
 
 [[noreturn]] void bad_file(const std::string& path, const std::string& what) {
   throw_error(ErrorKind::data, concat(path, ": ", what), __FILE__, __LINE__);
@@ -30,18 +35,24 @@ std::int64_t element_count(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
+std::uint32_t data_checksum(const std::vector<StoredTensor>& tensors) {
+  std::uint32_t crc = 0;
+  for (const StoredTensor& t : tensors) crc = crc32c(t.bytes.data(), t.bytes.size(), crc);
+  return crc;
+}
+
+// The header, its metadata carrying the data's checksum.
 std::string header_json(const SafetensorsFile& file) {
-  std::string h = "{";
-  if (file.has_metadata || !file.metadata.empty()) {
-    h += "\"__metadata__\":{";
-    bool first = true;
-    for (const auto& [key, value] : file.metadata) {
-      h += concat(first ? "" : ",", json::quote(key), ":", json::quote(value));
-      first = false;
-    }
-    h += "}";
-    if (!file.tensors.empty()) h += ",";
+  std::map<std::string, std::string> metadata = file.metadata;
+  metadata[kChecksumKey] = crc32c_hex(data_checksum(file.tensors));
+  std::string h = "{\"__metadata__\":{";
+  bool first = true;
+  for (const auto& [key, value] : metadata) {
+    h += concat(first ? "" : ",", json::quote(key), ":", json::quote(value));
+    first = false;
   }
+  h += "}";
+  if (!file.tensors.empty()) h += ",";
   std::size_t offset = 0;
   for (std::size_t i = 0; i < file.tensors.size(); ++i) {
     const StoredTensor& t = file.tensors[i];
@@ -56,19 +67,6 @@ std::string header_json(const SafetensorsFile& file) {
   h.append((8 - h.size() % 8) % 8,
            ' ');  // data starts 8-byte aligned, as the reference writer does
   return h;
-}
-
-void write_all(int fd, const char* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_error(ErrorKind::runtime, concat("cannot write ", path, ": ", std::strerror(errno)),
-                  __FILE__, __LINE__);
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
 }
 
 }  // namespace
@@ -88,6 +86,7 @@ std::size_t safetensors_dtype_size(const std::string& dtype) {
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
+  if (std::filesystem::is_directory(path)) bad_file(path, "is a folder, not a safetensors file");
   std::ifstream in(path, std::ios::binary);
   if (!in) bad_file(path, "cannot open it");
   in.seekg(0, std::ios::end);
@@ -173,54 +172,26 @@ SafetensorsFile read_safetensors(const std::string& path) {
   std::vector<StoredTensor> ordered;
   for (const Range& r : ranges) ordered.push_back(std::move(file.tensors[r.index]));
   file.tensors = std::move(ordered);
+  // Files written elsewhere (PyTorch's own) carry no checksum and are taken as they are.
+  if (const auto stored = file.metadata.find(kChecksumKey); stored != file.metadata.end()) {
+    const std::string computed = crc32c_hex(data_checksum(file.tensors));
+    if (stored->second != computed)
+      bad_file(path, concat("corrupt: the data's CRC-32C is ", computed, ", the header says ",
+                            stored->second));
+    file.metadata.erase(stored);
+  }
   return file;
 }
 
 void write_safetensors(const std::string& path, const SafetensorsFile& file) {
   const std::string header = header_json(file);
-  std::string temporary = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(temporary.data());
-  if (fd < 0)
-    throw_error(ErrorKind::runtime,
-                concat("cannot create a temporary file beside ", path, ": ", std::strerror(errno)),
-                __FILE__, __LINE__);
-  try {
-    // mkstemp makes the file private (0600); a checkpoint is an ordinary file.
-    if (::fchmod(fd, 0644) != 0)
-      throw_error(ErrorKind::runtime,
-                  concat("cannot set the mode of ", path, ": ", std::strerror(errno)), __FILE__,
-                  __LINE__);
-    unsigned char length[8];
-    for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(header.size() >> (8 * i));
-    write_all(fd, reinterpret_cast<const char*>(length), 8, path);
-    write_all(fd, header.data(), header.size(), path);
-    for (const StoredTensor& t : file.tensors) write_all(fd, t.bytes.data(), t.bytes.size(), path);
-    if (::fsync(fd) != 0)
-      throw_error(ErrorKind::runtime, concat("cannot flush ", path, ": ", std::strerror(errno)),
-                  __FILE__, __LINE__);
-    if (::close(fd) != 0)
-      throw_error(ErrorKind::runtime, concat("cannot close ", path, ": ", std::strerror(errno)),
-                  __FILE__, __LINE__);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    throw_error(
-        ErrorKind::runtime,
-        concat("cannot rename a finished checkpoint onto ", path, ": ", std::strerror(error)),
-        __FILE__, __LINE__);
-  }
-  // The rename itself is durable only once the folder is flushed.
-  const std::string folder = std::filesystem::path(path).parent_path().string();
-  const int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  AtomicFile out(path);
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(header.size() >> (8 * i));
+  out.write(length, 8);
+  out.write(header.data(), header.size());
+  for (const StoredTensor& t : file.tensors) out.write(t.bytes.data(), t.bytes.size());
+  out.commit();
 }
 
 }  // namespace unet3d

@@ -1,6 +1,7 @@
 // The safetensors file format: an 8-byte little-endian header length, a JSON header naming each
-// tensor's dtype, shape and byte range (plus string metadata), then the raw data. Reading checks
-// everything a corrupt or hand-edited file can get wrong; writing is atomic.
+// tensor's dtype, shape and byte range (plus string metadata), then the raw data. Writing is atomic
+// and puts the CRC-32C of the data in the metadata ("data_crc32c"); reading checks everything a
+// corrupt or hand-edited file can get wrong, the checksum included where the file has one.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +19,9 @@ struct StoredTensor {
 };
 
 struct SafetensorsFile {
-  std::map<std::string, std::string> metadata;  // "__metadata__"; empty when absent
-  bool has_metadata = false;
+  // "__metadata__" without the checksum, which only the reader and writer handle.
+  std::map<std::string, std::string> metadata;
+  bool has_metadata = false;  // read: the file had a "__metadata__" (written files always do)
   std::vector<StoredTensor> tensors;  // in data order
 
   const StoredTensor* find(const std::string& name) const;
@@ -31,8 +33,8 @@ std::size_t safetensors_dtype_size(const std::string& dtype);
 // A data Error naming the file (and the tensor) for a missing, truncated or malformed file.
 SafetensorsFile read_safetensors(const std::string& path);
 
-// Writes a temporary file in the same folder, flushes it to disk, then renames it over `path`;
-// a failure (a full disk) is a runtime Error and leaves any previous file at `path` intact.
+// Writes through an AtomicFile (runtime/atomic_file.h): a failure (a full disk) is a runtime Error
+// and leaves any previous file at `path` intact.
 void write_safetensors(const std::string& path, const SafetensorsFile& file);
 
 }  // namespace unet3d

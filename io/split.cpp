@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "io/json.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/rng.h"
 
@@ -51,7 +52,7 @@ Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed) {
 }
 
 void write_split(const std::string& path, const Split& split) {
-  std::ofstream out(path);
+  std::ostringstream out;
   const auto list = [](const std::vector<std::string>& names) {
     std::string s = "[";
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -60,7 +61,7 @@ void write_split(const std::string& path, const Split& split) {
   };
   out << "{\"seed\": " << split.seed << ",\n \"train\": " << list(split.train)
       << ",\n \"val\": " << list(split.val) << ",\n \"test\": " << list(split.test) << "}\n";
-  if (!out) throw_error(ErrorKind::runtime, concat("cannot write ", path), __FILE__, __LINE__);
+  write_file_atomically(path, out.str());
 }
 
 Split read_split(const std::string& path, const std::vector<CaseInfo>& cases) {

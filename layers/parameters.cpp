@@ -72,6 +72,9 @@ Tensor ParameterStore::values() {
 Tensor ParameterStore::grads() {
   return slice(grads_, 0, grads_.shape());
 }
+Tensor ParameterStore::buffers() {
+  return slice(buffers_, 0, buffers_.shape());
+}
 Tensor ParameterStore::halves() {
   UNET3D_USAGE_CHECK(half_copies_, "parameters: no f16 copies in f32 mode");
   return slice(halves_, 0, halves_.shape());

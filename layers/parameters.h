@@ -49,6 +49,8 @@ class ParameterStore {
   Tensor values();
   Tensor grads();
   Tensor halves();
+  // The flat storage of every buffer (BatchNorm running statistics), which training updates too.
+  Tensor buffers();
   std::int64_t trainable_elements() const { return trainable_elements_; }
   // Elements of real parameters, without padding.
   std::int64_t parameter_count() const;

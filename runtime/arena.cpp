@@ -15,7 +15,12 @@ Arena::Slot Arena::plan(Shape shape, DType dtype) {
 
 void Arena::commit() {
   UNET3D_USAGE_CHECK(!committed_, "Arena::commit called twice");
-  buffer_ = Buffer(planned_bytes_, device_);
+  try {
+    buffer_ = Buffer(planned_bytes_, device_);
+  } catch (const Error& e) {  // say what did not fit
+    throw Error(e.kind(), concat("allocating the network's activations and gradients (",
+                                 static_cast<double>(planned_bytes_) / 1e9, " GB): ", e.what()));
+  }
   committed_ = true;
 }
 

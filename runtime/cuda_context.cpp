@@ -110,6 +110,12 @@ std::size_t l2_cache_bytes() {
   return static_cast<std::size_t>(bytes);
 }
 
+std::size_t free_bytes() {
+  std::size_t free = 0, total = 0;
+  UNET3D_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return free;
+}
+
 std::string describe() {
   int device = 0, runtime = 0;
   cudaDeviceProp properties{};

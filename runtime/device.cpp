@@ -3,6 +3,9 @@
 
 #include <omp.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "runtime/error.h"
 #include "runtime/gpu_runtime.h"
 #include "unet3d/build_config.h"
@@ -56,6 +59,24 @@ std::string describe_device(Device device) {
     if constexpr (kBuiltWithCuda) return gpu::describe();
   }
   return concat("cpu (", omp_get_max_threads(), " threads)");
+}
+
+std::uint64_t available_memory(Device device) {
+  if (device == Device::cuda) {
+    if constexpr (kBuiltWithCuda)
+      if (gpu_available()) return gpu::free_bytes();
+    return 0;
+  }
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    if (!line.starts_with("MemAvailable:")) continue;
+    std::istringstream fields(line.substr(13));
+    std::uint64_t kibibytes = 0;
+    fields >> kibibytes;
+    return kibibytes * 1024;
+  }
+  return 0;
 }
 
 }  // namespace unet3d

@@ -2,6 +2,7 @@
 // driver" are the same normal state (no GPU); it is detected once per process.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,9 @@ Device parse_device(std::string_view name);
 
 // What runs a device: "cpu (N threads)" or the GPU, CUDA and cuDNN versions.
 std::string describe_device(Device device);
+
+// Memory that can still be allocated on `device`, in bytes: the kernel's MemAvailable on the CPU
+// (0 where /proc/meminfo cannot be read), cudaMemGetInfo's free memory on a GPU.
+std::uint64_t available_memory(Device device);
 
 }  // namespace unet3d

@@ -1,5 +1,6 @@
 // Errors thrown by library code. Only tools catch them; the kind maps onto the exit code that
-// docs/cli.md promises (1 runtime, 2 usage, 3 data).
+// docs/cli.md promises (1 runtime, 2 usage, 3 data, 130 and 143 a stop asked for by SIGINT and
+// SIGTERM).
 #pragma once
 
 #include <sstream>
@@ -8,7 +9,7 @@
 
 namespace unet3d {
 
-enum class ErrorKind { runtime = 1, usage = 2, data = 3 };
+enum class ErrorKind { runtime = 1, usage = 2, data = 3, interrupted = 130, terminated = 143 };
 
 class Error : public std::runtime_error {
  public:

@@ -3,9 +3,12 @@
 
 #include <charconv>
 #include <cstdio>
+#include <new>
 #include <sstream>
 
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
+#include "runtime/log.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -167,6 +170,7 @@ std::string Flags::usage() const {
 int run_tool(int argc, char** argv, const char* program, const char* summary,
              const std::function<void(Flags&)>& define,
              const std::function<int(const Flags&)>& body) {
+  ignore_file_size_signal();
   try {
     Flags flags(program, summary);
     define(flags);
@@ -174,9 +178,15 @@ int run_tool(int argc, char** argv, const char* program, const char* summary,
     return body(flags);
   } catch (const Error& e) {
     std::fprintf(stderr, "%s: %s\n", program, e.what());
+    append_to_log_file(concat("fatal: ", program, ": ", e.what()));
     return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "%s: out of memory (an allocation failed)\n", program);
+    append_to_log_file(concat("fatal: ", program, ": out of memory"));
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", program, e.what());
+    append_to_log_file(concat("fatal: ", program, ": ", e.what()));
     return 1;
   }
 }

@@ -25,6 +25,8 @@ void synchronize();
 double time_ms(const std::function<void()>& run);
 // The card's L2 cache size in bytes.
 std::size_t l2_cache_bytes();
+// The card's free memory in bytes (cudaMemGetInfo).
+std::size_t free_bytes();
 // "NVIDIA H100 ..., CUDA runtime 13.0, cuDNN 9.19.0", for logs and config.json.
 std::string describe();
 // The CUDA context's grow-only workspace (runtime/workspace.h).

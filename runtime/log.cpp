@@ -55,6 +55,14 @@ void close_log_file() {
   s.file = nullptr;
 }
 
+void append_to_log_file(std::string_view line) {
+  LogState& s = log_state();
+  std::lock_guard lock(s.mutex);
+  if (s.file == nullptr) return;
+  std::fprintf(s.file, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(s.file);
+}
+
 void log_message(LogLevel level, std::string_view message) {
   LogState& s = log_state();
   std::lock_guard lock(s.mutex);

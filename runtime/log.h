@@ -18,6 +18,8 @@ void set_log_level(LogLevel level);
 // Every later message is appended to `path` as well; an unopenable path is a runtime Error.
 void set_log_file(const std::string& path);
 void close_log_file();
+// `line` to the log file alone, where one is open: for what the caller has already printed.
+void append_to_log_file(std::string_view line);
 void log_message(LogLevel level, std::string_view message);
 
 template <class... Args>

@@ -27,7 +27,12 @@ void check_shape(const Shape& s) {
 Tensor::Tensor(Shape shape, DType dtype, Device device)
     : shape_(shape), dtype_(dtype), device_(device) {
   check_shape(shape);
-  owned_ = Buffer(bytes(), device);
+  try {
+    owned_ = Buffer(bytes(), device);
+  } catch (const Error& e) {  // say which tensor did not fit
+    throw Error(e.kind(), concat("allocating a tensor ", shape.str(), " of ", dtype_name(dtype),
+                                 " on the ", device_name(device), ": ", e.what()));
+  }
   data_ = owned_.data();
 }
 

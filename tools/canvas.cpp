@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -113,8 +114,14 @@ void Canvas::text(int x, int y, const std::string& s, Color c, int scale) {
 }
 
 void Canvas::save_png(const std::string& path) const {
-  if (!stbi_write_png(path.c_str(), width_, height_, 3, rgb_.data(), width_ * 3))
-    throw Error(ErrorKind::runtime, concat("cannot write the picture ", path));
+  std::string png;
+  const auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &png, width_, height_, 3, rgb_.data(), width_ * 3))
+    throw Error(ErrorKind::runtime, concat("cannot encode the picture ", path));
+  write_file_atomically(path, png);
 }
 
 }  // namespace unet3d

@@ -166,7 +166,6 @@ void check_matches(const ModelInfo& info, const UNet3D& net, const std::string& 
 void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
   ParameterStore& params = net.parameters();
   SafetensorsFile file;
-  file.has_metadata = true;
   const UNetConfig& c = net.config();
   file.metadata = {{"format", kModelFormat},
                    {"in_channels", std::to_string(c.in_channels)},
@@ -252,7 +251,6 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
 void save_training_state(const std::string& path, const Adam& adam, const LossScaler& scaler,
                          const TrainingState& state) {
   SafetensorsFile file;
-  file.has_metadata = true;
   char scale[32];
   std::snprintf(scale, sizeof scale, "%.17g", scaler.scale());
   file.metadata = {{"format", kTrainingFormat},

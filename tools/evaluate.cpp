@@ -6,6 +6,7 @@
 
 #include "kernels/metrics.h"
 #include "layers/inference.h"
+#include "runtime/interrupt.h"
 
 namespace unet3d {
 namespace {
@@ -68,6 +69,7 @@ Evaluator::Evaluator(UNet3D& net, TrainingStep& step)
 
 void Evaluator::fill_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
                            std::size_t first) {
+  if (interruptible_phase_ != nullptr) stop_if_interrupted(interruptible_phase_);
   Tensor input = net_.input(), labels = step_.labels();
   std::vector<std::size_t> slots;
   for (std::size_t b = 0; b < static_cast<std::size_t>(net_.batch()); ++b)

@@ -43,6 +43,9 @@ class Evaluator {
   DiceTable evaluate_native(
       const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
       const std::function<std::vector<std::uint8_t>(std::size_t)>& native_labels);
+  // From now on a pending SIGINT or SIGTERM stops an evaluation between batches, with an Error
+  // naming `phase` (validation, by default, runs to its end: its epoch is then saved).
+  void stop_when_interrupted(const char* phase) { interruptible_phase_ = phase; }
 
  private:
   void fill_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
@@ -50,6 +53,7 @@ class Evaluator {
   UNet3D& net_;
   TrainingStep& step_;
   Tensor prediction_, counts_, counts_host_;
+  const char* interruptible_phase_ = nullptr;
 };
 
 }  // namespace unet3d

@@ -2,8 +2,10 @@
 // class probabilities) on each input's own grid (docs/formats.md); with --labels, scores them.
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "io/dataset.h"
+#include "io/nifti_geometry.h"
 #include "io/preprocess.h"
 #include "kernels/elementwise.h"
 #include "kernels/metrics.h"
@@ -33,6 +35,36 @@ std::string label_in(const fs::path& dir, const std::string& name) {
   throw Error(ErrorKind::data, concat("--labels ", dir.string(), ": no label file for ", name));
 }
 
+// Every check that needs no network, made before anything is written: one output name per input,
+// every input a readable 3-D volume, every label readable and on its input's grid. Returns each
+// input's label file ("" without --labels).
+std::vector<std::string> checked_label_paths(const Flags& flags) {
+  const std::vector<std::string>& inputs = flags.list("input");
+  const std::vector<std::string>& labels = flags.list("labels");
+  const bool label_folder = labels.size() == 1 && fs::is_directory(labels[0]);
+  if (!labels.empty() && !label_folder && labels.size() != inputs.size())
+    throw Error(ErrorKind::usage,
+                concat("--labels: ", labels.size(), " files for ", inputs.size(), " inputs"));
+  std::map<std::string, std::string> writer_of;  // output name -> the input writing it
+  std::vector<std::string> label_paths;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const std::string& path = inputs[k];
+    const std::string name = case_name(path);
+    if (const auto [at, added] = writer_of.emplace(name, path); !added)
+      throw Error(ErrorKind::usage,
+                  concat("--input ", at->second, " and ", path, " would both write ", name,
+                         "_seg.nii.gz: give them different file names"));
+    const NiftiGeometry grid = read_nifti_geometry(path);
+    require_volume(path, grid);
+    label_paths.push_back(labels.empty() ? ""
+                          : label_folder ? label_in(labels[0], name)
+                                         : labels[k]);
+    if (!labels.empty())
+      check_same_grid(path, grid, label_paths[k], read_nifti_geometry(label_paths[k]));
+  }
+  return label_paths;
+}
+
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
     "Writes <name>_seg.nii.gz for each input volume, in the input's own space.";
@@ -56,9 +88,13 @@ int main(int argc, char** argv) {
   return run_tool(argc, argv, "predict", kSummary, define_flags, [&](const Flags& flags) {
     if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("output"))
       throw Error(ErrorKind::usage, "--checkpoint, --input and --output are required (see --help)");
+    const std::vector<std::string> label_paths = checked_label_paths(flags);
     const Device device = parse_device(flags.text("device"));
     set_deterministic_convolutions(flags.on("deterministic"));
     ModelInfo info = read_model_info(flags.text("checkpoint"));
+    if (flags.integer("size") < 0)
+      throw Error(ErrorKind::usage, concat("--size ", flags.integer("size"),
+                                           ": must be positive (0: from the checkpoint)"));
     if (info.input_size == 0) info.input_size = flags.integer("size");
     if (info.input_size <= 0)
       throw Error(ErrorKind::usage, concat(flags.text("checkpoint"),
@@ -68,11 +104,7 @@ int main(int argc, char** argv) {
     const std::int64_t classes = info.config.num_classes;
     const std::vector<std::string> names =
         class_names_or_numbered(info.class_names, static_cast<int>(classes));
-    const std::vector<std::string>& labels = flags.list("labels");
-    const bool label_folder = labels.size() == 1 && fs::is_directory(labels[0]);
-    if (!labels.empty() && !label_folder && labels.size() != flags.list("input").size())
-      throw Error(ErrorKind::usage, concat("--labels: ", labels.size(), " files for ",
-                                           flags.list("input").size(), " inputs"));
+    const bool scoring = !flags.list("labels").empty();
     fs::create_directories(flags.text("output"));
 
     DiceTable table;
@@ -108,10 +140,9 @@ int main(int argc, char** argv) {
         write_nifti((fs::path(flags.text("output")) / (name + "_prob.nii.gz")).string(), g,
                     planar.data(), NiftiStorage::f32, classes);
       }
-      if (!labels.empty()) {
-        const std::string label_path = label_folder ? label_in(labels[0], name) : labels[k];
+      if (scoring) {
         const LoadedCase truth =
-            load_case({name, name, path, label_path}, static_cast<int>(classes));
+            load_case({name, name, path, label_paths[k]}, static_cast<int>(classes));
         const Tensor truth_tensor = Tensor::view(const_cast<std::uint8_t*>(truth.labels.data()),
                                                  native, DType::u8, Device::cpu)
                                         .to(device);
@@ -120,7 +151,7 @@ int main(int argc, char** argv) {
         table.add(name, counts.to(Device::cpu).data_as<double>());
       }
     }
-    if (!labels.empty()) {
+    if (scoring) {
       table.finish();
       std::printf("%s\n", dice_table_text("Dice at native resolution", table).c_str());
     }

@@ -2,9 +2,10 @@
 #include "tools/report.h"
 
 #include <cmath>
-#include <fstream>
+#include <sstream>
 
 #include "io/json.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -78,16 +79,15 @@ void write_test_report(const std::filesystem::path& folder, const DiceTable& net
                        const DiceTable& native, std::int64_t epochs,
                        const std::string& checkpoint) {
   std::filesystem::create_directories(folder);
-  std::ofstream json(folder / "report.json");
+  std::ostringstream json, md;
   json << "{\n  \"checkpoint\": " << json::quote(checkpoint) << ",\n  \"epochs\": " << epochs
        << ",\n  \"network_resolution\": " << table_json(network)
        << ",\n  \"native_resolution\": " << table_json(native) << "\n}\n";
-  std::ofstream md(folder / "report.md");
   md << "# Test report\n\nCheckpoint `" << checkpoint << "` after " << epochs << " epochs.\n\n"
      << dice_table_text("## Dice at the network's resolution", network) << "\n\n"
      << dice_table_text("## Dice at native resolution", native) << "\n";
-  if (!json || !md)
-    throw Error(ErrorKind::runtime, concat("cannot write the test report in ", folder.string()));
+  write_file_atomically((folder / "report.json").string(), json.str());
+  write_file_atomically((folder / "report.md").string(), md.str());
 }
 
 }  // namespace unet3d

@@ -90,6 +90,8 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.phantom_size = triple(s, "phantom-size");
   c.threads = static_cast<int>(in_range<std::int64_t>(s, "threads", 0, 4096, "0 to 4096"));
   c.interrupt_after = non_negative("interrupt-after");
+  if (!s.at("interrupt-during").empty())
+    c.interrupt_during = one_of(s, "interrupt-during", {"preprocessing", "test"});
   c.resuming = !s.at("resume").empty();
   if (c.depth > 10 || c.size % (std::int64_t{1} << c.depth) != 0)
     throw Error(ErrorKind::usage,

@@ -29,7 +29,8 @@ struct RunConfig {
   std::int64_t phantoms = 40;
   std::vector<std::int64_t> phantom_size{128, 128, 64};  // x, y, z
   int threads = 0;                                       // 0: all
-  std::int64_t interrupt_after = 0;
+  std::int64_t interrupt_after = 0;  // testing hooks: SIGINT after this many micro-batches,
+  std::string interrupt_during;      // or as "preprocessing" or "test" starts ("": never)
   bool resuming = false;
 };
 

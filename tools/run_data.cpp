@@ -3,13 +3,27 @@
 
 #include "io/phantom.h"
 #include "runtime/log.h"
+#include "tools/memory_budget.h"
 
 namespace unet3d {
 namespace {
 
+// A usage Error before anything large is allocated when the configuration cannot fit.
+void refuse_if_too_large(const RunConfig& c, Device work, std::int64_t cases, double raw_voxels,
+                         const std::string& data_flags) {
+  const MemoryNeed need = training_memory_need(c, cases, raw_voxels);
+  const std::string shortfall = memory_shortfall(
+      need, work == Device::cuda, static_cast<double>(available_memory(Device::cpu)),
+      static_cast<double>(available_memory(work)),
+      concat("--size ", c.size, ", --batch ", c.batch, ", --features ", c.features, data_flags));
+  if (!shortfall.empty()) throw Error(ErrorKind::usage, shortfall);
+}
+
 RunData load_files(const RunConfig& c, Device work) {
   const DatasetIndex index = discover_dataset(c.data, c.layout);
   for (const std::string& path : index.unmatched) log_warn("no image/label partner for ", path);
+  refuse_if_too_large(c, work, static_cast<std::int64_t>(index.cases.size()), 0,
+                      concat(" (", index.cases.size(), " cases in ", c.data, ")"));
   PreprocessReport report;
   RunData d;
   d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
@@ -30,6 +44,11 @@ RunData load_files(const RunConfig& c, Device work) {
 // No data: phantoms generated in memory, the same generator as make_phantoms.
 RunData load_phantoms(const RunConfig& c, Device work) {
   const std::vector<std::int64_t> grid = c.phantom_size;
+  refuse_if_too_large(
+      c, work, c.phantoms,
+      static_cast<double>(grid[0]) * static_cast<double>(grid[1]) * static_cast<double>(grid[2]),
+      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",", grid[1], ",",
+             grid[2]));
   const std::uint64_t seed = c.seed;
   const std::vector<PhantomCase> phantoms = phantom_cases(static_cast<int>(c.phantoms), seed);
   std::vector<CaseInfo> infos;

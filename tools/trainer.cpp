@@ -48,8 +48,10 @@ void define_flags(Flags& f) {
                "bit for bit (the CPU always does)");
   f.add("cache", "DIR", "preprocessing cache folder (default $XDG_CACHE_HOME/unet3d)");
   f.add_switch("no-cache", "neither read nor write the preprocessing cache");
-  f.add("interrupt-after", "N", "send this run SIGINT after N optimizer steps (for testing resume)",
+  f.add("interrupt-after", "N", "send this run SIGINT after N micro-batches (for testing resume)",
         "0");
+  f.add("interrupt-during", "preprocessing|test",
+        "send this run SIGINT as the phase starts (for testing stops)");
 }
 
 // Every flag's value, switches as "true"/"false": what config.json keeps.
@@ -84,7 +86,8 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
   }
   s["out"] = dir;
   s["resume"] = dir;
-  s["interrupt-after"] = given.at("interrupt-after");
+  // The testing hooks belong to one process, not to the run.
+  for (const char* hook : {"interrupt-after", "interrupt-during"}) s[hook] = given.at(hook);
   return s;
 }
 

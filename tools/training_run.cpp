@@ -3,13 +3,14 @@
 
 #include <omp.h>
 
-#include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 
 #include "io/json.h"
@@ -18,6 +19,9 @@
 #include "kernels/metrics.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
+#include "runtime/atomic_file.h"
+#include "runtime/folder_lock.h"
+#include "runtime/interrupt.h"
 #include "runtime/log.h"
 #include "runtime/rng.h"
 #include "tools/checkpoint.h"
@@ -30,11 +34,6 @@
 namespace unet3d {
 namespace fs = std::filesystem;
 namespace {
-
-std::atomic<int> pending_signal{0};
-extern "C" void remember_signal(int signal) {
-  pending_signal = signal;
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -66,7 +65,7 @@ std::string value_or_empty(double v, bool present) {
 
 void write_config(const fs::path& path, const RunSettings& s, const std::string& command_line,
                   Device device) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out << "{\n  \"version\": " << json::quote(kVersion)
       << ",\n  \"commit\": " << json::quote(kCommit)
       << ",\n  \"command_line\": " << json::quote(command_line)
@@ -77,8 +76,42 @@ void write_config(const fs::path& path, const RunSettings& s, const std::string&
     first = false;
   }
   out << "\n  }\n}\n";
-  if (!out) throw Error(ErrorKind::runtime, concat("cannot write ", path.string()));
+  write_file_atomically(path.string(), out.str());
 }
+
+// metrics.csv as a header and one row per finished epoch; on resume, the rows of epochs the
+// checkpoint does not hold (written before a failure that stopped the run) are dropped.
+class MetricsFile {
+ public:
+  MetricsFile(fs::path path, const std::string& header, std::int64_t epochs_kept)
+      : path_(std::move(path)) {
+    lines_.push_back(header);
+    std::ifstream in(path_);
+    std::string line;
+    for (bool first = true; std::getline(in, line); first = false) {
+      if (first || line.empty()) continue;
+      std::int64_t epoch = 0;
+      const auto [end, error] = std::from_chars(line.data(), line.data() + line.size(), epoch);
+      if (error == std::errc() && epoch >= 1 && epoch <= epochs_kept) lines_.push_back(line);
+    }
+    save();
+  }
+
+  void add(const std::string& row) {
+    lines_.push_back(row);
+    save();
+  }
+
+ private:
+  void save() const {
+    std::string text;
+    for (const std::string& l : lines_) text += l + "\n";
+    write_file_atomically(path_.string(), text);
+  }
+
+  fs::path path_;
+  std::vector<std::string> lines_;
+};
 
 // Where a run stands: what the last checkpoint says, advanced as it trains.
 struct Position {
@@ -125,6 +158,7 @@ class Run {
  public:
   Run(const RunConfig& c, const RunSettings& settings, const std::string& command_line)
       : c_(c), out_(c.out) {
+    install_interrupt_handlers();  // from here on, Ctrl-C stops with a message
     open_folder();
     device_ = parse_device(c.device);
     if (c.threads > 0) omp_set_num_threads(c.threads);
@@ -137,11 +171,15 @@ class Run {
       throw Error(ErrorKind::usage,
                   "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
     log_header(settings, command_line);
+    // config.json holds what "auto" resolved to. It is written before the data is loaded, so
+    // that a run stopped while preprocessing resumes, and again once the classes are known.
+    RunSettings resolved = settings;
+    resolved["device"] = device_name(device_);
+    resolved["precision"] = precision_word_;
+    if (!c.resuming) write_config(out_ / "config.json", resolved, command_line, device_);
+    if (c.interrupt_during == "preprocessing") std::raise(SIGINT);
     data_ = load_run_data(c, device_);
-    if (!c.resuming) {  // config.json holds what "auto" resolved to
-      RunSettings resolved = settings;
-      resolved["device"] = device_name(device_);
-      resolved["precision"] = precision_word_;
+    if (!c.resuming && resolved["classes"] == "auto") {
       resolved["classes"] = std::to_string(data_.host.num_classes);
       write_config(out_ / "config.json", resolved, command_line, device_);
     }
@@ -157,25 +195,20 @@ class Run {
              static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
     t.net.parameters().initialize(c_.seed);
     resident_ = host.to(device_, activation_dtype(precision_));
-    Position p = c_.resuming ? resume(t) : Position{};
-    if (!c_.resuming) std::ofstream(out_ / "metrics.csv") << csv_header(host.class_names) << "\n";
-
-    pending_signal = 0;
-    std::signal(SIGINT, remember_signal);
-    std::signal(SIGTERM, remember_signal);
+    Position p = resume(t);
+    metrics_.emplace(out_ / "metrics.csv", csv_header(host.class_names), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
       if (!train_epoch(t, p, started)) return interrupted(t, p, started);
       finish_epoch(t, p, started);
-      if (pending_signal != 0 && p.epoch + 1 < c_.epochs) {  // during validation or saving
+      if (pending_interrupt() != 0 && p.epoch + 1 < c_.epochs) {  // during validation or saving
         log_info("interrupted after epoch ", p.epoch + 1,
                  "; checkpoint written. Resume with: trainer --resume ", out_.string());
         return exit_code();
       }
     }
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
     if (!test_.empty()) final_test(t);
+    remove_interrupt_handlers();
     close_log_file();
     return 0;
   }
@@ -183,6 +216,7 @@ class Run {
  private:
   void open_folder() {
     fs::create_directories(out_);
+    lock_.emplace(out_.string(), "trainer.lock");  // held until the run object is gone
     if (!c_.resuming && fs::exists(out_ / "last.safetensors"))
       throw Error(ErrorKind::usage,
                   concat("--out ", out_.string(), " already holds a run (resume it with --resume ",
@@ -199,8 +233,10 @@ class Run {
   }
 
   void split_data() {
+    // A resumed run keeps its split; one stopped before it had a split draws it as a new run.
+    const bool kept = c_.resuming && fs::exists(out_ / "split.json");
     const std::string split_file =
-        c_.split.empty() ? (c_.resuming ? (out_ / "split.json").string() : "") : c_.split;
+        c_.split.empty() ? (kept ? (out_ / "split.json").string() : "") : c_.split;
     const std::vector<CaseInfo>& cases = data_.host.cases;
     const Split split =
         split_file.empty() ? split_by_patient(cases, c_.seed) : read_split(split_file, cases);
@@ -215,7 +251,14 @@ class Run {
                   concat("--batch ", c_.batch, " exceeds the ", train_.size(), " training cases"));
   }
 
+  // Where the run stands: the start, or what last.safetensors says (a resumed run stopped before
+  // its first checkpoint starts at the beginning with its saved settings).
   Position resume(Training& t) {
+    if (!c_.resuming) return {};
+    if (!fs::exists(out_ / "last.safetensors")) {
+      log_info("no checkpoint in ", out_.string(), " yet: starting at epoch 1");
+      return {};
+    }
     const ModelInfo info = load_model((out_ / "last.safetensors").string(), t.net);
     const TrainingState state = load_training_state((out_ / "last.train.safetensors").string(),
                                                     t.adam, t.scaler, info.step);
@@ -249,9 +292,16 @@ class Run {
                           {"epoch_seconds", exact(seconds)}}});
   }
 
-  // The epoch's micro-batches from p.micro_batch on; false when a signal stopped it at an
-  // optimizer step boundary.
+  // The epoch's micro-batches from p.micro_batch on; false when a signal stopped it, with `p`,
+  // the weights and the BatchNorm running statistics as the last optimizer step left them (the
+  // micro-batches of an unfinished accumulation are dropped, to be redone on resume).
   bool train_epoch(Training& t, Position& p, Clock::time_point started) {
+    ParameterStore& parameters = t.net.parameters();
+    Tensor statistics = parameters.buffers();
+    Tensor statistics_at_step(statistics.shape(), statistics.dtype(), statistics.device());
+    statistics_at_step.copy_from(statistics);
+    Position at_step = p;
+    std::int64_t tracked_at_step = t.net.batches_tracked();
     const std::vector<std::size_t> order = epoch_order(train_, c_.seed, p.epoch);
     const std::int64_t per_epoch = static_cast<std::int64_t>(train_.size()) / c_.batch;
     ProgressBar bar(concat("epoch ", p.epoch + 1, "/", c_.epochs), per_epoch);
@@ -278,14 +328,21 @@ class Run {
           1, concat("loss ", p.loss_sum / static_cast<double>(p.micro_batches), "  ",
                     static_cast<double>((p.micro_batch + 1) * c_.batch) / std::max(elapsed, 1e-9),
                     " vol/s"));
+      if (++micro_batches_run_ == c_.interrupt_after) std::raise(SIGINT);
       if ((p.micro_batch + 1) % c_.accum == 0 || p.micro_batch + 1 == per_epoch) {
         if (t.step.apply()) ++p.optimizer_steps;  // a step skipped for inf/NaN is not taken
-        if (c_.interrupt_after > 0 && p.optimizer_steps == c_.interrupt_after) std::raise(SIGINT);
-        if (pending_signal != 0) {
-          ++p.micro_batch;
-          bar.finish();
-          return false;
-        }
+        at_step = p;
+        ++at_step.micro_batch;
+        statistics_at_step.copy_from(statistics);
+        tracked_at_step = t.net.batches_tracked();
+      }
+      if (pending_interrupt() != 0) {
+        p = at_step;
+        statistics.copy_from(statistics_at_step);
+        t.net.set_batches_tracked(tracked_at_step);
+        parameters.zero_grads();
+        bar.finish();
+        return false;
       }
     }
     bar.finish();
@@ -294,7 +351,7 @@ class Run {
 
   int interrupted(Training& t, const Position& p, Clock::time_point started) {
     save_last(t, p, p.epoch, p.micro_batch, p.seconds + seconds_since(started));
-    log_info("interrupted (", pending_signal == SIGTERM ? "SIGTERM" : "SIGINT", ") in epoch ",
+    log_info("interrupted (", pending_interrupt() == SIGTERM ? "SIGTERM" : "SIGINT", ") in epoch ",
              p.epoch + 1, " after micro-batch ", p.micro_batch,
              "; checkpoint written. Resume with: trainer --resume ", out_.string());
     return exit_code();
@@ -302,7 +359,7 @@ class Run {
 
   int exit_code() const {
     close_log_file();
-    return pending_signal == SIGTERM ? 143 : 130;
+    return interrupt_exit_code();
   }
 
   // Validation, the metrics row, the plots and the checkpoints after an epoch's training.
@@ -326,7 +383,7 @@ class Run {
     row += concat(",", value_or_empty(dice.average, validate), ",", c_.lr, ",", t.scaler.scale(),
                   ",", value_or_empty(seconds, true), ",",
                   value_or_empty(per_epoch * voxels / seconds, true));
-    std::ofstream(out_ / "metrics.csv", std::ios::app) << row << "\n";
+    metrics_->add(row);
     plot_metrics(out_, host.class_names);
     log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,
                            seconds));
@@ -345,6 +402,8 @@ class Run {
     const PreprocessedDataset& host = data_.host;
     const fs::path best = fs::exists(out_ / "best.safetensors") ? out_ / "best.safetensors"
                                                                 : out_ / "last.safetensors";
+    if (c_.interrupt_during == "test") std::raise(SIGINT);
+    t.evaluator.stop_when_interrupted("the test phase");
     const ModelInfo tested = load_model(best.string(), t.net);
     log_info("test set: ", test_.size(), " cases, with ", best.filename().string());
     const DiceTable network = t.evaluator.evaluate(resident_, test_, nullptr);
@@ -381,14 +440,26 @@ class Run {
   PreprocessedDataset resident_;
   std::vector<std::size_t> train_, val_, test_;
   bool planned_ = false;
+  std::optional<FolderLock> lock_;
+  std::optional<MetricsFile> metrics_;
+  std::int64_t micro_batches_run_ = 0;  // by this process, for --interrupt-after
 };
 
 }  // namespace
 
 int run_training(const RunSettings& settings, const std::string& command_line) {
   const RunConfig config = parse_run_config(settings);
-  Run run(config, settings, command_line);
-  return run();
+  try {
+    Run run(config, settings, command_line);
+    return run();
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::interrupted || e.kind() == ErrorKind::terminated)
+      log_info(
+          "stopped before this phase ended; its work is not saved. Resume with: trainer "
+          "--resume ",
+          config.out);
+    throw;
+  }
 }
 
 }  // namespace unet3d

@@ -1,6 +1,8 @@
 // One training run from start (or resume) to the test report: the data, the split, the epoch
-// loop with progress, validation, metrics.csv and checkpoints, interruption by SIGINT/SIGTERM at
-// an optimizer-step boundary (resumable at that exact position), and the final evaluation.
+// loop with progress, validation, metrics.csv and checkpoints, and the final evaluation. The run
+// folder is locked for the run's life. SIGINT/SIGTERM stops at the next micro-batch, saving the
+// state of the last optimizer step (resumable at that exact position); during preprocessing or
+// the test phase it stops with a message; a second signal exits at once.
 #pragma once
 
 #include <string>

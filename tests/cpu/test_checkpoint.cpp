@@ -8,12 +8,12 @@
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
+#include "tests/support/error_of.h"
 #include "tests/support/phantom.h"
 #include "tests/support/test_data.h"
 #include "tools/checkpoint.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
-#include "tests/support/error_of.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

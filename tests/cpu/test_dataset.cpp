@@ -8,10 +8,10 @@
 
 #include "io/split.h"
 #include "runtime/error.h"
+#include "tests/support/error_of.h"
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
 #include "verify/compare.h"
-#include "tests/support/error_of.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;
@@ -102,8 +102,8 @@ TEST_CASE("labels and grids are validated, naming the files", "[dataset]") {
   write_raw_nifti((dir / "other.nii.gz").string(), other);
   const CasePaths mismatch{"a", "a", (dir / "a.nii.gz").string(), (dir / "other.nii.gz").string()};
   CHECK_THAT(data_error([&] { load_case(mismatch, 6); }),
-             Catch::Contains("a.nii.gz is 4x3x2 but its label") &&
-                 Catch::Contains("other.nii.gz is 4x3x3"));
+             Catch::Contains("a.nii.gz and its label") && Catch::Contains("other.nii.gz") &&
+                 Catch::Contains("dimensions 4x3x2 vs 4x3x3"));
 }
 
 TEST_CASE("preprocessing matches hand-computed values", "[dataset]") {

@@ -6,9 +6,9 @@
 
 #include "io/nifti.h"
 #include "runtime/error.h"
+#include "tests/support/error_of.h"
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
-#include "tests/support/error_of.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -1,0 +1,48 @@
+// The memory lower bound of a training configuration.
+#include "tools/memory_budget.h"
+
+#include "runtime/error.h"
+
+namespace unet3d {
+namespace {
+
+std::string gigabytes(double bytes) {
+  return concat(bytes / 1e9, " GB");
+}
+
+}  // namespace
+
+MemoryNeed training_memory_need(const RunConfig& c, std::int64_t cases, double raw_voxels) {
+  const double voxels =
+      static_cast<double>(c.size) * static_cast<double>(c.size) * static_cast<double>(c.size);
+  const double activation = c.precision == "fp16" ? 2 : 4;
+  MemoryNeed need;
+  need.dataset = static_cast<double>(cases) * voxels * (4 + 1);
+  // At the first level UNet3D plans six tensors per block (encoder and decoder), five more of
+  // `features` channels and two of twice that (the concatenation and its gradient): 21 tensors of
+  // batch x size^3 x features. The deeper levels only add to it.
+  need.network =
+      21 * static_cast<double>(c.batch) * voxels * static_cast<double>(c.features) * activation;
+  // The image as read (f32), its label map (u8) and the generator's or file's own copy (<= 4 B).
+  need.raw_case = raw_voxels * (4 + 1 + 4);
+  return need;
+}
+
+std::string memory_shortfall(const MemoryNeed& need, bool on_gpu, double host_available,
+                             double device_available, const std::string& flags) {
+  const double host = need.dataset + need.raw_case + (on_gpu ? 0 : need.network);
+  const double device = need.network + need.dataset;
+  std::string what;
+  if (host_available > 0 && host > host_available)
+    what = concat("at least ", gigabytes(host), " of host memory (dataset ",
+                  gigabytes(need.dataset), ", one raw case ", gigabytes(need.raw_case),
+                  on_gpu ? "" : concat(", network ", gigabytes(need.network)), ") but ",
+                  gigabytes(host_available), " are available");
+  else if (on_gpu && device_available > 0 && device > device_available)
+    what = concat("at least ", gigabytes(device), " of GPU memory (network ",
+                  gigabytes(need.network), ", dataset ", gigabytes(need.dataset), ") but ",
+                  gigabytes(device_available), " are free");
+  return what.empty() ? "" : concat(flags, ": this configuration needs ", what);
+}
+
+}  // namespace unet3d

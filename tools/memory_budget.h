@@ -1,0 +1,28 @@
+// What a training configuration needs in memory, estimated from the flags before anything is
+// allocated, so that an impossible --size, --phantom-size or --phantoms is refused with the figure
+// (exit 2) instead of ending in an allocation failure or the kernel's OOM killer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tools/run_config.h"
+
+namespace unet3d {
+
+// Lower bounds, in bytes: every figure counts only buffers the run certainly holds at once.
+struct MemoryNeed {
+  double dataset = 0;   // the preprocessed cases: an f32 image and a u8 label of size^3 each
+  double network = 0;   // the first level's activations and gradients (21 tensors, see .cpp)
+  double raw_case = 0;  // one case at its native grid while it is preprocessed
+};
+
+// `cases` cases of at most `raw_voxels` voxels each.
+MemoryNeed training_memory_need(const RunConfig& c, std::int64_t cases, double raw_voxels);
+
+// "" when `need` fits: the host holds the dataset and a raw case; the device, the network and
+// (on a GPU) a copy of the dataset. Otherwise a message naming the flags and the figures.
+std::string memory_shortfall(const MemoryNeed& need, bool on_gpu, double host_available,
+                             double device_available, const std::string& flags);
+
+}  // namespace unet3d
