@@ -23,7 +23,9 @@ struct LossGradient {
 
 // Batch Dice: L = 1 - mean_c (2 sum p_c g_c + eps) / (sum p_c + sum g_c + eps), eps = 1e-5,
 // the mean over all classes or, with exclude_background, over classes 1..C-1.
-// Two passes over the logits: one for the per-class sums, one for the gradient.
+// Where a gradient is written (not added) in f32 or f64, the softmax is computed once into the
+// gradient buffer and the sums and the gradient read it; otherwise two passes over the logits
+// recompute it (one for the per-class sums, one for the gradient).
 void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background, Tensor& loss,
                const LossGradient& grad = {});
 // log(max(L_dice, 1e-7)), the term the combined loss uses (gradient 0 where clamped).

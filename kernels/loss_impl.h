@@ -34,6 +34,48 @@ struct DiceTerm {  // sum p_c g_c, sum p_c, sum g_c
   }
 };
 
+// The same sums from probabilities already computed (p, rows x classes).
+template <class S>
+struct DiceProbabilityTerm {
+  const S* p;
+  const std::uint8_t* labels;
+  std::int64_t classes;
+  UNET3D_HD Sums<3> operator()(std::int64_t row, std::int64_t c) const {
+    const double pc = load(&p[row * classes + c]);
+    const double g = labels[row] == c ? 1.0 : 0.0;
+    return {{pc * g, pc, g}};
+  }
+};
+
+// p := softmax(z) per voxel (the exps of the Dice sums and gradient, computed once).
+template <class Exec, class S>
+void probabilities(const S* z, S* p, std::int64_t rows, std::int64_t classes) {
+  Exec::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
+    const S* zr = z + r * classes;
+    const auto max = ops::channel_max(zr, classes);
+    const auto denominator = ops::exp_sum(zr, classes, max);
+    for (std::int64_t c = 0; c < classes; ++c)
+      store(&p[r * classes + c], probability(zr, c, max, denominator));
+  });
+}
+
+// dz := the Dice gradient, in place over the probabilities p that dz holds.
+template <class Exec, class S>
+void dice_gradient_from_probabilities(const std::uint8_t* labels, const double* a, const double* b,
+                                      S* pz, std::int64_t rows, std::int64_t classes) {
+  Exec::for_each(rows, [=] UNET3D_HD_LAMBDA(std::int64_t r) {
+    using T = compute_t<S>;
+    S* row = pz + r * classes;
+    const std::int64_t y = labels[r];
+    T dot = 0;
+    for (std::int64_t c = 0; c < classes; ++c) dot += load(&row[c]) * T(a[c] * (y == c) + b[c]);
+    for (std::int64_t c = 0; c < classes; ++c) {
+      const T p = load(&row[c]);
+      store(&row[c], p * (T(a[c] * (y == c) + b[c]) - dot));
+    }
+  });
+}
+
 template <class S>
 struct CrossEntropyTerm {  // sum w_y (-log p_y), sum w_y
   const S* z;
@@ -108,8 +150,16 @@ void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_backgr
     const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
     T* loss = static_cast<T*>(loss_t.data());
     const double scale = grad.scale;
+    // With a gradient buffer of its own to fill (not added to) in the compute type, the
+    // probabilities are computed once into it: C exps per voxel where the sums and the gradient
+    // otherwise take C (C + 4). f16 keeps the recomputation: its probabilities would be rounded.
+    S* dz = grad.dlogits != nullptr ? static_cast<S*>(grad.dlogits->data()) : nullptr;
+    const bool staged = dz != nullptr && !grad.accumulate && std::is_same_v<S, T>;
+    if (staged) loss_impl::probabilities<Exec<On>>(z, dz, rows, C);
     double* sums =
-        Exec<On>::template channel_sums<3>(rows, C, loss_impl::DiceTerm<S>{z, labels, C});
+        staged ? Exec<On>::template channel_sums<3>(
+                     rows, C, loss_impl::DiceProbabilityTerm<S>{dz, labels, C})
+               : Exec<On>::template channel_sums<3>(rows, C, loss_impl::DiceTerm<S>{z, labels, C});
     // One thread: the loss, then a[c] = sums[c], b[c] = sums[C + c], scaled for the caller.
     Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
       const std::int64_t first = exclude_background ? 1 : 0;
@@ -129,10 +179,10 @@ void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_backgr
         sums[C + c] = included ? factor * numerator / (count * denominator * denominator) : 0.0;
       }
     });
-    if (grad.dlogits != nullptr)
-      loss_impl::dice_gradient<Exec<On>>(z, labels, sums, sums + C,
-                                         static_cast<S*>(grad.dlogits->data()), rows, C,
-                                         grad.accumulate);
+    if (staged)
+      loss_impl::dice_gradient_from_probabilities<Exec<On>>(labels, sums, sums + C, dz, rows, C);
+    else if (dz != nullptr)
+      loss_impl::dice_gradient<Exec<On>>(z, labels, sums, sums + C, dz, rows, C, grad.accumulate);
   }
 }
 

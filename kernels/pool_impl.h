@@ -46,18 +46,19 @@ void forward(const S* x, S* y, Shape in, Shape out) {
   });
 }
 
+// One pass over the windows, each writing its eight gradients (dy at its first maximum, 0 at the
+// rest): the windows are disjoint, so no two iterations write one element. Elements of an odd
+// last slice belong to no window and are zeroed first.
 template <class Exec, class S>
 void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
-  const IndexMap in_map(in), out_map(out);
-  Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const Coordinates k = in_map.coordinates(i);
-    compute_t<S> g = 0;
-    if (k.d / 2 < out.d && k.h / 2 < out.h && k.w / 2 < out.w) {
-      const std::int64_t o = flat_index(out, k.n, k.d / 2, k.h / 2, k.w / 2, k.c);
-      const int corner = static_cast<int>((k.d & 1) * 4 + (k.h & 1) * 2 + (k.w & 1));
-      if (first_max_corner(x, window_start(o, in, out_map), in) == corner) g = load(&dy[o]);
-    }
-    store(&dx[i], g);
+  if (in.d != 2 * out.d || in.h != 2 * out.h || in.w != 2 * out.w)
+    Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) { store(&dx[i], 0.0f); });
+  const IndexMap out_map(out);
+  Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t o) {
+    const std::int64_t start = window_start(o, in, out_map);
+    const int best = first_max_corner(x, start, in);
+    const compute_t<S> g = load(&dy[o]);
+    for (int k = 0; k < 8; ++k) store(&dx[start + corner_offset(k, in)], k == best ? g : 0);
   });
 }
 
