@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
 """The PyTorch baseline bench compares against: the same UNet3D (docs/model.md names),
-Dice loss and Adam, one training step (forward, loss, backward, optimizer step) timed the same
-way on the same device: median of many steps after warm-up. On a GPU: eager AMP with
-channels_last_3d and cudnn.benchmark, then torch.compile where available. On the CPU: fp32.
+Dice loss and Adam, one training step (forward, loss, backward, optimizer step) and one
+inference forward, timed the same way on the same device: the median of --steps runs after
+warm-up. Modes: eager (NCDHW), channels_last (channels_last_3d), compile (torch.compile of the
+eager model); fp32 on the CPU, AMP (float16 autocast with a GradScaler) on a GPU with
+cudnn.benchmark.
+
+Run it with current PyTorch in a virtual environment of its own, never the project's build:
+    python3 -m venv ~/venv-torch && ~/venv-torch/bin/pip install torch
+    ~/venv-torch/bin/python bench/pytorch_unet3d.py --device cpu --threads 2
+bench/compare_pytorch.py alternates it with bench and prints the ratios.
 
 usage: pytorch_unet3d.py [--device cpu|cuda] [--size S] [--features F] [--depth D] [--batch B]
-                         [--threads N] [--steps N] [--compare bench.json] [--eager-only]
+                         [--threads N] [--steps N] [--modes eager,channels_last,compile]
+                         [--json FILE] [--compare bench.json]
 """
 import argparse
 import contextlib
@@ -90,8 +98,10 @@ def main():
     a.add_argument("--batch", type=int)
     a.add_argument("--threads", type=int, default=0)
     a.add_argument("--steps", type=int, default=10)
+    a.add_argument("--modes", help="comma-separated: eager, channels_last, compile "
+                   "(default: eager,channels_last on the CPU, channels_last on a GPU)")
+    a.add_argument("--json", help="also write every figure here")
     a.add_argument("--compare", help="bench's --json output, to print our/their ratios")
-    a.add_argument("--eager-only", action="store_true", help="skip torch.compile (its compile time is long)")
     args = a.parse_args()
     gpu = args.device == "cuda"
     size = args.size or (96 if gpu else 48)
@@ -100,9 +110,10 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    modes = ["eager AMP channels_last_3d", "torch.compile AMP"] if gpu else ["eager fp32"]
-    if args.eager_only:
-        modes = modes[:1]
+    modes = (args.modes or ("channels_last" if gpu else "eager,channels_last")).split(",")
+    for mode in modes:
+        if mode not in ("eager", "channels_last", "compile"):
+            a.error(f"--modes: unknown mode '{mode}' (eager, channels_last, compile)")
     if gpu:
         torch.backends.cudnn.benchmark = True
     results = {}
@@ -113,7 +124,7 @@ def main():
         model = UNet3D(1, 6, features, args.depth).to(args.device)
         x = torch.randn(batch, 1, size, size, size, device=args.device)
         y = torch.randint(0, 6, (batch, size, size, size), device=args.device)
-        if gpu:
+        if mode == "channels_last":
             model = model.to(memory_format=torch.channels_last_3d)
             x = x.to(memory_format=torch.channels_last_3d)
         forward = torch.compile(model) if "compile" in mode else model
@@ -132,20 +143,32 @@ def main():
             scaler.step(optimizer)
             scaler.update()
 
+        def infer():
+            with torch.no_grad(), torch.autocast(device_type="cuda", dtype=torch.float16) if gpu \
+                    else contextlib.nullcontext():
+                forward(x)
+
         if gpu:
             torch.cuda.reset_peak_memory_stats()
+        model.train()
         ms = time_steps(step, args.steps, args.device)
         peak = torch.cuda.max_memory_allocated() / 1e6 if gpu else float("nan")
-        results[mode] = (ms, peak)
-        print(f"{mode}: training step {ms:.1f} ms, {batch / (ms / 1e3):.3f} volumes/s, peak memory {peak:.0f} MB "
-              f"(PyTorch {torch.__version__}, {args.device}, size {size}, features {features}, batch {batch}, "
-              f"threads {torch.get_num_threads()})")
+        model.eval()
+        infer_ms = time_steps(infer, args.steps, args.device)
+        results[mode] = {"training_step_ms": ms, "inference_ms": infer_ms, "peak_mb": peak}
+        print(f"{mode}: training step {ms:.1f} ms, inference forward {infer_ms:.1f} ms, "
+              f"peak memory {peak:.0f} MB (PyTorch {torch.__version__}, {args.device}, size {size}, "
+              f"features {features}, batch {batch}, threads {torch.get_num_threads()})")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"torch": torch.__version__, "modes": results}, f)
     if args.compare:
         bench = json.load(open(args.compare))
         ours_ms, ours_mb = bench["training_step_ms"], bench["peak_memory_bytes"] / 1e6
-        for mode, (ms, peak) in results.items():
+        for mode, r in results.items():
+            peak = r["peak_mb"]
             memory = f", {ours_mb / peak:.2f}x the peak memory" if peak == peak else ""
-            print(f"unet3d-cuda / PyTorch {mode}: {ours_ms / ms:.2f}x the time{memory}")
+            print(f"unet3d-cuda / PyTorch {mode}: {ours_ms / r['training_step_ms']:.2f}x the time{memory}")
 
 
 if __name__ == "__main__":
