@@ -84,13 +84,14 @@ void batchnorm_forward_train(const Tensor& xt, const Tensor& gamma_t, const Tens
       running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
       running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
     });
-    const IndexDivider channel = index_divider(C, xt.numel());
-    Exec<On>::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-      const std::int64_t c = channel.remainder(i);
-      P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
-      if (relu && v < 0) v = 0;
-      store(&y[i], v);
-    });
+    Exec<On>::for_each_run(
+        rows, C, [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+            P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
+            if (relu && v < 0) v = 0;
+            store(&y[i], v);
+          }
+        });
   }
 }
 
@@ -114,14 +115,16 @@ void batchnorm_forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tenso
     const P* var = static_cast<const P*>(running_var_t.data());
     const double eps = o.eps;
     const bool relu = o.relu;
-    const IndexDivider channel = index_divider(C, xt.numel());
-    Exec<On>::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-      const std::int64_t c = channel.remainder(i);
-      const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
-      P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
-      if (relu && v < 0) v = 0;
-      store(&y[i], v);
-    });
+    Exec<On>::for_each_run(
+        xt.numel() / C, C,
+        [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+            const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+            P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
+            if (relu && v < 0) v = 0;
+            store(&y[i], v);
+          }
+        });
   }
 }
 
@@ -155,15 +158,16 @@ void batchnorm_backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt,
       dgamma[c] += static_cast<P>(sums[C + c]);
     });
     const double inv_rows = 1.0 / static_cast<double>(rows);
-    const IndexDivider channel = index_divider(C, xt.numel());
-    Exec<On>::for_each(xt.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-      const std::int64_t c = channel.remainder(i);
-      const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
-      const P g = batchnorm_impl::masked_grad(y, dy, i, relu);
-      const P mean_g = static_cast<P>(sums[c] * inv_rows);
-      const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
-      store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
-    });
+    Exec<On>::for_each_run(
+        rows, C, [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+            const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
+            const P g = batchnorm_impl::masked_grad(y, dy, i, relu);
+            const P mean_g = static_cast<P>(sums[c] * inv_rows);
+            const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
+            store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
+          }
+        });
   }
 }
 

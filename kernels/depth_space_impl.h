@@ -1,5 +1,5 @@
 // Block moves between channels and space written once against an execution policy; each
-// output element reads exactly one input element.
+// output element reads exactly one input element, a run of channels at a time.
 #pragma once
 
 #include <cstdint>
@@ -12,32 +12,47 @@
 
 namespace unet3d::depth_space_impl {
 
-// The index in the blocked tensor t ([N, D, H, W, 8*O]) of the spatial tensor's element i
-// ([N, 2D, 2H, 2W, O]).
-UNET3D_HD inline std::int64_t blocked_index(std::int64_t i, const IndexMap& map) {
-  const Shape& space = map.shape;
-  const Coordinates k = map.coordinates(i);
-  const std::int64_t block = (k.d & 1) * 4 + (k.h & 1) * 2 + (k.w & 1);
-  const Shape blocks{space.n, space.d / 2, space.h / 2, space.w / 2, 8 * space.c};
-  return flat_index(blocks, k.n, k.d / 2, k.h / 2, k.w / 2, block * space.c + k.c);
+// The blocked tensor t [N, D, H, W, 8*O] holds, for each coarse voxel and each of its 8 blocks,
+// a run of O channels; block b = (d & 1) * 4 + (h & 1) * 2 + (w & 1) of the spatial tensor
+// [N, 2D, 2H, 2W, O]. Run r (coarse voxel r / 8, block r % 8) starts at r * O in t; this is where
+// it starts in the spatial tensor.
+UNET3D_HD inline std::int64_t spatial_run_start(std::int64_t r, const IndexMap& runs,
+                                                const Shape& space) {
+  const Coordinates k = runs.coordinates(r);  // runs.shape = [N, D, H, W, 8]
+  const std::int64_t b = k.c;
+  return flat_index(space, k.n, 2 * k.d + (b >> 2), 2 * k.h + ((b >> 1) & 1), 2 * k.w + (b & 1), 0);
+}
+
+inline Shape run_shape(const Shape& space) {
+  return {space.n, space.d / 2, space.h / 2, space.w / 2, 8};
 }
 
 template <class Exec, class S>
 void depth_to_space(const S* t, const S* bias, S* y, Shape space) {
-  const IndexMap map(space);
-  const IndexDivider channels = index_divider(space.c, space.numel());
-  Exec::for_each(space.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    auto v = load(&t[blocked_index(i, map)]);
-    if (bias) v += load(&bias[channels.remainder(i)]);
-    store(&y[i], v);
-  });
+  const IndexMap runs(run_shape(space));
+  const std::int64_t channels = space.c;
+  Exec::for_each_run(runs.shape.numel(), channels,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+                       S* to = y + spatial_run_start(r, runs, space);
+                       const S* from = t + r * channels;
+                       for (std::int64_t c = first; c < end; ++c) {
+                         auto v = load(&from[c]);
+                         if (bias != nullptr) v += load(&bias[c]);
+                         store(&to[c], v);
+                       }
+                     });
 }
 
 template <class Exec, class S>
 void space_to_depth(const S* y, S* t, Shape space) {
-  const IndexMap map(space);
-  Exec::for_each(space.numel(),
-                 [=] UNET3D_HD_LAMBDA(std::int64_t i) { t[blocked_index(i, map)] = y[i]; });
+  const IndexMap runs(run_shape(space));
+  const std::int64_t channels = space.c;
+  Exec::for_each_run(runs.shape.numel(), channels,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+                       const S* from = y + spatial_run_start(r, runs, space);
+                       S* to = t + r * channels;
+                       for (std::int64_t c = first; c < end; ++c) to[c] = from[c];
+                     });
 }
 
 }  // namespace unet3d::depth_space_impl

@@ -25,6 +25,15 @@ struct Exec<OnCpu> {
     for (std::int64_t i = 0; i < n; ++i) body(i);
   }
 
+  // body(run, first, end) covers elements [first, end) of each run in [0, runs) of `length`
+  // elements: here each run whole in one call, so that what the body derives from `run` is
+  // computed once per run, not per element.
+  template <class Body>
+  static void for_each_run(std::int64_t runs, std::int64_t length, Body body) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < runs; ++r) body(r, std::int64_t{0}, length);
+  }
+
   template <int Q, class Term>
   static double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
     return cpu::channel_sums<Q>(rows, channels, term);

@@ -19,6 +19,23 @@ struct Exec<OnGpu> {
     gpu::for_each_index(n, body);
   }
 
+  // body(run, first, end) covers elements [first, end) of each run in [0, runs) of `length`
+  // elements: here one element per thread, so that neighbouring threads touch neighbouring
+  // elements.
+  template <class Body>
+  struct RunElement {
+    Body body;
+    std::int64_t length;
+    __device__ void operator()(std::int64_t i) const {
+      const std::int64_t j = i % length;
+      body(i / length, j, j + 1);
+    }
+  };
+  template <class Body>
+  static void for_each_run(std::int64_t runs, std::int64_t length, Body body) {
+    gpu::for_each_index(runs * length, RunElement<Body>{body, length});
+  }
+
   template <int Q, class Term>
   static double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
     return gpu::channel_sums<Q>(rows, channels, term);

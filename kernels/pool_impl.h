@@ -16,10 +16,12 @@ UNET3D_HD inline std::int64_t corner_offset(int k, const Shape& in) {
   return ((k >> 2) * in.h * in.w + ((k >> 1) & 1) * in.w + (k & 1)) * in.c;
 }
 
-// Index in x of the first element of output element o's window.
-UNET3D_HD inline std::int64_t window_start(std::int64_t o, const Shape& in, const IndexMap& out) {
-  const Coordinates k = out.coordinates(o);
-  return flat_index(in, k.n, 2 * k.d, 2 * k.h, 2 * k.w, k.c);
+// Index in x of the first element of the window of output voxel v (channel 0); `voxels` maps
+// output voxels ([N, D, H, W, 1]).
+UNET3D_HD inline std::int64_t window_start(std::int64_t v, const Shape& in,
+                                           const IndexMap& voxels) {
+  const Coordinates k = voxels.coordinates(v);
+  return flat_index(in, k.n, 2 * k.d, 2 * k.h, 2 * k.w, 0);
 }
 
 // The corner (0..7) holding the window's first maximum; NaN wins, as in PyTorch.
@@ -37,29 +39,40 @@ UNET3D_HD int first_max_corner(const S* x, std::int64_t start, const Shape& in) 
   return best;
 }
 
+// Both passes run over output voxels, a run of C channels each (Exec::for_each_run): a voxel's
+// window is located once for its channels.
 template <class Exec, class S>
 void forward(const S* x, S* y, Shape in, Shape out) {
-  const IndexMap out_map(out);
-  Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t o) {
-    const std::int64_t start = window_start(o, in, out_map);
-    y[o] = x[start + corner_offset(first_max_corner(x, start, in), in)];
-  });
+  const IndexMap voxels(out.with_channels(1));
+  const std::int64_t channels = out.c;
+  Exec::for_each_run(out.numel() / channels, channels,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
+                       const std::int64_t start = window_start(v, in, voxels);
+                       for (std::int64_t c = first; c < end; ++c)
+                         y[v * channels + c] =
+                             x[start + c + corner_offset(first_max_corner(x, start + c, in), in)];
+                     });
 }
 
-// One pass over the windows, each writing its eight gradients (dy at its first maximum, 0 at the
-// rest): the windows are disjoint, so no two iterations write one element. Elements of an odd
-// last slice belong to no window and are zeroed first.
+// Each window writes its eight gradients (dy at its first maximum, 0 at the rest): the windows
+// are disjoint, so no two iterations write one element. Elements of an odd last slice belong to
+// no window and are zeroed first.
 template <class Exec, class S>
 void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
   if (in.d != 2 * out.d || in.h != 2 * out.h || in.w != 2 * out.w)
     Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) { store(&dx[i], 0.0f); });
-  const IndexMap out_map(out);
-  Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t o) {
-    const std::int64_t start = window_start(o, in, out_map);
-    const int best = first_max_corner(x, start, in);
-    const compute_t<S> g = load(&dy[o]);
-    for (int k = 0; k < 8; ++k) store(&dx[start + corner_offset(k, in)], k == best ? g : 0);
-  });
+  const IndexMap voxels(out.with_channels(1));
+  const std::int64_t channels = out.c;
+  Exec::for_each_run(out.numel() / channels, channels,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
+                       const std::int64_t start = window_start(v, in, voxels);
+                       for (std::int64_t c = first; c < end; ++c) {
+                         const int best = first_max_corner(x, start + c, in);
+                         const compute_t<S> g = load(&dy[v * channels + c]);
+                         for (int k = 0; k < 8; ++k)
+                           store(&dx[start + c + corner_offset(k, in)], k == best ? g : 0);
+                       }
+                     });
 }
 
 }  // namespace unet3d::pool_impl
