@@ -169,6 +169,16 @@ std::string case_name(const std::string& path) {
   return name;
 }
 
+std::string label_file_in(const std::string& dir, const std::string& name) {
+  std::vector<std::string> candidates{name};
+  if (const auto at = name.rfind("_LFOV"); at != std::string::npos)
+    candidates.push_back(std::string(name).insert(at, "_SEMANTIC"));
+  for (const std::string& c : candidates)
+    for (const char* ext : {".nii.gz", ".nii"})
+      if (fs::exists(fs::path(dir) / (c + ext))) return (fs::path(dir) / (c + ext)).string();
+  data_error(concat("--labels ", dir, ": no label file for ", name));
+}
+
 std::vector<std::string> class_names_or_numbered(const std::vector<std::string>& names,
                                                  int classes) {
   if (static_cast<int>(names.size()) == classes) return names;

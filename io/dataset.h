@@ -62,6 +62,10 @@ std::string case_name(const std::string& path);
 std::vector<std::string> class_names_or_numbered(const std::vector<std::string>& names,
                                                  int classes);
 
+// The label file of case `name` in folder `dir`: <name>.nii.gz or .nii, or the HipMRI label name
+// (_SEMANTIC inserted before _LFOV); a data Error naming the folder and the case if none is there.
+std::string label_file_in(const std::string& dir, const std::string& name);
+
 // The HipMRI classes: background, body, bone, bladder, rectum, prostate.
 const std::vector<std::string>& hipmri_class_names();
 

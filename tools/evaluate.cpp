@@ -1,135 +1,106 @@
-// Dice tables, and evaluation at network and native resolution.
-#include "tools/evaluate.h"
+// evaluate: scores a folder of segmentations (ours, nnU-Net's, MONAI's) against label maps the
+// way predict --labels does: every case and class into OUTPUT/cases.csv, a summary per class.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
 
-#include <cmath>
-#include <limits>
+#include "io/dataset.h"
+#include "io/nifti_geometry.h"
+#include "runtime/atomic_file.h"
+#include "runtime/error.h"
+#include "runtime/flags.h"
+#include "tools/case_scores.h"
 
-#include "kernels/metrics.h"
-#include "layers/inference.h"
-#include "runtime/interrupt.h"
-
-namespace unet3d {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using namespace unet3d;
+namespace fs = std::filesystem;
+
+// What --help says the tool does (its flags: define_flags).
+constexpr char kSummary[] =
+    "Scores every segmentation in --pred against its label map in --labels (matched by name,\n"
+    "with or without a _seg suffix): Dice, HD95, ASSD, NSD and volumes into OUTPUT/cases.csv.";
+
+void define_flags(Flags& flags) {
+  flags.add("pred", "DIR", "folder of segmentations (.nii or .nii.gz label maps)");
+  flags.add("labels", "DIR", "folder of the true label maps");
+  flags.add("output", "DIR", "folder for cases.csv (created if needed)");
+  flags.add("classes", "NAMES",
+            "comma-separated class names (default: class_0 ... up to the "
+            "largest label)");
+  flags.add("nsd-tolerance", "MM", "the tolerance of the surface Dice (NSD)", "2");
+}
+
+struct Pair {
+  std::string name, pred, label;
+};
+
+// Every segmentation of `dir` with its label, sorted by name; checked to share its label's grid
+// before anything is scored.
+std::vector<Pair> pairs_of(const std::string& pred_dir, const std::string& label_dir) {
+  if (!fs::is_directory(pred_dir))
+    throw Error(ErrorKind::usage, concat("--pred ", pred_dir, ": not a folder"));
+  if (!fs::is_directory(label_dir))
+    throw Error(ErrorKind::usage, concat("--labels ", label_dir, ": not a folder"));
+  std::vector<Pair> pairs;
+  for (const auto& e : fs::directory_iterator(pred_dir)) {
+    const std::string file = e.path().filename().string();
+    if (file.starts_with(".") || !(file.ends_with(".nii.gz") || file.ends_with(".nii"))) continue;
+    std::string name = case_name(e.path().string());
+    if (name.ends_with("_seg")) name.resize(name.size() - 4);
+    pairs.push_back({name, e.path().string(), label_file_in(label_dir, name)});
+  }
+  if (pairs.empty()) throw Error(ErrorKind::data, concat(pred_dir, ": no .nii or .nii.gz files"));
+  std::sort(pairs.begin(), pairs.end(),
+            [](const Pair& a, const Pair& b) { return a.name < b.name; });
+  for (const Pair& p : pairs)
+    check_same_grid(p.pred, read_nifti_geometry(p.pred), p.label, read_nifti_geometry(p.label));
+  return pairs;
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::istringstream in(text);
+  for (std::string name; std::getline(in, name, ',');) names.push_back(name);
+  return names;
+}
 
 }  // namespace
 
-void DiceTable::add(const std::string& volume, const double* counts) {
-  const std::size_t classes = class_names.size();
-  std::vector<double> dice(classes, kNaN);
-  for (std::size_t c = 0; c < classes; ++c) {
-    const double denominator = counts[classes + c] + counts[2 * classes + c];
-    if (denominator > 0) dice[c] = 2 * counts[c] / denominator;
-  }
-  volumes.push_back(volume);
-  per_volume.push_back(std::move(dice));
-}
-
-void DiceTable::finish() {
-  const std::size_t classes = class_names.size();
-  per_class.assign(classes, kNaN);
-  left_out.assign(classes, 0);
-  double total = 0;
-  int present_classes = 0;
-  for (std::size_t c = 0; c < classes; ++c) {
-    double sum = 0;
-    int n = 0;
-    for (const std::vector<double>& v : per_volume) {
-      if (std::isnan(v[c])) {
-        ++left_out[c];
-        continue;
-      }
-      sum += v[c];
-      ++n;
+int main(int argc, char** argv) {
+  return run_tool(argc, argv, "evaluate", kSummary, define_flags, [&](const Flags& flags) {
+    if (!flags.given("pred") || !flags.given("labels") || !flags.given("output"))
+      throw Error(ErrorKind::usage, "--pred, --labels and --output are required (see --help)");
+    const std::vector<Pair> pairs = pairs_of(flags.text("pred"), flags.text("labels"));
+    std::vector<std::string> names = split_names(flags.text("classes"));
+    if (flags.given("classes") && names.size() < 2)
+      throw Error(ErrorKind::usage,
+                  concat("--classes ", flags.text("classes"), ": name at least two classes"));
+    // Without names, as many classes as the largest label of any file needs (at least 2).
+    int classes = static_cast<int>(names.size());
+    if (names.empty()) {
+      int top = 1;
+      for (const Pair& p : pairs)
+        for (const std::string& path : {p.pred, p.label}) {
+          const NiftiVolume v = read_nifti(path);
+          for (const float x : v.values) top = std::max(top, static_cast<int>(x));
+        }
+      classes = std::min(top + 1, 256);
+      names = class_names_or_numbered({}, classes);
     }
-    if (n > 0) {
-      per_class[c] = sum / n;
-      total += per_class[c];
-      ++present_classes;
+    CaseScoreTable scores(names, flags.number("nsd-tolerance"));
+    for (const Pair& p : pairs) {
+      const NiftiVolume pred = read_nifti(p.pred), truth = read_nifti(p.label);
+      const std::vector<std::uint8_t> pred_labels = class_labels(pred.values, classes, p.pred);
+      const std::vector<std::uint8_t> true_labels = class_labels(truth.values, classes, p.label);
+      scores.add(p.name, pred_labels.data(), true_labels.data(), grid_of(truth.geometry));
     }
-  }
-  average = present_classes > 0 ? total / present_classes : kNaN;
+    fs::create_directories(flags.text("output"));
+    const fs::path csv = fs::path(flags.text("output")) / "cases.csv";
+    write_file_atomically(csv.string(), scores.csv());
+    std::printf("%s\n%zu cases; %s written\n", scores.summary_text("Scores per class").c_str(),
+                pairs.size(), csv.string().c_str());
+    return 0;
+  });
 }
-
-double DiceTable::volume_mean(std::size_t v) const {
-  double sum = 0;
-  int n = 0;
-  for (const double d : per_volume[v])
-    if (!std::isnan(d)) sum += d, ++n;
-  return n > 0 ? sum / n : kNaN;
-}
-
-Evaluator::Evaluator(UNet3D& net, TrainingStep& step)
-    : net_(net),
-      step_(step),
-      prediction_(net.input().shape(), DType::u8, net.device()),
-      counts_({net.batch(), 1, 1, 3, net.config().num_classes}, DType::f64, net.device()),
-      counts_host_(counts_.shape(), DType::f64, Device::cpu) {}
-
-void Evaluator::fill_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
-                           std::size_t first) {
-  if (interruptible_phase_ != nullptr) stop_if_interrupted(interruptible_phase_);
-  Tensor input = net_.input(), labels = step_.labels();
-  std::vector<std::size_t> slots;
-  for (std::size_t b = 0; b < static_cast<std::size_t>(net_.batch()); ++b)
-    slots.push_back(cases[std::min(first + b, cases.size() - 1)]);
-  copy_batch(data, slots, input, labels);
-}
-
-DiceTable Evaluator::evaluate(const PreprocessedDataset& data,
-                              const std::vector<std::size_t>& cases, double* loss) {
-  DiceTable table;
-  table.class_names = data.class_names;
-  double loss_sum = 0;
-  int batches = 0;
-  const auto batch = static_cast<std::size_t>(net_.batch());
-  for (std::size_t first = 0; first < cases.size(); first += batch) {
-    fill_batch(data, cases, first);
-    loss_sum += step_.evaluate();  // the forward pass in evaluation mode, and its loss
-    ++batches;
-    argmax_channels(net_.logits(), prediction_);
-    dice_counts(prediction_, step_.labels(), counts_);
-    counts_host_.copy_from(counts_);
-    const double* counts = counts_host_.data_as<double>();
-    for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b)
-      table.add(data.cases[cases[first + b]].name, counts + b * 3 * data.class_names.size());
-  }
-  table.finish();
-  if (loss) *loss = batches > 0 ? loss_sum / batches : kNaN;
-  return table;
-}
-
-DiceTable Evaluator::evaluate_native(
-    const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
-    const std::function<std::vector<std::uint8_t>(std::size_t)>& native_labels) {
-  DiceTable table;
-  table.class_names = data.class_names;
-  const std::int64_t classes = net_.config().num_classes;
-  const auto batch = static_cast<std::size_t>(net_.batch());
-  Tensor probabilities(net_.input().shape().with_channels(classes), DType::f32, net_.device());
-  for (std::size_t first = 0; first < cases.size(); first += batch) {
-    fill_batch(data, cases, first);
-    class_probabilities(net_.forward(false), probabilities);
-    for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b) {
-      const std::size_t c = cases[first + b];
-      const NiftiGeometry& g = data.cases[c].geometry;
-      const Shape native{1, g.nz, g.ny, g.nx, classes};
-      Tensor resampled(native, DType::f32, net_.device());
-      Tensor prediction(native.with_channels(1), DType::u8, net_.device());
-      native_segmentation(probabilities.item(static_cast<std::int64_t>(b)), resampled, prediction);
-      std::vector<std::uint8_t> truth_values = native_labels(c);
-      const Tensor truth =
-          Tensor::view(truth_values.data(), native.with_channels(1), DType::u8, Device::cpu)
-              .to(net_.device());
-      Tensor counts({1, 1, 1, 3, classes}, DType::f64, net_.device());
-      dice_counts(prediction, truth, counts);
-      const Tensor host = counts.to(Device::cpu);
-      table.add(data.cases[c].name, host.data_as<double>());
-    }
-  }
-  table.finish();
-  return table;
-}
-
-}  // namespace unet3d

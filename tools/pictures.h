@@ -9,7 +9,7 @@
 #include <functional>
 #include <vector>
 
-#include "tools/evaluate.h"
+#include "tools/evaluator.h"
 
 namespace unet3d {
 

@@ -12,28 +12,19 @@
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/inference.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
+#include "tools/case_scores.h"
 #include "tools/checkpoint.h"
-#include "tools/evaluate.h"
+#include "tools/evaluator.h"
 #include "tools/report.h"
 
 namespace {
 
 using namespace unet3d;
 namespace fs = std::filesystem;
-
-// The label file for input `name` in folder `dir`: <name>.nii[.gz], or the HipMRI label name.
-std::string label_in(const fs::path& dir, const std::string& name) {
-  std::vector<std::string> candidates{name};
-  if (const auto at = name.rfind("_LFOV"); at != std::string::npos)
-    candidates.push_back(std::string(name).insert(at, "_SEMANTIC"));
-  for (const std::string& c : candidates)
-    for (const char* ext : {".nii.gz", ".nii"})
-      if (fs::exists(dir / (c + ext))) return (dir / (c + ext)).string();
-  throw Error(ErrorKind::data, concat("--labels ", dir.string(), ": no label file for ", name));
-}
 
 // Every check that needs no network, made before anything is written: one output name per input,
 // every input a readable 3-D volume, every label readable and on its input's grid. Returns each
@@ -57,7 +48,7 @@ std::vector<std::string> checked_label_paths(const Flags& flags) {
     const NiftiGeometry grid = read_nifti_geometry(path);
     require_volume(path, grid);
     label_paths.push_back(labels.empty() ? ""
-                          : label_folder ? label_in(labels[0], name)
+                          : label_folder ? label_file_in(labels[0], name)
                                          : labels[k]);
     if (!labels.empty())
       check_same_grid(path, grid, label_paths[k], read_nifti_geometry(label_paths[k]));
@@ -78,6 +69,7 @@ void define_flags(Flags& flags) {
                  "ground truth to score against: a folder, or one file per input");
   flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
   flags.add("size", "S", "input size of a checkpoint without metadata", "0");
+  flags.add("nsd-tolerance", "MM", "with --labels: the tolerance of the surface Dice (NSD)", "2");
   flags.add_switch("deterministic",
                    "CUDA: deterministic cuDNN algorithms only, chosen without timing");
 }
@@ -109,6 +101,7 @@ int main(int argc, char** argv) {
 
     DiceTable table;
     table.class_names = names;
+    CaseScoreTable scores(names, flags.number("nsd-tolerance"));
     Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
     for (std::size_t k = 0; k < flags.list("input").size(); ++k) {
       const std::string& path = flags.list("input")[k];
@@ -149,11 +142,17 @@ int main(int argc, char** argv) {
         Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
         dice_counts(segmentation, truth_tensor, counts);
         table.add(name, counts.to(Device::cpu).data_as<double>());
+        scores.add(name, host.data_as<std::uint8_t>(), truth.labels.data(), grid_of(g));
       }
     }
     if (scoring) {
       table.finish();
       std::printf("%s\n", dice_table_text("Dice at native resolution", table).c_str());
+      const fs::path csv = fs::path(flags.text("output")) / "cases.csv";
+      write_file_atomically(csv.string(), scores.csv());
+      std::printf("%s\n%s written\n",
+                  scores.summary_text("Scores per class at native resolution").c_str(),
+                  csv.string().c_str());
     }
     return 0;
   });

@@ -37,9 +37,10 @@ std::string table_json(const DiceTable& t) {
     volumes += concat(v ? ",\n      " : "\n      ", "{\"case\": ", json::quote(t.volumes[v]),
                       ", \"dice\": ", dice, "}}");
   }
-  return concat("{\n    \"average\": ", json_number(t.average), ",\n    \"per_class\": ", per_class,
-                "},\n    \"volumes_left_out\": ", left_out, "},\n    \"volumes\": [", volumes,
-                "\n    ]\n  }");
+  return concat("{\n    \"average\": ", json_number(t.average),
+                ",\n    \"foreground_mean\": ", json_number(t.foreground),
+                ",\n    \"per_class\": ", per_class, "},\n    \"volumes_left_out\": ", left_out,
+                "},\n    \"volumes\": [", volumes, "\n    ]\n  }");
 }
 
 }  // namespace
@@ -67,7 +68,10 @@ std::string dice_table_text(const std::string& title, const DiceTable& t) {
     values += concat(" ", fixed(t.per_class[c]), " |");
   }
   std::string text =
-      concat(title, " (", t.volumes.size(), " volumes)\n", header, "\n", rule, "\n", values);
+      concat(title, " (", t.volumes.size(), " volumes)\n", header, "\n", rule, "\n", values,
+             "\nAverage: the mean of the classes' means, background included; foreground mean "
+             "(without the background): ",
+             fixed(t.foreground));
   for (std::size_t c = 0; c < t.class_names.size(); ++c)
     if (t.left_out[c] > 0)
       text += concat("\n", t.class_names[c], ": absent from ", t.left_out[c],
@@ -76,16 +80,20 @@ std::string dice_table_text(const std::string& title, const DiceTable& t) {
 }
 
 void write_test_report(const std::filesystem::path& folder, const DiceTable& network,
-                       const DiceTable& native, std::int64_t epochs,
+                       const DiceTable& native, const CaseScoreTable& scores, std::int64_t epochs,
                        const std::string& checkpoint) {
   std::filesystem::create_directories(folder);
   std::ostringstream json, md;
   json << "{\n  \"checkpoint\": " << json::quote(checkpoint) << ",\n  \"epochs\": " << epochs
        << ",\n  \"network_resolution\": " << table_json(network)
-       << ",\n  \"native_resolution\": " << table_json(native) << "\n}\n";
+       << ",\n  \"native_resolution\": " << table_json(native)
+       << ",\n  \"surface\": {\n    \"nsd_tolerance_mm\": " << scores.tolerance_mm()
+       << ",\n    \"per_class\": " << scores.summary_json() << "\n  }\n}\n";
   md << "# Test report\n\nCheckpoint `" << checkpoint << "` after " << epochs << " epochs.\n\n"
      << dice_table_text("## Dice at the network's resolution", network) << "\n\n"
-     << dice_table_text("## Dice at native resolution", native) << "\n";
+     << dice_table_text("## Dice at native resolution", native) << "\n\n"
+     << scores.summary_text("## Surface metrics at native resolution") << "\n";
+  write_file_atomically((folder / "cases.csv").string(), scores.csv());
   write_file_atomically((folder / "report.json").string(), json.str());
   write_file_atomically((folder / "report.md").string(), md.str());
 }

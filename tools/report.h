@@ -6,7 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "tools/evaluate.h"
+#include "tools/case_scores.h"
+#include "tools/evaluator.h"
 
 namespace unet3d {
 
@@ -17,7 +18,10 @@ std::string epoch_summary(std::int64_t epoch, std::int64_t epochs, double train_
 // each class was left out of.
 std::string dice_table_text(const std::string& title, const DiceTable& table);
 
+// test/report.json and report.md (both Dice tables and the surface metrics' summary) and
+// test/cases.csv (every case and class at native resolution).
 void write_test_report(const std::filesystem::path& folder, const DiceTable& network,
-                       const DiceTable& native, std::int64_t epochs, const std::string& checkpoint);
+                       const DiceTable& native, const CaseScoreTable& scores, std::int64_t epochs,
+                       const std::string& checkpoint);
 
 }  // namespace unet3d

@@ -82,6 +82,7 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.epochs = positive("epochs"), c.batch = positive("batch"), c.accum = positive("accum");
   c.val_every = positive("val-every");
   c.lr = number("lr"), c.weight_decay = number("weight-decay");
+  c.nsd_tolerance_mm = number("nsd-tolerance");
   c.flip_augment = one_of(s, "augment", {"none", "flip"}) == "flip";
   c.use_cache = s.at("no-cache") != "true";
   c.deterministic = s.at("deterministic") == "true";

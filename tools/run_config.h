@@ -24,6 +24,7 @@ struct RunConfig {
   LossOptions loss;
   std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
   double lr = 1e-3, weight_decay = 0;
+  double nsd_tolerance_mm = 2;
   bool flip_augment = false, use_cache = true, deterministic = false;
   std::uint64_t seed = 42;
   std::int64_t phantoms = 40;

@@ -25,7 +25,7 @@
 #include "runtime/log.h"
 #include "runtime/rng.h"
 #include "tools/checkpoint.h"
-#include "tools/evaluate.h"
+#include "tools/evaluator.h"
 #include "tools/pictures.h"
 #include "tools/report.h"
 #include "tools/run_data.h"
@@ -407,8 +407,11 @@ class Run {
     const ModelInfo tested = load_model(best.string(), t.net);
     log_info("test set: ", test_.size(), " cases, with ", best.filename().string());
     const DiceTable network = t.evaluator.evaluate(resident_, test_, nullptr);
-    const DiceTable native = t.evaluator.evaluate_native(resident_, test_, data_.native_labels);
-    write_test_report(out_ / "test", network, native, tested.epoch, best.filename().string());
+    CaseScoreTable scores(host.class_names, c_.nsd_tolerance_mm);
+    const DiceTable native =
+        t.evaluator.evaluate_native(resident_, test_, data_.native_labels, &scores);
+    write_test_report(out_ / "test", network, native, scores, tested.epoch,
+                      best.filename().string());
     Tensor input = t.net.input(), labels = t.step.labels();
     Tensor prediction(input.shape().with_channels(1), DType::u8, device_);
     write_visualisations(out_ / "test", network, [&](std::size_t v) {
@@ -429,6 +432,7 @@ class Run {
     });
     log_info(dice_table_text("Test Dice at the network's resolution", network));
     log_info(dice_table_text("Test Dice at native resolution", native));
+    log_info(scores.summary_text("Test scores per class at native resolution"));
   }
 
   const RunConfig& c_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/rng.h"
+#include "tools/case_scores.h"
 #include "tools/surface_metrics.h"
 
 using namespace unet3d;
@@ -176,4 +177,22 @@ TEST_CASE("a sphere against a shifted sphere matches brute force", "[surface]") 
     CHECK(s.assd == Approx(r.assd).margin(1e-9));
     CHECK(s.nsd == Approx(r.nsd).margin(1e-12));
   }
+}
+
+TEST_CASE("cases.csv leaves an absent class empty and writes a total miss as inf", "[surface]") {
+  const Grid3 g{4, 4, 4, 1, 1, 2};
+  std::vector<std::uint8_t> pred(static_cast<std::size_t>(g.voxels()), 0), truth = pred;
+  truth[5] = 1;  // class 1 only in the truth: missed; class 2 nowhere: absent
+  CaseScoreTable table({"background", "one", "two"}, 2.0);
+  table.add("case_a", pred.data(), truth.data(), g);
+  const std::string csv = table.csv();
+  CHECK_THAT(csv, Catch::StartsWith(
+                      "case,class,dice,hd95_mm,assd_mm,nsd,volume_pred_ml,volume_true_ml\n"));
+  CHECK_THAT(csv, Catch::Contains("\ncase_a,one,0,inf,inf,0,0,0.002\n"));
+  CHECK_THAT(csv, Catch::Contains("\ncase_a,two,,,,,0,0\n"));
+  CHECK_THAT(table.summary_json(), Catch::Contains("\"one\": {\"hd95_mm\": {\"mean\": null, "
+                                                   "\"median\": null, \"n\": 0, \"n_absent\": 0, "
+                                                   "\"n_inf\": 1}"));
+  CHECK_THAT(table.summary_json(), Catch::Contains("\"two\": {\"hd95_mm\": {\"mean\": null, "
+                                                   "\"median\": null, \"n\": 0, \"n_absent\": 1"));
 }

@@ -11,6 +11,7 @@
 
 #include "io/preprocess.h"
 #include "layers/train_step.h"
+#include "tools/case_scores.h"
 
 namespace unet3d {
 
@@ -20,7 +21,8 @@ struct DiceTable {
   std::vector<std::vector<double>> per_volume;  // [volume][class]; NaN where absent
   std::vector<double> per_class;                // mean over volumes where present; NaN if none
   std::vector<int> left_out;                    // volumes without the class
-  double average = 0;
+  double average = 0;     // the mean of the per-class means, background included (the original's)
+  double foreground = 0;  // the same without the background (class 0): "mean Dice" elsewhere
 
   // Adds one volume from its counts ([3][C]: intersection, |P|, |G|).
   void add(const std::string& volume, const double* counts);
@@ -39,10 +41,12 @@ class Evaluator {
   DiceTable evaluate(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
                      double* loss);
   // The same at each case's native resolution: softmax probabilities resized to the native grid
-  // (trilinear), argmax, against `native_labels(case)` (x fastest, the case's geometry).
+  // (trilinear), argmax, against `native_labels(case)` (x fastest, the case's geometry); every
+  // case's surface metrics go to `scores` too where it is given.
   DiceTable evaluate_native(
       const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
-      const std::function<std::vector<std::uint8_t>(std::size_t)>& native_labels);
+      const std::function<std::vector<std::uint8_t>(std::size_t)>& native_labels,
+      CaseScoreTable* scores = nullptr);
   // From now on a pending SIGINT or SIGTERM stops an evaluation between batches, with an Error
   // naming `phase` (validation, by default, runs to its end: its epoch is then saved).
   void stop_when_interrupted(const char* phase) { interruptible_phase_ = phase; }

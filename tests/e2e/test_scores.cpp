@@ -1,0 +1,68 @@
+// The surface metrics where users meet them: predict --labels and evaluate write the same
+// cases.csv, and the trainer's test phase writes test/cases.csv and the per-class summaries.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "io/json.h"
+#include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
+
+using namespace unet3d;
+using unet3d::testing::read_csv;
+using unet3d::testing::read_text;
+using unet3d::testing::run_command;
+using unet3d::testing::scratch_folder;
+namespace fs = std::filesystem;
+
+TEST_CASE("predict and evaluate write the same cases.csv; the test phase writes its own",
+          "[e2e][scores]") {
+  const fs::path run = scratch_folder("scores_run"), data = scratch_folder("scores_data");
+  const fs::path segs = scratch_folder("scores_segs"), scored = scratch_folder("scores_eval");
+  REQUIRE(run_command(std::string(TRAINER_PATH) + " --out " + run.string() +
+                      " --epochs 1 --device cpu" + unet3d::testing::kTinyRun)
+              .code == 0);
+  REQUIRE(run_command(std::string(MAKE_PHANTOMS_PATH) + " --out " + data.string() +
+                      " --phantoms 2 --phantom-size 40,36,20")
+              .code == 0);
+  const std::string labels = (data / "semantic_labels_only").string();
+  std::string inputs;
+  for (const auto& e : fs::directory_iterator(data / "semantic_MRs"))
+    inputs += " " + e.path().string();
+  const auto predicted = run_command(std::string(PREDICT_PATH) + " --device cpu --checkpoint " +
+                                     (run / "best.safetensors").string() + " --input" + inputs +
+                                     " --output " + segs.string() + " --labels " + labels);
+  INFO(predicted.output);
+  REQUIRE(predicted.code == 0);
+  CHECK_THAT(predicted.output,
+             Catch::Contains("| class | Dice | HD95 mm (median) | ASSD mm | NSD"));
+  const auto rows = read_csv(segs / "cases.csv");
+  REQUIRE(rows.size() == 1 + 2 * 6);
+  CHECK(rows[0] == std::vector<std::string>{"case", "class", "dice", "hd95_mm", "assd_mm", "nsd",
+                                            "volume_pred_ml", "volume_true_ml"});
+  CHECK(rows[1][1] == "background");
+  CHECK(std::stod(rows[1][7]) > 0);  // the true background's volume
+
+  const auto evaluated = run_command(std::string(EVALUATE_PATH) + " --pred " + segs.string() +
+                                     " --labels " + labels + " --output " + scored.string() +
+                                     " --classes background,body,bone,bladder,rectum,prostate");
+  INFO(evaluated.output);
+  REQUIRE(evaluated.code == 0);
+  CHECK(read_text(scored / "cases.csv") == read_text(segs / "cases.csv"));
+  CHECK(run_command(std::string(EVALUATE_PATH) + " --pred " + segs.string() + " --labels " +
+                    segs.string() + " --output " + scored.string())
+            .code == 3);  // no label for the segmentations' names there
+
+  // The trainer's test phase, at native resolution.
+  const auto test_rows = read_csv(run / "test" / "cases.csv");
+  CHECK(test_rows.size() > 1);
+  const json::Value report = json::parse(read_text(run / "test" / "report.json"), "report.json");
+  const json::Value* body = report.find("surface")->find("per_class")->find("body");
+  REQUIRE(body != nullptr);
+  for (const char* metric : {"hd95_mm", "assd_mm", "nsd"})
+    for (const char* field : {"mean", "median", "n", "n_absent", "n_inf"})
+      CHECK(body->find(metric)->find(field) != nullptr);
+  CHECK(report.find("native_resolution")->find("foreground_mean") != nullptr);
+  CHECK_THAT(read_text(run / "test" / "report.md"),
+             Catch::Contains("## Surface metrics at native resolution") &&
+                 Catch::Contains("foreground mean"));
+}

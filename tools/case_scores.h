@@ -1,0 +1,56 @@
+// Every score of every case and class at native resolution (docs/formats.md): Dice, HD95, ASSD,
+// NSD and the two volumes, written as cases.csv, summed up per class (mean, median, how many
+// cases the class was absent from and how many were total misses) as text and JSON. predict,
+// evaluate and the trainer's test phase all fill one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/nifti.h"
+#include "tools/surface_metrics.h"
+
+namespace unet3d {
+
+// A NIfTI grid with its voxel sizes (pixdim, mm) as the surface metrics see it.
+inline Grid3 grid_of(const NiftiGeometry& g) {
+  return {g.nx, g.ny, g.nz, g.dx, g.dy, g.dz};
+}
+
+// NSD's default tolerance, in mm (--nsd-tolerance).
+inline constexpr double kDefaultNsdToleranceMm = 2.0;
+
+class CaseScoreTable {
+ public:
+  CaseScoreTable(std::vector<std::string> class_names, double tolerance_mm);
+
+  // The case's label maps (x fastest) on grid g.
+  void add(const std::string& case_name, const std::uint8_t* pred, const std::uint8_t* truth,
+           const Grid3& g);
+
+  // cases.csv: `case,class,dice,hd95_mm,assd_mm,nsd,volume_pred_ml,volume_true_ml`, a row per
+  // case and class; 9 significant digits, an absent value empty, an infinite one `inf`.
+  std::string csv() const;
+  // Per class: Dice, HD95, ASSD and NSD means (over finite values), HD95's median, and the counts.
+  std::string summary_text(const std::string& title) const;
+  // {"<class>": {"hd95_mm": {"mean", "median", "n", "n_absent", "n_inf"}, "assd_mm": ..., "nsd":
+  // ...}, ...}: n counts finite values, n_inf total misses, n_absent cases without the class.
+  std::string summary_json() const;
+
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  double tolerance_mm() const { return tolerance_mm_; }
+
+ private:
+  struct Row {
+    std::string case_name;
+    int class_index;
+    double dice;  // NaN where absent
+    ClassSurfaceScores surface;
+  };
+  std::vector<std::string> class_names_;
+  double tolerance_mm_;
+  std::vector<Row> rows_;
+};
+
+}  // namespace unet3d

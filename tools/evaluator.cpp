@@ -1,0 +1,142 @@
+// Dice tables, and evaluation at network and native resolution.
+#include "tools/evaluator.h"
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/metrics.h"
+#include "layers/inference.h"
+#include "runtime/interrupt.h"
+
+namespace unet3d {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+void DiceTable::add(const std::string& volume, const double* counts) {
+  const std::size_t classes = class_names.size();
+  std::vector<double> dice(classes, kNaN);
+  for (std::size_t c = 0; c < classes; ++c) {
+    const double denominator = counts[classes + c] + counts[2 * classes + c];
+    if (denominator > 0) dice[c] = 2 * counts[c] / denominator;
+  }
+  volumes.push_back(volume);
+  per_volume.push_back(std::move(dice));
+}
+
+void DiceTable::finish() {
+  const std::size_t classes = class_names.size();
+  per_class.assign(classes, kNaN);
+  left_out.assign(classes, 0);
+  double total = 0, foreground_total = 0;
+  int present_classes = 0;
+  for (std::size_t c = 0; c < classes; ++c) {
+    double sum = 0;
+    int n = 0;
+    for (const std::vector<double>& v : per_volume) {
+      if (std::isnan(v[c])) {
+        ++left_out[c];
+        continue;
+      }
+      sum += v[c];
+      ++n;
+    }
+    if (n > 0) {
+      per_class[c] = sum / n;
+      total += per_class[c];
+      ++present_classes;
+      if (c > 0) foreground_total += per_class[c];
+    }
+  }
+  average = present_classes > 0 ? total / present_classes : kNaN;
+  const int foreground_classes = present_classes - (classes > 0 && !std::isnan(per_class[0]));
+  foreground = foreground_classes > 0 ? foreground_total / foreground_classes : kNaN;
+}
+
+double DiceTable::volume_mean(std::size_t v) const {
+  double sum = 0;
+  int n = 0;
+  for (const double d : per_volume[v])
+    if (!std::isnan(d)) sum += d, ++n;
+  return n > 0 ? sum / n : kNaN;
+}
+
+Evaluator::Evaluator(UNet3D& net, TrainingStep& step)
+    : net_(net),
+      step_(step),
+      prediction_(net.input().shape(), DType::u8, net.device()),
+      counts_({net.batch(), 1, 1, 3, net.config().num_classes}, DType::f64, net.device()),
+      counts_host_(counts_.shape(), DType::f64, Device::cpu) {}
+
+void Evaluator::fill_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
+                           std::size_t first) {
+  if (interruptible_phase_ != nullptr) stop_if_interrupted(interruptible_phase_);
+  Tensor input = net_.input(), labels = step_.labels();
+  std::vector<std::size_t> slots;
+  for (std::size_t b = 0; b < static_cast<std::size_t>(net_.batch()); ++b)
+    slots.push_back(cases[std::min(first + b, cases.size() - 1)]);
+  copy_batch(data, slots, input, labels);
+}
+
+DiceTable Evaluator::evaluate(const PreprocessedDataset& data,
+                              const std::vector<std::size_t>& cases, double* loss) {
+  DiceTable table;
+  table.class_names = data.class_names;
+  double loss_sum = 0;
+  int batches = 0;
+  const auto batch = static_cast<std::size_t>(net_.batch());
+  for (std::size_t first = 0; first < cases.size(); first += batch) {
+    fill_batch(data, cases, first);
+    loss_sum += step_.evaluate();  // the forward pass in evaluation mode, and its loss
+    ++batches;
+    argmax_channels(net_.logits(), prediction_);
+    dice_counts(prediction_, step_.labels(), counts_);
+    counts_host_.copy_from(counts_);
+    const double* counts = counts_host_.data_as<double>();
+    for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b)
+      table.add(data.cases[cases[first + b]].name, counts + b * 3 * data.class_names.size());
+  }
+  table.finish();
+  if (loss) *loss = batches > 0 ? loss_sum / batches : kNaN;
+  return table;
+}
+
+DiceTable Evaluator::evaluate_native(
+    const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
+    const std::function<std::vector<std::uint8_t>(std::size_t)>& native_labels,
+    CaseScoreTable* scores) {
+  DiceTable table;
+  table.class_names = data.class_names;
+  const std::int64_t classes = net_.config().num_classes;
+  const auto batch = static_cast<std::size_t>(net_.batch());
+  Tensor probabilities(net_.input().shape().with_channels(classes), DType::f32, net_.device());
+  for (std::size_t first = 0; first < cases.size(); first += batch) {
+    fill_batch(data, cases, first);
+    class_probabilities(net_.forward(false), probabilities);
+    for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b) {
+      const std::size_t c = cases[first + b];
+      const NiftiGeometry& g = data.cases[c].geometry;
+      const Shape native{1, g.nz, g.ny, g.nx, classes};
+      Tensor resampled(native, DType::f32, net_.device());
+      Tensor prediction(native.with_channels(1), DType::u8, net_.device());
+      native_segmentation(probabilities.item(static_cast<std::int64_t>(b)), resampled, prediction);
+      std::vector<std::uint8_t> truth_values = native_labels(c);
+      const Tensor truth =
+          Tensor::view(truth_values.data(), native.with_channels(1), DType::u8, Device::cpu)
+              .to(net_.device());
+      Tensor counts({1, 1, 1, 3, classes}, DType::f64, net_.device());
+      dice_counts(prediction, truth, counts);
+      const Tensor host = counts.to(Device::cpu);
+      table.add(data.cases[c].name, host.data_as<double>());
+      if (scores != nullptr)
+        scores->add(data.cases[c].name, prediction.to(Device::cpu).data_as<std::uint8_t>(),
+                    truth_values.data(), grid_of(g));
+    }
+  }
+  table.finish();
+  return table;
+}
+
+}  // namespace unet3d
