@@ -123,6 +123,10 @@ ClassSummary class_summary(const Rows& rows, int c) {
 
 }  // namespace
 
+double CaseScoreTable::mean_hd95(int c) const {
+  return class_summary(rows_, c).hd95.mean;
+}
+
 std::string CaseScoreTable::summary_text(const std::string& title) const {
   std::string text = concat(title, " (NSD at ", tolerance_mm_, " mm)\n",
                             "| class | Dice | HD95 mm (median) | ASSD mm | NSD | cases | absent | "

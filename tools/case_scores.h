@@ -38,6 +38,8 @@ class CaseScoreTable {
   // ...}, ...}: n counts finite values, n_inf total misses, n_absent cases without the class.
   std::string summary_json() const;
 
+  // Class c's mean HD95 over the cases where it is finite (NaN if none is).
+  double mean_hd95(int c) const;
   const std::vector<std::string>& class_names() const { return class_names_; }
   double tolerance_mm() const { return tolerance_mm_; }
 

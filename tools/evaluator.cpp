@@ -81,7 +81,8 @@ void Evaluator::fill_batch(const PreprocessedDataset& data, const std::vector<st
 }
 
 DiceTable Evaluator::evaluate(const PreprocessedDataset& data,
-                              const std::vector<std::size_t>& cases, double* loss) {
+                              const std::vector<std::size_t>& cases, double* loss,
+                              CaseScoreTable* scores) {
   DiceTable table;
   table.class_names = data.class_names;
   double loss_sum = 0;
@@ -97,6 +98,23 @@ DiceTable Evaluator::evaluate(const PreprocessedDataset& data,
     const double* counts = counts_host_.data_as<double>();
     for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b)
       table.add(data.cases[cases[first + b]].name, counts + b * 3 * data.class_names.size());
+    if (scores != nullptr) {
+      const Tensor predicted = prediction_.to(Device::cpu), truth = step_.labels().to(Device::cpu);
+      for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b) {
+        const CaseInfo& info = data.cases[cases[first + b]];
+        const NiftiGeometry& g = info.geometry;
+        const auto side = static_cast<double>(data.size);
+        const Grid3 grid{data.size,
+                         data.size,
+                         data.size,
+                         g.dx * static_cast<double>(g.nx) / side,
+                         g.dy * static_cast<double>(g.ny) / side,
+                         g.dz * static_cast<double>(g.nz) / side};
+        const auto item = static_cast<std::int64_t>(b);
+        scores->add(info.name, predicted.item(item).data_as<std::uint8_t>(),
+                    truth.item(item).data_as<std::uint8_t>(), grid);
+      }
+    }
   }
   table.finish();
   if (loss) *loss = batches > 0 ? loss_sum / batches : kNaN;

@@ -38,8 +38,10 @@ struct DiceTable {
 class Evaluator {
  public:
   Evaluator(UNet3D& net, TrainingStep& step);
+  // `scores` (optional): every case's surface metrics at the network's resolution, each case's
+  // spacing its native one times n / S per axis.
   DiceTable evaluate(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
-                     double* loss);
+                     double* loss, CaseScoreTable* scores = nullptr);
   // The same at each case's native resolution: softmax probabilities resized to the native grid
   // (trilinear), argmax, against `native_labels(case)` (x fastest, the case's geometry); every
   // case's surface metrics go to `scores` too where it is given.

@@ -86,6 +86,7 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.flip_augment = one_of(s, "augment", {"none", "flip"}) == "flip";
   c.use_cache = s.at("no-cache") != "true";
   c.deterministic = s.at("deterministic") == "true";
+  c.val_metrics = s.at("val-metrics") == "true";
   c.seed = static_cast<std::uint64_t>(non_negative("seed"));
   c.phantoms = positive("phantoms");
   c.phantom_size = triple(s, "phantom-size");

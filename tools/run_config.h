@@ -25,7 +25,7 @@ struct RunConfig {
   std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
   double lr = 1e-3, weight_decay = 0;
   double nsd_tolerance_mm = 2;
-  bool flip_augment = false, use_cache = true, deterministic = false;
+  bool flip_augment = false, use_cache = true, deterministic = false, val_metrics = false;
   std::uint64_t seed = 42;
   std::int64_t phantoms = 40;
   std::vector<std::int64_t> phantom_size{128, 128, 64};  // x, y, z

@@ -40,6 +40,8 @@ void define_flags(Flags& f) {
   f.add("split", "FILE", "reuse a split.json");
   f.add("val-every", "N", "validate every N epochs (and after the last)", "1");
   f.add("nsd-tolerance", "MM", "the tolerance of the test report's surface Dice (NSD)", "2");
+  f.add_switch("val-metrics",
+               "also score each validation's HD95 per class into metrics.csv (costs time)");
   f.add("resume", "DIR", "continue the run in DIR exactly where it stopped");
   f.add("phantoms", "N", "phantom cases generated in memory when --data is absent", "40");
   f.add("phantom-size", "X,Y,Z", "grid of generated phantoms", "128,128,64");

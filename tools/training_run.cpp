@@ -50,10 +50,14 @@ std::vector<std::size_t> epoch_order(std::vector<std::size_t> cases, std::uint64
   return cases;
 }
 
-std::string csv_header(const std::vector<std::string>& classes) {
+// With --val-metrics, each class's mean HD95 (mm, at the network's resolution) follows the Dice.
+std::string csv_header(const std::vector<std::string>& classes, bool hd95) {
   std::string h = "epoch,train_loss,val_loss";
   for (const std::string& c : classes) h += ",val_dice_" + c;
-  return h + ",val_dice_mean,lr,loss_scale,seconds,voxels_per_s";
+  h += ",val_dice_mean";
+  if (hd95)
+    for (const std::string& c : classes) h += ",val_hd95_" + c;
+  return h + ",lr,loss_scale,seconds,voxels_per_s";
 }
 
 std::string value_or_empty(double v, bool present) {
@@ -196,7 +200,7 @@ class Run {
     t.net.parameters().initialize(c_.seed);
     resident_ = host.to(device_, activation_dtype(precision_));
     Position p = resume(t);
-    metrics_.emplace(out_ / "metrics.csv", csv_header(host.class_names), p.epoch);
+    metrics_.emplace(out_ / "metrics.csv", csv_header(host.class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
       if (!train_epoch(t, p, started)) return interrupted(t, p, started);
@@ -372,7 +376,9 @@ class Run {
         !val_.empty() && ((p.epoch + 1) % c_.val_every == 0 || p.epoch + 1 == c_.epochs);
     double val_loss = NAN;
     DiceTable dice;
-    if (validate) dice = t.evaluator.evaluate(resident_, val_, &val_loss);
+    CaseScoreTable surface(host.class_names, c_.nsd_tolerance_mm);
+    if (validate)
+      dice = t.evaluator.evaluate(resident_, val_, &val_loss, c_.val_metrics ? &surface : nullptr);
     std::string row = concat(p.epoch + 1, ",", value_or_empty(train_loss, true), ",",
                              value_or_empty(val_loss, validate));
     for (std::size_t k = 0; k < host.class_names.size(); ++k)
@@ -380,8 +386,11 @@ class Run {
     const double per_epoch =
         static_cast<double>(static_cast<std::int64_t>(train_.size()) / c_.batch * c_.batch);
     const double voxels = static_cast<double>(host.size * host.size * host.size);
-    row += concat(",", value_or_empty(dice.average, validate), ",", c_.lr, ",", t.scaler.scale(),
-                  ",", value_or_empty(seconds, true), ",",
+    row += "," + value_or_empty(dice.average, validate);
+    if (c_.val_metrics)
+      for (std::size_t k = 0; k < host.class_names.size(); ++k)
+        row += "," + value_or_empty(surface.mean_hd95(static_cast<int>(k)), validate);
+    row += concat(",", c_.lr, ",", t.scaler.scale(), ",", value_or_empty(seconds, true), ",",
                   value_or_empty(per_epoch * voxels / seconds, true));
     metrics_->add(row);
     plot_metrics(out_, host.class_names);

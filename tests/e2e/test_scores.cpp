@@ -66,3 +66,25 @@ TEST_CASE("predict and evaluate write the same cases.csv; the test phase writes 
              Catch::Contains("## Surface metrics at native resolution") &&
                  Catch::Contains("foreground mean"));
 }
+
+TEST_CASE("--val-metrics adds each class's validation HD95 to metrics.csv", "[e2e][scores]") {
+  const fs::path run = scratch_folder("val_metrics");
+  const auto r = run_command(std::string(TRAINER_PATH) + " --out " + run.string() +
+                             " --epochs 2 --val-metrics --device cpu" + unet3d::testing::kTinyRun);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto rows = read_csv(run / "metrics.csv");
+  REQUIRE(rows.size() == 3);
+  const std::size_t first = 3 + 6 + 1;  // after val_dice_<6 classes> and val_dice_mean
+  CHECK(rows[0][first] == "val_hd95_background");
+  CHECK(rows[0][first + 5] == "val_hd95_prostate");
+  CHECK(rows[0][first + 6] == "lr");
+  // Empty where every case missed the class (HD95 infinite), else a distance.
+  int measured = 0;
+  for (std::size_t k = first; k < first + 6; ++k)
+    if (!rows[2][k].empty()) {
+      CHECK(std::stod(rows[2][k]) >= 0);
+      ++measured;
+    }
+  CHECK(measured > 0);
+}
