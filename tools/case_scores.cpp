@@ -123,6 +123,14 @@ ClassSummary class_summary(const Rows& rows, int c) {
 
 }  // namespace
 
+double CaseScoreTable::mean_dice(std::size_t v) const {
+  double sum = 0;
+  int n = 0;
+  for (std::size_t c = 0; c < class_names_.size(); ++c)
+    if (const double d = dice(v, static_cast<int>(c)); !std::isnan(d)) sum += d, ++n;
+  return n > 0 ? sum / n : kNaN;
+}
+
 double CaseScoreTable::mean_hd95(int c) const {
   return class_summary(rows_, c).hd95.mean;
 }

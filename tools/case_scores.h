@@ -40,6 +40,17 @@ class CaseScoreTable {
 
   // Class c's mean HD95 over the cases where it is finite (NaN if none is).
   double mean_hd95(int c) const;
+
+  // Case v (in the order added) and class c.
+  std::size_t cases() const {
+    return class_names_.empty() ? 0 : rows_.size() / class_names_.size();
+  }
+  const std::string& case_name(std::size_t v) const { return row(v, 0).case_name; }
+  double dice(std::size_t v, int c) const { return row(v, c).dice; }
+  double hd95(std::size_t v, int c) const { return row(v, c).surface.hd95; }
+  bool truth_has(std::size_t v, int c) const { return row(v, c).surface.volume_true_ml > 0; }
+  // The mean Dice of case v over the classes present in it.
+  double mean_dice(std::size_t v) const;
   const std::vector<std::string>& class_names() const { return class_names_; }
   double tolerance_mm() const { return tolerance_mm_; }
 
@@ -50,6 +61,10 @@ class CaseScoreTable {
     double dice;  // NaN where absent
     ClassSurfaceScores surface;
   };
+  const Row& row(std::size_t v, int c) const {
+    return rows_[v * class_names_.size() + static_cast<std::size_t>(c)];
+  }
+
   std::vector<std::string> class_names_;
   double tolerance_mm_;
   std::vector<Row> rows_;

@@ -55,14 +55,6 @@ void DiceTable::finish() {
   foreground = foreground_classes > 0 ? foreground_total / foreground_classes : kNaN;
 }
 
-double DiceTable::volume_mean(std::size_t v) const {
-  double sum = 0;
-  int n = 0;
-  for (const double d : per_volume[v])
-    if (!std::isnan(d)) sum += d, ++n;
-  return n > 0 ? sum / n : kNaN;
-}
-
 Evaluator::Evaluator(UNet3D& net, TrainingStep& step)
     : net_(net),
       step_(step),
@@ -155,6 +147,21 @@ DiceTable Evaluator::evaluate_native(
   }
   table.finish();
   return table;
+}
+
+std::vector<std::uint8_t> Evaluator::native_prediction(const PreprocessedDataset& data,
+                                                       std::size_t c) {
+  fill_batch(data, {c}, 0);
+  const std::int64_t classes = net_.config().num_classes;
+  Tensor probabilities(net_.input().shape().with_channels(classes), DType::f32, net_.device());
+  class_probabilities(net_.forward(false), probabilities);
+  const NiftiGeometry& g = data.cases[c].geometry;
+  const Shape native{1, g.nz, g.ny, g.nx, classes};
+  Tensor resampled(native, DType::f32, net_.device());
+  Tensor prediction(native.with_channels(1), DType::u8, net_.device());
+  native_segmentation(probabilities.item(0), resampled, prediction);
+  const Tensor host = prediction.to(Device::cpu);
+  return {host.data_as<std::uint8_t>(), host.data_as<std::uint8_t>() + host.numel()};
 }
 
 }  // namespace unet3d

@@ -28,8 +28,6 @@ struct DiceTable {
   void add(const std::string& volume, const double* counts);
   // Computes per_class, left_out and average from the volumes added.
   void finish();
-  // Mean Dice of one volume over the classes present in it (for best/worst picks).
-  double volume_mean(std::size_t v) const;
 };
 
 // Runs the network in evaluation mode over `cases` of `data` (resident on the network's device
@@ -49,6 +47,8 @@ class Evaluator {
       const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
       const std::function<std::vector<std::uint8_t>(std::size_t)>& native_labels,
       CaseScoreTable* scores = nullptr);
+  // Case c's segmentation on its own grid (as evaluate_native makes it), on the host.
+  std::vector<std::uint8_t> native_prediction(const PreprocessedDataset& data, std::size_t c);
   // From now on a pending SIGINT or SIGTERM stops an evaluation between batches, with an Error
   // naming `phase` (validation, by default, runs to its end: its epoch is then saved).
   void stop_when_interrupted(const char* phase) { interruptible_phase_ = phase; }

@@ -117,61 +117,87 @@ std::map<std::string, std::vector<double>> read_metrics(const fs::path& path) {
 }
 
 // Where to cut: the centre of mass of `wanted` voxels in the truth (else the prediction, else
-// the middle), as (d, h, w).
+// the middle), as (x, y, z).
 std::array<std::int64_t, 3> centre(const VolumeSlices& v,
                                    const std::function<bool(std::uint8_t)>& wanted) {
+  const Grid3& g = v.grid;
   for (const std::vector<std::uint8_t>* labels : {&v.truth, &v.prediction}) {
     double sum[3] = {0, 0, 0}, n = 0;
-    const std::int64_t s = v.size;
-    for (std::int64_t i = 0; i < s * s * s; ++i)
+    for (std::int64_t i = 0; i < g.voxels(); ++i)
       if (wanted((*labels)[static_cast<std::size_t>(i)])) {
-        sum[0] += static_cast<double>(i / (s * s)), sum[1] += static_cast<double>(i / s % s),
-            sum[2] += static_cast<double>(i % s);
+        sum[0] += static_cast<double>(i % g.nx), sum[1] += static_cast<double>(i / g.nx % g.ny),
+            sum[2] += static_cast<double>(i / (g.nx * g.ny));
         ++n;
       }
     if (n > 0)
       return {static_cast<std::int64_t>(sum[0] / n), static_cast<std::int64_t>(sum[1] / n),
               static_cast<std::int64_t>(sum[2] / n)};
   }
-  return {v.size / 2, v.size / 2, v.size / 2};
+  return {g.nx / 2, g.ny / 2, g.nz / 2};
 }
 
+// The display window of an image: its mean +- 2.5 standard deviations.
+std::array<double, 2> window(const std::vector<float>& image) {
+  double sum = 0, squares = 0;
+  for (const float x : image) sum += x, squares += static_cast<double>(x) * x;
+  const double n = std::max<double>(1, static_cast<double>(image.size()));
+  const double mean = sum / n, sd = std::sqrt(std::max(squares / n - mean * mean, 0.0));
+  return {mean - 2.5 * sd, mean + 2.5 * sd};
+}
+
+// Axial (x across, y down), coronal (x across, z up) and sagittal (y across, z up) slices through
+// `at`, truth and prediction side by side, drawn in millimetres (anisotropic voxels keep their
+// shape), and a legend of the classes' colours.
 void draw_volume(const fs::path& path, const std::string& title, const VolumeSlices& v,
-                 const std::array<std::int64_t, 3>& at) {
-  const std::int64_t s = v.size;
-  const int zoom = static_cast<int>(std::max<std::int64_t>(1, 200 / s)),
-            panel = static_cast<int>(s) * zoom;
-  constexpr int kLabelWidth = 130, kTitle = 70, kGap = 16;
-  Canvas c(kLabelWidth + 2 * panel + 3 * kGap, kTitle + 3 * (panel + kGap) + kGap, kWhite);
+                 const std::array<std::int64_t, 3>& at, const std::vector<std::string>& classes) {
+  const Grid3& g = v.grid;
+  const double mm[3] = {static_cast<double>(g.nx) * g.sx, static_cast<double>(g.ny) * g.sy,
+                        static_cast<double>(g.nz) * g.sz};
+  const double scale = 220 / std::max({mm[0], mm[1], mm[2]});  // pixels per mm
+  const auto pixels = [&](int axis) { return std::max(1, static_cast<int>(mm[axis] * scale)); };
+  // Per view: the axis across, the axis down (flipped for z: superior up), the axis cut.
+  const int across[3] = {0, 0, 1}, down[3] = {1, 2, 2}, cut[3] = {2, 1, 0};
+  const int panel = std::max({pixels(0), pixels(1), pixels(2)});
+  constexpr int kLabelWidth = 130, kTitle = 70, kGap = 16, kLegend = 40;
+  Canvas c(kLabelWidth + 2 * panel + 3 * kGap, kTitle + 3 * (panel + kGap) + kGap + kLegend,
+           kWhite);
   c.text(kGap, 12, title, kText);
   c.text(kLabelWidth + kGap, 44, "ground truth", kText);
   c.text(kLabelWidth + 2 * kGap + panel, 44, "prediction", kText);
+  const std::array<double, 2> w = window(v.image);
+  const std::int64_t n[3] = {g.nx, g.ny, g.nz};
+  const double spacing[3] = {g.sx, g.sy, g.sz};
   const char* views[3] = {"axial", "coronal", "sagittal"};
   for (int view = 0; view < 3; ++view) {
     const int top = kTitle + view * (panel + kGap);
     c.text(kGap, top + panel / 2 - 7, views[view], kText);
+    const int a = across[view], b = down[view];
     for (int column = 0; column < 2; ++column) {
       const std::vector<std::uint8_t>& labels = column == 0 ? v.truth : v.prediction;
       const int left = kLabelWidth + kGap + column * (panel + kGap);
-      for (std::int64_t r = 0; r < s; ++r)
-        for (std::int64_t q = 0; q < s; ++q) {
-          // axial: (w, h) at d; coronal: (w, d) at h; sagittal: (h, d) at w; superior up.
-          const std::int64_t d = view == 0 ? at[0] : s - 1 - r, h = view == 0   ? r
-                                                                    : view == 1 ? at[1]
-                                                                                : q;
-          const std::int64_t w = view == 2 ? at[2] : q;
-          const std::size_t i = static_cast<std::size_t>((d * s + h) * s + w);
-          const double grey = std::clamp((v.image[i] + 2.5) / 5.0, 0.0, 1.0) * 255;
-          const auto g = static_cast<std::uint8_t>(grey);
-          for (int dy = 0; dy < zoom; ++dy)
-            for (int dx = 0; dx < zoom; ++dx) {
-              const int x = left + static_cast<int>(q) * zoom + dx,
-                        y = top + static_cast<int>(r) * zoom + dy;
-              c.pixel(x, y, {g, g, g});
-              if (labels[i] > 0) c.pixel(x, y, kLabelColors[labels[i] % 6], 0.45);
-            }
+      for (int py = 0; py < pixels(b); ++py)
+        for (int px = 0; px < pixels(a); ++px) {
+          std::int64_t k[3];
+          k[cut[view]] = at[static_cast<std::size_t>(cut[view])];
+          k[a] = std::min(n[a] - 1, static_cast<std::int64_t>(px / (spacing[a] * scale)));
+          const std::int64_t row =
+              std::min(n[b] - 1, static_cast<std::int64_t>(py / (spacing[b] * scale)));
+          k[b] = b == 2 ? n[b] - 1 - row : row;
+          const auto i = static_cast<std::size_t>((k[2] * g.ny + k[1]) * g.nx + k[0]);
+          const double grey = std::clamp((v.image[i] - w[0]) / (w[1] - w[0] + 1e-12), 0.0, 1.0);
+          const auto level = static_cast<std::uint8_t>(grey * 255);
+          c.pixel(left + px, top + py, {level, level, level});
+          if (labels[i] > 0) c.pixel(left + px, top + py, kLabelColors[labels[i] % 6], 0.45);
         }
     }
+  }
+  // The legend: each foreground class's colour and name.
+  int x = kGap;
+  const int y = kTitle + 3 * (panel + kGap) + 8;
+  for (std::size_t k = 1; k < classes.size(); ++k) {
+    c.rect(x, y, 16, 16, kLabelColors[k % 6]);
+    c.text(x + 22, y + 1, classes[k], kText);
+    x += 22 + Canvas::text_width(classes[k]) + 18;
   }
   c.save_png(path.string());
 }
@@ -197,25 +223,32 @@ void plot_metrics(const fs::path& run_folder, const std::vector<std::string>& cl
              false);
 }
 
-void write_visualisations(const fs::path& test_folder, const DiceTable& table,
+void write_visualisations(const fs::path& test_folder, const CaseScoreTable& scores,
                           const std::function<VolumeSlices(std::size_t)>& volume) {
   fs::create_directories(test_folder);
+  const std::vector<std::string>& classes = scores.class_names();
   const auto draw = [&](const std::string& file, std::size_t v, int cls, double dice) {
     const VolumeSlices slices = volume(v);
     const auto at = centre(slices, [cls](std::uint8_t l) { return cls < 0 ? l > 0 : l == cls; });
-    char title[160];
-    std::snprintf(
-        title, sizeof title, "%s  %s  dice %.3f", table.volumes[v].c_str(),
-        cls < 0 ? "all classes" : table.class_names[static_cast<std::size_t>(cls)].c_str(), dice);
-    draw_volume(test_folder / file, title, slices, at);
+    std::string title = concat(scores.case_name(v), "  ",
+                               cls < 0 ? "all classes" : classes[static_cast<std::size_t>(cls)]);
+    char figures[96];
+    if (cls < 0)
+      std::snprintf(figures, sizeof figures, "  mean dice %.3f", dice);
+    else
+      std::snprintf(figures, sizeof figures, "  dice %.3f  hd95 %.1f mm", dice,
+                    scores.hd95(v, cls));
+    draw_volume(test_folder / file, title + figures, slices, at, classes);
   };
+  // The best and worst of `score` over the cases `eligible` admits.
   const auto extremes = [&](const std::function<double(std::size_t)>& score,
+                            const std::function<bool(std::size_t)>& eligible,
                             const std::string& suffix, int cls) {
     std::size_t best = 0, worst = 0;
     bool any = false;
-    for (std::size_t v = 0; v < table.volumes.size(); ++v) {
+    for (std::size_t v = 0; v < scores.cases(); ++v) {
+      if (!eligible(v)) continue;
       const double d = score(v);
-      if (std::isnan(d)) continue;
       if (!any || d > score(best)) best = v;
       if (!any || d < score(worst)) worst = v;
       any = true;
@@ -224,10 +257,15 @@ void write_visualisations(const fs::path& test_folder, const DiceTable& table,
     draw("best_" + suffix + ".png", best, cls, score(best));
     draw("worst_" + suffix + ".png", worst, cls, score(worst));
   };
-  for (std::size_t c = 0; c < table.class_names.size(); ++c)
-    extremes([&](std::size_t v) { return table.per_volume[v][c]; }, "class_" + std::to_string(c),
-             static_cast<int>(c));
-  extremes([&](std::size_t v) { return table.volume_mean(v); }, "global", -1);
+  // A class's pictures come from the cases whose truth holds it; the background gets none.
+  for (std::size_t c = 1; c < classes.size(); ++c) {
+    const int k = static_cast<int>(c);
+    extremes([&](std::size_t v) { return scores.dice(v, k); },
+             [&](std::size_t v) { return scores.truth_has(v, k); }, "class_" + std::to_string(c),
+             k);
+  }
+  extremes([&](std::size_t v) { return scores.mean_dice(v); }, [](std::size_t) { return true; },
+           "global", -1);
 }
 
 }  // namespace unet3d

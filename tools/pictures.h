@@ -1,7 +1,9 @@
 // The run's pictures: training curves from metrics.csv (plots/dice_mean.png,
-// plots/dice_per_class.png, plots/loss.png) and, for the test set, the best and worst volume of
-// each class and overall (test/best_class_<c>.png, ..., test/worst_global.png): axial, coronal
-// and sagittal slices through the structure, ground truth and prediction overlaid side by side.
+// plots/dice_per_class.png, plots/loss.png) and, for the test set at native resolution, the best
+// and worst volume of each foreground class among the cases whose truth holds it, and overall
+// (test/best_class_<c>.png, ..., test/worst_global.png): axial, coronal and sagittal slices
+// through the structure in millimetres, ground truth and prediction overlaid side by side, the
+// case's Dice and HD95 in the title and the classes' colours in a legend.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +11,7 @@
 #include <functional>
 #include <vector>
 
-#include "tools/evaluator.h"
+#include "tools/case_scores.h"
 
 namespace unet3d {
 
@@ -17,16 +19,16 @@ namespace unet3d {
 void plot_metrics(const std::filesystem::path& run_folder,
                   const std::vector<std::string>& class_names);
 
-// One volume at the network's size: the normalised image, ground truth and prediction, x fastest.
+// One volume on its own grid: the image as read, ground truth and prediction, x fastest.
 struct VolumeSlices {
-  std::int64_t size = 0;
+  Grid3 grid;
   std::vector<float> image;
   std::vector<std::uint8_t> truth, prediction;
 };
 
-// Picks, for each class and overall, the volume of highest and lowest Dice in `table` and draws
-// it; `volume(v)` gives the v-th volume of the table.
-void write_visualisations(const std::filesystem::path& test_folder, const DiceTable& table,
+// Picks, for each foreground class and overall, the case of highest and lowest Dice in `scores`
+// and draws it; `volume(v)` gives the table's v-th case.
+void write_visualisations(const std::filesystem::path& test_folder, const CaseScoreTable& scores,
                           const std::function<VolumeSlices(std::size_t)>& volume);
 
 }  // namespace unet3d

@@ -38,6 +38,7 @@ RunData load_files(const RunConfig& c, Device work) {
   d.native_labels = [paths, classes_found](std::size_t i) {
     return load_case(paths[i], classes_found).labels;
   };
+  d.native_image = [paths](std::size_t i) { return read_nifti(paths[i].image).values; };
   return d;
 }
 
@@ -72,6 +73,10 @@ RunData load_phantoms(const RunConfig& c, Device work) {
   log_info(phantoms.size(), " phantom cases of ", grid[0], "x", grid[1], "x", grid[2],
            " generated in memory");
   d.native_labels = [make](std::size_t i) { return make(i).labels; };
+  d.native_image = [make](std::size_t i) {
+    const Phantom p = make(i);
+    return std::vector<float>(p.image.begin(), p.image.end());
+  };
   return d;
 }
 

@@ -14,8 +14,9 @@ namespace unet3d {
 
 struct RunData {
   PreprocessedDataset host;
-  // Case i's label map on its own grid, read again (or generated again) when asked.
+  // Case i's label map and image on its own grid, read again (or generated again) when asked.
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
+  std::function<std::vector<float>(std::size_t)> native_image;
 };
 
 // Preprocessing runs on `work`.

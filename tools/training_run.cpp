@@ -421,23 +421,10 @@ class Run {
         t.evaluator.evaluate_native(resident_, test_, data_.native_labels, &scores);
     write_test_report(out_ / "test", network, native, scores, tested.epoch,
                       best.filename().string());
-    Tensor input = t.net.input(), labels = t.step.labels();
-    Tensor prediction(input.shape().with_channels(1), DType::u8, device_);
-    write_visualisations(out_ / "test", network, [&](std::size_t v) {
+    write_visualisations(out_ / "test", scores, [&](std::size_t v) {
       const std::size_t c = test_[v];
-      copy_batch(resident_, std::vector<std::size_t>(static_cast<std::size_t>(c_.batch), c), input,
-                 labels);
-      argmax_channels(t.net.forward(false), prediction);
-      VolumeSlices slices;
-      slices.size = host.size;
-      const Tensor image = host.image(c), truth = host.label(c),
-                   predicted = prediction.item(0).to(Device::cpu);
-      slices.image.assign(image.data_as<float>(), image.data_as<float>() + image.numel());
-      slices.truth.assign(truth.data_as<std::uint8_t>(),
-                          truth.data_as<std::uint8_t>() + truth.numel());
-      slices.prediction.assign(predicted.data_as<std::uint8_t>(),
-                               predicted.data_as<std::uint8_t>() + predicted.numel());
-      return slices;
+      return VolumeSlices{grid_of(host.cases[c].geometry), data_.native_image(c),
+                          data_.native_labels(c), t.evaluator.native_prediction(resident_, c)};
     });
     log_info(dice_table_text("Test Dice at the network's resolution", network));
     log_info(dice_table_text("Test Dice at native resolution", native));

@@ -3,9 +3,12 @@
 // distance transform on random masks, a sphere).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <vector>
 
+#include "io/json.h"
 #include "runtime/rng.h"
 #include "tools/case_scores.h"
 #include "tools/surface_metrics.h"
@@ -195,4 +198,35 @@ TEST_CASE("cases.csv leaves an absent class empty and writes a total miss as inf
                                                    "\"n_inf\": 1}"));
   CHECK_THAT(table.summary_json(), Catch::Contains("\"two\": {\"hd95_mm\": {\"mean\": null, "
                                                    "\"median\": null, \"n\": 0, \"n_absent\": 1"));
+}
+
+TEST_CASE("the surface metrics are MONAI's to 1e-3 mm", "[surface]") {
+  // tests/fixtures/monai_surface.py wrote the masks and MONAI 1.4's figures.
+  std::ifstream in(std::string(FIXTURES_DIR) + "/monai_surface.json");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const json::Value root = json::parse(text.str(), "monai_surface.json");
+  int compared = 0;
+  for (const json::Value& c : root.find("cases")->items) {
+    const json::Value& spacing = *c.find("spacing");
+    const Grid3 g{c.find("nx")->as_int("nx"),       c.find("ny")->as_int("ny"),
+                  c.find("nz")->as_int("nz"),       std::stod(spacing.items[0].text),
+                  std::stod(spacing.items[1].text), std::stod(spacing.items[2].text)};
+    std::vector<std::uint8_t> pred, truth;
+    for (const char d : c.find("pred")->text) pred.push_back(static_cast<std::uint8_t>(d - '0'));
+    for (const char d : c.find("truth")->text) truth.push_back(static_cast<std::uint8_t>(d - '0'));
+    REQUIRE(static_cast<std::int64_t>(pred.size()) == g.voxels());
+    const double tolerance = std::stod(c.find("tolerance")->text);
+    for (const json::Value& e : c.find("expected")->items) {
+      const int k = static_cast<int>(e.find("class")->as_int("class"));
+      const ClassSurfaceScores s = class_surface_scores(pred.data(), truth.data(), g, k, tolerance);
+      INFO("grid " << g.nx << "x" << g.ny << "x" << g.nz << ", class " << k);
+      CHECK(s.hd95 == Approx(std::stod(e.find("hd95")->text)).margin(1e-3));
+      CHECK(s.assd == Approx(std::stod(e.find("assd")->text)).margin(1e-3));
+      CHECK(s.nsd == Approx(std::stod(e.find("nsd")->text)).margin(1e-6));
+      ++compared;
+    }
+  }
+  CHECK(compared == 9);
 }

@@ -67,7 +67,7 @@ TEST_CASE("predict and evaluate write the same cases.csv; the test phase writes 
                  Catch::Contains("foreground mean"));
 }
 
-TEST_CASE("--val-metrics adds each class's validation HD95 to metrics.csv", "[e2e][scores]") {
+TEST_CASE("validation HD95 per class goes to metrics.csv with --val-metrics", "[e2e][scores]") {
   const fs::path run = scratch_folder("val_metrics");
   const auto r = run_command(std::string(TRAINER_PATH) + " --out " + run.string() +
                              " --epochs 2 --val-metrics --device cpu" + unet3d::testing::kTinyRun);
