@@ -136,15 +136,19 @@ double CaseScoreTable::mean_hd95(int c) const {
 }
 
 std::string CaseScoreTable::summary_text(const std::string& title) const {
-  std::string text = concat(title, " (NSD at ", tolerance_mm_, " mm)\n",
-                            "| class | Dice | HD95 mm (median) | ASSD mm | NSD | cases | absent | "
-                            "missed |\n|---|---|---|---|---|---|---|---|");
+  // Each metric's mean (median) over the cases where it is finite.
+  const auto both = [](const Summary& m, int digits) {
+    return concat(fixed(m.mean, digits), " (", fixed(m.median, digits), ")");
+  };
+  std::string text =
+      concat(title, " (NSD at ", tolerance_mm_, " mm; mean (median) over the cases)\n",
+             "| class | Dice | HD95 mm | ASSD mm | NSD | cases | absent | missed |\n"
+             "|---|---|---|---|---|---|---|---|");
   for (std::size_t c = 0; c < class_names_.size(); ++c) {
     const ClassSummary s = class_summary(rows_, static_cast<int>(c));
-    text += concat("\n| ", class_names_[c], " | ", fixed(s.dice.mean, 4), " | ",
-                   fixed(s.hd95.mean, 2), " (", fixed(s.hd95.median, 2), ") | ",
-                   fixed(s.assd.mean, 2), " | ", fixed(s.nsd.mean, 4), " | ", s.dice.n, " | ",
-                   s.dice.n_absent, " | ", s.hd95.n_inf, " |");
+    text += concat("\n| ", class_names_[c], " | ", both(s.dice, 4), " | ", both(s.hd95, 2), " | ",
+                   both(s.assd, 2), " | ", both(s.nsd, 4), " | ", s.dice.n, " | ", s.dice.n_absent,
+                   " | ", s.hd95.n_inf, " |");
   }
   return text;
 }

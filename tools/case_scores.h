@@ -32,7 +32,8 @@ class CaseScoreTable {
   // cases.csv: `case,class,dice,hd95_mm,assd_mm,nsd,volume_pred_ml,volume_true_ml`, a row per
   // case and class; 9 significant digits, an absent value empty, an infinite one `inf`.
   std::string csv() const;
-  // Per class: Dice, HD95, ASSD and NSD means (over finite values), HD95's median, and the counts.
+  // Per class: Dice, HD95, ASSD and NSD, each mean (median) over its finite values, and how many
+  // cases held the class, lacked it on both sides and were total misses.
   std::string summary_text(const std::string& title) const;
   // {"<class>": {"hd95_mm": {"mean", "median", "n", "n_absent", "n_inf"}, "assd_mm": ..., "nsd":
   // ...}, ...}: n counts finite values, n_inf total misses, n_absent cases without the class.

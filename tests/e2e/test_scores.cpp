@@ -33,8 +33,9 @@ TEST_CASE("predict and evaluate write the same cases.csv; the test phase writes 
                                      " --output " + segs.string() + " --labels " + labels);
   INFO(predicted.output);
   REQUIRE(predicted.code == 0);
-  CHECK_THAT(predicted.output,
-             Catch::Contains("| class | Dice | HD95 mm (median) | ASSD mm | NSD"));
+  CHECK_THAT(
+      predicted.output,
+      Catch::Contains("| class | Dice | HD95 mm | ASSD mm | NSD | cases | absent | missed |"));
   const auto rows = read_csv(segs / "cases.csv");
   REQUIRE(rows.size() == 1 + 2 * 6);
   CHECK(rows[0] == std::vector<std::string>{"case", "class", "dice", "hd95_mm", "assd_mm", "nsd",
