@@ -12,6 +12,7 @@
 #include "kernels/channel_reduce.h"
 #include "kernels/indexing.h"
 #include "kernels/numeric.h"
+#include "runtime/workspace.h"
 
 namespace unet3d::batchnorm_impl {
 
@@ -115,12 +116,16 @@ void batchnorm_forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tenso
     const P* var = static_cast<const P*>(running_var_t.data());
     const double eps = o.eps;
     const bool relu = o.relu;
+    // 1 / sqrt(var + eps) once per channel, in the workspace (no op holds it across calls).
+    P* inv_std = static_cast<P*>(workspace(xt.device(), static_cast<std::size_t>(C) * sizeof(P)));
+    Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+      inv_std[c] = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+    });
     Exec<On>::for_each_run(
         xt.numel() / C, C,
         [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
           for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-            const P inv_std = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
-            P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std) + beta[c];
+            P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
             if (relu && v < 0) v = 0;
             store(&y[i], v);
           }

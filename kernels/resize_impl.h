@@ -35,38 +35,52 @@ UNET3D_HD inline std::int64_t nearest_source(std::int64_t o, std::int64_t in, st
   return src < in - 1 ? src : in - 1;
 }
 
+// Both run over output voxels, a run of C channels each (Exec::for_each_run): a voxel's source
+// coordinates and weights are found once for its channels.
 template <class Exec, class S>
 void trilinear(const S* x, S* y, Shape in, Shape out) {
-  const IndexMap out_map(out);
-  Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    using T = compute_t<S>;
-    const Coordinates k = out_map.coordinates(i);
-    const AxisSample t = axis_sample(k.d, in.d, out.d);
-    const AxisSample h = axis_sample(k.h, in.h, out.h);
-    const AxisSample w = axis_sample(k.w, in.w, out.w);
-    const auto at = [&](std::int64_t d, std::int64_t hh, std::int64_t ww) -> T {
-      return load(&x[flat_index(in, k.n, d, hh, ww, k.c)]);
-    };
-    // PyTorch's order of operations, so that f32 results can match its own.
-    const T v =
-        T(t.l0) * (T(h.l0) * (T(w.l0) * at(t.i0, h.i0, w.i0) + T(w.l1) * at(t.i0, h.i0, w.i1)) +
-                   T(h.l1) * (T(w.l0) * at(t.i0, h.i1, w.i0) + T(w.l1) * at(t.i0, h.i1, w.i1))) +
-        T(t.l1) * (T(h.l0) * (T(w.l0) * at(t.i1, h.i0, w.i0) + T(w.l1) * at(t.i1, h.i0, w.i1)) +
-                   T(h.l1) * (T(w.l0) * at(t.i1, h.i1, w.i0) + T(w.l1) * at(t.i1, h.i1, w.i1)));
-    store(&y[i], v);
-  });
+  const IndexMap voxels(out.with_channels(1));
+  const std::int64_t channels = out.c;
+  Exec::for_each_run(
+      out.numel() / channels, channels,
+      [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
+        using T = compute_t<S>;
+        const Coordinates k = voxels.coordinates(v);
+        const AxisSample t = axis_sample(k.d, in.d, out.d);
+        const AxisSample h = axis_sample(k.h, in.h, out.h);
+        const AxisSample w = axis_sample(k.w, in.w, out.w);
+        const std::int64_t base = flat_index(in, k.n, 0, 0, 0, 0);
+        const auto corner = [&](std::int64_t d, std::int64_t hh, std::int64_t ww) {
+          return x + base + ((d * in.h + hh) * in.w + ww) * in.c;
+        };
+        const S *c000 = corner(t.i0, h.i0, w.i0), *c001 = corner(t.i0, h.i0, w.i1),
+                *c010 = corner(t.i0, h.i1, w.i0), *c011 = corner(t.i0, h.i1, w.i1),
+                *c100 = corner(t.i1, h.i0, w.i0), *c101 = corner(t.i1, h.i0, w.i1),
+                *c110 = corner(t.i1, h.i1, w.i0), *c111 = corner(t.i1, h.i1, w.i1);
+        for (std::int64_t c = first; c < end; ++c) {
+          // PyTorch's order of operations, so that f32 results can match its own.
+          const T value =
+              T(t.l0) * (T(h.l0) * (T(w.l0) * load(&c000[c]) + T(w.l1) * load(&c001[c])) +
+                         T(h.l1) * (T(w.l0) * load(&c010[c]) + T(w.l1) * load(&c011[c]))) +
+              T(t.l1) * (T(h.l0) * (T(w.l0) * load(&c100[c]) + T(w.l1) * load(&c101[c])) +
+                         T(h.l1) * (T(w.l0) * load(&c110[c]) + T(w.l1) * load(&c111[c])));
+          store(&y[v * channels + c], value);
+        }
+      });
 }
 
 template <class Exec, class E>
 void nearest(const E* x, E* y, Shape in, Shape out) {
-  const IndexMap out_map(out);
-  Exec::for_each(out.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const Coordinates k = out_map.coordinates(i);
-    const std::int64_t d = nearest_source(k.d, in.d, out.d);
-    const std::int64_t h = nearest_source(k.h, in.h, out.h);
-    const std::int64_t w = nearest_source(k.w, in.w, out.w);
-    y[i] = x[flat_index(in, k.n, d, h, w, k.c)];
-  });
+  const IndexMap voxels(out.with_channels(1));
+  const std::int64_t channels = out.c;
+  Exec::for_each_run(out.numel() / channels, channels,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
+                       const Coordinates k = voxels.coordinates(v);
+                       const E* from = x + flat_index(in, k.n, nearest_source(k.d, in.d, out.d),
+                                                      nearest_source(k.h, in.h, out.h),
+                                                      nearest_source(k.w, in.w, out.w), 0);
+                       for (std::int64_t c = first; c < end; ++c) y[v * channels + c] = from[c];
+                     });
 }
 
 }  // namespace unet3d::resize_impl
