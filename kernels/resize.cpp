@@ -9,6 +9,7 @@ namespace unet3d {
 
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_nearest);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear_argmax);
 
 namespace {
 
@@ -30,6 +31,17 @@ void resize_trilinear(const Tensor& x, Tensor& y) {
 void resize_nearest(const Tensor& x, Tensor& y) {
   check_resize("resize_nearest", x, y);
   UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_nearest, x, y);
+}
+
+void resize_trilinear_argmax(const Tensor& x, Tensor& labels) {
+  UNET3D_USAGE_CHECK(
+      (x.dtype() == DType::f32 || x.dtype() == DType::f64) && labels.dtype() == DType::u8 &&
+          labels.shape().c == 1 && x.shape().n == labels.shape().n &&
+          x.device() == labels.device() && x.numel() > 0 && labels.numel() > 0 &&
+          x.shape().c <= 256,
+      "resize_trilinear_argmax: ", x.describe(), " into ", labels.describe(),
+      " (f32 or f64 probabilities of at most 256 classes into u8 labels of one channel)");
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_trilinear_argmax, x, labels);
 }
 
 }  // namespace unet3d

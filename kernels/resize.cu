@@ -4,3 +4,4 @@
 
 UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear);
 UNET3D_GPU_INSTANCE(unet3d::backend::resize_nearest);
+UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear_argmax);

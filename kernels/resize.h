@@ -11,5 +11,9 @@ namespace unet3d {
 void resize_trilinear(const Tensor& x, Tensor& y);
 // y := nearest-exact resize of x (overwritten). Any dtype: labels are u8.
 void resize_nearest(const Tensor& x, Tensor& y);
+// labels ([N, Do, Ho, Wo, 1] u8) := the argmax over the channels (the lowest wins ties) of the
+// trilinear resize of x ([N, Di, Hi, Wi, C] f32 or f64), the same labels as resize_trilinear
+// followed by argmax_channels, without the resized tensor.
+void resize_trilinear_argmax(const Tensor& x, Tensor& labels);
 
 }  // namespace unet3d

@@ -35,38 +35,63 @@ UNET3D_HD inline std::int64_t nearest_source(std::int64_t o, std::int64_t in, st
   return src < in - 1 ? src : in - 1;
 }
 
-// Both run over output voxels, a run of C channels each (Exec::for_each_run): a voxel's source
-// coordinates and weights are found once for its channels.
+// The eight source voxels and weights of output voxel k's trilinear sample.
+template <class S>
+struct TrilinearSample {
+  AxisSample t, h, w;
+  const S *c000, *c001, *c010, *c011, *c100, *c101, *c110, *c111;
+
+  UNET3D_HD TrilinearSample(const S* x, const Shape& in, const Shape& out, const Coordinates& k)
+      : t(axis_sample(k.d, in.d, out.d)),
+        h(axis_sample(k.h, in.h, out.h)),
+        w(axis_sample(k.w, in.w, out.w)) {
+    const S* volume = x + flat_index(in, k.n, 0, 0, 0, 0);
+    const auto corner = [&](std::int64_t d, std::int64_t hh, std::int64_t ww) {
+      return volume + ((d * in.h + hh) * in.w + ww) * in.c;
+    };
+    c000 = corner(t.i0, h.i0, w.i0), c001 = corner(t.i0, h.i0, w.i1);
+    c010 = corner(t.i0, h.i1, w.i0), c011 = corner(t.i0, h.i1, w.i1);
+    c100 = corner(t.i1, h.i0, w.i0), c101 = corner(t.i1, h.i0, w.i1);
+    c110 = corner(t.i1, h.i1, w.i0), c111 = corner(t.i1, h.i1, w.i1);
+  }
+
+  // Channel c's value, in PyTorch's order of operations so that f32 results can match its own.
+  UNET3D_HD compute_t<S> value(std::int64_t c) const {
+    using T = compute_t<S>;
+    return T(t.l0) * (T(h.l0) * (T(w.l0) * load(&c000[c]) + T(w.l1) * load(&c001[c])) +
+                      T(h.l1) * (T(w.l0) * load(&c010[c]) + T(w.l1) * load(&c011[c]))) +
+           T(t.l1) * (T(h.l0) * (T(w.l0) * load(&c100[c]) + T(w.l1) * load(&c101[c])) +
+                      T(h.l1) * (T(w.l0) * load(&c110[c]) + T(w.l1) * load(&c111[c])));
+  }
+};
+
+// The passes run over output voxels, a run of C channels each (Exec::for_each_run): a voxel's
+// source coordinates and weights are found once for its channels.
 template <class Exec, class S>
 void trilinear(const S* x, S* y, Shape in, Shape out) {
   const IndexMap voxels(out.with_channels(1));
   const std::int64_t channels = out.c;
-  Exec::for_each_run(
-      out.numel() / channels, channels,
-      [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
-        using T = compute_t<S>;
-        const Coordinates k = voxels.coordinates(v);
-        const AxisSample t = axis_sample(k.d, in.d, out.d);
-        const AxisSample h = axis_sample(k.h, in.h, out.h);
-        const AxisSample w = axis_sample(k.w, in.w, out.w);
-        const std::int64_t base = flat_index(in, k.n, 0, 0, 0, 0);
-        const auto corner = [&](std::int64_t d, std::int64_t hh, std::int64_t ww) {
-          return x + base + ((d * in.h + hh) * in.w + ww) * in.c;
-        };
-        const S *c000 = corner(t.i0, h.i0, w.i0), *c001 = corner(t.i0, h.i0, w.i1),
-                *c010 = corner(t.i0, h.i1, w.i0), *c011 = corner(t.i0, h.i1, w.i1),
-                *c100 = corner(t.i1, h.i0, w.i0), *c101 = corner(t.i1, h.i0, w.i1),
-                *c110 = corner(t.i1, h.i1, w.i0), *c111 = corner(t.i1, h.i1, w.i1);
-        for (std::int64_t c = first; c < end; ++c) {
-          // PyTorch's order of operations, so that f32 results can match its own.
-          const T value =
-              T(t.l0) * (T(h.l0) * (T(w.l0) * load(&c000[c]) + T(w.l1) * load(&c001[c])) +
-                         T(h.l1) * (T(w.l0) * load(&c010[c]) + T(w.l1) * load(&c011[c]))) +
-              T(t.l1) * (T(h.l0) * (T(w.l0) * load(&c100[c]) + T(w.l1) * load(&c101[c])) +
-                         T(h.l1) * (T(w.l0) * load(&c110[c]) + T(w.l1) * load(&c111[c])));
-          store(&y[v * channels + c], value);
-        }
-      });
+  Exec::for_each_run(out.numel() / channels, channels,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
+                       const TrilinearSample<S> sample(x, in, out, voxels.coordinates(v));
+                       for (std::int64_t c = first; c < end; ++c)
+                         store(&y[v * channels + c], sample.value(c));
+                     });
+}
+
+// labels := the argmax over the channels of the trilinear resize of x (the lowest channel wins
+// ties), without the resized tensor: one thread per output voxel on either backend.
+template <class Exec, class S>
+void trilinear_argmax(const S* x, std::uint8_t* labels, Shape in, Shape out) {
+  const IndexMap voxels(out.with_channels(1));
+  Exec::for_each(out.numel() / out.c, [=] UNET3D_HD_LAMBDA(std::int64_t v) {
+    const TrilinearSample<S> sample(x, in, out, voxels.coordinates(v));
+    std::int64_t best = 0;
+    S best_value = sample.value(0);
+    for (std::int64_t c = 1; c < out.c; ++c)
+      if (const S value = sample.value(c); value > best_value) best_value = value, best = c;
+    labels[v] = static_cast<std::uint8_t>(best);
+  });
 }
 
 template <class Exec, class E>
@@ -93,6 +118,18 @@ void resize_trilinear(const Tensor& x, Tensor& y) {
   Exec<On>::with_storage_type("resize_trilinear", x, [&](auto s) {
     resize_impl::trilinear<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape());
   });
+}
+
+template <class On>
+void resize_trilinear_argmax(const Tensor& x, Tensor& labels) {
+  auto* to = static_cast<std::uint8_t*>(labels.data());
+  const Shape out = labels.shape().with_channels(x.shape().c);
+  if (x.dtype() == DType::f64)
+    resize_impl::trilinear_argmax<Exec<On>>(static_cast<const double*>(x.data()), to, x.shape(),
+                                            out);
+  else
+    resize_impl::trilinear_argmax<Exec<On>>(static_cast<const float*>(x.data()), to, x.shape(),
+                                            out);
 }
 
 template <class On>

@@ -20,4 +20,8 @@ void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor&
   argmax_channels(resampled, labels);
 }
 
+void native_segmentation(const Tensor& probabilities, Tensor& labels) {
+  resize_trilinear_argmax(probabilities, labels);
+}
+
 }  // namespace unet3d

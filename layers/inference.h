@@ -14,5 +14,7 @@ void class_probabilities(const Tensor& logits, Tensor& probabilities);
 // resampled ([1, D, H, W, C] f32, the native grid) := one volume's probabilities ([1, S, S, S,
 // C] f32) resized trilinear; labels ([1, D, H, W, 1] u8) := their argmax.
 void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor& labels);
+// The same labels without keeping the resampled probabilities (no native-size C-channel tensor).
+void native_segmentation(const Tensor& probabilities, Tensor& labels);
 
 }  // namespace unet3d

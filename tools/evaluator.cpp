@@ -129,9 +129,8 @@ DiceTable Evaluator::evaluate_native(
       const std::size_t c = cases[first + b];
       const NiftiGeometry& g = data.cases[c].geometry;
       const Shape native{1, g.nz, g.ny, g.nx, classes};
-      Tensor resampled(native, DType::f32, net_.device());
       Tensor prediction(native.with_channels(1), DType::u8, net_.device());
-      native_segmentation(probabilities.item(static_cast<std::int64_t>(b)), resampled, prediction);
+      native_segmentation(probabilities.item(static_cast<std::int64_t>(b)), prediction);
       std::vector<std::uint8_t> truth_values = native_labels(c);
       const Tensor truth =
           Tensor::view(truth_values.data(), native.with_channels(1), DType::u8, Device::cpu)
@@ -156,10 +155,8 @@ std::vector<std::uint8_t> Evaluator::native_prediction(const PreprocessedDataset
   Tensor probabilities(net_.input().shape().with_channels(classes), DType::f32, net_.device());
   class_probabilities(net_.forward(false), probabilities);
   const NiftiGeometry& g = data.cases[c].geometry;
-  const Shape native{1, g.nz, g.ny, g.nx, classes};
-  Tensor resampled(native, DType::f32, net_.device());
-  Tensor prediction(native.with_channels(1), DType::u8, net_.device());
-  native_segmentation(probabilities.item(0), resampled, prediction);
+  Tensor prediction({1, g.nz, g.ny, g.nx, 1}, DType::u8, net_.device());
+  native_segmentation(probabilities.item(0), prediction);
   const Tensor host = prediction.to(Device::cpu);
   return {host.data_as<std::uint8_t>(), host.data_as<std::uint8_t>() + host.numel()};
 }

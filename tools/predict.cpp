@@ -114,9 +114,15 @@ int main(int argc, char** argv) {
           Tensor::view(volume.values.data(), native, DType::f32, Device::cpu).to(device), input,
           path);
       class_probabilities(net.forward(false), probabilities);
-      Tensor resampled(native.with_channels(classes), DType::f32, device);
+      // The native-size probabilities (C times the volume) only where they are written.
+      Tensor resampled = flags.on("probabilities")
+                             ? Tensor(native.with_channels(classes), DType::f32, device)
+                             : Tensor();
       Tensor segmentation(native, DType::u8, device);
-      native_segmentation(probabilities, resampled, segmentation);
+      if (flags.on("probabilities"))
+        native_segmentation(probabilities, resampled, segmentation);
+      else
+        native_segmentation(probabilities, segmentation);
       const Tensor host = segmentation.to(Device::cpu);
       const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
       write_nifti(out.string(), g, host.data(), NiftiStorage::u8);

@@ -168,6 +168,17 @@ void volume_ops(std::vector<OpDescription>& list) {
                        tensors(random_tensor(from, l.act, s)), {{l.labels, l.act}},
                        [](const Tensors& i, Tensors& o) { resize_trilinear(i[0], o[0]); });
   });
+  // The native-grid labels of class probabilities (f32 whatever the data's dtype), on a grid
+  // larger than the network's as native grids are.
+  describe(list, "native labels: resize trilinear + argmax",
+           [](const OpShapes& k, const Level& l, std::uint64_t s) {
+             const Shape from = l.x.with_channels(k.classes);
+             const Shape to{l.x.n, l.x.d * 3 / 2, l.x.h + 5, l.x.w * 2, 1};
+             return memory_case(
+                 bytes_of(from, DType::f32) + static_cast<double>(to.numel()),
+                 tensors(random_tensor(from, DType::f32, s, 0.0f, 1.0f)), {{to, DType::u8}},
+                 [](const Tensors& i, Tensors& o) { resize_trilinear_argmax(i[0], o[0]); });
+           });
   describe(
       list, "labels: resize nearest, flip", [](const OpShapes& k, const Level& l, std::uint64_t s) {
         const Shape from{l.x.n, l.x.d * 2 + 1, l.x.h + 3, (l.x.w + 1) / 2, 1};

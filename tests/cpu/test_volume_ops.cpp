@@ -7,6 +7,7 @@
 #include "kernels/channels.h"
 #include "kernels/elementwise.h"
 #include "kernels/flip.h"
+#include "kernels/metrics.h"
 #include "kernels/pool.h"
 #include "kernels/resize.h"
 #include "kernels/resize_impl.h"
@@ -160,4 +161,26 @@ TEST_CASE("nearest-exact uses PyTorch's float32 arithmetic", "[resize]") {
   // scale 4/7: floor((o + 0.5) * 0.5714286) for o = 0..6
   const std::vector<double> expected{1, 1, 2, 3, 3, 4, 4};
   CHECK(to_doubles(out) == expected);
+}
+
+TEST_CASE("resize_trilinear_argmax gives the labels of resizing then argmax", "[resize]") {
+  // Probabilities with ties included (quantised values), up and down in size, odd shapes.
+  for (const auto& [in, out] : {std::pair{Shape{1, 5, 7, 6, 4}, Shape{1, 11, 3, 13, 1}},
+                                std::pair{Shape{2, 9, 4, 5, 6}, Shape{2, 4, 10, 5, 1}}}) {
+    Tensor p = random_tensor(in, DType::f32, 3, 0.0f, 1.0f);
+    for (std::int64_t i = 0; i < p.numel(); ++i)
+      p.data_as<float>()[i] = std::round(p.data_as<float>()[i] * 4) / 4;
+    Tensor resampled(out.with_channels(in.c), DType::f32), expected(out, DType::u8),
+        fused(out, DType::u8);
+    resize_trilinear(p, resampled);
+    argmax_channels(resampled, expected);
+    resize_trilinear_argmax(p, fused);
+    for (std::int64_t i = 0; i < out.numel(); ++i) {
+      INFO("voxel " << i);
+      REQUIRE(fused.data_as<std::uint8_t>()[i] == expected.data_as<std::uint8_t>()[i]);
+    }
+  }
+  Tensor wrong(Shape{1, 2, 2, 2, 2}, DType::u8);
+  CHECK_THROWS_AS(resize_trilinear_argmax(random_tensor({1, 2, 2, 2, 3}, DType::f32, 1), wrong),
+                  Error);
 }
