@@ -46,6 +46,21 @@ struct BackwardTerm {  // sum g, sum g * xhat
   }
 };
 
+// y := gamma (x - mean) inv_std + beta per channel, ReLU'd where `relu`: training and
+// evaluation alike, from their own statistics.
+template <class Exec, class S, class P>
+void normalize(const S* x, S* y, const P* gamma, const P* beta, const P* mean, const P* inv_std,
+               std::int64_t rows, std::int64_t C, bool relu) {
+  Exec::for_each_run(rows, C,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+                       for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+                         P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
+                         if (relu && v < 0) v = 0;
+                         store(&y[i], v);
+                       }
+                     });
+}
+
 }  // namespace unet3d::batchnorm_impl
 
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
@@ -85,14 +100,7 @@ void batchnorm_forward_train(const Tensor& xt, const Tensor& gamma_t, const Tens
       running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
       running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
     });
-    Exec<On>::for_each_run(
-        rows, C, [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
-          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-            P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
-            if (relu && v < 0) v = 0;
-            store(&y[i], v);
-          }
-        });
+    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, rows, C, relu);
   }
 }
 
@@ -121,15 +129,7 @@ void batchnorm_forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tenso
     Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
       inv_std[c] = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
     });
-    Exec<On>::for_each_run(
-        xt.numel() / C, C,
-        [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
-          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-            P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
-            if (relu && v < 0) v = 0;
-            store(&y[i], v);
-          }
-        });
+    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, xt.numel() / C, C, relu);
   }
 }
 

@@ -89,4 +89,16 @@ UNET3D_HD inline std::int64_t flat_index(const Shape& s, std::int64_t n, std::in
   return (((n * s.d + d) * s.h + h) * s.w + w) * s.c + c;
 }
 
+// body(v, k, first, end) for each voxel v of `shape` ([N, D, H, W, C]), k its coordinates (c = 0),
+// covering its channels [first, end): through Exec::for_each_run, all C in one call on the CPU
+// (the voxel's index arithmetic done once), one channel per thread on a GPU.
+template <class Exec, class Body>
+void for_each_voxel(const Shape& shape, Body body) {
+  const IndexMap voxels(shape.with_channels(1));
+  Exec::for_each_run(shape.numel() / shape.c, shape.c,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
+                       body(v, voxels.coordinates(v), first, end);
+                     });
+}
+
 }  // namespace unet3d

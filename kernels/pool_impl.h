@@ -16,11 +16,8 @@ UNET3D_HD inline std::int64_t corner_offset(int k, const Shape& in) {
   return ((k >> 2) * in.h * in.w + ((k >> 1) & 1) * in.w + (k & 1)) * in.c;
 }
 
-// Index in x of the first element of the window of output voxel v (channel 0); `voxels` maps
-// output voxels ([N, D, H, W, 1]).
-UNET3D_HD inline std::int64_t window_start(std::int64_t v, const Shape& in,
-                                           const IndexMap& voxels) {
-  const Coordinates k = voxels.coordinates(v);
+// Index in x of the first element (channel 0) of the window of the output voxel at k.
+UNET3D_HD inline std::int64_t window_start(const Coordinates& k, const Shape& in) {
   return flat_index(in, k.n, 2 * k.d, 2 * k.h, 2 * k.w, 0);
 }
 
@@ -39,19 +36,17 @@ UNET3D_HD int first_max_corner(const S* x, std::int64_t start, const Shape& in) 
   return best;
 }
 
-// Both passes run over output voxels, a run of C channels each (Exec::for_each_run): a voxel's
+// Both passes run over output voxels, a run of C channels each (for_each_voxel): a voxel's
 // window is located once for its channels.
 template <class Exec, class S>
 void forward(const S* x, S* y, Shape in, Shape out) {
-  const IndexMap voxels(out.with_channels(1));
   const std::int64_t channels = out.c;
-  Exec::for_each_run(out.numel() / channels, channels,
-                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
-                       const std::int64_t start = window_start(v, in, voxels);
-                       for (std::int64_t c = first; c < end; ++c)
-                         y[v * channels + c] =
-                             x[start + c + corner_offset(first_max_corner(x, start + c, in), in)];
-                     });
+  for_each_voxel<Exec>(out, [=] UNET3D_HD_LAMBDA(std::int64_t v, const Coordinates& k,
+                                                 std::int64_t first, std::int64_t end) {
+    const std::int64_t start = window_start(k, in);
+    for (std::int64_t c = first; c < end; ++c)
+      y[v * channels + c] = x[start + c + corner_offset(first_max_corner(x, start + c, in), in)];
+  });
 }
 
 // Each window writes its eight gradients (dy at its first maximum, 0 at the rest): the windows
@@ -61,18 +56,17 @@ template <class Exec, class S>
 void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
   if (in.d != 2 * out.d || in.h != 2 * out.h || in.w != 2 * out.w)
     Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) { store(&dx[i], 0.0f); });
-  const IndexMap voxels(out.with_channels(1));
   const std::int64_t channels = out.c;
-  Exec::for_each_run(out.numel() / channels, channels,
-                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
-                       const std::int64_t start = window_start(v, in, voxels);
-                       for (std::int64_t c = first; c < end; ++c) {
-                         const int best = first_max_corner(x, start + c, in);
-                         const compute_t<S> g = load(&dy[v * channels + c]);
-                         for (int k = 0; k < 8; ++k)
-                           store(&dx[start + c + corner_offset(k, in)], k == best ? g : 0);
-                       }
-                     });
+  for_each_voxel<Exec>(out, [=] UNET3D_HD_LAMBDA(std::int64_t v, const Coordinates& k,
+                                                 std::int64_t first, std::int64_t end) {
+    const std::int64_t start = window_start(k, in);
+    for (std::int64_t c = first; c < end; ++c) {
+      const int best = first_max_corner(x, start + c, in);
+      const compute_t<S> g = load(&dy[v * channels + c]);
+      for (int corner = 0; corner < 8; ++corner)
+        store(&dx[start + c + corner_offset(corner, in)], corner == best ? g : 0);
+    }
+  });
 }
 
 }  // namespace unet3d::pool_impl

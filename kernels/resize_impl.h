@@ -65,18 +65,16 @@ struct TrilinearSample {
   }
 };
 
-// The passes run over output voxels, a run of C channels each (Exec::for_each_run): a voxel's
+// The passes run over output voxels, a run of C channels each (for_each_voxel): a voxel's
 // source coordinates and weights are found once for its channels.
 template <class Exec, class S>
 void trilinear(const S* x, S* y, Shape in, Shape out) {
-  const IndexMap voxels(out.with_channels(1));
   const std::int64_t channels = out.c;
-  Exec::for_each_run(out.numel() / channels, channels,
-                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
-                       const TrilinearSample<S> sample(x, in, out, voxels.coordinates(v));
-                       for (std::int64_t c = first; c < end; ++c)
-                         store(&y[v * channels + c], sample.value(c));
-                     });
+  for_each_voxel<Exec>(out, [=] UNET3D_HD_LAMBDA(std::int64_t v, const Coordinates& k,
+                                                 std::int64_t first, std::int64_t end) {
+    const TrilinearSample<S> sample(x, in, out, k);
+    for (std::int64_t c = first; c < end; ++c) store(&y[v * channels + c], sample.value(c));
+  });
 }
 
 // labels := the argmax over the channels of the trilinear resize of x (the lowest channel wins
@@ -96,16 +94,14 @@ void trilinear_argmax(const S* x, std::uint8_t* labels, Shape in, Shape out) {
 
 template <class Exec, class E>
 void nearest(const E* x, E* y, Shape in, Shape out) {
-  const IndexMap voxels(out.with_channels(1));
   const std::int64_t channels = out.c;
-  Exec::for_each_run(out.numel() / channels, channels,
-                     [=] UNET3D_HD_LAMBDA(std::int64_t v, std::int64_t first, std::int64_t end) {
-                       const Coordinates k = voxels.coordinates(v);
-                       const E* from = x + flat_index(in, k.n, nearest_source(k.d, in.d, out.d),
-                                                      nearest_source(k.h, in.h, out.h),
-                                                      nearest_source(k.w, in.w, out.w), 0);
-                       for (std::int64_t c = first; c < end; ++c) y[v * channels + c] = from[c];
-                     });
+  for_each_voxel<Exec>(out, [=] UNET3D_HD_LAMBDA(std::int64_t v, const Coordinates& k,
+                                                 std::int64_t first, std::int64_t end) {
+    const E* from =
+        x + flat_index(in, k.n, nearest_source(k.d, in.d, out.d), nearest_source(k.h, in.h, out.h),
+                       nearest_source(k.w, in.w, out.w), 0);
+    for (std::int64_t c = first; c < end; ++c) y[v * channels + c] = from[c];
+  });
 }
 
 }  // namespace unet3d::resize_impl
