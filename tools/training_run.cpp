@@ -3,7 +3,6 @@
 
 #include <omp.h>
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -26,6 +25,7 @@
 #include "runtime/rng.h"
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
+#include "tools/metrics_file.h"
 #include "tools/pictures.h"
 #include "tools/report.h"
 #include "tools/run_data.h"
@@ -82,40 +82,6 @@ void write_config(const fs::path& path, const RunSettings& s, const std::string&
   out << "\n  }\n}\n";
   write_file_atomically(path.string(), out.str());
 }
-
-// metrics.csv as a header and one row per finished epoch; on resume, the rows of epochs the
-// checkpoint does not hold (written before a failure that stopped the run) are dropped.
-class MetricsFile {
- public:
-  MetricsFile(fs::path path, const std::string& header, std::int64_t epochs_kept)
-      : path_(std::move(path)) {
-    lines_.push_back(header);
-    std::ifstream in(path_);
-    std::string line;
-    for (bool first = true; std::getline(in, line); first = false) {
-      if (first || line.empty()) continue;
-      std::int64_t epoch = 0;
-      const auto [end, error] = std::from_chars(line.data(), line.data() + line.size(), epoch);
-      if (error == std::errc() && epoch >= 1 && epoch <= epochs_kept) lines_.push_back(line);
-    }
-    save();
-  }
-
-  void add(const std::string& row) {
-    lines_.push_back(row);
-    save();
-  }
-
- private:
-  void save() const {
-    std::string text;
-    for (const std::string& l : lines_) text += l + "\n";
-    write_file_atomically(path_.string(), text);
-  }
-
-  fs::path path_;
-  std::vector<std::string> lines_;
-};
 
 // Where a run stands: what the last checkpoint says, advanced as it trains.
 struct Position {

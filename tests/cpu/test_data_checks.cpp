@@ -16,6 +16,7 @@
 #include "tests/support/error_of.h"
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
 #include "tools/memory_budget.h"
 
 using namespace unet3d;
@@ -38,10 +39,7 @@ std::string logged(const std::string& name, const std::function<void()>& f) {
   set_log_file(path.string());
   f();
   close_log_file();
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text(path);
 }
 
 }  // namespace

@@ -8,12 +8,11 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "runtime/error.h"
 #include "runtime/interrupt.h"
 #include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
 
 using namespace unet3d;
 
@@ -30,13 +29,6 @@ int in_child(const std::filesystem::path& log, void (*child)()) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
-}
-
-std::string text_of(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -59,7 +51,8 @@ TEST_CASE("a first signal is remembered and stops the work at its next check", "
     _exit(13);
   });
   CHECK(code == 0);
-  CHECK_THAT(text_of(log), Catch::Contains("interrupted (SIGTERM) during the test"));
+  CHECK_THAT(unet3d::testing::read_text(log),
+             Catch::Contains("interrupted (SIGTERM) during the test"));
 }
 
 TEST_CASE("a second signal exits at once with 128 + the signal", "[interrupt]") {
@@ -71,5 +64,5 @@ TEST_CASE("a second signal exits at once with 128 + the signal", "[interrupt]") 
     _exit(20);
   });
   CHECK(code == 130);
-  CHECK_THAT(text_of(log), Catch::Contains("interrupted again: exiting now"));
+  CHECK_THAT(unet3d::testing::read_text(log), Catch::Contains("interrupted again: exiting now"));
 }
