@@ -15,6 +15,7 @@
 
 #include "kernels/check.h"
 #include "kernels/gemm.h"
+#include "runtime/error.h"
 #include "runtime/workspace.h"
 
 namespace unet3d::cpu {
@@ -22,7 +23,9 @@ namespace {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
-#define UNET3D_CPU_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#define UNET3D_CPU_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define UNET3D_CPU_CLONES_BUILT
 #else
 #define UNET3D_CPU_CLONES
 #endif
@@ -57,117 +60,170 @@ void pad(const T* x, const Shape& s, T* padded, std::int64_t channels) {
   }
 }
 
-// Output channels are computed in blocks of B (16 where they divide into 16, else 8; the last
-// block zero-padded), each block's weights packed as [tap][cin][B] so one tap and input channel
-// is one contiguous row of B.
-int channel_block(std::int64_t cout) {
-  return cout % 16 == 0 ? 16 : 8;
-}
-
-// weight(o, t, i): the kernel's value for output channel o, tap t, input channel i.
+// weight(o, t, i): the kernel's value for output channel o, tap t, input channel i, packed in
+// blocks of B output channels (the last block zero-padded) as [block][tap][cin / P][B * P]: one
+// tap and input channel (P = 1), or pair of input channels (P = 2, lane j * 2 + parity is
+// output channel j of input channel 2 * pair + parity), is one contiguous vector.
 template <class T, class Weight>
-void pack_weights(const Weight& weight, std::int64_t cout, std::int64_t cin, int block, T* packed) {
-  const std::int64_t blocks = (cout + block - 1) / block;
+void pack_weights(const Weight& weight, std::int64_t cout, std::int64_t cin, ConvTile tile,
+                  T* packed) {
+  const std::int64_t block = tile.block, blocks = (cout + block - 1) / block;
+  const int per_lane = tile.paired ? 2 : 1;
 #pragma omp parallel for schedule(static)
   for (std::int64_t b = 0; b < blocks; ++b)
     for (std::int64_t t = 0; t < kTaps; ++t)
       for (std::int64_t ci = 0; ci < cin; ++ci)
         for (std::int64_t j = 0; j < block; ++j) {
           const std::int64_t co = b * block + j;
-          packed[((b * kTaps + t) * cin + ci) * block + j] = co < cout ? weight(co, t, ci) : T(0);
+          packed[((b * kTaps + t) * cin + ci / per_lane * per_lane) * block + j * per_lane +
+                 ci % per_lane] = co < cout ? weight(co, t, ci) : T(0);
         }
 }
 
-// Outputs w0 .. w0+V-1 of one output row, channels of one block: V * B accumulators, which the
-// compiler keeps in vector registers. rows[r] is the padded input row at (d + r/3, h + r%3).
-template <class T, int B, int V>
-inline __attribute__((always_inline)) void forward_tile(const T* const* rows, const T* weights,
-                                                        std::int64_t cin, std::int64_t w0, T* out,
-                                                        std::int64_t cout_stride, int valid) {
-  T acc[V][B] = {};
-  for (int r = 0; r < 9; ++r)
-    for (int kw = 0; kw < 3; ++kw) {
-      const T* in = rows[r] + (w0 + kw) * cin;
-      const T* wt = weights + (r * 3 + kw) * cin * B;
-      for (std::int64_t ci = 0; ci < cin; ++ci) {
-        const T* wv = wt + ci * B;
-        for (int v = 0; v < V; ++v) {
-          const T xv = in[v * cin + ci];
-#pragma omp simd
-          for (int j = 0; j < B; ++j) acc[v][j] += xv * wv[j];
+// L values of T as one GCC vector: the clone's instruction set decides how many registers hold
+// it, and `vector * scalar` broadcasts the scalar.
+template <class T, int L>
+struct Lanes {
+  typedef T type __attribute__((vector_size(sizeof(T) * L)));
+};
+template <class T, int L>
+using LanesOf = typename Lanes<T, L>::type;
+
+// By reference: a vector returned by value would depend on the clone's calling convention.
+template <class V, class T>
+inline __attribute__((always_inline)) void load(V& v, const T* p) {
+  std::memcpy(&v, p, sizeof v);
+}
+
+// The forward kernel walks one padded (d) plane as a single run: output q = h * (W + 2) + w
+// reads tap (kd, kh, kw) at plane d + kd, position q + kh * (W + 2) + kw, so V consecutive
+// outputs are V consecutive input voxels for every tap, whatever the row length. The two
+// positions past each row's end are computed and dropped; reads run at most V voxels past the
+// last plane, into the slack the padded buffer carries.
+constexpr std::int64_t kSlackVoxels = 16;
+
+// Outputs q0 .. q0 + V - 1 of one block of B output channels, into tile [V][B * P]. P = 2 (f32
+// only) fills a 16-lane register where B = 8: one 8-byte load broadcasts an input channel pair
+// (x[2i], x[2i + 1]) across the lanes, which the paired weights meet; the caller adds the two
+// lanes of each output channel.
+//
+// A voxel's B * P lanes are K vectors: where one vector would span two registers, two vectors of
+// one register each keep the accumulators in registers (GCC spills a two-register vector).
+template <class T, int B, int V, int P, int K>
+inline __attribute__((always_inline)) void forward_tile(const T* in, std::int64_t cin,
+                                                        const std::int64_t* tap_offset,
+                                                        const T* weights, T* tile) {
+  constexpr int L = B * P / K;
+  using Vec = LanesOf<T, L>;
+  using PairBits = LanesOf<std::uint64_t, B>;
+  static_assert(P == 1 || (K == 1 && sizeof(T) * P == sizeof(std::uint64_t)));
+  Vec acc[V][K] = {};
+  for (int t = 0; t < kTaps; ++t) {
+    const T* x = in + tap_offset[t];
+    const T* wt = weights + t * cin * B;
+    for (std::int64_t ci = 0; ci < cin; ci += P) {
+      Vec wv[K];
+      for (int k = 0; k < K; ++k) load(wv[k], wt + ci * B + k * L);
+#pragma GCC unroll 12
+      for (int v = 0; v < V; ++v) {
+        if constexpr (P == 1) {
+          const T xv = x[v * cin + ci];
+          for (int k = 0; k < K; ++k) acc[v][k] += xv * wv[k];
+        } else {
+          std::uint64_t pair;
+          std::memcpy(&pair, x + v * cin + ci, sizeof pair);
+          acc[v][0] += reinterpret_cast<Vec>(PairBits{} + pair) * wv[0];
         }
       }
     }
-  for (int v = 0; v < V; ++v)
-    for (int j = 0; j < valid; ++j) out[v * cout_stride + j] = acc[v][j];
+  }
+  std::memcpy(tile, acc, sizeof acc);
 }
 
-// One output row (n, d, h), every channel block.
-template <class T, int B>
-inline __attribute__((always_inline)) void forward_row(const T* const* rows, const T* packed,
-                                                       std::int64_t cin, std::int64_t cout,
-                                                       std::int64_t width, T* out) {
-  constexpr int V = B == 16 ? 4 : 8;  // 4 x 16 or 8 x 8 accumulators
-  for (std::int64_t c0 = 0; c0 < cout; c0 += B) {
-    const T* weights = packed + c0 / B * kTaps * cin * B;
-    const int valid = static_cast<int>(std::min<std::int64_t>(B, cout - c0));
-    std::int64_t w0 = 0;
-    for (; w0 + V <= width; w0 += V)
-      forward_tile<T, B, V>(rows, weights, cin, w0, out + w0 * cout + c0, cout, valid);
-    for (; w0 < width; ++w0)
-      forward_tile<T, B, 1>(rows, weights, cin, w0, out + w0 * cout + c0, cout, valid);
+template <class T, int B, int V, int P, int K>
+UNET3D_CPU_CLONES void forward_planes(const T* padded, const Shape& s, const T* packed,
+                                      std::int64_t cout, T* y) {
+  const std::int64_t wp = s.w + 2, plane = (s.h + 2) * wp, positions = s.h * wp - 2;
+  const std::int64_t tiles = (positions + V - 1) / V, blocks = (cout + B - 1) / B;
+  std::int64_t tap_offset[kTaps];
+  for (int t = 0; t < kTaps; ++t) tap_offset[t] = (t / 9 * plane + t / 3 % 3 * wp + t % 3) * s.c;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t task = 0; task < s.n * s.d * tiles; ++task) {
+    const std::int64_t nd = task / tiles, q0 = task % tiles * V;
+    const T* in = padded + ((nd / s.d * (s.d + 2) + nd % s.d) * plane + q0) * s.c;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      alignas(64) T tile[V * B * P];
+      forward_tile<T, B, V, P, K>(in, s.c, tap_offset, packed + b * kTaps * s.c * B, tile);
+      const std::int64_t valid = std::min<std::int64_t>(B, cout - b * B);
+      for (int v = 0; v < V; ++v) {
+        const std::int64_t q = q0 + v, h = q / wp, w = q % wp;
+        if (q >= positions || w >= s.w) continue;
+        T* out = y + ((nd * s.h + h) * s.w + w) * cout + b * B;
+        const T* lanes = tile + v * B * P;
+        for (std::int64_t j = 0; j < valid; ++j)
+          out[j] = P == 1 ? lanes[j] : lanes[j * P] + lanes[j * P + P - 1];
+      }
+    }
   }
 }
 
 template <class T>
-UNET3D_CPU_CLONES void forward_rows(const T* padded, const Shape& s, const T* packed,
-                                    std::int64_t cout, int block, T* y) {
-  const Shape p = padded_shape(s);
-  const std::int64_t rows = s.n * s.d * s.h;
-#pragma omp parallel for schedule(static)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t h = r % s.h, d = r / s.h % s.d, n = r / (s.h * s.d);
-    const T* in[9];
-    for (int i = 0; i < 9; ++i)
-      in[i] = padded + ((n * p.d + d + i / 3) * p.h + h + i % 3) * p.w * p.c;
-    T* out = y + r * s.w * cout;
-    if (block == 16)
-      forward_row<T, 16>(in, packed, s.c, cout, s.w, out);
-    else
-      forward_row<T, 8>(in, packed, s.c, cout, s.w, out);
+void forward_with_tile(const T* padded, const Shape& s, const T* packed, std::int64_t cout,
+                       ConvTile tile, T* y) {
+  // Two vectors per voxel where the tile is meant for two registers per voxel (conv_tile).
+  if (tile.paired && tile.block == 8 && tile.voxels == 12 && s.c % 2 == 0) {
+    if constexpr (sizeof(T) == 4) return forward_planes<T, 8, 12, 2, 1>(padded, s, packed, cout, y);
   }
+  if (!tile.paired) switch (tile.block * 100 + tile.voxels) {
+      case 806: return forward_planes<T, 8, 6, 1, 2>(padded, s, packed, cout, y);
+      case 812: return forward_planes<T, 8, 12, 1, 1>(padded, s, packed, cout, y);
+      case 1606: return forward_planes<T, 16, 6, 1, 2>(padded, s, packed, cout, y);
+      case 1612: return forward_planes<T, 16, 12, 1, 1>(padded, s, packed, cout, y);
+      case 3206: return forward_planes<T, 32, 6, 1, 2>(padded, s, packed, cout, y);
+      case 3212: return forward_planes<T, 32, 12, 1, 2>(padded, s, packed, cout, y);
+    }
+  UNET3D_USAGE_CHECK(false, "conv3d: no kernel for a tile of ", tile.block, " channels by ",
+                     tile.voxels, " voxels", tile.paired ? " with paired f32 input channels" : "",
+                     " (", s.c, " input channels, ", sizeof(T), "-byte values)");
 }
 
 // y := conv3x3x3(x, kernel) with Cout output channels, the kernel read through weight(o, t, i).
 template <class T, class Weight>
-void forward3(const T* x, const Shape& s, const Weight& weight, std::int64_t cout, T* y) {
-  const int block = channel_block(cout);
-  const std::int64_t blocks = (cout + block - 1) / block;
-  const auto padded_values = static_cast<std::size_t>(padded_shape(s).numel());
+void forward3(const T* x, const Shape& s, const Weight& weight, std::int64_t cout, ConvTile tile,
+              T* y) {
+  const std::int64_t blocks = (cout + tile.block - 1) / tile.block;
+  const auto padded_values = static_cast<std::size_t>(padded_shape(s).numel() + kSlackVoxels * s.c);
   T* padded = static_cast<T*>(workspace(
       Device::cpu,
-      (padded_values + static_cast<std::size_t>(blocks * block * kTaps * s.c)) * sizeof(T)));
+      (padded_values + static_cast<std::size_t>(blocks * tile.block * kTaps * s.c)) * sizeof(T)));
   T* packed = padded + padded_values;
   pad(x, s, padded, s.c);
-  pack_weights(weight, cout, s.c, block, packed);
-  forward_rows(padded, s, packed, cout, block, y);
+  std::fill(padded + padded_shape(s).numel(), padded + padded_values, T(0));
+  pack_weights(weight, cout, s.c, tile, packed);
+  forward_with_tile(padded, s, packed, cout, tile, y);
 }
 
 // dw[co, t, ci] += sum over voxels v of x[v + offset(t), ci] * dy[v, co], for 3x3x3, with x
-// padded (space and channels, to kI) and dy's channels padded to kB. Each thread takes a range of
-// output rows and, for one tile of the gradient at a time (one (kd, kh), kI input and kB output
+// padded (space and channels, to kI) and dy's channels padded to KB. Each thread takes a range of
+// output rows and, for one tile of the gradient at a time (one (kd, kh), kI input and KB output
 // channels, all three kw: 12 vectors of accumulators), streams its rows through registers,
 // adding the tile into its own f64 sums every kFlushRows rows. The threads' sums are added up in
 // thread order, so the result does not depend on timing.
-constexpr int kI = 4, kB = 8, kFlushRows = 16;
+constexpr int kI = 4, kFlushRows = 16;
 
 std::int64_t round_up(std::int64_t n, std::int64_t m) {
   return (n + m - 1) / m * m;
 }
 
-template <class T>
+// Output channels per tile of the weight gradient: one vector register's worth (8 or 16).
+int weight_block(std::int64_t cout, int vector_bytes, int value_bytes) {
+  return vector_bytes / value_bytes >= 16 && cout % 16 == 0 ? 16 : 8;
+}
+
+template <class T, int KB>
 UNET3D_CPU_CLONES int weight_rows(const T* x, std::int64_t cx, const T* dy, std::int64_t cy,
                                   const Shape& s, double* partial) {
+  using Vec = LanesOf<T, KB>;
   const Shape p = padded_shape(s, cx);
   const std::int64_t rows = s.n * s.d * s.h, values = kTaps * cy * cx;
   int team = 1;
@@ -180,25 +236,27 @@ UNET3D_CPU_CLONES int weight_rows(const T* x, std::int64_t cx, const T* dy, std:
     std::fill(sums, sums + values, 0.0);
     for (int pair = 0; pair < 9; ++pair)  // (kd, kh) = (pair / 3, pair % 3)
       for (std::int64_t i0 = 0; i0 < cx; i0 += kI)
-        for (std::int64_t c0 = 0; c0 < cy; c0 += kB)
+        for (std::int64_t c0 = 0; c0 < cy; c0 += KB)
           for (std::int64_t chunk = r0; chunk < r1; chunk += kFlushRows) {
-            T acc[3][kI][kB] = {};
+            Vec acc[3][kI] = {};
             for (std::int64_t r = chunk; r < std::min(r1, chunk + kFlushRows); ++r) {
               const std::int64_t h = r % s.h, d = r / s.h % s.d, n = r / (s.h * s.d);
               const T* in = x + ((n * p.d + d + pair / 3) * p.h + h + pair % 3) * p.w * cx + i0;
               const T* g = dy + r * s.w * cy + c0;
-              for (std::int64_t v = 0; v < s.w; ++v, g += cy, in += cx)
+              for (std::int64_t v = 0; v < s.w; ++v, g += cy, in += cx) {
+                Vec gv;
+                load(gv, g);
                 for (int kw = 0; kw < 3; ++kw)
-                  for (int i = 0; i < kI; ++i) {
-                    const T xv = in[kw * cx + i];
-#pragma omp simd
-                    for (int j = 0; j < kB; ++j) acc[kw][i][j] += xv * g[j];
-                  }
+                  for (int i = 0; i < kI; ++i) acc[kw][i] += in[kw * cx + i] * gv;
+              }
             }
             for (int kw = 0; kw < 3; ++kw)
-              for (int i = 0; i < kI; ++i)
-                for (int j = 0; j < kB; ++j)
-                  sums[((pair * 3 + kw) * cy + c0 + j) * cx + i0 + i] += acc[kw][i][j];
+              for (int i = 0; i < kI; ++i) {
+                alignas(64) T lanes[KB];
+                std::memcpy(lanes, &acc[kw][i], sizeof lanes);
+                for (int j = 0; j < KB; ++j)
+                  sums[((pair * 3 + kw) * cy + c0 + j) * cx + i0 + i] += lanes[j];
+              }
           }
   }
   return team;
@@ -206,7 +264,8 @@ UNET3D_CPU_CLONES int weight_rows(const T* x, std::int64_t cx, const T* dy, std:
 
 template <class T>
 void backward_weights3(const T* x, const Shape& s, const T* dy, std::int64_t cout, T* dw) {
-  const std::int64_t cx = round_up(s.c, kI), cy = round_up(cout, kB), values = kTaps * cy * cx;
+  const int block = weight_block(cout, conv_vector_bytes(), sizeof(T));
+  const std::int64_t cx = round_up(s.c, kI), cy = round_up(cout, block), values = kTaps * cy * cx;
   const auto x_values = static_cast<std::size_t>(padded_shape(s, cx).numel()),
              dy_values = cy == cout ? 0 : static_cast<std::size_t>(s.numel() / s.c * cy),
              partial_bytes =
@@ -217,7 +276,7 @@ void backward_weights3(const T* x, const Shape& s, const T* dy, std::int64_t cou
   T* padded_x = reinterpret_cast<T*>(space + partial_bytes);
   pad(x, s, padded_x, cx);
   const T* wide_dy = dy;
-  if (cy != cout) {  // channels padded to kB, no spatial border
+  if (cy != cout) {  // channels padded to the block, no spatial border
     T* widened = padded_x + x_values;
     const std::int64_t voxels = s.numel() / s.c;
 #pragma omp parallel for schedule(static)
@@ -227,7 +286,8 @@ void backward_weights3(const T* x, const Shape& s, const T* dy, std::int64_t cou
     }
     wide_dy = widened;
   }
-  const int team = weight_rows(padded_x, cx, wide_dy, cy, s, partial);
+  const int team = block == 16 ? weight_rows<T, 16>(padded_x, cx, wide_dy, cy, s, partial)
+                               : weight_rows<T, 8>(padded_x, cx, wide_dy, cy, s, partial);
 #pragma omp parallel for schedule(static)
   for (std::int64_t co = 0; co < cout; ++co)
     for (std::int64_t t = 0; t < kTaps; ++t)
@@ -253,22 +313,58 @@ GemmProblem problem(std::int64_t m, std::int64_t n, std::int64_t k, DType t) {
 
 }  // namespace
 
-void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y) {
+ConvTile conv_tile(std::int64_t cout, std::int64_t cin, int vector_bytes, int value_bytes) {
+  const int lanes = std::max(1, vector_bytes / value_bytes),
+            registers = vector_bytes == 64 ? 32 : 16;
+  int block = 8;  // at most two registers per voxel, and no padding where a narrower block fits
+  for (const int b : {32, 16})
+    if (b <= 2 * lanes && cout % b == 0) {
+      block = b;
+      break;
+    }
+  // 8 f32 channels in 16 lanes: pairs of input channels fill the register.
+  if (block == 8 && lanes == 16 && value_bytes == 4 && cin % 2 == 0) return {8, 12, true};
+  // 12 voxels where their accumulators leave room for the weights' vectors, else 6.
+  const int per_voxel = (block + lanes - 1) / lanes;
+  return {block, 12 * per_voxel + 2 * per_voxel <= registers ? 12 : 6, false};
+}
+
+int conv_vector_bytes() {
+#ifdef UNET3D_CPU_CLONES_BUILT
+  if (__builtin_cpu_supports("x86-64-v4")) return 64;
+  if (__builtin_cpu_supports("x86-64-v3")) return 32;
+  return 16;
+#elif defined(__AVX512F__)
+  return 64;
+#elif defined(__AVX2__)
+  return 32;
+#else
+  return 16;
+#endif
+}
+
+void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile) {
   with_cpu_conv_type("conv3d_forward", x, [&](auto zero) {
     using T = decltype(zero);
+    const T* weights = w.data_as<T>();
+    const std::int64_t cin = x.shape().c;
+    forward3(
+        x.data_as<T>(), x.shape(),
+        [=](std::int64_t o, std::int64_t t, std::int64_t i) {
+          return weights[(o * kTaps + t) * cin + i];
+        },
+        w.shape().n, tile, y.data_as<T>());
+  });
+}
+
+void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y) {
+  with_cpu_conv_type("conv3d_forward", x, [&](auto zero) {
     const Shape& s = x.shape();
     const std::int64_t cout = w.shape().n;
     if (w.shape().d == 1)  // y [voxels, Cout] = x [voxels, Cin] * w^T
       return gemm(Device::cpu, problem(s.numel() / s.c, cout, s.c, x.dtype()), 1.0,
                   {x.data(), false}, {w.data(), true}, 0.0, y.data());
-    const T* weights = w.data_as<T>();
-    const std::int64_t cin = s.c;
-    forward3(
-        x.data_as<T>(), s,
-        [=](std::int64_t o, std::int64_t t, std::int64_t i) {
-          return weights[(o * kTaps + t) * cin + i];
-        },
-        cout, y.data_as<T>());
+    conv3d_forward_tiled(x, w, y, conv_tile(cout, s.c, conv_vector_bytes(), sizeof zero));
   });
 }
 
@@ -289,7 +385,7 @@ void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
         [=](std::int64_t ci, std::int64_t t, std::int64_t co) {
           return weights[(co * kTaps + (kTaps - 1 - t)) * cin + ci];
         },
-        cin, dx.data_as<T>());
+        cin, conv_tile(cin, cout, conv_vector_bytes(), sizeof zero), dx.data_as<T>());
   });
 }
 

@@ -3,6 +3,8 @@
 // states them; f32 and f64.
 #pragma once
 
+#include <cstdint>
+
 #include "runtime/tensor.h"
 
 namespace unet3d::cpu {
@@ -13,5 +15,21 @@ void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y);
 void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
 // dw += the gradient with respect to w.
 void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw);
+
+// The register tile of the 3x3x3 kernels: `block` output channels (8, 16 or 32) by `voxels`
+// consecutive outputs (6 or 12), sized to the vector registers of the instruction set the
+// kernels run with (`vector_bytes` 16, 32 or 64: SSE2, AVX2, AVX-512) for values of
+// `value_bytes`; `paired`: a register holds 8 f32 output channels of two input channels.
+struct ConvTile {
+  int block;
+  int voxels;
+  bool paired;
+};
+ConvTile conv_tile(std::int64_t cout, std::int64_t cin, int vector_bytes, int value_bytes);
+// The vector width of the kernels' instruction set on this CPU.
+int conv_vector_bytes();
+// conv3d_forward (k = 3) with a given tile: every tile computes the same convolution on any CPU;
+// tests run them all.
+void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile);
 
 }  // namespace unet3d::cpu

@@ -8,6 +8,7 @@
 #include "layers/conv3d.h"
 #include "layers/conv3d_padded.h"
 #include "layers/conv_transpose3d.h"
+#include "tests/support/error_of.h"
 #include "tests/support/gradcheck.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
@@ -139,6 +140,59 @@ TEST_CASE("conv3d 3x3x3 matches the definition at every blocking remainder", "[c
       CHECK(compare(to_doubles(dw), want_dw, tol).ok);
     }
   }
+}
+
+// Every register tile the CPU kernel has computes the definition, whichever one this CPU's
+// instruction set picks, on planes whose rows and lengths leave every remainder of a tile.
+TEST_CASE("conv3d 3x3x3 matches the definition with every register tile", "[conv]") {
+  std::vector<cpu::ConvTile> tiles{{8, 12, true}};
+  for (const int block : {8, 16, 32})
+    for (const int voxels : {6, 12}) tiles.push_back({block, voxels, false});
+  for (const cpu::ConvTile& tile : tiles)
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      if (tile.paired && dtype == DType::f64) continue;  // pairs of f32 only
+      INFO(tile.block << " x " << tile.voxels << (tile.paired ? " paired " : " ")
+                      << dtype_name(dtype));
+      const Shape s{2, 3, 5, 7, 6};
+      const Tensor x = random_tensor(s, dtype, 190);
+      const Tensor w = random_tensor({20, 3, 3, 3, s.c}, dtype, 191);
+      Tensor y(s.with_channels(20), dtype);
+      cpu::conv3d_forward_tiled(x, w, y, tile);
+      const Check check = dtype == DType::f64 ? Check::gradient_f64 : Check::parity_f32;
+      CHECK(compare(to_doubles(y), direct_conv(x, w, nullptr), tolerance(check)).ok);
+    }
+  // Pairs need an even number of input channels.
+  const Tensor odd = random_tensor({1, 2, 2, 2, 3}, DType::f32, 192);
+  const Tensor w = random_tensor({8, 3, 3, 3, 3}, DType::f32, 193);
+  Tensor y(odd.shape().with_channels(8), DType::f32);
+  const auto paired_odd = [&] { cpu::conv3d_forward_tiled(odd, w, y, {8, 12, true}); };
+  CHECK(error_of(paired_odd, ErrorKind::usage).find("3 input channels") != std::string::npos);
+}
+
+// The tile fits the registers: AVX-512 holds 12 voxels of up to 32 f32 channels (8 as pairs of
+// input channels), AVX2 12 of 8 or 6 of 16; blocks never pad channels that a narrower block fits.
+TEST_CASE("conv3d's CPU tile follows the vector registers", "[conv]") {
+  struct Case {
+    std::int64_t cout, cin;
+    int vector_bytes, value_bytes;
+    cpu::ConvTile want;
+  };
+  for (const Case& c : {Case{8, 8, 64, 4, {8, 12, true}}, Case{8, 1, 64, 4, {8, 12, false}},
+                        Case{16, 8, 64, 4, {16, 12, false}}, Case{64, 8, 64, 4, {32, 12, false}},
+                        Case{20, 6, 64, 4, {8, 12, true}}, Case{48, 8, 64, 4, {16, 12, false}},
+                        Case{16, 8, 32, 4, {16, 6, false}}, Case{32, 8, 32, 4, {16, 6, false}},
+                        Case{8, 8, 32, 4, {8, 12, false}}, Case{32, 8, 16, 4, {8, 6, false}},
+                        Case{32, 8, 64, 8, {16, 12, false}}, Case{8, 8, 64, 8, {8, 12, false}},
+                        Case{32, 8, 32, 8, {8, 6, false}}}) {
+    INFO(c.cin << " -> " << c.cout << " channels, " << c.vector_bytes << "-byte vectors of "
+               << c.value_bytes << "-byte values");
+    const cpu::ConvTile tile = cpu::conv_tile(c.cout, c.cin, c.vector_bytes, c.value_bytes);
+    CHECK(tile.block == c.want.block);
+    CHECK(tile.voxels == c.want.voxels);
+    CHECK(tile.paired == c.want.paired);
+  }
+  const int bytes = cpu::conv_vector_bytes();
+  CHECK((bytes == 16 || bytes == 32 || bytes == 64));
 }
 
 TEST_CASE("conv3d gradients match central differences", "[conv][gradcheck]") {
