@@ -204,28 +204,40 @@ void forward3(const T* x, const Shape& s, const Weight& weight, std::int64_t cou
 }
 
 // dw[co, t, ci] += sum over voxels v of x[v + offset(t), ci] * dy[v, co], for 3x3x3, with x
-// padded (space and channels, to kI) and dy's channels padded to KB. Each thread takes a range of
-// output rows and, for one tile of the gradient at a time (one (kd, kh), kI input and KB output
-// channels, all three kw: 12 vectors of accumulators), streams its rows through registers,
-// adding the tile into its own f64 sums every kFlushRows rows. The threads' sums are added up in
-// thread order, so the result does not depend on timing.
-constexpr int kI = 4, kFlushRows = 16;
+// padded (space, and channels to KI) and dy's channels padded to KB. Each thread takes a range of
+// output rows and, for kFlushRows rows at a time and one tile of the gradient at a time (one
+// (kd, kh), KI input and KB output channels, all three kw: 12 vectors of accumulators), streams
+// the rows through registers and adds the tile into its own f64 sums. The threads' sums are added
+// up in thread order, so the result does not depend on timing.
+//
+// P = 2 (f32, KB = 8) fills 16 lanes as the forward's pairs do: dy's channels are doubled
+// (lanes 2j and 2j + 1 both hold dy[co = j]) and meet a broadcast input channel pair, so lane
+// 2j + parity sums x[ci = 2i + parity] * dy[j].
+constexpr int kFlushRows = 16;
 
 std::int64_t round_up(std::int64_t n, std::int64_t m) {
   return (n + m - 1) / m * m;
 }
 
-// Output channels per tile of the weight gradient: one vector register's worth (8 or 16).
-int weight_block(std::int64_t cout, int vector_bytes, int value_bytes) {
-  return vector_bytes / value_bytes >= 16 && cout % 16 == 0 ? 16 : 8;
+struct WeightTile {
+  int block;     // output channels: one vector register's worth, 8 or 16
+  int per_lane;  // input channels per lane: 2 where 8 f32 channels would fill half a register
+};
+WeightTile weight_tile(std::int64_t cout, std::int64_t cin, int vector_bytes, int value_bytes) {
+  const int lanes = vector_bytes / value_bytes;
+  if (lanes >= 16 && cout % 16 == 0) return {16, 1};
+  return {8, lanes == 16 && value_bytes == 4 && cin >= 8 ? 2 : 1};
 }
 
-template <class T, int KB>
+template <class T, int KB, int P>
 UNET3D_CPU_CLONES int weight_rows(const T* x, std::int64_t cx, const T* dy, std::int64_t cy,
                                   const Shape& s, double* partial) {
-  using Vec = LanesOf<T, KB>;
+  constexpr int KI = 4 * P;  // input channels per tile
+  using Vec = LanesOf<T, KB * P>;
+  using PairBits = LanesOf<std::uint64_t, KB>;
+  static_assert(P == 1 || sizeof(T) * P == sizeof(std::uint64_t));
   const Shape p = padded_shape(s, cx);
-  const std::int64_t rows = s.n * s.d * s.h, values = kTaps * cy * cx;
+  const std::int64_t rows = s.n * s.d * s.h, values = kTaps * cy * cx, dy_stride = cy * P;
   int team = 1;
 #pragma omp parallel
   {
@@ -234,28 +246,37 @@ UNET3D_CPU_CLONES int weight_rows(const T* x, std::int64_t cx, const T* dy, std:
     const std::int64_t r0 = rows * id / threads, r1 = rows * (id + 1) / threads;
     double* sums = partial + id * values;  // [tap][cy][cx]
     std::fill(sums, sums + values, 0.0);
-    for (int pair = 0; pair < 9; ++pair)  // (kd, kh) = (pair / 3, pair % 3)
-      for (std::int64_t i0 = 0; i0 < cx; i0 += kI)
-        for (std::int64_t c0 = 0; c0 < cy; c0 += KB)
-          for (std::int64_t chunk = r0; chunk < r1; chunk += kFlushRows) {
-            Vec acc[3][kI] = {};
+    // Chunk outermost: its rows of x and dy stay in cache for all the tiles.
+    for (std::int64_t chunk = r0; chunk < r1; chunk += kFlushRows)
+      for (int pair = 0; pair < 9; ++pair)  // (kd, kh) = (pair / 3, pair % 3)
+        for (std::int64_t i0 = 0; i0 < cx; i0 += KI)
+          for (std::int64_t c0 = 0; c0 < cy; c0 += KB) {
+            Vec acc[3][4] = {};
             for (std::int64_t r = chunk; r < std::min(r1, chunk + kFlushRows); ++r) {
               const std::int64_t h = r % s.h, d = r / s.h % s.d, n = r / (s.h * s.d);
               const T* in = x + ((n * p.d + d + pair / 3) * p.h + h + pair % 3) * p.w * cx + i0;
-              const T* g = dy + r * s.w * cy + c0;
-              for (std::int64_t v = 0; v < s.w; ++v, g += cy, in += cx) {
+              const T* g = dy + r * s.w * dy_stride + c0 * P;
+              for (std::int64_t v = 0; v < s.w; ++v, g += dy_stride, in += cx) {
                 Vec gv;
                 load(gv, g);
                 for (int kw = 0; kw < 3; ++kw)
-                  for (int i = 0; i < kI; ++i) acc[kw][i] += in[kw * cx + i] * gv;
+                  for (int i = 0; i < 4; ++i) {
+                    if constexpr (P == 1) {
+                      acc[kw][i] += in[kw * cx + i] * gv;
+                    } else {
+                      std::uint64_t bits;
+                      std::memcpy(&bits, in + kw * cx + i * P, sizeof bits);
+                      acc[kw][i] += reinterpret_cast<Vec>(PairBits{} + bits) * gv;
+                    }
+                  }
               }
             }
             for (int kw = 0; kw < 3; ++kw)
-              for (int i = 0; i < kI; ++i) {
-                alignas(64) T lanes[KB];
+              for (int i = 0; i < 4; ++i) {
+                alignas(64) T lanes[KB * P];
                 std::memcpy(lanes, &acc[kw][i], sizeof lanes);
-                for (int j = 0; j < KB; ++j)
-                  sums[((pair * 3 + kw) * cy + c0 + j) * cx + i0 + i] += lanes[j];
+                for (int j = 0; j < KB * P; ++j)
+                  sums[((pair * 3 + kw) * cy + c0 + j / P) * cx + i0 + i * P + j % P] += lanes[j];
               }
           }
   }
@@ -264,10 +285,13 @@ UNET3D_CPU_CLONES int weight_rows(const T* x, std::int64_t cx, const T* dy, std:
 
 template <class T>
 void backward_weights3(const T* x, const Shape& s, const T* dy, std::int64_t cout, T* dw) {
-  const int block = weight_block(cout, conv_vector_bytes(), sizeof(T));
-  const std::int64_t cx = round_up(s.c, kI), cy = round_up(cout, block), values = kTaps * cy * cx;
+  const WeightTile tile = weight_tile(cout, s.c, conv_vector_bytes(), sizeof(T));
+  const int per_lane = tile.per_lane;
+  const std::int64_t cx = round_up(s.c, 4 * per_lane), cy = round_up(cout, tile.block),
+                     values = kTaps * cy * cx, voxels = s.numel() / s.c;
+  const bool widen = cy != cout || per_lane != 1;
   const auto x_values = static_cast<std::size_t>(padded_shape(s, cx).numel()),
-             dy_values = cy == cout ? 0 : static_cast<std::size_t>(s.numel() / s.c * cy),
+             dy_values = widen ? static_cast<std::size_t>(voxels * cy * per_lane) : 0,
              partial_bytes =
                  static_cast<std::size_t>(omp_get_max_threads() * values) * sizeof(double);
   char* space = static_cast<char*>(
@@ -276,18 +300,29 @@ void backward_weights3(const T* x, const Shape& s, const T* dy, std::int64_t cou
   T* padded_x = reinterpret_cast<T*>(space + partial_bytes);
   pad(x, s, padded_x, cx);
   const T* wide_dy = dy;
-  if (cy != cout) {  // channels padded to the block, no spatial border
+  if (widen) {  // channels padded to the block and repeated per_lane times, no spatial border
     T* widened = padded_x + x_values;
-    const std::int64_t voxels = s.numel() / s.c;
+    const std::int64_t stride = cy * per_lane;
 #pragma omp parallel for schedule(static)
     for (std::int64_t v = 0; v < voxels; ++v) {
-      std::copy(dy + v * cout, dy + (v + 1) * cout, widened + v * cy);
-      std::fill(widened + v * cy + cout, widened + (v + 1) * cy, T(0));
+      T* to = widened + v * stride;
+      const T* from = dy + v * cout;
+      if (per_lane == 1) {
+        std::copy(from, from + cout, to);
+      } else {
+        for (std::int64_t co = 0; co < cout; ++co) to[2 * co] = to[2 * co + 1] = from[co];
+      }
+      std::fill(to + cout * per_lane, to + stride, T(0));
     }
     wide_dy = widened;
   }
-  const int team = block == 16 ? weight_rows<T, 16>(padded_x, cx, wide_dy, cy, s, partial)
-                               : weight_rows<T, 8>(padded_x, cx, wide_dy, cy, s, partial);
+  int team = 0;
+  if (tile.block == 16) team = weight_rows<T, 16, 1>(padded_x, cx, wide_dy, cy, s, partial);
+  if (tile.block == 8 && per_lane == 1)
+    team = weight_rows<T, 8, 1>(padded_x, cx, wide_dy, cy, s, partial);
+  if constexpr (sizeof(T) == 4)
+    if (tile.block == 8 && per_lane == 2)
+      team = weight_rows<T, 8, 2>(padded_x, cx, wide_dy, cy, s, partial);
 #pragma omp parallel for schedule(static)
   for (std::int64_t co = 0; co < cout; ++co)
     for (std::int64_t t = 0; t < kTaps; ++t)
