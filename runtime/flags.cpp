@@ -9,7 +9,7 @@
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
-#include "runtime/openmp_wait.h"
+#include "runtime/library_settings.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -171,7 +171,7 @@ std::string Flags::usage() const {
 int run_tool(int argc, char** argv, const char* program, const char* summary,
              const std::function<void(Flags&)>& define,
              const std::function<int(const Flags&)>& body) {
-  bound_openmp_spinning(argv);
+  apply_library_settings(argv);
   ignore_file_size_signal();
   try {
     Flags flags(program, summary);

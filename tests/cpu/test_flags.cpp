@@ -5,6 +5,7 @@
 
 #include "runtime/error.h"
 #include "runtime/flags.h"
+#include "runtime/library_settings.h"
 
 using namespace unet3d;
 
@@ -64,4 +65,17 @@ TEST_CASE("--help and --version stop the tool; bad flags are usage errors", "[fl
   Flags flags("tool", "a tool");
   REQUIRE(parse(flags, {"--size", "1,2"}));
   CHECK(kind_of([&] { flags.triple("size"); }) == ErrorKind::usage);
+}
+
+// OpenBLAS's generic cores are replaced by the ones for the CPU's vector width; a core it chose
+// with AVX2 or better, and any core on a CPU without AVX2, stands.
+TEST_CASE("the OpenBLAS core is raised only from a core without AVX2", "[flags]") {
+  CHECK(blas_core_upgrade("Prescott", true, true) == "SkylakeX");
+  CHECK(blas_core_upgrade("prescott", false, true) == "Haswell");
+  CHECK(blas_core_upgrade("Sandybridge", false, true) == "Haswell");
+  CHECK(blas_core_upgrade("Prescott", false, false).empty());
+  CHECK(blas_core_upgrade("Haswell", true, true).empty());
+  CHECK(blas_core_upgrade("SkylakeX", true, true).empty());
+  CHECK(blas_core_upgrade("Zen", false, true).empty());
+  CHECK(blas_core_upgrade("", true, true).empty());
 }
