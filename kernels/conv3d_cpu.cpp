@@ -4,8 +4,7 @@
 // the arithmetic. The data gradient is the forward convolution of dy with the flipped,
 // transposed kernel.
 //
-// The hot loops are compiled for AVX-512, AVX2+FMA and plain x86-64 (GCC's target_clones picks
-// one at load time), so the build needs no -march flag and runs on any x86-64 machine.
+// The hot loops are compiled for AVX-512, AVX2+FMA and plain x86-64 (kernels/cpu_clones.h).
 #include "kernels/conv3d_cpu.h"
 
 #include <omp.h>
@@ -14,21 +13,13 @@
 #include <cstring>
 
 #include "kernels/check.h"
+#include "kernels/cpu_clones.h"
 #include "kernels/gemm.h"
 #include "runtime/error.h"
 #include "runtime/workspace.h"
 
 namespace unet3d::cpu {
 namespace {
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define UNET3D_CPU_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define UNET3D_CPU_CLONES_BUILT
-#else
-#define UNET3D_CPU_CLONES
-#endif
 
 constexpr int kTaps = 27;
 

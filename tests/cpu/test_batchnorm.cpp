@@ -124,3 +124,42 @@ TEST_CASE("batchnorm refuses what it cannot normalise", "[batchnorm]") {
                                             bn.mean, bn.inv_std, bn.y, {}),
                     Catch::Contains("per-channel tensor") && Catch::Contains("does not fit"));
 }
+
+// The CPU's f32 backward (vectorised, f32 sums within blocks of rows) computes what the f64 one
+// computes from the same values: channel counts that divide its 16 lanes and ones that do not,
+// row counts that leave remainders of its blocks and chunks, with and without the ReLU.
+TEST_CASE("batchnorm's f32 backward on the CPU matches the f64 one", "[batchnorm]") {
+  const auto f64_copy = [](const Tensor& t) {
+    Tensor wide(t.shape(), DType::f64);
+    cast(t, wide);
+    return wide;
+  };
+  for (const Shape& shape : {Shape{1, 5, 7, 11, 8}, Shape{2, 9, 17, 15, 3}, Shape{1, 3, 5, 7, 16},
+                             Shape{1, 4, 6, 5, 24}, Shape{1, 3, 3, 5, 1}})
+    for (const bool relu : {false, true}) {
+      INFO(shape.str() << (relu ? " relu" : ""));
+      const Shape channels = Shape::vector(shape.c);
+      std::vector<Tensor> in;  // x, y, dy, gamma, mean, inv_std
+      for (std::uint64_t seed = 60; seed < 63; ++seed)
+        in.push_back(random_tensor(shape, DType::f32, seed));
+      in.push_back(random_tensor(channels, DType::f32, 63, 0.5f, 1.5f));
+      in.push_back(random_tensor(channels, DType::f32, 64, -0.5f, 0.5f));
+      in.push_back(random_tensor(channels, DType::f32, 65, 0.5f, 2.0f));
+      std::vector<Tensor> wide;
+      for (const Tensor& t : in) wide.push_back(f64_copy(t));
+      const auto run = [&](const std::vector<Tensor>& t, DType dtype) {
+        std::vector<Tensor> out;  // dx, dgamma, dbeta
+        out.emplace_back(shape, dtype);
+        out.emplace_back(channels, dtype);
+        out.emplace_back(channels, dtype);
+        fill(out[1], 0.25);  // accumulated into
+        fill(out[2], -0.5);
+        batchnorm_backward(t[0], t[1], t[2], t[3], t[4], t[5], out[0], out[1], out[2],
+                           BatchNormOptions{.relu = relu});
+        return out;
+      };
+      const std::vector<Tensor> got = run(in, DType::f32), want = run(wide, DType::f64);
+      for (std::size_t i = 0; i < got.size(); ++i)
+        CHECK(compare(to_doubles(got[i]), to_doubles(want[i]), tolerance(Check::reduction_f32)).ok);
+    }
+}

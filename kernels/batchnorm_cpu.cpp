@@ -1,0 +1,141 @@
+// The vectorised f32 BatchNorm backward on the CPU (batchnorm_cpu.h).
+#include "kernels/batchnorm_cpu.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu_clones.h"
+
+namespace unet3d::cpu {
+namespace {
+
+constexpr std::int64_t kMinRowsPerChunk = 2048, kMaxChunks = 64, kRowsPerBlock = 64;
+
+// Where C divides 16 (C = 1, 2, 4, 8, 16), 16 consecutive values of the rows, from a row's
+// start, hold channel l % C in lane l: the loops run over the rows' values as one run in
+// vectors of 16, with per-lane copies of the channel vectors.
+constexpr int kLanes = 16;
+
+struct LaneChannels {
+  float v[kLanes];
+  LaneChannels(const float* per_channel, std::int64_t C) {
+    for (int l = 0; l < kLanes; ++l) v[l] = per_channel[l % C];
+  }
+};
+
+inline float masked(const float* y, const float* dy, std::int64_t i, bool relu) {
+  return relu && y[i] <= 0 ? 0.0f : dy[i];
+}
+
+// Sums of rows [first, end) into sums[2C] (g per channel, then g * xhat), f32 within blocks of
+// kRowsPerBlock rows. `block` holds 2C floats of scratch.
+UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __restrict y,
+                                  const float* __restrict dy, const float* __restrict mean,
+                                  const float* __restrict inv_std, std::int64_t first,
+                                  std::int64_t end, std::int64_t C, bool relu,
+                                  float* __restrict block, double* __restrict sums) {
+  std::fill(sums, sums + 2 * C, 0.0);
+  const bool lanes = kLanes % C == 0;
+  const LaneChannels lane_mean(mean, lanes ? C : 1), lane_inv_std(inv_std, lanes ? C : 1);
+  for (std::int64_t r0 = first; r0 < end; r0 += kRowsPerBlock) {
+    const std::int64_t r1 = std::min(end, r0 + kRowsPerBlock);
+    std::fill(block, block + 2 * C, 0.0f);
+    if (lanes) {
+      float g_sum[kLanes] = {}, gx_sum[kLanes] = {};
+      std::int64_t i = r0 * C;
+      for (; i + kLanes <= r1 * C; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) {
+          const float g = masked(y, dy, i + l, relu);
+          g_sum[l] += g;
+          gx_sum[l] += g * ((x[i + l] - lane_mean.v[l]) * lane_inv_std.v[l]);
+        }
+      for (int l = 0; l < kLanes; ++l) {
+        block[l % C] += g_sum[l];
+        block[C + l % C] += gx_sum[l];
+      }
+      for (; i < r1 * C; ++i) {
+        const std::int64_t c = i % C;
+        const float g = masked(y, dy, i, relu);
+        block[c] += g;
+        block[C + c] += g * ((x[i] - mean[c]) * inv_std[c]);
+      }
+    } else {
+      for (std::int64_t i = r0 * C; i < r1 * C; i += C)
+        for (std::int64_t c = 0; c < C; ++c) {
+          const float g = masked(y, dy, i + c, relu);
+          block[c] += g;
+          block[C + c] += g * ((x[i + c] - mean[c]) * inv_std[c]);
+        }
+    }
+    for (std::int64_t c = 0; c < 2 * C; ++c) sums[c] += block[c];
+  }
+}
+
+// dx over rows [first, end), from the per-channel coefficients.
+UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __restrict y,
+                                     const float* __restrict dy, const float* __restrict mean,
+                                     const float* __restrict inv_std, const float* __restrict scale,
+                                     const float* __restrict mean_g,
+                                     const float* __restrict mean_gx, std::int64_t first,
+                                     std::int64_t end, std::int64_t C, bool relu,
+                                     float* __restrict dx) {
+  const auto one = [&](std::int64_t i, std::int64_t c) {
+    const float xhat = (x[i] - mean[c]) * inv_std[c];
+    dx[i] = scale[c] * (masked(y, dy, i, relu) - mean_g[c] - xhat * mean_gx[c]);
+  };
+  if (kLanes % C != 0) {
+    for (std::int64_t i = first * C; i < end * C; i += C)
+      for (std::int64_t c = 0; c < C; ++c) one(i + c, c);
+    return;
+  }
+  const LaneChannels m(mean, C), s(inv_std, C), a(scale, C), mg(mean_g, C), mgx(mean_gx, C);
+  std::int64_t i = first * C;
+  for (; i + kLanes <= end * C; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float xhat = (x[i + l] - m.v[l]) * s.v[l];
+      dx[i + l] = a.v[l] * (masked(y, dy, i + l, relu) - mg.v[l] - xhat * mgx.v[l]);
+    }
+  for (; i < end * C; ++i) one(i, i % C);
+}
+
+}  // namespace
+
+void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
+                            const float* mean, const float* inv_std, std::int64_t rows,
+                            std::int64_t C, bool relu, float* dx, float* dgamma, float* dbeta) {
+  const std::int64_t chunks =
+      std::clamp<std::int64_t>((rows + kMinRowsPerChunk - 1) / kMinRowsPerChunk, 1, kMaxChunks);
+  const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
+  std::vector<double> partial(static_cast<std::size_t>(chunks * 2 * C));
+  std::vector<float> blocks(static_cast<std::size_t>(chunks * 2 * C));
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < chunks; ++k)
+    chunk_sums(x, y, dy, mean, inv_std, k * per_chunk, std::min(rows, (k + 1) * per_chunk), C, relu,
+               blocks.data() + k * 2 * C, partial.data() + k * 2 * C);
+  // Per channel: the sums in chunk order, then dx's coefficients as the shared version has them.
+  std::vector<float> coefficients(static_cast<std::size_t>(3 * C));
+  float* scale = coefficients.data();
+  float* mean_g = scale + C;
+  float* mean_gx = mean_g + C;
+  const double inv_rows = 1.0 / static_cast<double>(rows);
+  for (std::int64_t c = 0; c < C; ++c) {
+    double sum_g = 0, sum_gx = 0;
+    for (std::int64_t k = 0; k < chunks; ++k) {
+      sum_g += partial[k * 2 * C + c];
+      sum_gx += partial[k * 2 * C + C + c];
+    }
+    dbeta[c] += static_cast<float>(sum_g);
+    dgamma[c] += static_cast<float>(sum_gx);
+    scale[c] = gamma[c] * inv_std[c];
+    mean_g[c] = static_cast<float>(sum_g * inv_rows);
+    mean_gx[c] = static_cast<float>(sum_gx * inv_rows);
+  }
+  constexpr std::int64_t kRowsPerTask = 256;
+  const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t t = 0; t < tasks; ++t)
+    data_gradient(x, y, dy, mean, inv_std, scale, mean_g, mean_gx, t * kRowsPerTask,
+                  std::min(rows, (t + 1) * kRowsPerTask), C, relu, dx);
+}
+
+}  // namespace unet3d::cpu
