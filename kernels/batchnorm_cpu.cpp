@@ -98,6 +98,32 @@ UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __r
   for (; i < end * C; ++i) one(i, i % C);
 }
 
+UNET3D_CPU_CLONES void normalize_rows(const float* __restrict x, float* __restrict y,
+                                      const float* __restrict gamma, const float* __restrict beta,
+                                      const float* __restrict mean, const float* __restrict inv_std,
+                                      std::int64_t first, std::int64_t end, std::int64_t C,
+                                      bool relu) {
+  const auto one = [&](std::int64_t i, std::int64_t c) {
+    float v = gamma[c] * ((x[i] - mean[c]) * inv_std[c]) + beta[c];
+    y[i] = relu && v < 0 ? 0.0f : v;
+  };
+  if (kLanes % C != 0) {
+    for (std::int64_t i = first * C; i < end * C; i += C)
+      for (std::int64_t c = 0; c < C; ++c) one(i + c, c);
+    return;
+  }
+  const LaneChannels g(gamma, C), b(beta, C), m(mean, C), s(inv_std, C);
+  std::int64_t i = first * C;
+  for (; i + kLanes <= end * C; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = g.v[l] * ((x[i + l] - m.v[l]) * s.v[l]) + b.v[l];
+      y[i + l] = relu && v < 0 ? 0.0f : v;
+    }
+  for (; i < end * C; ++i) one(i, i % C);
+}
+
+constexpr std::int64_t kRowsPerTask = 256;
+
 }  // namespace
 
 void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
@@ -130,12 +156,21 @@ void batchnorm_backward_f32(const float* x, const float* y, const float* dy, con
     mean_g[c] = static_cast<float>(sum_g * inv_rows);
     mean_gx[c] = static_cast<float>(sum_gx * inv_rows);
   }
-  constexpr std::int64_t kRowsPerTask = 256;
   const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
 #pragma omp parallel for schedule(static)
   for (std::int64_t t = 0; t < tasks; ++t)
     data_gradient(x, y, dy, mean, inv_std, scale, mean_g, mean_gx, t * kRowsPerTask,
                   std::min(rows, (t + 1) * kRowsPerTask), C, relu, dx);
+}
+
+void batchnorm_normalize_f32(const float* x, float* y, const float* gamma, const float* beta,
+                             const float* mean, const float* inv_std, std::int64_t rows,
+                             std::int64_t C, bool relu) {
+  const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t t = 0; t < tasks; ++t)
+    normalize_rows(x, y, gamma, beta, mean, inv_std, t * kRowsPerTask,
+                   std::min(rows, (t + 1) * kRowsPerTask), C, relu);
 }
 
 }  // namespace unet3d::cpu

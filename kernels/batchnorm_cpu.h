@@ -1,6 +1,7 @@
-// BatchNorm3d's backward on the CPU for f32, vectorised (kernels/batchnorm_impl.h's shared
-// version, one double per term, ran at about 20 cycles a value). The same formulas: sums of g
-// and g * xhat per channel, then dx; the sums are f32 over blocks of rows and f64 across
+// BatchNorm3d's backward and normalisation on the CPU for f32, vectorised where
+// kernels/batchnorm_impl.h's shared versions ran one value at a time (the backward, one double
+// per term, at about 20 cycles a value). The same formulas: the normalisation bit for bit; the
+// backward's sums of g and g * xhat per channel are f32 over blocks of rows and f64 across
 // blocks, in an order fixed by the row count, so they do not depend on the thread count.
 #pragma once
 
@@ -14,5 +15,10 @@ namespace unet3d::cpu {
 void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
                             const float* mean, const float* inv_std, std::int64_t rows,
                             std::int64_t C, bool relu, float* dx, float* dgamma, float* dbeta);
+
+// y := gamma (x - mean) inv_std + beta per channel, ReLU'd where `relu`.
+void batchnorm_normalize_f32(const float* x, float* y, const float* gamma, const float* beta,
+                             const float* mean, const float* inv_std, std::int64_t rows,
+                             std::int64_t C, bool relu);
 
 }  // namespace unet3d::cpu

@@ -11,27 +11,31 @@
 
 namespace unet3d::channels_impl {
 
+// One run per row: a's channels, then b's, each a plain copy loop where the CPU runs the whole
+// row (a GPU thread takes one element of it).
 template <class Exec, class S>
 void concat(const S* a, const S* b, S* out, std::int64_t rows, std::int64_t ca, std::int64_t cb) {
   const std::int64_t c = ca + cb;
-  const IndexDivider channel = index_divider(c, rows * c);
-  Exec::for_each(rows * c, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const std::int64_t row = channel.quotient(i), k = channel.remainder(i);
-    out[i] = k < ca ? a[row * ca + k] : b[row * cb + (k - ca)];
-  });
+  Exec::for_each_run(rows, c,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+                       S* to = out + r * c;
+                       for (std::int64_t k = first; k < end && k < ca; ++k) to[k] = a[r * ca + k];
+                       for (std::int64_t k = first > ca ? first : ca; k < end; ++k)
+                         to[k] = b[r * cb + (k - ca)];
+                     });
 }
 
 template <class Exec, class S>
 void split(const S* dout, S* da, S* db, std::int64_t rows, std::int64_t ca, std::int64_t cb) {
   const std::int64_t c = ca + cb;
-  const IndexDivider a_channel = index_divider(ca, rows * ca),
-                     b_channel = index_divider(cb, rows * cb);
-  Exec::for_each(rows * ca, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    da[i] = dout[a_channel.quotient(i) * c + a_channel.remainder(i)];
-  });
-  Exec::for_each(rows * cb, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    db[i] = dout[b_channel.quotient(i) * c + ca + b_channel.remainder(i)];
-  });
+  Exec::for_each_run(rows, c,
+                     [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+                       const S* from = dout + r * c;
+                       for (std::int64_t k = first; k < end && k < ca; ++k)
+                         da[r * ca + k] = from[k];
+                       for (std::int64_t k = first > ca ? first : ca; k < end; ++k)
+                         db[r * cb + (k - ca)] = from[k];
+                     });
 }
 
 // A voxel row of [N', D, H, W, C'] holds item row / (D H W); the first N items and C channels
