@@ -60,7 +60,7 @@ void pack_weights(const Weight& weight, std::int64_t cout, std::int64_t cin, Con
                   T* packed) {
   const std::int64_t block = tile.block, blocks = (cout + block - 1) / block;
   const int per_lane = tile.paired ? 2 : 1;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t b = 0; b < blocks; ++b)
     for (std::int64_t t = 0; t < kTaps; ++t)
       for (std::int64_t ci = 0; ci < cin; ++ci)
