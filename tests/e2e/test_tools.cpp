@@ -70,6 +70,42 @@ TEST_CASE("trainer on phantoms writes a complete run folder and Dice rises", "[e
   CHECK_THAT(again.output, Catch::Contains("already holds a run"));
 }
 
+// README's first command: every class, rectum and prostate included, is learned. The floor is
+// the one README promises; the preset measured 0.82 to 0.99 per class on seeds 42 and 7.
+TEST_CASE("the quick preset learns every class", "[e2e][preset]") {
+  const fs::path out = scratch_folder("preset_quick");
+  const Result r = run(kTrainer + " --preset quick --device cpu --no-cache --out " + out.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const json::Value report = json::parse(read_text(out / "test/report.json"), "report.json");
+  const json::Value* native = report.find("native_resolution");
+  REQUIRE(native != nullptr);
+  const json::Value* per_class = native->find("per_class");
+  REQUIRE(per_class != nullptr);
+  REQUIRE(per_class->members.size() == 6);
+  for (const auto& member : per_class->members) {
+    INFO(member.key << " " << member.value.text);
+    CHECK(std::stod(member.value.text) >= 0.7);
+  }
+  // The preset's values are the run's settings; a flag given wins over the preset.
+  const fs::path cut = scratch_folder("preset_cut");
+  const Result short_run =
+      run(kTrainer + " --preset quick --epochs 1 --phantoms 8 " +
+          "--phantom-size 48,48,24 --device cpu --no-cache --out " + cut.string());
+  REQUIRE(short_run.code == 0);
+  for (const fs::path& folder : {out, cut}) {
+    const json::Value config = json::parse(read_text(folder / "config.json"), "config.json");
+    const json::Value* settings = config.find("settings");
+    REQUIRE(settings != nullptr);
+    CHECK(settings->find("loss")->text == "combined");
+    CHECK(settings->find("size")->text == "48");
+    CHECK(settings->find("epochs")->text == (folder == out ? "30" : "1"));
+  }
+  const Result bad = run(kTrainer + " --preset fast --device cpu --out " + out.string() + "_bad");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("--preset: 'fast' is not one of none, quick"));
+}
+
 TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]") {
   const fs::path straight = scratch_folder("straight"), broken = scratch_folder("broken");
   REQUIRE(run(kTrainer + " --out " + straight.string() + " --epochs 3" + kSmall).code == 0);
