@@ -80,18 +80,21 @@ std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& c) {
   return specs;
 }
 
-std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& c, std::int64_t batch,
-                                               std::int64_t size) {
+std::string Grid::str() const {
+  return std::to_string(d) + "x" + std::to_string(h) + "x" + std::to_string(w);
+}
+
+std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& c, std::int64_t batch, Grid grid) {
   std::vector<ConvLayerShape> shapes;
   for (const ParameterSpec& spec : unet3d_parameter_specs(c)) {
     if (spec.layout != ParameterLayout::conv) continue;
-    // enc<i>, dec<i> and the head (level 1) run at size / 2^(i-1); the bottleneck at depth + 1.
+    // enc<i>, dec<i> and the head (level 1) run at grid / 2^(i-1); the bottleneck at depth + 1.
     const std::string block = spec.name.substr(0, spec.name.find('.'));
     const std::int64_t level = block == "bottleneck" ? c.depth + 1
                                : block == "head"     ? 1
                                                      : std::stoll(block.substr(3));
-    const std::int64_t s = size >> (level - 1);
-    shapes.push_back({spec.name, {batch, s, s, s, spec.shape.c}, spec.shape});
+    const Grid g = grid.at_level(level);
+    shapes.push_back({spec.name, {batch, g.d, g.h, g.w, spec.shape.c}, spec.shape});
   }
   return shapes;
 }
@@ -117,34 +120,37 @@ struct UNet3D::Level {
 };
 
 UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std::int64_t batch,
-               std::int64_t size)
+               Grid grid)
     : config_(config),
       precision_(precision),
       batch_(batch),
-      size_(size),
+      grid_(grid),
       params_(unet3d_parameter_specs(config), device, master_dtype(precision),
               precision == Precision::f16),
       arena_(device) {
   const std::int64_t factor = std::int64_t{1} << config.depth;
-  const std::int64_t bottom = size / factor;
   UNET3D_USAGE_CHECK(config.in_channels >= 1 && config.num_classes >= 2 &&
                          config.init_features >= 1 && config.depth >= 1,
                      "UNet3D: in_channels ", config.in_channels, ", num_classes ",
                      config.num_classes, ", init_features ", config.init_features, ", depth ",
                      config.depth, " (need >= 1, >= 2, >= 1, >= 1)");
-  UNET3D_USAGE_CHECK(batch >= 1 && size > 0 && size % factor == 0, "UNet3D: input size ", size,
-                     " must be a positive multiple of 2^depth = ", factor);
-  UNET3D_USAGE_CHECK(batch * bottom * bottom * bottom >= 2, "UNet3D: batch ", batch, " at size ",
-                     size, " leaves fewer than 2 values per channel at the bottleneck (",
-                     batch * bottom * bottom * bottom,
+  const std::string size_text = grid.is_cube() ? std::to_string(grid.d) : grid.str();
+  for (const std::int64_t side : {grid.d, grid.h, grid.w})
+    UNET3D_USAGE_CHECK(batch >= 1 && side > 0 && side % factor == 0, "UNet3D: input size ",
+                       size_text, " must be ", grid.is_cube() ? "a" : "in each side a",
+                       " positive multiple of 2^depth = ", factor);
+  const Grid bottom = grid.at_level(config.depth + 1);
+  const std::int64_t bottom_values = batch * bottom.d * bottom.h * bottom.w;
+  UNET3D_USAGE_CHECK(bottom_values >= 2, "UNet3D: batch ", batch, " at size ", size_text,
+                     " leaves fewer than 2 values per channel at the bottleneck (", bottom_values,
                      "), where BatchNorm's unbiased variance divides by zero");
   UNET3D_USAGE_CHECK(precision != Precision::f16 || device == Device::cuda,
                      "UNet3D: f16 (mixed precision) needs the CUDA backend");
 
   const DType act = activation_dtype(precision), stat = master_dtype(precision);
-  const auto grid = [&](std::int64_t level, std::int64_t channels) {
-    const std::int64_t s = size >> (level - 1);
-    return Shape{batch, s, s, s, channels};
+  const auto shape_at = [&](std::int64_t level, std::int64_t channels) {
+    const Grid g = grid.at_level(level);
+    return Shape{batch, g.d, g.h, g.w, channels};
   };
   const auto index = [&](const std::string& name) {
     const std::int64_t i = params_.find(name);
@@ -163,7 +169,7 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
     b->bn2_bias = index(prefix + ".bn2.bias");
     b->bn2_mean = index(prefix + ".bn2.running_mean");
     b->bn2_var = index(prefix + ".bn2.running_var");
-    const Shape out = grid(level, cout);
+    const Shape out = shape_at(level, cout);
     for (Arena::Slot* s : {&b->c1, &b->a1, &b->c2, &b->a2, &b->grad_c, &b->grad_a1})
       *s = arena_.plan(out, act);
     for (Arena::Slot* s : {&b->mean1, &b->inv_std1, &b->mean2, &b->inv_std2})
@@ -184,23 +190,28 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
     const std::int64_t f = features(config, i);
     L.up_weight = index("up" + std::to_string(i) + ".weight");
     L.up_bias = index("up" + std::to_string(i) + ".bias");
-    L.pooled = arena_.plan(grid(i + 1, f), act);
-    L.pooled_grad = arena_.plan(grid(i + 1, f), act);
+    L.pooled = arena_.plan(shape_at(i + 1, f), act);
+    L.pooled_grad = arena_.plan(shape_at(i + 1, f), act);
     for (Arena::Slot* s : {&L.encoder_grad, &L.skip_grad, &L.up, &L.up_grad, &L.decoder_out_grad})
-      *s = arena_.plan(grid(i, f), act);
-    L.concat = arena_.plan(grid(i, 2 * f), act);
-    L.concat_grad = arena_.plan(grid(i, 2 * f), act);
+      *s = arena_.plan(shape_at(i, f), act);
+    L.concat = arena_.plan(shape_at(i, 2 * f), act);
+    L.concat_grad = arena_.plan(shape_at(i, 2 * f), act);
   }
-  bottleneck_out_grad_ = arena_.plan(grid(d + 1, features(config, d + 1)), act);
-  input_ = arena_.plan(grid(1, config.in_channels), act);
-  logits_ = arena_.plan(grid(1, config.num_classes), act);
-  logits_grad_ = arena_.plan(grid(1, config.num_classes), act);
+  bottleneck_out_grad_ = arena_.plan(shape_at(d + 1, features(config, d + 1)), act);
+  input_ = arena_.plan(shape_at(1, config.in_channels), act);
+  logits_ = arena_.plan(shape_at(1, config.num_classes), act);
+  logits_grad_ = arena_.plan(shape_at(1, config.num_classes), act);
   head_weight_ = index("head.weight");
   head_bias_ = index("head.bias");
   arena_.commit();
 }
 
 UNet3D::~UNet3D() = default;
+
+std::int64_t UNet3D::size() const {
+  UNET3D_USAGE_CHECK(grid_.is_cube(), "UNet3D: the grid ", grid_.str(), " is not a cube");
+  return grid_.d;
+}
 
 Tensor UNet3D::input() {
   return arena_.view(input_);

@@ -1,7 +1,8 @@
 // The UNet3D of docs/model.md, composed by hand from the layers: forward in order, backward in
 // reverse, with the skip connections' gradients added where the concat split them. Every
-// activation, gradient and saved statistic is planned once for (batch, size) in one Arena, so
-// a training step allocates nothing.
+// activation, gradient and saved statistic is planned once for (batch, grid) in one Arena, so
+// a training step allocates nothing. The grid need not be a cube: D, H and W are each a multiple
+// of 2^depth.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,19 @@ DType master_dtype(Precision p);
 // default initialisation ranges.
 std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& config);
 
-// A Conv3d layer of the network at (batch, size): its input's and weights' shapes, named as
+// The network's input grid in voxels, (D, H, W) = (z, y, x).
+struct Grid {
+  std::int64_t d, h, w;
+  static Grid cube(std::int64_t side) { return {side, side, side}; }
+  bool is_cube() const { return d == h && h == w; }
+  // The grid at `level` (1: the input's), each side halved per level below.
+  Grid at_level(std::int64_t level) const {
+    return {d >> (level - 1), h >> (level - 1), w >> (level - 1)};
+  }
+  std::string str() const;  // "DxHxW"
+};
+
+// A Conv3d layer of the network at (batch, grid): its input's and weights' shapes, named as
 // its weights are.
 struct ConvLayerShape {
   std::string name;
@@ -40,14 +53,22 @@ struct ConvLayerShape {
 };
 // Every Conv3d layer (blocks and head) in forward order: what cuDNN must plan.
 std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& config, std::int64_t batch,
-                                               std::int64_t size);
+                                               Grid grid);
+inline std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& config, std::int64_t batch,
+                                                      std::int64_t size) {
+  return unet3d_conv_shapes(config, batch, Grid::cube(size));
+}
 
 class UNet3D {
  public:
-  // Checks the contract's usage rules (size divisible by 2^depth, at least 2 values per channel
-  // at the bottleneck, f16 only on CUDA) and plans every buffer.
+  // Checks the contract's usage rules (each side divisible by 2^depth, at least 2 values per
+  // channel at the bottleneck, f16 only on CUDA) and plans every buffer.
   UNet3D(const UNetConfig& config, Device device, Precision precision, std::int64_t batch,
-         std::int64_t size);
+         Grid grid);
+  // A cube of side `size`.
+  UNet3D(const UNetConfig& config, Device device, Precision precision, std::int64_t batch,
+         std::int64_t size)
+      : UNet3D(config, device, precision, batch, Grid::cube(size)) {}
   ~UNet3D();
   UNet3D(const UNet3D&) = delete;
   UNet3D& operator=(const UNet3D&) = delete;
@@ -56,13 +77,15 @@ class UNet3D {
   Precision precision() const { return precision_; }
   Device device() const { return params_.device(); }
   std::int64_t batch() const { return batch_; }
-  std::int64_t size() const { return size_; }
+  Grid grid() const { return grid_; }
+  // The side of a cubic grid (a usage error for any other).
+  std::int64_t size() const;
   ParameterStore& parameters() { return params_; }
 
-  // [batch, size, size, size, in_channels] in the activation dtype: fill it, then forward().
+  // [batch, D, H, W, in_channels] in the activation dtype: fill it, then forward().
   Tensor input();
   // Runs the network on input(); train: batch statistics (and running statistics updated),
-  // else running statistics. Returns the logits [batch, size, size, size, num_classes].
+  // else running statistics. Returns the logits [batch, D, H, W, num_classes].
   Tensor forward(bool train);
   // The logits of the last forward().
   Tensor logits();
@@ -87,7 +110,8 @@ class UNet3D {
 
   UNetConfig config_;
   Precision precision_;
-  std::int64_t batch_, size_;
+  std::int64_t batch_;
+  Grid grid_;
   ParameterStore params_;
   Arena arena_;
   std::vector<std::unique_ptr<Block>> blocks_;  // encoders 1..d, bottleneck, decoders d..1

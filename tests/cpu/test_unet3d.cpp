@@ -1,6 +1,7 @@
 // The UNet3D on the CPU: its parameter count, the whole network's gradients against central
 // differences, and a training step that allocates nothing.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "kernels/loss.h"
@@ -29,11 +30,37 @@ TEST_CASE("UNet3D refuses sizes the contract rules out", "[unet3d]") {
                     Catch::Contains("fewer than 2 values per channel"));
   CHECK_THROWS_WITH(UNet3D({1, 3, 2, 2}, Device::cpu, Precision::f16, 2, 8),
                     Catch::Contains("needs the CUDA backend"));
+  CHECK_THROWS_WITH(UNet3D({1, 3, 2, 2}, Device::cpu, Precision::f32, 1, Grid{8, 6, 12}),
+                    Catch::Contains("input size 8x6x12 must be in each side a positive multiple "
+                                    "of 2^depth = 4"));
+  CHECK_THROWS_WITH(UNet3D({1, 3, 2, 2}, Device::cpu, Precision::f32, 1, Grid{4, 4, 4}),
+                    Catch::Contains("fewer than 2 values per channel at the bottleneck (1)"));
+  const UNet3D flat({1, 3, 2, 2}, Device::cpu, Precision::f32, 1, Grid{4, 8, 12});
+  CHECK(flat.grid().h == 8);
+  CHECK_THROWS_WITH(flat.size(), Catch::Contains("the grid 4x8x12 is not a cube"));
 }
 
+// Every activation follows the grid's three sides through the levels.
+TEST_CASE("UNet3D runs on a grid whose sides differ", "[unet3d]") {
+  UNet3D net({1, 3, 4, 2}, Device::cpu, Precision::f32, 1, Grid{8, 12, 20});
+  net.parameters().initialize(3);
+  Tensor input = net.input();
+  CHECK(input.shape() == Shape{1, 8, 12, 20, 1});
+  input.copy_from(random_tensor(input.shape(), DType::f32, 4));
+  const Tensor logits = net.forward(false);
+  CHECK(logits.shape() == Shape{1, 8, 12, 20, 3});
+  const std::vector<ConvLayerShape> shapes = unet3d_conv_shapes({1, 3, 4, 2}, 1, Grid{8, 12, 20});
+  for (const ConvLayerShape& layer : shapes)
+    if (layer.name.starts_with("bottleneck")) CHECK(layer.x.h == 3);
+  for (const double v : to_doubles(logits)) REQUIRE(std::isfinite(v));
+}
+
+// On a cube and on a grid whose three sides differ (the patch mode's inputs).
 TEST_CASE("the whole network's gradients match central differences", "[unet3d][gradcheck]") {
+  const Grid grid = GENERATE(Grid::cube(16), Grid{4, 8, 12});
+  INFO("grid " << grid.str());
   const UNetConfig config{1, 3, 2, 2};
-  UNet3D net(config, Device::cpu, Precision::f64, 2, 16);
+  UNet3D net(config, Device::cpu, Precision::f64, 2, grid);
   net.parameters().initialize(5);
   // BatchNorm's weights and biases start at 1 and 0; move them off that special point.
   ParameterStore& p = net.parameters();
@@ -70,7 +97,9 @@ TEST_CASE("the whole network's gradients match central differences", "[unet3d][g
     worst = std::max(worst, c.norm_rel_error);
     ++checked;
   }
-  std::printf("gradcheck unet3d (all %zu parameter tensors): worst norm-wise relative error %.3g\n",
-              checked, worst);
+  std::printf(
+      "gradcheck unet3d %s (all %zu parameter tensors): worst norm-wise relative error "
+      "%.3g\n",
+      grid.str().c_str(), checked, worst);
   CHECK(checked == 36);
 }
