@@ -80,10 +80,6 @@ std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& c) {
   return specs;
 }
 
-std::string Grid::str() const {
-  return std::to_string(d) + "x" + std::to_string(h) + "x" + std::to_string(w);
-}
-
 std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& c, std::int64_t batch, Grid grid) {
   std::vector<ConvLayerShape> shapes;
   for (const ParameterSpec& spec : unet3d_parameter_specs(c)) {

@@ -33,18 +33,6 @@ DType master_dtype(Precision p);
 // default initialisation ranges.
 std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& config);
 
-// The network's input grid in voxels, (D, H, W) = (z, y, x).
-struct Grid {
-  std::int64_t d, h, w;
-  static Grid cube(std::int64_t side) { return {side, side, side}; }
-  bool is_cube() const { return d == h && h == w; }
-  // The grid at `level` (1: the input's), each side halved per level below.
-  Grid at_level(std::int64_t level) const {
-    return {d >> (level - 1), h >> (level - 1), w >> (level - 1)};
-  }
-  std::string str() const;  // "DxHxW"
-};
-
 // A Conv3d layer of the network at (batch, grid): its input's and weights' shapes, named as
 // its weights are.
 struct ConvLayerShape {

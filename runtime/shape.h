@@ -21,4 +21,18 @@ struct Shape {
   std::string str() const;
 };
 
+// A grid of voxels, (D, H, W) = (z, y, x): a volume's, a patch's, the network's input.
+struct Grid {
+  std::int64_t d, h, w;
+  static Grid cube(std::int64_t side) { return {side, side, side}; }
+  bool is_cube() const { return d == h && h == w; }
+  // The grid at `level` (1: the input's), each side halved per level below.
+  Grid at_level(std::int64_t level) const {
+    return {d >> (level - 1), h >> (level - 1), w >> (level - 1)};
+  }
+  std::int64_t voxels() const { return d * h * w; }
+  bool operator==(const Grid&) const = default;
+  std::string str() const;  // "DxHxW"
+};
+
 }  // namespace unet3d
