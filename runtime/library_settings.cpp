@@ -32,8 +32,10 @@ namespace {
 std::string blas_core_wanted() {
 #if defined(__x86_64__) && defined(__GNUC__)
   const char* chosen = openblas_get_corename();
-  return blas_core_upgrade(chosen != nullptr ? chosen : "", __builtin_cpu_supports("x86-64-v4"),
-                           __builtin_cpu_supports("x86-64-v3"));
+  // Feature names both GCC and clang know (clang has no "x86-64-v4").
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return blas_core_upgrade(chosen != nullptr ? chosen : "", avx512, avx2);
 #else
   return "";
 #endif
