@@ -3,14 +3,13 @@
 // (tests/fixtures/monai_sliding_window.py).
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "io/json.h"
 #include "layers/sliding_window.h"
 #include "runtime/error.h"
+#include "tests/support/tool_runs.h"
 
 using namespace unet3d;
 
@@ -85,11 +84,9 @@ TEST_CASE("an identity predictor through the sliding window returns its input, e
 }
 
 TEST_CASE("the sliding-window mean is MONAI's", "[sliding_window]") {
-  std::ifstream in(std::string(FIXTURES_DIR) + "/monai_sliding_window.json");
-  REQUIRE(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  const json::Value root = json::parse(text.str(), "monai_sliding_window.json");
+  const json::Value root =
+      json::parse(testing::read_text(std::string(FIXTURES_DIR) + "/monai_sliding_window.json"),
+                  "monai_sliding_window.json");
   int compared = 0;
   for (const json::Value& c : root.find("importance")->items) {
     const std::vector<float> want = numbers(*c.find("weights")),

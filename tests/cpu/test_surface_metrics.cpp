@@ -3,13 +3,12 @@
 // distance transform on random masks, a sphere).
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <vector>
 
 #include "io/json.h"
 #include "runtime/rng.h"
+#include "tests/support/tool_runs.h"
 #include "tools/case_scores.h"
 #include "tools/surface_metrics.h"
 
@@ -202,11 +201,8 @@ TEST_CASE("cases.csv leaves an absent class empty and writes a total miss as inf
 
 TEST_CASE("the surface metrics are MONAI's to 1e-3 mm", "[surface]") {
   // tests/fixtures/monai_surface.py wrote the masks and MONAI 1.4's figures.
-  std::ifstream in(std::string(FIXTURES_DIR) + "/monai_surface.json");
-  REQUIRE(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  const json::Value root = json::parse(text.str(), "monai_surface.json");
+  const json::Value root = json::parse(
+      testing::read_text(std::string(FIXTURES_DIR) + "/monai_surface.json"), "monai_surface.json");
   int compared = 0;
   for (const json::Value& c : root.find("cases")->items) {
     const json::Value& spacing = *c.find("spacing");
