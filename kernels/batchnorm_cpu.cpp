@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/batchnorm_impl.h"
+#include "kernels/channel_reduce_cpu.h"
 #include "kernels/cpu_clones.h"
 
 namespace unet3d::cpu {
 namespace {
 
-constexpr std::int64_t kMinRowsPerChunk = 2048, kMaxChunks = 64, kRowsPerBlock = 64;
+constexpr std::int64_t kRowsPerBlock = 64;
 
 // Where C divides 16 (C = 1, 2, 4, 8, 16), 16 consecutive values of the rows, from a row's
 // start, hold channel l % C in lane l: the loops run over the rows' values as one run in
@@ -23,9 +25,7 @@ struct LaneChannels {
   }
 };
 
-inline float masked(const float* y, const float* dy, std::int64_t i, bool relu) {
-  return relu && y[i] <= 0 ? 0.0f : dy[i];
-}
+using batchnorm_impl::masked_grad;
 
 // Sums of rows [first, end) into sums[2C] (g per channel, then g * xhat), f32 within blocks of
 // kRowsPerBlock rows. `block` holds 2C floats of scratch.
@@ -45,7 +45,7 @@ UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __rest
       std::int64_t i = r0 * C;
       for (; i + kLanes <= r1 * C; i += kLanes)
         for (int l = 0; l < kLanes; ++l) {
-          const float g = masked(y, dy, i + l, relu);
+          const float g = masked_grad(y, dy, i + l, relu);
           g_sum[l] += g;
           gx_sum[l] += g * ((x[i + l] - lane_mean.v[l]) * lane_inv_std.v[l]);
         }
@@ -55,14 +55,14 @@ UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __rest
       }
       for (; i < r1 * C; ++i) {
         const std::int64_t c = i % C;
-        const float g = masked(y, dy, i, relu);
+        const float g = masked_grad(y, dy, i, relu);
         block[c] += g;
         block[C + c] += g * ((x[i] - mean[c]) * inv_std[c]);
       }
     } else {
       for (std::int64_t i = r0 * C; i < r1 * C; i += C)
         for (std::int64_t c = 0; c < C; ++c) {
-          const float g = masked(y, dy, i + c, relu);
+          const float g = masked_grad(y, dy, i + c, relu);
           block[c] += g;
           block[C + c] += g * ((x[i + c] - mean[c]) * inv_std[c]);
         }
@@ -81,7 +81,7 @@ UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __r
                                      float* __restrict dx) {
   const auto one = [&](std::int64_t i, std::int64_t c) {
     const float xhat = (x[i] - mean[c]) * inv_std[c];
-    dx[i] = scale[c] * (masked(y, dy, i, relu) - mean_g[c] - xhat * mean_gx[c]);
+    dx[i] = scale[c] * (masked_grad(y, dy, i, relu) - mean_g[c] - xhat * mean_gx[c]);
   };
   if (kLanes % C != 0) {
     for (std::int64_t i = first * C; i < end * C; i += C)
@@ -93,7 +93,7 @@ UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __r
   for (; i + kLanes <= end * C; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
       const float xhat = (x[i + l] - m.v[l]) * s.v[l];
-      dx[i + l] = a.v[l] * (masked(y, dy, i + l, relu) - mg.v[l] - xhat * mgx.v[l]);
+      dx[i + l] = a.v[l] * (masked_grad(y, dy, i + l, relu) - mg.v[l] - xhat * mgx.v[l]);
     }
   for (; i < end * C; ++i) one(i, i % C);
 }
@@ -129,8 +129,7 @@ constexpr std::int64_t kRowsPerTask = 256;
 void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
                             const float* mean, const float* inv_std, std::int64_t rows,
                             std::int64_t C, bool relu, float* dx, float* dgamma, float* dbeta) {
-  const std::int64_t chunks =
-      std::clamp<std::int64_t>((rows + kMinRowsPerChunk - 1) / kMinRowsPerChunk, 1, kMaxChunks);
+  const std::int64_t chunks = row_chunks(rows);  // as channel_sums chunks them
   const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
   std::vector<double> partial(static_cast<std::size_t>(chunks * 2 * C));
   std::vector<float> blocks(static_cast<std::size_t>(chunks * 2 * C));

@@ -9,15 +9,19 @@
 
 namespace unet3d::cpu {
 
+// How many chunks the rows are summed in: one per 2048 rows, 1 to 64, from the row count alone
+// (so the sums do not depend on the thread count).
+inline std::int64_t row_chunks(std::int64_t rows) {
+  constexpr std::int64_t kMinRowsPerChunk = 2048, kMaxChunks = 64;
+  return std::clamp<std::int64_t>((rows + kMinRowsPerChunk - 1) / kMinRowsPerChunk, 1, kMaxChunks);
+}
+
 // Returns Q * channels sums, valid until the next call on this thread (the caller may overwrite
 // them with what it derives from them). The buffer only grows,
 // so repeated calls with the same shapes allocate nothing.
 template <int Q, class Term>
 double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term) {
-  constexpr std::int64_t kMinRowsPerChunk = 2048;
-  constexpr std::int64_t kMaxChunks = 64;
-  const std::int64_t chunks =
-      std::clamp<std::int64_t>((rows + kMinRowsPerChunk - 1) / kMinRowsPerChunk, 1, kMaxChunks);
+  const std::int64_t chunks = row_chunks(rows);
   const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
   const std::int64_t width = Q * channels;
   thread_local std::vector<double> buffer;

@@ -131,10 +131,11 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
                      config.num_classes, ", init_features ", config.init_features, ", depth ",
                      config.depth, " (need >= 1, >= 2, >= 1, >= 1)");
   const std::string size_text = grid.is_cube() ? std::to_string(grid.d) : grid.str();
-  for (const std::int64_t side : {grid.d, grid.h, grid.w})
-    UNET3D_USAGE_CHECK(batch >= 1 && side > 0 && side % factor == 0, "UNet3D: input size ",
-                       size_text, " must be ", grid.is_cube() ? "a" : "in each side a",
-                       " positive multiple of 2^depth = ", factor);
+  const auto fits = [&](std::int64_t side) { return side > 0 && side % factor == 0; };
+  UNET3D_USAGE_CHECK(batch >= 1 && fits(grid.d) && fits(grid.h) && fits(grid.w),
+                     "UNet3D: input size ", size_text, " must be ",
+                     grid.is_cube() ? "a" : "in each side a",
+                     " positive multiple of 2^depth = ", factor);
   const Grid bottom = grid.at_level(config.depth + 1);
   const std::int64_t bottom_values = batch * bottom.d * bottom.h * bottom.w;
   UNET3D_USAGE_CHECK(bottom_values >= 2, "UNet3D: batch ", batch, " at size ", size_text,
