@@ -84,9 +84,10 @@ TEST_CASE("an identity predictor through the sliding window returns its input, e
 }
 
 TEST_CASE("the sliding-window mean is MONAI's", "[sliding_window]") {
-  const json::Value root =
-      json::parse(testing::read_text(std::string(FIXTURES_DIR) + "/monai_sliding_window.json"),
-                  "monai_sliding_window.json");
+  const std::string text =
+      testing::read_text(std::string(FIXTURES_DIR) + "/monai_sliding_window.json");
+  REQUIRE_FALSE(text.empty());  // the fixture is there
+  const json::Value root = json::parse(text, "monai_sliding_window.json");
   int compared = 0;
   for (const json::Value& c : root.find("importance")->items) {
     const std::vector<float> want = numbers(*c.find("weights")),

@@ -201,8 +201,9 @@ TEST_CASE("cases.csv leaves an absent class empty and writes a total miss as inf
 
 TEST_CASE("the surface metrics are MONAI's to 1e-3 mm", "[surface]") {
   // tests/fixtures/monai_surface.py wrote the masks and MONAI 1.4's figures.
-  const json::Value root = json::parse(
-      testing::read_text(std::string(FIXTURES_DIR) + "/monai_surface.json"), "monai_surface.json");
+  const std::string text = testing::read_text(std::string(FIXTURES_DIR) + "/monai_surface.json");
+  REQUIRE_FALSE(text.empty());  // the fixture is there
+  const json::Value root = json::parse(text, "monai_surface.json");
   int compared = 0;
   for (const json::Value& c : root.find("cases")->items) {
     const json::Value& spacing = *c.find("spacing");
