@@ -13,12 +13,16 @@
 
 #include "bench/harness.h"
 #include "io/json.h"
+#include "io/patch_plan.h"
 #include "io/phantom.h"
+#include "io/resampled.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
+#include "layers/sliding_window.h"
 #include "layers/train_step.h"
+#include "layers/window_inference.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
@@ -52,16 +56,15 @@ Settings settings_of(const Flags& flags) {
 }
 
 // FLOPs of one UNet3D forward pass: its Conv3d layers and the transposed convolutions.
-double forward_flops(const UNetConfig& c, std::int64_t batch, std::int64_t size) {
+double forward_flops(const UNetConfig& c, std::int64_t batch, Grid grid) {
   double f = 0;
-  for (const ConvLayerShape& layer : unet3d_conv_shapes(c, batch, size)) {
+  for (const ConvLayerShape& layer : unet3d_conv_shapes(c, batch, grid)) {
     const Shape& w = layer.w;
     f += 2.0 * static_cast<double>(layer.x.numel() / layer.x.c) * static_cast<double>(w.n * w.c) *
          static_cast<double>(w.d * w.h * w.w);
   }
   for (std::int64_t level = 1; level <= c.depth; ++level) {  // up{level}: 2f -> f, 2x2x2
-    const double coarse =
-        static_cast<double>(batch) * std::pow(static_cast<double>(size >> level), 3);
+    const double coarse = static_cast<double>(batch * grid.at_level(level + 1).voxels());
     const double features = static_cast<double>(c.init_features << (level - 1));
     f += 2 * coarse * (2 * features) * features * 8;
   }
@@ -97,6 +100,31 @@ void add_ceilings(Harness& h, Device device) {
              0.0, z.data());
       },
       gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
+}
+
+// Patch mode's inference: a phantom of 256x256x128 (HipMRI's grid) at its own spacing through
+// the sliding window (overlap 0.5) of a network on the default patch (at most size^3 voxels).
+void add_sliding_window(Harness& h, const Settings& s, const UNetConfig& config) {
+  const Grid grid{128, 256, 256};
+  const Grid patch = default_patch({grid}, s.depth, s.size);
+  const std::string name = "sliding window 256x256x128, patch " + xyz_text(patch);
+  if (!h.selected(name)) return;
+  const Phantom phantom = make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7);
+  const std::vector<float> volume =
+      resampled_image(std::vector<float>(phantom.image.begin(), phantom.image.end()),
+                      phantom.geometry, spacing_of(phantom.geometry), Device::cpu, "phantom");
+  UNet3D net(config, s.device, s.precision, s.batch, patch);
+  net.parameters().initialize(2);
+  const auto windows = static_cast<std::int64_t>(window_starts(grid.d, patch.d, 0.5).size() *
+                                                 window_starts(grid.h, patch.h, 0.5).size() *
+                                                 window_starts(grid.w, patch.w, 0.5).size());
+  const std::int64_t passes = (windows + s.batch - 1) / s.batch;
+  h.add_unchecked(
+      name, 0, static_cast<double>(passes) * forward_flops(config, s.batch, patch),
+      [&] {
+        window_probabilities(net, volume, grid, {0.5, false});
+      },
+      concat(windows, " windows; tests/cpu/test_sliding_window.cpp: MONAI's figures"));
 }
 
 // The table and the JSON, against the ceilings of this run.
@@ -256,7 +284,7 @@ int main(int argc, char** argv) {
     fill_uniform(input, 14, -1.0f, 1.0f);
     Tensor labels = step.labels();
     fill(labels, 2.0);
-    const double step_flops = 3 * forward_flops(config, s.batch, s.size);
+    const double step_flops = 3 * forward_flops(config, s.batch, Grid::cube(s.size));
     const std::string vouched_by =
         s.device == Device::cuda ? "its ops, above; a whole step vs the CPU: unet3d_gpu_tests"
                                  : "its ops, above; the whole network's gradients: unet3d_tests";
@@ -272,8 +300,8 @@ int main(int argc, char** argv) {
                       "the training step's ops, with one core taken by another process");
     }
     h.add_unchecked(
-        "inference forward", 0, forward_flops(config, s.batch, s.size), [&] { net.forward(false); },
-        vouched_by);
+        "inference forward", 0, forward_flops(config, s.batch, Grid::cube(s.size)),
+        [&] { net.forward(false); }, vouched_by);
     if (const std::string planning = conv_planning_report(); !planning.empty())
       std::fprintf(stderr, "%s\n", planning.c_str());
     // Read before the ops' cases allocate their operands.
@@ -289,6 +317,7 @@ int main(int argc, char** argv) {
     for (const OpDescription& d : op_descriptions())
       if (h.selected(d.name)) h.add(d.make(shapes));
     add_surface_metrics(h);
+    add_sliding_window(h, s, config);
     report(h, s, step_flops, peak, net.parameters().parameter_count(),
            json_file ? &*json_file : nullptr, flags.on("deterministic"));
     if (h.refused() > 0)

@@ -49,4 +49,9 @@ std::vector<PatchCut> draw_patches(Rng& rng, std::int64_t batch,
                                    const std::vector<LabelledVolume>& cases, Grid patch,
                                    int classes);
 
+// The patch of `cut` from volume `v` (its image [d][h][w] beside it): image_out [pd][ph][pw] and
+// labels_out alike, 0 and label 0 where the patch reaches into the padding.
+void cut_patch(const LabelledVolume& v, const float* image, const PatchCut& cut, Grid patch,
+               float* image_out, std::uint8_t* labels_out);
+
 }  // namespace unet3d

@@ -94,13 +94,8 @@ std::vector<PhantomCase> phantom_cases(int count, std::uint64_t seed) {
   return cases;
 }
 
-Phantom make_phantom(const PhantomCase& c, std::int64_t nx, std::int64_t ny, std::int64_t nz,
-                     std::uint64_t seed) {
-  UNET3D_USAGE_CHECK(nx >= 8 && ny >= 8 && nz >= 8, "phantom size ", nx, "x", ny, "x", nz,
-                     " (each side at least 8)");
-  const Anatomy a = anatomy(c, seed);
-  Phantom p;
-  NiftiGeometry& g = p.geometry;
+NiftiGeometry phantom_geometry(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  NiftiGeometry g;
   g.nx = nx, g.ny = ny, g.nz = nz;
   g.dx = kFieldOfView[0] / static_cast<double>(nx);
   g.dy = kFieldOfView[1] / static_cast<double>(ny);
@@ -112,6 +107,17 @@ Phantom make_phantom(const PhantomCase& c, std::int64_t nx, std::int64_t ny, std
   const double row[3][4] = {
       {g.dx, 0, 0, g.qoffset_x}, {0, g.dy, 0, g.qoffset_y}, {0, 0, g.dz, g.qoffset_z}};
   std::copy(&row[0][0], &row[0][0] + 12, &g.srow[0][0]);
+  return g;
+}
+
+Phantom make_phantom(const PhantomCase& c, std::int64_t nx, std::int64_t ny, std::int64_t nz,
+                     std::uint64_t seed) {
+  UNET3D_USAGE_CHECK(nx >= 8 && ny >= 8 && nz >= 8, "phantom size ", nx, "x", ny, "x", nz,
+                     " (each side at least 8)");
+  const Anatomy a = anatomy(c, seed);
+  Phantom p;
+  p.geometry = phantom_geometry(nx, ny, nz);
+  const NiftiGeometry& g = p.geometry;
   const std::int64_t n = nx * ny * nz;
   p.image.resize(static_cast<std::size_t>(n));
   p.labels.resize(static_cast<std::size_t>(n));

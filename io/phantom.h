@@ -30,6 +30,9 @@ struct Phantom {
 // drawn from `seed`.
 std::vector<PhantomCase> phantom_cases(int count, std::uint64_t seed);
 
+// The grid of every phantom of nx x ny x nz voxels: the field of view, centred on the origin.
+NiftiGeometry phantom_geometry(std::int64_t nx, std::int64_t ny, std::int64_t nz);
+
 // One volume on an nx x ny x nz grid; the same (case, seed) always gives the same volume.
 Phantom make_phantom(const PhantomCase& c, std::int64_t nx, std::int64_t ny, std::int64_t nz,
                      std::uint64_t seed);

@@ -10,8 +10,7 @@
 #include <functional>
 #include <map>
 
-#include "io/json.h"
-#include "io/nifti_geometry.h"
+#include "io/preprocess_parts.h"
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
 #include "kernels/flip.h"
@@ -22,87 +21,19 @@
 
 namespace unet3d {
 namespace fs = std::filesystem;
+using namespace preprocess_parts;
 namespace {
-
-// Bump when preprocessing's output changes, so old caches are not reused.
-constexpr const char* kPreprocessVersion = "unet3d-preprocess-1";
 
 double scalar(const Tensor& t) {
   const Tensor host = t.to(Device::cpu);
   return host.dtype() == DType::f64 ? host.data_as<double>()[0] : host.data_as<float>()[0];
 }
 
-std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
-  for (const unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-std::string cache_key(const DatasetIndex& index, std::int64_t size, int num_classes) {
-  std::uint64_t h = 14695981039346656037ull;
-  h = fnv1a(h, concat(kPreprocessVersion, "|", size, "|", num_classes));
-  for (const CasePaths& c : index.cases)
-    for (const std::string& path : {c.image, c.label}) {
-      const auto absolute = fs::absolute(path).string();
-      h = fnv1a(h, concat("|", absolute, "|", fs::file_size(path), "|",
-                          fs::last_write_time(path).time_since_epoch().count()));
-    }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
-fs::path cache_folder(const CacheOptions& options) {
-  if (!options.dir.empty()) return options.dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "unet3d";
-  const char* home = std::getenv("HOME");
-  return fs::path(home && *home ? home : ".") / ".cache" / "unet3d";
-}
-
-std::string geometry_json(const NiftiGeometry& g) {
-  std::string srow;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 4; ++c) srow += concat(srow.empty() ? "" : ",", g.srow[r][c]);
-  char buffer[512];
-  std::snprintf(
-      buffer, sizeof buffer,
-      "[%lld,%lld,%lld,%.17g,%.17g,%.17g,%d,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g",
-      static_cast<long long>(g.nx), static_cast<long long>(g.ny), static_cast<long long>(g.nz),
-      g.dx, g.dy, g.dz, g.xyz_units, g.qform_code, g.sform_code, g.quatern_b, g.quatern_c,
-      g.quatern_d, g.qfac, g.qoffset_x, g.qoffset_y, g.qoffset_z);
-  return concat(buffer, ",", srow, "]");
-}
-
-NiftiGeometry geometry_of(const json::Value& v, const std::string& source) {
-  if (v.items.size() != 28)
-    throw_error(ErrorKind::data, concat(source, ": bad geometry"), __FILE__, __LINE__);
-  const auto num = [&](std::size_t i) { return std::stod(v.items[i].text); };
-  NiftiGeometry g;
-  g.nx = v.items[0].as_int(source), g.ny = v.items[1].as_int(source),
-  g.nz = v.items[2].as_int(source);
-  g.dx = num(3), g.dy = num(4), g.dz = num(5);
-  g.xyz_units = static_cast<int>(v.items[6].as_int(source));
-  g.qform_code = static_cast<int>(v.items[7].as_int(source));
-  g.sform_code = static_cast<int>(v.items[8].as_int(source));
-  g.quatern_b = num(9), g.quatern_c = num(10), g.quatern_d = num(11), g.qfac = num(12);
-  g.qoffset_x = num(13), g.qoffset_y = num(14), g.qoffset_z = num(15);
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 4; ++c) g.srow[r][c] = num(16 + static_cast<std::size_t>(r * 4 + c));
-  return g;
-}
-
 void write_cache(const fs::path& path, const PreprocessedDataset& d, const std::string& key) {
   SafetensorsFile file;
-  std::string cases = "[";
-  for (const CaseInfo& c : d.cases)
-    cases += concat(cases.size() > 1 ? "," : "", "[", json::quote(c.name), ",",
-                    json::quote(c.patient), ",", json::quote(c.image_path), ",",
-                    json::quote(c.label_path), ",", geometry_json(c.geometry), "]");
-  std::string names = "[";
-  for (const std::string& n : d.class_names)
-    names += concat(names.size() > 1 ? "," : "", json::quote(n));
   file.metadata = {{"format", kPreprocessVersion},   {"key", key},
                    {"size", std::to_string(d.size)}, {"num_classes", std::to_string(d.num_classes)},
-                   {"cases", cases + "]"},           {"class_names", names + "]"}};
+                   {"cases", cases_json(d.cases)},   {"class_names", names_json(d.class_names)}};
   const auto stored = [](const char* name, const Tensor& t, const char* dtype) {
     StoredTensor s{
         name, dtype, {t.shape().n, t.shape().d, t.shape().h, t.shape().w, t.shape().c}, {}};
@@ -122,11 +53,8 @@ PreprocessedDataset read_cache(const fs::path& path) {
   PreprocessedDataset d;
   d.size = std::stoll(file.metadata.at("size"));
   d.num_classes = std::stoi(file.metadata.at("num_classes"));
-  for (const json::Value& n : json::parse(file.metadata.at("class_names"), source).items)
-    d.class_names.push_back(n.text);
-  for (const json::Value& c : json::parse(file.metadata.at("cases"), source).items)
-    d.cases.push_back({c.items.at(0).text, c.items.at(1).text, c.items.at(2).text,
-                       c.items.at(3).text, geometry_of(c.items.at(4), source)});
+  d.class_names = names_of(file.metadata.at("class_names"), source);
+  d.cases = cases_of(file.metadata.at("cases"), source);
   const auto tensor = [&](const char* name, DType dtype) {
     const StoredTensor* s = file.find(name);
     const Shape shape{static_cast<std::int64_t>(d.cases.size()), d.size, d.size, d.size, 1};
@@ -142,27 +70,6 @@ PreprocessedDataset read_cache(const fs::path& path) {
   d.images = tensor("images", DType::f32);
   d.labels = tensor("labels", DType::u8);
   return d;
-}
-
-// Cases whose axes point elsewhere than most of the dataset's are trained on as they are (nothing
-// is reoriented): each such orientation is named with its cases.
-void warn_odd_orientations(const std::vector<CaseInfo>& cases) {
-  std::map<std::string, std::vector<std::string>> by_orientation;
-  for (const CaseInfo& c : cases)
-    by_orientation[orientation_of(c.geometry)].push_back(c.image_path.empty() ? c.name
-                                                                              : c.image_path);
-  if (by_orientation.size() < 2) return;
-  const auto majority = std::max_element(
-      by_orientation.begin(), by_orientation.end(),
-      [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); });
-  for (const auto& [orientation, names] : by_orientation) {
-    if (orientation == majority->first) continue;
-    std::string list;
-    for (std::size_t k = 0; k < names.size() && k < 10; ++k) list += (k ? ", " : "") + names[k];
-    log_warn(names.size(), " case(s) are oriented ", orientation, " where ",
-             majority->second.size(), " are ", majority->first,
-             " (used as they are, not reoriented): ", list, names.size() > 10 ? ", ..." : "");
-  }
 }
 
 }  // namespace
@@ -211,15 +118,13 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
   const int limit = num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
   fs::path cache_file;
   if (cache.enabled) {
-    cache_file = cache_folder(cache) / (cache_key(index, size, limit) + ".safetensors");
+    cache_file =
+        cache_folder(cache) / (cache_key(index, std::to_string(size), limit) + ".safetensors");
     r.cache_file = cache_file.string();
     if (fs::exists(cache_file)) {
       try {
         PreprocessedDataset d = read_cache(cache_file);
-        // The key hashes absolute paths; the paths to hand on are this run's.
-        for (std::size_t i = 0; i < d.cases.size() && i < index.cases.size(); ++i)
-          d.cases[i].image_path = index.cases[i].image,
-          d.cases[i].label_path = index.cases[i].label;
+        use_paths_of(index, d.cases);
         r.from_cache = true;
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         warn_odd_orientations(d.cases);
@@ -230,10 +135,8 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
     }
   }
 
-  std::vector<CaseInfo> cases;
-  for (const CasePaths& c : index.cases) cases.push_back({c.name, c.patient, c.image, c.label, {}});
   PreprocessedDataset d = preprocess_cases(
-      std::move(cases), [&](std::size_t i) { return load_case(index.cases[i], limit); }, size,
+      case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); }, size,
       limit, index.class_names, work);
   if (cache.enabled) {
     try {
@@ -261,26 +164,11 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
   Tensor out_labels({1, size, size, size, 1}, DType::u8, work);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     stop_if_interrupted("preprocessing");
-    LoadedCase c = load(i);
-    const NiftiGeometry& g = c.image.geometry;
-    const std::string source = cases[i].image_path.empty() ? cases[i].name : cases[i].image_path;
-    const int top = c.labels.empty() ? 0 : *std::max_element(c.labels.begin(), c.labels.end());
-    // Files were checked against the classes as they were read; generated cases are checked here.
-    if (num_classes > 0 && top >= num_classes)
-      throw_error(ErrorKind::data,
-                  concat(cases[i].label_path.empty() ? cases[i].name : cases[i].label_path,
-                         ": label ", top, " is outside the classes [0, ", num_classes, ")"),
-                  __FILE__, __LINE__);
-    const Shape native{1, g.nz, g.ny, g.nx, 1};
-    Tensor image = Tensor::view(c.image.values.data(), native, DType::f32, Device::cpu).to(work);
-    Tensor labels = Tensor::view(c.labels.data(), native, DType::u8, Device::cpu).to(work);
-    preprocess_image(image, out_image, source);
-    resize_nearest(labels, out_labels);
+    const int top = prepare_case(load(i), cases[i], num_classes, out_image, out_labels);
     Tensor image_slot = d.image(i), label_slot = d.label(i);
     image_slot.copy_from(out_image);
     label_slot.copy_from(out_labels);
     largest = std::max(largest, top);
-    cases[i].geometry = g;
   }
   d.cases = std::move(cases);
   warn_odd_orientations(d.cases);

@@ -60,49 +60,62 @@ std::vector<float> importance_map(Grid patch, double sigma_scale) {
 
 std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch,
                                        std::int64_t classes, double overlap,
-                                       const WindowPredictor& predictor) {
+                                       const WindowPredictor& predictor, std::int64_t batch) {
   UNET3D_USAGE_CHECK(static_cast<std::int64_t>(volume.size()) == grid.d * grid.h * grid.w,
                      "sliding_window_mean: ", volume.size(), " values for a grid of ", grid.str());
-  UNET3D_USAGE_CHECK(classes >= 1, "sliding_window_mean: ", classes, " classes");
+  UNET3D_USAGE_CHECK(classes >= 1 && batch >= 1, "sliding_window_mean: ", classes,
+                     " classes, batch ", batch);
   const AxisPadding pd = window_padding(grid.d, patch.d), ph = window_padding(grid.h, patch.h),
                     pw = window_padding(grid.w, patch.w);
   const Grid padded{grid.d + pd.before + pd.after, grid.h + ph.before + ph.after,
                     grid.w + pw.before + pw.after};
   const std::vector<float> weight = importance_map(patch);
   const auto voxels = static_cast<std::size_t>(padded.d * padded.h * padded.w);
-  std::vector<float> sums(voxels * static_cast<std::size_t>(classes), 0.0f), weights(voxels, 0.0f);
+  const auto channels = static_cast<std::size_t>(classes);
+  std::vector<float> sums(voxels * channels, 0.0f), weights(voxels, 0.0f);
   // The padded volume's value at (z, y, x), 0 in the padding.
   const auto value = [&](std::int64_t z, std::int64_t y, std::int64_t x) {
     z -= pd.before, y -= ph.before, x -= pw.before;
     if (z < 0 || z >= grid.d || y < 0 || y >= grid.h || x < 0 || x >= grid.w) return 0.0f;
     return volume[static_cast<std::size_t>((z * grid.h + y) * grid.w + x)];
   };
-  const std::size_t window_voxels = weight.size();
-  std::vector<float> window(window_voxels), probabilities;
+  std::vector<Grid> starts;
   for (const std::int64_t z0 : window_starts(padded.d, patch.d, overlap))
     for (const std::int64_t y0 : window_starts(padded.h, patch.h, overlap))
-      for (const std::int64_t x0 : window_starts(padded.w, patch.w, overlap)) {
-        std::size_t i = 0;
-        for (std::int64_t z = z0; z < z0 + patch.d; ++z)
-          for (std::int64_t y = y0; y < y0 + patch.h; ++y)
-            for (std::int64_t x = x0; x < x0 + patch.w; ++x) window[i++] = value(z, y, x);
-        probabilities.assign(window_voxels * static_cast<std::size_t>(classes), 0.0f);
-        predictor(window, probabilities);
-        UNET3D_CHECK(probabilities.size() == window_voxels * static_cast<std::size_t>(classes),
-                     "sliding_window_mean: the predictor returned ", probabilities.size(),
-                     " values for ", window_voxels, " voxels of ", classes, " classes");
-        i = 0;
-        for (std::int64_t z = z0; z < z0 + patch.d; ++z)
-          for (std::int64_t y = y0; y < y0 + patch.h; ++y)
-            for (std::int64_t x = x0; x < x0 + patch.w; ++x, ++i) {
-              const auto v = static_cast<std::size_t>((z * padded.h + y) * padded.w + x);
-              for (std::int64_t c = 0; c < classes; ++c)
-                sums[v * static_cast<std::size_t>(classes) + static_cast<std::size_t>(c)] +=
-                    weight[i] * probabilities[i * static_cast<std::size_t>(classes) +
-                                              static_cast<std::size_t>(c)];
-              weights[v] += weight[i];
-            }
-      }
+      for (const std::int64_t x0 : window_starts(padded.w, patch.w, overlap))
+        starts.push_back({z0, y0, x0});
+  const std::size_t window_voxels = weight.size();
+  std::vector<float> windows, probabilities;
+  for (std::size_t first = 0; first < starts.size(); first += static_cast<std::size_t>(batch)) {
+    const std::size_t count = std::min(starts.size() - first, static_cast<std::size_t>(batch));
+    windows.resize(count * window_voxels);
+    std::size_t i = 0;
+    for (std::size_t k = first; k < first + count; ++k) {
+      const Grid s = starts[k];
+      for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
+        for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
+          for (std::int64_t x = s.w; x < s.w + patch.w; ++x) windows[i++] = value(z, y, x);
+    }
+    probabilities.assign(count * window_voxels * channels, 0.0f);
+    predictor(windows, probabilities);
+    UNET3D_CHECK(probabilities.size() == count * window_voxels * channels,
+                 "sliding_window_mean: the predictor returned ", probabilities.size(),
+                 " values for ", count, " windows of ", window_voxels, " voxels and ", classes,
+                 " classes");
+    const float* p = probabilities.data();
+    for (std::size_t k = first; k < first + count; ++k) {
+      const Grid s = starts[k];
+      i = 0;
+      for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
+        for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
+          for (std::int64_t x = s.w; x < s.w + patch.w; ++x, ++i, p += channels) {
+            const auto v = static_cast<std::size_t>((z * padded.h + y) * padded.w + x);
+            float* sum = &sums[v * channels];
+            for (std::size_t c = 0; c < channels; ++c) sum[c] += weight[i] * p[c];
+            weights[v] += weight[i];
+          }
+    }
+  }
   std::vector<float> mean(static_cast<std::size_t>(grid.d * grid.h * grid.w * classes));
   std::size_t o = 0;
   for (std::int64_t z = 0; z < grid.d; ++z)

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/resampled.h"
 #include "io/safetensors.h"
 #include "runtime/error.h"
 
@@ -124,7 +125,22 @@ ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
           __FILE__, __LINE__);
     info.config = {metadata_int(file, "in_channels", path), metadata_int(file, "num_classes", path),
                    metadata_int(file, "init_features", path), metadata_int(file, "depth", path)};
-    info.input_size = metadata_int(file, "input_size", path);
+    const auto mode = file.metadata.find("mode");
+    if (mode != file.metadata.end() && mode->second == "patch") {
+      info.mode = InputMode::patch;
+      for (const char* key : {"spacing", "patch_size"})
+        if (!file.metadata.count(key))
+          throw_error(ErrorKind::data, concat(path, ": patch-mode metadata lacks '", key, "'"),
+                      __FILE__, __LINE__);
+      info.spacing = spacing_of_xyz(file.metadata.at("spacing"), path + ": metadata 'spacing'");
+      info.patch = grid_of_xyz(file.metadata.at("patch_size"), path + ": metadata 'patch_size'");
+    } else if (mode != file.metadata.end() && mode->second != "resize") {
+      throw_error(ErrorKind::data,
+                  concat(path, ": metadata 'mode' = '", mode->second, "' (resize or patch)"),
+                  __FILE__, __LINE__);
+    } else {
+      info.input_size = metadata_int(file, "input_size", path);
+    }
     info.epoch = metadata_int(file, "epoch", path);
     info.step = metadata_int(file, "step", path);
     const auto names = file.metadata.find("class_names");
@@ -154,11 +170,16 @@ void check_matches(const ModelInfo& info, const UNet3D& net, const std::string& 
       {"in_channels", {info.config.in_channels, want.in_channels}},
       {"num_classes", {info.config.num_classes, want.num_classes}},
       {"init_features", {info.config.init_features, want.init_features}},
-      {"depth", {info.config.depth, want.depth}},
-      {"input_size", {info.input_size == 0 ? net.size() : info.input_size, net.size()}}};
+      {"depth", {info.config.depth, want.depth}}};
   for (const auto& [key, values] : fields)
     UNET3D_USAGE_CHECK(values.first == values.second, path, ": the checkpoint has ", key, " ",
                        values.first, ", this run ", values.second);
+  // The input grid: a plain state_dict does not say it.
+  const Grid grid = info.mode == InputMode::patch ? info.patch
+                    : info.input_size > 0         ? Grid::cube(info.input_size)
+                                                  : net.grid();
+  UNET3D_USAGE_CHECK(grid == net.grid(), path, ": the checkpoint's input is ", xyz_text(grid),
+                     " (x,y,z), this run's ", xyz_text(net.grid()));
 }
 
 }  // namespace
@@ -172,9 +193,16 @@ void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
                    {"num_classes", std::to_string(c.num_classes)},
                    {"init_features", std::to_string(c.init_features)},
                    {"depth", std::to_string(c.depth)},
-                   {"input_size", std::to_string(net.size())},
                    {"epoch", std::to_string(info.epoch)},
                    {"step", std::to_string(info.step)}};
+  if (info.mode == InputMode::patch) {
+    file.metadata["mode"] = "patch";
+    file.metadata["spacing"] = xyz_text(info.spacing);
+    file.metadata["patch_size"] = xyz_text(net.grid());
+  } else {
+    file.metadata["mode"] = "resize";
+    file.metadata["input_size"] = std::to_string(net.size());
+  }
   if (!info.class_names.empty()) {
     std::string names;
     for (const std::string& n : info.class_names) names += (names.empty() ? "" : ",") + n;

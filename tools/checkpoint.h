@@ -10,18 +10,26 @@
 #include <string>
 #include <vector>
 
+#include "io/patch_plan.h"
 #include "layers/optimizer.h"
 #include "layers/unet3d.h"
 
 namespace unet3d {
 
+// Resize mode (the original's) trains on whole volumes resized to input_size^3; patch mode on
+// patches of `patch` voxels cut from volumes resampled to `spacing`.
+enum class InputMode { resize, patch };
+
 struct ModelInfo {
   UNetConfig config;
-  std::int64_t input_size = 0;  // 0: unknown (a file without metadata)
+  std::int64_t input_size = 0;  // resize mode; 0: unknown (a file without metadata)
   std::int64_t epoch = 0;       // epochs completed
   std::int64_t step = 0;        // optimizer steps taken
   std::vector<std::string> class_names;
   bool has_metadata = false;
+  InputMode mode = InputMode::resize;  // a file without `mode` is resize mode
+  Spacing spacing{};                   // patch mode: mm along (z, y, x)
+  Grid patch{0, 0, 0};                 // patch mode: the network's input grid
 };
 
 void save_model(const std::string& path, UNet3D& net, const ModelInfo& info);

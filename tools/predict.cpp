@@ -7,11 +7,13 @@
 #include "io/dataset.h"
 #include "io/nifti_geometry.h"
 #include "io/preprocess.h"
+#include "io/resampled.h"
 #include "kernels/elementwise.h"
 #include "kernels/metrics.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/inference.h"
+#include "layers/window_inference.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
@@ -68,10 +70,51 @@ void define_flags(Flags& flags) {
   flags.add_list("labels", "DIR|FILE",
                  "ground truth to score against: a folder, or one file per input");
   flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
-  flags.add("size", "S", "input size of a checkpoint without metadata", "0");
+  flags.add("size", "S", "input size of a resize-mode checkpoint without metadata", "0");
+  flags.add("mode", "resize|patch", "the mode of a checkpoint without metadata", "resize");
+  flags.add("spacing", "X,Y,Z", "patch mode: target spacing (mm) of a checkpoint without metadata");
+  flags.add("patch", "X,Y,Z", "patch mode: patch size of a checkpoint without metadata");
+  flags.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
+  flags.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips of the input",
+            "none");
   flags.add("nsd-tolerance", "MM", "with --labels: the tolerance of the surface Dice (NSD)", "2");
   flags.add_switch("deterministic",
                    "CUDA: deterministic cuDNN algorithms only, chosen without timing");
+}
+
+// The checkpoint's mode, size, spacing and patch: from its metadata, or for a plain state_dict
+// from the flags (a usage Error naming them when they are missing).
+ModelInfo model_info(const Flags& flags) {
+  ModelInfo info = read_model_info(flags.text("checkpoint"));
+  const std::string& checkpoint = flags.text("checkpoint");
+  const std::string mode = flags.text("mode");
+  if (mode != "resize" && mode != "patch")
+    throw Error(ErrorKind::usage, concat("--mode: '", mode, "' is not one of resize, patch"));
+  if (flags.integer("size") < 0)
+    throw Error(ErrorKind::usage, concat("--size ", flags.integer("size"),
+                                         ": must be positive (0: from the checkpoint)"));
+  if (info.has_metadata) {
+    for (const char* flag : {"mode", "size", "spacing", "patch"})
+      if (flags.given(flag))
+        log_warn("--", flag, " is ignored: ", checkpoint, " records its own in its metadata");
+    return info;
+  }
+  if (mode == "patch") {
+    if (!flags.given("spacing") || !flags.given("patch"))
+      throw Error(ErrorKind::usage, concat(checkpoint,
+                                           " has no metadata: give --mode patch --spacing X,Y,Z "
+                                           "--patch X,Y,Z (the training run's)"));
+    info.mode = InputMode::patch;
+    info.spacing = spacing_of_xyz(flags.text("spacing"), "--spacing");
+    info.patch = grid_of_xyz(flags.text("patch"), "--patch");
+    return info;
+  }
+  info.input_size = flags.integer("size");
+  if (info.input_size <= 0)
+    throw Error(ErrorKind::usage, concat(checkpoint,
+                                         " has no metadata: give its input size with --size, or "
+                                         "--mode patch --spacing X,Y,Z --patch X,Y,Z"));
+  return info;
 }
 
 }  // namespace
@@ -83,15 +126,18 @@ int main(int argc, char** argv) {
     const std::vector<std::string> label_paths = checked_label_paths(flags);
     const Device device = parse_device(flags.text("device"));
     set_deterministic_convolutions(flags.on("deterministic"));
-    ModelInfo info = read_model_info(flags.text("checkpoint"));
-    if (flags.integer("size") < 0)
-      throw Error(ErrorKind::usage, concat("--size ", flags.integer("size"),
-                                           ": must be positive (0: from the checkpoint)"));
-    if (info.input_size == 0) info.input_size = flags.integer("size");
-    if (info.input_size <= 0)
-      throw Error(ErrorKind::usage, concat(flags.text("checkpoint"),
-                                           " has no metadata: give its input size with --size"));
-    UNet3D net(info.config, device, Precision::f32, 1, info.input_size);
+    const ModelInfo info = model_info(flags);
+    const bool patch_mode = info.mode == InputMode::patch;
+    const WindowOptions window{flags.number("overlap"), flags.text("tta") == "mirror"};
+    if (!(window.overlap >= 0 && window.overlap < 1))
+      throw Error(ErrorKind::usage, concat("--overlap ", flags.text("overlap"), ": not in [0, 1)"));
+    if (flags.text("tta") != "none" && flags.text("tta") != "mirror")
+      throw Error(ErrorKind::usage,
+                  concat("--tta: '", flags.text("tta"), "' is not one of none, mirror"));
+    if (!patch_mode && (flags.given("overlap") || window.mirror))
+      throw Error(ErrorKind::usage, "--overlap and --tta apply to patch-mode checkpoints only");
+    UNet3D net(info.config, device, Precision::f32, 1,
+               patch_mode ? info.patch : Grid::cube(info.input_size));
     load_model(flags.text("checkpoint"), net);
     const std::int64_t classes = info.config.num_classes;
     const std::vector<std::string> names =
@@ -102,18 +148,29 @@ int main(int argc, char** argv) {
     DiceTable table;
     table.class_names = names;
     CaseScoreTable scores(names, flags.number("nsd-tolerance"));
-    Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
     for (std::size_t k = 0; k < flags.list("input").size(); ++k) {
       const std::string& path = flags.list("input")[k];
       const std::string name = case_name(path);
       NiftiVolume volume = read_nifti(path);
       const NiftiGeometry& g = volume.geometry;
       const Shape native{1, g.nz, g.ny, g.nx, 1};
-      Tensor input = net.input();
-      preprocess_image(
-          Tensor::view(volume.values.data(), native, DType::f32, Device::cpu).to(device), input,
-          path);
-      class_probabilities(net.forward(false), probabilities);
+      // The class probabilities on the network's grid: S^3, or the target spacing's.
+      Tensor probabilities;
+      if (patch_mode) {
+        const Grid grid = resampled_grid_of(g, info.spacing);
+        std::vector<float> p = window_probabilities(
+            net, resampled_image(volume.values, g, info.spacing, device, path), grid, window);
+        probabilities =
+            Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
+                .to(device);
+      } else {
+        Tensor input = net.input();
+        preprocess_image(
+            Tensor::view(volume.values.data(), native, DType::f32, Device::cpu).to(device), input,
+            path);
+        probabilities = Tensor(net.input().shape().with_channels(classes), DType::f32, device);
+        class_probabilities(net.forward(false), probabilities);
+      }
       // The native-size probabilities (C times the volume) only where they are written.
       Tensor resampled = flags.on("probabilities")
                              ? Tensor(native.with_channels(classes), DType::f32, device)

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/resampled.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -98,6 +99,24 @@ RunConfig parse_run_config(const RunSettings& s) {
   if (c.depth > 10 || c.size % (std::int64_t{1} << c.depth) != 0)
     throw Error(ErrorKind::usage,
                 concat("--size ", c.size, " cannot be halved --depth ", c.depth, " times"));
+  c.patch_mode = one_of(s, "mode", {"resize", "patch"}) == "patch";
+  c.iters = non_negative("iters");
+  c.overlap = in_range<double>(s, "overlap", 0.0, 0.999999, "in [0, 1)");
+  c.mirror = one_of(s, "tta", {"none", "mirror"}) == "mirror";
+  const bool patch_flags = !s.at("spacing").empty() || !s.at("patch").empty() || c.iters != 0 ||
+                           c.overlap != 0.5 || c.mirror;
+  if (!c.patch_mode && patch_flags)
+    throw Error(ErrorKind::usage,
+                "--spacing, --patch, --iters, --overlap and --tta apply to --mode patch only");
+  if (!s.at("spacing").empty()) c.spacing = spacing_of_xyz(s.at("spacing"), "--spacing");
+  if (!s.at("patch").empty()) {
+    c.patch = grid_of_xyz(s.at("patch"), "--patch");
+    const std::int64_t f = std::int64_t{1} << c.depth;
+    if (c.patch->d % f != 0 || c.patch->h % f != 0 || c.patch->w % f != 0)
+      throw Error(ErrorKind::usage,
+                  concat("--patch ", s.at("patch"), ": each side must be a ",
+                         "multiple of 2^depth = ", f, " (--depth ", c.depth, ")"));
+  }
   return c;
 }
 

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/dataset.h"
+#include "io/patch_plan.h"
 #include "layers/train_step.h"
 
 namespace unet3d {
@@ -33,6 +35,13 @@ struct RunConfig {
   std::int64_t interrupt_after = 0;  // testing hooks: SIGINT after this many micro-batches,
   std::string interrupt_during;      // or as "preprocessing" or "test" starts ("": never)
   bool resuming = false;
+  // Patch mode (--mode patch; resize mode, the original's, otherwise).
+  bool patch_mode = false;
+  std::optional<Spacing> spacing;  // --spacing (z, y, x here); none: the training cases' median
+  std::optional<Grid> patch;       // --patch; none: default_patch of the resampled training cases
+  std::int64_t iters = 0;          // micro-batches per epoch; 0: training cases / batch
+  double overlap = 0.5;            // sliding-window overlap, 0 <= overlap < 1
+  bool mirror = false;             // --tta mirror
 };
 
 RunConfig parse_run_config(const RunSettings& settings);

@@ -19,22 +19,40 @@ void refuse_if_too_large(const RunConfig& c, Device work, std::int64_t cases, do
   if (!shortfall.empty()) throw Error(ErrorKind::usage, shortfall);
 }
 
-RunData load_files(const RunConfig& c, Device work) {
+// --spacing, or the choice made from the cases' native grids.
+Spacing target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
+                       const SpacingChoice& choose) {
+  const Spacing t = c.spacing ? *c.spacing : choose(cases);
+  log_info("patch mode: target spacing ", xyz_text(t), " mm (x,y,z)",
+           c.spacing ? "" : ", the training cases' median");
+  return t;
+}
+
+RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose) {
   const DatasetIndex index = discover_dataset(c.data, c.layout);
   for (const std::string& path : index.unmatched) log_warn("no image/label partner for ", path);
   refuse_if_too_large(c, work, static_cast<std::int64_t>(index.cases.size()), 0,
                       concat(" (", index.cases.size(), " cases in ", c.data, ")"));
   PreprocessReport report;
   RunData d;
-  d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
-  log_info(d.host.cases.size(), " cases from ", c.data,
+  d.patch_mode = c.patch_mode;
+  if (c.patch_mode) {
+    std::vector<CaseInfo> headers;
+    for (const CasePaths& p : index.cases)
+      headers.push_back({p.name, p.patient, p.image, p.label, read_nifti_geometry(p.image)});
+    d.resampled = resample_dataset(index, target_spacing(c, headers, choose), c.classes, work,
+                                   {c.use_cache, c.cache}, &report);
+  } else {
+    d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
+  }
+  log_info(d.cases().size(), " cases from ", c.data,
            (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
            report.seconds, " s");
   // The paths, copied: the labels are read again at the end, for native-resolution scores.
   std::vector<CasePaths> paths;
-  for (const CaseInfo& info : d.host.cases)
+  for (const CaseInfo& info : d.cases())
     paths.push_back({info.name, info.patient, info.image_path, info.label_path});
-  const int classes_found = d.host.num_classes;
+  const int classes_found = d.num_classes();
   d.native_labels = [paths, classes_found](std::size_t i) {
     return load_case(paths[i], classes_found).labels;
   };
@@ -43,7 +61,7 @@ RunData load_files(const RunConfig& c, Device work) {
 }
 
 // No data: phantoms generated in memory, the same generator as make_phantoms.
-RunData load_phantoms(const RunConfig& c, Device work) {
+RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choose) {
   const std::vector<std::int64_t> grid = c.phantom_size;
   refuse_if_too_large(
       c, work, c.phantoms,
@@ -55,21 +73,29 @@ RunData load_phantoms(const RunConfig& c, Device work) {
   std::vector<CaseInfo> infos;
   for (const PhantomCase& p : phantoms)
     infos.push_back({p.name(), p.name().substr(0, 8), "", "", {}});
+  const NiftiGeometry geometry = phantom_geometry(grid[0], grid[1], grid[2]);
   const auto make = [phantoms, grid, seed](std::size_t i) {
     return make_phantom(phantoms[i], grid[0], grid[1], grid[2], seed);
   };
+  const auto load = [&](std::size_t i) {
+    Phantom p = make(i);
+    LoadedCase loaded;
+    loaded.image.geometry = p.geometry;
+    loaded.image.values.assign(p.image.begin(), p.image.end());
+    loaded.labels = std::move(p.labels);
+    return loaded;
+  };
+  const int classes = c.classes > 0 ? c.classes : 6;
   RunData d;
-  d.host = preprocess_cases(
-      infos,
-      [&](std::size_t i) {
-        Phantom p = make(i);
-        LoadedCase loaded;
-        loaded.image.geometry = p.geometry;
-        loaded.image.values.assign(p.image.begin(), p.image.end());
-        loaded.labels = std::move(p.labels);
-        return loaded;
-      },
-      c.size, c.classes > 0 ? c.classes : 6, hipmri_class_names(), work);
+  d.patch_mode = c.patch_mode;
+  if (c.patch_mode) {
+    std::vector<CaseInfo> headers = infos;
+    for (CaseInfo& h : headers) h.geometry = geometry;
+    d.resampled = resample_cases(infos, load, target_spacing(c, headers, choose), classes,
+                                 hipmri_class_names(), work);
+  } else {
+    d.host = preprocess_cases(infos, load, c.size, classes, hipmri_class_names(), work);
+  }
   log_info(phantoms.size(), " phantom cases of ", grid[0], "x", grid[1], "x", grid[2],
            " generated in memory");
   d.native_labels = [make](std::size_t i) { return make(i).labels; };
@@ -82,8 +108,9 @@ RunData load_phantoms(const RunConfig& c, Device work) {
 
 }  // namespace
 
-RunData load_run_data(const RunConfig& c, Device work) {
-  return c.data.empty() ? load_phantoms(c, work) : load_files(c, work);
+RunData load_run_data(const RunConfig& c, Device work, const SpacingChoice& choose_spacing) {
+  return c.data.empty() ? load_phantoms(c, work, choose_spacing)
+                        : load_files(c, work, choose_spacing);
 }
 
 }  // namespace unet3d

@@ -8,18 +8,33 @@
 #include <vector>
 
 #include "io/preprocess.h"
+#include "io/resampled.h"
 #include "tools/run_config.h"
 
 namespace unet3d {
 
 struct RunData {
-  PreprocessedDataset host;
+  bool patch_mode = false;
+  PreprocessedDataset host;    // resize mode: every case at S^3
+  ResampledDataset resampled;  // patch mode: every case at the target spacing
   // Case i's label map and image on its own grid, read again (or generated again) when asked.
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
   std::function<std::vector<float>(std::size_t)> native_image;
+
+  // Whichever mode's, the same lists.
+  const std::vector<CaseInfo>& cases() const { return patch_mode ? resampled.cases : host.cases; }
+  const std::vector<std::string>& class_names() const {
+    return patch_mode ? resampled.class_names : host.class_names;
+  }
+  int num_classes() const { return patch_mode ? resampled.num_classes : host.num_classes; }
 };
 
+// Patch mode's target spacing when --spacing is not given, from the cases (their native geometry
+// filled in, read from the headers) before any is preprocessed: the trainer splits them and
+// takes its training cases' median.
+using SpacingChoice = std::function<Spacing(const std::vector<CaseInfo>&)>;
+
 // Preprocessing runs on `work`.
-RunData load_run_data(const RunConfig& config, Device work);
+RunData load_run_data(const RunConfig& config, Device work, const SpacingChoice& choose_spacing);
 
 }  // namespace unet3d

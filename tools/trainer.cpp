@@ -44,7 +44,18 @@ void define_flags(Flags& f) {
   f.add("device", "auto|cuda|cpu", "where to train", "auto");
   f.add("precision", "auto|fp16|fp32", "fp16 = mixed precision (CUDA only); auto: fp16 on a GPU",
         "auto");
-  f.add("size", "S", "network input side (S^3 voxels)", "96");
+  f.add("mode", "resize|patch",
+        "resize: whole volumes resized to S^3 (the original's); patch: patches at a target "
+        "spacing, whole volumes segmented with a sliding window",
+        "resize");
+  f.add("size", "S", "network input side (S^3 voxels); patch mode: the default patch's most voxels",
+        "96");
+  f.add("spacing", "X,Y,Z",
+        "patch mode: target spacing in mm (default: the training cases' median)");
+  f.add("patch", "X,Y,Z", "patch mode: patch size, multiples of 2^depth (default: from the data)");
+  f.add("iters", "N", "patch mode: micro-batches per epoch (0: training cases / batch)", "0");
+  f.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
+  f.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips at inference", "none");
   f.add("features", "F", "UNet3D init_features", "32");
   f.add("depth", "D", "UNet3D depth", "4");
   f.add("classes", "C|auto", "number of classes", "auto");

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "io/json.h"
+#include "io/patch_plan.h"
 #include "io/split.h"
 #include "kernels/flip.h"
 #include "kernels/metrics.h"
@@ -26,9 +27,11 @@
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
 #include "tools/metrics_file.h"
+#include "tools/patch_batches.h"
 #include "tools/pictures.h"
 #include "tools/report.h"
 #include "tools/run_data.h"
+#include "tools/window_evaluator.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -89,7 +92,8 @@ struct Position {
   double loss_sum = 0, best_dice = -1, seconds = 0;  // seconds: of this epoch before resuming
 };
 
-// The network and everything that trains it, built for the run's shapes.
+// The network and everything that trains it, built for the run's shapes: S^3 in resize mode,
+// the patch in patch mode.
 struct Training {
   UNetConfig config;
   UNet3D net;
@@ -98,29 +102,49 @@ struct Training {
   Tensor class_weights;
   TrainingStep step;
   Evaluator evaluator;
+  WindowEvaluator window_evaluator;
+  ModelInfo shape;  // the mode, size, spacing and patch every checkpoint records
 
-  Training(const RunConfig& c, const PreprocessedDataset& host,
-           const std::vector<std::size_t>& train, Device device, Precision precision)
-      : config{1, host.num_classes, c.features, c.depth},
-        net(config, device, precision, c.batch, host.size),
+  Training(const RunConfig& c, const RunData& data, const std::vector<std::size_t>& train,
+           Grid grid, Device device, Precision precision)
+      : config{1, data.num_classes(), c.features, c.depth},
+        net(config, device, precision, c.batch, grid),
         adam(net.parameters(), {c.lr, 0.9, 0.999, 1e-8, c.weight_decay}),
         scaler(precision == Precision::f16),
-        class_weights(class_weight_tensor(host, train, precision, device)),
+        class_weights(class_weight_tensor(data, train, precision, device)),
         step(net, adam, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
-        evaluator(net, step) {}
+        evaluator(net, step),
+        window_evaluator(net, {c.overlap, c.mirror}) {
+    shape.mode = data.patch_mode ? InputMode::patch : InputMode::resize;
+    shape.input_size = data.patch_mode ? 0 : data.host.size;
+    shape.spacing = data.resampled.spacing;
+    shape.patch = grid;
+    shape.class_names = data.class_names();
+  }
 
-  static Tensor class_weight_tensor(const PreprocessedDataset& host,
-                                    const std::vector<std::size_t>& train, Precision precision,
-                                    Device device) {
-    const std::vector<double> weights = weighted_ce_weights(class_voxel_counts(host, train));
-    Tensor t(Shape::vector(host.num_classes), master_dtype(precision));
+  // The voxels of each class over the training cases, whichever mode's volumes.
+  static std::vector<std::int64_t> training_counts(const RunData& data,
+                                                   const std::vector<std::size_t>& train) {
+    if (!data.patch_mode) return class_voxel_counts(data.host, train);
+    std::vector<std::int64_t> counts(static_cast<std::size_t>(data.num_classes()), 0);
+    for (const std::size_t i : train)
+      for (const std::uint8_t label : data.resampled.volumes[i].labels) ++counts[label];
+    return counts;
+  }
+
+  static Tensor class_weight_tensor(const RunData& data, const std::vector<std::size_t>& train,
+                                    Precision precision, Device device) {
+    const std::vector<double> weights = weighted_ce_weights(training_counts(data, train));
+    Tensor t(Shape::vector(data.num_classes()), master_dtype(precision));
     for (std::size_t c = 0; c < weights.size(); ++c)
       t.data_as<float>()[c] = static_cast<float>(weights[c]);
     return t.to(device);
   }
 
-  ModelInfo info(const PreprocessedDataset& host, const Position& p) const {
-    return {config, host.size, p.epoch, p.optimizer_steps, host.class_names, true};
+  ModelInfo info(const Position& p) const {
+    ModelInfo i = shape;
+    i.config = config, i.epoch = p.epoch, i.step = p.optimizer_steps, i.has_metadata = true;
+    return i;
   }
 };
 
@@ -148,9 +172,14 @@ class Run {
     resolved["precision"] = precision_word_;
     if (!c.resuming) write_config(out_ / "config.json", resolved, command_line, device_);
     if (c.interrupt_during == "preprocessing") std::raise(SIGINT);
-    data_ = load_run_data(c, device_);
+    data_ = load_run_data(c, device_, [&](const std::vector<CaseInfo>& cases) {
+      std::vector<Spacing> spacings;
+      for (const std::size_t i : case_indices(cases, chosen_split(cases).train))
+        spacings.push_back(spacing_of(cases[i].geometry));
+      return median_spacing(spacings);
+    });
     if (!c.resuming && resolved["classes"] == "auto") {
-      resolved["classes"] = std::to_string(data_.host.num_classes);
+      resolved["classes"] = std::to_string(data_.num_classes());
       write_config(out_ / "config.json", resolved, command_line, device_);
     }
     split_data();
@@ -158,15 +187,18 @@ class Run {
 
   // Trains from where the run stands to the last epoch, then tests; returns the exit code.
   int operator()() {
-    const PreprocessedDataset& host = data_.host;
-    Training t(c_, host, train_, device_, precision_);
+    const std::vector<std::string>& class_names = data_.class_names();
+    Training t(c_, data_, train_, input_grid(), device_, precision_);
     log_info("network: ", t.net.parameters().parameter_count(),
              " parameters; activations, gradients and saved statistics ",
              static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
     t.net.parameters().initialize(c_.seed);
-    resident_ = host.to(device_, activation_dtype(precision_));
+    if (data_.patch_mode)
+      patches_ = PatchBatches(data_.resampled, train_, t.net.grid(), c_.batch, c_.seed);
+    else
+      resident_ = data_.host.to(device_, activation_dtype(precision_));
     Position p = resume(t);
-    metrics_.emplace(out_ / "metrics.csv", csv_header(host.class_names, c_.val_metrics), p.epoch);
+    metrics_.emplace(out_ / "metrics.csv", csv_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
       if (!train_epoch(t, p, started)) return interrupted(t, p, started);
@@ -202,23 +234,46 @@ class Run {
       log_info("  --", key, " ", value.empty() ? "(none)" : value);
   }
 
-  void split_data() {
+  // --split's, the resumed run's, or a new one drawn from the seed.
+  Split chosen_split(const std::vector<CaseInfo>& cases) const {
     // A resumed run keeps its split; one stopped before it had a split draws it as a new run.
     const bool kept = c_.resuming && fs::exists(out_ / "split.json");
     const std::string split_file =
         c_.split.empty() ? (kept ? (out_ / "split.json").string() : "") : c_.split;
-    const std::vector<CaseInfo>& cases = data_.host.cases;
-    const Split split =
-        split_file.empty() ? split_by_patient(cases, c_.seed) : read_split(split_file, cases);
+    return split_file.empty() ? split_by_patient(cases, c_.seed) : read_split(split_file, cases);
+  }
+
+  void split_data() {
+    const std::vector<CaseInfo>& cases = data_.cases();
+    const Split split = chosen_split(cases);
     write_split((out_ / "split.json").string(), split);
     train_ = case_indices(cases, split.train);
     val_ = case_indices(cases, split.val);
     test_ = case_indices(cases, split.test);
     log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
              " test cases");
-    if (static_cast<std::int64_t>(train_.size()) < c_.batch)
+    if (static_cast<std::int64_t>(train_.size()) < c_.batch && !data_.patch_mode)
       throw Error(ErrorKind::usage,
                   concat("--batch ", c_.batch, " exceeds the ", train_.size(), " training cases"));
+    if (train_.empty()) throw Error(ErrorKind::usage, "the split has no training cases");
+  }
+
+  // The network's input: S^3, or patch mode's --patch or default patch.
+  Grid input_grid() const {
+    if (!data_.patch_mode) return Grid::cube(c_.size);
+    if (c_.patch) return *c_.patch;
+    std::vector<Grid> grids;
+    for (const std::size_t i : train_) grids.push_back(data_.resampled.volumes[i].grid);
+    const Grid patch = default_patch(grids, c_.depth, c_.size);
+    log_info("patch mode: patch ", xyz_text(patch), " (x,y,z), from the training cases' median ",
+             "grid at the target spacing");
+    return patch;
+  }
+
+  // Micro-batches per epoch: --iters, or the training cases / batch.
+  std::int64_t micro_batches_per_epoch() const {
+    if (c_.iters > 0) return c_.iters;
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(train_.size()) / c_.batch);
   }
 
   // Where the run stands: the start, or what last.safetensors says (a resumed run stopped before
@@ -250,7 +305,7 @@ class Run {
                  double seconds) {
     Position saved = p;
     saved.epoch = epoch;
-    save_model((out_ / "last.safetensors").string(), t.net, t.info(data_.host, saved));
+    save_model((out_ / "last.safetensors").string(), t.net, t.info(saved));
     const auto exact = [](double v) { return concat(std::setprecision(17), v); };
     save_training_state((out_ / "last.train.safetensors").string(), t.adam, t.scaler,
                         {p.optimizer_steps,
@@ -273,7 +328,7 @@ class Run {
     Position at_step = p;
     std::int64_t tracked_at_step = t.net.batches_tracked();
     const std::vector<std::size_t> order = epoch_order(train_, c_.seed, p.epoch);
-    const std::int64_t per_epoch = static_cast<std::int64_t>(train_.size()) / c_.batch;
+    const std::int64_t per_epoch = micro_batches_per_epoch();
     ProgressBar bar(concat("epoch ", p.epoch + 1, "/", c_.epochs), per_epoch);
     bar.advance(p.micro_batch);
     Tensor input = t.net.input(), labels = t.step.labels();
@@ -282,11 +337,14 @@ class Run {
     for (; p.micro_batch < per_epoch; ++p.micro_batch) {
       for (std::size_t b = 0; b < cases.size(); ++b) {
         const auto slot = static_cast<std::size_t>(p.micro_batch * c_.batch) + b;
-        cases[b] = order[slot];
+        if (!data_.patch_mode) cases[b] = order[slot];
         Rng rng(c_.seed ^ (static_cast<std::uint64_t>(p.epoch) << 40) ^ slot);
         flips[b] = c_.flip_augment ? random_flip_axes(rng) : 0;
       }
-      copy_batch(resident_, cases, input, labels, flips);
+      if (data_.patch_mode)
+        patches_.fill(p.epoch, p.micro_batch, flips, input, labels);
+      else
+        copy_batch(resident_, cases, input, labels, flips);
       p.loss_sum += t.step.micro_batch();
       ++p.micro_batches;
       if (const std::string planning = conv_planning_report(); !planning.empty() && !planned_) {
@@ -334,39 +392,40 @@ class Run {
 
   // Validation, the metrics row, the plots and the checkpoints after an epoch's training.
   void finish_epoch(Training& t, Position& p, Clock::time_point started) {
-    const PreprocessedDataset& host = data_.host;
+    const std::vector<std::string>& class_names = data_.class_names();
     const double seconds = p.seconds + seconds_since(started);
     const double train_loss =
         p.micro_batches > 0 ? p.loss_sum / static_cast<double>(p.micro_batches) : NAN;
     const bool validate =
         !val_.empty() && ((p.epoch + 1) % c_.val_every == 0 || p.epoch + 1 == c_.epochs);
-    double val_loss = NAN;
+    double val_loss = NAN;  // patch mode has none: whole volumes are not a batch of patches
     DiceTable dice;
-    CaseScoreTable surface(host.class_names, c_.nsd_tolerance_mm);
+    CaseScoreTable surface(class_names, c_.nsd_tolerance_mm);
+    CaseScoreTable* scores = c_.val_metrics ? &surface : nullptr;
     if (validate)
-      dice = t.evaluator.evaluate(resident_, val_, &val_loss, c_.val_metrics ? &surface : nullptr);
+      dice = data_.patch_mode ? t.window_evaluator.evaluate(data_.resampled, val_, scores)
+                              : t.evaluator.evaluate(resident_, val_, &val_loss, scores);
     std::string row = concat(p.epoch + 1, ",", value_or_empty(train_loss, true), ",",
                              value_or_empty(val_loss, validate));
-    for (std::size_t k = 0; k < host.class_names.size(); ++k)
+    for (std::size_t k = 0; k < class_names.size(); ++k)
       row += "," + value_or_empty(validate ? dice.per_class[k] : NAN, validate);
-    const double per_epoch =
-        static_cast<double>(static_cast<std::int64_t>(train_.size()) / c_.batch * c_.batch);
-    const double voxels = static_cast<double>(host.size * host.size * host.size);
+    const auto per_epoch = static_cast<double>(micro_batches_per_epoch() * c_.batch);
+    const auto voxels = static_cast<double>(t.net.grid().voxels());
     row += "," + value_or_empty(dice.average, validate);
     if (c_.val_metrics)
-      for (std::size_t k = 0; k < host.class_names.size(); ++k)
+      for (std::size_t k = 0; k < class_names.size(); ++k)
         row += "," + value_or_empty(surface.mean_hd95(static_cast<int>(k)), validate);
     row += concat(",", c_.lr, ",", t.scaler.scale(), ",", value_or_empty(seconds, true), ",",
                   value_or_empty(per_epoch * voxels / seconds, true));
     metrics_->add(row);
-    plot_metrics(out_, host.class_names);
+    plot_metrics(out_, class_names);
     log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,
                            seconds));
     if (validate && dice.average > p.best_dice) {
       p.best_dice = dice.average;
       Position best = p;
       best.epoch = p.epoch + 1;
-      save_model((out_ / "best.safetensors").string(), t.net, t.info(host, best));
+      save_model((out_ / "best.safetensors").string(), t.net, t.info(best));
     }
     p.micro_batch = 0, p.loss_sum = 0, p.micro_batches = 0, p.seconds = 0;
     save_last(t, p, p.epoch + 1, 0, 0);
@@ -374,25 +433,40 @@ class Run {
 
   // The test report at network and native resolution, and the best and worst pictures.
   void final_test(Training& t) {
-    const PreprocessedDataset& host = data_.host;
     const fs::path best = fs::exists(out_ / "best.safetensors") ? out_ / "best.safetensors"
                                                                 : out_ / "last.safetensors";
     if (c_.interrupt_during == "test") std::raise(SIGINT);
     t.evaluator.stop_when_interrupted("the test phase");
+    t.window_evaluator.stop_when_interrupted("the test phase");
     const ModelInfo tested = load_model(best.string(), t.net);
     log_info("test set: ", test_.size(), " cases, with ", best.filename().string());
-    const DiceTable network = t.evaluator.evaluate(resident_, test_, nullptr);
-    CaseScoreTable scores(host.class_names, c_.nsd_tolerance_mm);
-    const DiceTable native =
-        t.evaluator.evaluate_native(resident_, test_, data_.native_labels, &scores);
+    CaseScoreTable scores(data_.class_names(), c_.nsd_tolerance_mm);
+    DiceTable network, native;
+    std::function<std::vector<std::uint8_t>(std::size_t)> prediction;  // by test index
+    std::vector<std::vector<std::uint8_t>> predictions;
+    if (data_.patch_mode) {
+      WindowEvaluator::TestTables tables =
+          t.window_evaluator.evaluate_native(data_.resampled, test_, data_.native_labels, scores);
+      network = std::move(tables.resampled), native = std::move(tables.native);
+      predictions = std::move(tables.native_predictions);
+      prediction = [&](std::size_t v) { return predictions[v]; };
+    } else {
+      network = t.evaluator.evaluate(resident_, test_, nullptr);
+      native = t.evaluator.evaluate_native(resident_, test_, data_.native_labels, &scores);
+      prediction = [&](std::size_t v) {
+        return t.evaluator.native_prediction(resident_, test_[v]);
+      };
+    }
     write_test_report(out_ / "test", network, native, scores, tested.epoch,
                       best.filename().string());
     write_visualisations(out_ / "test", scores, [&](std::size_t v) {
       const std::size_t c = test_[v];
-      return VolumeSlices{grid_of(host.cases[c].geometry), data_.native_image(c),
-                          data_.native_labels(c), t.evaluator.native_prediction(resident_, c)};
+      return VolumeSlices{grid_of(data_.cases()[c].geometry), data_.native_image(c),
+                          data_.native_labels(c), prediction(v)};
     });
-    log_info(dice_table_text("Test Dice at the network's resolution", network));
+    const char* network_grid = data_.patch_mode ? "Test Dice at the target spacing"
+                                                : "Test Dice at the network's resolution";
+    log_info(dice_table_text(network_grid, network));
     log_info(dice_table_text("Test Dice at native resolution", native));
     log_info(scores.summary_text("Test scores per class at native resolution"));
   }
@@ -403,7 +477,8 @@ class Run {
   std::string precision_word_;
   Precision precision_ = Precision::f32;
   RunData data_;
-  PreprocessedDataset resident_;
+  PreprocessedDataset resident_;  // resize mode: the dataset on the training device
+  PatchBatches patches_;          // patch mode
   std::vector<std::size_t> train_, val_, test_;
   bool planned_ = false;
   std::optional<FolderLock> lock_;

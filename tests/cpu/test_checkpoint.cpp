@@ -132,6 +132,55 @@ TEST_CASE("a saved model loads back exactly, with its metadata", "[checkpoint]")
   CHECK(compare(copy.parameters().values(), net.parameters().values(), tolerance(Check::exact)).ok);
 }
 
+TEST_CASE(
+    "a patch-mode model records its mode, spacing and patch, and a file without mode is "
+    "resize mode",
+    "[checkpoint][patch]") {
+  const fs::path dir = scratch_folder("patch_metadata");
+  const Grid patch{4, 8, 12};  // (z, y, x)
+  UNet3D net(kSmall, Device::cpu, Precision::f32, 1, patch);
+  net.parameters().initialize(5);
+  ModelInfo info{kSmall, 0, 2, 9, {"bg", "fg"}, true};
+  info.mode = InputMode::patch;
+  info.spacing = {2.5, 1.25, 0.75};
+  info.patch = patch;
+  const std::string path = (dir / "patch.safetensors").string();
+  save_model(path, net, info);
+  const SafetensorsFile raw = read_safetensors(path);
+  CHECK(raw.metadata.at("mode") == "patch");
+  CHECK(raw.metadata.at("spacing") == "0.75,1.25,2.5");  // x,y,z
+  CHECK(raw.metadata.at("patch_size") == "12,8,4");
+  CHECK(raw.metadata.count("input_size") == 0);
+  const ModelInfo back = read_model_info(path);
+  CHECK(back.mode == InputMode::patch);
+  CHECK(back.spacing == info.spacing);
+  CHECK(back.patch == patch);
+  CHECK(back.input_size == 0);
+  UNet3D copy(kSmall, Device::cpu, Precision::f32, 1, patch);
+  CHECK(load_model(path, copy).epoch == 2);
+  CHECK(compare(copy.parameters().values(), net.parameters().values(), tolerance(Check::exact)).ok);
+  // Another patch is refused, naming both.
+  UNet3D other(kSmall, Device::cpu, Precision::f32, 1, Grid{4, 8, 8});
+  CHECK_THROWS_WITH(load_model(path, other), Catch::Contains("12,8,4") && Catch::Contains("8,8,4"));
+
+  // A resize-mode file without `mode` (as written before patch mode existed).
+  SafetensorsFile old = raw;
+  old.metadata.erase("mode");
+  old.metadata.erase("spacing");
+  old.metadata.erase("patch_size");
+  old.metadata.erase("data_crc32c");
+  old.metadata["input_size"] = "8";
+  const std::string old_path = (dir / "old.safetensors").string();
+  write_safetensors(old_path, old);
+  const ModelInfo resize = read_model_info(old_path);
+  CHECK(resize.mode == InputMode::resize);
+  CHECK(resize.input_size == 8);
+  // A patch-mode file that lost its spacing is a data error naming the key.
+  old.metadata["mode"] = "patch";
+  write_safetensors(old_path, old);
+  CHECK_THROWS_WITH(read_model_info(old_path), Catch::Contains("'spacing'"));
+}
+
 TEST_CASE("bad checkpoint files are refused with the file and the tensor named", "[checkpoint]") {
   const fs::path dir = scratch_folder("bad_files");
   UNet3D net(kSmall, Device::cpu, Precision::f32, 1, 8);

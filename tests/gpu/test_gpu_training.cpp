@@ -6,6 +6,7 @@
 
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
+#include "layers/window_inference.h"
 #include "tests/support/phantom.h"
 #include "verify/compare.h"
 
@@ -21,13 +22,14 @@ struct Run {
   Adam adam;
   LossScaler scaler;
   TrainingStep step;
-  Run(Device device, Precision precision, double lr)
-      : net(kConfig, device, precision, 2, 16),
+  Run(Device device, Precision precision, double lr, Grid grid = Grid::cube(16))
+      : net(kConfig, device, precision, 2, grid),
         adam(net.parameters(), {lr}),
         scaler(precision == Precision::f16),
         step(net, adam, scaler, {LossKind::dice}, nullptr, 2) {
     net.parameters().initialize(31);
-    Tensor image({2, 16, 16, 16, 1}, DType::f32), labels({2, 16, 16, 16, 1}, DType::u8);
+    Tensor image({2, grid.d, grid.h, grid.w, 1}, DType::f32),
+        labels({2, grid.d, grid.h, grid.w, 1}, DType::u8);
     fill_phantom(image, labels, 32);
     Tensor input = net.input();
     if (input.dtype() == DType::f32) {
@@ -54,6 +56,38 @@ TEST_CASE("a training step's loss and gradients match the CPU in f32", "[parity]
   CHECK(grads.ok);
   CHECK(cpu.step.apply());
   CHECK(gpu.step.apply());
+}
+
+TEST_CASE("a training step on a grid with D != H != W matches the CPU in f32",
+          "[parity][training]") {
+  const Grid grid{8, 12, 20};
+  Run cpu(Device::cpu, Precision::f32, 1e-3, grid), gpu(Device::cuda, Precision::f32, 1e-3, grid);
+  const double cpu_loss = cpu.step.micro_batch(), gpu_loss = gpu.step.micro_batch();
+  CHECK(gpu_loss == Approx(cpu_loss).epsilon(1e-5));
+  const Comparison grads =
+      compare(gpu.net.parameters().grads(), cpu.net.parameters().grads(), {1e-4, 1e-6, 1e-2});
+  INFO(grads.describe());
+  CHECK(grads.ok);
+}
+
+TEST_CASE("sliding-window probabilities on the GPU match the CPU's", "[parity][sliding_window]") {
+  // Windows of 8x12x16 over a 13x20x30 volume: padding on no axis, several starts on each.
+  Run cpu(Device::cpu, Precision::f32, 1e-3, {8, 12, 16}),
+      gpu(Device::cuda, Precision::f32, 1e-3, {8, 12, 16});
+  const Grid volume_grid{13, 20, 30};
+  std::vector<float> volume(static_cast<std::size_t>(volume_grid.voxels()));
+  for (std::size_t i = 0; i < volume.size(); ++i)
+    volume[i] = static_cast<float>(std::sin(0.013 * static_cast<double>(i)));
+  for (const bool mirror : {false, true}) {
+    const std::vector<float> a = window_probabilities(cpu.net, volume, volume_grid, {0.5, mirror}),
+                             b = window_probabilities(gpu.net, volume, volume_grid, {0.5, mirror});
+    REQUIRE(a.size() == b.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      worst = std::max(worst, std::abs(double(a[i]) - b[i]));
+    INFO("mirror " << mirror << ": largest difference " << worst);
+    CHECK(worst < 1e-4);
+  }
 }
 
 TEST_CASE("mixed precision training lowers the loss", "[training]") {

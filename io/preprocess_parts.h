@@ -1,0 +1,47 @@
+// What both preprocessing modes share (io/preprocess.h resizes to S^3, io/resampled.h resamples
+// to a target spacing): the cache's key, folder and case list, one case read and brought onto
+// its target grid, and the warning about odd orientations.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/dataset.h"
+#include "io/json.h"
+#include "io/preprocess.h"
+
+namespace unet3d::preprocess_parts {
+
+// Bump when preprocessing's output changes, so old caches are not reused.
+inline constexpr const char* kPreprocessVersion = "unet3d-preprocess-1";
+
+// The cache file's stem: a hash of this code's version, `target` (the resize mode's size, or the
+// patch mode's spacing), the classes and every input's absolute path, size and time.
+std::string cache_key(const DatasetIndex& index, const std::string& target, int num_classes);
+std::filesystem::path cache_folder(const CacheOptions& options);
+
+// The cases (names, paths, native geometry) and class names as cache metadata, and back.
+std::string cases_json(const std::vector<CaseInfo>& cases);
+std::vector<CaseInfo> cases_of(const std::string& json_text, const std::string& source);
+std::string names_json(const std::vector<std::string>& names);
+std::vector<std::string> names_of(const std::string& json_text, const std::string& source);
+
+// The index's cases with their paths (geometry still empty), as preprocessing starts.
+std::vector<CaseInfo> case_infos(const DatasetIndex& index);
+// A cache read back carries the paths it was written with; the run's own are handed on.
+void use_paths_of(const DatasetIndex& index, std::vector<CaseInfo>& cases);
+
+// Case `info`, loaded as `loaded`, onto the grid of `image_out` and `labels_out` (on `work`):
+// the image resampled trilinear and z-scored (preprocess_image), the labels nearest. Checks a
+// generated case's labels against num_classes (files are checked as they are read) and sets
+// info.geometry. Returns the largest label.
+int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tensor& image_out,
+                 Tensor& labels_out);
+
+// Cases whose axes point elsewhere than most of the dataset's are trained on as they are
+// (nothing is reoriented): each such orientation is named with its cases.
+void warn_odd_orientations(const std::vector<CaseInfo>& cases);
+
+}  // namespace unet3d::preprocess_parts

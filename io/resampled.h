@@ -1,0 +1,60 @@
+// Patch mode's preprocessing (docs/data.md): each image resampled to a target voxel spacing
+// (trilinear, then the per-volume z-score) and its labels alike (nearest), each volume keeping
+// its own resampled grid, cached on disk as resize mode's are (the key names the spacing). The
+// volumes stay on the host: training cuts patches from them, inference slides windows over them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/patch_plan.h"
+#include "io/preprocess.h"
+
+namespace unet3d {
+
+struct ResampledVolume {
+  Grid grid;                         // (d, h, w) at the target spacing
+  std::vector<float> image;          // [d][h][w], z-scored
+  std::vector<std::uint8_t> labels;  // [d][h][w]
+};
+
+struct ResampledDataset {
+  Spacing spacing{};  // the target, mm along (z, y, x)
+  int num_classes = 0;
+  std::vector<std::string> class_names;
+  std::vector<CaseInfo> cases;
+  std::vector<ResampledVolume> volumes;  // one per case
+};
+
+// A native grid's voxel size, mm along (z, y, x).
+Spacing spacing_of(const NiftiGeometry& g);
+// The grid of `g` at spacing `target` (resampled_grid's rule).
+Grid resampled_grid_of(const NiftiGeometry& g, const Spacing& target);
+
+// Every case of `index` at spacing `target`, through the cache; num_classes as
+// preprocess_dataset's. `work` is where resampling runs.
+ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& target, int num_classes,
+                                  Device work, const CacheOptions& cache,
+                                  PreprocessReport* report = nullptr);
+
+// The same from cases in memory (generated phantoms), as preprocess_cases.
+ResampledDataset resample_cases(std::vector<CaseInfo> cases,
+                                const std::function<LoadedCase(std::size_t)>& load,
+                                const Spacing& target, int num_classes,
+                                const std::vector<std::string>& class_names, Device work);
+
+// One image (values x fastest on grid `g`) at spacing `target`, z-scored, on the host; NaN or
+// inf is a data Error naming `source`.
+std::vector<float> resampled_image(const std::vector<float>& values, const NiftiGeometry& g,
+                                   const Spacing& target, Device work, const std::string& source);
+
+// "x,y,z" (the user's order) of a (z, y, x) triple, and back: a usage Error naming `what`
+// unless the text is three positive numbers (a grid: integers; one number stands for all three).
+std::string xyz_text(const Spacing& zyx);
+std::string xyz_text(Grid zyx);
+Spacing spacing_of_xyz(const std::string& xyz, const std::string& what);
+Grid grid_of_xyz(const std::string& xyz, const std::string& what);
+
+}  // namespace unet3d

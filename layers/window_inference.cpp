@@ -1,0 +1,56 @@
+// The network's predictor for the sliding window, and mirror test-time augmentation.
+#include "layers/window_inference.h"
+
+#include <cstring>
+
+#include "kernels/elementwise.h"
+#include "kernels/flip.h"
+#include "layers/inference.h"
+#include "layers/sliding_window.h"
+
+namespace unet3d {
+
+std::vector<float> mirrored(const std::vector<float>& values, Grid grid, std::int64_t channels,
+                            unsigned axes) {
+  const Shape shape{1, grid.d, grid.h, grid.w, channels};
+  std::vector<float> out(values.size());
+  const Tensor in = Tensor::view(const_cast<float*>(values.data()), shape, DType::f32, Device::cpu);
+  Tensor flipped = Tensor::view(out.data(), shape, DType::f32, Device::cpu);
+  flip(in, flipped, axes);
+  return out;
+}
+
+std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& volume, Grid grid,
+                                        const WindowOptions& options) {
+  const std::int64_t classes = net.config().num_classes;
+  const Grid patch = net.grid();
+  const Shape batch_shape = net.input().shape();
+  // Windows are staged on the host in f32, then cast into the network's input wherever it is.
+  Tensor staged(batch_shape, DType::f32, Device::cpu);
+  Tensor probabilities(batch_shape.with_channels(classes), DType::f32, net.device());
+  const WindowPredictor predictor = [&](const std::vector<float>& windows,
+                                        std::vector<float>& out) {
+    std::memset(staged.data(), 0, staged.bytes());  // slots past the last window: zeros
+    std::memcpy(staged.data(), windows.data(), windows.size() * sizeof(float));
+    Tensor input = net.input();
+    cast(staged.to(net.device()), input);
+    class_probabilities(net.forward(false), probabilities);
+    const Tensor host = probabilities.to(Device::cpu);
+    std::memcpy(out.data(), host.data(), out.size() * sizeof(float));
+  };
+  const auto run = [&](const std::vector<float>& input) {
+    return sliding_window_mean(input, grid, patch, classes, options.overlap, predictor,
+                               net.batch());
+  };
+  if (!options.mirror) return run(volume);
+  std::vector<float> mean = run(volume);
+  for (unsigned axes = 1; axes < 8; ++axes) {
+    const std::vector<float> back =
+        mirrored(run(mirrored(volume, grid, 1, axes)), grid, classes, axes);
+    for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += back[i];
+  }
+  for (float& v : mean) v /= 8.0f;
+  return mean;
+}
+
+}  // namespace unet3d
