@@ -23,6 +23,8 @@ class Adam {
   std::int64_t steps() const { return steps_; }
   void set_steps(std::int64_t steps) { steps_ = steps; }
   const AdamOptions& options() const { return options_; }
+  // The rate of the steps from now on (a schedule's, per epoch).
+  void set_lr(double lr) { options_.lr = lr; }
   // The moments, flat like ParameterStore::values().
   Tensor& exp_avg() { return exp_avg_; }
   Tensor& exp_avg_sq() { return exp_avg_sq_; }

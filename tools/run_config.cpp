@@ -83,6 +83,13 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.epochs = positive("epochs"), c.batch = positive("batch"), c.accum = positive("accum");
   c.val_every = positive("val-every");
   c.lr = number("lr"), c.weight_decay = number("weight-decay");
+  c.lr_schedule = parse_lr_schedule(s.at("lr-schedule"), "--lr-schedule");
+  c.warmup_epochs = non_negative("warmup-epochs");
+  if (c.warmup_epochs > 0 && c.lr_schedule != LrSchedule::cosine)
+    throw Error(ErrorKind::usage, "--warmup-epochs applies to --lr-schedule cosine only");
+  if (c.warmup_epochs >= c.epochs && c.warmup_epochs > 0)
+    throw Error(ErrorKind::usage, concat("--warmup-epochs ", c.warmup_epochs,
+                                         " leaves none of the ", c.epochs, " epochs to decay"));
   c.nsd_tolerance_mm = number("nsd-tolerance");
   c.flip_augment = one_of(s, "augment", {"none", "flip"}) == "flip";
   c.use_cache = s.at("no-cache") != "true";

@@ -11,6 +11,7 @@
 
 #include "io/dataset.h"
 #include "io/patch_plan.h"
+#include "layers/lr_schedule.h"
 #include "layers/train_step.h"
 
 namespace unet3d {
@@ -26,6 +27,9 @@ struct RunConfig {
   LossOptions loss;
   std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
   double lr = 1e-3, weight_decay = 0;
+  LrSchedule lr_schedule = LrSchedule::constant;
+  std::int64_t warmup_epochs = 0;   // cosine only
+  std::int64_t extending_from = 0;  // a resumed run given more --epochs: the epochs it had
   double nsd_tolerance_mm = 2;
   bool flip_augment = false, use_cache = true, deterministic = false, val_metrics = false;
   std::uint64_t seed = 42;

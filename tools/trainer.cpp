@@ -66,7 +66,12 @@ void define_flags(Flags& f) {
   f.add("epochs", "N", "epochs", "100");
   f.add("batch", "B", "volumes per micro-batch", "2");
   f.add("accum", "K", "micro-batches per optimizer step", "4");
-  f.add("lr", "LR", "Adam learning rate", "1e-3");
+  f.add("lr", "LR", "Adam learning rate (each epoch's: --lr-schedule)", "1e-3");
+  f.add("lr-schedule", "constant|poly|cosine",
+        "poly: lr (1 - e/E)^0.9; cosine: lr 0.5 (1 + cos(pi (e - w)/(E - w))) after a linear "
+        "warm-up of w epochs",
+        "constant");
+  f.add("warmup-epochs", "W", "cosine schedule: epochs of linear warm-up from 0", "0");
   f.add("weight-decay", "W", "Adam weight decay", "0");
   f.add("augment", "none|flip", "random flips of each axis with probability 0.5", "none");
   f.add("seed", "S", "seed of initialisation, split, order and flips", "42");
@@ -106,8 +111,10 @@ RunSettings settings_of(const Flags& f) {
   return s;
 }
 
-// The saved settings of the run in `dir`; flags given beside --resume must agree with them.
-RunSettings resumed_settings(const std::string& dir, const RunSettings& given, const Flags& flags) {
+// The saved settings of the run in `dir`; flags given beside --resume must agree with them, but
+// for a larger --epochs, which extends the run (`extended_from` := the run's epochs).
+RunSettings resumed_settings(const std::string& dir, const RunSettings& given, const Flags& flags,
+                             std::int64_t& extended_from) {
   std::ifstream in(std::filesystem::path(dir) / "config.json");
   if (!in)
     throw Error(ErrorKind::usage,
@@ -124,6 +131,16 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
   for (const auto& [key, value] : saved->members) s[key] = value.text;
   for (const auto& [key, value] : given) {
     if (key == "resume" || key == "out" || !flags.given(key)) continue;
+    if (key == "epochs" && s.count(key) && s.at(key) != value) {
+      const std::int64_t had = std::stoll(s.at(key)), asked = flags.integer("epochs");
+      if (asked < had)
+        throw Error(ErrorKind::usage,
+                    concat("--resume ", dir, ": --epochs ", asked, " is below the run's ", had,
+                           " (a run can be extended, not shortened)"));
+      extended_from = had;
+      s[key] = value;
+      continue;
+    }
     if (s.count(key) && s.at(key) != value)
       throw Error(ErrorKind::usage, concat("--resume ", dir, ": --", key, " ", value,
                                            " differs from the run's ", s.at(key)));
@@ -152,11 +169,12 @@ constexpr char kSummary[] =
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "trainer", kSummary, define_flags, [&](const Flags& flags) {
     RunSettings settings = settings_of(flags);
+    std::int64_t extended_from = 0;
     if (flags.given("resume")) {
-      settings = resumed_settings(flags.text("resume"), settings, flags);
+      settings = resumed_settings(flags.text("resume"), settings, flags, extended_from);
     } else if (settings["out"].empty()) {
       settings["out"] = default_out();
     }
-    return run_training(settings, flags.command_line());
+    return run_training(settings, flags.command_line(), extended_from);
   });
 }

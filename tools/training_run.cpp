@@ -170,7 +170,12 @@ class Run {
     RunSettings resolved = settings;
     resolved["device"] = device_name(device_);
     resolved["precision"] = precision_word_;
-    if (!c.resuming) write_config(out_ / "config.json", resolved, command_line, device_);
+    if (!c.resuming || c.extending_from > 0)
+      write_config(out_ / "config.json", resolved, command_line, device_);
+    if (c.extending_from > 0)
+      log_info("extending the run from ", c.extending_from, " to ", c.epochs,
+               " epochs: config.json rewritten, the learning-rate schedule computed over ",
+               c.epochs, " epochs, and the test phase run again at the end");
     if (c.interrupt_during == "preprocessing") std::raise(SIGINT);
     data_ = load_run_data(c, device_, [&](const std::vector<CaseInfo>& cases) {
       std::vector<Spacing> spacings;
@@ -201,6 +206,7 @@ class Run {
     metrics_.emplace(out_ / "metrics.csv", csv_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
+      t.adam.set_lr(epoch_lr(c_.lr_schedule, c_.lr, p.epoch, c_.epochs, c_.warmup_epochs));
       if (!train_epoch(t, p, started)) return interrupted(t, p, started);
       finish_epoch(t, p, started);
       if (pending_interrupt() != 0 && p.epoch + 1 < c_.epochs) {  // during validation or saving
@@ -415,8 +421,9 @@ class Run {
     if (c_.val_metrics)
       for (std::size_t k = 0; k < class_names.size(); ++k)
         row += "," + value_or_empty(surface.mean_hd95(static_cast<int>(k)), validate);
-    row += concat(",", c_.lr, ",", t.scaler.scale(), ",", value_or_empty(seconds, true), ",",
-                  value_or_empty(per_epoch * voxels / seconds, true));
+    row +=
+        concat(",", t.adam.options().lr, ",", t.scaler.scale(), ",", value_or_empty(seconds, true),
+               ",", value_or_empty(per_epoch * voxels / seconds, true));
     metrics_->add(row);
     plot_metrics(out_, class_names);
     log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,
@@ -488,8 +495,10 @@ class Run {
 
 }  // namespace
 
-int run_training(const RunSettings& settings, const std::string& command_line) {
-  const RunConfig config = parse_run_config(settings);
+int run_training(const RunSettings& settings, const std::string& command_line,
+                 std::int64_t extended_from) {
+  RunConfig config = parse_run_config(settings);
+  config.extending_from = extended_from;
   try {
     Run run(config, settings, command_line);
     return run();

@@ -5,6 +5,7 @@
 // the test phase it stops with a message; a second signal exits at once.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "tools/run_config.h"
@@ -12,8 +13,10 @@
 namespace unet3d {
 
 // Runs the training that `settings` describe into settings["out"] (resuming it where
-// settings["resume"] is set); returns the exit code (0, or 130 / 143 after an interruption).
-// Errors are thrown.
-int run_training(const RunSettings& settings, const std::string& command_line);
+// settings["resume"] is set; `extended_from` > 0: a resumed run whose --epochs grew from that
+// many, whose config.json is rewritten and whose test phase runs again); returns the exit code
+// (0, or 130 / 143 after an interruption). Errors are thrown.
+int run_training(const RunSettings& settings, const std::string& command_line,
+                 std::int64_t extended_from = 0);
 
 }  // namespace unet3d
