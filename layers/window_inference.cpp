@@ -25,18 +25,21 @@ std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& v
   const std::int64_t classes = net.config().num_classes;
   const Grid patch = net.grid();
   const Shape batch_shape = net.input().shape();
-  // Windows are staged on the host in f32, then cast into the network's input wherever it is.
-  Tensor staged(batch_shape, DType::f32, Device::cpu);
+  // Windows are staged on the host in f32, moved to the network's device and cast into its
+  // input; the probabilities come back the same way. Every buffer is allocated once.
+  Tensor staged(batch_shape, DType::f32, Device::cpu), moved(batch_shape, DType::f32, net.device());
   Tensor probabilities(batch_shape.with_channels(classes), DType::f32, net.device());
+  Tensor returned(probabilities.shape(), DType::f32, Device::cpu);
   const WindowPredictor predictor = [&](const std::vector<float>& windows,
                                         std::vector<float>& out) {
     std::memset(staged.data(), 0, staged.bytes());  // slots past the last window: zeros
     std::memcpy(staged.data(), windows.data(), windows.size() * sizeof(float));
+    moved.copy_from(staged);
     Tensor input = net.input();
-    cast(staged.to(net.device()), input);
+    cast(moved, input);
     class_probabilities(net.forward(false), probabilities);
-    const Tensor host = probabilities.to(Device::cpu);
-    std::memcpy(out.data(), host.data(), out.size() * sizeof(float));
+    returned.copy_from(probabilities);
+    std::memcpy(out.data(), returned.data(), out.size() * sizeof(float));
   };
   const auto run = [&](const std::vector<float>& input) {
     return sliding_window_mean(input, grid, patch, classes, options.overlap, predictor,

@@ -38,7 +38,13 @@ void PatchBatches::fill(std::int64_t epoch, std::int64_t micro_batch,
     flip(image, image_slot, axes);
     flip(label, label_slot, axes);
   }
-  cast(images_.to(input.device()), input);
+  if (input.dtype() == DType::f32) {
+    input.copy_from(images_);
+  } else {  // mixed precision: moved as f32 (allocated once), cast on the device
+    if (moved_.numel() == 0) moved_ = Tensor(images_.shape(), DType::f32, input.device());
+    moved_.copy_from(images_);
+    cast(moved_, input);
+  }
   labels.copy_from(labels_);
 }
 

@@ -31,6 +31,7 @@ class PatchBatches {
   Grid patch_{0, 0, 0};
   std::uint64_t seed_ = 0;
   Tensor cut_images_, cut_labels_, images_, labels_;  // host staging, [B, pd, ph, pw, 1]
+  Tensor moved_;  // mixed precision: the f32 patches on the device, before the cast
 };
 
 }  // namespace unet3d
