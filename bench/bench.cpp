@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
     const UNetConfig config{1, 6, s.features, s.depth};
     UNet3D net(config, s.device, s.precision, s.batch, s.size);
     net.parameters().initialize(1);
-    Adam adam(net.parameters(), {});
+    Optimizer adam(net.parameters(), {});
     LossScaler scaler(s.precision == Precision::f16);
     TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
     Tensor input = net.input();

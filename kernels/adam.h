@@ -9,9 +9,11 @@
 
 namespace unet3d {
 
-// torch.optim.Adam's hyper-parameters and defaults.
+// torch.optim.Adam's hyper-parameters and defaults; decoupled: AdamW's weight decay (p *= 1 - lr
+// wd before the step) instead of Adam's (wd p added to the gradient).
 struct AdamOptions {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool decoupled_weight_decay = false;
 };
 
 struct AdamStep {

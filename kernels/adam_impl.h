@@ -16,7 +16,10 @@ template <class Exec, class P, class H>
 void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamStep& step) {
   const AdamOptions& s = step.options;
   const P b1 = static_cast<P>(s.beta1), b2 = static_cast<P>(s.beta2);
-  const P eps = static_cast<P>(s.eps), decay = static_cast<P>(s.weight_decay);
+  const P eps = static_cast<P>(s.eps);
+  // Adam adds the decay to the gradient; AdamW shrinks the value first (torch's order).
+  const P decay = s.decoupled_weight_decay ? P(0) : static_cast<P>(s.weight_decay);
+  const P shrink = s.decoupled_weight_decay ? static_cast<P>(1 - s.lr * s.weight_decay) : P(1);
   const P scale = static_cast<P>(step.grad_scale);
   const double t = static_cast<double>(step.step);
   const P step_size = static_cast<P>(s.lr / (1 - std::pow(s.beta1, t)));
@@ -27,7 +30,8 @@ void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamSt
     const P m_new = m[i] + (1 - b1) * (g - m[i]);
     const P v_new = v[i] * b2 + (1 - b2) * g * g;
     const P denominator = sqrt(v_new) / correction2_sqrt + eps;
-    const P p = value[i] - step_size * (m_new / denominator);
+    const P kept = shrink != 1 ? value[i] * shrink : value[i];
+    const P p = kept - step_size * (m_new / denominator);
     m[i] = m_new;
     v[i] = v_new;
     value[i] = p;

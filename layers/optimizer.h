@@ -1,19 +1,34 @@
-// Adam over a ParameterStore, and dynamic loss scaling as torch.cuda.amp.GradScaler's defaults
-// (docs/model.md): one pass that counts inf/NaN gradients, then, unless the step is skipped, one
-// fused update. A skipped step leaves the parameters, the moments and Adam's step count as
-// they were.
+// The optimizers over a ParameterStore (docs/model.md): torch.optim.Adam, AdamW and SGD with
+// Nesterov momentum, and dynamic loss scaling as torch.cuda.amp.GradScaler's defaults. A step is
+// one pass that counts inf/NaN gradients, then, unless the step is skipped, one fused update. A
+// skipped step leaves the parameters, the optimizer's state and its step count as they were.
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "kernels/adam.h"
 #include "layers/parameters.h"
 
 namespace unet3d {
 
-class Adam {
+enum class OptimizerKind { adam, adamw, sgd };
+
+// "adam", "adamw" or "sgd"; anything else is a usage Error naming `flag`.
+OptimizerKind parse_optimizer(const std::string& word, const std::string& flag);
+const char* optimizer_word(OptimizerKind kind);  // the same words
+
+struct OptimizerOptions {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;  // Adam's defaults
+  OptimizerKind kind = OptimizerKind::adam;
+  double momentum = 0.99;  // sgd (Nesterov)
+};
+
+class Optimizer {
  public:
-  Adam(ParameterStore& params, const AdamOptions& options);
+  Optimizer(ParameterStore& params, const OptimizerOptions& options);
 
   // Unscales the gradients by 1 / loss_scale and, if all are finite, updates every parameter
   // (and its f16 copy) and returns true; otherwise returns false. Either way the gradients are
@@ -22,20 +37,18 @@ class Adam {
 
   std::int64_t steps() const { return steps_; }
   void set_steps(std::int64_t steps) { steps_ = steps; }
-  const AdamOptions& options() const { return options_; }
+  const OptimizerOptions& options() const { return options_; }
   // The rate of the steps from now on (a schedule's, per epoch).
   void set_lr(double lr) { options_.lr = lr; }
-  // The moments, flat like ParameterStore::values().
-  Tensor& exp_avg() { return exp_avg_; }
-  Tensor& exp_avg_sq() { return exp_avg_sq_; }
-  const Tensor& exp_avg() const { return exp_avg_; }
-  const Tensor& exp_avg_sq() const { return exp_avg_sq_; }
+  // The state a checkpoint keeps, by name, each flat like ParameterStore::values(): Adam's and
+  // AdamW's moments ("adam.exp_avg", "adam.exp_avg_sq"), SGD's "sgd.momentum_buffer".
+  std::vector<std::pair<std::string, Tensor*>> state();
 
  private:
   ParameterStore& params_;
-  AdamOptions options_;
+  OptimizerOptions options_;
   std::int64_t steps_ = 0;
-  Tensor exp_avg_, exp_avg_sq_;
+  Tensor first_, second_;              // Adam: the moments; SGD: the momentum buffer (first_)
   Tensor nonfinite_, nonfinite_host_;  // the check's result, on the device and read back
 };
 

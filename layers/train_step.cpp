@@ -5,10 +5,10 @@
 
 namespace unet3d {
 
-TrainingStep::TrainingStep(UNet3D& net, Adam& adam, LossScaler& scaler, const LossOptions& loss,
-                           const Tensor* class_weights, int accum)
+TrainingStep::TrainingStep(UNet3D& net, Optimizer& optimizer, LossScaler& scaler,
+                           const LossOptions& loss, const Tensor* class_weights, int accum)
     : net_(net),
-      adam_(adam),
+      optimizer_(optimizer),
       scaler_(scaler),
       loss_options_(loss),
       class_weights_(class_weights),
@@ -16,7 +16,9 @@ TrainingStep::TrainingStep(UNet3D& net, Adam& adam, LossScaler& scaler, const Lo
       labels_(net.input().shape().with_channels(1), DType::u8, net.device()),
       loss_(loss.kind == LossKind::combined ? Shape::vector(3) : Shape::scalar(),
             master_dtype(net.precision()), net.device()),
-      loss_host_(loss_.shape(), loss_.dtype(), Device::cpu) {
+      loss_host_(loss_.shape(), loss_.dtype(), Device::cpu),
+      ce_loss_(Shape::scalar(), loss_.dtype(), net.device()),
+      ce_loss_host_(Shape::scalar(), loss_.dtype(), Device::cpu) {
   UNET3D_USAGE_CHECK(accum >= 1, "--accum: ", accum, " (needs at least 1 micro-batch per step)");
   const bool weighted = loss.kind == LossKind::wce || loss.kind == LossKind::combined;
   UNET3D_USAGE_CHECK(!weighted || class_weights != nullptr,
@@ -36,10 +38,17 @@ double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
       combined_loss(logits, labels, *class_weights_, loss_options_.alpha, loss_options_.beta,
                     loss_options_.exclude_background, loss_, g);
       break;
+    case LossKind::dicece:
+      dice_loss(logits, labels, loss_options_.exclude_background, loss_, g);
+      cross_entropy(logits, labels, nullptr, ce_loss_, {grad, g.scale, true});  // adds its gradient
+      break;
   }
-  loss_host_.copy_from(loss_);
-  return loss_host_.dtype() == DType::f64 ? loss_host_.data_as<double>()[0]
-                                          : loss_host_.data_as<float>()[0];
+  const auto first = [](Tensor& host, const Tensor& device) {
+    host.copy_from(device);
+    return host.dtype() == DType::f64 ? host.data_as<double>()[0] : host.data_as<float>()[0];
+  };
+  const double value = first(loss_host_, loss_);
+  return loss_options_.kind == LossKind::dicece ? value + first(ce_loss_host_, ce_loss_) : value;
 }
 
 double TrainingStep::micro_batch() {
@@ -50,7 +59,7 @@ double TrainingStep::micro_batch() {
 }
 
 bool TrainingStep::apply() {
-  const bool stepped = adam_.step(scaler_.scale());
+  const bool stepped = optimizer_.step(scaler_.scale());
   scaler_.update(!stepped);
   return stepped;
 }

@@ -9,19 +9,20 @@
 
 namespace unet3d {
 
-enum class LossKind { dice, ce, wce, combined };
+enum class LossKind { dice, ce, wce, combined, dicece };
 
 struct LossOptions {
   LossKind kind = LossKind::dice;
   bool exclude_background = false;
   double alpha = 0.5, beta = 0.5;  // combined: alpha * wce + beta * log(dice)
+  // dicece (nnU-Net's): the Dice loss (exclude_background applies) + unweighted cross-entropy.
 };
 
 class TrainingStep {
  public:
   // class_weights ([num_classes], f32, f64 for f64 networks; on the network's device) are
   // needed by wce and combined and must outlive this object.
-  TrainingStep(UNet3D& net, Adam& adam, LossScaler& scaler, const LossOptions& loss,
+  TrainingStep(UNet3D& net, Optimizer& optimizer, LossScaler& scaler, const LossOptions& loss,
                const Tensor* class_weights, int accum);
 
   // [batch, size, size, size, 1] u8 on the network's device: fill it and net.input(), then
@@ -39,12 +40,13 @@ class TrainingStep {
   double loss_on(const Tensor& logits, Tensor* grad);
 
   UNet3D& net_;
-  Adam& adam_;
+  Optimizer& optimizer_;
   LossScaler& scaler_;
   LossOptions loss_options_;
   const Tensor* class_weights_;
   int accum_;
   Tensor labels_, loss_, loss_host_;
+  Tensor ce_loss_, ce_loss_host_;  // dicece: the cross-entropy term beside the Dice term
 };
 
 }  // namespace unet3d

@@ -276,20 +276,20 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
   return info;
 }
 
-void save_training_state(const std::string& path, const Adam& adam, const LossScaler& scaler,
+void save_training_state(const std::string& path, Optimizer& optimizer, const LossScaler& scaler,
                          const TrainingState& state) {
   SafetensorsFile file;
   char scale[32];
   std::snprintf(scale, sizeof scale, "%.17g", scaler.scale());
   file.metadata = {{"format", kTrainingFormat},
                    {"step", std::to_string(state.step)},
-                   {"adam_steps", std::to_string(adam.steps())},
+                   {"optimizer", optimizer_word(optimizer.options().kind)},
+                   {"adam_steps", std::to_string(optimizer.steps())},  // every optimizer's count
                    {"loss_scale", scale},
                    {"growth_tracker", std::to_string(scaler.growth_tracker())},
                    {"skipped_steps", std::to_string(scaler.skipped_steps())}};
   for (const auto& [key, value] : state.extra) file.metadata["trainer." + key] = value;
-  for (const auto& [name, moment] : {std::pair{"adam.exp_avg", &adam.exp_avg()},
-                                     std::pair{"adam.exp_avg_sq", &adam.exp_avg_sq()}}) {
+  for (const auto& [name, moment] : optimizer.state()) {
     const Tensor host = moment->to(Device::cpu);
     std::vector<char> bytes(host.bytes());
     std::memcpy(bytes.data(), host.data(), bytes.size());
@@ -299,7 +299,7 @@ void save_training_state(const std::string& path, const Adam& adam, const LossSc
   write_safetensors(path, file);
 }
 
-TrainingState load_training_state(const std::string& path, Adam& adam, LossScaler& scaler,
+TrainingState load_training_state(const std::string& path, Optimizer& optimizer, LossScaler& scaler,
                                   std::int64_t expected_step) {
   const SafetensorsFile file = read_safetensors(path);
   const auto format = file.metadata.find("format");
@@ -314,8 +314,15 @@ TrainingState load_training_state(const std::string& path, Adam& adam, LossScale
                 concat(path, ": training state of step ", state.step,
                        ", but the model file beside it is at step ", expected_step),
                 __FILE__, __LINE__);
-  for (const auto& [name, moment] : {std::pair{"adam.exp_avg", &adam.exp_avg()},
-                                     std::pair{"adam.exp_avg_sq", &adam.exp_avg_sq()}}) {
+  // A file without `optimizer` is Adam's (written before the others existed).
+  const auto kind = file.metadata.find("optimizer");
+  const std::string saved = kind == file.metadata.end() ? "adam" : kind->second;
+  if (saved != optimizer_word(optimizer.options().kind))
+    throw_error(ErrorKind::data,
+                concat(path, ": the state of optimizer ", saved, ", but this run uses ",
+                       optimizer_word(optimizer.options().kind)),
+                __FILE__, __LINE__);
+  for (const auto& [name, moment] : optimizer.state()) {
     const StoredTensor& t = required(file, name, path);
     const std::string want = moment->dtype() == DType::f64 ? "F64" : "F32";
     if (t.dtype != want || t.shape != std::vector<std::int64_t>{moment->numel()})
@@ -327,7 +334,7 @@ TrainingState load_training_state(const std::string& path, Adam& adam, LossScale
     std::memcpy(host.data(), t.bytes.data(), t.bytes.size());
     moment->copy_from(host);
   }
-  adam.set_steps(metadata_int(file, "adam_steps", path));
+  optimizer.set_steps(metadata_int(file, "adam_steps", path));
   const auto scale = file.metadata.find("loss_scale");
   double loss_scale = 0;
   if (scale == file.metadata.end() || !(std::istringstream(scale->second) >> loss_scale) ||

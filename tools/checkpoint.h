@@ -1,8 +1,8 @@
 // UNet3D checkpoints as docs/formats.md promises: the model file (PyTorch names and layouts, F32,
 // num_batches_tracked as I64, metadata), which torch's load_state_dict(strict=True) accepts,
-// and the training-state file beside it (Adam moments, step counts, loss scale, and whatever
-// the trainer adds: RNG and data order). Both carry the same `step`, so a mismatched pair is
-// found.
+// and the training-state file beside it (the optimizer's state, step counts, loss scale, and
+// whatever the trainer adds: RNG and data order). Both carry the same `step`, so a mismatched pair
+// is found.
 #pragma once
 
 #include <cstdint>
@@ -48,11 +48,12 @@ struct TrainingState {
   std::map<std::string, std::string> extra;  // the trainer's own (RNG, data order)
 };
 
-void save_training_state(const std::string& path, const Adam& adam, const LossScaler& scaler,
+void save_training_state(const std::string& path, Optimizer& optimizer, const LossScaler& scaler,
                          const TrainingState& state);
-// Restores Adam's moments and step count and the scaler; the state's step must be
+// Restores the optimizer's state (its kind must be the saved one), its step count and the
+// scaler; the state's step must be
 // `expected_step` (the model file's), else a data Error.
-TrainingState load_training_state(const std::string& path, Adam& adam, LossScaler& scaler,
+TrainingState load_training_state(const std::string& path, Optimizer& optimizer, LossScaler& scaler,
                                   std::int64_t expected_step);
 
 }  // namespace unet3d

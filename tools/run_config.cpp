@@ -52,6 +52,7 @@ LossKind loss_kind(const std::string& word) {
   if (word == "ce") return LossKind::ce;
   if (word == "wce") return LossKind::wce;
   if (word == "combined") return LossKind::combined;
+  if (word == "dicece") return LossKind::dicece;
   return LossKind::dice;
 }
 
@@ -77,12 +78,16 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.size = positive("size"), c.features = positive("features"), c.depth = positive("depth");
   if (s.at("classes") != "auto")
     c.classes = static_cast<int>(in_range<std::int64_t>(s, "classes", 2, 32, "auto, or 2 to 32"));
-  c.loss.kind = loss_kind(one_of(s, "loss", {"dice", "ce", "wce", "combined"}));
+  c.loss.kind = loss_kind(one_of(s, "loss", {"dice", "ce", "wce", "combined", "dicece"}));
   c.loss.exclude_background = s.at("dice-exclude-background") == "true";
   c.loss.alpha = number("alpha"), c.loss.beta = number("beta");
   c.epochs = positive("epochs"), c.batch = positive("batch"), c.accum = positive("accum");
   c.val_every = positive("val-every");
   c.lr = number("lr"), c.weight_decay = number("weight-decay");
+  c.optimizer = parse_optimizer(s.at("optimizer"), "--optimizer");
+  c.momentum = in_range<double>(s, "momentum", 0.0, 0.999999, "in [0, 1)");
+  if (c.optimizer != OptimizerKind::sgd && s.at("momentum") != "0.99")
+    throw Error(ErrorKind::usage, "--momentum applies to --optimizer sgd only");
   c.lr_schedule = parse_lr_schedule(s.at("lr-schedule"), "--lr-schedule");
   c.warmup_epochs = non_negative("warmup-epochs");
   if (c.warmup_epochs > 0 && c.lr_schedule != LrSchedule::cosine)

@@ -27,6 +27,8 @@ struct RunConfig {
   LossOptions loss;
   std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
   double lr = 1e-3, weight_decay = 0;
+  OptimizerKind optimizer = OptimizerKind::adam;
+  double momentum = 0.99;  // sgd
   LrSchedule lr_schedule = LrSchedule::constant;
   std::int64_t warmup_epochs = 0;   // cosine only
   std::int64_t extending_from = 0;  // a resumed run given more --epochs: the epochs it had

@@ -59,20 +59,25 @@ void define_flags(Flags& f) {
   f.add("features", "F", "UNet3D init_features", "32");
   f.add("depth", "D", "UNet3D depth", "4");
   f.add("classes", "C|auto", "number of classes", "auto");
-  f.add("loss", "dice|ce|wce|combined", "loss function", "dice");
+  f.add("loss", "dice|ce|wce|combined|dicece", "loss function (dicece: Dice + cross-entropy)",
+        "dice");
   f.add("alpha", "A", "combined loss: weight of weighted cross-entropy", "0.5");
   f.add("beta", "B", "combined loss: weight of log(Dice loss)", "0.5");
   f.add_switch("dice-exclude-background", "leave class 0 out of the Dice loss");
   f.add("epochs", "N", "epochs", "100");
   f.add("batch", "B", "volumes per micro-batch", "2");
   f.add("accum", "K", "micro-batches per optimizer step", "4");
-  f.add("lr", "LR", "Adam learning rate (each epoch's: --lr-schedule)", "1e-3");
+  f.add("optimizer", "adam|adamw|sgd",
+        "torch.optim.Adam, AdamW, or SGD with Nesterov momentum (--momentum)", "adam");
+  f.add("momentum", "M", "SGD's momentum", "0.99");
+  f.add("lr", "LR", "learning rate (each epoch's: --lr-schedule)", "1e-3");
   f.add("lr-schedule", "constant|poly|cosine",
         "poly: lr (1 - e/E)^0.9; cosine: lr 0.5 (1 + cos(pi (e - w)/(E - w))) after a linear "
         "warm-up of w epochs",
         "constant");
   f.add("warmup-epochs", "W", "cosine schedule: epochs of linear warm-up from 0", "0");
-  f.add("weight-decay", "W", "Adam weight decay", "0");
+  f.add("weight-decay", "W", "weight decay (AdamW's decoupled; Adam's and SGD's in the gradient)",
+        "0");
   f.add("augment", "none|flip", "random flips of each axis with probability 0.5", "none");
   f.add("seed", "S", "seed of initialisation, split, order and flips", "42");
   f.add("split", "FILE", "reuse a split.json");

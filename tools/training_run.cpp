@@ -97,7 +97,7 @@ struct Position {
 struct Training {
   UNetConfig config;
   UNet3D net;
-  Adam adam;
+  Optimizer optimizer;
   LossScaler scaler;
   Tensor class_weights;
   TrainingStep step;
@@ -109,10 +109,11 @@ struct Training {
            Grid grid, Device device, Precision precision)
       : config{1, data.num_classes(), c.features, c.depth},
         net(config, device, precision, c.batch, grid),
-        adam(net.parameters(), {c.lr, 0.9, 0.999, 1e-8, c.weight_decay}),
+        optimizer(net.parameters(),
+                  {c.lr, 0.9, 0.999, 1e-8, c.weight_decay, c.optimizer, c.momentum}),
         scaler(precision == Precision::f16),
         class_weights(class_weight_tensor(data, train, precision, device)),
-        step(net, adam, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
+        step(net, optimizer, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
         evaluator(net, step),
         window_evaluator(net, {c.overlap, c.mirror}) {
     shape.mode = data.patch_mode ? InputMode::patch : InputMode::resize;
@@ -206,7 +207,7 @@ class Run {
     metrics_.emplace(out_ / "metrics.csv", csv_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
-      t.adam.set_lr(epoch_lr(c_.lr_schedule, c_.lr, p.epoch, c_.epochs, c_.warmup_epochs));
+      t.optimizer.set_lr(epoch_lr(c_.lr_schedule, c_.lr, p.epoch, c_.epochs, c_.warmup_epochs));
       if (!train_epoch(t, p, started)) return interrupted(t, p, started);
       finish_epoch(t, p, started);
       if (pending_interrupt() != 0 && p.epoch + 1 < c_.epochs) {  // during validation or saving
@@ -292,7 +293,7 @@ class Run {
     }
     const ModelInfo info = load_model((out_ / "last.safetensors").string(), t.net);
     const TrainingState state = load_training_state((out_ / "last.train.safetensors").string(),
-                                                    t.adam, t.scaler, info.step);
+                                                    t.optimizer, t.scaler, info.step);
     const auto& e = state.extra;
     Position p;
     p.epoch = std::stoll(e.at("epoch"));
@@ -313,7 +314,7 @@ class Run {
     saved.epoch = epoch;
     save_model((out_ / "last.safetensors").string(), t.net, t.info(saved));
     const auto exact = [](double v) { return concat(std::setprecision(17), v); };
-    save_training_state((out_ / "last.train.safetensors").string(), t.adam, t.scaler,
+    save_training_state((out_ / "last.train.safetensors").string(), t.optimizer, t.scaler,
                         {p.optimizer_steps,
                          {{"epoch", std::to_string(epoch)},
                           {"position", std::to_string(at)},
@@ -421,9 +422,9 @@ class Run {
     if (c_.val_metrics)
       for (std::size_t k = 0; k < class_names.size(); ++k)
         row += "," + value_or_empty(surface.mean_hd95(static_cast<int>(k)), validate);
-    row +=
-        concat(",", t.adam.options().lr, ",", t.scaler.scale(), ",", value_or_empty(seconds, true),
-               ",", value_or_empty(per_epoch * voxels / seconds, true));
+    row += concat(",", t.optimizer.options().lr, ",", t.scaler.scale(), ",",
+                  value_or_empty(seconds, true), ",",
+                  value_or_empty(per_epoch * voxels / seconds, true));
     metrics_->add(row);
     plot_metrics(out_, class_names);
     log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,

@@ -1,6 +1,7 @@
 // The op descriptions of the ops with weights: the first level's 3x3x3 convolutions, the head's
-// 1x1x1 one, the upsampling into the first level, and Adam over every parameter.
+// 1x1x1 one, the upsampling into the first level, and the optimizers over every parameter.
 #include "kernels/adam.h"
+#include "kernels/sgd.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/conv_transpose3d.h"
@@ -102,6 +103,22 @@ void weight_ops(std::vector<OpDescription>& list) {
                            [](const Tensors&, Tensors& o) {
                              adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr,
                                          {});
+                           });
+      });
+
+  // SGD with Nesterov momentum likewise: value, gradient and momentum buffer (past its first step).
+  describe(
+      list, "sgd update (all parameters)", [](const OpShapes& s, const Level& l, std::uint64_t) {
+        const Shape params = Shape::vector(s.parameters);
+        const bool mixed = l.act == DType::f16;
+        std::vector<OutputSpec> state{
+            {params, l.stat, true}, {params, l.stat, true}, {params, l.stat, true}};
+        if (mixed) state.push_back({params, DType::f16});
+        return memory_case((mixed ? 6.0 + 2.0 / 4 : 6.0) * bytes_of(params, l.stat), {}, state,
+                           [](const Tensors&, Tensors& o) {
+                             SgdStep step;
+                             step.first = false;
+                             sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, step);
                            });
       });
 }

@@ -1,4 +1,4 @@
-// Adam, loss scaling and whole training steps on the CPU.
+// The optimizers (Adam, AdamW, SGD), loss scaling and whole training steps on the CPU.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
@@ -27,7 +27,7 @@ TEST_CASE("Adam follows torch.optim.Adam step by step", "[adam]") {
     ParameterStore p = single_parameter(DType::f64);
     const double start[3] = {0.5, -1.0, 2.0};
     for (int i = 0; i < 3; ++i) p.value(0).data_as<double>()[i] = start[i];
-    Adam adam(p, {0.1, 0.9, 0.999, 1e-8, decay});
+    Optimizer adam(p, {0.1, 0.9, 0.999, 1e-8, decay});
     double w[3] = {0.5, -1.0, 2.0}, m[3] = {}, v[3] = {};
     for (int t = 1; t <= 4; ++t) {
       const double grads[3] = {0.3 * t, -0.7, 1e-3 / t};
@@ -47,11 +47,57 @@ TEST_CASE("Adam follows torch.optim.Adam step by step", "[adam]") {
   }
 }
 
+TEST_CASE("AdamW follows torch.optim.AdamW step by step", "[adam]") {
+  ParameterStore p = single_parameter(DType::f64);
+  const double start[3] = {0.5, -1.0, 2.0};
+  for (int i = 0; i < 3; ++i) p.value(0).data_as<double>()[i] = start[i];
+  Optimizer adamw(p, {0.1, 0.9, 0.999, 1e-8, 0.05, OptimizerKind::adamw});
+  double w[3] = {0.5, -1.0, 2.0}, m[3] = {}, v[3] = {};
+  for (int t = 1; t <= 4; ++t) {
+    const double grads[3] = {0.3 * t, -0.7, 1e-3 / t};
+    for (int i = 0; i < 3; ++i) p.grad(0).data_as<double>()[i] = 4 * grads[i];  // scaled by 4
+    REQUIRE(adamw.step(4.0));
+    for (int i = 0; i < 3;
+         ++i) {  // the reference, written out: decay on the value, not the gradient
+      w[i] *= 1 - 0.1 * 0.05;
+      m[i] = 0.9 * m[i] + 0.1 * grads[i];
+      v[i] = 0.999 * v[i] + 0.001 * grads[i] * grads[i];
+      const double mhat = m[i] / (1 - std::pow(0.9, t)), vhat = v[i] / (1 - std::pow(0.999, t));
+      w[i] -= 0.1 * mhat / (std::sqrt(vhat) + 1e-8);
+      CHECK(p.value(0).data_as<double>()[i] == Approx(w[i]).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("SGD follows torch.optim.SGD(nesterov=True) step by step", "[adam]") {
+  for (const double decay : {0.0, 0.01}) {
+    ParameterStore p = single_parameter(DType::f64);
+    const double start[3] = {0.5, -1.0, 2.0};
+    for (int i = 0; i < 3; ++i) p.value(0).data_as<double>()[i] = start[i];
+    Optimizer sgd(p, {0.1, 0.9, 0.999, 1e-8, decay, OptimizerKind::sgd, 0.9});
+    CHECK(sgd.state().size() == 1);
+    double w[3] = {0.5, -1.0, 2.0}, buffer[3] = {};
+    for (int t = 1; t <= 4; ++t) {
+      const double grads[3] = {0.3 * t, -0.7, 1e-3 / t};
+      for (int i = 0; i < 3; ++i) p.grad(0).data_as<double>()[i] = 2 * grads[i];  // scaled by 2
+      REQUIRE(sgd.step(2.0));
+      for (int i = 0; i < 3; ++i) {  // the reference, written out
+        const double d = grads[i] + decay * w[i];
+        buffer[i] = t == 1 ? d : 0.9 * buffer[i] + d;
+        w[i] -= 0.1 * (d + 0.9 * buffer[i]);
+        CHECK(p.value(0).data_as<double>()[i] == Approx(w[i]).epsilon(1e-12));
+        CHECK(p.grad(0).data_as<double>()[i] == 0.0);
+      }
+    }
+    CHECK(sgd.steps() == 4);
+  }
+}
+
 TEST_CASE("an inf or NaN gradient skips the step and leaves everything as it was", "[adam]") {
   ParameterStore p = single_parameter(DType::f32);
   Tensor values = p.values(), grads = p.grads();
   fill(values, 1.0);
-  Adam adam(p, {});
+  Optimizer adam(p, {});
   fill(grads, 0.5);
   REQUIRE(adam.step(1.0));
   const std::vector<double> before = to_doubles(p.values());
@@ -83,7 +129,7 @@ TEST_CASE("accumulating two half-weighted micro-batches gives the one-batch grad
   for (const int accum : {1, 2}) {
     UNet3D net({1, 3, 2, 2}, Device::cpu, Precision::f32, 2, 16);
     net.parameters().initialize(4);
-    Adam adam(net.parameters(), {});
+    Optimizer adam(net.parameters(), {});
     LossScaler scaler(false);
     TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, accum);
     Tensor image = net.input(), labels = step.labels();
@@ -94,10 +140,35 @@ TEST_CASE("accumulating two half-weighted micro-batches gives the one-batch grad
   CHECK(compare(grads[1], grads[0], tolerance(Check::parity_f32)).ok);
 }
 
+TEST_CASE("dicece is the Dice loss plus cross-entropy, in value and gradient", "[training][loss]") {
+  // One network and batch per loss, the same weights and data: dicece's loss and gradients are
+  // the sums of the two losses' own.
+  double values[3];
+  std::vector<double> grads[3];
+  const LossKind kinds[3] = {LossKind::dicece, LossKind::dice, LossKind::ce};
+  for (int k = 0; k < 3; ++k) {
+    UNet3D net({1, 3, 2, 2}, Device::cpu, Precision::f32, 2, 16);
+    net.parameters().initialize(8);
+    Optimizer adam(net.parameters(), {});
+    LossScaler scaler(false);
+    TrainingStep step(net, adam, scaler, {kinds[k], true}, nullptr, 1);
+    Tensor image = net.input(), labels = step.labels();
+    fill_phantom(image, labels, 9);
+    values[k] = step.micro_batch();
+    grads[k] = to_doubles(net.parameters().grads());
+  }
+  CHECK(values[0] == Approx(values[1] + values[2]).epsilon(1e-6));
+  CHECK(values[2] > 0.1);  // both terms matter
+  std::vector<double> sum(grads[1].size());
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = grads[1][i] + grads[2][i];
+  // f32: one backward pass of the summed gradient against two passes, summed.
+  CHECK(compare(grads[0], sum, tolerance(Check::parity_f32)).ok);
+}
+
 TEST_CASE("a training step allocates nothing once the first has run", "[training]") {
   UNet3D net({1, 3, 2, 2}, Device::cpu, Precision::f32, 2, 16);
   net.parameters().initialize(1);
-  Adam adam(net.parameters(), {});
+  Optimizer adam(net.parameters(), {});
   LossScaler scaler(false);
   const Tensor weights = random_tensor(Shape::vector(3), DType::f32, 2, 0.5f, 2.0f);
   TrainingStep step(net, adam, scaler, {LossKind::combined}, &weights, 2);
@@ -119,7 +190,7 @@ TEST_CASE("a training step allocates nothing once the first has run", "[training
 TEST_CASE("training on one fixed batch drives the loss down", "[training]") {
   UNet3D net({1, 3, 4, 2}, Device::cpu, Precision::f32, 2, 16);
   net.parameters().initialize(11);
-  Adam adam(net.parameters(), {3e-2});
+  Optimizer adam(net.parameters(), {3e-2});
   LossScaler scaler(false);
   TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
   Tensor image = net.input(), labels = step.labels();

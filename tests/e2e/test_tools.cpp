@@ -2,6 +2,7 @@
 // against an uninterrupted one (bit for bit), predict's output geometry, and the exit codes of
 // bad flags, bad data and a missing GPU. tests/e2e/test_tools_gpu.cpp is the CUDA twin.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -132,6 +133,34 @@ TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]"
   CHECK(run(kTrainer + " --resume " + broken.string() + " --deterministic").code == 2);
 }
 
+TEST_CASE("a finished run extended with --resume --epochs ends as a longer run", "[e2e]") {
+  const fs::path straight = scratch_folder("long"), extended = scratch_folder("extended");
+  REQUIRE(run(kTrainer + " --out " + straight.string() + " --epochs 3" + kSmall).code == 0);
+  REQUIRE(run(kTrainer + " --out " + extended.string() + " --epochs 2" + kSmall).code == 0);
+  CHECK(run(kTrainer + " --resume " + extended.string() + " --epochs 1").code == 2);  // shorter
+  const Result longer = run(kTrainer + " --resume " + extended.string() + " --epochs 3");
+  INFO(longer.output);
+  REQUIRE(longer.code == 0);
+  CHECK_THAT(longer.output, Catch::Contains("extending the run from 2 to 3 epochs"));
+  CHECK_THAT(read_text(extended / "config.json"), Catch::Contains("\"epochs\": \"3\""));
+  unet3d::testing::check_same_run(straight, extended);
+
+  // poly's rates follow the epochs the run has now: 1e-2 (1 - e / 4)^0.9 after the extension.
+  const fs::path poly = scratch_folder("poly");
+  REQUIRE(
+      run(kTrainer + " --out " + poly.string() + " --epochs 2 --lr-schedule poly" + kSmall).code ==
+      0);
+  REQUIRE(run(kTrainer + " --resume " + poly.string() + " --epochs 4").code == 0);
+  const auto rows = read_csv(poly / "metrics.csv");
+  REQUIRE(rows.size() == 5);
+  std::size_t lr = 0;
+  while (rows[0][lr] != "lr") ++lr;
+  CHECK(std::stod(rows[1][lr]) == Approx(1e-2));
+  CHECK(std::stod(rows[2][lr]) == Approx(1e-2 * std::pow(0.5, 0.9)).epsilon(1e-5));  // over 2
+  CHECK(std::stod(rows[3][lr]) == Approx(1e-2 * std::pow(0.5, 0.9)).epsilon(1e-5));  // 2 of 4
+  CHECK(std::stod(rows[4][lr]) == Approx(1e-2 * std::pow(0.25, 0.9)).epsilon(1e-5));
+}
+
 TEST_CASE("predict writes segmentations on the input's own grid", "[e2e]") {
   const fs::path out = scratch_folder("predict"), data = scratch_folder("predict_data");
   REQUIRE(run(kTrainer + " --out " + out.string() + " --epochs 1" + kSmall).code == 0);
@@ -170,6 +199,15 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   r = run(kTrainer + " --device cpu --size 20 --depth 3 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--size 20 cannot be halved --depth 3 times"));
+  r = run(kTrainer + " --device cpu --optimizer rmsprop --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--optimizer: 'rmsprop' is not one of adam, adamw, sgd"));
+  r = run(kTrainer + " --device cpu --momentum 0.9 --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--momentum applies to --optimizer sgd only"));
+  r = run(kTrainer + " --device cpu --warmup-epochs 2 --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--warmup-epochs applies to --lr-schedule cosine only"));
   r = run(kTrainer + " --precision fp16 --device cpu --out " + out.string() + kTinyRun);
   CHECK(r.code == 2);
   CHECK_THAT(r.output,

@@ -19,7 +19,7 @@ const UNetConfig kConfig{1, 3, 4, 2};
 
 struct Run {
   UNet3D net;
-  Adam adam;
+  Optimizer adam;
   LossScaler scaler;
   TrainingStep step;
   Run(Device device, Precision precision, double lr, Grid grid = Grid::cube(16))

@@ -1,0 +1,48 @@
+// The SGD update written once against an execution policy, in torch.optim.SGD's order of
+// operations (nesterov: the step is d + momentum * buffer).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/backend.h"
+#include "kernels/numeric.h"
+#include "kernels/sgd.h"
+
+namespace unet3d::sgd_impl {
+
+template <class Exec, class P, class H>
+void update(P* value, P* grad, P* buffer, H* half, std::int64_t n, const SgdStep& step) {
+  const P lr = static_cast<P>(step.lr), momentum = static_cast<P>(step.momentum);
+  const P decay = static_cast<P>(step.weight_decay), scale = static_cast<P>(step.grad_scale);
+  const bool first = step.first;
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    P d = grad[i] * scale;
+    if (decay != 0) d += decay * value[i];
+    const P b = first ? d : buffer[i] * momentum + d;
+    const P p = value[i] - lr * (d + momentum * b);
+    buffer[i] = b;
+    value[i] = p;
+    if (half != nullptr) store(&half[i], static_cast<float>(p));
+    grad[i] = 0;
+  });
+}
+
+}  // namespace unet3d::sgd_impl
+
+// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+namespace unet3d::backend {
+
+template <class On>
+void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half, const SgdStep& step) {
+  auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
+  if (values.dtype() == DType::f64)
+    sgd_impl::update<Exec<On>>(static_cast<double*>(values.data()),
+                               static_cast<double*>(grads.data()),
+                               static_cast<double*>(buffer.data()), h, values.numel(), step);
+  else
+    sgd_impl::update<Exec<On>>(static_cast<float*>(values.data()),
+                               static_cast<float*>(grads.data()),
+                               static_cast<float*>(buffer.data()), h, values.numel(), step);
+}
+
+}  // namespace unet3d::backend
