@@ -114,39 +114,19 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
                                        PreprocessReport* report) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
-  PreprocessReport& r = report ? *report : local;
   const int limit = num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
-  fs::path cache_file;
-  if (cache.enabled) {
-    cache_file =
-        cache_folder(cache) / (cache_key(index, std::to_string(size), limit) + ".safetensors");
-    r.cache_file = cache_file.string();
-    if (fs::exists(cache_file)) {
-      try {
-        PreprocessedDataset d = read_cache(cache_file);
-        use_paths_of(index, d.cases);
-        r.from_cache = true;
-        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        warn_odd_orientations(d.cases);
-        return d;
-      } catch (const Error& e) {
-        log_warn("ignoring unreadable cache ", cache_file.string(), ": ", e.what());
-      }
-    }
-  }
-
-  PreprocessedDataset d = preprocess_cases(
-      case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); }, size,
-      limit, index.class_names, work);
-  if (cache.enabled) {
-    try {
-      write_cache(cache_file, d, cache_file.stem().string());
-    } catch (const std::exception& e) {  // a cache is an optimisation: never fatal
-      log_warn("could not write the preprocessing cache ", cache_file.string(), ": ", e.what());
-    }
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return d;
+  const fs::path file =
+      cache.enabled
+          ? cache_folder(cache) / (cache_key(index, std::to_string(size), limit) + ".safetensors")
+          : fs::path();
+  return through_cache<PreprocessedDataset>(
+      file, index, start, report ? *report : local, read_cache,
+      [&] {
+        return preprocess_cases(
+            case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
+            size, limit, index.class_names, work);
+      },
+      write_cache);
 }
 
 PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,

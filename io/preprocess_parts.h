@@ -3,7 +3,9 @@
 // its target grid, and the warning about odd orientations.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "io/dataset.h"
 #include "io/json.h"
 #include "io/preprocess.h"
+#include "runtime/log.h"
 
 namespace unet3d::preprocess_parts {
 
@@ -43,5 +46,41 @@ int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tens
 // Cases whose axes point elsewhere than most of the dataset's are trained on as they are
 // (nothing is reoriented): each such orientation is named with its cases.
 void warn_odd_orientations(const std::vector<CaseInfo>& cases);
+
+// The dataset through the cache: read(file) where `file` holds a readable entry (an unreadable
+// one is a warning, then made anew), else make(), written with write(file, dataset, key) (a
+// failed write is a warning: a cache is an optimisation). An empty `file`: no cache. Fills
+// `report`; `start` is when preprocessing began.
+template <class Dataset, class Read, class Make, class Write>
+Dataset through_cache(const std::filesystem::path& file, const DatasetIndex& index,
+                      std::chrono::steady_clock::time_point start, PreprocessReport& report,
+                      Read read, Make make, Write write) {
+  const auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  report.cache_file = file.string();
+  if (!file.empty() && std::filesystem::exists(file)) {
+    try {
+      Dataset d = read(file);
+      use_paths_of(index, d.cases);
+      report.from_cache = true;
+      report.seconds = seconds();
+      warn_odd_orientations(d.cases);
+      return d;
+    } catch (const Error& e) {
+      log_warn("ignoring unreadable cache ", file.string(), ": ", e.what());
+    }
+  }
+  Dataset d = make();
+  if (!file.empty()) {
+    try {
+      write(file, d, file.stem().string());
+    } catch (const std::exception& e) {
+      log_warn("could not write the preprocessing cache ", file.string(), ": ", e.what());
+    }
+  }
+  report.seconds = seconds();
+  return d;
+}
 
 }  // namespace unet3d::preprocess_parts

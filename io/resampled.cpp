@@ -163,41 +163,19 @@ ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& targ
                                   PreprocessReport* report) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
-  PreprocessReport& r = report ? *report : local;
-  const auto seconds = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
   const int limit = num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
-  fs::path cache_file;
-  if (cache.enabled) {
-    cache_file = cache_folder(cache) /
-                 (cache_key(index, "patch " + xyz_text(target), limit) + ".safetensors");
-    r.cache_file = cache_file.string();
-    if (fs::exists(cache_file)) {
-      try {
-        ResampledDataset d = read_cache(cache_file);
-        use_paths_of(index, d.cases);
-        r.from_cache = true;
-        r.seconds = seconds();
-        warn_odd_orientations(d.cases);
-        return d;
-      } catch (const Error& e) {
-        log_warn("ignoring unreadable cache ", cache_file.string(), ": ", e.what());
-      }
-    }
-  }
-  ResampledDataset d = resample_cases(
-      case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); }, target,
-      limit, index.class_names, work);
-  if (cache.enabled) {
-    try {
-      write_cache(cache_file, d, cache_file.stem().string());
-    } catch (const std::exception& e) {  // a cache is an optimisation: never fatal
-      log_warn("could not write the preprocessing cache ", cache_file.string(), ": ", e.what());
-    }
-  }
-  r.seconds = seconds();
-  return d;
+  const fs::path file =
+      cache.enabled ? cache_folder(cache) /
+                          (cache_key(index, "patch " + xyz_text(target), limit) + ".safetensors")
+                    : fs::path();
+  return through_cache<ResampledDataset>(
+      file, index, start, report ? *report : local, read_cache,
+      [&] {
+        return resample_cases(
+            case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
+            target, limit, index.class_names, work);
+      },
+      write_cache);
 }
 
 std::string xyz_text(const Spacing& zyx) {
