@@ -117,6 +117,30 @@ ModelInfo model_info(const Flags& flags) {
   return info;
 }
 
+// The class probabilities of `volume` on the network's grid ([1, S, S, S, C] resized, or the
+// target spacing's grid through the sliding window in patch mode), on the network's device.
+Tensor volume_probabilities(UNet3D& net, const ModelInfo& info, const WindowOptions& window,
+                            NiftiVolume& volume, const std::string& path) {
+  const NiftiGeometry& g = volume.geometry;
+  const Device device = net.device();
+  const std::int64_t classes = info.config.num_classes;
+  if (info.mode == InputMode::patch) {
+    const Grid grid = resampled_grid_of(g, info.spacing);
+    std::vector<float> p = window_probabilities(
+        net, resampled_image(volume.values, g, info.spacing, device, path), grid, window);
+    return Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
+        .to(device);
+  }
+  Tensor input = net.input();
+  preprocess_image(
+      Tensor::view(volume.values.data(), {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu)
+          .to(device),
+      input, path);
+  Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
+  class_probabilities(net.forward(false), probabilities);
+  return probabilities;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,23 +178,7 @@ int main(int argc, char** argv) {
       NiftiVolume volume = read_nifti(path);
       const NiftiGeometry& g = volume.geometry;
       const Shape native{1, g.nz, g.ny, g.nx, 1};
-      // The class probabilities on the network's grid: S^3, or the target spacing's.
-      Tensor probabilities;
-      if (patch_mode) {
-        const Grid grid = resampled_grid_of(g, info.spacing);
-        std::vector<float> p = window_probabilities(
-            net, resampled_image(volume.values, g, info.spacing, device, path), grid, window);
-        probabilities =
-            Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
-                .to(device);
-      } else {
-        Tensor input = net.input();
-        preprocess_image(
-            Tensor::view(volume.values.data(), native, DType::f32, Device::cpu).to(device), input,
-            path);
-        probabilities = Tensor(net.input().shape().with_channels(classes), DType::f32, device);
-        class_probabilities(net.forward(false), probabilities);
-      }
+      const Tensor probabilities = volume_probabilities(net, info, window, volume, path);
       // The native-size probabilities (C times the volume) only where they are written.
       Tensor resampled = flags.on("probabilities")
                              ? Tensor(native.with_channels(classes), DType::f32, device)
