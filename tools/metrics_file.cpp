@@ -2,11 +2,29 @@
 #include "tools/metrics_file.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 
 #include "runtime/atomic_file.h"
 
 namespace unet3d {
+
+std::string metrics_header(const std::vector<std::string>& classes, bool hd95) {
+  std::string h = "epoch,train_loss,val_loss";
+  for (const std::string& c : classes) h += ",val_dice_" + c;
+  h += ",val_dice_mean";
+  if (hd95)
+    for (const std::string& c : classes) h += ",val_hd95_" + c;
+  return h + ",lr,loss_scale,seconds,voxels_per_s";
+}
+
+std::string metrics_cell(double v, bool present) {
+  if (!present || std::isnan(v)) return "";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6f", v);
+  return buffer;
+}
 
 MetricsFile::MetricsFile(std::filesystem::path path, const std::string& header,
                          std::int64_t epochs_kept)

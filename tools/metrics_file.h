@@ -10,6 +10,12 @@
 
 namespace unet3d {
 
+// The header: epoch, losses, the validation Dice per class and their mean, with hd95 each class's
+// mean validation HD95 (mm), then lr, loss_scale, seconds, voxels_per_s.
+std::string metrics_header(const std::vector<std::string>& classes, bool hd95);
+// A cell: `v` as %.6f, or empty where it is absent or NaN.
+std::string metrics_cell(double v, bool present = true);
+
 class MetricsFile {
  public:
   // Keeps the rows of epochs 1..epochs_kept already in `path` (none for a new run).

@@ -31,7 +31,7 @@
 #include "tools/pictures.h"
 #include "tools/report.h"
 #include "tools/run_data.h"
-#include "tools/window_evaluator.h"
+#include "tools/training.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -51,23 +51,6 @@ std::vector<std::size_t> epoch_order(std::vector<std::size_t> cases, std::uint64
   Rng rng(seed * 1000003 + static_cast<std::uint64_t>(epoch) + 1);
   for (std::size_t i = cases.size(); i > 1; --i) std::swap(cases[i - 1], cases[rng.below(i)]);
   return cases;
-}
-
-// With --val-metrics, each class's mean HD95 (mm, at the network's resolution) follows the Dice.
-std::string csv_header(const std::vector<std::string>& classes, bool hd95) {
-  std::string h = "epoch,train_loss,val_loss";
-  for (const std::string& c : classes) h += ",val_dice_" + c;
-  h += ",val_dice_mean";
-  if (hd95)
-    for (const std::string& c : classes) h += ",val_hd95_" + c;
-  return h + ",lr,loss_scale,seconds,voxels_per_s";
-}
-
-std::string value_or_empty(double v, bool present) {
-  if (!present || std::isnan(v)) return "";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6f", v);
-  return buffer;
 }
 
 void write_config(const fs::path& path, const RunSettings& s, const std::string& command_line,
@@ -90,63 +73,6 @@ void write_config(const fs::path& path, const RunSettings& s, const std::string&
 struct Position {
   std::int64_t epoch = 0, micro_batch = 0, optimizer_steps = 0, micro_batches = 0;
   double loss_sum = 0, best_dice = -1, seconds = 0;  // seconds: of this epoch before resuming
-};
-
-// The network and everything that trains it, built for the run's shapes: S^3 in resize mode,
-// the patch in patch mode.
-struct Training {
-  UNetConfig config;
-  UNet3D net;
-  Optimizer optimizer;
-  LossScaler scaler;
-  Tensor class_weights;
-  TrainingStep step;
-  Evaluator evaluator;
-  WindowEvaluator window_evaluator;
-  ModelInfo shape;  // the mode, size, spacing and patch every checkpoint records
-
-  Training(const RunConfig& c, const RunData& data, const std::vector<std::size_t>& train,
-           Grid grid, Device device, Precision precision)
-      : config{1, data.num_classes(), c.features, c.depth},
-        net(config, device, precision, c.batch, grid),
-        optimizer(net.parameters(),
-                  {c.lr, 0.9, 0.999, 1e-8, c.weight_decay, c.optimizer, c.momentum}),
-        scaler(precision == Precision::f16),
-        class_weights(class_weight_tensor(data, train, precision, device)),
-        step(net, optimizer, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
-        evaluator(net, step),
-        window_evaluator(net, {c.overlap, c.mirror}) {
-    shape.mode = data.patch_mode ? InputMode::patch : InputMode::resize;
-    shape.input_size = data.patch_mode ? 0 : data.host.size;
-    shape.spacing = data.resampled.spacing;
-    shape.patch = grid;
-    shape.class_names = data.class_names();
-  }
-
-  // The voxels of each class over the training cases, whichever mode's volumes.
-  static std::vector<std::int64_t> training_counts(const RunData& data,
-                                                   const std::vector<std::size_t>& train) {
-    if (!data.patch_mode) return class_voxel_counts(data.host, train);
-    std::vector<std::int64_t> counts(static_cast<std::size_t>(data.num_classes()), 0);
-    for (const std::size_t i : train)
-      for (const std::uint8_t label : data.resampled.volumes[i].labels) ++counts[label];
-    return counts;
-  }
-
-  static Tensor class_weight_tensor(const RunData& data, const std::vector<std::size_t>& train,
-                                    Precision precision, Device device) {
-    const std::vector<double> weights = weighted_ce_weights(training_counts(data, train));
-    Tensor t(Shape::vector(data.num_classes()), master_dtype(precision));
-    for (std::size_t c = 0; c < weights.size(); ++c)
-      t.data_as<float>()[c] = static_cast<float>(weights[c]);
-    return t.to(device);
-  }
-
-  ModelInfo info(const Position& p) const {
-    ModelInfo i = shape;
-    i.config = config, i.epoch = p.epoch, i.step = p.optimizer_steps, i.has_metadata = true;
-    return i;
-  }
 };
 
 class Run {
@@ -204,7 +130,7 @@ class Run {
     else
       resident_ = data_.host.to(device_, activation_dtype(precision_));
     Position p = resume(t);
-    metrics_.emplace(out_ / "metrics.csv", csv_header(class_names, c_.val_metrics), p.epoch);
+    metrics_.emplace(out_ / "metrics.csv", metrics_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
       t.optimizer.set_lr(epoch_lr(c_.lr_schedule, c_.lr, p.epoch, c_.epochs, c_.warmup_epochs));
@@ -312,7 +238,8 @@ class Run {
                  double seconds) {
     Position saved = p;
     saved.epoch = epoch;
-    save_model((out_ / "last.safetensors").string(), t.net, t.info(saved));
+    save_model((out_ / "last.safetensors").string(), t.net,
+               t.info(saved.epoch, saved.optimizer_steps));
     const auto exact = [](double v) { return concat(std::setprecision(17), v); };
     save_training_state((out_ / "last.train.safetensors").string(), t.optimizer, t.scaler,
                         {p.optimizer_steps,
@@ -412,19 +339,19 @@ class Run {
     if (validate)
       dice = data_.patch_mode ? t.window_evaluator.evaluate(data_.resampled, val_, scores)
                               : t.evaluator.evaluate(resident_, val_, &val_loss, scores);
-    std::string row = concat(p.epoch + 1, ",", value_or_empty(train_loss, true), ",",
-                             value_or_empty(val_loss, validate));
+    std::string row = concat(p.epoch + 1, ",", metrics_cell(train_loss, true), ",",
+                             metrics_cell(val_loss, validate));
     for (std::size_t k = 0; k < class_names.size(); ++k)
-      row += "," + value_or_empty(validate ? dice.per_class[k] : NAN, validate);
+      row += "," + metrics_cell(validate ? dice.per_class[k] : NAN, validate);
     const auto per_epoch = static_cast<double>(micro_batches_per_epoch() * c_.batch);
     const auto voxels = static_cast<double>(t.net.grid().voxels());
-    row += "," + value_or_empty(dice.average, validate);
+    row += "," + metrics_cell(dice.average, validate);
     if (c_.val_metrics)
       for (std::size_t k = 0; k < class_names.size(); ++k)
-        row += "," + value_or_empty(surface.mean_hd95(static_cast<int>(k)), validate);
-    row += concat(",", t.optimizer.options().lr, ",", t.scaler.scale(), ",",
-                  value_or_empty(seconds, true), ",",
-                  value_or_empty(per_epoch * voxels / seconds, true));
+        row += "," + metrics_cell(surface.mean_hd95(static_cast<int>(k)), validate);
+    row +=
+        concat(",", t.optimizer.options().lr, ",", t.scaler.scale(), ",",
+               metrics_cell(seconds, true), ",", metrics_cell(per_epoch * voxels / seconds, true));
     metrics_->add(row);
     plot_metrics(out_, class_names);
     log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,
@@ -433,7 +360,8 @@ class Run {
       p.best_dice = dice.average;
       Position best = p;
       best.epoch = p.epoch + 1;
-      save_model((out_ / "best.safetensors").string(), t.net, t.info(best));
+      save_model((out_ / "best.safetensors").string(), t.net,
+                 t.info(best.epoch, best.optimizer_steps));
     }
     p.micro_batch = 0, p.loss_sum = 0, p.micro_batches = 0, p.seconds = 0;
     save_last(t, p, p.epoch + 1, 0, 0);

@@ -1,0 +1,39 @@
+// The network of a training run and everything that trains and scores it, built once for the
+// run's shapes (S^3 in resize mode, the patch in patch mode): the UNet3D, its optimizer and loss
+// scaler, the class weights of the training cases, the training step and both evaluators.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "layers/train_step.h"
+#include "tools/checkpoint.h"
+#include "tools/evaluator.h"
+#include "tools/run_data.h"
+#include "tools/window_evaluator.h"
+
+namespace unet3d {
+
+struct Training {
+  UNetConfig config;
+  UNet3D net;
+  Optimizer optimizer;
+  LossScaler scaler;
+  Tensor class_weights;
+  TrainingStep step;
+  Evaluator evaluator;
+  WindowEvaluator window_evaluator;
+  ModelInfo shape;  // the mode, size, spacing and patch every checkpoint records
+
+  Training(const RunConfig& c, const RunData& data, const std::vector<std::size_t>& train,
+           Grid grid, Device device, Precision precision);
+
+  // What a checkpoint after `epoch` epochs and `steps` optimizer steps records.
+  ModelInfo info(std::int64_t epoch, std::int64_t steps) const {
+    ModelInfo i = shape;
+    i.config = config, i.epoch = epoch, i.step = steps, i.has_metadata = true;
+    return i;
+  }
+};
+
+}  // namespace unet3d
