@@ -120,16 +120,23 @@ std::vector<PatchCut> draw_patches(Rng& rng, std::int64_t batch,
   return cuts;
 }
 
+Grid patch_origin(Grid grid, const PatchCut& cut, Grid patch) {
+  return {cut.start.d - pad_before(grid.d, patch.d), cut.start.h - pad_before(grid.h, patch.h),
+          cut.start.w - pad_before(grid.w, patch.w)};
+}
+
 void cut_patch(const LabelledVolume& v, const float* image, const PatchCut& cut, Grid patch,
                float* image_out, std::uint8_t* labels_out) {
+  cut_region(v, image, patch_origin(v.grid, cut, patch), patch, image_out, labels_out);
+}
+
+void cut_region(const LabelledVolume& v, const float* image, Grid origin, Grid size,
+                float* image_out, std::uint8_t* labels_out) {
   const Grid g = v.grid;
-  // The volume's voxel under patch voxel (z, y, x): the start is in padded coordinates.
-  const Grid origin{cut.start.d - pad_before(g.d, patch.d), cut.start.h - pad_before(g.h, patch.h),
-                    cut.start.w - pad_before(g.w, patch.w)};
   std::size_t o = 0;
-  for (std::int64_t z = origin.d; z < origin.d + patch.d; ++z)
-    for (std::int64_t y = origin.h; y < origin.h + patch.h; ++y)
-      for (std::int64_t x = origin.w; x < origin.w + patch.w; ++x, ++o) {
+  for (std::int64_t z = origin.d; z < origin.d + size.d; ++z)
+    for (std::int64_t y = origin.h; y < origin.h + size.h; ++y)
+      for (std::int64_t x = origin.w; x < origin.w + size.w; ++x, ++o) {
         const bool inside = z >= 0 && z < g.d && y >= 0 && y < g.h && x >= 0 && x < g.w;
         const auto at = static_cast<std::size_t>((z * g.h + y) * g.w + x);
         image_out[o] = inside ? image[at] : 0.0f;

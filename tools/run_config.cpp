@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "io/resampled.h"
+#include "layers/augmentation.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -96,7 +97,7 @@ RunConfig parse_run_config(const RunSettings& s) {
     throw Error(ErrorKind::usage, concat("--warmup-epochs ", c.warmup_epochs,
                                          " leaves none of the ", c.epochs, " epochs to decay"));
   c.nsd_tolerance_mm = number("nsd-tolerance");
-  c.flip_augment = one_of(s, "augment", {"none", "flip"}) == "flip";
+  c.augment = parse_augmentations(s.at("augment"), "--augment");
   c.use_cache = s.at("no-cache") != "true";
   c.deterministic = s.at("deterministic") == "true";
   c.val_metrics = s.at("val-metrics") == "true";

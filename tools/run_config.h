@@ -33,7 +33,8 @@ struct RunConfig {
   std::int64_t warmup_epochs = 0;   // cosine only
   std::int64_t extending_from = 0;  // a resumed run given more --epochs: the epochs it had
   double nsd_tolerance_mm = 2;
-  bool flip_augment = false, use_cache = true, deterministic = false, val_metrics = false;
+  unsigned augment = 0;  // AugmentBit set (layers/augmentation.h)
+  bool use_cache = true, deterministic = false, val_metrics = false;
   std::uint64_t seed = 42;
   std::int64_t phantoms = 40;
   std::vector<std::int64_t> phantom_size{128, 128, 64};  // x, y, z

@@ -78,8 +78,11 @@ void define_flags(Flags& f) {
   f.add("warmup-epochs", "W", "cosine schedule: epochs of linear warm-up from 0", "0");
   f.add("weight-decay", "W", "weight decay (AdamW's decoupled; Adam's and SGD's in the gradient)",
         "0");
-  f.add("augment", "none|flip", "random flips of each axis with probability 0.5", "none");
-  f.add("seed", "S", "seed of initialisation, split, order and flips", "42");
+  f.add("augment", "LIST",
+        "none, nnunet (all), or a comma list of rotate, scale, noise, blur, brightness, "
+        "contrast, lowres, gamma, flip (docs/training.md)",
+        "none");
+  f.add("seed", "S", "seed of initialisation, split, order and augmentation", "42");
   f.add("split", "FILE", "reuse a split.json");
   f.add("val-every", "N", "validate every N epochs (and after the last)", "1");
   f.add("nsd-tolerance", "MM", "the tolerance of the test report's surface Dice (NSD)", "2");

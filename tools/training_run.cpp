@@ -15,8 +15,8 @@
 #include "io/json.h"
 #include "io/patch_plan.h"
 #include "io/split.h"
-#include "kernels/flip.h"
 #include "kernels/metrics.h"
+#include "layers/augmentation.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "runtime/atomic_file.h"
@@ -27,11 +27,11 @@
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
 #include "tools/metrics_file.h"
-#include "tools/patch_batches.h"
 #include "tools/pictures.h"
 #include "tools/report.h"
 #include "tools/run_data.h"
 #include "tools/training.h"
+#include "tools/training_batches.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -126,9 +126,10 @@ class Run {
              static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
     t.net.parameters().initialize(c_.seed);
     if (data_.patch_mode)
-      patches_ = PatchBatches(data_.resampled, train_, t.net.grid(), c_.batch, c_.seed);
+      patches_ = PatchBatches(data_.resampled, train_, t.net.grid(), c_.seed);
     else
-      resident_ = data_.host.to(device_, activation_dtype(precision_));
+      resident_ = data_.host.to(device_, activation_dtype(precision_)),
+      volumes_ = VolumeBatches(resident_);
     Position p = resume(t);
     metrics_.emplace(out_ / "metrics.csv", metrics_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
@@ -267,18 +268,18 @@ class Run {
     bar.advance(p.micro_batch);
     Tensor input = t.net.input(), labels = t.step.labels();
     std::vector<std::size_t> cases(static_cast<std::size_t>(c_.batch));
-    std::vector<unsigned> flips(cases.size());
+    std::vector<Augmentation> augmentations(cases.size());
     for (; p.micro_batch < per_epoch; ++p.micro_batch) {
       for (std::size_t b = 0; b < cases.size(); ++b) {
         const auto slot = static_cast<std::size_t>(p.micro_batch * c_.batch) + b;
         if (!data_.patch_mode) cases[b] = order[slot];
-        Rng rng(c_.seed ^ (static_cast<std::uint64_t>(p.epoch) << 40) ^ slot);
-        flips[b] = c_.flip_augment ? random_flip_axes(rng) : 0;
+        augmentations[b] =
+            draw_augmentation(c_.augment, c_.seed, p.epoch, static_cast<std::int64_t>(slot));
       }
       if (data_.patch_mode)
-        patches_.fill(p.epoch, p.micro_batch, flips, input, labels);
+        patches_.fill(p.epoch, p.micro_batch, augmentations, input, labels);
       else
-        copy_batch(resident_, cases, input, labels, flips);
+        volumes_.fill(cases, augmentations, input, labels);
       p.loss_sum += t.step.micro_batch();
       ++p.micro_batches;
       if (const std::string planning = conv_planning_report(); !planning.empty() && !planned_) {
@@ -414,6 +415,7 @@ class Run {
   Precision precision_ = Precision::f32;
   RunData data_;
   PreprocessedDataset resident_;  // resize mode: the dataset on the training device
+  VolumeBatches volumes_;         // resize mode
   PatchBatches patches_;          // patch mode
   std::vector<std::size_t> train_, val_, test_;
   bool planned_ = false;

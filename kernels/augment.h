@@ -1,0 +1,51 @@
+// The augmentation kernels of training (docs/training.md): a rotation and scaling as one affine
+// resample, Gaussian noise, Gaussian blur, contrast and gamma, on f32 volumes [N, D, H, W, C] of
+// either backend (lowres is two resizes, kernels/resize.h; brightness is elementwise.h's affine;
+// flips are kernels/flip.h). Multiply-adds are written as fmaf, so that nvcc's contraction
+// cannot make the GPU's bits differ from the CPU's; noise, blur and gamma still go through
+// expf, logf, cosf and powf, whose last bit differs between the backends.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/tensor.h"
+
+namespace unet3d {
+
+// Where an output voxel samples its source: q = centre(in) + m * (p - centre(out)), with p and q
+// (d, h, w) voxel coordinates, centre(g) = (g - 1) / 2 per axis, m row-major.
+struct SamplingMatrix {
+  float m[9];
+};
+
+// image_out := image sampled trilinearly at q (zeros outside), labels_out := labels at the nearest
+// voxel of q (label 0 outside); one matrix for every item and channel. image f32, labels u8 with
+// one channel; the outputs on the same device, with the same N and C, any grid.
+void affine_resample(const Tensor& image, const Tensor& labels, const SamplingMatrix& m,
+                     Tensor& image_out, Tensor& labels_out);
+
+// image[i] += sigma * z_i, z_i standard normal by Box-Muller from (seed, 2i) and (seed, 2i + 1)
+// of the project's RNG (runtime/rng.h).
+void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed);
+
+// image := image convolved along D, H and W with a Gaussian of `sigma` voxels truncated at
+// int(4 sigma + 0.5) voxels and normalised, the edges mirrored (d c b a | a b c d, scipy's
+// "reflect"). `scratch` has image's shape, dtype and device.
+void gaussian_blur(Tensor& image, Tensor& scratch, float sigma);
+
+// The number of f64 elements of the statistics workspace: 3 results, then the partial results.
+std::int64_t statistics_elements();
+// stats ([statistics_elements()] f64, image's device) := mean, minimum and maximum of image's
+// elements in its first three, summed in a fixed order, so both backends give the same bits.
+void intensity_statistics(const Tensor& image, Tensor& stats);
+
+// image := clamp(mean + factor * (image - mean), min, max), from stats as intensity_statistics
+// left it.
+void adjust_contrast(Tensor& image, const Tensor& stats, float factor);
+
+// With r = max(max - min, 1e-7): image := min + r * ((image - min) / r)^gamma, or, inverted,
+// max - r * ((max - image) / r)^gamma (the gamma of the negated image), from stats as
+// intensity_statistics left it.
+void adjust_gamma(Tensor& image, const Tensor& stats, float gamma, bool inverted);
+
+}  // namespace unet3d

@@ -1,0 +1,210 @@
+// The augmentation kernels written once against an execution policy, on f32 volumes. Every
+// multiply-add is an explicit fmaf (see augment.h).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/augment.h"
+#include "kernels/backend.h"
+#include "kernels/indexing.h"
+#include "runtime/hd.h"
+#include "runtime/rng.h"
+#include "runtime/shape.h"
+
+namespace unet3d::augment_impl {
+
+// Partial results of intensity_statistics: thread t of this many takes elements t, t + P, ...
+inline constexpr std::int64_t kStatisticsPartials = 4096;
+
+// The sampling coordinate along one output axis: q = centre_in + m[r] . (p - centre_out).
+UNET3D_HD inline float sample_coordinate(const float* row, float pd, float ph, float pw,
+                                         float centre_in) {
+  return fmaf(row[0], pd, fmaf(row[1], ph, fmaf(row[2], pw, centre_in)));
+}
+
+template <class Exec>
+void affine_resample(const float* image, const std::uint8_t* labels, Shape in,
+                     SamplingMatrix matrix, float* image_out, std::uint8_t* labels_out, Shape out) {
+  const IndexMap voxels(out.with_channels(1));
+  const Shape in_labels = in.with_channels(1);
+  const float in_d = 0.5f * static_cast<float>(in.d - 1),
+              in_h = 0.5f * static_cast<float>(in.h - 1),
+              in_w = 0.5f * static_cast<float>(in.w - 1);
+  const float out_d = 0.5f * static_cast<float>(out.d - 1),
+              out_h = 0.5f * static_cast<float>(out.h - 1),
+              out_w = 0.5f * static_cast<float>(out.w - 1);
+  Exec::for_each(out.numel() / out.c, [=] UNET3D_HD_LAMBDA(std::int64_t v) {
+    const Coordinates k = voxels.coordinates(v);
+    const float pd = static_cast<float>(k.d) - out_d, ph = static_cast<float>(k.h) - out_h,
+                pw = static_cast<float>(k.w) - out_w;
+    const float q[3] = {sample_coordinate(matrix.m, pd, ph, pw, in_d),
+                        sample_coordinate(matrix.m + 3, pd, ph, pw, in_h),
+                        sample_coordinate(matrix.m + 6, pd, ph, pw, in_w)};
+    const std::int64_t sizes[3] = {in.d, in.h, in.w};
+    std::int64_t nearest[3], low[3];
+    float frac[3];
+    bool near_inside = true;
+    for (int a = 0; a < 3; ++a) {
+      nearest[a] = static_cast<std::int64_t>(floorf(q[a] + 0.5f));
+      near_inside = near_inside && nearest[a] >= 0 && nearest[a] < sizes[a];
+      const float f = floorf(q[a]);
+      low[a] = static_cast<std::int64_t>(f);
+      frac[a] = q[a] - f;
+    }
+    labels_out[v] = near_inside
+                        ? labels[flat_index(in_labels, k.n, nearest[0], nearest[1], nearest[2], 0)]
+                        : std::uint8_t{0};
+    for (std::int64_t c = 0; c < in.c; ++c) {
+      float sum = 0.0f;
+      for (int corner = 0; corner < 8; ++corner) {
+        const int step[3] = {corner >> 2, (corner >> 1) & 1, corner & 1};
+        float weight = 1.0f;
+        bool inside = true;
+        std::int64_t at[3];
+        for (int a = 0; a < 3; ++a) {
+          at[a] = low[a] + step[a];
+          inside = inside && at[a] >= 0 && at[a] < sizes[a];
+          weight *= step[a] == 1 ? frac[a] : 1.0f - frac[a];
+        }
+        if (inside) sum = fmaf(weight, image[flat_index(in, k.n, at[0], at[1], at[2], c)], sum);
+      }
+      image_out[v * in.c + c] = sum;
+    }
+  });
+}
+
+template <class Exec>
+void add_gaussian_noise(float* image, std::int64_t n, float sigma, std::uint64_t seed) {
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const auto u = static_cast<std::uint64_t>(i) * 2;
+    const float radius = sqrtf(-2.0f * logf(1.0f - uniform01(seed, u)));  // 1 - u is in (0, 1]
+    const float z = radius * cosf(6.28318530717958647692f * uniform01(seed, u + 1));
+    image[i] = fmaf(sigma, z, image[i]);
+  });
+}
+
+// Index j of an axis of n voxels mirrored into [0, n): d c b a | a b c d | d c b a ...
+UNET3D_HD inline std::int64_t reflect(std::int64_t j, std::int64_t n) {
+  const std::int64_t period = 2 * n;
+  std::int64_t m = j % period;
+  if (m < 0) m += period;
+  return m < n ? m : period - 1 - m;
+}
+
+// y := x blurred along one axis (0 D, 1 H, 2 W).
+template <class Exec>
+void blur_axis(const float* x, float* y, Shape s, int axis, float sigma) {
+  const IndexMap map(s);
+  const int radius = static_cast<int>(4.0f * sigma + 0.5f);
+  const float inverse_variance = 1.0f / (sigma * sigma);
+  Exec::for_each(s.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const Coordinates k = map.coordinates(i);
+    const std::int64_t along = axis == 0 ? k.d : axis == 1 ? k.h : k.w;
+    const std::int64_t size = axis == 0 ? s.d : axis == 1 ? s.h : s.w;
+    const std::int64_t stride = axis == 0 ? s.h * s.w * s.c : axis == 1 ? s.w * s.c : s.c;
+    const float* line = x + (i - along * stride);
+    float sum = 0.0f, norm = 0.0f;
+    for (int j = -radius; j <= radius; ++j) {
+      const float weight = expf(-0.5f * static_cast<float>(j * j) * inverse_variance);
+      norm += weight;
+      sum = fmaf(weight, line[reflect(along + j, size) * stride], sum);
+    }
+    y[i] = sum / norm;
+  });
+}
+
+template <class Exec>
+void intensity_statistics(const float* x, std::int64_t n, double* stats) {
+  constexpr std::int64_t P = kStatisticsPartials;
+  double* sums = stats + 3;
+  double* lows = sums + P;
+  double* highs = lows + P;
+  Exec::for_each(P, [=] UNET3D_HD_LAMBDA(std::int64_t t) {
+    double sum = 0.0, low = INFINITY, high = -INFINITY;
+    for (std::int64_t i = t; i < n; i += P) {
+      const double v = x[i];
+      sum += v;
+      low = v < low ? v : low;
+      high = v > high ? v : high;
+    }
+    sums[t] = sum, lows[t] = low, highs[t] = high;
+  });
+  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+    double sum = 0.0, low = INFINITY, high = -INFINITY;
+    for (std::int64_t t = 0; t < P; ++t) {
+      sum += sums[t];
+      low = lows[t] < low ? lows[t] : low;
+      high = highs[t] > high ? highs[t] : high;
+    }
+    stats[0] = sum / static_cast<double>(n), stats[1] = low, stats[2] = high;
+  });
+}
+
+template <class Exec>
+void adjust_contrast(float* image, std::int64_t n, const double* stats, float factor) {
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const auto mean = static_cast<float>(stats[0]), low = static_cast<float>(stats[1]),
+               high = static_cast<float>(stats[2]);
+    const float v = fmaf(factor, image[i] - mean, mean);
+    image[i] = v < low ? low : v > high ? high : v;
+  });
+}
+
+template <class Exec>
+void adjust_gamma(float* image, std::int64_t n, const double* stats, float gamma, bool inverted) {
+  Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
+    const auto low = static_cast<float>(stats[1]), high = static_cast<float>(stats[2]);
+    const float range = fmaxf(high - low, 1e-7f);
+    image[i] = inverted ? fmaf(-range, powf((high - image[i]) / range, gamma), high)
+                        : fmaf(range, powf((image[i] - low) / range, gamma), low);
+  });
+}
+
+}  // namespace unet3d::augment_impl
+
+// The entry points, per backend (kernels/backend.h): f32 images, u8 labels, f64 statistics.
+namespace unet3d::backend {
+
+template <class On>
+void affine_resample(const Tensor& image, const Tensor& labels, const SamplingMatrix& m,
+                     Tensor& image_out, Tensor& labels_out) {
+  augment_impl::affine_resample<Exec<On>>(image.data_as<float>(), labels.data_as<std::uint8_t>(),
+                                          image.shape(), m, image_out.data_as<float>(),
+                                          labels_out.data_as<std::uint8_t>(), image_out.shape());
+}
+
+template <class On>
+void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed) {
+  augment_impl::add_gaussian_noise<Exec<On>>(image.data_as<float>(), image.numel(), sigma, seed);
+}
+
+template <class On>
+void gaussian_blur(Tensor& image, Tensor& scratch, float sigma) {
+  float* x = image.data_as<float>();
+  float* y = scratch.data_as<float>();
+  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 0, sigma);
+  augment_impl::blur_axis<Exec<On>>(y, x, image.shape(), 1, sigma);
+  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 2, sigma);
+  Exec<On>::copy_bytes(x, y, image.bytes());
+}
+
+template <class On>
+void intensity_statistics(const Tensor& image, Tensor& stats) {
+  augment_impl::intensity_statistics<Exec<On>>(image.data_as<float>(), image.numel(),
+                                               stats.data_as<double>());
+}
+
+template <class On>
+void adjust_contrast(Tensor& image, const Tensor& stats, float factor) {
+  augment_impl::adjust_contrast<Exec<On>>(image.data_as<float>(), image.numel(),
+                                          stats.data_as<double>(), factor);
+}
+
+template <class On>
+void adjust_gamma(Tensor& image, const Tensor& stats, float gamma, bool inverted) {
+  augment_impl::adjust_gamma<Exec<On>>(image.data_as<float>(), image.numel(),
+                                       stats.data_as<double>(), gamma, inverted);
+}
+
+}  // namespace unet3d::backend
