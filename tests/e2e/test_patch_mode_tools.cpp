@@ -58,7 +58,7 @@ TEST_CASE("an interrupted and resumed patch-mode run ends as an uninterrupted on
           "[e2e][patch]") {
   const fs::path straight = scratch_folder("patch_straight"),
                  broken = scratch_folder("patch_broken");
-  const std::string flags = " --epochs 2 --augment flip --patch 16,12,8" + kPatchRun;
+  const std::string flags = " --epochs 2 --augment nnunet --patch 16,12,8" + kPatchRun;
   REQUIRE(run(kTrainer + " --out " + straight.string() + flags).code == 0);
   const Result stopped =
       run(kTrainer + " --out " + broken.string() + flags + " --interrupt-after 5");

@@ -108,10 +108,12 @@ TEST_CASE("the quick preset learns every class", "[e2e][preset]") {
 }
 
 TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]") {
+  // Augmented: every transform's draw comes again from the seed after the resume.
   const fs::path straight = scratch_folder("straight"), broken = scratch_folder("broken");
-  REQUIRE(run(kTrainer + " --out " + straight.string() + " --epochs 3" + kSmall).code == 0);
+  const std::string flags = " --epochs 3 --augment nnunet" + kSmall;
+  REQUIRE(run(kTrainer + " --out " + straight.string() + flags).code == 0);
   const Result stopped =
-      run(kTrainer + " --out " + broken.string() + " --epochs 3 --interrupt-after 8" + kSmall);
+      run(kTrainer + " --out " + broken.string() + flags + " --interrupt-after 8");
   INFO(stopped.output);
   REQUIRE(stopped.code == 130);
   CHECK_THAT(stopped.output, Catch::Contains("Resume with: trainer --resume"));
@@ -126,6 +128,10 @@ TEST_CASE("an interrupted and resumed run ends as an uninterrupted one", "[e2e]"
   REQUIRE(resumed.code == 0);
 
   unet3d::testing::check_same_run(straight, broken);
+  // The augmentation did change what was trained on: without it the first epoch's loss differs.
+  const fs::path plain = scratch_folder("plain");
+  REQUIRE(run(kTrainer + " --out " + plain.string() + " --epochs 1" + kSmall).code == 0);
+  CHECK(read_csv(plain / "metrics.csv")[1][1] != read_csv(straight / "metrics.csv")[1][1]);
 
   CHECK(run(kTrainer + " --resume " + broken.string() + " --lr 0.5").code == 2);
   // --deterministic is part of a run's settings (off where config.json predates it): a resume
@@ -205,6 +211,9 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   r = run(kTrainer + " --device cpu --momentum 0.9 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--momentum applies to --optimizer sgd only"));
+  r = run(kTrainer + " --device cpu --augment rotate,twist --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--augment: 'twist' in 'rotate,twist' is not one of"));
   r = run(kTrainer + " --device cpu --warmup-epochs 2 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--warmup-epochs applies to --lr-schedule cosine only"));

@@ -1,5 +1,5 @@
-// The CUDA twin of the CPU's resume test (label gpu-e2e): a run in mixed precision with
-// --deterministic, interrupted and resumed, ends bit for bit as an uninterrupted one. Without
+// The CUDA twin of the CPU's resume test (label gpu-e2e): an augmented run in mixed precision
+// with --deterministic, interrupted and resumed, ends bit for bit as an uninterrupted one. Without
 // --deterministic cuDNN's fastest algorithms, some non-deterministic and picked by timing in
 // each process, would make the two runs differ.
 #include <catch2/catch.hpp>
@@ -12,7 +12,7 @@ using namespace unet3d::testing;
 TEST_CASE("a deterministic run on CUDA, interrupted and resumed, ends as an uninterrupted one",
           "[e2e][gpu]") {
   const std::string trainer = TRAINER_PATH;
-  const std::string flags = " --device cuda --precision fp16 --deterministic --epochs 3" + kTinyRun;
+  const std::string flags = " --device cuda --precision fp16 --deterministic --epochs 3 --augment nnunet" + kTinyRun;
   const auto straight = scratch_folder("gpu_straight"), broken = scratch_folder("gpu_broken");
   const ToolResult first = run_command(trainer + " --out " + straight.string() + flags);
   INFO(first.output);
