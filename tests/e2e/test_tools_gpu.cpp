@@ -12,7 +12,8 @@ using namespace unet3d::testing;
 TEST_CASE("a deterministic run on CUDA, interrupted and resumed, ends as an uninterrupted one",
           "[e2e][gpu]") {
   const std::string trainer = TRAINER_PATH;
-  const std::string flags = " --device cuda --precision fp16 --deterministic --epochs 3 --augment nnunet" + kTinyRun;
+  const std::string flags =
+      " --device cuda --precision fp16 --deterministic --epochs 3 --augment nnunet" + kTinyRun;
   const auto straight = scratch_folder("gpu_straight"), broken = scratch_folder("gpu_broken");
   const ToolResult first = run_command(trainer + " --out " + straight.string() + flags);
   INFO(first.output);
