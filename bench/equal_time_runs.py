@@ -4,7 +4,9 @@
 A fixed --epochs cannot give two runs equal training time on a machine whose speed drifts, so
 each run trains --first epochs, then is extended with `trainer --resume DIR --epochs N` (N from
 its recent epochs' pace) until the `seconds` column of its metrics.csv sums to at least
---seconds minus half the tolerance. Prints each run's epochs and summed seconds.
+--seconds minus half the tolerance. A run whose folder already holds a metrics.csv (trained
+before, e.g. for an equal-epochs comparison) is only extended. Prints each run's epochs and
+summed seconds.
 
   python3 bench/equal_time_runs.py --out runs/modes --seconds 1200 --first 32 \\
       --common "--device cpu --phantom-size 256,256,128 --features 8 --depth 4 --batch 2" \\
@@ -36,11 +38,14 @@ def main():
     for spec in args.run:
         name, _, flags = spec.partition("=")
         folder = os.path.join(args.out, name)
-        command = [args.trainer, *shlex.split(args.common), *shlex.split(flags),
-                   "--epochs", str(args.first), "--out", folder]
-        print(" ".join(command), flush=True)
-        subprocess.run(command, check=True)
-        epochs = args.first
+        if os.path.exists(os.path.join(folder, "metrics.csv")):
+            epochs = len(summed_seconds(folder))
+        else:
+            command = [args.trainer, *shlex.split(args.common), *shlex.split(flags),
+                       "--epochs", str(args.first), "--out", folder]
+            print(" ".join(command), flush=True)
+            subprocess.run(command, check=True)
+            epochs = args.first
         while True:
             seconds = summed_seconds(folder)
             recent = seconds[-8:]

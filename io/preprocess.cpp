@@ -13,7 +13,6 @@
 #include "io/preprocess_parts.h"
 #include "io/safetensors.h"
 #include "kernels/elementwise.h"
-#include "kernels/flip.h"
 #include "kernels/reduce.h"
 #include "kernels/resize.h"
 #include "runtime/interrupt.h"
@@ -158,26 +157,19 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
 }
 
 void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image_slot,
-               Tensor& label_slot, unsigned flip_axes) {
-  const Tensor image = data.image(index), labels = data.label(index);
-  if (flip_axes == 0) {
-    copy(image, image_slot);
-    copy(labels, label_slot);
-  } else {
-    flip(image, image_slot, flip_axes);
-    flip(labels, label_slot, flip_axes);
-  }
+               Tensor& label_slot) {
+  copy(data.image(index), image_slot);
+  copy(data.label(index), label_slot);
 }
 
 void copy_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
-                Tensor& images, Tensor& labels, const std::vector<unsigned>& flip_axes) {
-  UNET3D_USAGE_CHECK(static_cast<std::int64_t>(cases.size()) == images.shape().n &&
-                         (flip_axes.empty() || flip_axes.size() == cases.size()),
+                Tensor& images, Tensor& labels) {
+  UNET3D_USAGE_CHECK(static_cast<std::int64_t>(cases.size()) == images.shape().n,
                      "copy_batch: ", cases.size(), " cases for ", images.describe());
   for (std::size_t b = 0; b < cases.size(); ++b) {
     Tensor image_slot = images.item(static_cast<std::int64_t>(b)),
            label_slot = labels.item(static_cast<std::int64_t>(b));
-    copy_case(data, cases[b], image_slot, label_slot, flip_axes.empty() ? 0 : flip_axes[b]);
+    copy_case(data, cases[b], image_slot, label_slot);
   }
 }
 

@@ -65,12 +65,11 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
 void preprocess_image(const Tensor& image, Tensor& out, const std::string& source);
 
 // Case `index` into one slot of a batch ([1, S, S, S, 1] image in the dataset's dtype and u8
-// labels, on the dataset's device), mirrored along `flip_axes` (kernels/flip.h; 0: a copy).
+// labels, on the dataset's device). Training's augmented slots: tools/training_batches.h.
 void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image_slot,
-               Tensor& label_slot, unsigned flip_axes);
-// A batch: slot b of `images` and `labels` ([B, S, S, S, 1]) := case cases[b], mirrored along
-// flip_axes[b] (none where flip_axes is empty).
+               Tensor& label_slot);
+// A batch: slot b of `images` and `labels` ([B, S, S, S, 1]) := case cases[b].
 void copy_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,
-                Tensor& images, Tensor& labels, const std::vector<unsigned>& flip_axes = {});
+                Tensor& images, Tensor& labels);
 
 }  // namespace unet3d

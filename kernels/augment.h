@@ -1,9 +1,9 @@
-// The augmentation kernels of training (docs/training.md): a rotation and scaling as one affine
-// resample, Gaussian noise, Gaussian blur, contrast and gamma, on f32 volumes [N, D, H, W, C] of
-// either backend (lowres is two resizes, kernels/resize.h; brightness is elementwise.h's affine;
-// flips are kernels/flip.h). Multiply-adds are written as fmaf, so that nvcc's contraction
-// cannot make the GPU's bits differ from the CPU's; noise, blur and gamma still go through
-// expf, logf, cosf and powf, whose last bit differs between the backends.
+// The augmentation kernels of training (docs/model.md, Augmentation): a rotation and scaling as
+// one affine resample, Gaussian noise, Gaussian blur, contrast and gamma, on f32 volumes
+// [N, D, H, W, C] of either backend (lowres is two resizes, kernels/resize.h; brightness is
+// elementwise.h's affine; flips are kernels/flip.h). Multiply-adds are written as fmaf, so that
+// nvcc's contraction cannot make the GPU's bits differ from the CPU's; noise, blur and gamma still
+// go through expf, logf, cosf and powf, whose last bit differs between the backends.
 #pragma once
 
 #include <cstdint>

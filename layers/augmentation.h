@@ -1,6 +1,6 @@
-// Training's data augmentation, host-side (docs/training.md): the --augment list, the random
-// draw of one sample's transforms and their parameters, the affine resample's matrix, and the
-// region a patch must be cut from so that the rotated, scaled patch stays inside it. The
+// Training's data augmentation, host-side (docs/model.md, Augmentation): the --augment list, the
+// random draw of one sample's transforms and their parameters, the affine resample's matrix, and
+// the region a patch must be cut from so that the rotated, scaled patch stays inside it. The
 // transforms themselves run on the device through layers/augmenter.h.
 #pragma once
 

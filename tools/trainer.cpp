@@ -80,7 +80,7 @@ void define_flags(Flags& f) {
         "0");
   f.add("augment", "LIST",
         "none, nnunet (all), or a comma list of rotate, scale, noise, blur, brightness, "
-        "contrast, lowres, gamma, flip (docs/training.md)",
+        "contrast, lowres, gamma, flip (docs/model.md, Augmentation)",
         "none");
   f.add("seed", "S", "seed of initialisation, split, order and augmentation", "42");
   f.add("split", "FILE", "reuse a split.json");
@@ -169,7 +169,7 @@ std::string default_out() {
 
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
-    "Trains a UNet3D segmentation network (docs/training.md says how, docs/formats.md\n"
+    "Trains a UNet3D segmentation network (docs/model.md says how, docs/formats.md\n"
     "what it writes).";
 
 }  // namespace

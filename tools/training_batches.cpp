@@ -20,7 +20,7 @@ void VolumeBatches::fill(const std::vector<std::size_t>& cases,
       augmenter_.apply(augmentations[b], data_->image(cases[b]), data_->label(cases[b]), image_slot,
                        label_slot);
     else
-      copy_case(*data_, cases[b], image_slot, label_slot, 0);
+      copy_case(*data_, cases[b], image_slot, label_slot);
   }
 }
 

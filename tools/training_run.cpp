@@ -125,11 +125,12 @@ class Run {
              " parameters; activations, gradients and saved statistics ",
              static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
     t.net.parameters().initialize(c_.seed);
-    if (data_.patch_mode)
+    if (data_.patch_mode) {
       patches_ = PatchBatches(data_.resampled, train_, t.net.grid(), c_.seed);
-    else
-      resident_ = data_.host.to(device_, activation_dtype(precision_)),
+    } else {
+      resident_ = data_.host.to(device_, activation_dtype(precision_));
       volumes_ = VolumeBatches(resident_);
+    }
     Position p = resume(t);
     metrics_.emplace(out_ / "metrics.csv", metrics_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
