@@ -22,7 +22,7 @@ std::int64_t subset_size(std::size_t patients) {
 
 }  // namespace
 
-Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed) {
+Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed, Folds folds) {
   std::map<std::string, std::vector<std::string>> by_patient;  // sorted by patient id
   for (const CaseInfo& c : cases) by_patient[c.patient].push_back(c.name);
   if (by_patient.size() < 3)
@@ -38,12 +38,21 @@ Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed) {
 
   Split split;
   split.seed = seed;
+  split.folds = folds;
   const auto n_val = static_cast<std::size_t>(subset_size(patients.size()));
   const auto n_test = static_cast<std::size_t>(subset_size(patients.size()));
+  if (folds.count > 0 && patients.size() - n_test < static_cast<std::size_t>(folds.count))
+    throw_error(ErrorKind::data,
+                concat("the dataset has ", patients.size() - n_test,
+                       " patients outside the test set, fewer than the ", folds.count, " folds"),
+                __FILE__, __LINE__);
+  std::size_t dealt = 0;  // non-test patients so far, for the folds
   for (std::size_t i = 0; i < patients.size(); ++i) {
-    std::vector<std::string>& subset = i < n_val            ? split.val
-                                       : i < n_val + n_test ? split.test
-                                                            : split.train;
+    const bool test = i >= n_val && i < n_val + n_test;
+    const bool val = folds.count > 0
+                         ? !test && static_cast<int>(dealt++ % folds.count) == folds.fold
+                         : i < n_val;
+    std::vector<std::string>& subset = test ? split.test : val ? split.val : split.train;
     for (const std::string& name : by_patient[patients[i]]) subset.push_back(name);
   }
   for (auto* subset : {&split.train, &split.val, &split.test})
@@ -59,8 +68,11 @@ void write_split(const std::string& path, const Split& split) {
       s += concat(i ? ", " : "", json::quote(names[i]));
     return s + "]";
   };
-  out << "{\"seed\": " << split.seed << ",\n \"train\": " << list(split.train)
-      << ",\n \"val\": " << list(split.val) << ",\n \"test\": " << list(split.test) << "}\n";
+  out << "{\"seed\": " << split.seed << ",\n";
+  if (split.folds.count > 0)
+    out << " \"folds\": " << split.folds.count << ", \"fold\": " << split.folds.fold << ",\n";
+  out << " \"train\": " << list(split.train) << ",\n \"val\": " << list(split.val)
+      << ",\n \"test\": " << list(split.test) << "}\n";
   write_file_atomically(path, out.str());
 }
 
@@ -75,6 +87,16 @@ Split read_split(const std::string& path, const std::vector<CaseInfo>& cases) {
   Split split;
   if (const json::Value* seed = root.find("seed"))
     split.seed = static_cast<std::uint64_t>(seed->as_int(path + ": seed"));
+  if (const json::Value* folds = root.find("folds")) {
+    split.folds.count = static_cast<int>(folds->as_int(path + ": folds"));
+    const json::Value* fold = root.find("fold");
+    split.folds.fold = fold ? static_cast<int>(fold->as_int(path + ": fold")) : -1;
+    if (split.folds.count < 2 || split.folds.fold < 0 || split.folds.fold >= split.folds.count)
+      throw_error(ErrorKind::data,
+                  concat(path, ": folds ", split.folds.count, " and fold ", split.folds.fold,
+                         " are not K >= 2 and 0 <= k < K"),
+                  __FILE__, __LINE__);
+  }
   for (const auto& [key, subset] : {std::pair{"train", &split.train}, std::pair{"val", &split.val},
                                     std::pair{"test", &split.test}}) {
     const json::Value* list = root.find(key);

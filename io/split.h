@@ -1,5 +1,6 @@
 // The patient-grouped, seeded split of docs/data.md (sorted patients, Fisher-Yates with the
-// project's RNG, n_val = n_test = max(1, floor(0.05 P + 0.5)), val then test then train), its
+// project's RNG, n_val = n_test = max(1, floor(0.05 P + 0.5)), val then test then train; with
+// K folds, the same test set and the other patients dealt into K folds, fold k validating), its
 // split.json, and the class statistics of the training subset that weighted cross-entropy uses.
 #pragma once
 
@@ -11,13 +12,21 @@
 
 namespace unet3d {
 
+// Cross-validation: `count` folds (0: none), of which `fold` validates.
+struct Folds {
+  int count = 0, fold = 0;
+};
+
 struct Split {
   std::uint64_t seed = 42;
+  Folds folds;
   std::vector<std::string> train, val, test;  // case names
 };
 
-// Fewer than 3 patients is a data Error.
-Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed);
+// Fewer than 3 patients is a data Error. With folds, the patients outside the test set are dealt
+// in their shuffled order (position j to fold j mod K); fewer such patients than folds is a
+// data Error.
+Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed, Folds folds = {});
 
 void write_split(const std::string& path, const Split& split);
 // Every case named must be in `cases` and named once; a data Error names the file and the case.

@@ -1,10 +1,15 @@
-// predict: segments NIfTI volumes with a checkpoint and writes the label maps (and optionally the
+// predict: segments NIfTI volumes with a checkpoint or the ensemble of several (tools/segmenter.h),
+// optionally keeps each class's largest component, and writes the label maps (and optionally the
 // class probabilities) on each input's own grid (docs/formats.md); with --labels, scores them.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "io/dataset.h"
+#include "io/json.h"
 #include "io/nifti_geometry.h"
 #include "io/preprocess.h"
 #include "io/resampled.h"
@@ -21,7 +26,9 @@
 #include "tools/case_scores.h"
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
+#include "tools/postprocess.h"
 #include "tools/report.h"
+#include "tools/segmenter.h"
 
 namespace {
 
@@ -63,7 +70,9 @@ constexpr char kSummary[] =
     "Writes <name>_seg.nii.gz for each input volume, in the input's own space.";
 
 void define_flags(Flags& flags) {
-  flags.add("checkpoint", "FILE", "a model .safetensors (ours, or a PyTorch state_dict)");
+  flags.add_list("checkpoint", "FILE",
+                 "model .safetensors (ours, or a PyTorch state_dict); several: their ensemble, "
+                 "the mean of their probabilities");
   flags.add_list("input", "PATH", "input volumes (.nii or .nii.gz)");
   flags.add("output", "DIR", "folder for the results (created if needed)");
   flags.add("device", "auto|cuda|cpu", "where to run", "auto");
@@ -77,16 +86,22 @@ void define_flags(Flags& flags) {
   flags.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
   flags.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips of the input",
             "none");
+  flags.add("postprocess", "none|lcc|auto",
+            "lcc: per foreground class, only its largest 26-connected component is kept; auto: "
+            "for the classes cross_validate's summary names",
+            "none");
+  flags.add("summary", "FILE",
+            "--postprocess auto: cross_validate's summary.json (default: beside the first "
+            "checkpoint's run folder)");
   flags.add("nsd-tolerance", "MM", "with --labels: the tolerance of the surface Dice (NSD)", "2");
   flags.add_switch("deterministic",
                    "CUDA: deterministic cuDNN algorithms only, chosen without timing");
 }
 
-// The checkpoint's mode, size, spacing and patch: from its metadata, or for a plain state_dict
+// A checkpoint's mode, size, spacing and patch: from its metadata, or for a plain state_dict
 // from the flags (a usage Error naming them when they are missing).
-ModelInfo model_info(const Flags& flags) {
-  ModelInfo info = read_model_info(flags.text("checkpoint"));
-  const std::string& checkpoint = flags.text("checkpoint");
+ModelInfo model_info(const Flags& flags, const std::string& checkpoint) {
+  ModelInfo info = read_model_info(checkpoint);
   const std::string mode = flags.text("mode");
   if (mode != "resize" && mode != "patch")
     throw Error(ErrorKind::usage, concat("--mode: '", mode, "' is not one of resize, patch"));
@@ -117,28 +132,43 @@ ModelInfo model_info(const Flags& flags) {
   return info;
 }
 
-// The class probabilities of `volume` on the network's grid ([1, S, S, S, C] resized, or the
-// target spacing's grid through the sliding window in patch mode), on the network's device.
-Tensor volume_probabilities(UNet3D& net, const ModelInfo& info, const WindowOptions& window,
-                            NiftiVolume& volume, const std::string& path) {
-  const NiftiGeometry& g = volume.geometry;
-  const Device device = net.device();
-  const std::int64_t classes = info.config.num_classes;
-  if (info.mode == InputMode::patch) {
-    const Grid grid = resampled_grid_of(g, info.spacing);
-    std::vector<float> p = window_probabilities(
-        net, resampled_image(volume.values, g, info.spacing, device, path), grid, window);
-    return Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
-        .to(device);
+// The classes --postprocess keeps the largest component of: none, every foreground class (lcc),
+// or those cross_validate's summary names (auto).
+std::vector<bool> postprocessed_classes(const Flags& flags, const std::vector<std::string>& names) {
+  const std::string& mode = flags.text("postprocess");
+  std::vector<bool> chosen(names.size(), false);
+  if (mode == "none") return chosen;
+  if (mode == "lcc") {
+    std::fill(chosen.begin() + 1, chosen.end(), true);
+    return chosen;
   }
-  Tensor input = net.input();
-  preprocess_image(
-      Tensor::view(volume.values.data(), {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu)
-          .to(device),
-      input, path);
-  Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
-  class_probabilities(net.forward(false), probabilities);
-  return probabilities;
+  if (mode != "auto")
+    throw Error(ErrorKind::usage,
+                concat("--postprocess: '", mode, "' is not one of none, lcc, auto"));
+  const fs::path summary =
+      flags.given("summary")
+          ? fs::path(flags.text("summary"))
+          : fs::path(flags.list("checkpoint")[0]).parent_path().parent_path() / "summary.json";
+  if (!fs::exists(summary))
+    throw Error(ErrorKind::usage, concat("--postprocess auto: no ", summary.string(),
+                                         " (cross_validate writes it; or give --summary FILE)"));
+  std::ifstream in(summary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const json::Value root = json::parse(text.str(), summary.string());
+  const json::Value* classes = root.find("postprocess_lcc_classes");
+  if (classes == nullptr || !classes->is(json::Value::Kind::array))
+    throw Error(ErrorKind::data, concat(summary.string(), ": no postprocess_lcc_classes list"));
+  for (const json::Value& name : classes->items) {
+    const auto at = std::find(names.begin(), names.end(), name.text);
+    if (at == names.end())
+      throw Error(ErrorKind::data,
+                  concat(summary.string(), ": class '", name.text, "' is not one of the model's"));
+    chosen[static_cast<std::size_t>(at - names.begin())] = true;
+  }
+  log_info("--postprocess auto: the largest component of ", classes->items.size(), " classes, as ",
+           summary.string(), " says");
+  return chosen;
 }
 
 }  // namespace
@@ -150,8 +180,12 @@ int main(int argc, char** argv) {
     const std::vector<std::string> label_paths = checked_label_paths(flags);
     const Device device = parse_device(flags.text("device"));
     set_deterministic_convolutions(flags.on("deterministic"));
-    const ModelInfo info = model_info(flags);
-    const bool patch_mode = info.mode == InputMode::patch;
+    std::vector<ModelInfo> infos;
+    bool patch_mode = false;  // any model in patch mode
+    for (const std::string& checkpoint : flags.list("checkpoint")) {
+      infos.push_back(model_info(flags, checkpoint));
+      patch_mode = patch_mode || infos.back().mode == InputMode::patch;
+    }
     const WindowOptions window{flags.number("overlap"), flags.text("tta") == "mirror"};
     if (!(window.overlap >= 0 && window.overlap < 1))
       throw Error(ErrorKind::usage, concat("--overlap ", flags.text("overlap"), ": not in [0, 1)"));
@@ -160,12 +194,11 @@ int main(int argc, char** argv) {
                   concat("--tta: '", flags.text("tta"), "' is not one of none, mirror"));
     if (!patch_mode && (flags.given("overlap") || window.mirror))
       throw Error(ErrorKind::usage, "--overlap and --tta apply to patch-mode checkpoints only");
-    UNet3D net(info.config, device, Precision::f32, 1,
-               patch_mode ? info.patch : Grid::cube(info.input_size));
-    load_model(flags.text("checkpoint"), net);
-    const std::int64_t classes = info.config.num_classes;
+    Segmenter segmenter(flags.list("checkpoint"), infos, device, window);
+    const std::int64_t classes = segmenter.num_classes();
     const std::vector<std::string> names =
-        class_names_or_numbered(info.class_names, static_cast<int>(classes));
+        class_names_or_numbered(segmenter.first_info().class_names, static_cast<int>(classes));
+    const std::vector<bool> largest_only = postprocessed_classes(flags, names);
     const bool scoring = !flags.list("labels").empty();
     fs::create_directories(flags.text("output"));
 
@@ -178,17 +211,18 @@ int main(int argc, char** argv) {
       NiftiVolume volume = read_nifti(path);
       const NiftiGeometry& g = volume.geometry;
       const Shape native{1, g.nz, g.ny, g.nx, 1};
-      const Tensor probabilities = volume_probabilities(net, info, window, volume, path);
       // The native-size probabilities (C times the volume) only where they are written.
       Tensor resampled = flags.on("probabilities")
                              ? Tensor(native.with_channels(classes), DType::f32, device)
                              : Tensor();
       Tensor segmentation(native, DType::u8, device);
-      if (flags.on("probabilities"))
-        native_segmentation(probabilities, resampled, segmentation);
-      else
-        native_segmentation(probabilities, segmentation);
-      const Tensor host = segmentation.to(Device::cpu);
+      segmenter.segment(volume, path, segmentation,
+                        flags.on("probabilities") ? &resampled : nullptr);
+      Tensor host = segmentation.to(Device::cpu);
+      if (std::find(largest_only.begin(), largest_only.end(), true) != largest_only.end()) {
+        keep_largest_components(host.data_as<std::uint8_t>(), {g.nz, g.ny, g.nx}, largest_only);
+        segmentation.copy_from(host);
+      }
       const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
       write_nifti(out.string(), g, host.data(), NiftiStorage::u8);
       log_info(path, " -> ", out.string());

@@ -73,6 +73,18 @@ RunConfig parse_run_config(const RunSettings& s) {
   };
   RunConfig c;
   c.data = s.at("data"), c.out = s.at("out"), c.split = s.at("split"), c.cache = s.at("cache");
+  c.folds.count = static_cast<int>(in_range<std::int64_t>(s, "folds", 0, 1000, "0 to 1000"));
+  c.folds.fold = static_cast<int>(in_range<std::int64_t>(s, "fold", 0, 999, "0 to 999"));
+  if (c.folds.count == 1)
+    throw Error(ErrorKind::usage, "--folds 1: cross-validation needs at least 2 folds");
+  if (c.folds.count == 0 && s.at("fold") != "0")
+    throw Error(ErrorKind::usage, "--fold applies with --folds K only");
+  if (c.folds.count > 0 && c.folds.fold >= c.folds.count)
+    throw Error(ErrorKind::usage, concat("--fold ", c.folds.fold, " is not in 0 ... ",
+                                         c.folds.count - 1, " (--folds ", c.folds.count, ")"));
+  if (c.folds.count > 0 && !c.split.empty())
+    throw Error(ErrorKind::usage,
+                "--folds and --split exclude each other: the file fixes the split");
   c.layout = parse_layout(s.at("layout"), "--layout");
   c.device = one_of(s, "device", {"auto", "cuda", "cpu"});
   c.precision = one_of(s, "precision", {"auto", "fp16", "fp32"});

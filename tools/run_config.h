@@ -11,6 +11,7 @@
 
 #include "io/dataset.h"
 #include "io/patch_plan.h"
+#include "io/split.h"
 #include "layers/lr_schedule.h"
 #include "layers/train_step.h"
 
@@ -20,6 +21,7 @@ using RunSettings = std::map<std::string, std::string>;
 
 struct RunConfig {
   std::string data, out, split, cache;  // "" where not given
+  Folds folds;                          // --folds K --fold k (count 0: no cross-validation)
   DatasetLayout layout = DatasetLayout::automatic;
   std::string device, precision;  // as given: auto|cuda|cpu, auto|fp16|fp32
   std::int64_t size = 96, features = 32, depth = 4;

@@ -84,6 +84,8 @@ void define_flags(Flags& f) {
         "none");
   f.add("seed", "S", "seed of initialisation, split, order and augmentation", "42");
   f.add("split", "FILE", "reuse a split.json");
+  f.add("folds", "K", "cross-validation: deal the non-test patients into K folds (0: none)", "0");
+  f.add("fold", "k", "cross-validation: the fold that validates, 0 ... K-1", "0");
   f.add("val-every", "N", "validate every N epochs (and after the last)", "1");
   f.add("nsd-tolerance", "MM", "the tolerance of the test report's surface Dice (NSD)", "2");
   f.add_switch("val-metrics",

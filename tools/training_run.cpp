@@ -175,7 +175,8 @@ class Run {
     const bool kept = c_.resuming && fs::exists(out_ / "split.json");
     const std::string split_file =
         c_.split.empty() ? (kept ? (out_ / "split.json").string() : "") : c_.split;
-    return split_file.empty() ? split_by_patient(cases, c_.seed) : read_split(split_file, cases);
+    return split_file.empty() ? split_by_patient(cases, c_.seed, c_.folds)
+                              : read_split(split_file, cases);
   }
 
   void split_data() {
@@ -186,7 +187,10 @@ class Run {
     val_ = case_indices(cases, split.val);
     test_ = case_indices(cases, split.test);
     log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
-             " test cases");
+             " test cases",
+             split.folds.count > 0
+                 ? concat(" (fold ", split.folds.fold, " of ", split.folds.count, " validates)")
+                 : std::string());
     if (static_cast<std::int64_t>(train_.size()) < c_.batch && !data_.patch_mode)
       throw Error(ErrorKind::usage,
                   concat("--batch ", c_.batch, " exceeds the ", train_.size(), " training cases"));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "io/split.h"
@@ -193,6 +194,47 @@ TEST_CASE("the split groups patients, follows the counting rule and the seed", "
              Catch::Contains("split.json: case '") && Catch::Contains("is not in the dataset"));
   std::vector<CaseInfo> two(cases.begin(), cases.begin() + 3);  // patients 101 and 102
   CHECK_THAT(data_error([&] { split_by_patient(two, 42); }), Catch::Contains("needs at least 3"));
+}
+
+TEST_CASE("folds deal every non-test patient into exactly one validation fold", "[split]") {
+  std::vector<CaseInfo> cases;
+  for (int p = 1; p <= 23; ++p)
+    for (int week = 0; week < 1 + p % 2; ++week)
+      cases.push_back(
+          {concat("Case_", 100 + p, "_Week", week), concat("Case_", 100 + p), "", "", {}});
+  const auto patients = [&](const std::vector<std::string>& names) {
+    std::set<std::string> out;
+    for (const std::string& n : names) out.insert(n.substr(0, 8));
+    return out;
+  };
+  const Split plain = split_by_patient(cases, 42);
+  std::map<std::string, int> validated;  // patient -> how many folds validate it
+  for (int k = 0; k < 5; ++k) {
+    INFO("fold " << k);
+    const Split s = split_by_patient(cases, 42, {5, k});
+    CHECK(s.test == plain.test);  // the folds' models are compared on the same held-out cases
+    CHECK(s.train.size() + s.val.size() + s.test.size() == cases.size());
+    // 23 patients, 1 for the test set: 22 dealt into folds of 5, 5, 4, 4, 4.
+    CHECK(patients(s.val).size() == (k < 2 ? 5u : 4u));
+    for (const std::string& p : patients(s.val)) {
+      CHECK_FALSE(patients(s.train).count(p));
+      CHECK_FALSE(patients(s.test).count(p));
+      ++validated[p];
+    }
+    for (const std::string& p : patients(s.train)) CHECK_FALSE(patients(s.test).count(p));
+    const fs::path dir = scratch_folder("folds");
+    write_split((dir / "split.json").string(), s);
+    const Split read = read_split((dir / "split.json").string(), cases);
+    CHECK((read.folds.count == 5 && read.folds.fold == k));
+    CHECK(read.val == s.val);
+  }
+  CHECK(validated.size() == 22);
+  for (const auto& [patient, count] : validated) CHECK(count == 1);
+  std::vector<CaseInfo> four(cases.begin(), cases.begin() + 6);  // patients 101 to 104
+  CHECK_THAT(data_error([&] {
+               split_by_patient(four, 42, {5, 0});
+             }),
+             Catch::Contains("fewer than the 5 folds"));
 }
 
 TEST_CASE("class weights follow N / (C * max(N_c, 1))", "[split]") {

@@ -1,0 +1,250 @@
+// cross_validate: trains every fold of a K-fold cross-validation (trainer --folds K --fold k, one
+// run folder each, a finished fold kept and an unfinished one resumed), then summarises the folds:
+// each fold's best validation Dice, its validation Dice at native resolution with and without
+// keeping each class's largest component, and its test Dice; the mean and spread over the folds;
+// and the classes whose mean native validation Dice the largest component raised, which
+// predict --postprocess auto reads (docs/formats.md, Cross-validation).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "io/dataset.h"
+#include "io/json.h"
+#include "io/split.h"
+#include "kernels/metrics.h"
+#include "runtime/atomic_file.h"
+#include "runtime/error.h"
+#include "runtime/flags.h"
+#include "runtime/log.h"
+#include "tools/evaluator.h"
+#include "tools/postprocess.h"
+#include "tools/segmenter.h"
+
+namespace {
+
+using namespace unet3d;
+namespace fs = std::filesystem;
+
+constexpr char kSummary[] =
+    "Trains the K folds of a cross-validation with trainer and writes OUT/summary.json and\n"
+    "OUT/summary.md: per class the folds' validation and test Dice, their mean and spread, and\n"
+    "where keeping the largest component helps (predict --postprocess auto).";
+
+void define_flags(Flags& flags) {
+  flags.add("folds", "K", "the number of folds, at least 2");
+  flags.add("out", "DIR", "the folder of the folds' run folders (fold_0 ... fold_K-1)");
+  flags.add("trainer-flags", "\"FLAGS\"",
+            "the trainer's flags for every fold, one argument (no --out, --folds, --fold)", "");
+  flags.add("device", "auto|cuda|cpu", "where the folds' validation cases are segmented", "auto");
+}
+
+std::string text_of(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::data, concat(path.string(), ": cannot open it"));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string quoted(const std::string& word) {
+  std::string q = "'";
+  for (const char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the trainer; its exit code (an interrupted trainer's 130 or 143 ends cross_validate too).
+int run_trainer(const std::string& command) {
+  log_info("running: ", command);
+  const int status = std::system(command.c_str());
+  if (status == -1) throw Error(ErrorKind::runtime, concat("cannot start: ", command));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The per-class validation Dice of the epoch with the best mean (metrics.csv), by class name.
+std::map<std::string, double> best_validation(const fs::path& metrics) {
+  std::istringstream in(text_of(metrics));
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  std::istringstream names(line);
+  for (std::string cell; std::getline(names, cell, ',');) header.push_back(cell);
+  std::map<std::string, double> best;
+  double best_mean = -1;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    std::map<std::string, double> dice;
+    double mean = -1;
+    for (std::size_t i = 0; i < cells.size() && i < header.size(); ++i) {
+      if (cells[i].empty() || header[i].rfind("val_dice_", 0) != 0) continue;
+      const std::string name = header[i].substr(9);
+      (name == "mean" ? mean : dice[name]) = std::stod(cells[i]);
+    }
+    if (mean > best_mean) best_mean = mean, best = dice;
+  }
+  return best;
+}
+
+struct FoldScores {
+  std::map<std::string, double> val_best, val_native, val_native_lcc, test_native;
+};
+
+// The fold's validation cases segmented at native resolution by its best checkpoint, scored
+// plain and with every foreground class's largest component kept.
+void score_validation(const fs::path& run, const json::Value& settings, Device device,
+                      FoldScores& scores) {
+  const std::string data = settings.find("data")->text;
+  const DatasetIndex index =
+      discover_dataset(data, parse_layout(settings.find("layout")->text, "--layout"));
+  std::vector<CaseInfo> cases;
+  for (const CasePaths& c : index.cases) cases.push_back({c.name, c.patient, c.image, c.label, {}});
+  const Split split = read_split((run / "split.json").string(), cases);
+  const std::string checkpoint = (run / "best.safetensors").string();
+  Segmenter segmenter({checkpoint}, {read_model_info(checkpoint)}, device, WindowOptions{});
+  const auto classes = static_cast<int>(segmenter.num_classes());
+  const std::vector<std::string> names =
+      class_names_or_numbered(segmenter.first_info().class_names, classes);
+  DiceTable plain, lcc;
+  plain.class_names = lcc.class_names = names;
+  for (const std::size_t i : case_indices(cases, split.val)) {
+    const CasePaths& c = index.cases[i];
+    LoadedCase loaded = load_case(c, classes);
+    const NiftiGeometry& g = loaded.image.geometry;
+    const Shape native{1, g.nz, g.ny, g.nx, 1};
+    Tensor segmentation(native, DType::u8, device);
+    segmenter.segment(loaded.image, c.image, segmentation, nullptr);
+    const Tensor truth = Tensor::view(loaded.labels.data(), native, DType::u8, Device::cpu);
+    Tensor host = segmentation.to(Device::cpu);
+    Tensor counts({1, 1, 1, 3, classes}, DType::f64);
+    dice_counts(host, truth, counts);
+    plain.add(c.name, counts.data_as<double>());
+    keep_largest_components(host.data_as<std::uint8_t>(), {g.nz, g.ny, g.nx},
+                            std::vector<bool>(static_cast<std::size_t>(classes), true));
+    dice_counts(host, truth, counts);
+    lcc.add(c.name, counts.data_as<double>());
+  }
+  plain.finish(), lcc.finish();
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    scores.val_native[names[k]] = plain.per_class[k];
+    scores.val_native_lcc[names[k]] = lcc.per_class[k];
+  }
+}
+
+std::string number(double v) {
+  return std::isfinite(v) ? concat(std::round(v * 1e4) / 1e4) : "null";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_tool(argc, argv, "cross_validate", kSummary, define_flags, [&](const Flags& flags) {
+    if (!flags.given("folds") || !flags.given("out"))
+      throw Error(ErrorKind::usage, "--folds and --out are required (see --help)");
+    const std::int64_t folds = flags.integer("folds");
+    if (folds < 2) throw Error(ErrorKind::usage, concat("--folds ", folds, ": at least 2"));
+    const std::string extra = flags.text("trainer-flags");
+    std::istringstream words(extra);
+    for (std::string word; words >> word;) {
+      const std::string flag = word.substr(0, word.find('='));
+      for (const char* owned : {"--out", "--folds", "--fold", "--resume", "--split"})
+        if (flag == owned)
+          throw Error(ErrorKind::usage,
+                      concat("--trainer-flags: ", owned, " is cross_validate's to set"));
+    }
+    const Device device = parse_device(flags.text("device"));
+    const fs::path out = flags.text("out");
+    const fs::path trainer = fs::path(argv[0]).parent_path() / "trainer";
+    std::vector<FoldScores> scores(static_cast<std::size_t>(folds));
+    std::vector<std::string> classes;
+    bool native_scored = true;
+    for (std::int64_t k = 0; k < folds; ++k) {
+      const fs::path run = out / concat("fold_", k);
+      if (!fs::exists(run / "test" / "report.json")) {
+        const std::string command =
+            fs::exists(run / "config.json")
+                ? concat(quoted(trainer.string()), " --resume ", quoted(run.string()))
+                : concat(quoted(trainer.string()), " ", extra, " --folds ", folds, " --fold ", k,
+                         " --out ", quoted(run.string()));
+        if (const int code = run_trainer(command); code != 0) return code;
+      }
+      FoldScores& s = scores[static_cast<std::size_t>(k)];
+      s.val_best = best_validation(run / "metrics.csv");
+      const json::Value report = json::parse(text_of(run / "test" / "report.json"), "report.json");
+      classes.clear();
+      for (const json::Member& m : report.find("native_resolution")->find("per_class")->members) {
+        classes.push_back(m.key);
+        s.test_native[m.key] =
+            m.value.is(json::Value::Kind::number) ? std::stod(m.value.text) : NAN;
+      }
+      const json::Value config = json::parse(text_of(run / "config.json"), "config.json");
+      const json::Value& settings = *config.find("settings");
+      if (settings.find("data")->text.empty()) {
+        native_scored = false;  // generated phantoms: no files to segment
+      } else {
+        score_validation(run, settings, device, s);
+      }
+    }
+    // Per class and measure: each fold's value, the mean and the (population) spread.
+    const auto table = [&](auto member) {
+      std::string json = "{";
+      std::string md;
+      for (const std::string& c : classes) {
+        double sum = 0, squares = 0;
+        std::string values;
+        for (const FoldScores& s : scores) {
+          const auto& m = s.*member;
+          const double v = m.count(c) ? m.at(c) : NAN;
+          sum += v, squares += v * v;
+          values += (values.empty() ? "" : ", ") + number(v);
+        }
+        const double mean = sum / static_cast<double>(folds);
+        const double spread =
+            std::sqrt(std::max(0.0, squares / static_cast<double>(folds) - mean * mean));
+        json += concat(json.size() > 1 ? ", " : "", json::quote(c), ": {\"folds\": [", values,
+                       "], \"mean\": ", number(mean), ", \"std\": ", number(spread), "}");
+        md += concat("| ", c, " | ", values, " | ", number(mean), " ± ", number(spread), " |\n");
+      }
+      return std::pair{json + "}", md};
+    };
+    const auto [val_json, val_md] = table(&FoldScores::val_best);
+    const auto [test_json, test_md] = table(&FoldScores::test_native);
+    std::string json = concat("{\"folds\": ", folds, ",\n \"validation_dice\": ", val_json,
+                              ",\n \"test_dice_native\": ", test_json);
+    std::string md = concat("# Cross-validation, ", folds, " folds\n\n## Best validation Dice\n\n",
+                            "| class | folds | mean ± std |\n|---|---|---|\n", val_md,
+                            "\n## Test Dice at native resolution\n\n",
+                            "| class | folds | mean ± std |\n|---|---|---|\n", test_md);
+    if (native_scored) {
+      const auto [plain_json, plain_md] = table(&FoldScores::val_native);
+      const auto [lcc_json, lcc_md] = table(&FoldScores::val_native_lcc);
+      std::string chosen;
+      for (std::size_t c = 1; c < classes.size(); ++c) {
+        double plain = 0, lcc = 0;
+        for (const FoldScores& s : scores)
+          plain += s.val_native.at(classes[c]), lcc += s.val_native_lcc.at(classes[c]);
+        if (lcc > plain) chosen += (chosen.empty() ? "" : ", ") + json::quote(classes[c]);
+      }
+      json += concat(",\n \"validation_dice_native\": ", plain_json,
+                     ",\n \"validation_dice_native_lcc\": ", lcc_json,
+                     ",\n \"postprocess_lcc_classes\": [", chosen, "]");
+      md += concat("\n## Validation Dice at native resolution, plain\n\n",
+                   "| class | folds | mean ± std |\n|---|---|---|\n", plain_md,
+                   "\n## ... keeping each class's largest component\n\n",
+                   "| class | folds | mean ± std |\n|---|---|---|\n", lcc_md,
+                   "\npredict --postprocess auto keeps the largest component of: [", chosen, "]\n");
+    } else {
+      log_warn(
+          "the folds trained on generated phantoms: no validation files to decide the "
+          "post-processing on (summary.json has no postprocess_lcc_classes)");
+    }
+    write_file_atomically((out / "summary.json").string(), json + "}\n");
+    write_file_atomically((out / "summary.md").string(), md);
+    std::printf("%s\n%s written\n", md.c_str(), (out / "summary.json").string().c_str());
+    return 0;
+  });
+}
