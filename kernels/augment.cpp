@@ -1,6 +1,8 @@
 // The augmentation kernels: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/augment.h"
 
+#include <cmath>
+
 #include "kernels/augment_impl.h"
 #include "kernels/check.h"
 #include "kernels/exec_cpu.h"
@@ -57,8 +59,18 @@ void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed) {
 void gaussian_blur(Tensor& image, Tensor& scratch, float sigma) {
   check_image("gaussian_blur", image);
   check_same_layout("gaussian_blur", {&image, &scratch});
-  UNET3D_USAGE_CHECK(sigma > 0, "gaussian_blur: sigma ", sigma, " must be positive");
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::gaussian_blur, image, scratch, sigma);
+  UNET3D_RUN_ON_DEVICE_OF(image, backend::gaussian_blur, image, scratch, gaussian_taps(sigma));
+}
+
+GaussianTaps gaussian_taps(float sigma) {
+  UNET3D_USAGE_CHECK(sigma > 0 && sigma <= 2, "gaussian_taps: sigma ", sigma, " is not in (0, 2]");
+  GaussianTaps taps;
+  taps.radius = static_cast<int>(4.0 * sigma + 0.5);
+  double weights[2 * GaussianTaps::kMaxRadius + 1], sum = 0;
+  for (int j = -taps.radius; j <= taps.radius; ++j)
+    sum += weights[j + taps.radius] = std::exp(-0.5 * j * j / (static_cast<double>(sigma) * sigma));
+  for (int j = 0; j <= 2 * taps.radius; ++j) taps.weight[j] = static_cast<float>(weights[j] / sum);
+  return taps;
 }
 
 std::int64_t statistics_elements() {

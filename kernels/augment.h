@@ -2,8 +2,8 @@
 // one affine resample, Gaussian noise, Gaussian blur, contrast and gamma, on f32 volumes
 // [N, D, H, W, C] of either backend (lowres is two resizes, kernels/resize.h; brightness is
 // elementwise.h's affine; flips are kernels/flip.h). Multiply-adds are written as fmaf, so that
-// nvcc's contraction cannot make the GPU's bits differ from the CPU's; noise, blur and gamma still
-// go through expf, logf, cosf and powf, whose last bit differs between the backends.
+// nvcc's contraction cannot make the GPU's bits differ from the CPU's; noise and gamma still go
+// through logf, cosf and powf, whose last bit differs between the backends.
 #pragma once
 
 #include <cstdint>
@@ -28,9 +28,18 @@ void affine_resample(const Tensor& image, const Tensor& labels, const SamplingMa
 // of the project's RNG (runtime/rng.h).
 void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed);
 
-// image := image convolved along D, H and W with a Gaussian of `sigma` voxels truncated at
-// int(4 sigma + 0.5) voxels and normalised, the edges mirrored (d c b a | a b c d, scipy's
-// "reflect"). `scratch` has image's shape, dtype and device.
+// The taps of a Gaussian of `sigma` voxels (0 < sigma <= 2) truncated at int(4 sigma + 0.5)
+// voxels, normalised to sum 1: computed once on the host (in double), so both backends use the
+// same weights.
+struct GaussianTaps {
+  static constexpr int kMaxRadius = 8;
+  int radius = 0;
+  float weight[2 * kMaxRadius + 1] = {};
+};
+GaussianTaps gaussian_taps(float sigma);
+
+// image := image convolved along D, H and W with gaussian_taps(sigma), the edges mirrored
+// (d c b a | a b c d, scipy's "reflect"). `scratch` has image's shape, dtype and device.
 void gaussian_blur(Tensor& image, Tensor& scratch, float sigma);
 
 // The number of f64 elements of the statistics workspace: 3 results, then the partial results.

@@ -86,31 +86,27 @@ void add_gaussian_noise(float* image, std::int64_t n, float sigma, std::uint64_t
 
 // Index j of an axis of n voxels mirrored into [0, n): d c b a | a b c d | d c b a ...
 UNET3D_HD inline std::int64_t reflect(std::int64_t j, std::int64_t n) {
+  if (j >= 0 && j < n) return j;  // nearly every tap: no division
   const std::int64_t period = 2 * n;
   std::int64_t m = j % period;
   if (m < 0) m += period;
   return m < n ? m : period - 1 - m;
 }
 
-// y := x blurred along one axis (0 D, 1 H, 2 W).
+// y := x blurred along one axis (0 D, 1 H, 2 W) with the normalised taps (gaussian_taps).
 template <class Exec>
-void blur_axis(const float* x, float* y, Shape s, int axis, float sigma) {
+void blur_axis(const float* x, float* y, Shape s, int axis, GaussianTaps taps) {
   const IndexMap map(s);
-  const int radius = static_cast<int>(4.0f * sigma + 0.5f);
-  const float inverse_variance = 1.0f / (sigma * sigma);
   Exec::for_each(s.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) {
     const Coordinates k = map.coordinates(i);
     const std::int64_t along = axis == 0 ? k.d : axis == 1 ? k.h : k.w;
     const std::int64_t size = axis == 0 ? s.d : axis == 1 ? s.h : s.w;
     const std::int64_t stride = axis == 0 ? s.h * s.w * s.c : axis == 1 ? s.w * s.c : s.c;
     const float* line = x + (i - along * stride);
-    float sum = 0.0f, norm = 0.0f;
-    for (int j = -radius; j <= radius; ++j) {
-      const float weight = expf(-0.5f * static_cast<float>(j * j) * inverse_variance);
-      norm += weight;
-      sum = fmaf(weight, line[reflect(along + j, size) * stride], sum);
-    }
-    y[i] = sum / norm;
+    float sum = 0.0f;
+    for (int j = -taps.radius; j <= taps.radius; ++j)
+      sum = fmaf(taps.weight[j + taps.radius], line[reflect(along + j, size) * stride], sum);
+    y[i] = sum;
   });
 }
 
@@ -180,12 +176,12 @@ void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed) {
 }
 
 template <class On>
-void gaussian_blur(Tensor& image, Tensor& scratch, float sigma) {
+void gaussian_blur(Tensor& image, Tensor& scratch, const GaussianTaps& taps) {
   float* x = image.data_as<float>();
   float* y = scratch.data_as<float>();
-  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 0, sigma);
-  augment_impl::blur_axis<Exec<On>>(y, x, image.shape(), 1, sigma);
-  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 2, sigma);
+  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 0, taps);
+  augment_impl::blur_axis<Exec<On>>(y, x, image.shape(), 1, taps);
+  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 2, taps);
   Exec<On>::copy_bytes(x, y, image.bytes());
 }
 
