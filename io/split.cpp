@@ -60,6 +60,10 @@ Split split_by_patient(const std::vector<CaseInfo>& cases, std::uint64_t seed, F
   return split;
 }
 
+std::string folds_note(const Folds& folds) {
+  return folds.count > 0 ? concat(" (fold ", folds.fold, " of ", folds.count, " validates)") : "";
+}
+
 void write_split(const std::string& path, const Split& split) {
   std::ostringstream out;
   const auto list = [](const std::vector<std::string>& names) {

@@ -23,6 +23,9 @@ struct Split {
   std::vector<std::string> train, val, test;  // case names
 };
 
+// "" without folds, else " (fold k of K validates)": for logs.
+std::string folds_note(const Folds& folds);
+
 // Fewer than 3 patients is a data Error. With folds, the patients outside the test set are dealt
 // in their shuffled order (position j to fold j mod K); fewer such patients than folds is a
 // data Error.

@@ -139,6 +139,68 @@ std::string number(double v) {
   return std::isfinite(v) ? concat(std::round(v * 1e4) / 1e4) : "null";
 }
 
+// summary.json and summary.md: per class and measure each fold's value, their mean and their
+// (population) spread; with native scores, the classes the largest component helps.
+void write_summary(const fs::path& out, const std::vector<std::string>& classes,
+                   const std::vector<FoldScores>& scores, bool native_scored) {
+  const auto folds = static_cast<std::int64_t>(scores.size());
+  const auto table = [&](auto member) {
+    std::string json = "{";
+    std::string md;
+    for (const std::string& c : classes) {
+      double sum = 0, squares = 0;
+      std::string values;
+      for (const FoldScores& s : scores) {
+        const auto& m = s.*member;
+        const double v = m.count(c) ? m.at(c) : NAN;
+        sum += v, squares += v * v;
+        values += (values.empty() ? "" : ", ") + number(v);
+      }
+      const double mean = sum / static_cast<double>(folds);
+      const double spread =
+          std::sqrt(std::max(0.0, squares / static_cast<double>(folds) - mean * mean));
+      json += concat(json.size() > 1 ? ", " : "", json::quote(c), ": {\"folds\": [", values,
+                     "], \"mean\": ", number(mean), ", \"std\": ", number(spread), "}");
+      md += concat("| ", c, " | ", values, " | ", number(mean), " ± ", number(spread), " |\n");
+    }
+    return std::pair{json + "}", md};
+  };
+  const auto [val_json, val_md] = table(&FoldScores::val_best);
+  const auto [test_json, test_md] = table(&FoldScores::test_native);
+  std::string json = concat("{\"folds\": ", folds, ",\n \"validation_dice\": ", val_json,
+                            ",\n \"test_dice_native\": ", test_json);
+  std::string md = concat("# Cross-validation, ", folds, " folds\n\n## Best validation Dice\n\n",
+                          "| class | folds | mean ± std |\n|---|---|---|\n", val_md,
+                          "\n## Test Dice at native resolution\n\n",
+                          "| class | folds | mean ± std |\n|---|---|---|\n", test_md);
+  if (native_scored) {
+    const auto [plain_json, plain_md] = table(&FoldScores::val_native);
+    const auto [lcc_json, lcc_md] = table(&FoldScores::val_native_lcc);
+    std::string chosen;
+    for (std::size_t c = 1; c < classes.size(); ++c) {
+      double plain = 0, lcc = 0;
+      for (const FoldScores& s : scores)
+        plain += s.val_native.at(classes[c]), lcc += s.val_native_lcc.at(classes[c]);
+      if (lcc > plain) chosen += (chosen.empty() ? "" : ", ") + json::quote(classes[c]);
+    }
+    json += concat(",\n \"validation_dice_native\": ", plain_json,
+                   ",\n \"validation_dice_native_lcc\": ", lcc_json,
+                   ",\n \"postprocess_lcc_classes\": [", chosen, "]");
+    md += concat("\n## Validation Dice at native resolution, plain\n\n",
+                 "| class | folds | mean ± std |\n|---|---|---|\n", plain_md,
+                 "\n## ... keeping each class's largest component\n\n",
+                 "| class | folds | mean ± std |\n|---|---|---|\n", lcc_md,
+                 "\npredict --postprocess auto keeps the largest component of: [", chosen, "]\n");
+  } else {
+    log_warn(
+        "the folds trained on generated phantoms: no validation files to decide the "
+        "post-processing on (summary.json has no postprocess_lcc_classes)");
+  }
+  write_file_atomically((out / "summary.json").string(), json + "}\n");
+  write_file_atomically((out / "summary.md").string(), md);
+  std::printf("%s\n%s written\n", md.c_str(), (out / "summary.json").string().c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,62 +251,7 @@ int main(int argc, char** argv) {
         score_validation(run, settings, device, s);
       }
     }
-    // Per class and measure: each fold's value, the mean and the (population) spread.
-    const auto table = [&](auto member) {
-      std::string json = "{";
-      std::string md;
-      for (const std::string& c : classes) {
-        double sum = 0, squares = 0;
-        std::string values;
-        for (const FoldScores& s : scores) {
-          const auto& m = s.*member;
-          const double v = m.count(c) ? m.at(c) : NAN;
-          sum += v, squares += v * v;
-          values += (values.empty() ? "" : ", ") + number(v);
-        }
-        const double mean = sum / static_cast<double>(folds);
-        const double spread =
-            std::sqrt(std::max(0.0, squares / static_cast<double>(folds) - mean * mean));
-        json += concat(json.size() > 1 ? ", " : "", json::quote(c), ": {\"folds\": [", values,
-                       "], \"mean\": ", number(mean), ", \"std\": ", number(spread), "}");
-        md += concat("| ", c, " | ", values, " | ", number(mean), " ± ", number(spread), " |\n");
-      }
-      return std::pair{json + "}", md};
-    };
-    const auto [val_json, val_md] = table(&FoldScores::val_best);
-    const auto [test_json, test_md] = table(&FoldScores::test_native);
-    std::string json = concat("{\"folds\": ", folds, ",\n \"validation_dice\": ", val_json,
-                              ",\n \"test_dice_native\": ", test_json);
-    std::string md = concat("# Cross-validation, ", folds, " folds\n\n## Best validation Dice\n\n",
-                            "| class | folds | mean ± std |\n|---|---|---|\n", val_md,
-                            "\n## Test Dice at native resolution\n\n",
-                            "| class | folds | mean ± std |\n|---|---|---|\n", test_md);
-    if (native_scored) {
-      const auto [plain_json, plain_md] = table(&FoldScores::val_native);
-      const auto [lcc_json, lcc_md] = table(&FoldScores::val_native_lcc);
-      std::string chosen;
-      for (std::size_t c = 1; c < classes.size(); ++c) {
-        double plain = 0, lcc = 0;
-        for (const FoldScores& s : scores)
-          plain += s.val_native.at(classes[c]), lcc += s.val_native_lcc.at(classes[c]);
-        if (lcc > plain) chosen += (chosen.empty() ? "" : ", ") + json::quote(classes[c]);
-      }
-      json += concat(",\n \"validation_dice_native\": ", plain_json,
-                     ",\n \"validation_dice_native_lcc\": ", lcc_json,
-                     ",\n \"postprocess_lcc_classes\": [", chosen, "]");
-      md += concat("\n## Validation Dice at native resolution, plain\n\n",
-                   "| class | folds | mean ± std |\n|---|---|---|\n", plain_md,
-                   "\n## ... keeping each class's largest component\n\n",
-                   "| class | folds | mean ± std |\n|---|---|---|\n", lcc_md,
-                   "\npredict --postprocess auto keeps the largest component of: [", chosen, "]\n");
-    } else {
-      log_warn(
-          "the folds trained on generated phantoms: no validation files to decide the "
-          "post-processing on (summary.json has no postprocess_lcc_classes)");
-    }
-    write_file_atomically((out / "summary.json").string(), json + "}\n");
-    write_file_atomically((out / "summary.md").string(), md);
-    std::printf("%s\n%s written\n", md.c_str(), (out / "summary.json").string().c_str());
+    write_summary(out, classes, scores, native_scored);
     return 0;
   });
 }

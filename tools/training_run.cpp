@@ -187,10 +187,7 @@ class Run {
     val_ = case_indices(cases, split.val);
     test_ = case_indices(cases, split.test);
     log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
-             " test cases",
-             split.folds.count > 0
-                 ? concat(" (fold ", split.folds.fold, " of ", split.folds.count, " validates)")
-                 : std::string());
+             " test cases", folds_note(split.folds));
     if (static_cast<std::int64_t>(train_.size()) < c_.batch && !data_.patch_mode)
       throw Error(ErrorKind::usage,
                   concat("--batch ", c_.batch, " exceeds the ", train_.size(), " training cases"));
