@@ -16,7 +16,7 @@
 
 using namespace unet3d;
 
-TEST_CASE("--augment takes none, nnunet or a list of the transforms", "[augment][flags]") {
+TEST_CASE("the augment list takes none, nnunet or a list of the transforms", "[augment][flags]") {
   CHECK(parse_augmentations("none", "--augment") == 0);
   CHECK(parse_augmentations("nnunet", "--augment") == kAugmentAll);
   CHECK(parse_augmentations("rotate,flip", "--augment") == (kAugmentRotate | kAugmentFlip));

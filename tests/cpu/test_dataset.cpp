@@ -122,7 +122,7 @@ TEST_CASE("preprocessing matches hand-computed values", "[dataset]") {
              Catch::Contains("nan.nii.gz: 1 voxels are NaN or infinite"));
 }
 
-TEST_CASE("a second preprocessing run loads the cache; a changed input invalidates it",
+TEST_CASE("a second preprocessing run loads the cache, a changed input invalidates it",
           "[dataset]") {
   const fs::path dir = scratch_folder("cache");
   for (const char* name : {"c1", "c2", "c3"})

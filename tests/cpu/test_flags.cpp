@@ -49,7 +49,7 @@ TEST_CASE("flags read values, switches, lists and old spellings", "[flags]") {
   CHECK_THAT(flags.usage(), Catch::Contains("--num-classes") && Catch::Contains("--version"));
 }
 
-TEST_CASE("--help and --version stop the tool; bad flags are usage errors", "[flags]") {
+TEST_CASE("the help and version flags stop the tool, bad flags are usage errors", "[flags]") {
   Flags help("tool", "a tool"), version("tool", "a tool");
   CHECK_FALSE(parse(help, {"--help"}));
   CHECK_FALSE(parse(version, {"--version"}));

@@ -131,7 +131,7 @@ TEST_CASE("loss gradients scale and accumulate as asked", "[loss]") {
   CHECK(compare(twice, once, tolerance(Check::gradient_f64)).ok);
 }
 
-TEST_CASE("argmax takes the first maximum; Dice counts count", "[metrics]") {
+TEST_CASE("argmax takes the first maximum, Dice counts count", "[metrics]") {
   Tensor logits({2, 1, 1, 2, 3}, DType::f32);
   const float z[] = {0.1f, 0.7f, 0.7f, 2.0f, -1.0f, 0.0f, -3.0f, -3.0f, -3.0f, 0.0f, 0.0f, 5.0f};
   for (int i = 0; i < 12; ++i) logits.data_as<float>()[i] = z[i];

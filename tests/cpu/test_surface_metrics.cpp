@@ -144,7 +144,7 @@ TEST_CASE("slabs on the grid's edges offset by k voxels score in closed form", "
   }
 }
 
-TEST_CASE("an empty class is absent; one empty side is a total miss", "[surface]") {
+TEST_CASE("an empty class is absent, one empty side is a total miss", "[surface]") {
   const Grid3 g{5, 5, 5, 1, 1, 1};
   std::vector<std::uint8_t> empty(static_cast<std::size_t>(g.voxels()), 0), one = empty;
   one[at(g, 0, 0, 0)] = 3;  // in a corner of the grid

@@ -43,7 +43,7 @@ std::vector<std::uint8_t> segmentation(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("cross_validate trains every fold and summarises them; predict reads the summary",
+TEST_CASE("cross_validate trains every fold and summarises them, predict reads the summary",
           "[e2e][folds]") {
   const fs::path data = phantom_data("cv_data"), out = scratch_folder("cv");
   const std::string command = kCrossValidate + " --folds 2 --device cpu --out " + out.string() +
@@ -99,7 +99,7 @@ TEST_CASE("cross_validate trains every fold and summarises them; predict reads t
             .code == 2);
 }
 
-TEST_CASE("an ensemble of two identical checkpoints segments as one; lcc leaves one component",
+TEST_CASE("an ensemble of two identical checkpoints segments as one, lcc leaves one component",
           "[e2e][ensemble]") {
   const fs::path data = phantom_data("ensemble_data"), out = scratch_folder("ensemble");
   REQUIRE(run_command(kTrainer + " --data " + data.string() + kFoldRun + " --out " +

@@ -86,7 +86,7 @@ TEST_CASE("a run folder admits one trainer at a time", "[e2e][reliability]") {
   CHECK(r.code == 2);
 }
 
-TEST_CASE("a stop inside an accumulation drops it; the resumed run ends bit for bit",
+TEST_CASE("a stop inside an accumulation drops it, the resumed run ends bit for bit",
           "[e2e][reliability]") {
   const fs::path straight = scratch_folder("accum_straight"),
                  broken = scratch_folder("accum_broken");
@@ -134,7 +134,7 @@ TEST_CASE("a stop while preprocessing keeps config.json and resumes from the sta
   CHECK(read_csv(out / "metrics.csv").size() == 2);
 }
 
-TEST_CASE("a stop in the test phase says so; the resumed run writes the report",
+TEST_CASE("a stop in the test phase says so, the resumed run writes the report",
           "[e2e][reliability]") {
   const fs::path out = scratch_folder("stop_test");
   const Result r =

@@ -14,7 +14,7 @@ using unet3d::testing::run_command;
 using unet3d::testing::scratch_folder;
 namespace fs = std::filesystem;
 
-TEST_CASE("predict and evaluate write the same cases.csv; the test phase writes its own",
+TEST_CASE("predict and evaluate write the same cases.csv, the test phase writes its own",
           "[e2e][scores]") {
   const fs::path run = scratch_folder("scores_run"), data = scratch_folder("scores_data");
   const fs::path segs = scratch_folder("scores_segs"), scored = scratch_folder("scores_eval");
