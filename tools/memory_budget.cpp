@@ -1,6 +1,8 @@
 // The memory lower bound of a training configuration.
 #include "tools/memory_budget.h"
 
+#include <algorithm>
+
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -12,12 +14,14 @@ std::string gigabytes(double bytes) {
 
 }  // namespace
 
-MemoryNeed training_memory_need(const RunConfig& c, std::int64_t cases, double raw_voxels) {
-  const double voxels =
+MemoryNeed training_memory_need(const RunConfig& c, double dataset_voxels, double raw_voxels) {
+  double voxels =
       static_cast<double>(c.size) * static_cast<double>(c.size) * static_cast<double>(c.size);
+  if (c.patch_mode && c.patch) voxels = std::max(voxels, static_cast<double>(c.patch->voxels()));
   const double activation = c.precision == "fp16" ? 2 : 4;
   MemoryNeed need;
-  need.dataset = static_cast<double>(cases) * voxels * (4 + 1);
+  need.dataset = dataset_voxels * (4 + 1);
+  need.dataset_on_device = !c.patch_mode;
   // At the first level UNet3D plans six tensors per block (encoder and decoder), five more of
   // `features` channels and two of twice that (the concatenation and its gradient): 21 tensors of
   // batch x size^3 x features. The deeper levels only add to it.
@@ -31,7 +35,7 @@ MemoryNeed training_memory_need(const RunConfig& c, std::int64_t cases, double r
 std::string memory_shortfall(const MemoryNeed& need, bool on_gpu, double host_available,
                              double device_available, const std::string& flags) {
   const double host = need.dataset + need.raw_case + (on_gpu ? 0 : need.network);
-  const double device = need.network + need.dataset;
+  const double device = need.network + (need.dataset_on_device ? need.dataset : 0);
   std::string what;
   if (host_available > 0 && host > host_available)
     what = concat("at least ", gigabytes(host), " of host memory (dataset ",
@@ -39,9 +43,10 @@ std::string memory_shortfall(const MemoryNeed& need, bool on_gpu, double host_av
                   on_gpu ? "" : concat(", network ", gigabytes(need.network)), ") but ",
                   gigabytes(host_available), " are available");
   else if (on_gpu && device_available > 0 && device > device_available)
-    what = concat("at least ", gigabytes(device), " of GPU memory (network ",
-                  gigabytes(need.network), ", dataset ", gigabytes(need.dataset), ") but ",
-                  gigabytes(device_available), " are free");
+    what =
+        concat("at least ", gigabytes(device), " of GPU memory (network ", gigabytes(need.network),
+               need.dataset_on_device ? concat(", dataset ", gigabytes(need.dataset)) : "",
+               ") but ", gigabytes(device_available), " are free");
   return what.empty() ? "" : concat(flags, ": this configuration needs ", what);
 }
 

@@ -9,13 +9,14 @@ namespace unet3d {
 namespace {
 
 // A usage Error before anything large is allocated when the configuration cannot fit.
-void refuse_if_too_large(const RunConfig& c, Device work, std::int64_t cases, double raw_voxels,
+void refuse_if_too_large(const RunConfig& c, Device work, double dataset_voxels, double raw_voxels,
                          const std::string& data_flags) {
-  const MemoryNeed need = training_memory_need(c, cases, raw_voxels);
+  const MemoryNeed need = training_memory_need(c, dataset_voxels, raw_voxels);
   const std::string shortfall = memory_shortfall(
       need, work == Device::cuda, static_cast<double>(available_memory(Device::cpu)),
       static_cast<double>(available_memory(work)),
-      concat("--size ", c.size, ", --batch ", c.batch, ", --features ", c.features, data_flags));
+      concat(c.patch_mode ? "--mode patch, " : "", "--size ", c.size, ", --batch ", c.batch,
+             ", --features ", c.features, data_flags));
   if (!shortfall.empty()) throw Error(ErrorKind::usage, shortfall);
 }
 
@@ -28,11 +29,24 @@ Spacing target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
   return t;
 }
 
+// The voxels of resize mode's dataset, cases x size^3.
+double resized_voxels(const RunConfig& c, std::size_t cases) {
+  return static_cast<double>(cases) * static_cast<double>(c.size) * static_cast<double>(c.size) *
+         static_cast<double>(c.size);
+}
+
+// The voxels of patch mode's dataset: every case's grid at `target`.
+double resampled_voxels(const std::vector<CaseInfo>& cases, const Spacing& target) {
+  double voxels = 0;
+  for (const CaseInfo& h : cases)
+    voxels += static_cast<double>(resampled_grid_of(h.geometry, target).voxels());
+  return voxels;
+}
+
 RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose) {
   const DatasetIndex index = discover_dataset(c.data, c.layout);
   for (const std::string& path : index.unmatched) log_warn("no image/label partner for ", path);
-  refuse_if_too_large(c, work, static_cast<std::int64_t>(index.cases.size()), 0,
-                      concat(" (", index.cases.size(), " cases in ", c.data, ")"));
+  const std::string data_flags = concat(" (", index.cases.size(), " cases in ", c.data, ")");
   PreprocessReport report;
   RunData d;
   d.patch_mode = c.patch_mode;
@@ -40,9 +54,11 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
     std::vector<CaseInfo> headers;
     for (const CasePaths& p : index.cases)
       headers.push_back({p.name, p.patient, p.image, p.label, read_nifti_geometry(p.image)});
-    d.resampled = resample_dataset(index, target_spacing(c, headers, choose), c.classes, work,
-                                   {c.use_cache, c.cache}, &report);
+    const Spacing target = target_spacing(c, headers, choose);
+    refuse_if_too_large(c, work, resampled_voxels(headers, target), 0, data_flags);
+    d.resampled = resample_dataset(index, target, c.classes, work, {c.use_cache, c.cache}, &report);
   } else {
+    refuse_if_too_large(c, work, resized_voxels(c, index.cases.size()), 0, data_flags);
     d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
   }
   log_info(d.cases().size(), " cases from ", c.data,
@@ -63,17 +79,22 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
 // No data: phantoms generated in memory, the same generator as make_phantoms.
 RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choose) {
   const std::vector<std::int64_t> grid = c.phantom_size;
-  refuse_if_too_large(
-      c, work, c.phantoms,
-      static_cast<double>(grid[0]) * static_cast<double>(grid[1]) * static_cast<double>(grid[2]),
-      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",", grid[1], ",",
-             grid[2]));
+  const double raw_voxels =
+      static_cast<double>(grid[0]) * static_cast<double>(grid[1]) * static_cast<double>(grid[2]);
+  const NiftiGeometry geometry = phantom_geometry(grid[0], grid[1], grid[2]);
+  // Every phantom has this grid, so patch mode's default target spacing is its own.
+  const double case_voxels =
+      !c.patch_mode ? resized_voxels(c, 1)
+      : c.spacing   ? static_cast<double>(resampled_grid_of(geometry, *c.spacing).voxels())
+                    : raw_voxels;
+  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels,
+                      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",",
+                             grid[1], ",", grid[2]));
   const std::uint64_t seed = c.seed;
   const std::vector<PhantomCase> phantoms = phantom_cases(static_cast<int>(c.phantoms), seed);
   std::vector<CaseInfo> infos;
   for (const PhantomCase& p : phantoms)
     infos.push_back({p.name(), p.name().substr(0, 8), "", "", {}});
-  const NiftiGeometry geometry = phantom_geometry(grid[0], grid[1], grid[2]);
   const auto make = [phantoms, grid, seed](std::size_t i) {
     return make_phantom(phantoms[i], grid[0], grid[1], grid[2], seed);
   };

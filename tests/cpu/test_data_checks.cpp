@@ -181,7 +181,7 @@ TEST_CASE("a dataset.json listing a case whose files are missing warns, naming i
 TEST_CASE("a configuration that cannot fit is refused with its figure", "[checks][memory]") {
   RunConfig c;
   c.size = 96, c.batch = 2, c.features = 32, c.precision = "fp32";
-  const MemoryNeed need = training_memory_need(c, 40, 128.0 * 128 * 64);
+  const MemoryNeed need = training_memory_need(c, 40.0 * 96 * 96 * 96, 128.0 * 128 * 64);
   CHECK(need.dataset == Approx(40.0 * 96 * 96 * 96 * 5));
   CHECK(need.network == Approx(21.0 * 2 * 96 * 96 * 96 * 32 * 4));
   CHECK(need.raw_case == Approx(128.0 * 128 * 64 * 9));
@@ -194,6 +194,14 @@ TEST_CASE("a configuration that cannot fit is refused with its figure", "[checks
              Catch::Contains("of GPU memory") && Catch::Contains("2 GB are free"));
   // Unknown availability (0) refuses nothing.
   CHECK(memory_shortfall(need, true, 0, 0, "--size 96").empty());
+  // Patch mode holds the resampled volumes on the host only, and the network runs on --patch.
+  c.patch_mode = true, c.patch = Grid{128, 128, 128};
+  const MemoryNeed patch = training_memory_need(c, 40.0 * 256 * 256 * 128, 256.0 * 256 * 128);
+  CHECK(patch.dataset == Approx(40.0 * 256 * 256 * 128 * 5));
+  CHECK(patch.network == Approx(21.0 * 2 * 128 * 128 * 128 * 32 * 4));
+  CHECK_FALSE(patch.dataset_on_device);
+  CHECK_THAT(memory_shortfall(patch, true, 64e9, 3e9, "--patch 128"),
+             Catch::Contains("of GPU memory (network") && !Catch::Contains("dataset"));
 }
 
 // Not in sanitizer builds: AddressSanitizer aborts on an impossible allocation rather than
