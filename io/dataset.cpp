@@ -4,10 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include "io/json.h"
 #include "io/nifti_geometry.h"
@@ -60,10 +58,7 @@ void warn_listed_but_missing(const json::Value& root, const fs::path& folder,
 // the cases it lists.
 std::vector<std::string> decathlon_class_names(const fs::path& json_path) {
   if (!fs::exists(json_path)) return {};
-  std::ifstream in(json_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  const json::Value root = json::parse(text.str(), json_path.string());
+  const json::Value root = json::parse_file(json_path.string());
   warn_listed_but_missing(root, json_path.parent_path(), json_path);
   const json::Value* labels = root.find("labels");
   if (labels == nullptr || !labels->is(json::Value::Kind::object)) return {};

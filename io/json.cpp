@@ -3,6 +3,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 #include "runtime/error.h"
 
@@ -186,6 +188,14 @@ std::int64_t Value::as_int(std::string_view what) const {
 
 Value parse(std::string_view text, std::string_view source) {
   return Parser(text, source).document();
+}
+
+Value parse_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw_error(ErrorKind::data, concat(path, ": cannot open it"), __FILE__, __LINE__);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
 }
 
 std::string quote(std::string_view s) {

@@ -35,6 +35,8 @@ struct Member {
 
 // Parses `text`; a data Error naming `source` and the offset where it went wrong.
 Value parse(std::string_view text, std::string_view source);
+// Parses the file at `path`; a data Error naming it when it cannot be read or parsed.
+Value parse_file(const std::string& path);
 
 // `s` as a JSON string literal, quotes and escapes included.
 std::string quote(std::string_view s);

@@ -113,11 +113,8 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
                                        PreprocessReport* report) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
-  const int limit = num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
-  const fs::path file =
-      cache.enabled
-          ? cache_folder(cache) / (cache_key(index, std::to_string(size), limit) + ".safetensors")
-          : fs::path();
+  const int limit = class_limit(index, num_classes);
+  const fs::path file = cache_file(cache, index, std::to_string(size), limit);
   return through_cache<PreprocessedDataset>(
       file, index, start, report ? *report : local, read_cache,
       [&] {

@@ -73,6 +73,16 @@ fs::path cache_folder(const CacheOptions& options) {
   return fs::path(home && *home ? home : ".") / ".cache" / "unet3d";
 }
 
+fs::path cache_file(const CacheOptions& options, const DatasetIndex& index,
+                    const std::string& target, int num_classes) {
+  if (!options.enabled) return {};
+  return cache_folder(options) / (cache_key(index, target, num_classes) + ".safetensors");
+}
+
+int class_limit(const DatasetIndex& index, int num_classes) {
+  return num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
+}
+
 std::string cases_json(const std::vector<CaseInfo>& cases) {
   std::string text = "[";
   for (const CaseInfo& c : cases)

@@ -24,6 +24,12 @@ inline constexpr const char* kPreprocessVersion = "unet3d-preprocess-1";
 // patch mode's spacing), the classes and every input's absolute path, size and time.
 std::string cache_key(const DatasetIndex& index, const std::string& target, int num_classes);
 std::filesystem::path cache_folder(const CacheOptions& options);
+// The cache file of `index` preprocessed for `target` with `num_classes`; empty when caching is
+// off.
+std::filesystem::path cache_file(const CacheOptions& options, const DatasetIndex& index,
+                                 const std::string& target, int num_classes);
+// The number of classes labels are checked against: --classes, else the dataset's names (0: any).
+int class_limit(const DatasetIndex& index, int num_classes);
 
 // The cases (names, paths, native geometry) and class names as cache metadata, and back.
 std::string cases_json(const std::vector<CaseInfo>& cases);

@@ -163,11 +163,8 @@ ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& targ
                                   PreprocessReport* report) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
-  const int limit = num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
-  const fs::path file =
-      cache.enabled ? cache_folder(cache) /
-                          (cache_key(index, "patch " + xyz_text(target), limit) + ".safetensors")
-                    : fs::path();
+  const int limit = class_limit(index, num_classes);
+  const fs::path file = cache_file(cache, index, "patch " + xyz_text(target), limit);
   return through_cache<ResampledDataset>(
       file, index, start, report ? *report : local, read_cache,
       [&] {

@@ -2,7 +2,6 @@
 #include "io/split.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -81,11 +80,7 @@ void write_split(const std::string& path, const Split& split) {
 }
 
 Split read_split(const std::string& path, const std::vector<CaseInfo>& cases) {
-  std::ifstream in(path);
-  if (!in) throw_error(ErrorKind::data, concat(path, ": cannot open it"), __FILE__, __LINE__);
-  std::stringstream text;
-  text << in.rdbuf();
-  const json::Value root = json::parse(text.str(), path);
+  const json::Value root = json::parse_file(path);
   std::set<std::string> known, seen;
   for (const CaseInfo& c : cases) known.insert(c.name);
   Split split;

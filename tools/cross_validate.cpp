@@ -42,14 +42,6 @@ void define_flags(Flags& flags) {
   flags.add("device", "auto|cuda|cpu", "where the folds' validation cases are segmented", "auto");
 }
 
-std::string text_of(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::data, concat(path.string(), ": cannot open it"));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string quoted(const std::string& word) {
   std::string q = "'";
   for (const char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -66,7 +58,8 @@ int run_trainer(const std::string& command) {
 
 // The per-class validation Dice of the epoch with the best mean (metrics.csv), by class name.
 std::map<std::string, double> best_validation(const fs::path& metrics) {
-  std::istringstream in(text_of(metrics));
+  std::ifstream in(metrics);
+  if (!in) throw Error(ErrorKind::data, concat(metrics.string(), ": cannot open it"));
   std::string line;
   std::getline(in, line);
   std::vector<std::string> header;
@@ -236,14 +229,14 @@ int main(int argc, char** argv) {
       }
       FoldScores& s = scores[static_cast<std::size_t>(k)];
       s.val_best = best_validation(run / "metrics.csv");
-      const json::Value report = json::parse(text_of(run / "test" / "report.json"), "report.json");
+      const json::Value report = json::parse_file((run / "test" / "report.json").string());
       classes.clear();
       for (const json::Member& m : report.find("native_resolution")->find("per_class")->members) {
         classes.push_back(m.key);
         s.test_native[m.key] =
             m.value.is(json::Value::Kind::number) ? std::stod(m.value.text) : NAN;
       }
-      const json::Value config = json::parse(text_of(run / "config.json"), "config.json");
+      const json::Value config = json::parse_file((run / "config.json").string());
       const json::Value& settings = *config.find("settings");
       if (settings.find("data")->text.empty()) {
         native_scored = false;  // generated phantoms: no files to segment

@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "io/dataset.h"
 #include "io/json.h"
@@ -152,10 +150,7 @@ std::vector<bool> postprocessed_classes(const Flags& flags, const std::vector<st
   if (!fs::exists(summary))
     throw Error(ErrorKind::usage, concat("--postprocess auto: no ", summary.string(),
                                          " (cross_validate writes it; or give --summary FILE)"));
-  std::ifstream in(summary);
-  std::stringstream text;
-  text << in.rdbuf();
-  const json::Value root = json::parse(text.str(), summary.string());
+  const json::Value root = json::parse_file(summary.string());
   const json::Value* classes = root.find("postprocess_lcc_classes");
   if (classes == nullptr || !classes->is(json::Value::Kind::array))
     throw Error(ErrorKind::data, concat(summary.string(), ": no postprocess_lcc_classes list"));

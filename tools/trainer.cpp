@@ -3,8 +3,6 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,13 +123,10 @@ RunSettings settings_of(const Flags& f) {
 // for a larger --epochs, which extends the run (`extended_from` := the run's epochs).
 RunSettings resumed_settings(const std::string& dir, const RunSettings& given, const Flags& flags,
                              std::int64_t& extended_from) {
-  std::ifstream in(std::filesystem::path(dir) / "config.json");
-  if (!in)
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "config.json"))
     throw Error(ErrorKind::usage,
                 concat("--resume ", dir, ": no config.json there (not a run folder?)"));
-  std::stringstream text;
-  text << in.rdbuf();
-  const json::Value root = json::parse(text.str(), dir + "/config.json");
+  const json::Value root = json::parse_file(dir + "/config.json");
   const json::Value* saved = root.find("settings");
   if (saved == nullptr) throw Error(ErrorKind::data, concat(dir, "/config.json: no settings"));
   // A run from before a flag existed ran with that flag's default (a switch off).
