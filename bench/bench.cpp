@@ -111,8 +111,7 @@ void add_sliding_window(Harness& h, const Settings& s, const UNetConfig& config)
   if (!h.selected(name)) return;
   const Phantom phantom = make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7);
   const std::vector<float> volume =
-      resampled_image(std::vector<float>(phantom.image.begin(), phantom.image.end()),
-                      phantom.geometry, spacing_of(phantom.geometry), Device::cpu, "phantom");
+      resampled_image(phantom.image_volume(), spacing_of(phantom.geometry), Device::cpu, "phantom");
   UNet3D net(config, s.device, s.precision, s.batch, patch);
   net.parameters().initialize(2);
   const auto windows = static_cast<std::int64_t>(window_starts(grid.d, patch.d, 0.5).size() *

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -28,6 +29,13 @@ std::string strip_nifti(const std::string& name) {
   if (name.ends_with(".nii.gz")) return name.substr(0, name.size() - 7);
   if (name.ends_with(".nii")) return name.substr(0, name.size() - 4);
   return name;
+}
+
+// "<name>_0003.nii.gz" for channel 3.
+std::string channel_file_name(const std::string& name, std::size_t channel) {
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "_%04zu.nii.gz", channel);
+  return name + suffix;
 }
 
 // The "training" list of a dataset.json names files; warns of each entry whose image or label is
@@ -85,6 +93,48 @@ std::vector<std::string> decathlon_class_names(const fs::path& json_path) {
   return names;
 }
 
+// The channel count dataset.json fixes, with the channels' names: its "channel_names" (nnU-Net
+// v2) or "modality" (the Decathlon), index -> name; none when it has neither.
+std::vector<std::string> decathlon_channel_names(const fs::path& json_path) {
+  if (!fs::exists(json_path)) return {};
+  const json::Value root = json::parse_file(json_path.string());
+  const json::Value* channels = root.find("channel_names");
+  if (channels == nullptr) channels = root.find("modality");
+  if (channels == nullptr || !channels->is(json::Value::Kind::object)) return {};
+  std::map<std::int64_t, std::string> by_index;
+  for (const auto& [key, value] : channels->members) {
+    json::Value k;
+    k.kind = json::Value::Kind::number;
+    k.text = key;
+    by_index[k.as_int(json_path.string() + ": channel_names key")] = value.text;
+  }
+  std::vector<std::string> names;
+  for (const auto& [index, name] : by_index) {
+    if (index != static_cast<std::int64_t>(names.size()))
+      data_error(concat(json_path.string(), ": channel indices are not 0, 1, 2, ..."));
+    names.push_back(name);
+  }
+  return names;
+}
+
+// Every case must have the channels of the first, and as many as dataset.json names.
+void check_channel_counts(const DatasetIndex& index, const fs::path& json_path) {
+  for (const CasePaths& c : index.cases)
+    if (c.images.size() != index.cases.front().images.size())
+      data_error(concat("case ", c.name, " has ", c.images.size(), " channel file(s) (",
+                        c.images.front(), ", ...) where case ", index.cases.front().name, " has ",
+                        index.cases.front().images.size()));
+  const std::size_t names = index.channel_names.size();
+  if (names != 0 && !index.cases.empty() && names != index.cases.front().images.size())
+    data_error(concat(json_path.string(), " names ", names, " channels, but case ",
+                      index.cases.front().name, " has ", index.cases.front().images.size(), " (",
+                      index.cases.front().images.front(),
+                      names > index.cases.front().images.size()
+                          ? "): a case's channels are <case>_0000.nii.gz, <case>_0001.nii.gz, ..., "
+                            "one 3-D volume each"
+                          : ")"));
+}
+
 DatasetIndex discover_decathlon(const fs::path& root) {
   DatasetIndex index;
   index.layout = DatasetLayout::decathlon;
@@ -97,20 +147,22 @@ DatasetIndex discover_decathlon(const fs::path& root) {
     if (is_nifti(name) && !name.starts_with("."))
       label_files[strip_nifti(name)] = e.path().string();
   }
-  for (const auto& e : fs::directory_iterator(images)) {
-    const std::string file = e.path().filename().string();
-    if (!is_nifti(file) || file.starts_with(".")) continue;
-    const std::string name = case_name(file);
+  for (auto& [name, channels] : channel_files_of(images.string())) {
     const auto label = label_files.find(name);
     if (label == label_files.end()) {
-      index.unmatched.push_back(e.path().string());
+      index.unmatched.insert(index.unmatched.end(), channels.begin(), channels.end());
       continue;
     }
-    index.cases.push_back({name, name, e.path().string(), label->second});
+    index.cases.push_back({name, name, std::move(channels), label->second});
     label_files.erase(label);
   }
   for (const auto& [name, path] : label_files) index.unmatched.push_back(path);
-  index.class_names = decathlon_class_names(root / "dataset.json");
+  const fs::path json_path = root / "dataset.json";
+  index.class_names = decathlon_class_names(json_path);
+  index.channel_names = decathlon_channel_names(json_path);
+  check_channel_counts(index, json_path);
+  if (!index.cases.empty())
+    index.channels = static_cast<std::int64_t>(index.cases.front().images.size());
   return index;
 }
 
@@ -142,7 +194,7 @@ DatasetIndex discover_hipmri(const fs::path& root) {
     const std::string name = strip_nifti(file);
     const std::string patient =
         std::regex_search(name, match, patient_pattern) ? match[1].str() : name;
-    index.cases.push_back({name, patient, image.string(), label->second});
+    index.cases.push_back({name, patient, {image.string()}, label->second});
     labels.erase(label);
   }
   for (const auto& [name, path] : labels) index.unmatched.push_back(path);
@@ -162,6 +214,36 @@ std::string case_name(const std::string& path) {
   std::string name = strip_nifti(fs::path(path).filename().string());
   if (name.ends_with("_0000")) name.resize(name.size() - 5);
   return name;
+}
+
+std::map<std::string, std::vector<std::string>> channel_files_of(const std::string& dir) {
+  static const std::regex channel_pattern("^(.*)_([0-9]{4})$");
+  std::map<std::string, std::string> stems;  // file name without .nii[.gz] -> path
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string file = e.path().filename().string();
+    if (is_nifti(file) && !file.starts_with(".")) stems[strip_nifti(file)] = e.path().string();
+  }
+  std::map<std::string, std::map<int, std::string>> channels;  // case -> channel -> path
+  for (const auto& [stem, path] : stems) {
+    std::smatch match;
+    if (std::regex_match(stem, match, channel_pattern) && stems.contains(match[1].str() + "_0000"))
+      channels[match[1].str()][std::stoi(match[2].str())] = path;
+    else
+      channels[stem][0] = path;
+  }
+  std::map<std::string, std::vector<std::string>> cases;
+  for (auto& [name, files] : channels) {
+    std::vector<std::string>& list = cases[name];
+    for (const auto& [channel, path] : files) {
+      if (channel != static_cast<int>(list.size()))
+        data_error(concat(dir, ": case ", name, " has channel file ", path, " but no ",
+                          channel_file_name(name, list.size()),
+                          " (channels are numbered 0, 1, "
+                          "2, ... without a gap)"));
+      list.push_back(path);
+    }
+  }
+  return cases;
 }
 
 std::string label_file_in(const std::string& dir, const std::string& name) {
@@ -213,12 +295,29 @@ DatasetIndex discover_dataset(const std::string& root_path, DatasetLayout layout
 
 LoadedCase load_case(const CasePaths& paths, int num_classes) {
   LoadedCase c;
-  c.image = read_nifti(paths.image);
+  c.image = read_channels(paths.images);
   const NiftiVolume label = read_nifti(paths.label);
-  require_volume(paths.image, c.image.geometry);
-  check_same_grid(paths.image, c.image.geometry, paths.label, label.geometry);
+  check_same_grid(paths.images.front(), c.image.geometry, paths.label, label.geometry);
   c.labels = class_labels(label.values, num_classes > 0 ? num_classes : 256, paths.label);
   return c;
+}
+
+NiftiVolume read_channels(const std::vector<std::string>& paths) {
+  UNET3D_USAGE_CHECK(!paths.empty(), "read_channels: no files");
+  NiftiVolume volume = read_nifti(paths.front());
+  require_volume(paths.front(), volume.geometry);
+  volume.channels = static_cast<std::int64_t>(paths.size());
+  volume.values.reserve(volume.values.size() * paths.size());
+  for (std::size_t c = 1; c < paths.size(); ++c) {
+    const NiftiVolume channel = read_nifti(paths[c]);
+    require_volume(paths[c], channel.geometry);
+    if (const std::string difference = grid_difference(volume.geometry, channel.geometry);
+        !difference.empty())
+      data_error(concat(paths[c], " (channel ", c, ") and ", paths.front(),
+                        " (channel 0) are not on the same grid: ", difference));
+    volume.values.insert(volume.values.end(), channel.values.begin(), channel.values.end());
+  }
+  return volume;
 }
 
 void check_same_grid(const std::string& image_path, const NiftiGeometry& image,

@@ -1,10 +1,12 @@
 // Finding a dataset's image/label pairs (docs/data.md): the HipMRI layout (`*_LFOV.nii.gz` with
-// `*_SEMANTIC_LFOV.nii.gz`, any sub-folders, patient Case_NNN) and the Medical Segmentation
-// Decathlon / nnU-Net layout (imagesTr/, labelsTr/, dataset.json, patient = case), detected
-// automatically or forced; and loading one pair with its labels validated.
+// `*_SEMANTIC_LFOV.nii.gz`, any sub-folders, patient Case_NNN, one channel) and the Medical
+// Segmentation Decathlon / nnU-Net layout (imagesTr/<case>_0000.nii.gz, _0001, ... the channels,
+// labelsTr/, dataset.json, patient = case), detected automatically or forced; and loading one
+// case's channels and labels, validated.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,17 +20,20 @@ enum class DatasetLayout { automatic, hipmri, decathlon };
 DatasetLayout parse_layout(const std::string& word, const std::string& flag);
 
 struct CasePaths {
-  std::string name;     // file name without .nii/.nii.gz (Decathlon: without _0000)
-  std::string patient;  // what the split groups by
-  std::string image, label;
+  std::string name;                 // file name without .nii/.nii.gz (Decathlon: without _NNNN)
+  std::string patient;              // what the split groups by
+  std::vector<std::string> images;  // one file per input channel, in channel order
+  std::string label;
 };
 
 struct DatasetIndex {
   std::string root;
   DatasetLayout layout = DatasetLayout::automatic;
-  std::vector<CasePaths> cases;          // sorted by name
-  std::vector<std::string> unmatched;    // images without labels, labels without images
-  std::vector<std::string> class_names;  // from dataset.json, the HipMRI names, or empty
+  std::vector<CasePaths> cases;            // sorted by name
+  std::vector<std::string> unmatched;      // images without labels, labels without images
+  std::vector<std::string> class_names;    // from dataset.json, the HipMRI names, or empty
+  std::int64_t channels = 1;               // every case's
+  std::vector<std::string> channel_names;  // from dataset.json, or empty
 };
 
 // A data Error when `root` holds no dataset of the layout (naming what was looked for).
@@ -39,10 +44,14 @@ struct LoadedCase {
   std::vector<std::uint8_t> labels;  // one per voxel
 };
 
-// Reads a pair. The image must be 3-D (require_volume) and the label on its grid
+// Reads a case. Its channels must be 3-D (require_volume) and on one grid, the label on theirs
 // (check_same_grid); the labels are class_labels(values, num_classes, label file), num_classes 0
 // allowing any integer in [0, 255].
 LoadedCase load_case(const CasePaths& paths, int num_classes);
+
+// The channel files of one case as one volume of paths.size() channels: each 3-D, all on the
+// grid of the first (a data Error naming both files and what differs).
+NiftiVolume read_channels(const std::vector<std::string>& paths);
 
 // A data Error naming both files and what differs unless the two are the same grid
 // (io/nifti_geometry.h: dimensions, voxel sizes, origin, orientation).
@@ -55,8 +64,14 @@ std::vector<std::uint8_t> class_labels(const std::vector<float>& values, int cla
                                        const std::string& source);
 
 // A case's name: its file name without .nii/.nii.gz and without a trailing _0000 (the
-// Decathlon's channel suffix).
+// Decathlon's first channel's suffix).
 std::string case_name(const std::string& path);
+
+// Every case of a Decathlon image folder (imagesTr/, imagesTs/), by name, with its channel files
+// in order: <case>_NNNN.nii[.gz] is channel NNNN of <case> where <case>_0000 is there too; any
+// other NIfTI file is a one-channel case of its own name. A data Error naming the case and the
+// missing file when its channels are not 0, 1, 2, ... without a gap.
+std::map<std::string, std::vector<std::string>> channel_files_of(const std::string& dir);
 
 // `names` where they name `classes` classes, else "class_0", "class_1", ...
 std::vector<std::string> class_names_or_numbered(const std::vector<std::string>& names,

@@ -28,9 +28,12 @@ struct NiftiGeometry {
 
 struct NiftiVolume {
   NiftiGeometry geometry;
-  std::vector<float> values;  // nx * ny * nz, x fastest, scaling applied
+  std::vector<float> values;  // nx * ny * nz per channel, x fastest, scaling applied
   int datatype = 0;           // the file's NIFTI_TYPE_* code
   bool integer_type = false;  // the file stores integers (before any scaling)
+  // Volumes held in `values`, one after the other (channel c at c * voxels): read_nifti gives
+  // one, read_channels (io/dataset.h) one per channel file of a case.
+  std::int64_t channels = 1;
 };
 
 // Reads the first 3-D volume of a file. A data Error names the file and the fault: not found, a

@@ -125,21 +125,23 @@ Grid patch_origin(Grid grid, const PatchCut& cut, Grid patch) {
           cut.start.w - pad_before(grid.w, patch.w)};
 }
 
-void cut_patch(const LabelledVolume& v, const float* image, const PatchCut& cut, Grid patch,
-               float* image_out, std::uint8_t* labels_out) {
-  cut_region(v, image, patch_origin(v.grid, cut, patch), patch, image_out, labels_out);
+void cut_patch(const LabelledVolume& v, const float* image, std::int64_t channels,
+               const PatchCut& cut, Grid patch, float* image_out, std::uint8_t* labels_out) {
+  cut_region(v, image, channels, patch_origin(v.grid, cut, patch), patch, image_out, labels_out);
 }
 
-void cut_region(const LabelledVolume& v, const float* image, Grid origin, Grid size,
-                float* image_out, std::uint8_t* labels_out) {
+void cut_region(const LabelledVolume& v, const float* image, std::int64_t channels, Grid origin,
+                Grid size, float* image_out, std::uint8_t* labels_out) {
   const Grid g = v.grid;
+  const auto C = static_cast<std::size_t>(channels);
   std::size_t o = 0;
   for (std::int64_t z = origin.d; z < origin.d + size.d; ++z)
     for (std::int64_t y = origin.h; y < origin.h + size.h; ++y)
       for (std::int64_t x = origin.w; x < origin.w + size.w; ++x, ++o) {
         const bool inside = z >= 0 && z < g.d && y >= 0 && y < g.h && x >= 0 && x < g.w;
         const auto at = static_cast<std::size_t>((z * g.h + y) * g.w + x);
-        image_out[o] = inside ? image[at] : 0.0f;
+        for (std::size_t c = 0; c < C; ++c)
+          image_out[o * C + c] = inside ? image[at * C + c] : 0.0f;
         labels_out[o] = inside ? v.labels[at] : 0;
       }
 }

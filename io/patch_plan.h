@@ -54,13 +54,13 @@ std::vector<PatchCut> draw_patches(Rng& rng, std::int64_t batch,
 Grid patch_origin(Grid grid, const PatchCut& cut, Grid patch);
 
 // The region of `size` voxels from `origin` (volume coordinates, any sign) of volume `v` (its
-// image [d][h][w] beside it): image_out [size.d][size.h][size.w] and labels_out alike, 0 and
-// label 0 outside the volume.
-void cut_region(const LabelledVolume& v, const float* image, Grid origin, Grid size,
-                float* image_out, std::uint8_t* labels_out);
+// image [d][h][w][channels] beside it): image_out [size.d][size.h][size.w][channels] and
+// labels_out [size.d][size.h][size.w], 0 and label 0 outside the volume.
+void cut_region(const LabelledVolume& v, const float* image, std::int64_t channels, Grid origin,
+                Grid size, float* image_out, std::uint8_t* labels_out);
 
 // The patch of `cut`: cut_region from its patch_origin.
-void cut_patch(const LabelledVolume& v, const float* image, const PatchCut& cut, Grid patch,
-               float* image_out, std::uint8_t* labels_out);
+void cut_patch(const LabelledVolume& v, const float* image, std::int64_t channels,
+               const PatchCut& cut, Grid patch, float* image_out, std::uint8_t* labels_out);
 
 }  // namespace unet3d

@@ -83,6 +83,15 @@ std::string PhantomCase::name() const {
   return buffer;
 }
 
+NiftiVolume Phantom::image_volume() const {
+  NiftiVolume v;
+  v.geometry = geometry;
+  v.values.assign(image.begin(), image.end());
+  v.datatype = 4;  // int16
+  v.integer_type = true;
+  return v;
+}
+
 std::vector<PhantomCase> phantom_cases(int count, std::uint64_t seed) {
   std::vector<PhantomCase> cases;
   Rng rng(seed ^ 0x5EED);

@@ -24,6 +24,8 @@ struct Phantom {
   NiftiGeometry geometry;
   std::vector<std::int16_t> image;  // x fastest
   std::vector<std::uint8_t> labels;
+
+  NiftiVolume image_volume() const;  // the image as a one-channel f32 volume
 };
 
 // The `count` cases of a dataset: patients from Case_001, one to four weeks each from Week0,

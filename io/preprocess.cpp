@@ -12,6 +12,7 @@
 
 #include "io/preprocess_parts.h"
 #include "io/safetensors.h"
+#include "kernels/channels.h"
 #include "kernels/elementwise.h"
 #include "kernels/reduce.h"
 #include "kernels/resize.h"
@@ -30,9 +31,13 @@ double scalar(const Tensor& t) {
 
 void write_cache(const fs::path& path, const PreprocessedDataset& d, const std::string& key) {
   SafetensorsFile file;
-  file.metadata = {{"format", kPreprocessVersion},   {"key", key},
-                   {"size", std::to_string(d.size)}, {"num_classes", std::to_string(d.num_classes)},
-                   {"cases", cases_json(d.cases)},   {"class_names", names_json(d.class_names)}};
+  file.metadata = {{"format", kPreprocessVersion},
+                   {"key", key},
+                   {"size", std::to_string(d.size)},
+                   {"channels", std::to_string(d.channels())},
+                   {"num_classes", std::to_string(d.num_classes)},
+                   {"cases", cases_json(d.cases)},
+                   {"class_names", names_json(d.class_names)}};
   const auto stored = [](const char* name, const Tensor& t, const char* dtype) {
     StoredTensor s{
         name, dtype, {t.shape().n, t.shape().d, t.shape().h, t.shape().w, t.shape().c}, {}};
@@ -54,9 +59,10 @@ PreprocessedDataset read_cache(const fs::path& path) {
   d.num_classes = std::stoi(file.metadata.at("num_classes"));
   d.class_names = names_of(file.metadata.at("class_names"), source);
   d.cases = cases_of(file.metadata.at("cases"), source);
-  const auto tensor = [&](const char* name, DType dtype) {
+  const std::int64_t channels = std::stoll(file.metadata.at("channels"));
+  const auto tensor = [&](const char* name, DType dtype, std::int64_t c) {
     const StoredTensor* s = file.find(name);
-    const Shape shape{static_cast<std::int64_t>(d.cases.size()), d.size, d.size, d.size, 1};
+    const Shape shape{static_cast<std::int64_t>(d.cases.size()), d.size, d.size, d.size, c};
     if (s == nullptr || static_cast<std::int64_t>(s->bytes.size()) !=
                             shape.numel() * static_cast<std::int64_t>(dtype_size(dtype)))
       throw_error(ErrorKind::data,
@@ -66,8 +72,8 @@ PreprocessedDataset read_cache(const fs::path& path) {
     std::memcpy(t.data(), s->bytes.data(), s->bytes.size());
     return t;
   };
-  d.images = tensor("images", DType::f32);
-  d.labels = tensor("labels", DType::u8);
+  d.images = tensor("images", DType::f32, channels);
+  d.labels = tensor("labels", DType::u8, 1);
   return d;
 }
 
@@ -108,6 +114,36 @@ void preprocess_image(const Tensor& image, Tensor& out, const std::string& sourc
   affine(out, inv, -mean * inv, out);
 }
 
+void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source) {
+  const NiftiGeometry& g = volume.geometry;
+  const std::int64_t channels = volume.channels;
+  UNET3D_USAGE_CHECK(out.shape().n == 1 && out.shape().c == channels &&
+                         static_cast<std::int64_t>(volume.values.size()) == g.voxels() * channels,
+                     "preprocess_channels: ", channels, " channels of ", g.voxels(), " voxels in ",
+                     volume.values.size(), " values, into ", out.describe());
+  const auto channel = [&](std::int64_t c) {
+    return Tensor::view(const_cast<float*>(volume.values.data()) + c * g.voxels(),
+                        {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu)
+        .to(out.device());
+  };
+  if (channels == 1) return preprocess_image(channel(0), out, source);
+  // Each channel on its own, then appended to the ones before it (concat_channels).
+  Tensor one(out.shape().with_channels(1), out.dtype(), out.device()), gathered;
+  for (std::int64_t c = 0; c < channels; ++c) {
+    preprocess_image(channel(c), one, concat(source, " (channel ", c, ")"));
+    if (c == 0) {
+      gathered = Tensor(one.shape(), one.dtype(), one.device());
+      copy(one, gathered);
+      continue;
+    }
+    Tensor next = c + 1 == channels
+                      ? out.alias()
+                      : Tensor(out.shape().with_channels(c + 1), out.dtype(), out.device());
+    concat_channels(gathered, one, next);
+    gathered = std::move(next);
+  }
+}
+
 PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t size,
                                        int num_classes, Device work, const CacheOptions& cache,
                                        PreprocessReport* report) {
@@ -133,14 +169,19 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
   PreprocessedDataset d;
   d.size = size;
   const auto n = static_cast<std::int64_t>(cases.size());
-  d.images = Tensor({n, size, size, size, 1}, DType::f32);
-  d.labels = Tensor({n, size, size, size, 1}, DType::u8);
+  const Shape one{1, size, size, size, 1}, all{n, size, size, size, 1};
+  d.images = Tensor(all, DType::f32);
+  d.labels = Tensor(all, DType::u8);
   int largest = 0;
-  Tensor out_image({1, size, size, size, 1}, DType::f32, work);
-  Tensor out_labels({1, size, size, size, 1}, DType::u8, work);
+  Tensor out_image, out_labels(one, DType::u8, work);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     stop_if_interrupted("preprocessing");
-    const int top = prepare_case(load(i), cases[i], num_classes, out_image, out_labels);
+    const LoadedCase loaded = load(i);
+    if (i == 0) {  // the first case's channel count is every case's (discovery checks it)
+      d.images = Tensor(all.with_channels(loaded.image.channels), DType::f32);
+      out_image = Tensor(one.with_channels(loaded.image.channels), DType::f32, work);
+    }
+    const int top = prepare_case(loaded, cases[i], num_classes, out_image, out_labels);
     Tensor image_slot = d.image(i), label_slot = d.label(i);
     image_slot.copy_from(out_image);
     label_slot.copy_from(out_labels);

@@ -16,7 +16,9 @@
 namespace unet3d {
 
 struct CaseInfo {
-  std::string name, patient, image_path, label_path;
+  std::string name, patient;
+  std::vector<std::string> image_paths;  // one per channel (none for generated cases)
+  std::string label_path;
   NiftiGeometry geometry;  // the native grid, for results in native space
 };
 
@@ -25,10 +27,11 @@ struct PreprocessedDataset {
   int num_classes = 0;
   std::vector<std::string> class_names;
   std::vector<CaseInfo> cases;
-  Tensor images;  // [cases, S, S, S, 1], f32 (f16 once moved for mixed precision)
+  Tensor images;  // [cases, S, S, S, channels], f32 (f16 once moved for mixed precision)
   Tensor labels;  // [cases, S, S, S, 1], u8
 
-  // Views of one case, [1, S, S, S, 1].
+  std::int64_t channels() const { return images.shape().c; }
+  // Views of one case, [1, S, S, S, channels] and [1, S, S, S, 1].
   Tensor image(std::size_t i) const;
   Tensor label(std::size_t i) const;
   // A copy on `device` with images in `dtype` (labels stay u8).
@@ -64,7 +67,11 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
 // Error naming `source`.
 void preprocess_image(const Tensor& image, Tensor& out, const std::string& source);
 
-// Case `index` into one slot of a batch ([1, S, S, S, 1] image in the dataset's dtype and u8
+// A volume's channels (volume.channels of them, one after the other) resized into `out` ([1, d,
+// h, w, channels], f16 or f32, any device) and each z-scored on its own, as preprocess_image.
+void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source);
+
+// Case `index` into one slot of a batch ([1, S, S, S, channels] image in the dataset's dtype and u8
 // labels, on the dataset's device). Training's augmented slots: tools/training_batches.h.
 void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image_slot,
                Tensor& label_slot);

@@ -55,12 +55,15 @@ NiftiGeometry geometry_of(const json::Value& v, const std::string& source) {
 std::string cache_key(const DatasetIndex& index, const std::string& target, int num_classes) {
   std::uint64_t h = 14695981039346656037ull;
   h = fnv1a(h, concat(kPreprocessVersion, "|", target, "|", num_classes));
-  for (const CasePaths& c : index.cases)
-    for (const std::string& path : {c.image, c.label}) {
+  for (const CasePaths& c : index.cases) {
+    std::vector<std::string> paths = c.images;
+    paths.push_back(c.label);
+    for (const std::string& path : paths) {
       const auto absolute = fs::absolute(path).string();
       h = fnv1a(h, concat("|", absolute, "|", fs::file_size(path), "|",
                           fs::last_write_time(path).time_since_epoch().count()));
     }
+  }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
@@ -87,16 +90,19 @@ std::string cases_json(const std::vector<CaseInfo>& cases) {
   std::string text = "[";
   for (const CaseInfo& c : cases)
     text += concat(text.size() > 1 ? "," : "", "[", json::quote(c.name), ",",
-                   json::quote(c.patient), ",", json::quote(c.image_path), ",",
+                   json::quote(c.patient), ",", names_json(c.image_paths), ",",
                    json::quote(c.label_path), ",", geometry_json(c.geometry), "]");
   return text + "]";
 }
 
 std::vector<CaseInfo> cases_of(const std::string& json_text, const std::string& source) {
   std::vector<CaseInfo> cases;
-  for (const json::Value& c : json::parse(json_text, source).items)
-    cases.push_back({c.items.at(0).text, c.items.at(1).text, c.items.at(2).text, c.items.at(3).text,
+  for (const json::Value& c : json::parse(json_text, source).items) {
+    std::vector<std::string> images;
+    for (const json::Value& path : c.items.at(2).items) images.push_back(path.text);
+    cases.push_back({c.items.at(0).text, c.items.at(1).text, std::move(images), c.items.at(3).text,
                      geometry_of(c.items.at(4), source)});
+  }
   return cases;
 }
 
@@ -114,19 +120,20 @@ std::vector<std::string> names_of(const std::string& json_text, const std::strin
 
 std::vector<CaseInfo> case_infos(const DatasetIndex& index) {
   std::vector<CaseInfo> cases;
-  for (const CasePaths& c : index.cases) cases.push_back({c.name, c.patient, c.image, c.label, {}});
+  for (const CasePaths& c : index.cases)
+    cases.push_back({c.name, c.patient, c.images, c.label, {}});
   return cases;
 }
 
 void use_paths_of(const DatasetIndex& index, std::vector<CaseInfo>& cases) {
   for (std::size_t i = 0; i < cases.size() && i < index.cases.size(); ++i)
-    cases[i].image_path = index.cases[i].image, cases[i].label_path = index.cases[i].label;
+    cases[i].image_paths = index.cases[i].images, cases[i].label_path = index.cases[i].label;
 }
 
 int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tensor& image_out,
                  Tensor& labels_out) {
   const NiftiGeometry& g = loaded.image.geometry;
-  const std::string source = info.image_path.empty() ? info.name : info.image_path;
+  const std::string source = info.image_paths.empty() ? info.name : info.image_paths.front();
   const int top =
       loaded.labels.empty() ? 0 : *std::max_element(loaded.labels.begin(), loaded.labels.end());
   if (num_classes > 0 && top >= num_classes)
@@ -136,13 +143,10 @@ int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tens
                 __FILE__, __LINE__);
   const Shape native{1, g.nz, g.ny, g.nx, 1};
   const Device work = image_out.device();
-  const Tensor image =
-      Tensor::view(const_cast<float*>(loaded.image.values.data()), native, DType::f32, Device::cpu)
-          .to(work);
   const Tensor labels =
       Tensor::view(const_cast<std::uint8_t*>(loaded.labels.data()), native, DType::u8, Device::cpu)
           .to(work);
-  preprocess_image(image, image_out, source);
+  preprocess_channels(loaded.image, image_out, source);
   resize_nearest(labels, labels_out);
   info.geometry = g;
   return top;
@@ -151,8 +155,8 @@ int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tens
 void warn_odd_orientations(const std::vector<CaseInfo>& cases) {
   std::map<std::string, std::vector<std::string>> by_orientation;
   for (const CaseInfo& c : cases)
-    by_orientation[orientation_of(c.geometry)].push_back(c.image_path.empty() ? c.name
-                                                                              : c.image_path);
+    by_orientation[orientation_of(c.geometry)].push_back(
+        c.image_paths.empty() ? c.name : c.image_paths.front());
   if (by_orientation.size() < 2) return;
   const auto majority = std::max_element(
       by_orientation.begin(), by_orientation.end(),

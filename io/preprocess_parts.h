@@ -18,7 +18,7 @@
 namespace unet3d::preprocess_parts {
 
 // Bump when preprocessing's output changes, so old caches are not reused.
-inline constexpr const char* kPreprocessVersion = "unet3d-preprocess-1";
+inline constexpr const char* kPreprocessVersion = "unet3d-preprocess-2";
 
 // The cache file's stem: a hash of this code's version, `target` (the resize mode's size, or the
 // patch mode's spacing), the classes and every input's absolute path, size and time.
@@ -42,8 +42,9 @@ std::vector<CaseInfo> case_infos(const DatasetIndex& index);
 // A cache read back carries the paths it was written with; the run's own are handed on.
 void use_paths_of(const DatasetIndex& index, std::vector<CaseInfo>& cases);
 
-// Case `info`, loaded as `loaded`, onto the grid of `image_out` and `labels_out` (on `work`):
-// the image resampled trilinear and z-scored (preprocess_image), the labels nearest. Checks a
+// Case `info`, loaded as `loaded`, onto the grid of `image_out` (its channels) and `labels_out`
+// (on one device): the image resampled trilinear and each channel z-scored
+// (preprocess_channels), the labels nearest. Checks a
 // generated case's labels against num_classes (files are checked as they are read) and sets
 // info.geometry. Returns the largest label.
 int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tensor& image_out,

@@ -29,19 +29,21 @@ void write_cache(const fs::path& path, const ResampledDataset& d, const std::str
   file.metadata = {{"format", kPreprocessVersion},
                    {"key", key},
                    {"spacing", xyz_text(d.spacing)},
+                   {"channels", std::to_string(d.channels)},
                    {"num_classes", std::to_string(d.num_classes)},
                    {"cases", cases_json(d.cases)},
                    {"grids", grids_json(d.volumes)},
                    {"class_names", names_json(d.class_names)}};
   std::int64_t total = 0;
   for (const ResampledVolume& v : d.volumes) total += v.grid.voxels();
-  StoredTensor images{"images", "F32", {total}, {}}, labels{"labels", "U8", {total}, {}};
-  images.bytes.resize(static_cast<std::size_t>(total) * sizeof(float));
+  StoredTensor images{"images", "F32", {total * d.channels}, {}},
+      labels{"labels", "U8", {total}, {}};
+  images.bytes.resize(static_cast<std::size_t>(total * d.channels) * sizeof(float));
   labels.bytes.resize(static_cast<std::size_t>(total));
   std::size_t at = 0;
   for (const ResampledVolume& v : d.volumes) {
-    std::memcpy(images.bytes.data() + at * sizeof(float), v.image.data(),
-                v.image.size() * sizeof(float));
+    std::memcpy(images.bytes.data() + at * static_cast<std::size_t>(d.channels) * sizeof(float),
+                v.image.data(), v.image.size() * sizeof(float));
     std::memcpy(labels.bytes.data() + at, v.labels.data(), v.labels.size());
     at += v.labels.size();
   }
@@ -59,6 +61,9 @@ ResampledDataset read_cache(const fs::path& path) {
   };
   ResampledDataset d;
   d.spacing = spacing_of_xyz(file.metadata.at("spacing"), source);
+  d.channels = std::stoll(file.metadata.at("channels"));
+  if (d.channels < 1) bad("the cache's channel count is not positive");
+  const auto channels = static_cast<std::size_t>(d.channels);
   d.num_classes = std::stoi(file.metadata.at("num_classes"));
   d.class_names = names_of(file.metadata.at("class_names"), source);
   d.cases = cases_of(file.metadata.at("cases"), source);
@@ -76,14 +81,15 @@ ResampledDataset read_cache(const fs::path& path) {
   const StoredTensor* images = file.find("images");
   const StoredTensor* labels = file.find("labels");
   if (images == nullptr || labels == nullptr ||
-      images->bytes.size() != static_cast<std::size_t>(total) * sizeof(float) ||
+      images->bytes.size() != static_cast<std::size_t>(total) * channels * sizeof(float) ||
       labels->bytes.size() != static_cast<std::size_t>(total))
     bad("cache tensors 'images' and 'labels' are missing or the wrong size");
   std::size_t at = 0;
   for (ResampledVolume& v : d.volumes) {
     const auto n = static_cast<std::size_t>(v.grid.voxels());
-    v.image.resize(n);
-    std::memcpy(v.image.data(), images->bytes.data() + at * sizeof(float), n * sizeof(float));
+    v.image.resize(n * channels);
+    std::memcpy(v.image.data(), images->bytes.data() + at * channels * sizeof(float),
+                n * channels * sizeof(float));
     v.labels.assign(labels->bytes.begin() + static_cast<std::ptrdiff_t>(at),
                     labels->bytes.begin() + static_cast<std::ptrdiff_t>(at + n));
     at += n;
@@ -117,14 +123,11 @@ Grid resampled_grid_of(const NiftiGeometry& g, const Spacing& target) {
   return resampled_grid({g.nz, g.ny, g.nx}, spacing_of(g), target);
 }
 
-std::vector<float> resampled_image(const std::vector<float>& values, const NiftiGeometry& g,
-                                   const Spacing& target, Device work, const std::string& source) {
-  const Grid grid = resampled_grid_of(g, target);
-  const Tensor native = Tensor::view(const_cast<float*>(values.data()), {1, g.nz, g.ny, g.nx, 1},
-                                     DType::f32, Device::cpu)
-                            .to(work);
-  Tensor out({1, grid.d, grid.h, grid.w, 1}, DType::f32, work);
-  preprocess_image(native, out, source);
+std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& target, Device work,
+                                   const std::string& source) {
+  const Grid grid = resampled_grid_of(volume.geometry, target);
+  Tensor out({1, grid.d, grid.h, grid.w, volume.channels}, DType::f32, work);
+  preprocess_channels(volume, out, source);
   const Tensor host = out.to(Device::cpu);
   return {host.data_as<float>(), host.data_as<float>() + host.numel()};
 }
@@ -140,7 +143,8 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
     stop_if_interrupted("preprocessing");
     const LoadedCase loaded = load(i);
     const Grid grid = resampled_grid_of(loaded.image.geometry, target);
-    Tensor image({1, grid.d, grid.h, grid.w, 1}, DType::f32, work);
+    if (i == 0) d.channels = loaded.image.channels;  // every case's (discovery checks it)
+    Tensor image({1, grid.d, grid.h, grid.w, loaded.image.channels}, DType::f32, work);
     Tensor labels({1, grid.d, grid.h, grid.w, 1}, DType::u8, work);
     largest = std::max(largest, prepare_case(loaded, cases[i], num_classes, image, labels));
     const Tensor image_host = image.to(Device::cpu), labels_host = labels.to(Device::cpu);

@@ -16,12 +16,13 @@ namespace unet3d {
 
 struct ResampledVolume {
   Grid grid;                         // (d, h, w) at the target spacing
-  std::vector<float> image;          // [d][h][w], z-scored
+  std::vector<float> image;          // [d][h][w][channels], each channel z-scored
   std::vector<std::uint8_t> labels;  // [d][h][w]
 };
 
 struct ResampledDataset {
   Spacing spacing{};  // the target, mm along (z, y, x)
+  std::int64_t channels = 1;
   int num_classes = 0;
   std::vector<std::string> class_names;
   std::vector<CaseInfo> cases;
@@ -45,10 +46,10 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
                                 const Spacing& target, int num_classes,
                                 const std::vector<std::string>& class_names, Device work);
 
-// One image (values x fastest on grid `g`) at spacing `target`, z-scored, on the host; NaN or
-// inf is a data Error naming `source`.
-std::vector<float> resampled_image(const std::vector<float>& values, const NiftiGeometry& g,
-                                   const Spacing& target, Device work, const std::string& source);
+// One image (its channels one after the other, x fastest) at spacing `target`, each channel
+// z-scored, on the host as [d][h][w][channels]; NaN or inf is a data Error naming `source`.
+std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& target, Device work,
+                                   const std::string& source);
 
 // "x,y,z" (the user's order) of a (z, y, x) triple, and back: a usage Error naming `what`
 // unless the text is three positive numbers (a grid: integers; one number stands for all three).

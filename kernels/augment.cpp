@@ -25,10 +25,12 @@ void check_image(const char* op, const Tensor& image) {
 
 void check_statistics(const char* op, const Tensor& image, const Tensor& stats) {
   check_image(op, image);
-  UNET3D_USAGE_CHECK(stats.dtype() == DType::f64 && stats.numel() == statistics_elements() &&
+  const std::int64_t channels = image.shape().c;
+  UNET3D_USAGE_CHECK(stats.dtype() == DType::f64 &&
+                         stats.numel() == statistics_elements(channels) &&
                          stats.device() == image.device(),
-                     op, ": statistics ", stats.describe(), " must be ", statistics_elements(),
-                     " f64 elements on the image's device");
+                     op, ": statistics ", stats.describe(), " must be ",
+                     statistics_elements(channels), " f64 elements on the image's device");
 }
 
 }  // namespace
@@ -73,8 +75,8 @@ GaussianTaps gaussian_taps(float sigma) {
   return taps;
 }
 
-std::int64_t statistics_elements() {
-  return 3 + 3 * augment_impl::kStatisticsPartials;
+std::int64_t statistics_elements(std::int64_t channels) {
+  return 3 * channels * (1 + augment_impl::kStatisticsPartials);
 }
 
 void intensity_statistics(const Tensor& image, Tensor& stats) {

@@ -42,19 +42,21 @@ GaussianTaps gaussian_taps(float sigma);
 // (d c b a | a b c d, scipy's "reflect"). `scratch` has image's shape, dtype and device.
 void gaussian_blur(Tensor& image, Tensor& scratch, float sigma);
 
-// The number of f64 elements of the statistics workspace: 3 results, then the partial results.
-std::int64_t statistics_elements();
-// stats ([statistics_elements()] f64, image's device) := mean, minimum and maximum of image's
-// elements in its first three, summed in a fixed order, so both backends give the same bits.
+// The number of f64 elements of the statistics workspace of an image of `channels` channels: 3
+// results per channel, then the partial results.
+std::int64_t statistics_elements(std::int64_t channels);
+// stats ([statistics_elements(C)] f64, image's device) := per channel c of image's C, the mean,
+// minimum and maximum of its elements in stats[3c], [3c + 1], [3c + 2], summed in a fixed order,
+// so both backends give the same bits.
 void intensity_statistics(const Tensor& image, Tensor& stats);
 
-// image := clamp(mean + factor * (image - mean), min, max), from stats as intensity_statistics
-// left it.
+// image := clamp(mean + factor * (image - mean), min, max), each channel with its own mean,
+// minimum and maximum from stats as intensity_statistics left it.
 void adjust_contrast(Tensor& image, const Tensor& stats, float factor);
 
 // With r = max(max - min, 1e-7): image := min + r * ((image - min) / r)^gamma, or, inverted,
-// max - r * ((max - image) / r)^gamma (the gamma of the negated image), from stats as
-// intensity_statistics left it.
+// max - r * ((max - image) / r)^gamma (the gamma of the negated image), each channel with its own
+// minimum and maximum from stats as intensity_statistics left it.
 void adjust_gamma(Tensor& image, const Tensor& stats, float gamma, bool inverted);
 
 }  // namespace unet3d

@@ -14,7 +14,8 @@
 
 namespace unet3d::augment_impl {
 
-// Partial results of intensity_statistics: thread t of this many takes elements t, t + P, ...
+// Partial results of intensity_statistics per channel: thread t of this many takes voxels t,
+// t + P, ...
 inline constexpr std::int64_t kStatisticsPartials = 4096;
 
 // The sampling coordinate along one output axis: q = centre_in + m[r] . (p - centre_out).
@@ -110,47 +111,57 @@ void blur_axis(const float* x, float* y, Shape s, int axis, GaussianTaps taps) {
   });
 }
 
+// Per channel c of `channels` (x is [voxels][channels]): stats[3c .. 3c + 2] := mean, minimum,
+// maximum; the partial results of channel c follow the 3 * channels results.
 template <class Exec>
-void intensity_statistics(const float* x, std::int64_t n, double* stats) {
+void intensity_statistics(const float* x, std::int64_t n, std::int64_t channels, double* stats) {
   constexpr std::int64_t P = kStatisticsPartials;
-  double* sums = stats + 3;
-  double* lows = sums + P;
-  double* highs = lows + P;
-  Exec::for_each(P, [=] UNET3D_HD_LAMBDA(std::int64_t t) {
+  const std::int64_t voxels = n / channels;
+  double* sums = stats + 3 * channels;
+  double* lows = sums + P * channels;
+  double* highs = lows + P * channels;
+  Exec::for_each(P * channels, [=] UNET3D_HD_LAMBDA(std::int64_t k) {
+    const std::int64_t c = k / P, t = k % P;
     double sum = 0.0, low = INFINITY, high = -INFINITY;
-    for (std::int64_t i = t; i < n; i += P) {
-      const double v = x[i];
-      sum += v;
-      low = v < low ? v : low;
-      high = v > high ? v : high;
+    for (std::int64_t v = t; v < voxels; v += P) {
+      const double value = x[v * channels + c];
+      sum += value;
+      low = value < low ? value : low;
+      high = value > high ? value : high;
     }
-    sums[t] = sum, lows[t] = low, highs[t] = high;
+    sums[k] = sum, lows[k] = low, highs[k] = high;
   });
-  Exec::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+  Exec::for_each(channels, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
     double sum = 0.0, low = INFINITY, high = -INFINITY;
-    for (std::int64_t t = 0; t < P; ++t) {
-      sum += sums[t];
-      low = lows[t] < low ? lows[t] : low;
-      high = highs[t] > high ? highs[t] : high;
+    for (std::int64_t k = c * P; k < (c + 1) * P; ++k) {
+      sum += sums[k];
+      low = lows[k] < low ? lows[k] : low;
+      high = highs[k] > high ? highs[k] : high;
     }
-    stats[0] = sum / static_cast<double>(n), stats[1] = low, stats[2] = high;
+    stats[3 * c] = sum / static_cast<double>(voxels), stats[3 * c + 1] = low,
+              stats[3 * c + 2] = high;
   });
 }
 
+// Each element with its own channel's statistics (intensity_statistics).
 template <class Exec>
-void adjust_contrast(float* image, std::int64_t n, const double* stats, float factor) {
+void adjust_contrast(float* image, std::int64_t n, std::int64_t channels, const double* stats,
+                     float factor) {
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const auto mean = static_cast<float>(stats[0]), low = static_cast<float>(stats[1]),
-               high = static_cast<float>(stats[2]);
+    const double* own = stats + 3 * (i % channels);
+    const auto mean = static_cast<float>(own[0]), low = static_cast<float>(own[1]),
+               high = static_cast<float>(own[2]);
     const float v = fmaf(factor, image[i] - mean, mean);
     image[i] = v < low ? low : v > high ? high : v;
   });
 }
 
 template <class Exec>
-void adjust_gamma(float* image, std::int64_t n, const double* stats, float gamma, bool inverted) {
+void adjust_gamma(float* image, std::int64_t n, std::int64_t channels, const double* stats,
+                  float gamma, bool inverted) {
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    const auto low = static_cast<float>(stats[1]), high = static_cast<float>(stats[2]);
+    const double* own = stats + 3 * (i % channels);
+    const auto low = static_cast<float>(own[1]), high = static_cast<float>(own[2]);
     const float range = fmaxf(high - low, 1e-7f);
     image[i] = inverted ? fmaf(-range, powf((high - image[i]) / range, gamma), high)
                         : fmaf(range, powf((image[i] - low) / range, gamma), low);
@@ -188,18 +199,18 @@ void gaussian_blur(Tensor& image, Tensor& scratch, const GaussianTaps& taps) {
 template <class On>
 void intensity_statistics(const Tensor& image, Tensor& stats) {
   augment_impl::intensity_statistics<Exec<On>>(image.data_as<float>(), image.numel(),
-                                               stats.data_as<double>());
+                                               image.shape().c, stats.data_as<double>());
 }
 
 template <class On>
 void adjust_contrast(Tensor& image, const Tensor& stats, float factor) {
-  augment_impl::adjust_contrast<Exec<On>>(image.data_as<float>(), image.numel(),
+  augment_impl::adjust_contrast<Exec<On>>(image.data_as<float>(), image.numel(), image.shape().c,
                                           stats.data_as<double>(), factor);
 }
 
 template <class On>
 void adjust_gamma(Tensor& image, const Tensor& stats, float gamma, bool inverted) {
-  augment_impl::adjust_gamma<Exec<On>>(image.data_as<float>(), image.numel(),
+  augment_impl::adjust_gamma<Exec<On>>(image.data_as<float>(), image.numel(), image.shape().c,
                                        stats.data_as<double>(), gamma, inverted);
 }
 

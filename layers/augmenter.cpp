@@ -47,7 +47,7 @@ void Augmenter::apply(const Augmentation& a, const Tensor& image, const Tensor& 
   if (a.blur_sigma > 0) gaussian_blur(work, scratch, a.blur_sigma);
   if (a.brightness != 1) affine(work, a.brightness, 0.0, work);
   Tensor statistics =
-      grown_view(statistics_, Shape::vector(statistics_elements()), DType::f64, device);
+      grown_view(statistics_, Shape::vector(statistics_elements(out.c)), DType::f64, device);
   if (a.contrast != 1) {
     intensity_statistics(work, statistics);
     adjust_contrast(work, statistics, a.contrast);

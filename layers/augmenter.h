@@ -15,9 +15,11 @@ Tensor grown_view(Tensor& storage, Shape shape, DType dtype, Device device);
 
 class Augmenter {
  public:
-  // image_slot ([1, d, h, w, 1], f32 or f16) and label_slot (u8 alike) := sample `a` of the
-  // source (image [1, sd, sh, sw, 1], f32 or f16, and its u8 labels, on the slots' device). A
-  // spatial draw samples the source about its centre; otherwise the source has the slot's grid.
+  // image_slot ([1, d, h, w, C], f32 or f16) and label_slot ([1, d, h, w, 1] u8) := sample `a`
+  // of the source (image [1, sd, sh, sw, C], f32 or f16, and its u8 labels, on the slots'
+  // device). A spatial draw samples the source about its centre; otherwise the source has the
+  // slot's grid. Every channel gets the same draw; contrast and gamma use each channel's own
+  // mean, minimum and maximum.
   void apply(const Augmentation& a, const Tensor& image, const Tensor& labels, Tensor& image_slot,
              Tensor& label_slot);
 

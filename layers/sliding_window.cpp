@@ -61,8 +61,11 @@ std::vector<float> importance_map(Grid patch, double sigma_scale) {
 std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch,
                                        std::int64_t classes, double overlap,
                                        const WindowPredictor& predictor, std::int64_t batch) {
-  UNET3D_USAGE_CHECK(static_cast<std::int64_t>(volume.size()) == grid.d * grid.h * grid.w,
+  const std::int64_t grid_voxels = grid.d * grid.h * grid.w;
+  UNET3D_USAGE_CHECK(grid_voxels > 0 && !volume.empty() &&
+                         static_cast<std::int64_t>(volume.size()) % grid_voxels == 0,
                      "sliding_window_mean: ", volume.size(), " values for a grid of ", grid.str());
+  const auto in_channels = static_cast<std::int64_t>(volume.size()) / grid_voxels;
   UNET3D_USAGE_CHECK(classes >= 1 && batch >= 1, "sliding_window_mean: ", classes,
                      " classes, batch ", batch);
   const AxisPadding pd = window_padding(grid.d, patch.d), ph = window_padding(grid.h, patch.h),
@@ -73,11 +76,11 @@ std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid gr
   const auto voxels = static_cast<std::size_t>(padded.d * padded.h * padded.w);
   const auto channels = static_cast<std::size_t>(classes);
   std::vector<float> sums(voxels * channels, 0.0f), weights(voxels, 0.0f);
-  // The padded volume's value at (z, y, x), 0 in the padding.
-  const auto value = [&](std::int64_t z, std::int64_t y, std::int64_t x) {
+  // The padded volume's value at (z, y, x) in channel c, 0 in the padding.
+  const auto value = [&](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t c) {
     z -= pd.before, y -= ph.before, x -= pw.before;
     if (z < 0 || z >= grid.d || y < 0 || y >= grid.h || x < 0 || x >= grid.w) return 0.0f;
-    return volume[static_cast<std::size_t>((z * grid.h + y) * grid.w + x)];
+    return volume[static_cast<std::size_t>(((z * grid.h + y) * grid.w + x) * in_channels + c)];
   };
   std::vector<Grid> starts;
   for (const std::int64_t z0 : window_starts(padded.d, patch.d, overlap))
@@ -88,13 +91,14 @@ std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid gr
   std::vector<float> windows, probabilities;
   for (std::size_t first = 0; first < starts.size(); first += static_cast<std::size_t>(batch)) {
     const std::size_t count = std::min(starts.size() - first, static_cast<std::size_t>(batch));
-    windows.resize(count * window_voxels);
+    windows.resize(count * window_voxels * static_cast<std::size_t>(in_channels));
     std::size_t i = 0;
     for (std::size_t k = first; k < first + count; ++k) {
       const Grid s = starts[k];
       for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
         for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
-          for (std::int64_t x = s.w; x < s.w + patch.w; ++x) windows[i++] = value(z, y, x);
+          for (std::int64_t x = s.w; x < s.w + patch.w; ++x)
+            for (std::int64_t c = 0; c < in_channels; ++c) windows[i++] = value(z, y, x, c);
     }
     probabilities.assign(count * window_voxels * channels, 0.0f);
     predictor(windows, probabilities);

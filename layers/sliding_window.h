@@ -29,17 +29,17 @@ std::vector<std::int64_t> window_starts(std::int64_t n, std::int64_t p, double o
 // clamped below at max(its minimum, 1e-3).
 std::vector<float> importance_map(Grid patch, double sigma_scale = 0.125);
 
-// Fills `probabilities` [k][pd][ph][pw][classes] for k windows [k][pd][ph][pw] of the padded
-// volume (k at most the batch sliding_window_mean was given: windows.size() / window voxels).
+// Fills `probabilities` [k][pd][ph][pw][classes] for k windows [k][pd][ph][pw][in channels] of
+// the padded volume (k at most the batch sliding_window_mean was given).
 using WindowPredictor =
     std::function<void(const std::vector<float>& windows, std::vector<float>& probabilities)>;
 
-// The importance-weighted mean of `predictor` over every window of `volume` [D][H][W] (one
-// channel, f32): [D][H][W][classes]. The volume is padded with 0 where it is smaller than the
-// patch and the result cropped back; windows run in (d, h, w) order, up to `batch` per predictor
-// call, each adding weight * probability and weight in f32 (so the batch does not change the
-// result), and the sums are divided at the end. Holds one batch of windows and the padded
-// volume's sums.
+// The importance-weighted mean of `predictor` over every window of `volume` [D][H][W][in
+// channels] (f32; in channels = volume.size() / (D H W)): [D][H][W][classes]. The volume is padded
+// with 0 where it is smaller than the patch and the result cropped back; windows run in (d, h, w)
+// order, up to `batch` per predictor call, each adding weight * probability and weight in f32 (so
+// the batch does not change the result), and the sums are divided at the end. Holds one batch of
+// windows and the padded volume's sums.
 std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch,
                                        std::int64_t classes, double overlap,
                                        const WindowPredictor& predictor, std::int64_t batch = 1);

@@ -7,6 +7,7 @@
 #include "kernels/flip.h"
 #include "layers/inference.h"
 #include "layers/sliding_window.h"
+#include "runtime/error.h"
 
 namespace unet3d {
 
@@ -23,6 +24,11 @@ std::vector<float> mirrored(const std::vector<float>& values, Grid grid, std::in
 std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& volume, Grid grid,
                                         const WindowOptions& options) {
   const std::int64_t classes = net.config().num_classes;
+  const std::int64_t in_channels = net.config().in_channels;
+  UNET3D_USAGE_CHECK(
+      static_cast<std::int64_t>(volume.size()) == grid.d * grid.h * grid.w * in_channels,
+      "window_probabilities: ", volume.size(), " values for a grid of ", grid.str(),
+      " and a network of ", in_channels, " input channels");
   const Grid patch = net.grid();
   const Shape batch_shape = net.input().shape();
   // Windows are staged on the host in f32, moved to the network's device and cast into its
@@ -49,7 +55,7 @@ std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& v
   std::vector<float> mean = run(volume);
   for (unsigned axes = 1; axes < 8; ++axes) {
     const std::vector<float> back =
-        mirrored(run(mirrored(volume, grid, 1, axes)), grid, classes, axes);
+        mirrored(run(mirrored(volume, grid, in_channels, axes)), grid, classes, axes);
     for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += back[i];
   }
   for (float& v : mean) v /= 8.0f;

@@ -16,8 +16,8 @@ struct WindowOptions {
   bool mirror = false;   // the mean over the 8 flips of the input, each result flipped back
 };
 
-// The class probabilities of `volume` ([D][H][W] f32, host, D, H, W = grid) as [D][H][W][C] f32,
-// C the network's classes. The network runs in evaluation mode.
+// The class probabilities of `volume` ([D][H][W][the network's input channels] f32, host, D, H,
+// W = grid) as [D][H][W][C] f32, C the network's classes. The network runs in evaluation mode.
 std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& volume, Grid grid,
                                         const WindowOptions& options);
 

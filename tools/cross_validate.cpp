@@ -14,6 +14,7 @@
 
 #include "io/dataset.h"
 #include "io/json.h"
+#include "io/preprocess_parts.h"
 #include "io/split.h"
 #include "kernels/metrics.h"
 #include "runtime/atomic_file.h"
@@ -94,8 +95,7 @@ void score_validation(const fs::path& run, const json::Value& settings, Device d
   const std::string data = settings.find("data")->text;
   const DatasetIndex index =
       discover_dataset(data, parse_layout(settings.find("layout")->text, "--layout"));
-  std::vector<CaseInfo> cases;
-  for (const CasePaths& c : index.cases) cases.push_back({c.name, c.patient, c.image, c.label, {}});
+  const std::vector<CaseInfo> cases = preprocess_parts::case_infos(index);
   const Split split = read_split((run / "split.json").string(), cases);
   const std::string checkpoint = (run / "best.safetensors").string();
   Segmenter segmenter({checkpoint}, {read_model_info(checkpoint)}, device, WindowOptions{});
@@ -110,7 +110,7 @@ void score_validation(const fs::path& run, const json::Value& settings, Device d
     const NiftiGeometry& g = loaded.image.geometry;
     const Shape native{1, g.nz, g.ny, g.nx, 1};
     Tensor segmentation(native, DType::u8, device);
-    segmenter.segment(loaded.image, c.image, segmentation, nullptr);
+    segmenter.segment(loaded.image, c.images.front(), segmentation, nullptr);
     const Tensor truth = Tensor::view(loaded.labels.data(), native, DType::u8, Device::cpu);
     Tensor host = segmentation.to(Device::cpu);
     Tensor counts({1, 1, 1, 3, classes}, DType::f64);

@@ -58,7 +58,7 @@ void DiceTable::finish() {
 Evaluator::Evaluator(UNet3D& net, TrainingStep& step)
     : net_(net),
       step_(step),
-      prediction_(net.input().shape(), DType::u8, net.device()),
+      prediction_(net.input().shape().with_channels(1), DType::u8, net.device()),
       counts_({net.batch(), 1, 1, 3, net.config().num_classes}, DType::f64, net.device()),
       counts_host_(counts_.shape(), DType::f64, Device::cpu) {}
 

@@ -14,21 +14,24 @@ std::string gigabytes(double bytes) {
 
 }  // namespace
 
-MemoryNeed training_memory_need(const RunConfig& c, double dataset_voxels, double raw_voxels) {
+MemoryNeed training_memory_need(const RunConfig& c, double dataset_voxels, double raw_voxels,
+                                std::int64_t channels) {
   double voxels =
       static_cast<double>(c.size) * static_cast<double>(c.size) * static_cast<double>(c.size);
   if (c.patch_mode && c.patch) voxels = std::max(voxels, static_cast<double>(c.patch->voxels()));
   const double activation = c.precision == "fp16" ? 2 : 4;
   MemoryNeed need;
-  need.dataset = dataset_voxels * (4 + 1);
+  const double image_bytes = 4 * static_cast<double>(channels);  // f32 per channel
+  need.dataset = dataset_voxels * (image_bytes + 1);
   need.dataset_on_device = !c.patch_mode;
   // At the first level UNet3D plans six tensors per block (encoder and decoder), five more of
   // `features` channels and two of twice that (the concatenation and its gradient): 21 tensors of
   // batch x size^3 x features. The deeper levels only add to it.
   need.network =
       21 * static_cast<double>(c.batch) * voxels * static_cast<double>(c.features) * activation;
-  // The image as read (f32), its label map (u8) and the generator's or file's own copy (<= 4 B).
-  need.raw_case = raw_voxels * (4 + 1 + 4);
+  // The image as read (f32 channels), its label map (u8) and the generator's or file's own copy
+  // (<= 4 B).
+  need.raw_case = raw_voxels * (image_bytes + 1 + 4);
   return need;
 }
 

@@ -33,34 +33,79 @@ namespace {
 using namespace unet3d;
 namespace fs = std::filesystem;
 
-// Every check that needs no network, made before anything is written: one output name per input,
-// every input a readable 3-D volume, every label readable and on its input's grid. Returns each
-// input's label file ("" without --labels).
-std::vector<std::string> checked_label_paths(const Flags& flags) {
-  const std::vector<std::string>& inputs = flags.list("input");
+// One case to segment: its channel files in order, the name its results take, its label file.
+struct InputCase {
+  std::string name;
+  std::vector<std::string> channels;
+  std::string label;  // "" without --labels
+};
+
+// The cases of --input: each value a file, channel files joined by commas, or a folder of the
+// Decathlon layout (every case in it, its channels <case>_0000, _0001, ...).
+std::vector<InputCase> input_cases(const Flags& flags) {
+  std::vector<InputCase> cases;
+  for (const std::string& value : flags.list("input")) {
+    if (fs::is_directory(value)) {
+      const auto found = channel_files_of(value);
+      if (found.empty())
+        throw Error(ErrorKind::data, concat("--input ", value, ": no .nii or .nii.gz files"));
+      for (const auto& [name, channels] : found) cases.push_back({name, channels, ""});
+      continue;
+    }
+    std::vector<std::string> channels;
+    std::size_t from = 0;
+    for (std::size_t comma; (comma = value.find(',', from)) != std::string::npos; from = comma + 1)
+      channels.push_back(value.substr(from, comma - from));
+    channels.push_back(value.substr(from));
+    cases.push_back({case_name(channels.front()), channels, ""});
+  }
+  return cases;
+}
+
+// Every check that needs no network, made before anything is written: one output name per case,
+// every channel a readable 3-D volume on its case's grid, every label readable and on that grid.
+// Returns the cases with their label files.
+std::vector<InputCase> checked_inputs(const Flags& flags) {
+  std::vector<InputCase> cases = input_cases(flags);
   const std::vector<std::string>& labels = flags.list("labels");
   const bool label_folder = labels.size() == 1 && fs::is_directory(labels[0]);
-  if (!labels.empty() && !label_folder && labels.size() != inputs.size())
+  if (!labels.empty() && !label_folder && labels.size() != cases.size())
     throw Error(ErrorKind::usage,
-                concat("--labels: ", labels.size(), " files for ", inputs.size(), " inputs"));
+                concat("--labels: ", labels.size(), " files for ", cases.size(), " inputs"));
   std::map<std::string, std::string> writer_of;  // output name -> the input writing it
-  std::vector<std::string> label_paths;
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    const std::string& path = inputs[k];
-    const std::string name = case_name(path);
-    if (const auto [at, added] = writer_of.emplace(name, path); !added)
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    InputCase& c = cases[k];
+    const std::string& path = c.channels.front();
+    if (const auto [at, added] = writer_of.emplace(c.name, path); !added)
       throw Error(ErrorKind::usage,
-                  concat("--input ", at->second, " and ", path, " would both write ", name,
+                  concat("--input ", at->second, " and ", path, " would both write ", c.name,
                          "_seg.nii.gz: give them different file names"));
     const NiftiGeometry grid = read_nifti_geometry(path);
     require_volume(path, grid);
-    label_paths.push_back(labels.empty() ? ""
-                          : label_folder ? label_file_in(labels[0], name)
-                                         : labels[k]);
-    if (!labels.empty())
-      check_same_grid(path, grid, label_paths[k], read_nifti_geometry(label_paths[k]));
+    for (std::size_t channel = 1; channel < c.channels.size(); ++channel) {
+      const NiftiGeometry other = read_nifti_geometry(c.channels[channel]);
+      require_volume(c.channels[channel], other);
+      if (const std::string difference = grid_difference(grid, other); !difference.empty())
+        throw Error(ErrorKind::data,
+                    concat("--input ", c.channels[channel], " (channel ", channel, ") and ", path,
+                           " (channel 0) are not on the same grid: ", difference));
+    }
+    c.label = labels.empty() ? "" : label_folder ? label_file_in(labels[0], c.name) : labels[k];
+    if (!labels.empty()) check_same_grid(path, grid, c.label, read_nifti_geometry(c.label));
   }
-  return label_paths;
+  return cases;
+}
+
+// Every case must have the channels the models take (they agree: Segmenter checks).
+void check_channels(const std::vector<InputCase>& cases, const ModelInfo& model,
+                    const std::string& checkpoint) {
+  for (const InputCase& c : cases)
+    if (static_cast<std::int64_t>(c.channels.size()) != model.config.in_channels)
+      throw Error(ErrorKind::usage,
+                  concat("--input ", c.channels.front(), ": ", c.channels.size(),
+                         " channel(s), but ", checkpoint, " takes ", model.config.in_channels,
+                         " (give a case's channel files as --input a_0000.nii.gz,a_0001.nii.gz,"
+                         "... or a folder of <case>_0000.nii.gz, <case>_0001.nii.gz, ...)"));
 }
 
 // What --help says the tool does (its flags: define_flags).
@@ -71,7 +116,9 @@ void define_flags(Flags& flags) {
   flags.add_list("checkpoint", "FILE",
                  "model .safetensors (ours, or a PyTorch state_dict); several: their ensemble, "
                  "the mean of their probabilities");
-  flags.add_list("input", "PATH", "input volumes (.nii or .nii.gz)");
+  flags.add_list("input", "PATH",
+                 "input volumes (.nii or .nii.gz); a case's channel files joined by commas "
+                 "(a_0000.nii.gz,a_0001.nii.gz); or a folder of <case>_0000.nii.gz, ...");
   flags.add("output", "DIR", "folder for the results (created if needed)");
   flags.add("device", "auto|cuda|cpu", "where to run", "auto");
   flags.add_list("labels", "DIR|FILE",
@@ -172,7 +219,7 @@ int main(int argc, char** argv) {
   return run_tool(argc, argv, "predict", kSummary, define_flags, [&](const Flags& flags) {
     if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("output"))
       throw Error(ErrorKind::usage, "--checkpoint, --input and --output are required (see --help)");
-    const std::vector<std::string> label_paths = checked_label_paths(flags);
+    const std::vector<InputCase> cases = checked_inputs(flags);
     const Device device = parse_device(flags.text("device"));
     set_deterministic_convolutions(flags.on("deterministic"));
     std::vector<ModelInfo> infos;
@@ -181,6 +228,7 @@ int main(int argc, char** argv) {
       infos.push_back(model_info(flags, checkpoint));
       patch_mode = patch_mode || infos.back().mode == InputMode::patch;
     }
+    check_channels(cases, infos[0], flags.list("checkpoint")[0]);
     const WindowOptions window{flags.number("overlap"), flags.text("tta") == "mirror"};
     if (!(window.overlap >= 0 && window.overlap < 1))
       throw Error(ErrorKind::usage, concat("--overlap ", flags.text("overlap"), ": not in [0, 1)"));
@@ -200,10 +248,10 @@ int main(int argc, char** argv) {
     DiceTable table;
     table.class_names = names;
     CaseScoreTable scores(names, flags.number("nsd-tolerance"));
-    for (std::size_t k = 0; k < flags.list("input").size(); ++k) {
-      const std::string& path = flags.list("input")[k];
-      const std::string name = case_name(path);
-      NiftiVolume volume = read_nifti(path);
+    for (const InputCase& input : cases) {
+      const std::string& path = input.channels.front();
+      const std::string& name = input.name;
+      NiftiVolume volume = read_channels(input.channels);
       const NiftiGeometry& g = volume.geometry;
       const Shape native{1, g.nz, g.ny, g.nx, 1};
       // The native-size probabilities (C times the volume) only where they are written.
@@ -221,7 +269,8 @@ int main(int argc, char** argv) {
       const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
       write_nifti(out.string(), g, host.data(), NiftiStorage::u8);
       log_info(path, " -> ", out.string());
-      if (k == 0 && !conv_planning_report().empty()) log_info(conv_planning_report());
+      if (&input == &cases.front() && !conv_planning_report().empty())
+        log_info(conv_planning_report());
       if (flags.on("probabilities")) {
         // NIfTI wants the class axis slowest: (x, y, z, class).
         const Tensor p = resampled.to(Device::cpu);
@@ -234,15 +283,15 @@ int main(int argc, char** argv) {
                     planar.data(), NiftiStorage::f32, classes);
       }
       if (scoring) {
-        const LoadedCase truth =
-            load_case({name, name, path, label_paths[k]}, static_cast<int>(classes));
-        const Tensor truth_tensor = Tensor::view(const_cast<std::uint8_t*>(truth.labels.data()),
-                                                 native, DType::u8, Device::cpu)
-                                        .to(device);
+        const std::vector<std::uint8_t> truth =
+            class_labels(read_nifti(input.label).values, static_cast<int>(classes), input.label);
+        const Tensor truth_tensor =
+            Tensor::view(const_cast<std::uint8_t*>(truth.data()), native, DType::u8, Device::cpu)
+                .to(device);
         Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
         dice_counts(segmentation, truth_tensor, counts);
         table.add(name, counts.to(Device::cpu).data_as<double>());
-        scores.add(name, host.data_as<std::uint8_t>(), truth.labels.data(), grid_of(g));
+        scores.add(name, host.data_as<std::uint8_t>(), truth.data(), grid_of(g));
       }
     }
     if (scoring) {

@@ -10,8 +10,8 @@ namespace {
 
 // A usage Error before anything large is allocated when the configuration cannot fit.
 void refuse_if_too_large(const RunConfig& c, Device work, double dataset_voxels, double raw_voxels,
-                         const std::string& data_flags) {
-  const MemoryNeed need = training_memory_need(c, dataset_voxels, raw_voxels);
+                         std::int64_t channels, const std::string& data_flags) {
+  const MemoryNeed need = training_memory_need(c, dataset_voxels, raw_voxels, channels);
   const std::string shortfall = memory_shortfall(
       need, work == Device::cuda, static_cast<double>(available_memory(Device::cpu)),
       static_cast<double>(available_memory(work)),
@@ -53,26 +53,32 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
   if (c.patch_mode) {
     std::vector<CaseInfo> headers;
     for (const CasePaths& p : index.cases)
-      headers.push_back({p.name, p.patient, p.image, p.label, read_nifti_geometry(p.image)});
+      headers.push_back(
+          {p.name, p.patient, p.images, p.label, read_nifti_geometry(p.images.front())});
     const Spacing target = target_spacing(c, headers, choose);
-    refuse_if_too_large(c, work, resampled_voxels(headers, target), 0, data_flags);
+    refuse_if_too_large(c, work, resampled_voxels(headers, target), 0, index.channels, data_flags);
     d.resampled = resample_dataset(index, target, c.classes, work, {c.use_cache, c.cache}, &report);
   } else {
-    refuse_if_too_large(c, work, resized_voxels(c, index.cases.size()), 0, data_flags);
+    refuse_if_too_large(c, work, resized_voxels(c, index.cases.size()), 0, index.channels,
+                        data_flags);
     d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
   }
   log_info(d.cases().size(), " cases from ", c.data,
            (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
            report.seconds, " s");
+  std::string channel_names;
+  for (const std::string& name : index.channel_names)
+    channel_names += (channel_names.empty() ? ": " : ", ") + name;
+  log_info(index.channels, " input channel(s)", channel_names);
   // The paths, copied: the labels are read again at the end, for native-resolution scores.
   std::vector<CasePaths> paths;
   for (const CaseInfo& info : d.cases())
-    paths.push_back({info.name, info.patient, info.image_path, info.label_path});
+    paths.push_back({info.name, info.patient, info.image_paths, info.label_path});
   const int classes_found = d.num_classes();
   d.native_labels = [paths, classes_found](std::size_t i) {
     return load_case(paths[i], classes_found).labels;
   };
-  d.native_image = [paths](std::size_t i) { return read_nifti(paths[i].image).values; };
+  d.native_image = [paths](std::size_t i) { return read_nifti(paths[i].images.front()).values; };
   return d;
 }
 
@@ -87,22 +93,21 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
       !c.patch_mode ? resized_voxels(c, 1)
       : c.spacing   ? static_cast<double>(resampled_grid_of(geometry, *c.spacing).voxels())
                     : raw_voxels;
-  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels,
+  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels, 1,
                       concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",",
                              grid[1], ",", grid[2]));
   const std::uint64_t seed = c.seed;
   const std::vector<PhantomCase> phantoms = phantom_cases(static_cast<int>(c.phantoms), seed);
   std::vector<CaseInfo> infos;
   for (const PhantomCase& p : phantoms)
-    infos.push_back({p.name(), p.name().substr(0, 8), "", "", {}});
+    infos.push_back({p.name(), p.name().substr(0, 8), {}, "", {}});
   const auto make = [phantoms, grid, seed](std::size_t i) {
     return make_phantom(phantoms[i], grid[0], grid[1], grid[2], seed);
   };
   const auto load = [&](std::size_t i) {
     Phantom p = make(i);
     LoadedCase loaded;
-    loaded.image.geometry = p.geometry;
-    loaded.image.values.assign(p.image.begin(), p.image.end());
+    loaded.image = p.image_volume();
     loaded.labels = std::move(p.labels);
     return loaded;
   };

@@ -17,7 +17,8 @@ struct RunData {
   bool patch_mode = false;
   PreprocessedDataset host;    // resize mode: every case at S^3
   ResampledDataset resampled;  // patch mode: every case at the target spacing
-  // Case i's label map and image on its own grid, read again (or generated again) when asked.
+  // Case i's label map and image (its first channel) on its own grid, read again (or generated
+  // again) when asked.
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
   std::function<std::vector<float>(std::size_t)> native_image;
 
@@ -27,6 +28,7 @@ struct RunData {
     return patch_mode ? resampled.class_names : host.class_names;
   }
   int num_classes() const { return patch_mode ? resampled.num_classes : host.num_classes; }
+  std::int64_t channels() const { return patch_mode ? resampled.channels : host.channels(); }
 };
 
 // Patch mode's target spacing when --spacing is not given, from the cases (their native geometry

@@ -47,18 +47,21 @@ Tensor Segmenter::grid_probabilities(Member& m, NiftiVolume& volume, const std::
   UNet3D& net = *m.net;
   const Device device = net.device();
   const std::int64_t classes = m.info.config.num_classes;
+  if (volume.channels != m.info.config.in_channels)
+    throw Error(
+        ErrorKind::usage,
+        concat("--input ", path, ": ", volume.channels, " channel(s), but ", m.checkpoint,
+               " takes ", m.info.config.in_channels,
+               " (give a case's channel files as --input a_0000.nii.gz,a_0001.nii.gz,...)"));
   if (m.info.mode == InputMode::patch) {
     const Grid grid = resampled_grid_of(g, m.info.spacing);
     std::vector<float> p = window_probabilities(
-        net, resampled_image(volume.values, g, m.info.spacing, device, path), grid, window_);
+        net, resampled_image(volume, m.info.spacing, device, path), grid, window_);
     return Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
         .to(device);
   }
   Tensor input = net.input();
-  preprocess_image(
-      Tensor::view(volume.values.data(), {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu)
-          .to(device),
-      input, path);
+  preprocess_channels(volume, input, path);
   Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
   class_probabilities(net.forward(false), probabilities);
   return probabilities;

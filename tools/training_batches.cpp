@@ -34,7 +34,7 @@ PatchBatches::PatchBatches(const ResampledDataset& data, const std::vector<std::
 void PatchBatches::fill(std::int64_t epoch, std::int64_t micro_batch,
                         const std::vector<Augmentation>& augmentations, Tensor& input,
                         Tensor& labels) {
-  const std::int64_t batch = input.shape().n;
+  const std::int64_t batch = input.shape().n, channels = data_->channels;
   UNET3D_USAGE_CHECK(static_cast<std::int64_t>(augmentations.size()) == batch,
                      "PatchBatches: ", augmentations.size(), " augmentations for ",
                      input.describe());
@@ -51,14 +51,14 @@ void PatchBatches::fill(std::int64_t epoch, std::int64_t micro_batch,
       origin = {origin.d - (size.d - patch_.d) / 2, origin.h - (size.h - patch_.h) / 2,
                 origin.w - (size.w - patch_.w) / 2};
     }
-    const Shape shape{1, size.d, size.h, size.w, 1};
-    Tensor image = grown_view(cut_image_, shape, DType::f32, Device::cpu);
+    const Shape shape{1, size.d, size.h, size.w, 1}, image_shape = shape.with_channels(channels);
+    Tensor image = grown_view(cut_image_, image_shape, DType::f32, Device::cpu);
     Tensor label = grown_view(cut_labels_, shape, DType::u8, Device::cpu);
-    cut_region(volumes_[v], data_->volumes[train_[v]].image.data(), origin, size,
+    cut_region(volumes_[v], data_->volumes[train_[v]].image.data(), channels, origin, size,
                image.data_as<float>(), label.data_as<std::uint8_t>());
     Tensor image_slot = input.item(b), label_slot = labels.item(b);
     if (input.is_cuda()) {
-      Tensor moved_image = grown_view(moved_image_, shape, DType::f32, input.device());
+      Tensor moved_image = grown_view(moved_image_, image_shape, DType::f32, input.device());
       Tensor moved_label = grown_view(moved_labels_, shape, DType::u8, input.device());
       moved_image.copy_from(image);
       moved_label.copy_from(label);

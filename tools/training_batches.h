@@ -21,7 +21,8 @@ class VolumeBatches {
   // `data` (the dataset on the training device) must outlive this.
   explicit VolumeBatches(const PreprocessedDataset& data) : data_(&data) {}
 
-  // input and labels ([B, S, S, S, 1]) := slot b case cases[b] augmented by augmentations[b].
+  // input ([B, S, S, S, channels]) and labels ([B, S, S, S, 1]) := slot b case cases[b] augmented
+  // by augmentations[b].
   void fill(const std::vector<std::size_t>& cases, const std::vector<Augmentation>& augmentations,
             Tensor& input, Tensor& labels);
 
@@ -37,8 +38,8 @@ class PatchBatches {
   PatchBatches(const ResampledDataset& data, const std::vector<std::size_t>& train, Grid patch,
                std::uint64_t seed);
 
-  // input ([B, pd, ph, pw, 1], any dtype and device) and labels (u8 alike) := micro-batch
-  // `micro_batch` of `epoch`, slot b augmented by augmentations[b].
+  // input ([B, pd, ph, pw, channels], any dtype and device) and labels ([B, pd, ph, pw, 1] u8) :=
+  // micro-batch `micro_batch` of `epoch`, slot b augmented by augmentations[b].
   void fill(std::int64_t epoch, std::int64_t micro_batch,
             const std::vector<Augmentation>& augmentations, Tensor& input, Tensor& labels);
 

@@ -101,7 +101,7 @@ TEST_CASE("a label on another grid than its image is a data error naming both", 
   other.dx = other.dy = other.dz = 2;  // 2x the spacing
   for (int r = 0; r < 3; ++r) other.srow[r][r] = 2;
   write_nifti(label_path, other, label.data(), NiftiStorage::u8);
-  const CasePaths paths{"x", "x", image_path, label_path};
+  const CasePaths paths{"x", "x", {image_path}, label_path};
   CHECK_THAT(error_of([&] { load_case(paths, 3); }, ErrorKind::data),
              Catch::Contains(image_path) && Catch::Contains(label_path) &&
                  Catch::Contains("voxel size 1x1x1 vs 2x2x2 mm"));
@@ -124,7 +124,7 @@ TEST_CASE("a 2-D image is refused for a 3-D network", "[checks]") {
   write_nifti(label, g, values.data(), NiftiStorage::u8);
   CHECK_THAT(error_of(
                  [&] {
-                   load_case({"f", "f", image, label}, 3);
+                   load_case({"f", "f", {image}, label}, 3);
                  },
                  ErrorKind::data),
              Catch::Contains(image) && Catch::Contains("a 2-D image (6x5x1 voxels)"));
@@ -133,7 +133,7 @@ TEST_CASE("a 2-D image is refused for a 3-D network", "[checks]") {
 
 TEST_CASE("cases oriented unlike the dataset's majority are named in a warning", "[checks]") {
   std::vector<CaseInfo> cases;
-  for (int i = 0; i < 3; ++i) cases.push_back({concat("c", i), "p", "", "", grid(8, 8, 8)});
+  for (int i = 0; i < 3; ++i) cases.push_back({concat("c", i), "p", {}, "", grid(8, 8, 8)});
   cases[2].geometry.srow[1][1] = -1;  // RPS
   const auto load = [&](std::size_t i) {
     LoadedCase c;
@@ -181,7 +181,7 @@ TEST_CASE("a dataset.json listing a case whose files are missing warns, naming i
 TEST_CASE("a configuration that cannot fit is refused with its figure", "[checks][memory]") {
   RunConfig c;
   c.size = 96, c.batch = 2, c.features = 32, c.precision = "fp32";
-  const MemoryNeed need = training_memory_need(c, 40.0 * 96 * 96 * 96, 128.0 * 128 * 64);
+  const MemoryNeed need = training_memory_need(c, 40.0 * 96 * 96 * 96, 128.0 * 128 * 64, 1);
   CHECK(need.dataset == Approx(40.0 * 96 * 96 * 96 * 5));
   CHECK(need.network == Approx(21.0 * 2 * 96 * 96 * 96 * 32 * 4));
   CHECK(need.raw_case == Approx(128.0 * 128 * 64 * 9));
@@ -196,8 +196,12 @@ TEST_CASE("a configuration that cannot fit is refused with its figure", "[checks
   CHECK(memory_shortfall(need, true, 0, 0, "--size 96").empty());
   // Patch mode holds the resampled volumes on the host only, and the network runs on --patch.
   c.patch_mode = true, c.patch = Grid{128, 128, 128};
-  const MemoryNeed patch = training_memory_need(c, 40.0 * 256 * 256 * 128, 256.0 * 256 * 128);
+  const MemoryNeed patch = training_memory_need(c, 40.0 * 256 * 256 * 128, 256.0 * 256 * 128, 1);
   CHECK(patch.dataset == Approx(40.0 * 256 * 256 * 128 * 5));
+  // Two input channels: two f32 images beside the one u8 label map.
+  const MemoryNeed two = training_memory_need(c, 40.0 * 256 * 256 * 128, 256.0 * 256 * 128, 2);
+  CHECK(two.dataset == Approx(40.0 * 256 * 256 * 128 * 9));
+  CHECK(two.raw_case == Approx(256.0 * 256 * 128 * 13));
   CHECK(patch.network == Approx(21.0 * 2 * 128 * 128 * 128 * 32 * 4));
   CHECK_FALSE(patch.dataset_on_device);
   CHECK_THAT(memory_shortfall(patch, true, 64e9, 3e9, "--patch 128"),

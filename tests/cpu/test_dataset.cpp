@@ -82,7 +82,7 @@ TEST_CASE("the Decathlon layout reads dataset.json's class names", "[dataset]") 
 TEST_CASE("labels and grids are validated, naming the files", "[dataset]") {
   const fs::path dir = scratch_folder("validation");
   write_pair(dir / "a.nii.gz", dir / "a_label.nii.gz", 7);
-  const CasePaths seven{"a", "a", (dir / "a.nii.gz").string(), (dir / "a_label.nii.gz").string()};
+  const CasePaths seven{"a", "a", {(dir / "a.nii.gz").string()}, (dir / "a_label.nii.gz").string()};
   CHECK_THAT(
       data_error([&] { load_case(seven, 6); }),
       Catch::Contains("a_label.nii.gz: label values outside the classes [0, 6): 6 (3 voxels), "
@@ -94,14 +94,15 @@ TEST_CASE("labels and grids are validated, naming the files", "[dataset]") {
   fractional.values.assign(24, 0.0);
   fractional.values[5] = 1.5;
   write_raw_nifti((dir / "half.nii.gz").string(), fractional);
-  const CasePaths half{"a", "a", (dir / "a.nii.gz").string(), (dir / "half.nii.gz").string()};
+  const CasePaths half{"a", "a", {(dir / "a.nii.gz").string()}, (dir / "half.nii.gz").string()};
   CHECK_THAT(data_error([&] { load_case(half, 6); }), Catch::Contains("1.5 (1 voxels)"));
 
   RawVolume other;
   other.nx = 4, other.ny = 3, other.nz = 3;
   other.values.assign(36, 0.0);
   write_raw_nifti((dir / "other.nii.gz").string(), other);
-  const CasePaths mismatch{"a", "a", (dir / "a.nii.gz").string(), (dir / "other.nii.gz").string()};
+  const CasePaths mismatch{
+      "a", "a", {(dir / "a.nii.gz").string()}, (dir / "other.nii.gz").string()};
   CHECK_THAT(data_error([&] { load_case(mismatch, 6); }),
              Catch::Contains("a.nii.gz and its label") && Catch::Contains("other.nii.gz") &&
                  Catch::Contains("dimensions 4x3x2 vs 4x3x3"));
@@ -143,8 +144,8 @@ TEST_CASE("a second preprocessing run loads the cache, a changed input invalidat
   CHECK(compare(b.images, a.images, tolerance(Check::exact)).ok);
   CHECK(compare(b.labels, a.labels, tolerance(Check::exact)).ok);
 
-  fs::last_write_time(index.cases[0].image,
-                      fs::last_write_time(index.cases[0].image) + std::chrono::seconds(5));
+  fs::last_write_time(index.cases[0].images.front(),
+                      fs::last_write_time(index.cases[0].images.front()) + std::chrono::seconds(5));
   preprocess_dataset(index, 6, 0, Device::cpu, cache, &third);
   CHECK_FALSE(third.from_cache);
   PreprocessReport off;
@@ -157,7 +158,7 @@ TEST_CASE("the split groups patients, follows the counting rule and the seed", "
   for (int p = 1; p <= 30; ++p)
     for (int week = 0; week < 1 + p % 3; ++week)
       cases.push_back(
-          {concat("Case_", 100 + p, "_Week", week), concat("Case_", 100 + p), "", "", {}});
+          {concat("Case_", 100 + p, "_Week", week), concat("Case_", 100 + p), {}, "", {}});
   const Split a = split_by_patient(cases, 42), b = split_by_patient(cases, 42),
               c = split_by_patient(cases, 7);
   CHECK(a.train == b.train);
@@ -201,7 +202,7 @@ TEST_CASE("folds deal every non-test patient into exactly one validation fold", 
   for (int p = 1; p <= 23; ++p)
     for (int week = 0; week < 1 + p % 2; ++week)
       cases.push_back(
-          {concat("Case_", 100 + p, "_Week", week), concat("Case_", 100 + p), "", "", {}});
+          {concat("Case_", 100 + p, "_Week", week), concat("Case_", 100 + p), {}, "", {}});
   const auto patients = [&](const std::vector<std::string>& names) {
     std::set<std::string> out;
     for (const std::string& n : names) out.insert(n.substr(0, 8));

@@ -29,7 +29,7 @@ TEST_CASE("a patch reaching into the padding is cut with zeros and label 0", "[p
   const PatchCut cut{0, {0, 0, 6}, -1};
   std::vector<float> image_out(static_cast<std::size_t>(patch.voxels()));
   std::vector<std::uint8_t> labels_out(image_out.size());
-  cut_patch(v, image.data(), cut, patch, image_out.data(), labels_out.data());
+  cut_patch(v, image.data(), 1, cut, patch, image_out.data(), labels_out.data());
   for (std::int64_t z = 0; z < patch.d; ++z)
     for (std::int64_t y = 0; y < patch.h; ++y)
       for (std::int64_t x = 0; x < patch.w; ++x) {

@@ -55,11 +55,13 @@ TEST_CASE("UNet3D runs on a grid whose sides differ", "[unet3d]") {
   for (const double v : to_doubles(logits)) REQUIRE(std::isfinite(v));
 }
 
-// On a cube and on a grid whose three sides differ (the patch mode's inputs).
+// On a cube with one input channel, and on a grid whose three sides differ (the patch mode's
+// inputs) with two input channels.
 TEST_CASE("the whole network's gradients match central differences", "[unet3d][gradcheck]") {
-  const Grid grid = GENERATE(Grid::cube(16), Grid{4, 8, 12});
-  INFO("grid " << grid.str());
-  const UNetConfig config{1, 3, 2, 2};
+  const auto [grid, in_channels] = GENERATE(std::pair{Grid::cube(16), std::int64_t{1}},
+                                            std::pair{Grid{4, 8, 12}, std::int64_t{2}});
+  INFO("grid " << grid.str() << ", " << in_channels << " input channel(s)");
+  const UNetConfig config{in_channels, 3, 2, 2};
   UNet3D net(config, Device::cpu, Precision::f64, 2, grid);
   net.parameters().initialize(5);
   // BatchNorm's weights and biases start at 1 and 0; move them off that special point.
@@ -74,7 +76,7 @@ TEST_CASE("the whole network's gradients match central differences", "[unet3d][g
   }
   Tensor input = net.input();
   input.copy_from(random_tensor(input.shape(), DType::f64, 6));
-  const Tensor labels = random_labels(input.shape(), 3, 7);
+  const Tensor labels = random_labels(input.shape().with_channels(1), 3, 7);
   Tensor loss(Shape::scalar(), DType::f64), grad = net.logits_grad();
 
   const auto value = [&] {
@@ -98,8 +100,8 @@ TEST_CASE("the whole network's gradients match central differences", "[unet3d][g
     ++checked;
   }
   std::printf(
-      "gradcheck unet3d %s (all %zu parameter tensors): worst norm-wise relative error "
-      "%.3g\n",
-      grid.str().c_str(), checked, worst);
+      "gradcheck unet3d %s, %lld input channel(s) (all %zu parameter tensors): worst norm-wise "
+      "relative error %.3g\n",
+      grid.str().c_str(), static_cast<long long>(in_channels), checked, worst);
   CHECK(checked == 36);
 }

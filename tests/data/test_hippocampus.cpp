@@ -20,7 +20,7 @@ TEST_CASE("the hippocampus set loads with its documented shapes and labels", "[d
   std::set<int> image_types;
   int float_labels = 0;
   for (const CasePaths& paths : index.cases) {
-    INFO(paths.image);
+    INFO(paths.images.front());
     const LoadedCase c = load_case(paths, 3);
     const NiftiGeometry& g = c.image.geometry;
     CHECK((g.nx >= 31 && g.nx <= 43 && g.ny >= 40 && g.ny <= 59 && g.nz >= 24 && g.nz <= 47));

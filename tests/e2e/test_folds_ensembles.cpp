@@ -59,7 +59,7 @@ TEST_CASE("cross_validate trains every fold and summarises them, predict reads t
     if (cases.empty())
       for (const char* key : {"train", "val", "test"})
         for (const json::Value& name : s.find(key)->items)
-          cases.push_back({name.text, name.text.substr(0, 8), "", "", {}});
+          cases.push_back({name.text, name.text.substr(0, 8), {}, "", {}});
     splits.push_back(read_split((out / fold / "split.json").string(), cases));
     CHECK(splits.back().folds.count == 2);
   }
