@@ -1,0 +1,127 @@
+// Two input channels end to end: phantoms written in the Decathlon layout as <case>_0000 (the
+// phantom) and <case>_0001 (another contrast of it), trained in both modes with augmentation,
+// then segmented by predict from the channel files joined by commas and from a folder, and the
+// inputs that do not fit the model refused.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "io/nifti.h"
+#include "io/phantom.h"
+#include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
+#include "tools/checkpoint.h"
+
+using namespace unet3d;
+using unet3d::testing::read_text;
+using unet3d::testing::run_command;
+using unet3d::testing::scratch_folder;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
+const std::string kTwoChannelRun =
+    " --device cpu --size 16 --features 4 --depth 2 --batch 2 --accum 1 --lr 1e-2 --no-cache "
+    "--augment nnunet";
+
+// The phantom's own contrast, and an inverted, rescaled one (as T2 is to T1, roughly).
+void write_channels(const fs::path& folder, const std::string& name, const Phantom& p) {
+  fs::create_directories(folder);
+  std::vector<float> other(p.image.size());
+  for (std::size_t i = 0; i < other.size(); ++i) other[i] = 3000.0f - 0.5f * p.image[i];
+  write_nifti((folder / (name + "_0000.nii.gz")).string(), p.geometry, p.image.data(),
+              NiftiStorage::i16);
+  write_nifti((folder / (name + "_0001.nii.gz")).string(), p.geometry, other.data(),
+              NiftiStorage::f32);
+}
+
+// 12 phantom cases of 32x32x16 with both channels, their labels and a dataset.json naming them.
+fs::path two_channel_data(const std::string& name) {
+  const fs::path data = scratch_folder(name);
+  for (const PhantomCase& c : phantom_cases(12, 5)) {
+    const Phantom p = make_phantom(c, 32, 32, 16, 5);
+    write_channels(data / "imagesTr", c.name(), p);
+    fs::create_directories(data / "labelsTr");
+    write_nifti((data / "labelsTr" / (c.name() + ".nii.gz")).string(), p.geometry, p.labels.data(),
+                NiftiStorage::u8);
+  }
+  std::ofstream(data / "dataset.json")
+      << R"({"channel_names": {"0": "T1", "1": "T2"}, "labels": {"0": "background", "1": "body",)"
+      << R"( "2": "bone", "3": "bladder", "4": "rectum", "5": "prostate"}})";
+  return data;
+}
+
+std::vector<float> values(const fs::path& path) {
+  return read_nifti(path.string()).values;
+}
+
+}  // namespace
+
+TEST_CASE("two input channels train in both modes and predict takes them", "[e2e][channels]") {
+  const fs::path data = two_channel_data("channels_data");
+  const fs::path resize = scratch_folder("channels_resize"),
+                 patch = scratch_folder("channels_patch");
+  const auto r = run_command(kTrainer + " --data " + data.string() + " --out " + resize.string() +
+                             " --epochs 2" + kTwoChannelRun);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(read_text(resize / "train.log"), Catch::Contains("2 input channel(s): T1, T2"));
+  CHECK(read_model_info((resize / "best.safetensors").string()).config.in_channels == 2);
+  CHECK(fs::exists(resize / "test" / "report.json"));
+  const auto p = run_command(kTrainer + " --data " + data.string() + " --out " + patch.string() +
+                             " --epochs 1 --mode patch --patch 16,16,8 --iters 2" + kTwoChannelRun);
+  INFO(p.output);
+  REQUIRE(p.code == 0);
+  CHECK(read_model_info((patch / "best.safetensors").string()).config.in_channels == 2);
+
+  // A new case's two channels, joined by commas, and a folder holding two cases.
+  const fs::path input = scratch_folder("channels_input"), ts = input / "imagesTs";
+  const std::vector<PhantomCase> fresh = phantom_cases(14, 9);
+  for (std::size_t k = 12; k < 14; ++k)
+    write_channels(ts, fresh[k].name(), make_phantom(fresh[k], 30, 34, 14, 9));
+  const std::string name = fresh[12].name();
+  const std::string pair =
+      (ts / (name + "_0000.nii.gz")).string() + "," + (ts / (name + "_0001.nii.gz")).string();
+  for (const fs::path& run : {resize, patch}) {
+    const std::string checkpoint =
+        " --device cpu --checkpoint " + (run / "best.safetensors").string();
+    const fs::path by_pair = input / ("pair_" + run.filename().string()),
+                   by_folder = input / ("folder_" + run.filename().string());
+    const auto one =
+        run_command(kPredict + checkpoint + " --input " + pair + " --output " + by_pair.string());
+    INFO(one.output);
+    REQUIRE(one.code == 0);
+    const NiftiGeometry g = read_nifti_geometry((by_pair / (name + "_seg.nii.gz")).string());
+    CHECK((g.nx == 30 && g.ny == 34 && g.nz == 14));
+    const auto all = run_command(kPredict + checkpoint + " --input " + ts.string() + " --output " +
+                                 by_folder.string());
+    INFO(all.output);
+    REQUIRE(all.code == 0);
+    CHECK(fs::exists(by_folder / (fresh[13].name() + "_seg.nii.gz")));
+    CHECK(values(by_folder / (name + "_seg.nii.gz")) == values(by_pair / (name + "_seg.nii.gz")));
+
+    // One channel for a two-channel model: a usage error naming both counts.
+    const auto single =
+        run_command(kPredict + checkpoint + " --input " + (ts / (name + "_0000.nii.gz")).string() +
+                    " --output " + (input / "refused").string());
+    CHECK(single.code == 2);
+    CHECK_THAT(single.output,
+               Catch::Contains("1 channel(s), but") && Catch::Contains("best.safetensors takes 2"));
+    CHECK_FALSE(fs::exists(input / "refused" / (name + "_seg.nii.gz")));
+  }
+
+  // A channel on another grid is a data error naming both files.
+  const fs::path odd = input / "odd";
+  write_channels(odd, "x", make_phantom(fresh[12], 30, 34, 14, 9));
+  const Phantom smaller = make_phantom(fresh[12], 30, 34, 12, 9);
+  write_nifti((odd / "x_0001.nii.gz").string(), smaller.geometry, smaller.image.data(),
+              NiftiStorage::i16);
+  const auto mismatch = run_command(
+      kPredict + " --device cpu --checkpoint " + (resize / "best.safetensors").string() +
+      " --input " + (odd / "x_0000.nii.gz").string() + "," + (odd / "x_0001.nii.gz").string() +
+      " --output " + (input / "refused").string());
+  CHECK(mismatch.code == 3);
+  CHECK_THAT(mismatch.output, Catch::Contains("x_0001.nii.gz (channel 1) and") &&
+                                  Catch::Contains("are not on the same grid"));
+}
