@@ -4,10 +4,10 @@
 // inputs that do not fit the model refused.
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 
 #include "io/nifti.h"
 #include "io/phantom.h"
+#include "tests/support/channel_data.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 #include "tools/checkpoint.h"
@@ -16,6 +16,8 @@ using namespace unet3d;
 using unet3d::testing::read_text;
 using unet3d::testing::run_command;
 using unet3d::testing::scratch_folder;
+using unet3d::testing::two_channel_dataset;
+using unet3d::testing::write_channel_files;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,33 +27,6 @@ const std::string kTwoChannelRun =
     " --device cpu --size 16 --features 4 --depth 2 --batch 2 --accum 1 --lr 1e-2 --no-cache "
     "--augment nnunet";
 
-// The phantom's own contrast, and an inverted, rescaled one (as T2 is to T1, roughly).
-void write_channels(const fs::path& folder, const std::string& name, const Phantom& p) {
-  fs::create_directories(folder);
-  std::vector<float> other(p.image.size());
-  for (std::size_t i = 0; i < other.size(); ++i) other[i] = 3000.0f - 0.5f * p.image[i];
-  write_nifti((folder / (name + "_0000.nii.gz")).string(), p.geometry, p.image.data(),
-              NiftiStorage::i16);
-  write_nifti((folder / (name + "_0001.nii.gz")).string(), p.geometry, other.data(),
-              NiftiStorage::f32);
-}
-
-// 12 phantom cases of 32x32x16 with both channels, their labels and a dataset.json naming them.
-fs::path two_channel_data(const std::string& name) {
-  const fs::path data = scratch_folder(name);
-  for (const PhantomCase& c : phantom_cases(12, 5)) {
-    const Phantom p = make_phantom(c, 32, 32, 16, 5);
-    write_channels(data / "imagesTr", c.name(), p);
-    fs::create_directories(data / "labelsTr");
-    write_nifti((data / "labelsTr" / (c.name() + ".nii.gz")).string(), p.geometry, p.labels.data(),
-                NiftiStorage::u8);
-  }
-  std::ofstream(data / "dataset.json")
-      << R"({"channel_names": {"0": "T1", "1": "T2"}, "labels": {"0": "background", "1": "body",)"
-      << R"( "2": "bone", "3": "bladder", "4": "rectum", "5": "prostate"}})";
-  return data;
-}
-
 std::vector<float> values(const fs::path& path) {
   return read_nifti(path.string()).values;
 }
@@ -59,7 +34,7 @@ std::vector<float> values(const fs::path& path) {
 }  // namespace
 
 TEST_CASE("two input channels train in both modes and predict takes them", "[e2e][channels]") {
-  const fs::path data = two_channel_data("channels_data");
+  const fs::path data = two_channel_dataset("channels_data");
   const fs::path resize = scratch_folder("channels_resize"),
                  patch = scratch_folder("channels_patch");
   const auto r = run_command(kTrainer + " --data " + data.string() + " --out " + resize.string() +
@@ -79,7 +54,7 @@ TEST_CASE("two input channels train in both modes and predict takes them", "[e2e
   const fs::path input = scratch_folder("channels_input"), ts = input / "imagesTs";
   const std::vector<PhantomCase> fresh = phantom_cases(14, 9);
   for (std::size_t k = 12; k < 14; ++k)
-    write_channels(ts, fresh[k].name(), make_phantom(fresh[k], 30, 34, 14, 9));
+    write_channel_files(ts, fresh[k].name(), make_phantom(fresh[k], 30, 34, 14, 9));
   const std::string name = fresh[12].name();
   const std::string pair =
       (ts / (name + "_0000.nii.gz")).string() + "," + (ts / (name + "_0001.nii.gz")).string();
@@ -113,7 +88,7 @@ TEST_CASE("two input channels train in both modes and predict takes them", "[e2e
 
   // A channel on another grid is a data error naming both files.
   const fs::path odd = input / "odd";
-  write_channels(odd, "x", make_phantom(fresh[12], 30, 34, 14, 9));
+  write_channel_files(odd, "x", make_phantom(fresh[12], 30, 34, 14, 9));
   const Phantom smaller = make_phantom(fresh[12], 30, 34, 12, 9);
   write_nifti((odd / "x_0001.nii.gz").string(), smaller.geometry, smaller.image.data(),
               NiftiStorage::i16);

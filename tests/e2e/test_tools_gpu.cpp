@@ -1,9 +1,10 @@
-// The CUDA twin of the CPU's resume test (label gpu-e2e): an augmented run in mixed precision
-// with --deterministic, interrupted and resumed, ends bit for bit as an uninterrupted one. Without
+// The CUDA twins of CPU end-to-end tests (label gpu-e2e): an augmented run in mixed precision
+// with --deterministic, interrupted and resumed, ends bit for bit as an uninterrupted one (without
 // --deterministic cuDNN's fastest algorithms, some non-deterministic and picked by timing in
-// each process, would make the two runs differ.
+// each process, would make the two runs differ); and two input channels train in both modes.
 #include <catch2/catch.hpp>
 
+#include "tests/support/channel_data.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
@@ -27,4 +28,21 @@ TEST_CASE("a deterministic run on CUDA, interrupted and resumed, ends as an unin
   INFO(resumed.output);
   REQUIRE(resumed.code == 0);
   check_same_run(straight, broken);
+}
+
+TEST_CASE("two input channels train on CUDA in both modes, augmented, in mixed precision",
+          "[e2e][gpu][channels]") {
+  const std::string trainer = TRAINER_PATH;
+  const auto data = two_channel_dataset("gpu_channels_data");
+  const std::string flags = " --data " + data.string() +
+                            " --device cuda --precision fp16 --size 16 --features 4 --depth 2 "
+                            "--batch 2 --lr 1e-2 --epochs 2 --no-cache --augment nnunet";
+  for (const std::string mode : {" --mode resize", " --mode patch --patch 16,16,8 --iters 2"}) {
+    const auto out = scratch_folder("gpu_channels_run");
+    const ToolResult r = run_command(trainer + " --out " + out.string() + flags + mode);
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(read_text(out / "train.log"), Catch::Contains("2 input channel(s): T1, T2"));
+    CHECK(std::filesystem::exists(out / "test" / "report.json"));
+  }
 }

@@ -84,4 +84,18 @@ TEST_CASE("preprocessing on the GPU matches the CPU", "[parity][dataset]") {
   const Comparison c = compare(gpu_out, cpu_out, tolerance(Check::parity_f32));
   INFO(c.describe());
   CHECK(c.ok);
+  // Two channels, each z-scored on its own and stacked on the device (concat_channels).
+  NiftiVolume two;
+  two.geometry.nx = 5, two.geometry.ny = 9, two.geometry.nz = 7, two.channels = 2;
+  const Tensor other = random_tensor({1, 7, 9, 5, 1}, DType::f32, 61, 10.0f, 20.0f);
+  two.values.assign(image.data_as<float>(), image.data_as<float>() + image.numel());
+  two.values.insert(two.values.end(), other.data_as<float>(),
+                    other.data_as<float>() + other.numel());
+  Tensor cpu_two({1, 12, 12, 12, 2}, DType::f32),
+      gpu_two({1, 12, 12, 12, 2}, DType::f32, Device::cuda);
+  preprocess_channels(two, cpu_two, "cpu");
+  preprocess_channels(two, gpu_two, "gpu");
+  const Comparison both = compare(gpu_two, cpu_two, tolerance(Check::parity_f32));
+  INFO(both.describe());
+  CHECK(both.ok);
 }
