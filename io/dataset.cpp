@@ -226,10 +226,13 @@ std::map<std::string, std::vector<std::string>> channel_files_of(const std::stri
   std::map<std::string, std::map<int, std::string>> channels;  // case -> channel -> path
   for (const auto& [stem, path] : stems) {
     std::smatch match;
-    if (std::regex_match(stem, match, channel_pattern) && stems.contains(match[1].str() + "_0000"))
-      channels[match[1].str()][std::stoi(match[2].str())] = path;
-    else
-      channels[stem][0] = path;
+    const bool channel_file =
+        std::regex_match(stem, match, channel_pattern) && stems.contains(match[1].str() + "_0000");
+    const std::string name = channel_file ? match[1].str() : stem;
+    const int channel = channel_file ? std::stoi(match[2].str()) : 0;
+    if (const auto [at, added] = channels[name].emplace(channel, path); !added)
+      data_error(concat(dir, ": ", at->second, " and ", path, " are both channel ", channel,
+                        " of case ", name));
   }
   std::map<std::string, std::vector<std::string>> cases;
   for (auto& [name, files] : channels) {
@@ -238,8 +241,7 @@ std::map<std::string, std::vector<std::string>> channel_files_of(const std::stri
       if (channel != static_cast<int>(list.size()))
         data_error(concat(dir, ": case ", name, " has channel file ", path, " but no ",
                           channel_file_name(name, list.size()),
-                          " (channels are numbered 0, 1, "
-                          "2, ... without a gap)"));
+                          " (channels are numbered 0, 1, 2, ... without a gap)"));
       list.push_back(path);
     }
   }

@@ -123,6 +123,14 @@ TEST_CASE("missing, uneven and misplaced channels are data errors naming the fil
                Catch::Contains("case a has channel file") && Catch::Contains("a_0002.nii.gz") &&
                    Catch::Contains("but no a_0001.nii.gz"));
   }
+  SECTION("a case given both whole and as channel 0") {
+    const fs::path dir = scratch_folder("channels_twice");
+    write_two_channel_dataset(dir, {"a"});
+    write_volume(dir / "imagesTr" / "a.nii.gz", 1, 0);
+    CHECK_THAT(data_error([&] { discover_dataset(dir.string(), DatasetLayout::decathlon); }),
+               Catch::Contains("a.nii.gz and ") &&
+                   Catch::Contains("a_0000.nii.gz are both channel 0 of case a"));
+  }
   SECTION("cases with different channel counts") {
     const fs::path dir = scratch_folder("channels_uneven");
     write_two_channel_dataset(dir, {"a", "b"});
