@@ -59,6 +59,7 @@ double TrainingStep::micro_batch() {
 }
 
 bool TrainingStep::apply() {
+  if (averager_ != nullptr) averager_->average_gradients();
   const bool stepped = optimizer_.step(scaler_.scale());
   scaler_.update(!stepped);
   return stepped;

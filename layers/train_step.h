@@ -4,6 +4,7 @@
 // Every buffer it uses is allocated when it is built; a step allocates nothing.
 #pragma once
 
+#include "layers/data_parallel.h"
 #include "layers/optimizer.h"
 #include "layers/unet3d.h"
 
@@ -31,8 +32,10 @@ class TrainingStep {
   // Forward, loss and backward of the micro-batch in place. Returns its loss (not divided by
   // accum); reads it back from the device.
   double micro_batch();
-  // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off).
+  // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off). With
+  // an averager, the gradients are first averaged over the ranks (data-parallel training).
   bool apply();
+  void set_gradient_averager(GradientAverager* averager) { averager_ = averager; }
   // The loss of the network's current output on the labels, in evaluation mode, no gradient.
   double evaluate();
 
@@ -45,6 +48,7 @@ class TrainingStep {
   LossOptions loss_options_;
   const Tensor* class_weights_;
   int accum_;
+  GradientAverager* averager_ = nullptr;
   Tensor labels_, loss_, loss_host_;
   Tensor ce_loss_, ce_loss_host_;  // dicece: the cross-entropy term beside the Dice term
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/json.h"
+#include "runtime/communicator.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "tools/training_run.h"
@@ -173,6 +174,13 @@ constexpr char kSummary[] =
 
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "trainer", kSummary, define_flags, [&](const Flags& flags) {
+    // Every process would train the same run into the same folder: refused before anything is
+    // read or written, until the trainer splits its batches across ranks.
+    if (const int ranks = launched_ranks(); ranks > 1)
+      throw Error(ErrorKind::usage,
+                  concat("started as ", ranks,
+                         " processes (mpirun or srun): the trainer trains in one process; start "
+                         "it without a launcher"));
     RunSettings settings = settings_of(flags);
     std::int64_t extended_from = 0;
     if (flags.given("resume")) {

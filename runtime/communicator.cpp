@@ -1,0 +1,77 @@
+// The world of one process or of MPI's, and how a launcher says how many it started.
+#include "runtime/communicator.h"
+
+#include <cstdlib>
+
+#include "runtime/communicator_mpi.h"
+#include "runtime/error.h"
+#include "unet3d/build_config.h"
+
+extern char** environ;
+
+namespace unet3d {
+
+Communicator& Communicator::world() {
+  static Communicator* world = [] {
+    auto* w = new Communicator();  // never destroyed: MPI_Finalize runs at exit
+    const int launched = launched_ranks();
+    if constexpr (kBuiltWithMpi) {
+      if (launched > 1) mpi::join(w->rank_, w->size_);
+    } else if (launched > 1) {
+      throw Error(ErrorKind::usage,
+                  concat(launched,
+                         " processes were started together (mpirun or srun), but this build has "
+                         "no MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, "
+                         "as tools/bootstrap.sh does) and build again"));
+    }
+    return w;
+  }();
+  return *world;
+}
+
+void Communicator::sum(float* data, std::size_t n) {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::sum(data, n);
+}
+
+void Communicator::sum(double* data, std::size_t n) {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::sum(data, n);
+}
+
+void Communicator::broadcast(void* data, std::size_t n, int root) {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::broadcast(data, n, root);
+}
+
+void Communicator::barrier() {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::barrier();
+}
+
+int launched_ranks(const std::map<std::string, std::string>& environment) {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
+    const auto at = environment.find(name);
+    if (at == environment.end()) continue;
+    char* end = nullptr;
+    const long n = std::strtol(at->second.c_str(), &end, 10);
+    if (at->second.empty() || *end != '\0' || n < 1 || n > 1 << 20)
+      throw Error(ErrorKind::usage,
+                  concat(name, "='", at->second, "' is not a number of processes"));
+    return static_cast<int>(n);
+  }
+  return 1;
+}
+
+int launched_ranks() {
+  std::map<std::string, std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const auto equals = entry.find('=');
+    if (equals != std::string::npos)
+      environment[entry.substr(0, equals)] = entry.substr(equals + 1);
+  }
+  return launched_ranks(environment);
+}
+
+}  // namespace unet3d

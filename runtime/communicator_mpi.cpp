@@ -1,0 +1,75 @@
+// MPI for runtime/communicator.h. Every call's failure is a runtime Error naming the call (MPI's
+// default handler would abort first; errors return once MPI_ERRORS_RETURN is set on the world).
+#include "runtime/communicator_mpi.h"
+
+#include <mpi.h>
+
+#include <climits>
+#include <cstdlib>
+#include <vector>
+
+#include "runtime/error.h"
+
+namespace unet3d::mpi {
+namespace {
+
+void check(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw Error(ErrorKind::runtime, concat(call, " failed: ", std::string(text, length)));
+}
+
+int count(std::size_t n) {
+  UNET3D_USAGE_CHECK(n <= static_cast<std::size_t>(INT_MAX), "MPI: ", n,
+                     " elements in one call (at most INT_MAX)");
+  return static_cast<int>(n);
+}
+
+// MPI_Reduce to rank 0, then MPI_Bcast: the same bits on every rank, which MPI_Allreduce does
+// not promise.
+void reduce_and_share(void* data, std::size_t n, MPI_Datatype type, std::size_t element) {
+  int rank = 0;
+  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+  std::vector<unsigned char> total(rank == 0 ? n * element : 0);
+  check(MPI_Reduce(data, total.data(), count(n), type, MPI_SUM, 0, MPI_COMM_WORLD), "MPI_Reduce");
+  if (rank == 0) std::copy(total.begin(), total.end(), static_cast<unsigned char*>(data));
+  check(MPI_Bcast(data, count(n), type, 0, MPI_COMM_WORLD), "MPI_Bcast");
+}
+
+}  // namespace
+
+void join(int& rank, int& size) {
+  int initialised = 0;
+  check(MPI_Initialized(&initialised), "MPI_Initialized");
+  if (!initialised) {
+    check(MPI_Init(nullptr, nullptr), "MPI_Init");
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    std::atexit([] {
+      int finalised = 0;
+      MPI_Finalized(&finalised);
+      if (!finalised) MPI_Finalize();
+    });
+  }
+  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+  check(MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
+}
+
+void sum(float* data, std::size_t n) {
+  reduce_and_share(data, n, MPI_FLOAT, sizeof(float));
+}
+
+void sum(double* data, std::size_t n) {
+  reduce_and_share(data, n, MPI_DOUBLE, sizeof(double));
+}
+
+void broadcast(void* data, std::size_t n, int root) {
+  check(MPI_Bcast(data, count(n), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+}
+
+void barrier() {
+  check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+}  // namespace unet3d::mpi

@@ -1,0 +1,110 @@
+// Data-parallel training across the ranks of mpirun (tests/CMakeLists.txt starts 2): sums that
+// are the same bits on every rank, rank 0's weights handed to all, and after k steps on
+// different data every rank's parameters identical bit for bit, the averaged gradient being the
+// mean of the ranks' own.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <vector>
+
+#include "kernels/elementwise.h"
+#include "layers/data_parallel.h"
+#include "layers/train_step.h"
+#include "runtime/communicator.h"
+#include "tests/support/phantom.h"
+#include "verify/compare.h"
+
+using namespace unet3d;
+
+namespace {
+
+Communicator& world() {
+  return Communicator::world();
+}
+
+// Rank 0's copy of `bytes` on every rank, to compare one's own with.
+std::vector<unsigned char> rank0_copy(const void* data, std::size_t bytes) {
+  std::vector<unsigned char> copy(static_cast<const unsigned char*>(data),
+                                  static_cast<const unsigned char*>(data) + bytes);
+  world().broadcast(copy.data(), bytes);
+  return copy;
+}
+
+bool same_as_rank0(const Tensor& t) {
+  const Tensor host = t.to(Device::cpu);
+  return std::memcmp(rank0_copy(host.data(), host.bytes()).data(), host.data(), host.bytes()) == 0;
+}
+
+// Every rank's values of `mine`, rank after rank.
+std::vector<std::vector<double>> all_ranks(const std::vector<double>& mine) {
+  std::vector<std::vector<double>> out;
+  for (int r = 0; r < world().size(); ++r) {
+    std::vector<double> theirs = mine;
+    world().broadcast(theirs.data(), theirs.size() * sizeof(double), r);
+    out.push_back(std::move(theirs));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a sum over the ranks is the same bits on every rank", "[mpi]") {
+  const int rank = world().rank();
+  std::vector<float> x(1000);
+  std::vector<double> y(1000);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = 0.1f * static_cast<float>(i) / static_cast<float>(rank + 3),
+    y[i] = 1.0 / static_cast<double>(i + 1 + 7 * rank);
+  world().sum(x.data(), x.size());
+  world().sum(y.data(), y.size());
+  CHECK(std::memcmp(rank0_copy(x.data(), x.size() * sizeof(float)).data(), x.data(),
+                    x.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(rank0_copy(y.data(), y.size() * sizeof(double)).data(), y.data(),
+                    y.size() * sizeof(double)) == 0);
+  for (std::size_t i = 0; i < y.size(); i += 97) {
+    double expected = 0;
+    for (int r = 0; r < world().size(); ++r) expected += 1.0 / static_cast<double>(i + 1 + 7 * r);
+    CHECK(y[i] == Approx(expected).epsilon(1e-14));
+  }
+}
+
+TEST_CASE("after k steps on different data every rank holds the same weights bit for bit",
+          "[mpi][data_parallel]") {
+  UNet3D net({1, 3, 4, 2}, Device::cpu, Precision::f32, 2, 8);
+  ParameterStore& p = net.parameters();
+  p.initialize(static_cast<std::uint64_t>(11 + world().rank()));  // different until broadcast
+  GradientAverager averager(p, world());
+  averager.broadcast_parameters();
+  REQUIRE(same_as_rank0(p.values()));
+  REQUIRE(same_as_rank0(p.buffers()));
+
+  Optimizer adam(p, {0.01});
+  LossScaler scaler(false);
+  TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
+  step.set_gradient_averager(&averager);
+  for (int k = 0; k < 3; ++k) {
+    INFO("step " << k);
+    Tensor image = net.input(), labels = step.labels();
+    testing::fill_phantom(image, labels, static_cast<std::uint64_t>(100 * k + world().rank()));
+    step.micro_batch();
+    const std::vector<double> own = to_doubles(p.grads());
+    const std::vector<std::vector<double>> each = all_ranks(own);
+    CHECK(each[1] != each[0]);  // the ranks' data differ, so would their steps
+    averager.average_gradients();
+    std::vector<double> mean(own.size(), 0.0);
+    for (const std::vector<double>& g : each)
+      for (std::size_t i = 0; i < g.size(); ++i) mean[i] += g[i] / world().size();
+    const Comparison c = compare(to_doubles(p.grads()), mean, tolerance(Check::parity_f32));
+    INFO(c.describe());
+    CHECK(c.ok);
+    // apply() averages again: put the ranks' own gradients back first.
+    Tensor grads = p.grads();
+    Tensor own_tensor(grads.shape(), DType::f64);
+    std::memcpy(own_tensor.data(), own.data(), own.size() * sizeof(double));
+    cast(own_tensor, grads);
+    REQUIRE(step.apply());
+    CHECK(same_as_rank0(p.values()));
+  }
+  // BatchNorm's running statistics stay each rank's own (as PyTorch's DDP keeps them).
+  const bool same_statistics = same_as_rank0(p.buffers());  // a collective: every rank calls it
+  if (world().rank() != 0) CHECK_FALSE(same_statistics);
+}
