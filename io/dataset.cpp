@@ -62,59 +62,49 @@ void warn_listed_but_missing(const json::Value& root, const fs::path& folder,
   }
 }
 
-// The class names of a dataset.json (none when it is absent or names none), after the check of
-// the cases it lists.
-std::vector<std::string> decathlon_class_names(const fs::path& json_path) {
-  if (!fs::exists(json_path)) return {};
-  const json::Value root = json::parse_file(json_path.string());
-  warn_listed_but_missing(root, json_path.parent_path(), json_path);
-  const json::Value* labels = root.find("labels");
-  if (labels == nullptr || !labels->is(json::Value::Kind::object)) return {};
+// The names of a dataset.json object in index order: it maps index -> name ({"0": "T2"}), or
+// with `name_to_index` name -> index; the indices must be 0, 1, 2, ...
+std::vector<std::string> names_by_index(const json::Value& object, bool name_to_index,
+                                        const std::string& field, const fs::path& json_path) {
   std::map<std::int64_t, std::string> by_index;
-  // The Decathlon maps index -> name; nnU-Net v2 maps name -> index.
-  const bool name_to_index =
-      !labels->members.empty() && labels->members.front().value.is(json::Value::Kind::number);
-  for (const auto& [key, value] : labels->members) {
+  for (const auto& [key, value] : object.members) {
     if (name_to_index) {
-      by_index[value.as_int(json_path.string() + ": labels value")] = key;
+      by_index[value.as_int(concat(json_path.string(), ": ", field, " value"))] = key;
       continue;
     }
     json::Value k;
     k.kind = json::Value::Kind::number;
     k.text = key;
-    by_index[k.as_int(json_path.string() + ": labels key")] = value.text;
+    by_index[k.as_int(concat(json_path.string(), ": ", field, " key"))] = value.text;
   }
   std::vector<std::string> names;
   for (const auto& [index, name] : by_index) {
     if (index != static_cast<std::int64_t>(names.size()))
-      data_error(concat(json_path.string(), ": label indices are not 0, 1, 2, ..."));
+      data_error(
+          concat(json_path.string(), ": the indices of \"", field, "\" are not 0, 1, 2, ..."));
     names.push_back(name);
   }
   return names;
 }
 
-// The channel count dataset.json fixes, with the channels' names: its "channel_names" (nnU-Net
-// v2) or "modality" (the Decathlon), index -> name; none when it has neither.
-std::vector<std::string> decathlon_channel_names(const fs::path& json_path) {
-  if (!fs::exists(json_path)) return {};
+// What a dataset.json (when there is one) names, after the check of the cases it lists: the
+// classes ("labels") and the input channels ("channel_names" of nnU-Net v2, or the Decathlon's
+// "modality"), which fix the channel count.
+void read_dataset_json(const fs::path& json_path, DatasetIndex& index) {
+  if (!fs::exists(json_path)) return;
   const json::Value root = json::parse_file(json_path.string());
+  warn_listed_but_missing(root, json_path.parent_path(), json_path);
+  if (const json::Value* labels = root.find("labels");
+      labels != nullptr && labels->is(json::Value::Kind::object)) {
+    // The Decathlon maps index -> name; nnU-Net v2 maps name -> index.
+    const bool name_to_index =
+        !labels->members.empty() && labels->members.front().value.is(json::Value::Kind::number);
+    index.class_names = names_by_index(*labels, name_to_index, "labels", json_path);
+  }
   const json::Value* channels = root.find("channel_names");
   if (channels == nullptr) channels = root.find("modality");
-  if (channels == nullptr || !channels->is(json::Value::Kind::object)) return {};
-  std::map<std::int64_t, std::string> by_index;
-  for (const auto& [key, value] : channels->members) {
-    json::Value k;
-    k.kind = json::Value::Kind::number;
-    k.text = key;
-    by_index[k.as_int(json_path.string() + ": channel_names key")] = value.text;
-  }
-  std::vector<std::string> names;
-  for (const auto& [index, name] : by_index) {
-    if (index != static_cast<std::int64_t>(names.size()))
-      data_error(concat(json_path.string(), ": channel indices are not 0, 1, 2, ..."));
-    names.push_back(name);
-  }
-  return names;
+  if (channels != nullptr && channels->is(json::Value::Kind::object))
+    index.channel_names = names_by_index(*channels, false, "channel_names", json_path);
 }
 
 // Every case must have the channels of the first, and as many as dataset.json names.
@@ -158,8 +148,7 @@ DatasetIndex discover_decathlon(const fs::path& root) {
   }
   for (const auto& [name, path] : label_files) index.unmatched.push_back(path);
   const fs::path json_path = root / "dataset.json";
-  index.class_names = decathlon_class_names(json_path);
-  index.channel_names = decathlon_channel_names(json_path);
+  read_dataset_json(json_path, index);
   check_channel_counts(index, json_path);
   if (!index.cases.empty())
     index.channels = static_cast<std::int64_t>(index.cases.front().images.size());

@@ -148,6 +148,13 @@ TEST_CASE("missing, uneven and misplaced channels are data errors naming the fil
                Catch::Contains("dataset.json names 2 channels, but case a has 1") &&
                    Catch::Contains("<case>_0000.nii.gz, <case>_0001.nii.gz"));
   }
+  SECTION("dataset.json's channel indices with a gap") {
+    const fs::path dir = scratch_folder("channels_json_gap");
+    write_two_channel_dataset(dir, {"a"});
+    std::ofstream(dir / "dataset.json") << R"({"channel_names": {"0": "T2", "2": "ADC"}})";
+    CHECK_THAT(data_error([&] { discover_dataset(dir.string(), DatasetLayout::decathlon); }),
+               Catch::Contains(R"(dataset.json: the indices of "channel_names" are not 0, 1, 2)"));
+  }
   SECTION("a channel on another grid") {
     const fs::path dir = scratch_folder("channels_grid");
     write_two_channel_dataset(dir, {"a"});
