@@ -170,7 +170,7 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
   d.size = size;
   const auto n = static_cast<std::int64_t>(cases.size());
   const Shape one{1, size, size, size, 1}, all{n, size, size, size, 1};
-  d.images = Tensor(all, DType::f32);
+  if (cases.empty()) d.images = Tensor(all, DType::f32);  // else sized by the first case
   d.labels = Tensor(all, DType::u8);
   int largest = 0;
   Tensor out_image, out_labels(one, DType::u8, work);

@@ -18,14 +18,14 @@ class GradientAverager {
   // Every rank := rank 0's master values, their f16 copies and the buffers (BatchNorm's running
   // statistics).
   void broadcast_parameters();
-  // grads := (the sum over the ranks of their grads) x (1 / ranks), as one bucket through the host,
-  // the same bits on every rank.
+  // grads := (the sum over the ranks of their grads) x (1 / ranks), as one bucket through the
+  // host, the same bits on every rank.
   void average_gradients();
 
  private:
   ParameterStore& parameters_;
   Communicator& communicator_;
-  Tensor host_;  // the flat gradients (or values) on the host, in the master dtype
+  Tensor host_;  // the flat gradients on the host when they live on a GPU (master dtype)
 };
 
 }  // namespace unet3d

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ libnifti2-dev libstb-dev catch2 libopenblas-openmp-dev libopenmpi-dev openmpi-bin)
+packages=(cmake g++ libnifti2-dev libstb-dev catch2 libopenblas-openmp-dev
+          libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
