@@ -101,10 +101,10 @@ void read_dataset_json(const fs::path& json_path, DatasetIndex& index) {
         !labels->members.empty() && labels->members.front().value.is(json::Value::Kind::number);
     index.class_names = names_by_index(*labels, name_to_index, "labels", json_path);
   }
-  const json::Value* channels = root.find("channel_names");
-  if (channels == nullptr) channels = root.find("modality");
-  if (channels != nullptr && channels->is(json::Value::Kind::object))
-    index.channel_names = names_by_index(*channels, false, "channel_names", json_path);
+  const char* field = root.find("channel_names") != nullptr ? "channel_names" : "modality";
+  if (const json::Value* channels = root.find(field);
+      channels != nullptr && channels->is(json::Value::Kind::object))
+    index.channel_names = names_by_index(*channels, false, field, json_path);
 }
 
 // Every case must have the channels of the first, and as many as dataset.json names.
@@ -210,7 +210,10 @@ std::map<std::string, std::vector<std::string>> channel_files_of(const std::stri
   std::map<std::string, std::string> stems;  // file name without .nii[.gz] -> path
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string file = e.path().filename().string();
-    if (is_nifti(file) && !file.starts_with(".")) stems[strip_nifti(file)] = e.path().string();
+    if (!is_nifti(file) || file.starts_with(".")) continue;
+    if (const auto [at, added] = stems.emplace(strip_nifti(file), e.path().string()); !added)
+      data_error(concat(dir, ": ", at->second, " and ", e.path().string(),
+                        " are the same image (keep one)"));
   }
   std::map<std::string, std::map<int, std::string>> channels;  // case -> channel -> path
   for (const auto& [stem, path] : stems) {

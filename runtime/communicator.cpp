@@ -44,6 +44,12 @@ void Communicator::broadcast(void* data, std::size_t n, int root) {
     if (distributed()) mpi::broadcast(data, n, root);
 }
 
+void Communicator::abort(int code) {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::abort(code);
+  std::_Exit(code);
+}
+
 void Communicator::barrier() {
   if constexpr (kBuiltWithMpi)
     if (distributed()) mpi::barrier();

@@ -26,6 +26,9 @@ class Communicator {
   // bytes [0, n) of rank `root` onto every rank.
   void broadcast(void* data, std::size_t n, int root = 0);
   void barrier();
+  // Ends every rank of the job with `code` (MPI_Abort), so that none is left waiting in a
+  // collective for this one; alone, exits with `code`.
+  [[noreturn]] void abort(int code);
 
  private:
   Communicator() = default;

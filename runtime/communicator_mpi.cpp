@@ -45,7 +45,7 @@ void join(int& rank, int& size) {
   check(MPI_Initialized(&initialised), "MPI_Initialized");
   if (!initialised) {
     check(MPI_Init(nullptr, nullptr), "MPI_Init");
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     std::atexit([] {
       int finalised = 0;
       MPI_Finalized(&finalised);
@@ -70,6 +70,11 @@ void broadcast(void* data, std::size_t n, int root) {
 
 void barrier() {
   check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+void abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);  // MPI_Abort does not return; should it, the process still ends
 }
 
 }  // namespace unet3d::mpi

@@ -12,5 +12,6 @@ void sum(float* data, std::size_t n);
 void sum(double* data, std::size_t n);
 void broadcast(void* data, std::size_t n, int root);
 void barrier();
+[[noreturn]] void abort(int code);
 
 }  // namespace unet3d::mpi

@@ -75,8 +75,8 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
   for (const CaseInfo& info : d.cases())
     paths.push_back({info.name, info.patient, info.image_paths, info.label_path});
   const int classes_found = d.num_classes();
-  d.native_labels = [paths, classes_found](std::size_t i) {
-    return load_case(paths[i], classes_found).labels;
+  d.native_labels = [paths, classes_found](std::size_t i) {  // the label file alone
+    return class_labels(read_nifti(paths[i].label).values, classes_found, paths[i].label);
   };
   d.native_image = [paths](std::size_t i) { return read_nifti(paths[i].images.front()).values; };
   return d;

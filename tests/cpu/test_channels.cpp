@@ -131,6 +131,13 @@ TEST_CASE("missing, uneven and misplaced channels are data errors naming the fil
                Catch::Contains("a.nii.gz and ") &&
                    Catch::Contains("a_0000.nii.gz are both channel 0 of case a"));
   }
+  SECTION("one image stored twice, as .nii and as .nii.gz") {
+    const fs::path dir = scratch_folder("channels_stored_twice");
+    write_two_channel_dataset(dir, {"a"});
+    write_volume(dir / "imagesTr" / "a_0001.nii", -3, 400);
+    CHECK_THAT(data_error([&] { discover_dataset(dir.string(), DatasetLayout::decathlon); }),
+               Catch::Contains("a_0001.nii") && Catch::Contains("are the same image (keep one)"));
+  }
   SECTION("cases with different channel counts") {
     const fs::path dir = scratch_folder("channels_uneven");
     write_two_channel_dataset(dir, {"a", "b"});

@@ -74,8 +74,8 @@ TEST_CASE("after k steps on different data every rank holds the same weights bit
   p.initialize(static_cast<std::uint64_t>(11 + world().rank()));  // different until broadcast
   GradientAverager averager(p, world());
   averager.broadcast_parameters();
-  REQUIRE(same_as_rank0(p.values()));
-  REQUIRE(same_as_rank0(p.buffers()));
+  CHECK(same_as_rank0(p.values()));   // CHECK, not REQUIRE: every rank must go on to the
+  CHECK(same_as_rank0(p.buffers()));  // collectives below
 
   Optimizer adam(p, {0.01});
   LossScaler scaler(false);
@@ -101,10 +101,11 @@ TEST_CASE("after k steps on different data every rank holds the same weights bit
     Tensor own_tensor(grads.shape(), DType::f64);
     std::memcpy(own_tensor.data(), own.data(), own.size() * sizeof(double));
     cast(own_tensor, grads);
-    REQUIRE(step.apply());
+    CHECK(step.apply());
     CHECK(same_as_rank0(p.values()));
   }
-  // BatchNorm's running statistics stay each rank's own (as PyTorch's DDP keeps them).
+  // Each rank normalised with its own batch's statistics, so BatchNorm's running statistics
+  // are each rank's own (rank 0's are the ones a run would save).
   const bool same_statistics = same_as_rank0(p.buffers());  // a collective: every rank calls it
   if (world().rank() != 0) CHECK_FALSE(same_statistics);
 }
