@@ -7,9 +7,14 @@
 #include "runtime/error.h"
 #include "unet3d/build_config.h"
 
-extern char** environ;
-
 namespace unet3d {
+namespace {
+
+// What each launcher sets to the number of processes it started, the first found winning.
+constexpr const char* kLauncherVariables[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                                              "SLURM_STEP_NUM_TASKS"};
+
+}  // namespace
 
 Communicator& Communicator::world() {
   static Communicator* world = [] {
@@ -56,7 +61,7 @@ void Communicator::barrier() {
 }
 
 int launched_ranks(const std::map<std::string, std::string>& environment) {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
+  for (const char* name : kLauncherVariables) {
     const auto at = environment.find(name);
     if (at == environment.end()) continue;
     char* end = nullptr;
@@ -71,12 +76,8 @@ int launched_ranks(const std::map<std::string, std::string>& environment) {
 
 int launched_ranks() {
   std::map<std::string, std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry(*e);
-    const auto equals = entry.find('=');
-    if (equals != std::string::npos)
-      environment[entry.substr(0, equals)] = entry.substr(equals + 1);
-  }
+  for (const char* name : kLauncherVariables)
+    if (const char* value = std::getenv(name); value != nullptr) environment[name] = value;
   return launched_ranks(environment);
 }
 
