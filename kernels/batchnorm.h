@@ -5,6 +5,7 @@
 // statistics, dgamma, dbeta: Shape::vector(C), f32 (f64 when x is f64).
 #pragma once
 
+#include "kernels/rank_sums.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
@@ -13,6 +14,10 @@ struct BatchNormOptions {
   bool relu = false;  // y = max(bn(x), 0)
   double momentum = 0.1;
   double eps = 1e-5;
+  // Synchronised BatchNorm (data-parallel --sync-bn): training mode's statistics and backward's
+  // sums are those of every rank's batch together; dgamma and dbeta still get this rank's own
+  // share (the gradient average over the ranks completes them). Null: this batch alone.
+  RankSums* ranks = nullptr;
 };
 
 // Training mode, batch statistics. Overwrites y, saved_mean and saved_inv_std (what backward

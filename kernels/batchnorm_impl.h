@@ -96,14 +96,19 @@ void batchnorm_forward_train(const Tensor& xt, const Tensor& gamma_t, const Tens
     const double eps = o.eps, momentum = o.momentum;
     const bool relu = o.relu;
 
-    const double* sums =
-        Exec<On>::template channel_sums<2>(rows, C, batchnorm_impl::StatsTerm<S>{x, C});
+    double* sums = Exec<On>::template channel_sums<2>(rows, C, batchnorm_impl::StatsTerm<S>{x, C});
+    // Every rank's micro-batch has this shape, so the synchronised count is rows x ranks.
+    double count = static_cast<double>(rows);
+    if (o.ranks != nullptr) {
+      o.ranks->sum(sums, static_cast<std::size_t>(2 * C), xt.device());
+      count *= o.ranks->ranks();
+    }
     Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-      const double m = sums[c] / static_cast<double>(rows);
-      const double var = fmax(sums[C + c] / static_cast<double>(rows) - m * m, 0.0);
+      const double m = sums[c] / count;
+      const double var = fmax(sums[C + c] / count - m * m, 0.0);
       mean[c] = static_cast<P>(m);
       inv_std[c] = static_cast<P>(1.0 / sqrt(var + eps));
-      const double unbiased = var * static_cast<double>(rows) / static_cast<double>(rows - 1);
+      const double unbiased = var * count / (count - 1);
       running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
       running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
     });
@@ -163,13 +168,18 @@ void batchnorm_backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt,
     P* dbeta = static_cast<P*>(dbeta_t.data());
     const bool relu = o.relu;
 
-    const double* sums = Exec<On>::template channel_sums<2>(
+    double* sums = Exec<On>::template channel_sums<2>(
         rows, C, batchnorm_impl::BackwardTerm<S>{x, y, dy, mean, inv_std, C, relu});
     Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
       dbeta[c] += static_cast<P>(sums[c]);
       dgamma[c] += static_cast<P>(sums[C + c]);
     });
-    const double inv_rows = 1.0 / static_cast<double>(rows);
+    double count = static_cast<double>(rows);
+    if (o.ranks != nullptr) {  // dx needs the means over every rank's batch
+      o.ranks->sum(sums, static_cast<std::size_t>(2 * C), xt.device());
+      count *= o.ranks->ranks();
+    }
+    const double inv_rows = 1.0 / count;
     Exec<On>::for_each_run(
         rows, C, [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
           for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {

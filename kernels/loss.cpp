@@ -71,8 +71,9 @@ void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& cla
   // The Dice term first: writing (not adding to) the gradient, it can stage its probabilities
   // in the gradient buffer.
   log_dice_loss(logits, labels, exclude_background, log_dice,
-                {grad.dlogits, grad.scale * beta, grad.accumulate});
-  cross_entropy(logits, labels, &class_weights, wce, {grad.dlogits, grad.scale * alpha, true});
+                {grad.dlogits, grad.scale * beta, grad.accumulate, grad.ranks});
+  cross_entropy(logits, labels, &class_weights, wce,
+                {grad.dlogits, grad.scale * alpha, true, grad.ranks});
   UNET3D_RUN_ON_DEVICE_OF(logits, backend::combine_loss_terms, loss, alpha, beta);
 }
 

@@ -7,6 +7,7 @@
 // logits). Sums run over every voxel of every volume in the batch.
 #pragma once
 
+#include "kernels/rank_sums.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
@@ -14,11 +15,15 @@ namespace unet3d {
 inline constexpr int kMaxClasses = 32;
 
 // What the caller wants of the gradient: dlogits := (or +=, when accumulate) scale * dL/dlogits.
-// No dlogits: the value alone.
+// No dlogits: the value alone. With `ranks` (data-parallel training), the loss's sums (Dice's
+// per-class sums, the cross-entropy's weighted sum and weight sum) are summed over the ranks
+// before the loss and its gradient are formed: the loss is the global batch's, and dlogits this
+// rank's share of its gradient.
 struct LossGradient {
   Tensor* dlogits = nullptr;
   double scale = 1.0;
   bool accumulate = false;
+  RankSums* ranks = nullptr;
 };
 
 // Batch Dice: L = 1 - mean_c (2 sum p_c g_c + eps) / (sum p_c + sum g_c + eps), eps = 1e-5,

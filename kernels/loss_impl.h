@@ -160,6 +160,8 @@ void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_backgr
         staged ? Exec<On>::template channel_sums<3>(
                      rows, C, loss_impl::DiceProbabilityTerm<S>{dz, labels, C})
                : Exec<On>::template channel_sums<3>(rows, C, loss_impl::DiceTerm<S>{z, labels, C});
+    if (grad.ranks != nullptr)
+      grad.ranks->sum(sums, static_cast<std::size_t>(3 * C), logits.device());
     // One thread: the loss, then a[c] = sums[c], b[c] = sums[C + c], scaled for the caller.
     Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
       const std::int64_t first = exclude_background ? 1 : 0;
@@ -203,6 +205,7 @@ void cross_entropy(const Tensor& logits, const Tensor& labels_t, const Tensor* w
     const double scale = grad.scale;
     double* sums = Exec<On>::template channel_sums<2>(
         rows, 1, loss_impl::CrossEntropyTerm<S>{z, labels, weights, C});
+    if (grad.ranks != nullptr) grad.ranks->sum(sums, 2, logits.device());
     Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
       *loss = static_cast<T>(sums[1] > 0 ? sums[0] / sums[1] : 0.0);
       sums[1] = sums[1] > 0 ? scale / sums[1] : 0.0;  // k: the gradient's factor

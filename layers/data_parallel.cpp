@@ -26,6 +26,18 @@ void broadcast_tensor(Communicator& c, Tensor& t) {
 
 }  // namespace
 
+void CommunicatorSums::sum(double* data, std::size_t n, Device device) {
+  if (!communicator_.distributed() || n == 0) return;
+  if (device == Device::cpu) return communicator_.sum(data, n);
+  if (host_.size() < n) host_.resize(n);
+  const Shape shape = Shape::vector(static_cast<std::int64_t>(n));
+  Tensor on_device = Tensor::view(data, shape, DType::f64, device);
+  Tensor on_host = Tensor::view(host_.data(), shape, DType::f64, Device::cpu);
+  on_host.copy_from(on_device);
+  communicator_.sum(host_.data(), n);
+  on_device.copy_from(on_host);
+}
+
 GradientAverager::GradientAverager(ParameterStore& parameters, Communicator& communicator)
     : parameters_(parameters), communicator_(communicator) {
   const DType master = parameters.master_dtype();

@@ -4,11 +4,26 @@
 // optimizer step starts from the same gradient and every rank holds the same weights after it.
 #pragma once
 
+#include <vector>
+
+#include "kernels/rank_sums.h"
 #include "layers/parameters.h"
 #include "runtime/communicator.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
+
+// RankSums (kernels/rank_sums.h) over a Communicator: device sums go through the host.
+class CommunicatorSums : public RankSums {
+ public:
+  explicit CommunicatorSums(Communicator& communicator) : communicator_(communicator) {}
+  int ranks() const override { return communicator_.size(); }
+  void sum(double* data, std::size_t n, Device device) override;
+
+ private:
+  Communicator& communicator_;
+  std::vector<double> host_;  // grown to the largest n seen, then reused
+};
 
 class GradientAverager {
  public:

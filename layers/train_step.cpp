@@ -26,7 +26,10 @@ TrainingStep::TrainingStep(UNet3D& net, Optimizer& optimizer, LossScaler& scaler
 }
 
 double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
-  const LossGradient g{grad, scaler_.scale() / accum_, false};
+  // Evaluation (no gradient) scores this rank's own batch.
+  RankSums* ranks = grad != nullptr ? loss_sums_ : nullptr;
+  const double share = ranks != nullptr ? ranks->ranks() : 1;
+  const LossGradient g{grad, scaler_.scale() / accum_ * share, false, ranks};
   const Tensor& labels = labels_;
   switch (loss_options_.kind) {
     case LossKind::dice:
@@ -40,7 +43,8 @@ double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
       break;
     case LossKind::dicece:
       dice_loss(logits, labels, loss_options_.exclude_background, loss_, g);
-      cross_entropy(logits, labels, nullptr, ce_loss_, {grad, g.scale, true});  // adds its gradient
+      cross_entropy(logits, labels, nullptr, ce_loss_,
+                    {grad, g.scale, true, ranks});  // adds its gradient
       break;
   }
   const auto first = [](Tensor& host, const Tensor& device) {

@@ -35,7 +35,13 @@ class TrainingStep {
   // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off). With
   // an averager, the gradients are first averaged over the ranks (data-parallel training).
   bool apply();
-  void set_gradient_averager(GradientAverager* averager) { averager_ = averager; }
+  // Data-parallel training: apply() averages the gradients with `averager`. With `loss_sums`,
+  // the loss is the global batch's (kernels/loss.h) and each rank's gradient, its share of the
+  // global one, is scaled by the number of ranks, so that their mean is the global gradient;
+  // without, each rank's loss is its own batch's (as PyTorch DDP). Both must outlive this.
+  void set_data_parallel(GradientAverager* averager, RankSums* loss_sums) {
+    averager_ = averager, loss_sums_ = loss_sums;
+  }
   // The loss of the network's current output on the labels, in evaluation mode, no gradient.
   double evaluate();
 
@@ -49,6 +55,7 @@ class TrainingStep {
   const Tensor* class_weights_;
   int accum_;
   GradientAverager* averager_ = nullptr;
+  RankSums* loss_sums_ = nullptr;
   Tensor labels_, loss_, loss_host_;
   Tensor ce_loss_, ce_loss_host_;  // dicece: the cross-entropy term beside the Dice term
 };

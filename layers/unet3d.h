@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/rank_sums.h"
 #include "layers/parameters.h"
 #include "runtime/arena.h"
 
@@ -86,6 +87,9 @@ class UNet3D {
   std::int64_t batches_tracked() const { return batches_tracked_; }
   void set_batches_tracked(std::int64_t n) { batches_tracked_ = n; }
   std::size_t planned_bytes() const { return arena_.planned_bytes(); }
+  // Synchronised BatchNorm across data-parallel ranks (kernels/batchnorm.h); null: each batch
+  // its own statistics. `ranks` must outlive its use.
+  void set_batchnorm_ranks(RankSums* ranks) { batchnorm_ranks_ = ranks; }
 
  private:
   struct Block;
@@ -107,6 +111,7 @@ class UNet3D {
   Arena::Slot input_, logits_, logits_grad_, bottleneck_out_grad_;
   std::int64_t head_weight_ = 0, head_bias_ = 0;
   std::int64_t batches_tracked_ = 0;
+  RankSums* batchnorm_ranks_ = nullptr;
 };
 
 }  // namespace unet3d
