@@ -1,6 +1,8 @@
 // Broadcasting the parameters and averaging the gradients across ranks.
 #include "layers/data_parallel.h"
 
+#include <cstring>
+
 #include "kernels/elementwise.h"
 #include "runtime/error.h"
 
@@ -16,15 +18,15 @@ void sum_over_ranks(Communicator& c, Tensor& t) {
     c.sum(t.data_as<float>(), n);
 }
 
+}  // namespace
+
 void broadcast_tensor(Communicator& c, Tensor& t) {
-  if (t.numel() == 0) return;
+  if (t.numel() == 0 || !c.distributed()) return;
   if (t.device() == Device::cpu) return c.broadcast(t.data(), t.bytes());
   Tensor host = t.to(Device::cpu);
   c.broadcast(host.data(), host.bytes());
   t.copy_from(host);
 }
-
-}  // namespace
 
 void CommunicatorSums::sum(double* data, std::size_t n, Device device) {
   if (!communicator_.distributed() || n == 0) return;
@@ -43,7 +45,7 @@ GradientAverager::GradientAverager(ParameterStore& parameters, Communicator& com
   const DType master = parameters.master_dtype();
   UNET3D_USAGE_CHECK(master == DType::f32 || master == DType::f64,
                      "GradientAverager: master dtype ", dtype_name(master));
-  if (parameters.device() != Device::cpu)
+  if (parameters.device() != Device::cpu && communicator.distributed())
     host_ = Tensor(parameters.grads().shape(), master, Device::cpu);
 }
 
@@ -63,6 +65,16 @@ void GradientAverager::average_gradients() {
   sum_over_ranks(communicator_, host);
   affine(host, 1.0 / communicator_.size(), 0.0, host);
   if (&host != &grads) grads.copy_from(host);
+}
+
+bool GradientAverager::ranks_hold_same_weights() {
+  if (!communicator_.distributed()) return true;
+  const Tensor own = parameters_.values().to(Device::cpu);
+  Tensor rank0 = own.to(Device::cpu);
+  broadcast_tensor(communicator_, rank0);
+  double differing = std::memcmp(own.data(), rank0.data(), own.bytes()) != 0 ? 1.0 : 0.0;
+  communicator_.sum(&differing, 1);
+  return differing == 0;
 }
 
 }  // namespace unet3d

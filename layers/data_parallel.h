@@ -13,6 +13,9 @@
 
 namespace unet3d {
 
+// t := rank 0's t on every rank (any device; device tensors go through the host).
+void broadcast_tensor(Communicator& c, Tensor& t);
+
 // RankSums (kernels/rank_sums.h) over a Communicator: device sums go through the host.
 class CommunicatorSums : public RankSums {
  public:
@@ -36,6 +39,8 @@ class GradientAverager {
   // grads := (the sum over the ranks of their grads) x (1 / ranks), as one bucket through the
   // host, the same bits on every rank.
   void average_gradients();
+  // True on every rank when every rank's master values are rank 0's, bit for bit (a collective).
+  bool ranks_hold_same_weights();
 
  private:
   ParameterStore& parameters_;

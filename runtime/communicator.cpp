@@ -81,4 +81,17 @@ int launched_ranks() {
   return launched_ranks(environment);
 }
 
+int local_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr) continue;
+    char* end = nullptr;
+    const long n = std::strtol(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || n < 0 || n > 1 << 20)
+      throw Error(ErrorKind::usage, concat(name, "='", value, "' is not a local rank"));
+    return static_cast<int>(n);
+  }
+  return 0;
+}
+
 }  // namespace unet3d

@@ -41,5 +41,9 @@ class Communicator {
 int launched_ranks(const std::map<std::string, std::string>& environment);
 // The same from this process's environment.
 int launched_ranks();
+// This process's index among those a launcher started on the same machine (Open MPI's
+// OMPI_COMM_WORLD_LOCAL_RANK, MPICH's MPI_LOCALRANKID, Slurm's SLURM_LOCALID): what chooses its
+// GPU. 0 when none says.
+int local_rank();
 
 }  // namespace unet3d

@@ -59,6 +59,12 @@ bool detect(std::string& reason) {
   return true;
 }
 
+void set_device(int index) {
+  int count = 0;
+  UNET3D_CUDA_CHECK(cudaGetDeviceCount(&count));
+  UNET3D_CUDA_CHECK(cudaSetDevice(index % count));
+}
+
 void* allocate(std::size_t bytes) {
   void* pointer = nullptr;
   UNET3D_CUDA_CHECK(cudaMalloc(&pointer, bytes));

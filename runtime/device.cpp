@@ -33,6 +33,11 @@ const GpuState& gpu_state() {
 
 }  // namespace
 
+void choose_gpu(int local_rank) {
+  if constexpr (kBuiltWithCuda)
+    if (gpu_available()) gpu::set_device(local_rank);
+}
+
 bool gpu_available() {
   return gpu_state().available;
 }

@@ -8,8 +8,8 @@
 
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
-#include "runtime/log.h"
 #include "runtime/library_settings.h"
+#include "runtime/log.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {

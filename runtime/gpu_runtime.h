@@ -14,6 +14,9 @@ namespace unet3d::gpu {
 // Asks the CUDA runtime for a device; on failure fills `reason` and returns false.
 bool detect(std::string& reason);
 
+// cudaSetDevice(index mod cudaGetDeviceCount).
+void set_device(int index);
+
 void* allocate(std::size_t bytes);
 void release(void* pointer) noexcept;
 // Copies bytes between any two devices on the context's stream and waits for the copy, so the

@@ -81,7 +81,9 @@ ProgressBar::ProgressBar(std::string label, std::int64_t total, std::FILE* out)
     : label_(std::move(label)),
       total_(std::max<std::int64_t>(total, 0)),
       out_(out),
-      interactive_(isatty(fileno(out)) != 0),
+      // A bar is info-level output: a process logging warnings and errors only draws none.
+      quiet_(log_state().level > LogLevel::info),
+      interactive_(!quiet_ && isatty(fileno(out)) != 0),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -105,6 +107,7 @@ void ProgressBar::advance(std::int64_t steps, std::string_view status) {
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
+  if (quiet_) return;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::fprintf(out_, "%s%s\n", interactive_ ? "\r" : "",

@@ -57,6 +57,7 @@ class ProgressBar {
   std::int64_t done_ = 0;
   std::string status_;
   std::FILE* out_;
+  bool quiet_;
   bool interactive_;
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_;

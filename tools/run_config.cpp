@@ -5,9 +5,12 @@
 #include <set>
 #include <sstream>
 
+#include "io/json.h"
 #include "io/resampled.h"
 #include "layers/augmentation.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
+#include "unet3d/build_config.h"
 
 namespace unet3d {
 namespace {
@@ -113,6 +116,7 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.use_cache = s.at("no-cache") != "true";
   c.deterministic = s.at("deterministic") == "true";
   c.val_metrics = s.at("val-metrics") == "true";
+  c.sync_bn = s.count("sync-bn") != 0 && s.at("sync-bn") == "true";
   c.seed = static_cast<std::uint64_t>(non_negative("seed"));
   c.phantoms = positive("phantoms");
   c.phantom_size = triple(s, "phantom-size");
@@ -143,6 +147,22 @@ RunConfig parse_run_config(const RunSettings& s) {
                          "multiple of 2^depth = ", f, " (--depth ", c.depth, ")"));
   }
   return c;
+}
+
+void write_run_config(const std::string& path, const RunSettings& s,
+                      const std::string& command_line, Device device) {
+  std::ostringstream out;
+  out << "{\n  \"version\": " << json::quote(kVersion)
+      << ",\n  \"commit\": " << json::quote(kCommit)
+      << ",\n  \"command_line\": " << json::quote(command_line)
+      << ",\n  \"device\": " << json::quote(describe_device(device)) << ",\n  \"settings\": {";
+  bool first = true;
+  for (const auto& [key, value] : s) {
+    out << (first ? "\n" : ",\n") << "    " << json::quote(key) << ": " << json::quote(value);
+    first = false;
+  }
+  out << "\n  }\n}\n";
+  write_file_atomically(path, out.str());
 }
 
 }  // namespace unet3d

@@ -37,6 +37,7 @@ struct RunConfig {
   double nsd_tolerance_mm = 2;
   unsigned augment = 0;  // AugmentBit set (layers/augmentation.h)
   bool use_cache = true, deterministic = false, val_metrics = false;
+  bool sync_bn = false;  // data-parallel: BatchNorm's statistics over every rank's batch
   std::uint64_t seed = 42;
   std::int64_t phantoms = 40;
   std::vector<std::int64_t> phantom_size{128, 128, 64};  // x, y, z
@@ -54,5 +55,10 @@ struct RunConfig {
 };
 
 RunConfig parse_run_config(const RunSettings& settings);
+
+// config.json (docs/formats.md): the version, commit, command line, device and settings,
+// written atomically.
+void write_run_config(const std::string& path, const RunSettings& settings,
+                      const std::string& command_line, Device device);
 
 }  // namespace unet3d

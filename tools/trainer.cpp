@@ -9,8 +9,11 @@
 
 #include "io/json.h"
 #include "runtime/communicator.h"
+#include "runtime/device.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
+#include "runtime/log.h"
+#include "tools/run_ranks.h"
 #include "tools/training_run.h"
 
 namespace {
@@ -92,7 +95,9 @@ void define_flags(Flags& f) {
   f.add("resume", "DIR", "continue the run in DIR exactly where it stopped");
   f.add("phantoms", "N", "phantom cases generated in memory when --data is absent", "40");
   f.add("phantom-size", "X,Y,Z", "grid of generated phantoms", "128,128,64");
-  f.add("threads", "N", "CPU threads (0: all)", "0");
+  f.add("threads", "N", "CPU threads (0: all; per rank under mpirun)", "0");
+  f.add_switch("sync-bn",
+               "under mpirun: BatchNorm's batch statistics over every rank's micro-batch");
   f.add_switch("deterministic",
                "CUDA: deterministic cuDNN algorithms only, chosen without timing, so a run repeats "
                "bit for bit (the CPU always does)");
@@ -165,6 +170,28 @@ std::string default_out() {
   return std::string("runs/") + stamp;
 }
 
+// Trains the run the flags describe; under mpirun every rank trains its share of it, with rank
+// 0's settings (the others read nothing of the run folder) and a GPU of its own where it has one.
+int train(const Flags& flags, Communicator& ranks) {
+  if (ranks.distributed()) {
+    choose_gpu(local_rank());
+    if (ranks.rank() != 0) set_log_level(LogLevel::warn);  // rank 0 reports for all
+  }
+  RunSettings settings;
+  std::int64_t extended_from = 0;
+  if (ranks.rank() == 0) {
+    settings = settings_of(flags);
+    if (flags.given("resume")) {
+      settings = resumed_settings(flags.text("resume"), settings, flags, extended_from);
+    } else if (settings["out"].empty()) {
+      settings["out"] = default_out();
+    }
+  }
+  share_settings(ranks, settings);
+  ranks.broadcast(&extended_from, sizeof extended_from);
+  return run_training(settings, flags.command_line(), extended_from);
+}
+
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
     "Trains a UNet3D segmentation network (docs/model.md says how, docs/formats.md\n"
@@ -174,20 +201,20 @@ constexpr char kSummary[] =
 
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "trainer", kSummary, define_flags, [&](const Flags& flags) {
-    // Every process would train the same run into the same folder: refused before anything is
-    // read or written, until the trainer splits its batches across ranks.
-    if (const int ranks = launched_ranks(); ranks > 1)
-      throw Error(ErrorKind::usage,
-                  concat("started as ", ranks,
-                         " processes (mpirun or srun): the trainer trains in one process; start "
-                         "it without a launcher"));
-    RunSettings settings = settings_of(flags);
-    std::int64_t extended_from = 0;
-    if (flags.given("resume")) {
-      settings = resumed_settings(flags.text("resume"), settings, flags, extended_from);
-    } else if (settings["out"].empty()) {
-      settings["out"] = default_out();
+    Communicator& ranks = Communicator::world();  // one process, or mpirun's (srun's) ranks
+    if (!ranks.distributed()) return train(flags, ranks);
+    // A rank that fails ends the job: the others would otherwise wait for it in a collective.
+    try {
+      return train(flags, ranks);
+    } catch (const Error& e) {
+      log_message(LogLevel::error, concat("rank ", ranks.rank(), " of ", ranks.size(), ": ",
+                                          e.what(), "; ending every rank"));
+      close_log_file();
+      ranks.abort(e.exit_code());
+    } catch (const std::exception& e) {
+      log_message(LogLevel::error, concat("rank ", ranks.rank(), ": ", e.what()));
+      close_log_file();
+      ranks.abort(static_cast<int>(ErrorKind::runtime));
     }
-    return run_training(settings, flags.command_line(), extended_from);
   });
 }

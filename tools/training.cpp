@@ -28,7 +28,7 @@ Tensor class_weight_tensor(const RunData& data, const std::vector<std::size_t>& 
 }  // namespace
 
 Training::Training(const RunConfig& c, const RunData& data, const std::vector<std::size_t>& train,
-                   Grid grid, Device device, Precision precision)
+                   Grid grid, Device device, Precision precision, Communicator& ranks)
     : config{data.channels(), data.num_classes(), c.features, c.depth},
       net(config, device, precision, c.batch, grid),
       optimizer(net.parameters(),
@@ -36,6 +36,8 @@ Training::Training(const RunConfig& c, const RunData& data, const std::vector<st
       scaler(precision == Precision::f16),
       class_weights(class_weight_tensor(data, train, precision, device)),
       step(net, optimizer, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
+      rank_sums(ranks),
+      averager(net.parameters(), ranks),
       evaluator(net, step),
       window_evaluator(net, {c.overlap, c.mirror}) {
   shape.mode = data.patch_mode ? InputMode::patch : InputMode::resize;
@@ -43,6 +45,26 @@ Training::Training(const RunConfig& c, const RunData& data, const std::vector<st
   shape.spacing = data.resampled.spacing;
   shape.patch = grid;
   shape.class_names = data.class_names();
+  if (ranks.distributed()) {
+    step.set_data_parallel(&averager, &rank_sums);
+    if (c.sync_bn) net.set_batchnorm_ranks(&rank_sums);
+  }
+}
+
+void Training::share_rank0_state(Communicator& ranks) {
+  if (!ranks.distributed()) return;
+  averager.broadcast_parameters();
+  for (auto& [name, tensor] : optimizer.state()) broadcast_tensor(ranks, *tensor);
+  // The counters and the scaler's state, as doubles (exact for every count a run reaches).
+  double numbers[5] = {static_cast<double>(optimizer.steps()), scaler.scale(),
+                       static_cast<double>(scaler.growth_tracker()),
+                       static_cast<double>(scaler.skipped_steps()),
+                       static_cast<double>(net.batches_tracked())};
+  ranks.broadcast(numbers, sizeof numbers);
+  optimizer.set_steps(static_cast<std::int64_t>(numbers[0]));
+  scaler.restore(numbers[1], static_cast<std::int64_t>(numbers[2]),
+                 static_cast<std::int64_t>(numbers[3]));
+  net.set_batches_tracked(static_cast<std::int64_t>(numbers[4]));
 }
 
 }  // namespace unet3d

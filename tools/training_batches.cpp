@@ -6,6 +6,13 @@
 
 namespace unet3d {
 
+std::vector<std::size_t> epoch_order(std::vector<std::size_t> cases, std::uint64_t seed,
+                                     std::int64_t epoch) {
+  Rng rng(seed * 1000003 + static_cast<std::uint64_t>(epoch) + 1);
+  for (std::size_t i = cases.size(); i > 1; --i) std::swap(cases[i - 1], cases[rng.below(i)]);
+  return cases;
+}
+
 void VolumeBatches::fill(const std::vector<std::size_t>& cases,
                          const std::vector<Augmentation>& augmentations, Tensor& input,
                          Tensor& labels) {

@@ -15,6 +15,11 @@
 
 namespace unet3d {
 
+// The epoch's order of training cases: Fisher-Yates with a stream of its own per epoch, so a
+// resumed run (and every rank of a data-parallel one) draws the very same order.
+std::vector<std::size_t> epoch_order(std::vector<std::size_t> cases, std::uint64_t seed,
+                                     std::int64_t epoch);
+
 class VolumeBatches {
  public:
   VolumeBatches() = default;

@@ -23,13 +23,14 @@
 #include "runtime/folder_lock.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
-#include "runtime/rng.h"
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
 #include "tools/metrics_file.h"
 #include "tools/pictures.h"
 #include "tools/report.h"
 #include "tools/run_data.h"
+#include "tools/run_position.h"
+#include "tools/run_ranks.h"
 #include "tools/training.h"
 #include "tools/training_batches.h"
 #include "unet3d/build_config.h"
@@ -44,43 +45,16 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The epoch's order of training cases: Fisher-Yates with a stream of its own per epoch, so a
-// resumed run redraws the very same order.
-std::vector<std::size_t> epoch_order(std::vector<std::size_t> cases, std::uint64_t seed,
-                                     std::int64_t epoch) {
-  Rng rng(seed * 1000003 + static_cast<std::uint64_t>(epoch) + 1);
-  for (std::size_t i = cases.size(); i > 1; --i) std::swap(cases[i - 1], cases[rng.below(i)]);
-  return cases;
-}
-
-void write_config(const fs::path& path, const RunSettings& s, const std::string& command_line,
-                  Device device) {
-  std::ostringstream out;
-  out << "{\n  \"version\": " << json::quote(kVersion)
-      << ",\n  \"commit\": " << json::quote(kCommit)
-      << ",\n  \"command_line\": " << json::quote(command_line)
-      << ",\n  \"device\": " << json::quote(describe_device(device)) << ",\n  \"settings\": {";
-  bool first = true;
-  for (const auto& [key, value] : s) {
-    out << (first ? "\n" : ",\n") << "    " << json::quote(key) << ": " << json::quote(value);
-    first = false;
-  }
-  out << "\n  }\n}\n";
-  write_file_atomically(path.string(), out.str());
-}
-
-// Where a run stands: what the last checkpoint says, advanced as it trains.
-struct Position {
-  std::int64_t epoch = 0, micro_batch = 0, optimizer_steps = 0, micro_batches = 0;
-  double loss_sum = 0, best_dice = -1, seconds = 0;  // seconds: of this epoch before resuming
-};
-
 class Run {
  public:
-  Run(const RunConfig& c, const RunSettings& settings, const std::string& command_line)
-      : c_(c), out_(c.out) {
+  // `ranks`: the processes training together (one, or mpirun's); rank 0 alone writes the run
+  // folder and the log.
+  Run(const RunConfig& c, const RunSettings& settings, const std::string& command_line,
+      Communicator& ranks)
+      : c_(c), out_(c.out), ranks_(ranks), writes_(ranks.rank() == 0) {
     install_interrupt_handlers();  // from here on, Ctrl-C stops with a message
-    open_folder();
+    if (writes_) open_folder();
+    check_resumed_ranks(settings, c_, ranks);
     device_ = parse_device(c.device);
     if (c.threads > 0) omp_set_num_threads(c.threads);
     set_deterministic_convolutions(c.deterministic);
@@ -97,22 +71,26 @@ class Run {
     RunSettings resolved = settings;
     resolved["device"] = device_name(device_);
     resolved["precision"] = precision_word_;
-    if (!c.resuming || c.extending_from > 0)
-      write_config(out_ / "config.json", resolved, command_line, device_);
+    resolved["ranks"] = std::to_string(ranks.size());
+    if (writes_ && (!c.resuming || c.extending_from > 0))
+      write_run_config((out_ / "config.json").string(), resolved, command_line, device_);
     if (c.extending_from > 0)
       log_info("extending the run from ", c.extending_from, " to ", c.epochs,
                " epochs: config.json rewritten, the learning-rate schedule computed over ",
                c.epochs, " epochs, and the test phase run again at the end");
     if (c.interrupt_during == "preprocessing") std::raise(SIGINT);
+    // Rank 0 preprocesses first, filling the cache the others then read.
+    if (!writes_) ranks.barrier();
     data_ = load_run_data(c, device_, [&](const std::vector<CaseInfo>& cases) {
       std::vector<Spacing> spacings;
       for (const std::size_t i : case_indices(cases, chosen_split(cases).train))
         spacings.push_back(spacing_of(cases[i].geometry));
       return median_spacing(spacings);
     });
-    if (!c.resuming && resolved["classes"] == "auto") {
+    if (writes_) ranks.barrier();
+    if (writes_ && !c.resuming && resolved["classes"] == "auto") {
       resolved["classes"] = std::to_string(data_.num_classes());
-      write_config(out_ / "config.json", resolved, command_line, device_);
+      write_run_config((out_ / "config.json").string(), resolved, command_line, device_);
     }
     split_data();
   }
@@ -120,7 +98,7 @@ class Run {
   // Trains from where the run stands to the last epoch, then tests; returns the exit code.
   int operator()() {
     const std::vector<std::string>& class_names = data_.class_names();
-    Training t(c_, data_, train_, input_grid(), device_, precision_);
+    Training t(c_, data_, train_, input_grid(), device_, precision_, ranks_);
     log_info("network: ", t.net.parameters().parameter_count(),
              " parameters; activations, gradients and saved statistics ",
              static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
@@ -131,20 +109,34 @@ class Run {
       resident_ = data_.host.to(device_, activation_dtype(precision_));
       volumes_ = VolumeBatches(resident_);
     }
-    Position p = resume(t);
-    metrics_.emplace(out_ / "metrics.csv", metrics_header(class_names, c_.val_metrics), p.epoch);
+    Position p = writes_ ? resume(t) : Position{};
+    if (ranks_.distributed()) {  // rank 0's start or checkpoint, on every rank
+      ranks_.broadcast(&p, sizeof p);
+      t.share_rank0_state(ranks_);
+      log_info("data-parallel: ", ranks_.size(), " ranks of --batch ", c_.batch,
+               " (a global batch of ", ranks_.size() * c_.batch, "), BatchNorm ",
+               c_.sync_bn ? "synchronised (--sync-bn)" : "per rank");
+    }
+    if (writes_)
+      metrics_.emplace(out_ / "metrics.csv", metrics_header(class_names, c_.val_metrics), p.epoch);
     for (; p.epoch < c_.epochs; ++p.epoch) {
       const Clock::time_point started = Clock::now();
       t.optimizer.set_lr(epoch_lr(c_.lr_schedule, c_.lr, p.epoch, c_.epochs, c_.warmup_epochs));
       if (!train_epoch(t, p, started)) return interrupted(t, p, started);
       finish_epoch(t, p, started);
-      if (pending_interrupt() != 0 && p.epoch + 1 < c_.epochs) {  // during validation or saving
+      if (agreed_interrupt(ranks_) != 0 &&
+          p.epoch + 1 < c_.epochs) {  // during validation or saving
         log_info("interrupted after epoch ", p.epoch + 1,
                  "; checkpoint written. Resume with: trainer --resume ", out_.string());
         return exit_code();
       }
     }
     if (!test_.empty()) final_test(t);
+    if (ranks_.distributed() && !t.averager.ranks_hold_same_weights())
+      throw Error(ErrorKind::runtime,
+                  "the ranks ended with different weights: the data-parallel step is at fault");
+    if (ranks_.distributed())
+      log_info("the ", ranks_.size(), " ranks ended with the same weights, bit for bit");
     remove_interrupt_handlers();
     close_log_file();
     return 0;
@@ -182,15 +174,17 @@ class Run {
   void split_data() {
     const std::vector<CaseInfo>& cases = data_.cases();
     const Split split = chosen_split(cases);
-    write_split((out_ / "split.json").string(), split);
+    if (writes_) write_split((out_ / "split.json").string(), split);
     train_ = case_indices(cases, split.train);
     val_ = case_indices(cases, split.val);
     test_ = case_indices(cases, split.test);
     log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
              " test cases", folds_note(split.folds));
-    if (static_cast<std::int64_t>(train_.size()) < c_.batch && !data_.patch_mode)
+    if (static_cast<std::int64_t>(train_.size()) < global_batch() && !data_.patch_mode)
       throw Error(ErrorKind::usage,
-                  concat("--batch ", c_.batch, " exceeds the ", train_.size(), " training cases"));
+                  concat("--batch ", c_.batch,
+                         ranks_.distributed() ? concat(" on ", ranks_.size(), " ranks") : "",
+                         " exceeds the ", train_.size(), " training cases"));
     if (train_.empty()) throw Error(ErrorKind::usage, "the split has no training cases");
   }
 
@@ -206,10 +200,13 @@ class Run {
     return patch;
   }
 
-  // Micro-batches per epoch: --iters, or the training cases / batch.
+  // The volumes of one micro-batch over all ranks: each rank's --batch.
+  std::int64_t global_batch() const { return c_.batch * ranks_.size(); }
+
+  // Micro-batches per epoch: --iters, or the training cases / the global batch.
   std::int64_t micro_batches_per_epoch() const {
     if (c_.iters > 0) return c_.iters;
-    return std::max<std::int64_t>(1, static_cast<std::int64_t>(train_.size()) / c_.batch);
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(train_.size()) / global_batch());
   }
 
   // Where the run stands: the start, or what last.safetensors says (a resumed run stopped before
@@ -220,38 +217,9 @@ class Run {
       log_info("no checkpoint in ", out_.string(), " yet: starting at epoch 1");
       return {};
     }
-    const ModelInfo info = load_model((out_ / "last.safetensors").string(), t.net);
-    const TrainingState state = load_training_state((out_ / "last.train.safetensors").string(),
-                                                    t.optimizer, t.scaler, info.step);
-    const auto& e = state.extra;
-    Position p;
-    p.epoch = std::stoll(e.at("epoch"));
-    p.micro_batch = std::stoll(e.at("position"));
-    p.optimizer_steps = info.step;
-    p.loss_sum = std::stod(e.at("train_loss_sum"));
-    p.micro_batches = std::stoll(e.at("train_micro_batches"));
-    p.best_dice = std::stod(e.at("best_dice"));
-    p.seconds = std::stod(e.at("epoch_seconds"));
+    const Position p = read_last_checkpoint(out_, t);
     log_info("resuming at epoch ", p.epoch + 1, ", micro-batch ", p.micro_batch);
     return p;
-  }
-
-  // last.safetensors and its training state at position p (epoch p.epoch, micro-batch `at`).
-  void save_last(Training& t, const Position& p, std::int64_t epoch, std::int64_t at,
-                 double seconds) {
-    Position saved = p;
-    saved.epoch = epoch;
-    save_model((out_ / "last.safetensors").string(), t.net,
-               t.info(saved.epoch, saved.optimizer_steps));
-    const auto exact = [](double v) { return concat(std::setprecision(17), v); };
-    save_training_state((out_ / "last.train.safetensors").string(), t.optimizer, t.scaler,
-                        {p.optimizer_steps,
-                         {{"epoch", std::to_string(epoch)},
-                          {"position", std::to_string(at)},
-                          {"train_loss_sum", exact(p.loss_sum)},
-                          {"train_micro_batches", std::to_string(p.micro_batches)},
-                          {"best_dice", exact(p.best_dice)},
-                          {"epoch_seconds", exact(seconds)}}});
   }
 
   // The epoch's micro-batches from p.micro_batch on; false when a signal stopped it, with `p`,
@@ -272,14 +240,16 @@ class Run {
     std::vector<std::size_t> cases(static_cast<std::size_t>(c_.batch));
     std::vector<Augmentation> augmentations(cases.size());
     for (; p.micro_batch < per_epoch; ++p.micro_batch) {
+      // This rank's share of the global micro-batch: its slots, and its own patch draws.
+      const std::int64_t share = p.micro_batch * ranks_.size() + ranks_.rank();
       for (std::size_t b = 0; b < cases.size(); ++b) {
-        const auto slot = static_cast<std::size_t>(p.micro_batch * c_.batch) + b;
+        const auto slot = static_cast<std::size_t>(share * c_.batch) + b;
         if (!data_.patch_mode) cases[b] = order[slot];
         augmentations[b] =
             draw_augmentation(c_.augment, c_.seed, p.epoch, static_cast<std::int64_t>(slot));
       }
       if (data_.patch_mode)
-        patches_.fill(p.epoch, p.micro_batch, augmentations, input, labels);
+        patches_.fill(p.epoch, share, augmentations, input, labels);
       else
         volumes_.fill(cases, augmentations, input, labels);
       p.loss_sum += t.step.micro_batch();
@@ -289,10 +259,10 @@ class Run {
         planned_ = true;
       }
       const double elapsed = p.seconds + seconds_since(started);
-      bar.advance(
-          1, concat("loss ", p.loss_sum / static_cast<double>(p.micro_batches), "  ",
-                    static_cast<double>((p.micro_batch + 1) * c_.batch) / std::max(elapsed, 1e-9),
-                    " vol/s"));
+      bar.advance(1, concat("loss ", p.loss_sum / static_cast<double>(p.micro_batches), "  ",
+                            static_cast<double>((p.micro_batch + 1) * global_batch()) /
+                                std::max(elapsed, 1e-9),
+                            " vol/s"));
       if (++micro_batches_run_ == c_.interrupt_after) std::raise(SIGINT);
       if ((p.micro_batch + 1) % c_.accum == 0 || p.micro_batch + 1 == per_epoch) {
         if (t.step.apply()) ++p.optimizer_steps;  // a step skipped for inf/NaN is not taken
@@ -301,7 +271,7 @@ class Run {
         statistics_at_step.copy_from(statistics);
         tracked_at_step = t.net.batches_tracked();
       }
-      if (pending_interrupt() != 0) {
+      if (agreed_interrupt(ranks_) != 0) {
         p = at_step;
         statistics.copy_from(statistics_at_step);
         t.net.set_batches_tracked(tracked_at_step);
@@ -315,7 +285,9 @@ class Run {
   }
 
   int interrupted(Training& t, const Position& p, Clock::time_point started) {
-    save_last(t, p, p.epoch, p.micro_batch, p.seconds + seconds_since(started));
+    if (writes_)
+      write_last_checkpoint(out_, t, p, p.epoch, p.micro_batch, p.seconds + seconds_since(started));
+    ranks_.barrier();  // the others end once the checkpoint is written
     log_info("interrupted (", pending_interrupt() == SIGTERM ? "SIGTERM" : "SIGINT", ") in epoch ",
              p.epoch + 1, " after micro-batch ", p.micro_batch,
              "; checkpoint written. Resume with: trainer --resume ", out_.string());
@@ -346,7 +318,7 @@ class Run {
                              metrics_cell(val_loss, validate));
     for (std::size_t k = 0; k < class_names.size(); ++k)
       row += "," + metrics_cell(validate ? dice.per_class[k] : NAN, validate);
-    const auto per_epoch = static_cast<double>(micro_batches_per_epoch() * c_.batch);
+    const auto per_epoch = static_cast<double>(micro_batches_per_epoch() * global_batch());
     const auto voxels = static_cast<double>(t.net.grid().voxels());
     row += "," + metrics_cell(dice.average, validate);
     if (c_.val_metrics)
@@ -355,19 +327,19 @@ class Run {
     row +=
         concat(",", t.optimizer.options().lr, ",", t.scaler.scale(), ",",
                metrics_cell(seconds, true), ",", metrics_cell(per_epoch * voxels / seconds, true));
-    metrics_->add(row);
-    plot_metrics(out_, class_names);
+    if (writes_) metrics_->add(row), plot_metrics(out_, class_names);
     log_info(epoch_summary(p.epoch + 1, c_.epochs, train_loss, validate ? &dice : nullptr, val_loss,
                            seconds));
     if (validate && dice.average > p.best_dice) {
       p.best_dice = dice.average;
       Position best = p;
       best.epoch = p.epoch + 1;
-      save_model((out_ / "best.safetensors").string(), t.net,
-                 t.info(best.epoch, best.optimizer_steps));
+      if (writes_)
+        save_model((out_ / "best.safetensors").string(), t.net,
+                   t.info(best.epoch, best.optimizer_steps));
     }
     p.micro_batch = 0, p.loss_sum = 0, p.micro_batches = 0, p.seconds = 0;
-    save_last(t, p, p.epoch + 1, 0, 0);
+    if (writes_) write_last_checkpoint(out_, t, p, p.epoch + 1, 0, 0);
   }
 
   // The test report at network and native resolution, and the best and worst pictures.
@@ -377,7 +349,11 @@ class Run {
     if (c_.interrupt_during == "test") std::raise(SIGINT);
     t.evaluator.stop_when_interrupted("the test phase");
     t.window_evaluator.stop_when_interrupted("the test phase");
-    const ModelInfo tested = load_model(best.string(), t.net);
+    // Every rank scores the test set with rank 0's best weights (the same numbers); rank 0
+    // writes the report.
+    ModelInfo tested;
+    if (writes_) tested = load_model(best.string(), t.net);
+    t.averager.broadcast_parameters();
     log_info("test set: ", test_.size(), " cases, with ", best.filename().string());
     CaseScoreTable scores(data_.class_names(), c_.nsd_tolerance_mm);
     DiceTable network, native;
@@ -396,6 +372,7 @@ class Run {
         return t.evaluator.native_prediction(resident_, test_[v]);
       };
     }
+    if (!writes_) return;
     write_test_report(out_ / "test", network, native, scores, tested.epoch,
                       best.filename().string());
     write_visualisations(out_ / "test", scores, [&](std::size_t v) {
@@ -412,6 +389,8 @@ class Run {
 
   const RunConfig& c_;
   fs::path out_;
+  Communicator& ranks_;
+  bool writes_;  // rank 0
   Device device_ = Device::cpu;
   std::string precision_word_;
   Precision precision_ = Precision::f32;
@@ -433,7 +412,7 @@ int run_training(const RunSettings& settings, const std::string& command_line,
   RunConfig config = parse_run_config(settings);
   config.extending_from = extended_from;
   try {
-    Run run(config, settings, command_line);
+    Run run(config, settings, command_line, Communicator::world());
     return run();
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::interrupted || e.kind() == ErrorKind::terminated)

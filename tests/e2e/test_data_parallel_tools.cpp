@@ -1,0 +1,90 @@
+// The trainer under mpirun, end to end on 2 ranks of one thread: a run interrupted and resumed
+// ends as an uninterrupted one did, bit for bit; a resume with another number of ranks is
+// refused; a killed rank ends the job, which never hangs; a failing rank 0 ends every rank with
+// its exit code.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
+
+using unet3d::testing::read_text;
+using unet3d::testing::run_command;
+using unet3d::testing::scratch_folder;
+using unet3d::testing::ToolResult;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kTrainer = TRAINER_PATH;
+// CI runs as root in a container: Open MPI refuses root unless told, and wants its shared-memory
+// transport without the single-copy mechanism there. `timeout` ends a hung job (exit 124).
+const std::string kEnvironment =
+    "OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none ";
+const std::string kTwoRanks =
+    kEnvironment + "timeout 60 " + MPIEXEC_PATH + " --oversubscribe -np 2 ";
+const std::string kTiny = " --device cpu --threads 1 --no-cache" + unet3d::testing::kTinyRun;
+
+}  // namespace
+
+TEST_CASE("a 2-rank run interrupted and resumed ends bit-identical to an uninterrupted one",
+          "[mpi][data_parallel]") {
+  const fs::path straight = scratch_folder("ranks_straight"),
+                 broken = scratch_folder("ranks_broken");
+  const ToolResult whole =
+      run_command(kTwoRanks + kTrainer + " --out " + straight.string() + " --epochs 2" + kTiny);
+  INFO(whole.output);
+  REQUIRE(whole.code == 0);
+  const std::string log = read_text(straight / "train.log");
+  CHECK_THAT(log, Catch::Contains("data-parallel: 2 ranks of --batch 2 (a global batch of 4)"));
+  CHECK_THAT(log, Catch::Contains("the 2 ranks ended with the same weights, bit for bit"));
+  CHECK_THAT(read_text(straight / "config.json"), Catch::Contains("\"ranks\": \"2\""));
+
+  // Epoch 1 has 2 global micro-batches of 4 (the 11 training phantoms / 4): the 3rd is epoch 2's
+  // first.
+  const ToolResult stopped = run_command(kTwoRanks + kTrainer + " --out " + broken.string() +
+                                         " --epochs 2 --interrupt-after 3" + kTiny);
+  INFO(stopped.output);
+  REQUIRE(stopped.code == 130);
+  CHECK_THAT(read_text(broken / "train.log"),
+             Catch::Contains("interrupted (SIGINT) in epoch 2 after micro-batch 1"));
+  const ToolResult one = run_command(kEnvironment + kTrainer + " --resume " + broken.string());
+  CHECK(one.code == 2);
+  CHECK_THAT(one.output, Catch::Contains("the run trained on 2 rank(s), not 1") &&
+                             Catch::Contains("mpirun -np 2"));
+  const ToolResult resumed = run_command(kTwoRanks + kTrainer + " --resume " + broken.string());
+  INFO(resumed.output);
+  REQUIRE(resumed.code == 0);
+  unet3d::testing::check_same_run(straight, broken);
+}
+
+TEST_CASE("a killed rank ends the job with a non-zero status, never a hang", "[mpi][reliability]") {
+  const fs::path out = scratch_folder("ranks_killed");
+  // Rank 1 kills itself (SIGKILL, no chance to say goodbye) 3 s into a run of many epochs.
+  const std::string rank1_dies =
+      "sh -c 'if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then (sleep 3; kill -9 $$) & fi; exec " +
+      kTrainer + " --out " + out.string() + " --epochs 10000" + kTiny + "'";
+  const auto started = std::chrono::steady_clock::now();
+  const ToolResult r = run_command(kTwoRanks + rank1_dies);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  INFO(r.output);
+  INFO("ended after " << seconds << " s with " << r.code);
+  CHECK(r.code != 0);
+  CHECK(r.code != 124);  // timeout's: still running after 60 s
+  CHECK(seconds < 60);
+  CHECK(fs::exists(out / "last.safetensors"));  // epochs ran before the kill
+}
+
+TEST_CASE("an error on rank 0 ends every rank with its exit code", "[mpi][reliability]") {
+  const fs::path out = scratch_folder("ranks_error");
+  const std::string absent_split = (out / "absent_split.json").string();
+  const ToolResult r = run_command(kTwoRanks + kTrainer + " --out " + out.string() + " --split " +
+                                   absent_split + kTiny);
+  INFO(r.output);
+  CHECK(r.code == 3);  // a data error, as one process would end
+  CHECK_THAT(r.output, Catch::Contains("rank 0 of 2: ") && Catch::Contains(absent_split));
+  CHECK_THAT(read_text(out / "train.log"), Catch::Contains(absent_split));
+}

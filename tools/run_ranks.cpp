@@ -1,0 +1,56 @@
+// Rank 0's settings for every rank, and one stop for all.
+#include "tools/run_ranks.h"
+
+#include <csignal>
+#include <string>
+
+#include "runtime/interrupt.h"
+#include "runtime/log.h"
+
+namespace unet3d {
+namespace {
+
+void share_text(Communicator& ranks, std::string& text) {
+  std::uint64_t size = text.size();
+  ranks.broadcast(&size, sizeof size);
+  text.resize(size);
+  ranks.broadcast(text.data(), size);
+}
+
+}  // namespace
+
+void share_settings(Communicator& ranks, RunSettings& settings) {
+  if (!ranks.distributed()) return;
+  std::string flat;  // key \0 value \0 ..., neither holding \0
+  for (const auto& [key, value] : settings) flat += key + '\0' + value + '\0';
+  share_text(ranks, flat);
+  settings.clear();
+  for (std::size_t at = 0; at < flat.size();) {
+    const std::size_t key_end = flat.find('\0', at), value_end = flat.find('\0', key_end + 1);
+    settings[flat.substr(at, key_end - at)] = flat.substr(key_end + 1, value_end - key_end - 1);
+    at = value_end + 1;
+  }
+}
+
+void check_resumed_ranks(const RunSettings& settings, const RunConfig& c,
+                         const Communicator& ranks) {
+  const std::string had = settings.count("ranks") ? settings.at("ranks") : "1";
+  if (c.resuming && had != std::to_string(ranks.size()))
+    throw Error(ErrorKind::usage,
+                concat("--resume ", c.out, ": the run trained on ", had, " rank(s), not ",
+                       ranks.size(), "; resume it with as many (mpirun -np ", had, ")"));
+  if (c.sync_bn && !ranks.distributed())
+    log_warn("--sync-bn has nothing to synchronise in a single process");
+}
+
+int agreed_interrupt(Communicator& ranks) {
+  if (!ranks.distributed()) return pending_interrupt();
+  const int own = pending_interrupt();
+  double asked[2] = {own == SIGINT ? 1.0 : 0.0, own == SIGTERM ? 1.0 : 0.0};
+  ranks.sum(asked, 2);
+  const int agreed = asked[1] > 0 ? SIGTERM : asked[0] > 0 ? SIGINT : 0;
+  if (own == 0 && agreed != 0) std::raise(agreed);
+  return agreed;
+}
+
+}  // namespace unet3d

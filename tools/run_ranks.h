@@ -1,0 +1,24 @@
+// What the ranks of a data-parallel trainer (runtime/communicator.h) agree on beyond the
+// training step: rank 0's settings, and when to stop after a signal that reached only some.
+#pragma once
+
+#include "runtime/communicator.h"
+#include "tools/run_config.h"
+
+namespace unet3d {
+
+// settings := rank 0's on every rank (so that the other ranks need not read the run folder).
+void share_settings(Communicator& ranks, RunSettings& settings);
+
+// A run resumes with as many ranks as it started with (config.json's "ranks"; 1 for runs from
+// before it was kept), its batches being sliced by them: otherwise a usage Error. --sync-bn in
+// a single process is warned about.
+void check_resumed_ranks(const RunSettings& settings, const RunConfig& config,
+                         const Communicator& ranks);
+
+// The signal (SIGTERM before SIGINT) pending on any rank, or 0; raised here too where it reached
+// only others, so that every rank stops at the same micro-batch and exits with the same code.
+// A collective: every rank calls it at the same point.
+int agreed_interrupt(Communicator& ranks);
+
+}  // namespace unet3d
