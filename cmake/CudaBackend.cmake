@@ -47,3 +47,24 @@ endif()
 add_library(unet3d::cudnn INTERFACE IMPORTED)
 target_include_directories(unet3d::cudnn INTERFACE "${CUDNN_INCLUDE_DIR}")
 target_link_libraries(unet3d::cudnn INTERFACE "${CUDNN_LIBRARY}")
+
+# NCCL (optional): GPU-to-GPU gradient sums between data-parallel ranks. It may live in the
+# toolkit or in the nvidia-nccl Python package (NCCL_ROOT); without it, multi-GPU training sums
+# through the host with MPI and one GPU trains as before.
+set(_nccl_hints ${NCCL_ROOT} $ENV{NCCL_ROOT} "${CUDAToolkit_LIBRARY_ROOT}"
+                "${CUDAToolkit_INCLUDE_DIRS}/..")
+find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${_nccl_hints} PATH_SUFFIXES include)
+find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 NAMES_PER_DIR HINTS ${_nccl_hints}
+             PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
+set(UNET3D_BUILT_WITH_NCCL false)
+if(UNET3D_WITH_NCCL AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+  set(UNET3D_BUILT_WITH_NCCL true)
+  add_library(unet3d::nccl INTERFACE IMPORTED)
+  target_include_directories(unet3d::nccl INTERFACE "${NCCL_INCLUDE_DIR}")
+  target_link_libraries(unet3d::nccl INTERFACE "${NCCL_LIBRARY}")
+  message(STATUS "unet3d: NCCL ON (${NCCL_LIBRARY})")
+else()
+  message(STATUS "unet3d: no NCCL found (or UNET3D_WITH_NCCL=OFF): several GPUs sum their "
+                 "gradients through the host. Set NCCL_ROOT to the folder holding include/ "
+                 "and lib/.")
+endif()

@@ -5,6 +5,8 @@
 
 #include "kernels/elementwise.h"
 #include "runtime/error.h"
+#include "runtime/nccl_group.h"
+#include "unet3d/build_config.h"
 
 namespace unet3d {
 namespace {
@@ -45,8 +47,23 @@ GradientAverager::GradientAverager(ParameterStore& parameters, Communicator& com
   const DType master = parameters.master_dtype();
   UNET3D_USAGE_CHECK(master == DType::f32 || master == DType::f64,
                      "GradientAverager: master dtype ", dtype_name(master));
-  if (parameters.device() != Device::cpu && communicator.distributed())
+  if (parameters.device() == Device::cpu || !communicator.distributed()) return;
+  if constexpr (kBuiltWithNccl) {
+    nccl::UniqueId id{};
+    if (communicator.rank() == 0) id = nccl::new_id();
+    communicator.broadcast(&id, sizeof id);
+    nccl_ = nccl::join(id, communicator.rank(), communicator.size());
+  } else {
     host_ = Tensor(parameters.grads().shape(), master, Device::cpu);
+  }
+}
+
+GradientAverager::~GradientAverager() {
+  if constexpr (kBuiltWithNccl) nccl::leave(nccl_);
+}
+
+const char* GradientAverager::transport() const {
+  return !communicator_.distributed() ? "nothing" : nccl_ != nullptr ? "NCCL" : "MPI";
 }
 
 void GradientAverager::broadcast_parameters() {
@@ -60,6 +77,11 @@ void GradientAverager::broadcast_parameters() {
 void GradientAverager::average_gradients() {
   if (!communicator_.distributed()) return;
   Tensor grads = parameters_.grads();
+  if (nccl_ != nullptr) {  // GPU to GPU, on the step's stream
+    if constexpr (kBuiltWithNccl)
+      nccl::sum(nccl_, grads.data(), static_cast<std::size_t>(grads.numel()), grads.dtype());
+    return affine(grads, 1.0 / communicator_.size(), 0.0, grads);
+  }
   Tensor& host = grads.device() == Device::cpu ? grads : host_;
   if (&host != &grads) host.copy_from(grads);
   sum_over_ranks(communicator_, host);

@@ -30,8 +30,15 @@ class CommunicatorSums : public RankSums {
 
 class GradientAverager {
  public:
-  // `parameters` and `communicator` must outlive this; its host buffer is allocated here.
+  // `parameters` and `communicator` must outlive this. Among several ranks whose gradients live
+  // on GPUs, the ranks join an NCCL group here (its id broadcast by the communicator) where the
+  // build has NCCL; otherwise a host buffer for the sums is allocated here.
   GradientAverager(ParameterStore& parameters, Communicator& communicator);
+  ~GradientAverager();
+  GradientAverager(const GradientAverager&) = delete;
+  GradientAverager& operator=(const GradientAverager&) = delete;
+  // What sums the gradients: "NCCL", "MPI" or "nothing" (one rank).
+  const char* transport() const;
 
   // Every rank := rank 0's master values, their f16 copies and the buffers (BatchNorm's running
   // statistics).
@@ -45,7 +52,8 @@ class GradientAverager {
  private:
   ParameterStore& parameters_;
   Communicator& communicator_;
-  Tensor host_;  // the flat gradients on the host when they live on a GPU (master dtype)
+  Tensor host_;           // the flat gradients on the host when they live on a GPU, without NCCL
+  void* nccl_ = nullptr;  // the ranks' NCCL group (runtime/nccl_group.h), with NCCL
 };
 
 }  // namespace unet3d

@@ -44,10 +44,10 @@ mode=$($dry_run && echo "dry run (no GPU expected)" || echo "GPU run")
 # Stage budgets in seconds; each sum is under its deadline (6 minutes on the GPU machine, 3 for
 # a dry run), so one stage running to its limit leaves the rest their time.
 if $dry_run; then
-  budgets=(versions=5 build=5 gpu_tests=40 probe=10 memcheck=10 bench=40 pytorch=20 training=25)
+  budgets=(versions=5 build=5 gpu_tests=40 nccl=5 probe=10 memcheck=10 bench=40 pytorch=20 training=25)
   build="${UNET3D_BUILD_DIR:-$root/build}" # the ctest test that runs a dry run names its own
 else
-  budgets=(versions=5 build=100 gpu_tests=50 probe=25 memcheck=25 bench=55 pytorch=25 training=65)
+  budgets=(versions=5 build=100 gpu_tests=50 nccl=10 probe=25 memcheck=25 bench=55 pytorch=25 training=60)
   build="$root/build-device"
 fi
 budget() {
@@ -122,7 +122,7 @@ stage_build() {
     fi
     return
   fi
-  local prefix="$root/.deps/prefix" debs cudnn_root="" cublas_root="" cudnn_version="not found"
+  local prefix="$root/.deps/prefix" debs cudnn_root="" cublas_root="" nccl_root="" cudnn_version="not found"
   shopt -s nullglob
   debs=("$root"/.deps/*.deb)
   mkdir -p "$prefix"
@@ -146,9 +146,17 @@ for sub in ('cu13', 'cublas'):
     d = os.path.join(list(nvidia.__path__)[0], sub)
     if os.path.isdir(os.path.join(d, 'include')): print(d); break" 2>/dev/null)
   fi
+  # NCCL (optional): the toolkit's, else the nvidia-nccl Python package's.
+  if ! ls /usr/local/cuda/lib64/libnccl.so* >/dev/null 2>&1; then
+    nccl_root=$(python3 -c "
+import nvidia, os
+for sub in ('nccl', 'cu13'):
+    d = os.path.join(list(nvidia.__path__)[0], sub)
+    if os.path.isfile(os.path.join(d, 'include', 'nccl.h')): print(d); break" 2>/dev/null)
+  fi
   local multiarch="$prefix/usr/lib/x86_64-linux-gnu" dirs=""
   for dir in /usr/local/cuda/lib64 ${cudnn_root:+$cudnn_root/lib $cudnn_root/lib64} \
-    ${cublas_root:+$cublas_root/lib}; do
+    ${cublas_root:+$cublas_root/lib} ${nccl_root:+$nccl_root/lib}; do
     [ -d "$dir" ] && dirs="$dirs:$dir"
   done
   # The unpacked Debian libraries go last, so the machine's own (newer) ones win for others.
@@ -158,12 +166,13 @@ for sub in ('cu13', 'cublas'):
   if bounded cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CUDA_COMPILER="$nvcc" -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$prefix/usr" \
     ${cudnn_root:+-DCUDNN_ROOT="$cudnn_root"} ${cublas_root:+-DCUBLAS_ROOT="$cublas_root"} \
+    ${nccl_root:+-DNCCL_ROOT="$nccl_root"} \
     >"$work/configure.log" 2>&1 &&
     bounded cmake --build "$build" -j"$(nproc)" >"$work/build.log" 2>&1; then
     status=ok
   fi
   tail -n 15 "$work/configure.log" "$work/build.log"
-  detail="cuDNN $cudnn_version from ${cudnn_root:-nowhere}; cuBLAS from ${cublas_root:-the toolkit}; ${#debs[@]} .deb files"
+  detail="cuDNN $cudnn_version from ${cudnn_root:-nowhere}; cuBLAS from ${cublas_root:-the toolkit}; NCCL from ${nccl_root:-the toolkit, if there}; ${#debs[@]} .deb files"
 }
 
 # ctest's own files go to a folder of their own (a CTestTestfile that includes the build's), so
@@ -186,6 +195,26 @@ stage_gpu_tests() {
     if $dry_run && [ "$code" = 0 ]; then status=unavailable; fi
     return # on the GPU machine a skipped GPU test fails the check: they are what it is for
   fi
+  [ "$code" = 0 ] && status=ok
+}
+
+# NCCL with one rank, bootstrapped without MPI (the GPU test tagged [nccl]), where the build has
+# NCCL; unavailable where it has not.
+stage_nccl() {
+  local log="$work/nccl.txt" code
+  if ! grep -q "kBuiltWithNccl = true" "$build/generated/unet3d/build_config.h" 2>/dev/null; then
+    status=unavailable detail="this build has no NCCL (configure found none)"
+    return
+  fi
+  bounded "$build/tests/unet3d_gpu_tests" "[nccl]" >"$log" 2>&1
+  code=$?
+  cat "$log"
+  if [ "$code" = 77 ]; then # the GPU tests' skip code
+    detail=$(grep -m1 '^SKIPPED: ' "$log" | sed 's/^SKIPPED: //')
+    $dry_run && status=unavailable
+    return
+  fi
+  detail="$(grep -m1 -E 'All tests passed|test cases' "$log") (exit $code)"
   [ "$code" = 0 ] && status=ok
 }
 
@@ -282,7 +311,7 @@ stage_training() {
 }
 
 echo "device_check: $mode, into $out (work folder $work)"
-for name in versions build gpu_tests probe memcheck bench pytorch training; do
+for name in versions build gpu_tests nccl probe memcheck bench pytorch training; do
   stage "$name"
 done
 [ "$failed" = 0 ]

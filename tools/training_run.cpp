@@ -115,7 +115,8 @@ class Run {
       t.share_rank0_state(ranks_);
       log_info("data-parallel: ", ranks_.size(), " ranks of --batch ", c_.batch,
                " (a global batch of ", ranks_.size() * c_.batch, "), BatchNorm ",
-               c_.sync_bn ? "synchronised (--sync-bn)" : "per rank");
+               c_.sync_bn ? "synchronised (--sync-bn)" : "per rank", ", gradients averaged with ",
+               t.averager.transport());
     }
     if (writes_)
       metrics_.emplace(out_ / "metrics.csv", metrics_header(class_names, c_.val_metrics), p.epoch);

@@ -38,7 +38,8 @@ TEST_CASE("a 2-rank run interrupted and resumed ends bit-identical to an uninter
   INFO(whole.output);
   REQUIRE(whole.code == 0);
   const std::string log = read_text(straight / "train.log");
-  CHECK_THAT(log, Catch::Contains("data-parallel: 2 ranks of --batch 2 (a global batch of 4)"));
+  CHECK_THAT(log, Catch::Contains("data-parallel: 2 ranks of --batch 2 (a global batch of 4), "
+                                  "BatchNorm per rank, gradients averaged with MPI"));
   CHECK_THAT(log, Catch::Contains("the 2 ranks ended with the same weights, bit for bit"));
   CHECK_THAT(read_text(straight / "config.json"), Catch::Contains("\"ranks\": \"2\""));
 

@@ -16,8 +16,8 @@ TEST_CASE("device_check's dry run passes every stage and leaves at most 8 files"
   INFO(r.output);
   REQUIRE(r.code == 0);
   const std::string summary = read_text(out / "summary.md");
-  for (const char* stage :
-       {"versions", "build", "gpu_tests", "probe", "memcheck", "bench", "pytorch", "training"})
+  for (const char* stage : {"versions", "build", "gpu_tests", "nccl", "probe", "memcheck", "bench",
+                            "pytorch", "training"})
     CHECK_THAT(summary, Catch::Contains(std::string("| ") + stage + " | "));
   CHECK_THAT(summary, !Catch::Contains("| FAIL |"));
   CHECK_THAT(summary, Catch::Contains("| bench | ok |"));
