@@ -1,6 +1,7 @@
 // Rank 0's settings for every rank, and one stop for all.
 #include "tools/run_ranks.h"
 
+#include <algorithm>
 #include <csignal>
 #include <string>
 
@@ -51,6 +52,35 @@ int agreed_interrupt(Communicator& ranks) {
   const int agreed = asked[1] > 0 ? SIGTERM : asked[0] > 0 ? SIGINT : 0;
   if (own == 0 && agreed != 0) std::raise(agreed);
   return agreed;
+}
+
+std::vector<std::size_t> rank_share(const std::vector<std::size_t>& cases,
+                                    const Communicator& ranks) {
+  std::vector<std::size_t> share;
+  for (auto i = static_cast<std::size_t>(ranks.rank()); i < cases.size();
+       i += static_cast<std::size_t>(ranks.size()))
+    share.push_back(cases[i]);
+  return share;
+}
+
+DiceTable gather_table(Communicator& ranks, const DiceTable& mine,
+                       const std::vector<std::string>& names) {
+  DiceTable all;
+  all.class_names = mine.class_names;
+  all.volumes = names;
+  const std::size_t classes = mine.class_names.size();
+  // Each case's row is its scorer's, zeros elsewhere: the sum over the ranks is that row, NaN
+  // (a class absent from the case) included, since x + 0 = x.
+  std::vector<double> rows(names.size() * classes, 0.0);
+  for (std::size_t i = 0; i < mine.per_volume.size(); ++i) {
+    const std::size_t at = static_cast<std::size_t>(ranks.rank()) + i * ranks.size();
+    std::copy(mine.per_volume[i].begin(), mine.per_volume[i].end(), rows.begin() + at * classes);
+  }
+  ranks.sum(rows.data(), rows.size());
+  for (std::size_t v = 0; v < names.size(); ++v)
+    all.per_volume.emplace_back(rows.begin() + v * classes, rows.begin() + (v + 1) * classes);
+  all.finish();
+  return all;
 }
 
 }  // namespace unet3d

@@ -1,8 +1,14 @@
 // What the ranks of a data-parallel trainer (runtime/communicator.h) agree on beyond the
-// training step: rank 0's settings, and when to stop after a signal that reached only some.
+// training step: rank 0's settings, when to stop after a signal that reached only some, and a
+// validation shared between them.
 #pragma once
 
+#include <cstddef>
+#include <string>
+#include <vector>
+
 #include "runtime/communicator.h"
+#include "tools/evaluator.h"
 #include "tools/run_config.h"
 
 namespace unet3d {
@@ -20,5 +26,15 @@ void check_resumed_ranks(const RunSettings& settings, const RunConfig& config,
 // only others, so that every rank stops at the same micro-batch and exits with the same code.
 // A collective: every rank calls it at the same point.
 int agreed_interrupt(Communicator& ranks);
+
+// The cases of `cases` this rank scores when the ranks share an evaluation: every N-th, from
+// its rank on.
+std::vector<std::size_t> rank_share(const std::vector<std::size_t>& cases,
+                                    const Communicator& ranks);
+
+// The Dice table of all `names` (every case, in order) as one process scoring them all would
+// make it, from each rank's table of its rank_share (a collective).
+DiceTable gather_table(Communicator& ranks, const DiceTable& mine,
+                       const std::vector<std::string>& names);
 
 }  // namespace unet3d

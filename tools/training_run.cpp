@@ -312,9 +312,7 @@ class Run {
     DiceTable dice;
     CaseScoreTable surface(class_names, c_.nsd_tolerance_mm);
     CaseScoreTable* scores = c_.val_metrics ? &surface : nullptr;
-    if (validate)
-      dice = data_.patch_mode ? t.window_evaluator.evaluate(data_.resampled, val_, scores)
-                              : t.evaluator.evaluate(resident_, val_, &val_loss, scores);
+    if (validate) dice = validation(t, scores, val_loss);
     std::string row = concat(p.epoch + 1, ",", metrics_cell(train_loss, true), ",",
                              metrics_cell(val_loss, validate));
     for (std::size_t k = 0; k < class_names.size(); ++k)
@@ -341,6 +339,30 @@ class Run {
     }
     p.micro_batch = 0, p.loss_sum = 0, p.micro_batches = 0, p.seconds = 0;
     if (writes_) write_last_checkpoint(out_, t, p, p.epoch + 1, 0, 0);
+  }
+
+  // The validation Dice (and, in resize mode, val_loss). The ranks of a data-parallel run share
+  // the cases and gather their tables, but for --val-metrics, whose surface scores every rank
+  // computes for all.
+  DiceTable validation(Training& t, CaseScoreTable* scores, double& val_loss) {
+    const bool shared = ranks_.distributed() && scores == nullptr;
+    if (shared) {  // every rank scores with rank 0's running statistics, the ones saved
+      Tensor statistics = t.net.parameters().buffers();
+      broadcast_tensor(ranks_, statistics);
+    }
+    const std::vector<std::size_t> cases = shared ? rank_share(val_, ranks_) : val_;
+    DiceTable dice = data_.patch_mode ? t.window_evaluator.evaluate(data_.resampled, cases, scores)
+                                      : t.evaluator.evaluate(resident_, cases, &val_loss, scores);
+    if (!shared) return dice;
+    // The loss: the mean over every rank's batches.
+    const double batches =
+        std::ceil(static_cast<double>(cases.size()) / static_cast<double>(c_.batch));
+    double loss[2] = {batches > 0 ? val_loss * batches : 0.0, batches};
+    ranks_.sum(loss, 2);
+    val_loss = data_.patch_mode ? NAN : loss[0] / loss[1];
+    std::vector<std::string> names;
+    for (const std::size_t c : val_) names.push_back(data_.cases()[c].name);
+    return gather_table(ranks_, dice, names);
   }
 
   // The test report at network and native resolution, and the best and worst pictures.

@@ -1,11 +1,13 @@
 // Data-parallel training across the ranks of mpirun (tests/CMakeLists.txt starts 2): sums that
 // are the same bits on every rank, rank 0's weights handed to all, and after k steps on
 // different data every rank's parameters identical bit for bit, the averaged gradient being the
-// mean of the ranks' own.
+// mean of the ranks' own; the global batch's loss with --sync-bn against one process holding
+// the whole batch, in f64; and a validation shared between the ranks.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kernels/elementwise.h"
@@ -13,6 +15,7 @@
 #include "layers/train_step.h"
 #include "runtime/communicator.h"
 #include "tests/support/phantom.h"
+#include "tools/run_ranks.h"
 #include "verify/compare.h"
 
 using namespace unet3d;
@@ -202,4 +205,33 @@ TEST_CASE("without --sync-bn each rank normalises its own batch, so the runs par
   GlobalBatchRuns runs(LossKind::dice, false);
   runs.step(40);
   CHECK(runs.weight_difference() > 1e-6);
+}
+
+TEST_CASE("a validation shared between the ranks gathers the table one process would make",
+          "[mpi][validation]") {
+  // Seven cases of three classes, class 2 absent from every third case.
+  const std::size_t cases = 7;
+  const auto row_of = [](std::size_t v) {
+    return std::vector<double>{0.5 + 0.01 * static_cast<double>(v), 0.1 * static_cast<double>(v),
+                               v % 3 == 0 ? NAN : 0.9 - 0.02 * static_cast<double>(v)};
+  };
+  DiceTable whole, mine;
+  whole.class_names = mine.class_names = {"background", "a", "b"};
+  std::vector<std::size_t> indices(cases);
+  for (std::size_t v = 0; v < cases; ++v) {
+    indices[v] = v;
+    whole.volumes.push_back("case" + std::to_string(v));
+    whole.per_volume.push_back(row_of(v));
+  }
+  whole.finish();
+  for (const std::size_t v : rank_share(indices, world())) {
+    mine.volumes.push_back(whole.volumes[v]);
+    mine.per_volume.push_back(row_of(v));
+  }
+  const DiceTable gathered = gather_table(world(), mine, whole.volumes);
+  CHECK(gathered.volumes == whole.volumes);
+  CHECK(gathered.left_out == whole.left_out);
+  CHECK(gathered.per_class == whole.per_class);
+  CHECK(gathered.average == whole.average);
+  CHECK(gathered.foreground == whole.foreground);
 }
