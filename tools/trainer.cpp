@@ -125,6 +125,13 @@ RunSettings settings_of(const Flags& f) {
   return s;
 }
 
+// Flags that stop this process at a chosen point, for the tests: never the run's settings, so
+// a resume may give them anew.
+constexpr const char* kTestingHooks[] = {"interrupt-after", "interrupt-during"};
+bool is_testing_hook(const std::string& key) {
+  return key == kTestingHooks[0] || key == kTestingHooks[1];
+}
+
 // The saved settings of the run in `dir`; flags given beside --resume must agree with them, but
 // for a larger --epochs, which extends the run (`extended_from` := the run's epochs).
 RunSettings resumed_settings(const std::string& dir, const RunSettings& given, const Flags& flags,
@@ -141,7 +148,7 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
     s[e.name] = e.is_switch ? "false" : flags.default_value(e.name);
   for (const auto& [key, value] : saved->members) s[key] = value.text;
   for (const auto& [key, value] : given) {
-    if (key == "resume" || key == "out" || !flags.given(key)) continue;
+    if (key == "resume" || key == "out" || is_testing_hook(key) || !flags.given(key)) continue;
     if (key == "epochs" && s.count(key) && s.at(key) != value) {
       const std::int64_t had = std::stoll(s.at(key)), asked = flags.integer("epochs");
       if (asked < had)
@@ -159,7 +166,7 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
   s["out"] = dir;
   s["resume"] = dir;
   // The testing hooks belong to one process, not to the run.
-  for (const char* hook : {"interrupt-after", "interrupt-during"}) s[hook] = given.at(hook);
+  for (const char* hook : kTestingHooks) s[hook] = given.at(hook);
   return s;
 }
 

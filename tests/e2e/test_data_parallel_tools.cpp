@@ -1,7 +1,7 @@
 // The trainer under mpirun, end to end on 2 ranks of one thread: a run interrupted and resumed
 // ends as an uninterrupted one did, bit for bit; a resume with another number of ranks is
 // refused; a killed rank ends the job, which never hangs; a failing rank 0 ends every rank with
-// its exit code.
+// its exit code; SIGTERM to the launcher leaves a folder that resumes.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -88,4 +88,26 @@ TEST_CASE("an error on rank 0 ends every rank with its exit code", "[mpi][reliab
   CHECK(r.code == 3);  // a data error, as one process would end
   CHECK_THAT(r.output, Catch::Contains("rank 0 of 2: ") && Catch::Contains(absent_split));
   CHECK_THAT(read_text(out / "train.log"), Catch::Contains(absent_split));
+}
+
+TEST_CASE("SIGTERM to mpirun leaves a run folder that resumes from its last checkpoint",
+          "[mpi][reliability]") {
+  const fs::path out = scratch_folder("ranks_terminated");
+  const std::string job = kEnvironment + MPIEXEC_PATH + " --oversubscribe -np 2 " + kTrainer +
+                          " --out " + out.string() + " --epochs 10000" + kTiny;
+  // The launcher in the background, signalled once the first checkpoint exists.
+  const std::string checkpoint = (out / "last.safetensors").string();
+  const ToolResult stopped = run_command(
+      "timeout 60 sh -c '" + job + " & job=$!; while [ ! -f " + checkpoint +
+      " ]; do sleep 0.2; done; sleep 1; kill -TERM $job; wait $job; echo launcher: $?'");
+  INFO(stopped.output);
+  CHECK(stopped.code == 0);  // timeout's 124 would mean a hang
+  CHECK_THAT(stopped.output, Catch::Contains("launcher: ") && !Catch::Contains("launcher: 0"));
+  CHECK_THAT(read_text(out / "train.log"), Catch::Contains("Resume with: trainer --resume"));
+  // It resumes: the checkpoint loads on rank 0, reaches rank 1, and training goes on.
+  const ToolResult resumed =
+      run_command(kTwoRanks + kTrainer + " --resume " + out.string() + " --interrupt-after 1");
+  INFO(resumed.output);
+  CHECK(resumed.code == 130);
+  CHECK_THAT(resumed.output, Catch::Contains("resuming at epoch "));
 }
