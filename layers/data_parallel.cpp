@@ -42,8 +42,14 @@ void CommunicatorSums::sum(double* data, std::size_t n, Device device) {
   on_device.copy_from(on_host);
 }
 
-GradientAverager::GradientAverager(ParameterStore& parameters, Communicator& communicator)
-    : parameters_(parameters), communicator_(communicator) {
+GradientAverager::GradientAverager(ParameterStore& parameters, Communicator& communicator,
+                                   std::int64_t bucket_elements)
+    : parameters_(parameters),
+      communicator_(communicator),
+      bucket_elements_(bucket_elements),
+      unbegun_end_(parameters.trainable_elements()) {
+  UNET3D_USAGE_CHECK(bucket_elements >= 1, "GradientAverager: buckets of ", bucket_elements,
+                     " elements");
   const DType master = parameters.master_dtype();
   UNET3D_USAGE_CHECK(master == DType::f32 || master == DType::f64,
                      "GradientAverager: master dtype ", dtype_name(master));
@@ -74,19 +80,51 @@ void GradientAverager::broadcast_parameters() {
   parameters_.refresh_half_copies();
 }
 
+namespace {
+
+// grads [first, end) begun as one sum over the ranks.
+void begin_bucket(Communicator& c, Tensor& grads, std::int64_t first, std::int64_t end) {
+  const auto n = static_cast<std::size_t>(end - first);
+  if (grads.dtype() == DType::f64)
+    c.begin_sum(grads.data_as<double>() + first, n);
+  else
+    c.begin_sum(grads.data_as<float>() + first, n);
+}
+
+}  // namespace
+
+void GradientAverager::gradients_ready_from(std::int64_t offset) {
+  if (!communicator_.distributed() || parameters_.device() != Device::cpu) return;
+  if (unbegun_end_ - offset >= bucket_elements_) {
+    Tensor grads = parameters_.grads();
+    begin_bucket(communicator_, grads, offset, unbegun_end_);
+    unbegun_end_ = offset;
+    ++buckets_;
+  } else {
+    communicator_.progress();
+  }
+}
+
 void GradientAverager::average_gradients() {
   if (!communicator_.distributed()) return;
   Tensor grads = parameters_.grads();
+  if (grads.device() == Device::cpu) {  // the rest as a last bucket, then all of them finished
+    if (unbegun_end_ > 0) begin_bucket(communicator_, grads, 0, unbegun_end_), ++buckets_;
+    communicator_.finish_sums();
+    buckets_last_step_ = buckets_, buckets_ = 0;
+    unbegun_end_ = parameters_.trainable_elements();
+    return affine(grads, 1.0 / communicator_.size(), 0.0, grads);
+  }
   if (nccl_ != nullptr) {  // GPU to GPU, on the step's stream
     if constexpr (kBuiltWithNccl)
       nccl::sum(nccl_, grads.data(), static_cast<std::size_t>(grads.numel()), grads.dtype());
     return affine(grads, 1.0 / communicator_.size(), 0.0, grads);
   }
-  Tensor& host = grads.device() == Device::cpu ? grads : host_;
-  if (&host != &grads) host.copy_from(grads);
-  sum_over_ranks(communicator_, host);
-  affine(host, 1.0 / communicator_.size(), 0.0, host);
-  if (&host != &grads) grads.copy_from(host);
+  // GPUs without NCCL: through the host, in one piece.
+  host_.copy_from(grads);
+  sum_over_ranks(communicator_, host_);
+  affine(host_, 1.0 / communicator_.size(), 0.0, host_);
+  grads.copy_from(host_);
 }
 
 bool GradientAverager::ranks_hold_same_weights() {

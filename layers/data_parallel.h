@@ -33,8 +33,13 @@ class GradientAverager {
   // `parameters` and `communicator` must outlive this. Among several ranks whose gradients live
   // on GPUs, the ranks join an NCCL group here (its id broadcast by the communicator) where the
   // build has NCCL; otherwise a host buffer for the sums is allocated here.
-  GradientAverager(ParameterStore& parameters, Communicator& communicator);
+  // Host gradients are summed in buckets of at least `bucket_elements`, begun as backward
+  // finishes them (gradients_ready_from).
+  GradientAverager(ParameterStore& parameters, Communicator& communicator,
+                   std::int64_t bucket_elements = kBucketElements);
   ~GradientAverager();
+  // 4 MiB of f32 gradients: large enough that a bucket's latency is small beside its transfer.
+  static constexpr std::int64_t kBucketElements = 1 << 20;
   GradientAverager(const GradientAverager&) = delete;
   GradientAverager& operator=(const GradientAverager&) = delete;
   // What sums the gradients: "NCCL", "MPI" or "nothing" (one rank).
@@ -43,9 +48,17 @@ class GradientAverager {
   // Every rank := rank 0's master values, their f16 copies and the buffers (BatchNorm's running
   // statistics).
   void broadcast_parameters();
-  // grads := (the sum over the ranks of their grads) x (1 / ranks), as one bucket through the
-  // host, the same bits on every rank.
+  // Backward has finished every gradient from grads()[offset] on (UNet3D::backward's
+  // gradients_ready, in decreasing offsets, during the backward that precedes the step): where
+  // the gradients live on the host, the sum of the finished ones not yet begun starts once they
+  // fill a bucket, and begun sums are moved on. Elsewhere (GPUs) nothing happens until the step.
+  void gradients_ready_from(std::int64_t offset);
+  // grads := (the sum over the ranks of their grads) x (1 / ranks), the same bits on every rank:
+  // the buckets begun are finished and the rest summed (on the host, through MPI), or the whole
+  // summed GPU to GPU (NCCL) or through the host (GPUs without NCCL).
   void average_gradients();
+  // The buckets the last average_gradients() summed, for the tests.
+  std::int64_t buckets_last_step() const { return buckets_last_step_; }
   // True on every rank when every rank's master values are rank 0's, bit for bit (a collective).
   bool ranks_hold_same_weights();
 
@@ -54,6 +67,9 @@ class GradientAverager {
   Communicator& communicator_;
   Tensor host_;           // the flat gradients on the host when they live on a GPU, without NCCL
   void* nccl_ = nullptr;  // the ranks' NCCL group (runtime/nccl_group.h), with NCCL
+  std::int64_t bucket_elements_;
+  std::int64_t unbegun_end_;  // grads [unbegun_end_, end) are being summed (host buckets)
+  std::int64_t buckets_ = 0, buckets_last_step_ = 0;
 };
 
 }  // namespace unet3d

@@ -44,6 +44,8 @@ class ParameterStore {
   Tensor value(std::size_t i);
   Tensor grad(std::size_t i);
   Tensor compute_copy(std::size_t i);
+  // Where parameter i starts in its flat storage (values()/grads(), or buffers()), in elements.
+  std::int64_t offset(std::size_t i) const { return offsets_[i]; }
 
   // The flat storage of every trainable parameter, padding included (padding stays zero).
   Tensor values();

@@ -55,10 +55,13 @@ double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
   return loss_options_.kind == LossKind::dicece ? value + first(ce_loss_host_, ce_loss_) : value;
 }
 
-double TrainingStep::micro_batch() {
+double TrainingStep::micro_batch(bool step_follows) {
   Tensor grad = net_.logits_grad();
   const double value = loss_on(net_.forward(true), &grad);
-  net_.backward();
+  if (averager_ != nullptr && step_follows)
+    net_.backward([this](std::int64_t offset) { averager_->gradients_ready_from(offset); });
+  else
+    net_.backward();
   return value;
 }
 

@@ -30,8 +30,10 @@ class TrainingStep {
   // call micro_batch().
   Tensor labels() { return labels_.alias(); }
   // Forward, loss and backward of the micro-batch in place. Returns its loss (not divided by
-  // accum); reads it back from the device.
-  double micro_batch();
+  // accum); reads it back from the device. `step_follows`: apply() comes next (the last
+  // micro-batch of the step), so that a data-parallel averager may begin summing gradients
+  // while backward still runs; never for a micro-batch whose gradients will still grow.
+  double micro_batch(bool step_follows = false);
   // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off). With
   // an averager, the gradients are first averaged over the ranks (data-parallel training).
   bool apply();

@@ -291,13 +291,17 @@ Tensor UNet3D::forward(bool train) {
   return logits;
 }
 
-void UNet3D::backward() {
+void UNet3D::backward(const std::function<void(std::int64_t)>& gradients_ready) {
   const std::int64_t d = config_.depth;
+  const auto ready_from = [&](std::int64_t parameter) {
+    if (gradients_ready) gradients_ready(params_.offset(static_cast<std::size_t>(parameter)));
+  };
   const Tensor grad_logits = logits_grad();
   Tensor head_dw = params_.grad(head_weight_), head_db = params_.grad(head_bias_);
   conv3d_backward_weights(arena_.view(decoder(1).a2), grad_logits, head_dw, &head_db);
   Tensor grad_out = arena_.view(levels_[0].decoder_out_grad);
   conv3d_backward_data(grad_logits, params_.compute_copy(head_weight_), grad_out);
+  ready_from(head_weight_);
 
   for (std::int64_t i = 1; i <= d; ++i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
@@ -305,10 +309,12 @@ void UNet3D::backward() {
            skip_grad = arena_.view(L.skip_grad);
     backward_block(decoder(i), arena_.view(L.concat), arena_.view(L.decoder_out_grad),
                    &concat_grad);
+    ready_from(decoder(i).conv1);
     split_channels(concat_grad, up_grad, skip_grad);
     const Tensor previous = arena_.view(i < d ? decoder(i + 1).a2 : bottleneck().a2);
     Tensor dw = params_.grad(L.up_weight), db = params_.grad(L.up_bias);
     conv_transpose3d_backward_weights(previous, up_grad, dw, db);
+    ready_from(L.up_weight);
     Tensor previous_grad = arena_.view(i < d ? levels_[static_cast<std::size_t>(i)].decoder_out_grad
                                              : bottleneck_out_grad_);
     conv_transpose3d_backward_data(up_grad, params_.compute_copy(L.up_weight), previous_grad);
@@ -318,6 +324,7 @@ void UNet3D::backward() {
   Tensor pooled_grad = arena_.view(deepest.pooled_grad);
   backward_block(bottleneck(), arena_.view(deepest.pooled), arena_.view(bottleneck_out_grad_),
                  &pooled_grad);
+  ready_from(bottleneck().conv1);
   for (std::int64_t i = d; i >= 1; --i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
     Tensor encoder_grad = arena_.view(L.encoder_grad);
@@ -330,6 +337,7 @@ void UNet3D::backward() {
       Tensor input_grad = arena_.view(below.pooled_grad);
       backward_block(encoder(i), arena_.view(below.pooled), encoder_grad, &input_grad);
     }
+    ready_from(encoder(i).conv1);
   }
 }
 

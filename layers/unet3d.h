@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,8 +82,12 @@ class UNet3D {
   // Where the loss writes dL/dlogits before backward().
   Tensor logits_grad();
   // Adds every parameter's gradient (from logits_grad(), after a training forward) into the
-  // parameter store's gradients.
-  void backward();
+  // parameter store's gradients. `gradients_ready` (optional) is told, as backward goes, the
+  // offset into grads() from which every gradient is final: the head's, then each decoder
+  // block's and up-convolution's, the bottleneck's and the encoders', in decreasing offsets
+  // (state_dict order is the reverse of backward's), so that their sum over data-parallel ranks
+  // can begin while the rest is computed.
+  void backward(const std::function<void(std::int64_t)>& gradients_ready = {});
   // Training forwards so far: BatchNorm's num_batches_tracked.
   std::int64_t batches_tracked() const { return batches_tracked_; }
   void set_batches_tracked(std::int64_t n) { batches_tracked_ = n; }

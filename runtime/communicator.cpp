@@ -44,6 +44,26 @@ void Communicator::sum(double* data, std::size_t n) {
     if (distributed()) mpi::sum(data, n);
 }
 
+void Communicator::begin_sum(float* data, std::size_t n) {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::begin_sum(data, n);
+}
+
+void Communicator::begin_sum(double* data, std::size_t n) {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::begin_sum(data, n);
+}
+
+void Communicator::progress() {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::progress();
+}
+
+void Communicator::finish_sums() {
+  if constexpr (kBuiltWithMpi)
+    if (distributed()) mpi::finish_sums();
+}
+
 void Communicator::broadcast(void* data, std::size_t n, int root) {
   if constexpr (kBuiltWithMpi)
     if (distributed()) mpi::broadcast(data, n, root);

@@ -23,6 +23,13 @@ class Communicator {
   // that every rank holds the same bits.
   void sum(float* data, std::size_t n);
   void sum(double* data, std::size_t n);
+  // The same sum begun now and left to run (MPI_Ireduce to rank 0): data must stay untouched
+  // until finish_sums(), which completes every sum begun, in order (then MPI_Ibcast), so that
+  // every rank again holds the same bits. progress() lets MPI move the begun sums on.
+  void begin_sum(float* data, std::size_t n);
+  void begin_sum(double* data, std::size_t n);
+  void progress();
+  void finish_sums();
   // bytes [0, n) of rank `root` onto every rank.
   void broadcast(void* data, std::size_t n, int root = 0);
   void barrier();

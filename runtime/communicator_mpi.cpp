@@ -38,7 +38,58 @@ void reduce_and_share(void* data, std::size_t n, MPI_Datatype type, std::size_t 
   check(MPI_Bcast(data, count(n), type, 0, MPI_COMM_WORLD), "MPI_Bcast");
 }
 
+// The sums begun and not yet finished, in the order they were begun.
+struct PendingSum {
+  void* data;
+  int n;
+  MPI_Datatype type;
+  MPI_Request request;
+};
+std::vector<PendingSum>& pending() {
+  static std::vector<PendingSum> sums;
+  return sums;
+}
+
+void begin(void* data, std::size_t n, MPI_Datatype type) {
+  int rank = 0;
+  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+  PendingSum sum{data, count(n), type, MPI_REQUEST_NULL};
+  // Rank 0 sums into its own data (MPI_IN_PLACE); the others only send theirs.
+  check(MPI_Ireduce(rank == 0 ? MPI_IN_PLACE : data, data, sum.n, type, MPI_SUM, 0, MPI_COMM_WORLD,
+                    &sum.request),
+        "MPI_Ireduce");
+  pending().push_back(sum);
+}
+
 }  // namespace
+
+void begin_sum(float* data, std::size_t n) {
+  begin(data, n, MPI_FLOAT);
+}
+
+void begin_sum(double* data, std::size_t n) {
+  begin(data, n, MPI_DOUBLE);
+}
+
+void progress() {
+  for (PendingSum& sum : pending()) {
+    int done = 0;
+    check(MPI_Test(&sum.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  }
+}
+
+void finish_sums() {
+  std::vector<MPI_Request> broadcasts;
+  for (PendingSum& sum : pending()) {
+    check(MPI_Wait(&sum.request, MPI_STATUS_IGNORE), "MPI_Wait");
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Ibcast(sum.data, sum.n, sum.type, 0, MPI_COMM_WORLD, &request), "MPI_Ibcast");
+    broadcasts.push_back(request);
+  }
+  pending().clear();
+  check(MPI_Waitall(static_cast<int>(broadcasts.size()), broadcasts.data(), MPI_STATUSES_IGNORE),
+        "MPI_Waitall");
+}
 
 void join(int& rank, int& size) {
   int initialised = 0;

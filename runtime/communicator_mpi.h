@@ -10,6 +10,10 @@ namespace unet3d::mpi {
 void join(int& rank, int& size);
 void sum(float* data, std::size_t n);
 void sum(double* data, std::size_t n);
+void begin_sum(float* data, std::size_t n);
+void begin_sum(double* data, std::size_t n);
+void progress();
+void finish_sums();
 void broadcast(void* data, std::size_t n, int root);
 void barrier();
 [[noreturn]] void abort(int code);

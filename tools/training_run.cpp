@@ -253,7 +253,9 @@ class Run {
         patches_.fill(p.epoch, share, augmentations, input, labels);
       else
         volumes_.fill(cases, augmentations, input, labels);
-      p.loss_sum += t.step.micro_batch();
+      const bool step_follows =
+          (p.micro_batch + 1) % c_.accum == 0 || p.micro_batch + 1 == per_epoch;
+      p.loss_sum += t.step.micro_batch(step_follows);
       ++p.micro_batches;
       if (const std::string planning = conv_planning_report(); !planning.empty() && !planned_) {
         log_info(planning);  // every convolution has now run in each direction
@@ -265,7 +267,7 @@ class Run {
                                 std::max(elapsed, 1e-9),
                             " vol/s"));
       if (++micro_batches_run_ == c_.interrupt_after) std::raise(SIGINT);
-      if ((p.micro_batch + 1) % c_.accum == 0 || p.micro_batch + 1 == per_epoch) {
+      if (step_follows) {
         if (t.step.apply()) ++p.optimizer_steps;  // a step skipped for inf/NaN is not taken
         at_step = p;
         ++at_step.micro_batch;

@@ -235,3 +235,41 @@ TEST_CASE("a validation shared between the ranks gathers the table one process w
   CHECK(gathered.average == whole.average);
   CHECK(gathered.foreground == whole.foreground);
 }
+
+TEST_CASE("gradients summed in buckets begun during backward equal one bucket at the step",
+          "[mpi][data_parallel]") {
+  // Two copies of one data-parallel run: buckets of 500 elements begun as backward finishes
+  // them, and the whole summed at the step. For 2 ranks each element's sum is a + b however
+  // the buckets fall, so the weights must agree bit for bit, and with every rank's.
+  UNet3D bucketed({1, 3, 4, 2}, Device::cpu, Precision::f32, 1, 8);
+  UNet3D whole({1, 3, 4, 2}, Device::cpu, Precision::f32, 1, 8);
+  bucketed.parameters().initialize(9);
+  whole.parameters().initialize(9);
+  GradientAverager small_buckets(bucketed.parameters(), world(), 500);
+  GradientAverager one_bucket(whole.parameters(), world());
+  CommunicatorSums sums(world());
+  Optimizer bucketed_adam(bucketed.parameters(), {0.01}), whole_adam(whole.parameters(), {0.01});
+  LossScaler bucketed_scaler(false), whole_scaler(false);
+  TrainingStep bucketed_step(bucketed, bucketed_adam, bucketed_scaler, {LossKind::dice}, nullptr,
+                             1);
+  TrainingStep whole_step(whole, whole_adam, whole_scaler, {LossKind::dice}, nullptr, 1);
+  bucketed_step.set_data_parallel(&small_buckets, &sums);
+  whole_step.set_data_parallel(&one_bucket, &sums);
+  for (int k = 0; k < 3; ++k) {
+    for (UNet3D* net : {&bucketed, &whole}) {
+      Tensor image = net->input(), labels = (net == &whole ? whole_step : bucketed_step).labels();
+      testing::fill_phantom(image, labels,
+                            static_cast<std::uint64_t>(70 + k + 10 * world().rank()));
+    }
+    bucketed_step.micro_batch(true);  // the step follows: buckets begin during backward
+    whole_step.micro_batch();
+    CHECK(bucketed_step.apply());
+    CHECK(whole_step.apply());
+  }
+  INFO(small_buckets.buckets_last_step() << " buckets in the last step");
+  CHECK(small_buckets.buckets_last_step() > 5);
+  CHECK(one_bucket.buckets_last_step() == 1);
+  const Tensor a = bucketed.parameters().values(), b = whole.parameters().values();
+  CHECK(std::memcmp(a.data(), b.data(), a.bytes()) == 0);
+  CHECK(same_as_rank0(a));
+}
