@@ -27,38 +27,65 @@ const std::string kTwoRanks =
     kEnvironment + "timeout 60 " + MPIEXEC_PATH + " --oversubscribe -np 2 ";
 const std::string kTiny = " --device cpu --threads 1 --no-cache" + unet3d::testing::kTinyRun;
 
+struct RunFolders {
+  fs::path straight, broken;
+};
+
+// Runs `flags` for 2 epochs on 2 ranks straight, and again stopped after `stop_after`
+// micro-batches and resumed; CHECKs that both folders hold the same run.
+RunFolders check_resumed_run_is_straight_run(const std::string& name, const std::string& flags,
+                                             int stop_after) {
+  const fs::path straight = scratch_folder(name + "_straight"),
+                 broken = scratch_folder(name + "_broken");
+  const ToolResult whole =
+      run_command(kTwoRanks + kTrainer + " --out " + straight.string() + " --epochs 2" + flags);
+  INFO(whole.output);
+  REQUIRE(whole.code == 0);
+  const ToolResult stopped =
+      run_command(kTwoRanks + kTrainer + " --out " + broken.string() +
+                  " --epochs 2 --interrupt-after " + std::to_string(stop_after) + flags);
+  INFO(stopped.output);
+  REQUIRE(stopped.code == 130);
+  const ToolResult resumed = run_command(kTwoRanks + kTrainer + " --resume " + broken.string());
+  INFO(resumed.output);
+  REQUIRE(resumed.code == 0);
+  unet3d::testing::check_same_run(straight, broken);
+  return {straight, broken};
+}
+
 }  // namespace
+
+TEST_CASE(
+    "a 2-rank patch-mode run, augmented, interrupted and resumed ends as an uninterrupted "
+    "one",
+    "[mpi][data_parallel]") {
+  // Each rank draws its own patches: 3 global micro-batches an epoch, the 4th is epoch 2's first.
+  const RunFolders runs = check_resumed_run_is_straight_run(
+      "ranks_patches",
+      " --device cpu --threads 1 --no-cache --mode patch --patch 16,16,16 --iters 3 --features 4 "
+      "--depth 2 --batch 1 --accum 1 --phantoms 12 --phantom-size 32,32,16 --augment nnunet",
+      4);
+  CHECK_THAT(read_text(runs.straight / "train.log"),
+             Catch::Contains("the 2 ranks ended with the same weights, bit for bit"));
+}
 
 TEST_CASE("a 2-rank run interrupted and resumed ends bit-identical to an uninterrupted one",
           "[mpi][data_parallel]") {
-  const fs::path straight = scratch_folder("ranks_straight"),
-                 broken = scratch_folder("ranks_broken");
-  const ToolResult whole =
-      run_command(kTwoRanks + kTrainer + " --out " + straight.string() + " --epochs 2" + kTiny);
-  INFO(whole.output);
-  REQUIRE(whole.code == 0);
-  const std::string log = read_text(straight / "train.log");
+  // Epoch 1 has 2 global micro-batches of 4 (the 11 training phantoms / 4): the 3rd is epoch 2's
+  // first.
+  const RunFolders runs = check_resumed_run_is_straight_run("ranks", kTiny, 3);
+  const std::string log = read_text(runs.straight / "train.log");
   CHECK_THAT(log, Catch::Contains("data-parallel: 2 ranks of --batch 2 (a global batch of 4), "
                                   "BatchNorm per rank, gradients averaged with MPI"));
   CHECK_THAT(log, Catch::Contains("the 2 ranks ended with the same weights, bit for bit"));
-  CHECK_THAT(read_text(straight / "config.json"), Catch::Contains("\"ranks\": \"2\""));
-
-  // Epoch 1 has 2 global micro-batches of 4 (the 11 training phantoms / 4): the 3rd is epoch 2's
-  // first.
-  const ToolResult stopped = run_command(kTwoRanks + kTrainer + " --out " + broken.string() +
-                                         " --epochs 2 --interrupt-after 3" + kTiny);
-  INFO(stopped.output);
-  REQUIRE(stopped.code == 130);
+  const fs::path& broken = runs.broken;
+  CHECK_THAT(read_text(broken / "config.json"), Catch::Contains("\"ranks\": \"2\""));
   CHECK_THAT(read_text(broken / "train.log"),
              Catch::Contains("interrupted (SIGINT) in epoch 2 after micro-batch 1"));
   const ToolResult one = run_command(kEnvironment + kTrainer + " --resume " + broken.string());
   CHECK(one.code == 2);
   CHECK_THAT(one.output, Catch::Contains("the run trained on 2 rank(s), not 1") &&
                              Catch::Contains("mpirun -np 2"));
-  const ToolResult resumed = run_command(kTwoRanks + kTrainer + " --resume " + broken.string());
-  INFO(resumed.output);
-  REQUIRE(resumed.code == 0);
-  unet3d::testing::check_same_run(straight, broken);
 }
 
 TEST_CASE("a killed rank ends the job with a non-zero status, never a hang", "[mpi][reliability]") {
