@@ -80,38 +80,54 @@ void Communicator::barrier() {
     if (distributed()) mpi::barrier();
 }
 
-int launched_ranks(const std::map<std::string, std::string>& environment) {
-  for (const char* name : kLauncherVariables) {
+namespace {
+
+// What each launcher sets to this process's index among those on its machine.
+constexpr const char* kLocalRankVariables[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+                                               "SLURM_LOCALID"};
+
+// The value of the first of `names` that `environment` holds, a whole number in [lowest, 2^20]
+// (a usage Error naming the variable and `what` it should be otherwise); `none` when it holds
+// none of them.
+template <std::size_t N>
+int first_number(const std::map<std::string, std::string>& environment,
+                 const char* const (&names)[N], long lowest, const char* what, int none) {
+  for (const char* name : names) {
     const auto at = environment.find(name);
     if (at == environment.end()) continue;
     char* end = nullptr;
     const long n = std::strtol(at->second.c_str(), &end, 10);
-    if (at->second.empty() || *end != '\0' || n < 1 || n > 1 << 20)
-      throw Error(ErrorKind::usage,
-                  concat(name, "='", at->second, "' is not a number of processes"));
+    if (at->second.empty() || *end != '\0' || n < lowest || n > 1 << 20)
+      throw Error(ErrorKind::usage, concat(name, "='", at->second, "' is not ", what));
     return static_cast<int>(n);
   }
-  return 1;
+  return none;
+}
+
+template <std::size_t N>
+std::map<std::string, std::string> variables(const char* const (&names)[N]) {
+  std::map<std::string, std::string> environment;
+  for (const char* name : names)
+    if (const char* value = std::getenv(name); value != nullptr) environment[name] = value;
+  return environment;
+}
+
+}  // namespace
+
+int launched_ranks(const std::map<std::string, std::string>& environment) {
+  return first_number(environment, kLauncherVariables, 1, "a number of processes", 1);
 }
 
 int launched_ranks() {
-  std::map<std::string, std::string> environment;
-  for (const char* name : kLauncherVariables)
-    if (const char* value = std::getenv(name); value != nullptr) environment[name] = value;
-  return launched_ranks(environment);
+  return launched_ranks(variables(kLauncherVariables));
+}
+
+int local_rank(const std::map<std::string, std::string>& environment) {
+  return first_number(environment, kLocalRankVariables, 0, "a local rank", 0);
 }
 
 int local_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
-    const char* value = std::getenv(name);
-    if (value == nullptr) continue;
-    char* end = nullptr;
-    const long n = std::strtol(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || n < 0 || n > 1 << 20)
-      throw Error(ErrorKind::usage, concat(name, "='", value, "' is not a local rank"));
-    return static_cast<int>(n);
-  }
-  return 0;
+  return local_rank(variables(kLocalRankVariables));
 }
 
 }  // namespace unet3d

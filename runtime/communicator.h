@@ -50,7 +50,9 @@ int launched_ranks(const std::map<std::string, std::string>& environment);
 int launched_ranks();
 // This process's index among those a launcher started on the same machine (Open MPI's
 // OMPI_COMM_WORLD_LOCAL_RANK, MPICH's MPI_LOCALRANKID, Slurm's SLURM_LOCALID): what chooses its
-// GPU. 0 when none says.
+// GPU. 0 when none says; a value that is not a whole number is a usage Error naming the
+// variable.
+int local_rank(const std::map<std::string, std::string>& environment);
 int local_rank();
 
 }  // namespace unet3d

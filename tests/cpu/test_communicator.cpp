@@ -26,6 +26,20 @@ TEST_CASE("the launchers' environment says how many processes were started", "[c
                Catch::Contains("PMI_SIZE='") && Catch::Contains("is not a number of processes"));
 }
 
+TEST_CASE("the launchers' variables say a process's local rank", "[communicator]") {
+  CHECK(local_rank({}) == 0);
+  CHECK(local_rank({{"OMPI_COMM_WORLD_LOCAL_RANK", "3"}}) == 3);
+  CHECK(local_rank({{"MPI_LOCALRANKID", "0"}}) == 0);
+  CHECK(local_rank({{"SLURM_LOCALID", "7"}}) == 7);
+  for (const char* bad : {"", "x", "-1", "1.5"})
+    CHECK_THAT(testing::error_of(
+                   [&] {
+                     local_rank({{"SLURM_LOCALID", bad}});
+                   },
+                   ErrorKind::usage),
+               Catch::Contains("SLURM_LOCALID='") && Catch::Contains("is not a local rank"));
+}
+
 TEST_CASE("a process started alone is a world of one", "[communicator]") {
   if (launched_ranks() > 1) return;  // under a launcher this executable is not the one to test
   Communicator& world = Communicator::world();
@@ -37,6 +51,9 @@ TEST_CASE("a process started alone is a world of one", "[communicator]") {
   world.sum(x.data(), x.size());
   world.sum(y.data(), y.size());
   world.broadcast(x.data(), sizeof(float) * x.size());
+  world.begin_sum(x.data(), x.size());
+  world.progress();
+  world.finish_sums();
   world.barrier();
   CHECK(x == std::vector<float>{1.5f, -2.0f});
   CHECK(y == std::vector<double>{0.25});
