@@ -179,11 +179,8 @@ std::string default_out() {
 
 // Trains the run the flags describe; under mpirun every rank trains its share of it, with rank
 // 0's settings (the others read nothing of the run folder) and a GPU of its own where it has one.
-int train(const Flags& flags, Communicator& ranks) {
-  if (ranks.distributed()) {
-    choose_gpu(local_rank());
-    if (ranks.rank() != 0) set_log_level(LogLevel::warn);  // rank 0 reports for all
-  }
+int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
+  if (ranks.rank() != 0) set_log_level(LogLevel::warn);  // rank 0 reports for all
   RunSettings settings;
   std::int64_t extended_from = 0;
   if (ranks.rank() == 0) {
@@ -195,8 +192,26 @@ int train(const Flags& flags, Communicator& ranks) {
     }
   }
   share_settings(ranks, settings);
+  run_folder = settings["out"];
   ranks.broadcast(&extended_from, sizeof extended_from);
   return run_training(settings, flags.command_line(), extended_from);
+}
+
+// Ends every rank of the job after an error on this one, which train.log records: rank 0's is
+// open; another rank appends to it where it can reach the run folder (a shared file system).
+[[noreturn]] void end_every_rank(Communicator& ranks, const std::string& run_folder,
+                                 const std::string& what, int code) {
+  const std::string log = run_folder + "/train.log";
+  if (ranks.rank() != 0 && !run_folder.empty() && std::filesystem::exists(log)) {
+    try {
+      set_log_file(log);
+    } catch (const Error&) {  // the terminal still gets the message
+    }
+  }
+  log_message(LogLevel::error, concat("rank ", ranks.rank(), " of ", ranks.size(), ": ", what,
+                                      "; ending every rank"));
+  close_log_file();
+  ranks.abort(code);
 }
 
 // What --help says the tool does (its flags: define_flags).
@@ -209,19 +224,15 @@ constexpr char kSummary[] =
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "trainer", kSummary, define_flags, [&](const Flags& flags) {
     Communicator& ranks = Communicator::world();  // one process, or mpirun's (srun's) ranks
-    if (!ranks.distributed()) return train(flags, ranks);
+    std::string run_folder;
+    if (!ranks.distributed()) return train(flags, ranks, run_folder);
     // A rank that fails ends the job: the others would otherwise wait for it in a collective.
     try {
-      return train(flags, ranks);
+      return train(flags, ranks, run_folder);
     } catch (const Error& e) {
-      log_message(LogLevel::error, concat("rank ", ranks.rank(), " of ", ranks.size(), ": ",
-                                          e.what(), "; ending every rank"));
-      close_log_file();
-      ranks.abort(e.exit_code());
+      end_every_rank(ranks, run_folder, e.what(), e.exit_code());
     } catch (const std::exception& e) {
-      log_message(LogLevel::error, concat("rank ", ranks.rank(), ": ", e.what()));
-      close_log_file();
-      ranks.abort(static_cast<int>(ErrorKind::runtime));
+      end_every_rank(ranks, run_folder, e.what(), static_cast<int>(ErrorKind::runtime));
     }
   });
 }

@@ -79,8 +79,10 @@ class Run {
                " epochs: config.json rewritten, the learning-rate schedule computed over ",
                c.epochs, " epochs, and the test phase run again at the end");
     if (c.interrupt_during == "preprocessing") std::raise(SIGINT);
-    // Rank 0 preprocesses first, filling the cache the others then read.
+    // Rank 0 preprocesses first, filling the cache the others then read. Each rank takes a GPU
+    // of its own before the data reaches one.
     if (!writes_) ranks.barrier();
+    if (ranks.distributed()) choose_gpu(local_rank());
     data_ = load_run_data(c, device_, [&](const std::vector<CaseInfo>& cases) {
       std::vector<Spacing> spacings;
       for (const std::size_t i : case_indices(cases, chosen_split(cases).train))

@@ -1,7 +1,8 @@
 // The trainer under mpirun, end to end on 2 ranks of one thread: a run interrupted and resumed
 // ends as an uninterrupted one did, bit for bit; a resume with another number of ranks is
 // refused; a killed rank ends the job, which never hangs; a failing rank 0 ends every rank with
-// its exit code; SIGTERM to the launcher leaves a folder that resumes.
+// its exit code, and another rank's error reaches train.log; SIGTERM to the launcher leaves a
+// folder that resumes.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -114,7 +115,25 @@ TEST_CASE("an error on rank 0 ends every rank with its exit code", "[mpi][reliab
   INFO(r.output);
   CHECK(r.code == 3);  // a data error, as one process would end
   CHECK_THAT(r.output, Catch::Contains("rank 0 of 2: ") && Catch::Contains(absent_split));
-  CHECK_THAT(read_text(out / "train.log"), Catch::Contains(absent_split));
+  CHECK_THAT(read_text(out / "train.log"),
+             Catch::Contains("rank 0 of 2: ") && Catch::Contains(absent_split));
+}
+
+TEST_CASE("an error on another rank ends the job and reaches rank 0's train.log",
+          "[mpi][reliability]") {
+  const fs::path out = scratch_folder("ranks_error_1");
+  // Rank 1 alone is given a local rank that is not a number: it fails as it chooses its GPU,
+  // once rank 0 holds the run folder and its log.
+  const std::string rank1_fails =
+      "sh -c 'if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then export OMPI_COMM_WORLD_LOCAL_RANK=bad; "
+      "fi; exec " +
+      kTrainer + " --out " + out.string() + " --epochs 1000" + kTiny + "'";
+  const ToolResult r = run_command(kTwoRanks + rank1_fails);
+  INFO(r.output);
+  CHECK(r.code == 2);  // the usage error's code, through MPI_Abort and mpirun
+  const std::string message = "rank 1 of 2: OMPI_COMM_WORLD_LOCAL_RANK='bad' is not a local rank";
+  CHECK_THAT(r.output, Catch::Contains(message));
+  CHECK_THAT(read_text(out / "train.log"), Catch::Contains(message));
 }
 
 TEST_CASE("SIGTERM to mpirun leaves a run folder that resumes from its last checkpoint",
