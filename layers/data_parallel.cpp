@@ -105,7 +105,7 @@ void GradientAverager::gradients_ready_from(std::int64_t offset) {
   }
 }
 
-void GradientAverager::average_gradients() {
+void GradientAverager::sum_gradients(double factor) {
   if (!communicator_.distributed()) return;
   Tensor grads = parameters_.grads();
   if (grads.device() == Device::cpu) {  // the rest as a last bucket, then all of them finished
@@ -113,18 +113,15 @@ void GradientAverager::average_gradients() {
     communicator_.finish_sums();
     buckets_last_step_ = buckets_, buckets_ = 0;
     unbegun_end_ = parameters_.trainable_elements();
-    return affine(grads, 1.0 / communicator_.size(), 0.0, grads);
-  }
-  if (nccl_ != nullptr) {  // GPU to GPU, on the step's stream
+  } else if (nccl_ != nullptr) {  // GPU to GPU, on the step's stream
     if constexpr (kBuiltWithNccl)
       nccl::sum(nccl_, grads.data(), static_cast<std::size_t>(grads.numel()), grads.dtype());
-    return affine(grads, 1.0 / communicator_.size(), 0.0, grads);
+  } else {  // GPUs without NCCL: through the host, in one piece
+    host_.copy_from(grads);
+    sum_over_ranks(communicator_, host_);
+    grads.copy_from(host_);
   }
-  // GPUs without NCCL: through the host, in one piece.
-  host_.copy_from(grads);
-  sum_over_ranks(communicator_, host_);
-  affine(host_, 1.0 / communicator_.size(), 0.0, host_);
-  grads.copy_from(host_);
+  if (factor != 1.0) affine(grads, factor, 0.0, grads);
 }
 
 bool GradientAverager::ranks_hold_same_weights() {

@@ -53,11 +53,13 @@ class GradientAverager {
   // the gradients live on the host, the sum of the finished ones not yet begun starts once they
   // fill a bucket, and begun sums are moved on. Elsewhere (GPUs) nothing happens until the step.
   void gradients_ready_from(std::int64_t offset);
-  // grads := (the sum over the ranks of their grads) x (1 / ranks), the same bits on every rank:
-  // the buckets begun are finished and the rest summed (on the host, through MPI), or the whole
+  // grads := (the sum over the ranks of their grads) x factor, the same bits on every rank: the
+  // buckets begun are finished and the rest summed (on the host, through MPI), or the whole
   // summed GPU to GPU (NCCL) or through the host (GPUs without NCCL).
-  void average_gradients();
-  // The buckets the last average_gradients() summed, for the tests.
+  void sum_gradients(double factor);
+  // The mean: sum_gradients(1 / ranks).
+  void average_gradients() { sum_gradients(1.0 / communicator_.size()); }
+  // The buckets the last sum_gradients() summed, for the tests.
   std::int64_t buckets_last_step() const { return buckets_last_step_; }
   // True on every rank when every rank's master values are rank 0's, bit for bit (a collective).
   bool ranks_hold_same_weights();

@@ -28,8 +28,7 @@ TrainingStep::TrainingStep(UNet3D& net, Optimizer& optimizer, LossScaler& scaler
 double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
   // Evaluation (no gradient) scores this rank's own batch.
   RankSums* ranks = grad != nullptr ? loss_sums_ : nullptr;
-  const double share = ranks != nullptr ? ranks->ranks() : 1;
-  const LossGradient g{grad, scaler_.scale() / accum_ * share, false, ranks};
+  const LossGradient g{grad, scaler_.scale() / accum_, false, ranks};
   const Tensor& labels = labels_;
   switch (loss_options_.kind) {
     case LossKind::dice:
@@ -66,7 +65,9 @@ double TrainingStep::micro_batch(bool step_follows) {
 }
 
 bool TrainingStep::apply() {
-  if (averager_ != nullptr) averager_->average_gradients();
+  // A global loss's shares add up to its gradient; per-rank losses are averaged, as DDP does.
+  if (averager_ != nullptr)
+    loss_sums_ != nullptr ? averager_->sum_gradients(1.0) : averager_->average_gradients();
   const bool stepped = optimizer_.step(scaler_.scale());
   scaler_.update(!stepped);
   return stepped;

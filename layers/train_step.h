@@ -37,10 +37,10 @@ class TrainingStep {
   // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off). With
   // an averager, the gradients are first averaged over the ranks (data-parallel training).
   bool apply();
-  // Data-parallel training: apply() averages the gradients with `averager`. With `loss_sums`,
-  // the loss is the global batch's (kernels/loss.h) and each rank's gradient, its share of the
-  // global one, is scaled by the number of ranks, so that their mean is the global gradient;
-  // without, each rank's loss is its own batch's (as PyTorch DDP). Both must outlive this.
+  // Data-parallel training: apply() combines the ranks' gradients with `averager`. With
+  // `loss_sums`, the loss is the global batch's (kernels/loss.h) and each rank's gradient its
+  // share of the global one, so the shares are summed; without, each rank's loss is its own
+  // batch's and the gradients are averaged (as PyTorch DDP). Both must outlive this.
   void set_data_parallel(GradientAverager* averager, RankSums* loss_sums) {
     averager_ = averager, loss_sums_ = loss_sums;
   }

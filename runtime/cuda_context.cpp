@@ -62,7 +62,10 @@ bool detect(std::string& reason) {
 void set_device(int index) {
   int count = 0;
   UNET3D_CUDA_CHECK(cudaGetDeviceCount(&count));
-  UNET3D_CUDA_CHECK(cudaSetDevice(index % count));
+  // NCCL refuses two ranks on one GPU, and two would share its memory anyway.
+  UNET3D_USAGE_CHECK(index < count, "local rank ", index, " on a machine with ", count,
+                     " GPU(s): start at most one rank per GPU on each machine");
+  UNET3D_CUDA_CHECK(cudaSetDevice(index));
 }
 
 void* allocate(std::size_t bytes) {

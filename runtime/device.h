@@ -20,8 +20,8 @@ bool gpu_available();
 // runtime's answer to cudaGetDeviceCount.
 const std::string& gpu_unavailable_reason();
 
-// Makes GPU `local_rank` mod the number of GPUs this process's device, before any CUDA work:
-// each data-parallel rank on a machine its own card. Nothing without a GPU.
+// Makes GPU `local_rank` this process's device, before any CUDA work: each data-parallel rank
+// on a machine its own card (more ranks than GPUs is a usage Error). Nothing without a GPU.
 void choose_gpu(int local_rank);
 
 // "cpu", "cuda" or "auto" (cuda when available, else cpu). Any other word is a usage error

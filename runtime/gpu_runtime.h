@@ -14,7 +14,7 @@ namespace unet3d::gpu {
 // Asks the CUDA runtime for a device; on failure fills `reason` and returns false.
 bool detect(std::string& reason);
 
-// cudaSetDevice(index mod cudaGetDeviceCount).
+// cudaSetDevice(index); an index beyond the GPUs present is a usage Error.
 void set_device(int index);
 
 void* allocate(std::size_t bytes);

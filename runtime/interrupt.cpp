@@ -12,10 +12,14 @@ namespace unet3d {
 namespace {
 
 std::atomic<int> pending{0};
+std::atomic<int> received{0};  // signals this process was sent (adopt_interrupt sends none)
 
 extern "C" void on_signal(int signal) {
-  int none = 0;
-  if (pending.compare_exchange_strong(none, signal)) return;
+  if (received.fetch_add(1) == 0) {  // the first: asks for a stop, unless one is already asked
+    int none = 0;
+    pending.compare_exchange_strong(none, signal);
+    return;
+  }
   // A second signal: only async-signal-safe calls from here on.
   static const char message[] = "\ninterrupted again: exiting now\n";
   const ssize_t ignored = ::write(STDERR_FILENO, message, sizeof message - 1);
@@ -27,6 +31,7 @@ extern "C" void on_signal(int signal) {
 
 void install_interrupt_handlers() {
   pending = 0;
+  received = 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 }
@@ -34,6 +39,10 @@ void install_interrupt_handlers() {
 void remove_interrupt_handlers() {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+}
+
+void adopt_interrupt(int signal) {
+  pending.store(signal);
 }
 
 int pending_interrupt() {

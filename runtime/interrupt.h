@@ -11,6 +11,10 @@ void install_interrupt_handlers();
 void remove_interrupt_handlers();
 // The signal asked for (SIGINT or SIGTERM), or 0.
 int pending_interrupt();
+// Makes `signal` the one asked for, as if received, without counting as a signal received: the
+// stop a data-parallel job agreed on, so that this process's own copy of the signal, should it
+// arrive later, is its first and not a second that exits at once.
+void adopt_interrupt(int signal);
 // The exit code of an interrupted tool: 130 for SIGINT, 143 for SIGTERM.
 int interrupt_exit_code();
 // Throws an Error with interrupt_exit_code() naming `phase` when a signal is pending.

@@ -33,6 +33,18 @@ void share_settings(Communicator& ranks, RunSettings& settings) {
   }
 }
 
+void check_same_device(Communicator& ranks, Device device) {
+  if (!ranks.distributed()) return;
+  double on_gpus = device == Device::cuda ? 1.0 : 0.0;
+  ranks.sum(&on_gpus, 1);
+  if (on_gpus != 0 && on_gpus != ranks.size())
+    throw Error(ErrorKind::usage,
+                concat(on_gpus, " of the ", ranks.size(),
+                       " ranks train on a GPU and the others on the CPU: every rank must use the "
+                       "same kind of device (give --device cpu, or start only ranks that have a "
+                       "GPU each)"));
+}
+
 void check_resumed_ranks(const RunSettings& settings, const RunConfig& c,
                          const Communicator& ranks) {
   const std::string had = settings.count("ranks") ? settings.at("ranks") : "1";
@@ -50,7 +62,7 @@ int agreed_interrupt(Communicator& ranks) {
   double asked[2] = {own == SIGINT ? 1.0 : 0.0, own == SIGTERM ? 1.0 : 0.0};
   ranks.sum(asked, 2);
   const int agreed = asked[1] > 0 ? SIGTERM : asked[0] > 0 ? SIGINT : 0;
-  if (own == 0 && agreed != 0) std::raise(agreed);
+  if (agreed != own) adopt_interrupt(agreed);  // every rank the same exit code
   return agreed;
 }
 

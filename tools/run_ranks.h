@@ -13,8 +13,12 @@
 
 namespace unet3d {
 
-// settings := rank 0's on every rank (so that the other ranks need not read the run folder).
+// settings := rank 0's on every rank (so that only rank 0 reads a resumed run's config.json).
 void share_settings(Communicator& ranks, RunSettings& settings);
+
+// Every rank trains on the same kind of device: a usage Error on every rank where `device`
+// (--device auto's answer, say) differs between them (a collective).
+void check_same_device(Communicator& ranks, Device device);
 
 // A run resumes with as many ranks as it started with (config.json's "ranks"; 1 for runs from
 // before it was kept), its batches being sliced by them: otherwise a usage Error. --sync-bn in
@@ -22,9 +26,10 @@ void share_settings(Communicator& ranks, RunSettings& settings);
 void check_resumed_ranks(const RunSettings& settings, const RunConfig& config,
                          const Communicator& ranks);
 
-// The signal (SIGTERM before SIGINT) pending on any rank, or 0; raised here too where it reached
-// only others, so that every rank stops at the same micro-batch and exits with the same code.
-// A collective: every rank calls it at the same point.
+// The signal (SIGTERM before SIGINT) pending on any rank, or 0; adopted here (adopt_interrupt)
+// where it reached only others or another reached this one, so that every rank stops at the
+// same micro-batch and exits with the same code. A collective: every rank calls it at the same
+// point.
 int agreed_interrupt(Communicator& ranks);
 
 // The cases of `cases` this rank scores when the ranks share an evaluation: every N-th, from

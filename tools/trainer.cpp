@@ -177,8 +177,8 @@ std::string default_out() {
   return std::string("runs/") + stamp;
 }
 
-// Trains the run the flags describe; under mpirun every rank trains its share of it, with rank
-// 0's settings (the others read nothing of the run folder) and a GPU of its own where it has one.
+// Trains the run the flags describe; under mpirun every rank trains its share of it with rank
+// 0's settings (only rank 0 reads config.json) and, on GPUs, a GPU of its own.
 int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
   if (ranks.rank() != 0) set_log_level(LogLevel::warn);  // rank 0 reports for all
   RunSettings settings;

@@ -56,6 +56,7 @@ class Run {
     if (writes_) open_folder();
     check_resumed_ranks(settings, c_, ranks);
     device_ = parse_device(c.device);
+    check_same_device(ranks, device_);
     if (c.threads > 0) omp_set_num_threads(c.threads);
     set_deterministic_convolutions(c.deterministic);
     precision_word_ =
@@ -82,7 +83,10 @@ class Run {
     // Rank 0 preprocesses first, filling the cache the others then read. Each rank takes a GPU
     // of its own before the data reaches one.
     if (!writes_) ranks.barrier();
-    if (ranks.distributed()) choose_gpu(local_rank());
+    if (ranks.distributed()) {
+      const int local = local_rank();  // a malformed launcher variable fails on any device
+      if (device_ == Device::cuda) choose_gpu(local);
+    }
     data_ = load_run_data(c, device_, [&](const std::vector<CaseInfo>& cases) {
       std::vector<Spacing> spacings;
       for (const std::size_t i : case_indices(cases, chosen_split(cases).train))
@@ -134,12 +138,13 @@ class Run {
         return exit_code();
       }
     }
-    if (!test_.empty()) final_test(t);
+    // Before the test phase, which hands rank 0's best weights to every rank.
     if (ranks_.distributed() && !t.averager.ranks_hold_same_weights())
       throw Error(ErrorKind::runtime,
                   "the ranks ended with different weights: the data-parallel step is at fault");
     if (ranks_.distributed())
       log_info("the ", ranks_.size(), " ranks ended with the same weights, bit for bit");
+    if (!test_.empty()) final_test(t);
     remove_interrupt_handlers();
     close_log_file();
     return 0;

@@ -66,3 +66,18 @@ TEST_CASE("a second signal exits at once with 128 + the signal", "[interrupt]") 
   CHECK(code == 130);
   CHECK_THAT(unet3d::testing::read_text(log), Catch::Contains("interrupted again: exiting now"));
 }
+
+TEST_CASE("an adopted stop is no signal received: the process's own copy is then its first",
+          "[interrupt]") {
+  const auto log = unet3d::testing::scratch_folder("interrupt_adopted") / "stderr.txt";
+  const int code = in_child(log, [] {
+    install_interrupt_handlers();
+    adopt_interrupt(SIGTERM);  // the stop another rank of a data-parallel job received
+    if (pending_interrupt() != SIGTERM || interrupt_exit_code() != 143) _exit(30);
+    std::raise(SIGTERM);  // this rank's own copy, forwarded by the launcher: no exit
+    if (pending_interrupt() != SIGTERM) _exit(31);
+    std::raise(SIGINT);  // a second signal received: exits here with 130
+    _exit(32);
+  });
+  CHECK(code == 130);
+}

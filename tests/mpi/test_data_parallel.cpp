@@ -2,10 +2,12 @@
 // are the same bits on every rank, rank 0's weights handed to all, and after k steps on
 // different data every rank's parameters identical bit for bit, the averaged gradient being the
 // mean of the ranks' own; the global batch's loss with --sync-bn against one process holding
-// the whole batch, in f64; and a validation shared between the ranks.
+// the whole batch, in f64; buckets begun during backward; a validation shared between the
+// ranks; and a stop agreed by all.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "layers/data_parallel.h"
 #include "layers/train_step.h"
 #include "runtime/communicator.h"
+#include "runtime/interrupt.h"
 #include "tests/support/phantom.h"
 #include "tools/run_ranks.h"
 #include "verify/compare.h"
@@ -272,4 +275,14 @@ TEST_CASE("gradients summed in buckets begun during backward equal one bucket at
   const Tensor a = bucketed.parameters().values(), b = whole.parameters().values();
   CHECK(std::memcmp(a.data(), b.data(), a.bytes()) == 0);
   CHECK(same_as_rank0(a));
+}
+
+TEST_CASE("a stop that reached one rank is every rank's, with its exit code", "[mpi][interrupt]") {
+  install_interrupt_handlers();
+  CHECK(agreed_interrupt(world()) == 0);
+  if (world().rank() == 0) std::raise(SIGTERM);  // the launcher's signal reached rank 0 alone
+  CHECK(agreed_interrupt(world()) == SIGTERM);
+  CHECK(pending_interrupt() == SIGTERM);
+  CHECK(interrupt_exit_code() == 143);
+  remove_interrupt_handlers();
 }
