@@ -7,19 +7,13 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <optional>
-#include <sstream>
 
-#include "io/json.h"
 #include "io/patch_plan.h"
 #include "io/split.h"
-#include "kernels/metrics.h"
 #include "layers/augmentation.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
-#include "runtime/atomic_file.h"
 #include "runtime/folder_lock.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
@@ -31,6 +25,7 @@
 #include "tools/run_data.h"
 #include "tools/run_position.h"
 #include "tools/run_ranks.h"
+#include "tools/test_phase.h"
 #include "tools/training.h"
 #include "tools/training_batches.h"
 #include "unet3d/build_config.h"
@@ -144,7 +139,7 @@ class Run {
                   "the ranks ended with different weights: the data-parallel step is at fault");
     if (ranks_.distributed())
       log_info("the ", ranks_.size(), " ranks ended with the same weights, bit for bit");
-    if (!test_.empty()) final_test(t);
+    if (!test_.empty()) run_test_phase(t, data_, resident_, test_, out_, c_, writes_);
     remove_interrupt_handlers();
     close_log_file();
     return 0;
@@ -372,51 +367,6 @@ class Run {
     std::vector<std::string> names;
     for (const std::size_t c : val_) names.push_back(data_.cases()[c].name);
     return gather_table(ranks_, dice, names);
-  }
-
-  // The test report at network and native resolution, and the best and worst pictures.
-  void final_test(Training& t) {
-    const fs::path best = fs::exists(out_ / "best.safetensors") ? out_ / "best.safetensors"
-                                                                : out_ / "last.safetensors";
-    if (c_.interrupt_during == "test") std::raise(SIGINT);
-    t.evaluator.stop_when_interrupted("the test phase");
-    t.window_evaluator.stop_when_interrupted("the test phase");
-    // Every rank scores the test set with rank 0's best weights (the same numbers); rank 0
-    // writes the report.
-    ModelInfo tested;
-    if (writes_) tested = load_model(best.string(), t.net);
-    t.averager.broadcast_parameters();
-    log_info("test set: ", test_.size(), " cases, with ", best.filename().string());
-    CaseScoreTable scores(data_.class_names(), c_.nsd_tolerance_mm);
-    DiceTable network, native;
-    std::function<std::vector<std::uint8_t>(std::size_t)> prediction;  // by test index
-    std::vector<std::vector<std::uint8_t>> predictions;
-    if (data_.patch_mode) {
-      WindowEvaluator::TestTables tables =
-          t.window_evaluator.evaluate_native(data_.resampled, test_, data_.native_labels, scores);
-      network = std::move(tables.resampled), native = std::move(tables.native);
-      predictions = std::move(tables.native_predictions);
-      prediction = [&](std::size_t v) { return predictions[v]; };
-    } else {
-      network = t.evaluator.evaluate(resident_, test_, nullptr);
-      native = t.evaluator.evaluate_native(resident_, test_, data_.native_labels, &scores);
-      prediction = [&](std::size_t v) {
-        return t.evaluator.native_prediction(resident_, test_[v]);
-      };
-    }
-    if (!writes_) return;
-    write_test_report(out_ / "test", network, native, scores, tested.epoch,
-                      best.filename().string());
-    write_visualisations(out_ / "test", scores, [&](std::size_t v) {
-      const std::size_t c = test_[v];
-      return VolumeSlices{grid_of(data_.cases()[c].geometry), data_.native_image(c),
-                          data_.native_labels(c), prediction(v)};
-    });
-    const char* network_grid = data_.patch_mode ? "Test Dice at the target spacing"
-                                                : "Test Dice at the network's resolution";
-    log_info(dice_table_text(network_grid, network));
-    log_info(dice_table_text("Test Dice at native resolution", native));
-    log_info(scores.summary_text("Test scores per class at native resolution"));
   }
 
   const RunConfig& c_;
