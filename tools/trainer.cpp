@@ -9,7 +9,6 @@
 
 #include "io/json.h"
 #include "runtime/communicator.h"
-#include "runtime/device.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"

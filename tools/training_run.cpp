@@ -14,6 +14,7 @@
 #include "layers/augmentation.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
+#include "runtime/device.h"
 #include "runtime/folder_lock.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
@@ -345,15 +346,13 @@ class Run {
     if (writes_) write_last_checkpoint(out_, t, p, p.epoch + 1, 0, 0);
   }
 
-  // The validation Dice (and, in resize mode, val_loss). The ranks of a data-parallel run share
-  // the cases and gather their tables, but for --val-metrics, whose surface scores every rank
-  // computes for all.
+  // The validation Dice (and, in resize mode, val_loss). Every rank of a data-parallel run
+  // scores with rank 0's running statistics, the ones saved; the ranks share the cases and
+  // gather their tables, but for --val-metrics, whose surface scores every rank computes for all.
   DiceTable validation(Training& t, CaseScoreTable* scores, double& val_loss) {
+    Tensor statistics = t.net.parameters().buffers();
+    broadcast_tensor(ranks_, statistics);  // nothing in a single process
     const bool shared = ranks_.distributed() && scores == nullptr;
-    if (shared) {  // every rank scores with rank 0's running statistics, the ones saved
-      Tensor statistics = t.net.parameters().buffers();
-      broadcast_tensor(ranks_, statistics);
-    }
     const std::vector<std::size_t> cases = shared ? rank_share(val_, ranks_) : val_;
     DiceTable dice = data_.patch_mode ? t.window_evaluator.evaluate(data_.resampled, cases, scores)
                                       : t.evaluator.evaluate(resident_, cases, &val_loss, scores);
