@@ -32,6 +32,10 @@ void check_resumed_ranks(const RunSettings& settings, const RunConfig& config,
 // point.
 int agreed_interrupt(Communicator& ranks);
 
+// True on every rank when every rank's `indices` are rank 0's (a collective): each rank draws
+// the split itself, from the same settings.
+bool same_on_every_rank(Communicator& ranks, const std::vector<std::size_t>& indices);
+
 // The cases of `cases` this rank scores when the ranks share an evaluation: every N-th, from
 // its rank on.
 std::vector<std::size_t> rank_share(const std::vector<std::size_t>& cases,

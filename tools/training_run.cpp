@@ -182,6 +182,12 @@ class Run {
     train_ = case_indices(cases, split.train);
     val_ = case_indices(cases, split.val);
     test_ = case_indices(cases, split.test);
+    for (const std::vector<std::size_t>* part : {&train_, &val_, &test_})
+      if (!same_on_every_rank(ranks_, *part))
+        throw Error(ErrorKind::usage,
+                    concat("the ranks drew different splits of ", cases.size(),
+                           " cases: give them the same data and, to resume, the same run folder "
+                           "(a shared file system) or --split"));
     log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
              " test cases", folds_note(split.folds));
     if (static_cast<std::int64_t>(train_.size()) < global_batch() && !data_.patch_mode)

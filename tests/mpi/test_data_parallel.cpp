@@ -286,3 +286,14 @@ TEST_CASE("a stop that reached one rank is every rank's, with its exit code", "[
   CHECK(interrupt_exit_code() == 143);
   remove_interrupt_handlers();
 }
+
+TEST_CASE("the ranks' splits are compared with rank 0's", "[mpi][validation]") {
+  const std::vector<std::size_t> same{4, 1, 7};
+  CHECK(same_on_every_rank(world(), same));
+  std::vector<std::size_t> differs = same;
+  if (world().rank() == 1) differs.push_back(9);  // one more case on rank 1
+  CHECK_FALSE(same_on_every_rank(world(), differs));
+  std::vector<std::size_t> swapped = same;
+  if (world().rank() == 1) std::swap(swapped[0], swapped[2]);
+  CHECK_FALSE(same_on_every_rank(world(), swapped));
+}
