@@ -1,8 +1,6 @@
 // Broadcasting the parameters and averaging the gradients across ranks.
 #include "layers/data_parallel.h"
 
-#include <cstring>
-
 #include "kernels/elementwise.h"
 #include "runtime/error.h"
 #include "runtime/nccl_group.h"
@@ -127,11 +125,7 @@ void GradientAverager::sum_gradients(double factor) {
 bool GradientAverager::ranks_hold_same_weights() {
   if (!communicator_.distributed()) return true;
   const Tensor own = parameters_.values().to(Device::cpu);
-  Tensor rank0 = own.to(Device::cpu);
-  broadcast_tensor(communicator_, rank0);
-  double differing = std::memcmp(own.data(), rank0.data(), own.bytes()) != 0 ? 1.0 : 0.0;
-  communicator_.sum(&differing, 1);
-  return differing == 0;
+  return communicator_.same_as_rank0(own.data(), own.bytes());
 }
 
 }  // namespace unet3d

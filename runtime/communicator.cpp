@@ -1,7 +1,10 @@
 // The world of one process or of MPI's, and how a launcher says how many it started.
 #include "runtime/communicator.h"
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 
 #include "runtime/communicator_mpi.h"
 #include "runtime/error.h"
@@ -73,6 +76,21 @@ void Communicator::abort(int code) {
   if constexpr (kBuiltWithMpi)
     if (distributed()) mpi::abort(code);
   std::_Exit(code);
+}
+
+bool Communicator::same_as_rank0(const void* data, std::size_t n) {
+  if (!distributed()) return true;
+  std::uint64_t rank0_n = n;
+  broadcast(&rank0_n, sizeof rank0_n);
+  double differing = rank0_n == n ? 0.0 : 1.0;
+  sum(&differing, 1);
+  if (differing > 0) return false;  // every rank knows, so none goes on to the bytes
+  std::vector<unsigned char> rank0(static_cast<const unsigned char*>(data),
+                                   static_cast<const unsigned char*>(data) + n);
+  broadcast(rank0.data(), n);
+  differing = std::memcmp(rank0.data(), data, n) != 0 ? 1.0 : 0.0;
+  sum(&differing, 1);
+  return differing == 0;
 }
 
 void Communicator::barrier() {

@@ -33,6 +33,9 @@ class Communicator {
   // bytes [0, n) of rank `root` onto every rank.
   void broadcast(void* data, std::size_t n, int root = 0);
   void barrier();
+  // True on every rank when every rank's bytes [0, n) are rank 0's (a collective; n may differ
+  // between the ranks, which makes them differ).
+  bool same_as_rank0(const void* data, std::size_t n);
   // Ends every rank of the job with `code` (MPI_Abort), so that none is left waiting in a
   // collective for this one; alone, exits with `code`.
   [[noreturn]] void abort(int code);

@@ -67,15 +67,7 @@ int agreed_interrupt(Communicator& ranks) {
 }
 
 bool same_on_every_rank(Communicator& ranks, const std::vector<std::size_t>& indices) {
-  if (!ranks.distributed()) return true;
-  std::uint64_t size = indices.size();
-  ranks.broadcast(&size, sizeof size);
-  std::vector<std::size_t> rank0 = indices;
-  rank0.resize(size);
-  ranks.broadcast(rank0.data(), size * sizeof(std::size_t));
-  double differing = rank0 == indices ? 0.0 : 1.0;
-  ranks.sum(&differing, 1);
-  return differing == 0;
+  return ranks.same_as_rank0(indices.data(), indices.size() * sizeof(std::size_t));
 }
 
 std::vector<std::size_t> rank_share(const std::vector<std::size_t>& cases,
