@@ -56,7 +56,7 @@ void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, cons
     return cpu::batchnorm_backward_f32(
         x.data_as<float>(), y.data_as<float>(), dy.data_as<float>(), gamma.data_as<float>(),
         saved_mean.data_as<float>(), saved_inv_std.data_as<float>(), x.numel() / C, C, options.relu,
-        dx.data_as<float>(), dgamma.data_as<float>(), dbeta.data_as<float>());
+        dx.data_as<float>(), dgamma.data_as<float>(), dbeta.data_as<float>(), options.ranks);
   }
   UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_backward, x, y, dy, gamma, saved_mean,
                           saved_inv_std, dx, dgamma, dbeta, options);

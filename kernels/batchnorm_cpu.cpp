@@ -128,7 +128,8 @@ constexpr std::int64_t kRowsPerTask = 256;
 
 void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
                             const float* mean, const float* inv_std, std::int64_t rows,
-                            std::int64_t C, bool relu, float* dx, float* dgamma, float* dbeta) {
+                            std::int64_t C, bool relu, float* dx, float* dgamma, float* dbeta,
+                            RankSums* ranks) {
   const std::int64_t chunks = row_chunks(rows);  // as channel_sums chunks them
   const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
   std::vector<double> partial(static_cast<std::size_t>(chunks * 2 * C));
@@ -137,23 +138,30 @@ void batchnorm_backward_f32(const float* x, const float* y, const float* dy, con
   for (std::int64_t k = 0; k < chunks; ++k)
     chunk_sums(x, y, dy, mean, inv_std, k * per_chunk, std::min(rows, (k + 1) * per_chunk), C, relu,
                blocks.data() + k * 2 * C, partial.data() + k * 2 * C);
-  // Per channel: the sums in chunk order, then dx's coefficients as the shared version has them.
+  // Per channel: the sums in chunk order (sum g, then sum g * xhat), this rank's into dbeta and
+  // dgamma; then, over every rank where synchronised, dx's coefficients as the shared version
+  // has them.
+  std::vector<double> sums(static_cast<std::size_t>(2 * C), 0.0);
+  for (std::int64_t c = 0; c < 2 * C; ++c)
+    for (std::int64_t k = 0; k < chunks; ++k) sums[c] += partial[k * 2 * C + c];
+  for (std::int64_t c = 0; c < C; ++c) {
+    dbeta[c] += static_cast<float>(sums[c]);
+    dgamma[c] += static_cast<float>(sums[C + c]);
+  }
+  double count = static_cast<double>(rows);
+  if (ranks != nullptr) {
+    ranks->sum(sums.data(), sums.size(), Device::cpu);
+    count *= ranks->ranks();
+  }
   std::vector<float> coefficients(static_cast<std::size_t>(3 * C));
   float* scale = coefficients.data();
   float* mean_g = scale + C;
   float* mean_gx = mean_g + C;
-  const double inv_rows = 1.0 / static_cast<double>(rows);
+  const double inv_rows = 1.0 / count;
   for (std::int64_t c = 0; c < C; ++c) {
-    double sum_g = 0, sum_gx = 0;
-    for (std::int64_t k = 0; k < chunks; ++k) {
-      sum_g += partial[k * 2 * C + c];
-      sum_gx += partial[k * 2 * C + C + c];
-    }
-    dbeta[c] += static_cast<float>(sum_g);
-    dgamma[c] += static_cast<float>(sum_gx);
     scale[c] = gamma[c] * inv_std[c];
-    mean_g[c] = static_cast<float>(sum_g * inv_rows);
-    mean_gx[c] = static_cast<float>(sum_gx * inv_rows);
+    mean_g[c] = static_cast<float>(sums[c] * inv_rows);
+    mean_gx[c] = static_cast<float>(sums[C + c] * inv_rows);
   }
   const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
 #pragma omp parallel for schedule(static)
