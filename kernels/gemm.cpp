@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "kernels/gemm_cublas.h"
+#include "kernels/gemm_layout.h"
 #include "runtime/error.h"
 #include "unet3d/build_config.h"
 
@@ -24,7 +25,8 @@ void cpu_gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, 
              k = static_cast<blasint>(p.k);
   const CBLAS_TRANSPOSE ta = a.transposed ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = b.transposed ? CblasTrans : CblasNoTrans;
-  const blasint lda = a.transposed ? m : k, ldb = b.transposed ? k : n;
+  const auto lda = static_cast<blasint>(row_major_leading(p.m, p.k, a.transposed)),
+             ldb = static_cast<blasint>(row_major_leading(p.k, p.n, b.transposed));
   if (p.c == DType::f32)
     cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, static_cast<float>(alpha),
                 static_cast<const float*>(a.data), lda, static_cast<const float*>(b.data), ldb,

@@ -1,9 +1,11 @@
 // GEMM on CUDA through cuBLAS: row-major C = op(A) op(B) computed as the column-major
-// C^T = op(B)^T op(A)^T, f32 accumulation (CUBLAS_COMPUTE_32F; TF32 stays off).
+// C^T = op(B)^T op(A)^T (kernels/gemm_layout.h), f32 accumulation (CUBLAS_COMPUTE_32F; TF32
+// stays off).
 #include "kernels/gemm_cublas.h"
 
 #include <cublas_v2.h>
 
+#include "kernels/gemm_layout.h"
 #include "runtime/cuda_context.h"
 #include "runtime/error.h"
 
@@ -20,14 +22,14 @@ void gemm(const GemmProblem& p, double alpha, GemmOperand a, GemmOperand b, doub
   constexpr std::int64_t kMax = 2147483647;
   UNET3D_USAGE_CHECK(p.m <= kMax && p.n <= kMax && p.k <= kMax, "gemm on CUDA: ", p.m, "x", p.n,
                      "x", p.k, " exceeds cuBLAS's 32-bit sizes");
-  const int m = static_cast<int>(p.m), n = static_cast<int>(p.n), k = static_cast<int>(p.k);
-  const int lda = a.transposed ? m : k, ldb = b.transposed ? k : n;
+  const ColumnMajorGemm g = column_major_gemm(p.m, p.n, p.k, a.transposed, b.transposed);
   const float alpha_f = static_cast<float>(alpha), beta_f = static_cast<float>(beta);
-  UNET3D_CUBLAS_CHECK(
-      cublasGemmEx(Context::get().cublas(), b.transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
-                   a.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha_f, b.data,
-                   cuda_type(p.ab), ldb, a.data, cuda_type(p.ab), lda, &beta_f, c, cuda_type(p.c),
-                   n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  UNET3D_CUBLAS_CHECK(cublasGemmEx(
+      Context::get().cublas(), g.transpose_first ? CUBLAS_OP_T : CUBLAS_OP_N,
+      g.transpose_second ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(g.m), static_cast<int>(g.n),
+      static_cast<int>(g.k), &alpha_f, b.data, cuda_type(p.ab), static_cast<int>(g.ld_first),
+      a.data, cuda_type(p.ab), static_cast<int>(g.ld_second), &beta_f, c, cuda_type(p.c),
+      static_cast<int>(g.ldc), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
 }  // namespace unet3d::gpu

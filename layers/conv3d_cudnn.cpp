@@ -8,6 +8,7 @@
 
 #include <cudnn.h>
 
+#include <array>
 #include <cstdio>
 #include <memory>
 #include <utility>
@@ -15,6 +16,7 @@
 
 #include "kernels/accumulate.h"
 #include "layers/conv3d_padded.h"
+#include "layers/conv_descriptors.h"
 #include "layers/conv_plans.h"
 #include "runtime/cuda_context.h"
 #include "runtime/error.h"
@@ -69,35 +71,31 @@ using TensorDescriptor = Owned<cudnnTensorDescriptor_t, cudnnDestroyTensorDescri
 using FilterDescriptor = Owned<cudnnFilterDescriptor_t, cudnnDestroyFilterDescriptor>;
 using ConvDescriptor = Owned<cudnnConvolutionDescriptor_t, cudnnDestroyConvolutionDescriptor>;
 
-ConvDescriptor conv_descriptor(int pad, cudnnMathType_t math) {
+ConvDescriptor conv_descriptor(const CudnnConvArrays& a, cudnnMathType_t math) {
   cudnnConvolutionDescriptor_t d;
   UNET3D_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d));
   ConvDescriptor owned(d);
-  const int pads[3] = {pad, pad, pad}, ones[3] = {1, 1, 1};
   // f32 accumulation for f16 data too.
-  UNET3D_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(d, 3, pads, ones, ones,
-                                                     CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  UNET3D_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(d, 3, a.pads.data(), a.strides.data(),
+                                                     a.dilations.data(), CUDNN_CROSS_CORRELATION,
+                                                     CUDNN_DATA_FLOAT));
   UNET3D_CUDNN_CHECK(cudnnSetConvolutionMathType(d, math));
   return owned;
 }
 
-TensorDescriptor tensor_descriptor(const Shape& s, cudnnDataType_t type) {
+TensorDescriptor tensor_descriptor(const CudnnTensorArrays& a, cudnnDataType_t type) {
   cudnnTensorDescriptor_t d;
   UNET3D_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d));
   TensorDescriptor owned(d);
-  const int dims[5] = {static_cast<int>(s.n), static_cast<int>(s.c), static_cast<int>(s.d),
-                       static_cast<int>(s.h), static_cast<int>(s.w)};
-  UNET3D_CUDNN_CHECK(cudnnSetTensorNdDescriptorEx(d, CUDNN_TENSOR_NHWC, type, 5, dims));
+  UNET3D_CUDNN_CHECK(cudnnSetTensorNdDescriptor(d, type, 5, a.dims.data(), a.strides.data()));
   return owned;
 }
 
-FilterDescriptor filter_descriptor(const Shape& w, cudnnDataType_t type) {
+FilterDescriptor filter_descriptor(const std::array<int, 5>& dims, cudnnDataType_t type) {
   cudnnFilterDescriptor_t d;
   UNET3D_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d));
   FilterDescriptor owned(d);
-  const int filter[5] = {static_cast<int>(w.n), static_cast<int>(w.c), static_cast<int>(w.d),
-                         static_cast<int>(w.h), static_cast<int>(w.w)};
-  UNET3D_CUDNN_CHECK(cudnnSetFilterNdDescriptor(d, type, CUDNN_TENSOR_NHWC, 5, filter));
+  UNET3D_CUDNN_CHECK(cudnnSetFilterNdDescriptor(d, type, CUDNN_TENSOR_NHWC, 5, dims.data()));
   return owned;
 }
 
@@ -113,20 +111,20 @@ struct Layout {
   TensorDescriptor x, y;
   FilterDescriptor w;
   ConvDescriptor query;
-  int pad = 0;
+  CudnnConvArrays conv;
 };
 
 Layout lay_out(const ConvKey& k, bool refused_as_is) {
   const ConvChannels channels = planned_channels(k.w, k.dtype, refused_as_is);
   const cudnnDataType_t type = cudnn_type(k.dtype);
-  const Shape w{channels.out, k.w.d, k.w.h, k.w.w, channels.in};
+  const CudnnConvDescriptors arrays = conv_descriptors(k.x, k.w, channels);
   Layout l;
   l.padding = std::make_unique<PaddedConv3d>(k.x, k.w, k.dtype, Device::cuda, channels);
-  l.pad = static_cast<int>((k.w.d - 1) / 2);
-  l.x = tensor_descriptor(k.x.with_channels(channels.in), type);
-  l.y = tensor_descriptor(k.x.with_channels(channels.out), type);
-  l.w = filter_descriptor(w, type);
-  l.query = conv_descriptor(l.pad, k.dtype == DType::f16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
+  l.conv = arrays.conv;
+  l.x = tensor_descriptor(arrays.x, type);
+  l.y = tensor_descriptor(arrays.y, type);
+  l.w = filter_descriptor(arrays.w, type);
+  l.query = conv_descriptor(l.conv, k.dtype == DType::f16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
   if (l.padding->pads())
     log_info(shape_text(k), ": channels padded with zeros to ", channels.in, " in, ", channels.out,
              " out",
@@ -224,7 +222,7 @@ Choice choose(Layout& l, const ConvKey& k, ConvDirection direction) {
       choose_algorithm(table, timed, rules, concat(shape_text(k), " ", direction_name(direction)));
   const AlgorithmResult& r = table[choice.index];
   timed_choices += timed ? 1 : 0;
-  return {conv_descriptor(l.pad, cudnn_math(r.math)), r.algo, r.workspace_bytes};
+  return {conv_descriptor(l.conv, cudnn_math(r.math)), r.algo, r.workspace_bytes};
 }
 
 using Plans = ConvPlans<Layout, Choice>;

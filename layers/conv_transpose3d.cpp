@@ -5,6 +5,7 @@
 #include "kernels/accumulate.h"
 #include "kernels/depth_space.h"
 #include "kernels/gemm.h"
+#include "runtime/error.h"
 #include "runtime/workspace.h"
 
 namespace unet3d {
@@ -31,14 +32,34 @@ Tensor blocked(const Tensor& x, std::int64_t cout) {
   return Tensor::view(workspace(x.device(), bytes), shape, x.dtype(), x.device());
 }
 
+// C := alpha op(A) op(B) + beta C as transpose_gemm describes it.
+void run_gemm(Device device, const TransposeGemm& g, const void* a, const void* b, void* c) {
+  gemm(device, g.problem, 1.0, {a, g.a_transposed}, {b, g.b_transposed}, g.beta, c);
+}
+
 }  // namespace
+
+TransposeGemm transpose_gemm(ConvDirection direction, std::int64_t voxels, std::int64_t cin,
+                             std::int64_t cout, std::int64_t blocks, DType data,
+                             DType accumulator) {
+  const std::int64_t blocked = blocks * cout;
+  switch (direction) {
+    case ConvDirection::forward: return {{voxels, blocked, cin, data, data}, false, false, 0.0};
+    case ConvDirection::backward_data:
+      return {{voxels, cin, blocked, data, data}, false, true, 0.0};
+    case ConvDirection::backward_filter:
+      return {{cin, blocked, voxels, data, accumulator}, true, false, 1.0};
+  }
+  throw Error(ErrorKind::usage, "transpose_gemm: unknown direction");
+}
 
 void conv_transpose3d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y) {
   check_transpose("conv_transpose3d_forward", x, w, x.dtype(), y);
   const std::int64_t voxels = x.numel() / x.shape().c, cin = x.shape().c, cout = w.shape().c;
   Tensor t = blocked(x, cout);
-  gemm(x.device(), {voxels, 8 * cout, cin, x.dtype(), x.dtype()}, 1.0, {x.data(), false},
-       {w.data(), false}, 0.0, t.data());
+  run_gemm(x.device(),
+           transpose_gemm(ConvDirection::forward, voxels, cin, cout, 8, x.dtype(), x.dtype()),
+           x.data(), w.data(), t.data());
   depth_to_space2(t, &bias, y);
 }
 
@@ -47,8 +68,10 @@ void conv_transpose3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& d
   const std::int64_t voxels = dx.numel() / dx.shape().c, cin = dx.shape().c, cout = w.shape().c;
   Tensor t = blocked(dx, cout);
   space_to_depth2(dy, t);
-  gemm(dx.device(), {voxels, cin, 8 * cout, dx.dtype(), dx.dtype()}, 1.0, {t.data(), false},
-       {w.data(), true}, 0.0, dx.data());
+  run_gemm(dx.device(),
+           transpose_gemm(ConvDirection::backward_data, voxels, cin, cout, 8, dx.dtype(),
+                          dx.dtype()),
+           t.data(), w.data(), dx.data());
 }
 
 void conv_transpose3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor& db) {
@@ -57,8 +80,10 @@ void conv_transpose3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor
   const std::int64_t voxels = x.numel() / x.shape().c, cin = x.shape().c, cout = dw.shape().c;
   Tensor t = blocked(x, cout);
   space_to_depth2(dy, t);
-  gemm(x.device(), {cin, 8 * cout, voxels, x.dtype(), accumulator}, 1.0, {x.data(), true},
-       {t.data(), false}, 1.0, dw.data());
+  run_gemm(x.device(),
+           transpose_gemm(ConvDirection::backward_filter, voxels, cin, cout, 8, x.dtype(),
+                          accumulator),
+           x.data(), t.data(), dw.data());
   accumulate_channel_sums(dy, db);
 }
 

@@ -7,9 +7,23 @@
 // the CPU). dw, db: f32 (f64 for f64 data), accumulated into.
 #pragma once
 
+#include "kernels/gemm.h"
+#include "layers/conv_algorithm.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
+
+// The GEMM of one direction over the blocked tensor t [voxels, blocks * Cout] (blocks: the
+// kernel's voxels, 8): forward t := x w; backward data dx := t w^T; backward filter
+// dw += x^T t (A is x or t; B is w or t; C in `accumulator` for the filter gradient).
+struct TransposeGemm {
+  GemmProblem problem;
+  bool a_transposed, b_transposed;
+  double beta;  // 0: C overwritten; 1: accumulated into
+};
+TransposeGemm transpose_gemm(ConvDirection direction, std::int64_t voxels, std::int64_t cin,
+                             std::int64_t cout, std::int64_t blocks, DType data,
+                             DType accumulator);
 
 // y := convT(x, w) + bias, overwritten.
 void conv_transpose3d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y);
