@@ -3,24 +3,16 @@
 // and the sums equal the CPU backend's: bit for bit where every term is exact (integers), to
 // rounding otherwise. The card's own sums are compared with the emulation by the GPU tests.
 #include <catch2/catch.hpp>
-#include <cmath>
 #include <vector>
 
 #include "kernels/channel_reduce_cpu.h"
 #include "kernels/channel_reduce_emulation.h"
+#include "tests/support/reduction_term.h"
 
 using namespace unet3d;
 using namespace unet3d::channel_reduce;
 
 namespace {
-
-// Q = 2 quantities per (row, channel): a small integer, and a value with a long fraction.
-struct MixedTerm {
-  Sums<2> operator()(std::int64_t r, std::int64_t c) const {
-    const auto i = static_cast<double>(r * 131 + c * 7);
-    return {{static_cast<double>((r * 31 + c * 17) % 23) - 11.0, std::sin(0.001 * i) / 3.0}};
-  }
-};
 
 // Counts how often each (row, channel) is asked for; sums 1 per visit.
 struct CountingTerm {
@@ -86,7 +78,7 @@ TEST_CASE("the emulated GPU channel sums equal the CPU's", "[reduce][gpu_layout]
   const std::int64_t channels = GENERATE(1, 6, 32, 512);
   const std::int64_t rows = GENERATE(1031, 20011);
   INFO(rows << " rows of " << channels << " channels");
-  const MixedTerm term;
+  const testing::ReductionTestTerm term;
   const std::vector<double> gpu = emulated_channel_sums<2>(rows, channels, term);
   const double* cpu_sums = cpu::channel_sums<2>(rows, channels, term);
   for (std::int64_t c = 0; c < channels; ++c) {
