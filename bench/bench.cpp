@@ -1,17 +1,19 @@
-// bench: checks every op (verify/op_cases.h) against the CPU reference and times it at the
-// UNet3D's shapes, then times the training step and the inference forward, all against the
-// ceilings measured in the same run (copy bandwidth, a large GEMM).
+// bench: times the training step and the inference forward, then checks every op
+// (verify/op_cases.h) against the CPU reference at a small size and times it at the UNet3D's
+// shapes, all against the ceilings measured in the same run (copy bandwidth, a large GEMM).
+// --max-seconds bounds the whole run; the JSON is rewritten after every case.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <optional>
+#include <algorithm>
+#include <memory>
 #include <regex>
-#include <sstream>
 
 #include "bench/harness.h"
+#include "bench/report.h"
 #include "io/json.h"
 #include "io/patch_plan.h"
 #include "io/phantom.h"
@@ -38,6 +40,7 @@ struct Settings {
   std::int64_t size = 0, features = 0, batch = 0, depth = 4;
   std::string precision_word;
   Precision precision = Precision::f32;
+  double max_seconds = 0;
 };
 
 Settings settings_of(const Flags& flags) {
@@ -52,6 +55,7 @@ Settings settings_of(const Flags& flags) {
   s.depth = flags.integer("depth");
   s.precision_word = flags.given("precision") ? flags.text("precision") : (gpu ? "fp16" : "fp32");
   s.precision = s.precision_word == "fp16" ? Precision::f16 : Precision::f32;
+  s.max_seconds = flags.given("max-seconds") ? flags.number("max-seconds") : INFINITY;
   return s;
 }
 
@@ -71,34 +75,54 @@ double forward_flops(const UNetConfig& c, std::int64_t batch, Grid grid) {
   return f;
 }
 
-// The copy bandwidth (checked like any op) and a large GEMM (the library's own).
+// Builds a case's state on its first (untimed, warm-up) run, so that a case the time limit
+// leaves out builds nothing.
+template <class State, class Prepare, class Run>
+std::function<void()> on_first_run(Prepare prepare, Run run) {
+  auto state = std::make_shared<std::unique_ptr<State>>();
+  return [=] {
+    if (!*state) *state = prepare();
+    run(**state);
+  };
+}
+
+// A copy of `values` f32 values, the bandwidth ceiling's operation.
+OpCase copy_case(std::int64_t values) {
+  const Shape shape = Shape::vector(values);
+  Tensors source;
+  source.push_back(random_tensor(shape, DType::f32, 1));
+  return {"ceiling copy",
+          2.0 * static_cast<double>(values) * 4,
+          0,
+          std::move(source),
+          {{shape, DType::f32}},
+          [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
+          {}};
+}
+
+// The copy bandwidth (checked like any op, at a small size) and a large GEMM (the library's own).
 void add_ceilings(Harness& h, Device device) {
   const bool gpu = device == Device::cuda;
-  const std::int64_t copy_values = std::int64_t{1} << 27;  // 512 MB of f32
-  const Shape copy_shape = Shape::vector(copy_values);
-  if (h.selected("ceiling copy")) {
-    Tensors source;
-    source.push_back(random_tensor(copy_shape, DType::f32, 1));
-    h.add({"ceiling copy",
-           2.0 * static_cast<double>(copy_values) * 4,
-           0,
-           std::move(source),
-           {{copy_shape, DType::f32}},
-           [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
-           {}});
-  }
-  if (!h.selected("ceiling gemm")) return;
+  if (h.selected("ceiling copy"))
+    h.add(copy_case(65537), [] { return copy_case(std::int64_t{1} << 27); });  // 512 MB
   const std::int64_t m = gpu ? 8192 : 1536;
   const DType gemm_type = gpu ? DType::f16 : DType::f32;
-  const Shape square{1, 1, 1, m, m};
-  Tensor x = random_tensor(square, gemm_type, 2).to(device),
-         y = random_tensor(square, gemm_type, 3).to(device), z(square, gemm_type, device);
+  struct Operands {
+    Tensor x, y, z;
+  };
+  const auto prepare = [=] {
+    const Shape square{1, 1, 1, m, m};
+    return std::make_unique<Operands>(Operands{random_tensor(square, gemm_type, 2).to(device),
+                                               random_tensor(square, gemm_type, 3).to(device),
+                                               Tensor(square, gemm_type, device)});
+  };
   h.add_unchecked(
       "ceiling gemm", 0, 2.0 * static_cast<double>(m * m * m),
-      [&] {
-        gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0, {x.data(), false}, {y.data(), false},
-             0.0, z.data());
-      },
+      on_first_run<Operands>(prepare,
+                             [=](Operands& o) {
+                               gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0,
+                                    {o.x.data(), false}, {o.y.data(), false}, 0.0, o.z.data());
+                             }),
       gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
 }
 
@@ -107,42 +131,57 @@ void add_ceilings(Harness& h, Device device) {
 void add_sliding_window(Harness& h, const Settings& s, const UNetConfig& config) {
   const Grid grid{128, 256, 256};
   const Grid patch = default_patch({grid}, s.depth, s.size);
-  const std::string name = "sliding window 256x256x128, patch " + xyz_text(patch);
-  if (!h.selected(name)) return;
-  const Phantom phantom = make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7);
-  const std::vector<float> volume =
-      resampled_image(phantom.image_volume(), spacing_of(phantom.geometry), Device::cpu, "phantom");
-  UNet3D net(config, s.device, s.precision, s.batch, patch);
-  net.parameters().initialize(2);
   const auto windows = static_cast<std::int64_t>(window_starts(grid.d, patch.d, 0.5).size() *
                                                  window_starts(grid.h, patch.h, 0.5).size() *
                                                  window_starts(grid.w, patch.w, 0.5).size());
   const std::int64_t passes = (windows + s.batch - 1) / s.batch;
+  struct Window {
+    std::vector<float> volume;
+    UNet3D net;
+    Window(std::vector<float> v, const UNetConfig& c, const Settings& s, Grid patch)
+        : volume(std::move(v)), net(c, s.device, s.precision, s.batch, patch) {
+      net.parameters().initialize(2);
+    }
+  };
+  const auto prepare = [=] {
+    const Phantom phantom = make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7);
+    return std::make_unique<Window>(resampled_image(phantom.image_volume(),
+                                                    spacing_of(phantom.geometry), Device::cpu,
+                                                    "phantom"),
+                                    config, s, patch);
+  };
   h.add_unchecked(
-      name, 0, static_cast<double>(passes) * forward_flops(config, s.batch, patch),
-      [&] {
-        window_probabilities(net, volume, grid, {0.5, false});
-      },
+      "sliding window 256x256x128, patch " + xyz_text(patch), 0,
+      static_cast<double>(passes) * forward_flops(config, s.batch, patch),
+      on_first_run<Window>(prepare,
+                           [=](Window& w) { window_probabilities(w.net, w.volume, grid, {0.5, false}); }),
       concat(windows, " windows; tests/cpu/test_sliding_window.cpp: MONAI's figures"));
 }
 
-// The table and the JSON, against the ceilings of this run.
 // Every surface metric of every class of a phantom's 256x256x128 label map against the same map
 // moved one voxel along x (host code on any device: the target is under 1 s on 2 cores).
 void add_surface_metrics(Harness& h) {
-  const std::string name = "surface metrics (256x256x128, 6 classes)";
-  if (!h.selected(name)) return;
-  const Phantom truth = make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7);
-  const Grid3 g{256, 256, 128, truth.geometry.dx, truth.geometry.dy, truth.geometry.dz};
-  std::vector<std::uint8_t> pred(truth.labels.size(), 0);
-  for (std::size_t i = 1; i < pred.size(); ++i) pred[i] = truth.labels[i - 1];
-  h.add_unchecked(
-      name, 0, 0,
-      [&] {
-        for (int c = 0; c < 6; ++c)
-          class_surface_scores(pred.data(), truth.labels.data(), g, c, 2.0);
-      },
-      "tests/cpu/test_surface_metrics.cpp: closed forms and brute force");
+  struct Maps {
+    Phantom truth;
+    std::vector<std::uint8_t> pred;
+  };
+  const auto prepare = [] {
+    auto m = std::make_unique<Maps>(
+        Maps{make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7), {}});
+    m->pred.assign(m->truth.labels.size(), 0);
+    for (std::size_t i = 1; i < m->pred.size(); ++i) m->pred[i] = m->truth.labels[i - 1];
+    return m;
+  };
+  h.add_unchecked("surface metrics (256x256x128, 6 classes)", 0, 0,
+                  on_first_run<Maps>(prepare,
+                                     [](Maps& m) {
+                                       const Grid3 g{256, 256, 128, m.truth.geometry.dx,
+                                                     m.truth.geometry.dy, m.truth.geometry.dz};
+                                       for (int c = 0; c < 6; ++c)
+                                         class_surface_scores(m.pred.data(), m.truth.labels.data(),
+                                                              g, c, 2.0);
+                                     }),
+                  "tests/cpu/test_surface_metrics.cpp: closed forms and brute force");
 }
 
 // A child process that keeps one core busy for as long as this object lives.
@@ -166,66 +205,12 @@ class BusyNeighbour {
   pid_t pid_;
 };
 
-// A JSON number, or null for a figure not measured (NaN is not JSON).
-std::string json_number(double v) {
-  return std::isfinite(v) ? concat(v) : "null";
-}
-
-void report(const Harness& h, const Settings& s, double step_flops, double peak,
-            std::int64_t params, AtomicFile* json_file, bool deterministic) {
-  double copy_bw = 0, gemm_rate = 0, step_ms = NAN, loaded_ms = NAN;
-  for (const Result& r : h.results()) {
-    if (r.name == "ceiling copy" && r.ms > 0) copy_bw = r.bytes / (r.ms * 1e-3);
-    if (r.name == "ceiling gemm" && r.ms > 0) gemm_rate = r.flops / (r.ms * 1e-3);
-    if (r.name == "training step") step_ms = r.ms;
-    if (r.name == "training step beside a busy process") loaded_ms = r.ms;
-  }
-  std::printf("%-36s %10s %9s %11s %8s %8s %6s  %s\n", "case", "ms", "GB/s", "GFLOP/s", "%copy",
-              "%gemm", "copies", "check");
-  std::string json = "[";
-  for (const Result& r : h.results()) {
-    const double gbs = r.timed && r.bytes > 0 ? r.bytes / (r.ms * 1e-3) / 1e9 : NAN;
-    const double gflops = r.timed && r.flops > 0 ? r.flops / (r.ms * 1e-3) / 1e9 : NAN;
-    const double of_copy = copy_bw > 0 ? 100 * gbs * 1e9 / copy_bw : NAN;
-    const double of_gemm = gemm_rate > 0 ? 100 * gflops * 1e9 / gemm_rate : NAN;
-    if (r.timed)
-      std::printf("%-36s %10.3f %9.1f %11.1f %8.1f %8.1f %6d  %s\n", r.name.c_str(), r.ms, gbs,
-                  gflops, of_copy, of_gemm, r.copies, r.check.c_str());
-    else
-      std::printf("%-36s %10s  MISMATCH against the CPU reference (above); not timed\n",
-                  r.name.c_str(), "refused");
-    json += concat(json.size() > 1 ? ",\n" : "\n", " {\"name\": ", json::quote(r.name),
-                   ", \"timed\": ", r.timed ? "true" : "false",
-                   ", \"ms\": ", r.timed ? concat(r.ms) : "null", ", \"bytes\": ", r.bytes,
-                   ", \"flops\": ", r.flops, ", \"copies\": ", r.copies,
-                   ", \"check\": ", json::quote(r.check), "}");
-  }
-  std::printf(
-      "\ntraining step: %.3f volumes/s, model FLOP utilisation %.1f %% of the GEMM ceiling, "
-      "peak %s memory %.1f MB, %lld parameters\n",
-      static_cast<double>(s.batch) / (step_ms * 1e-3),
-      gemm_rate > 0 ? 100 * step_flops / (step_ms * 1e-3) / gemm_rate : NAN, device_name(s.device),
-      peak / 1e6, static_cast<long long>(params));
-  if (std::isfinite(loaded_ms))
-    std::printf("beside a busy process the step takes %.2fx its time alone\n", loaded_ms / step_ms);
-  if (json_file == nullptr) return;
-  std::ostringstream out;
-  out << "{\"device\": \"" << describe_device(s.device) << "\", \"precision\": \""
-      << s.precision_word << "\", \"size\": " << s.size << ", \"features\": " << s.features
-      << ", \"batch\": " << s.batch << ", \"deterministic\": " << (deterministic ? "true" : "false")
-      << ", \"training_step_ms\": " << json_number(step_ms)
-      << ", \"loaded_step_ratio\": " << json_number(loaded_ms / step_ms)
-      << ", \"peak_memory_bytes\": " << peak << ", \"cases\": " << json << "\n]\n}\n";
-  const std::string text = out.str();
-  json_file->write(text.data(), text.size());
-  json_file->commit();
-}
-
 // The flags a Harness cannot check itself, refused before anything is measured.
 void check_flags(const Flags& flags) {
-  if (!(flags.number("seconds") > 0))
-    throw Error(ErrorKind::usage,
-                concat("--seconds ", flags.text("seconds"), ": must be a positive time"));
+  for (const char* name : {"seconds", "max-seconds"})
+    if (flags.given(name) && !(flags.number(name) > 0))
+      throw Error(ErrorKind::usage,
+                  concat("--", name, " ", flags.text(name), ": must be a positive time"));
   try {
     std::regex pattern(flags.text("filter"));
   } catch (const std::regex_error& e) {
@@ -248,9 +233,21 @@ void define_flags(Flags& flags) {
   flags.add("precision", "fp16|fp32", "(default fp16 on a GPU, fp32 on the CPU)");
   flags.add("filter", "PATTERN", "only cases whose name matches this regular expression", ".");
   flags.add("seconds", "T", "time each case for at least this long", "1");
-  flags.add("json", "FILE", "also write every figure as JSON");
+  flags.add("max-seconds", "T",
+            "the whole run's limit: cases that would start later are reported \"not run\"");
+  flags.add("json", "FILE", "also write every figure as JSON (rewritten after every case)");
   flags.add_switch("deterministic",
                    "CUDA: deterministic cuDNN algorithms only, chosen without timing");
+}
+
+// The op cases' small size for their checks: the model's features, classes and dtypes on a
+// grid of 8x10x12 (even, as the level below needs, and cheap for an f64 reference) and at most
+// 65,537 parameters.
+OpShapes check_shapes(const OpShapes& full) {
+  OpShapes small = full;
+  small.grid = {full.grid.n, 8, 10, 12, 1};
+  small.parameters = std::min<std::int64_t>(full.parameters, 65537);
+  return small;
 }
 
 }  // namespace
@@ -259,43 +256,54 @@ int main(int argc, char** argv) {
   return run_tool(argc, argv, "bench", kSummary, define_flags, [&](const Flags& flags) {
     check_flags(flags);
     const Settings s = settings_of(flags);
-    // Made now, so that an unwritable --json fails before the measurements, not after them.
-    std::optional<AtomicFile> json_file;
-    if (flags.given("json")) json_file.emplace(flags.text("json"));
     set_deterministic_convolutions(flags.on("deterministic"));
-    Harness h(s.device, flags.text("filter"), flags.number("seconds"));
+    Harness h(s.device, flags.text("filter"), flags.number("seconds"), s.max_seconds);
+    RunFacts facts{describe_device(s.device), s.precision_word, s.size, s.features, s.batch,
+                   flags.on("deterministic"), s.max_seconds, 0, NAN, 0, false};
+    // Written now (so that an unwritable --json fails before the measurements) and after every
+    // case (so that a run cut short leaves what it measured).
+    const auto write_json = [&] {
+      if (flags.given("json"))
+        write_file_atomically(flags.text("json"), report_json(h.results(), facts));
+    };
+    write_json();
+    h.on_result([&](const Result&) { write_json(); });
     std::fprintf(stderr,
                  "bench on %s, %s, size %lld, features %lld, batch %lld; operands rotated "
-                 "through %.0f MB\n",
-                 describe_device(s.device).c_str(), s.precision_word.c_str(),
-                 static_cast<long long>(s.size), static_cast<long long>(s.features),
-                 static_cast<long long>(s.batch), static_cast<double>(h.rotation_bytes()) / 1e6);
+                 "through %.0f MB%s\n",
+                 facts.device.c_str(), s.precision_word.c_str(), static_cast<long long>(s.size),
+                 static_cast<long long>(s.features), static_cast<long long>(s.batch),
+                 static_cast<double>(h.rotation_bytes()) / 1e6,
+                 std::isfinite(s.max_seconds) ? concat("; at most ", s.max_seconds, " s").c_str()
+                                              : "");
 
     // The whole network first, so that the peak memory is the network's: a training step
     // (forward, Dice loss, backward, Adam) and inference.
     const UNetConfig config{1, 6, s.features, s.depth};
     UNet3D net(config, s.device, s.precision, s.batch, s.size);
     net.parameters().initialize(1);
+    facts.parameters = static_cast<long long>(net.parameters().parameter_count());
     Optimizer adam(net.parameters(), {});
-    LossScaler scaler(s.precision == Precision::f16);
+    LossScaler scaler(s.precision == Precision::f16, s.device);
     TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
     Tensor input = net.input();
     fill_uniform(input, 14, -1.0f, 1.0f);
     Tensor labels = step.labels();
     fill(labels, 2.0);
-    const double step_flops = 3 * forward_flops(config, s.batch, Grid::cube(s.size));
+    facts.step_flops = 3 * forward_flops(config, s.batch, Grid::cube(s.size));
     const std::string vouched_by =
-        s.device == Device::cuda ? "its ops, above; a whole step vs the CPU: unet3d_gpu_tests"
-                                 : "its ops, above; the whole network's gradients: unet3d_tests";
+        s.device == Device::cuda ? "its ops, below; a whole step vs the CPU: unet3d_gpu_tests"
+                                 : "its ops, below; the whole network's gradients: unet3d_tests";
     const auto train_once = [&] {
       step.micro_batch();
       step.apply();
     };
-    h.add_unchecked("training step", 0, step_flops, train_once, vouched_by);
+    h.add_unchecked("training step", 0, facts.step_flops, train_once, vouched_by);
     // On a shared machine: the same step while another process keeps one core busy.
-    if (s.device == Device::cpu && h.selected("training step beside a busy process")) {
+    if (s.device == Device::cpu && h.selected("training step beside a busy process") &&
+        !h.out_of_time()) {
       const BusyNeighbour neighbour;
-      h.add_unchecked("training step beside a busy process", 0, step_flops, train_once,
+      h.add_unchecked("training step beside a busy process", 0, facts.step_flops, train_once,
                       "the training step's ops, with one core taken by another process");
     }
     h.add_unchecked(
@@ -304,7 +312,9 @@ int main(int argc, char** argv) {
     if (const std::string planning = conv_planning_report(); !planning.empty())
       std::fprintf(stderr, "%s\n", planning.c_str());
     // Read before the ops' cases allocate their operands.
-    const double peak = static_cast<double>(memory_stats().peak_bytes[static_cast<int>(s.device)]);
+    facts.peak_memory_bytes =
+        static_cast<double>(memory_stats().peak_bytes[static_cast<int>(s.device)]);
+    write_json();
 
     add_ceilings(h, s.device);
     const OpShapes shapes{{s.batch, s.size, s.size, s.size, 1},
@@ -314,11 +324,15 @@ int main(int argc, char** argv) {
                           activation_dtype(s.precision),
                           master_dtype(s.precision)};
     for (const OpDescription& d : op_descriptions())
-      if (h.selected(d.name)) h.add(d.make(shapes));
+      if (h.selected(d.name)) h.add(d.make(check_shapes(shapes)), [&] { return d.make(shapes); });
     add_surface_metrics(h);
     add_sliding_window(h, s, config);
-    report(h, s, step_flops, peak, net.parameters().parameter_count(),
-           json_file ? &*json_file : nullptr, flags.on("deterministic"));
+    facts.complete = true;
+    write_json();
+    print_report(h.results(), facts);
+    if (h.results().empty())
+      throw Error(ErrorKind::usage,
+                  concat("--filter '", flags.text("filter"), "' matches no case"));
     if (h.refused() > 0)
       throw Error(ErrorKind::runtime, concat(h.refused(),
                                              " case(s) did not match the CPU reference "

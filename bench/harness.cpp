@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "kernels/elementwise.h"
 #include "runtime/error.h"
@@ -46,22 +47,54 @@ std::string summary(const ParityReport& report) {
 
 }  // namespace
 
-Harness::Harness(Device device, const std::string& filter, double min_seconds)
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::timed: return "timed";
+    case Outcome::refused: return "refused";
+    case Outcome::not_run: return "not run";
+  }
+  return "?";
+}
+
+Harness::Harness(Device device, const std::string& filter, double min_seconds, double max_seconds)
     : device_(device),
       filter_(filter),
       min_seconds_(min_seconds),
+      max_seconds_(max_seconds),
+      started_(std::chrono::steady_clock::now()),
       rotation_bytes_(2 * last_level_cache_bytes(device)) {}
 
 bool Harness::selected(const std::string& name) const {
   return std::regex_search(name, filter_);
 }
 
-int Harness::refused() const {
-  return static_cast<int>(
-      std::count_if(results_.begin(), results_.end(), [](const Result& r) { return !r.timed; }));
+bool Harness::out_of_time() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count() >
+         max_seconds_;
 }
 
-double Harness::median_ms(int copies, const std::function<void(int)>& run) const {
+int Harness::refused() const {
+  return static_cast<int>(std::count_if(results_.begin(), results_.end(), [](const Result& r) {
+    return r.outcome == Outcome::refused;
+  }));
+}
+
+void Harness::record(Result r) {
+  if (r.outcome == Outcome::not_run)
+    std::fprintf(stderr, "  %s: not run (the time limit of %g s had passed)\n", r.name.c_str(),
+                 max_seconds_);
+  results_.push_back(std::move(r));
+  if (listener_) listener_(results_.back());
+}
+
+bool Harness::starting(const std::string& name) {
+  if (!out_of_time()) return true;
+  record({name, 0, 0, 0, 1, 0, Outcome::not_run, "the run's time limit had passed"});
+  return false;
+}
+
+double Harness::median_ms(int copies, const std::function<void(int)>& run,
+                          int& repetitions) const {
   const auto once = [&](int i) {
     const auto body = [&] { run(i % copies); };
     if (device_ == Device::cuda) {
@@ -72,28 +105,42 @@ double Harness::median_ms(int copies, const std::function<void(int)>& run) const
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   };
   once(0);
-  once(1);
+  if (!out_of_time()) once(1);
   std::vector<double> times;
   double total = 0;
-  while (times.size() < 5 || (total < min_seconds_ * 1000 && times.size() < 200)) {
+  while (times.empty() || (!out_of_time() && (times.size() < 5 || (total < min_seconds_ * 1000 &&
+                                                                    times.size() < 200)))) {
     times.push_back(once(static_cast<int>(times.size()) + 2));
     total += times.back();
   }
+  repetitions = static_cast<int>(times.size());
   std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2), times.end());
   return times[times.size() / 2];
 }
 
 void Harness::add(const OpCase& c) {
-  if (!selected(c.name)) return;
-  Result r{c.name, 0, c.bytes, c.flops, 1, false, ""};
-  const ParityReport report = check_op(c, device_);
+  // The case is its own full size: nothing more to build.
+  add(c, {});
+}
+
+void Harness::add(const OpCase& small, const std::function<OpCase()>& full) {
+  if (!selected(small.name) || !starting(small.name)) return;
+  Result r{small.name, 0, small.bytes, small.flops, 1, 0, Outcome::refused, ""};
+  const ParityReport report = check_op(small, device_);
   if (!report.ok()) {
     r.check = "MISMATCH against the CPU reference, not timed: " + report.describe();
-    std::fprintf(stderr, "  %s: %s", c.name.c_str(), r.check.c_str());
-    results_.push_back(r);
+    std::fprintf(stderr, "  %s: %s", small.name.c_str(), r.check.c_str());
+    record(r);
     return;
   }
   r.check = summary(report);
+  std::optional<OpCase> built;
+  if (full) {
+    built.emplace(full());
+    r.check += " (checked at a small size)";
+  }
+  const OpCase& c = built ? *built : small;
+  r.bytes = c.bytes, r.flops = c.flops;
 
   // Operand copies on the device (together at most rotation_bytes plus one set), each output
   // started from zeros.
@@ -110,21 +157,25 @@ void Harness::add(const OpCase& c) {
       outputs[static_cast<std::size_t>(i)].push_back(std::move(t));
     }
   }
-  r.ms = median_ms(r.copies, [&](int i) {
-    c.op(inputs[static_cast<std::size_t>(i)], outputs[static_cast<std::size_t>(i)]);
-  });
-  r.timed = true;
-  std::fprintf(stderr, "  %s: %.3f ms (%d operand copies; %s)\n", c.name.c_str(), r.ms, r.copies,
+  r.ms = median_ms(
+      r.copies,
+      [&](int i) {
+        c.op(inputs[static_cast<std::size_t>(i)], outputs[static_cast<std::size_t>(i)]);
+      },
+      r.repetitions);
+  r.outcome = Outcome::timed;
+  std::fprintf(stderr, "  %s: %.3f ms (%d operand copies; %s)\n", r.name.c_str(), r.ms, r.copies,
                r.check.c_str());
-  results_.push_back(r);
+  record(r);
 }
 
 void Harness::add_unchecked(const std::string& name, double bytes, double flops,
                             const std::function<void()>& run, const std::string& vouched_by) {
-  if (!selected(name)) return;
-  Result r{name, median_ms(1, [&](int) { run(); }), bytes, flops, 1, true, vouched_by};
+  if (!selected(name) || !starting(name)) return;
+  Result r{name, 0, bytes, flops, 1, 0, Outcome::timed, vouched_by};
+  r.ms = median_ms(1, [&](int) { run(); }, r.repetitions);
   std::fprintf(stderr, "  %s: %.3f ms\n", name.c_str(), r.ms);
-  results_.push_back(r);
+  record(r);
 }
 
 }  // namespace unet3d::bench

@@ -11,13 +11,18 @@ Run it with current PyTorch in a virtual environment of its own, never the proje
     ~/venv-torch/bin/python bench/pytorch_unet3d.py --device cpu --threads 2
 bench/compare_pytorch.py alternates it with bench and prints the ratios.
 
+With --max-seconds the timed repetitions stop once that much time has passed (after at least
+one, warm-up excluded); the warm-up's own time (cudnn.benchmark's autotuning is in it) is
+printed beside each figure.
+
 usage: pytorch_unet3d.py [--device cpu|cuda] [--size S] [--features F] [--depth D] [--batch B]
                          [--threads N] [--steps N] [--modes eager,channels_last,compile]
-                         [--json FILE] [--compare bench.json]
+                         [--max-seconds T] [--json FILE] [--compare bench.json]
 """
 import argparse
 import contextlib
 import json
+import math
 import statistics
 import time
 
@@ -74,19 +79,45 @@ def dice_loss(logits, labels, eps=1e-5):
     return 1 - dice.mean()
 
 
-def time_steps(step, steps, device):
+def time_steps(step, steps, device, deadline):
+    """(median ms of up to `steps` timed runs, warm-up seconds): 3 warm-ups first, untimed;
+    past `deadline` (time.monotonic()) the timed runs stop after the first."""
+    def sync():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    begun = time.perf_counter()
     for _ in range(3):
         step()
+    sync()
+    warm_up = time.perf_counter() - begun
     times = []
-    for _ in range(steps):
-        if device == "cuda":
-            torch.cuda.synchronize()
+    while len(times) < steps and not (times and time.monotonic() > deadline):
+        sync()
         t0 = time.perf_counter()
         step()
-        if device == "cuda":
-            torch.cuda.synchronize()
+        sync()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    return statistics.median(times), warm_up, len(times)
+
+
+def compare(results, bench_json):
+    """Our/their ratios from bench's --json output, where it holds the figures."""
+    try:
+        bench = json.load(open(bench_json))
+        ours_ms, ours_bytes = bench["training_step_ms"], bench["peak_memory_bytes"]
+    except (OSError, ValueError, KeyError) as e:
+        print(f"no comparison: {bench_json} gives no training step ({e})")
+        return
+    if ours_ms is None:
+        print(f"no comparison: {bench_json} has no training step figure (bench did not time it)")
+        return
+    for mode, r in results.items():
+        peak = r["peak_mb"]
+        memory = ""
+        if ours_bytes is not None and not math.isnan(peak):
+            memory = f", {ours_bytes / 1e6 / peak:.2f}x the peak memory"
+        print(f"unet3d-cuda / PyTorch {mode}: {ours_ms / r['training_step_ms']:.2f}x the time{memory}")
 
 
 def main():
@@ -98,6 +129,7 @@ def main():
     a.add_argument("--batch", type=int)
     a.add_argument("--threads", type=int, default=0)
     a.add_argument("--steps", type=int, default=10)
+    a.add_argument("--max-seconds", type=float, help="stop timing once this much time has passed")
     a.add_argument("--modes", help="comma-separated: eager, channels_last, compile "
                    "(default: eager,channels_last on the CPU, channels_last on a GPU)")
     a.add_argument("--json", help="also write every figure here")
@@ -116,6 +148,7 @@ def main():
             a.error(f"--modes: unknown mode '{mode}' (eager, channels_last, compile)")
     if gpu:
         torch.backends.cudnn.benchmark = True
+    deadline = time.monotonic() + (args.max_seconds or math.inf)
     results = {}
     for mode in modes:
         if "compile" in mode and not hasattr(torch, "compile"):
@@ -151,24 +184,21 @@ def main():
         if gpu:
             torch.cuda.reset_peak_memory_stats()
         model.train()
-        ms = time_steps(step, args.steps, args.device)
+        ms, warm_up, steps = time_steps(step, args.steps, args.device, deadline)
         peak = torch.cuda.max_memory_allocated() / 1e6 if gpu else float("nan")
         model.eval()
-        infer_ms = time_steps(infer, args.steps, args.device)
-        results[mode] = {"training_step_ms": ms, "inference_ms": infer_ms, "peak_mb": peak}
-        print(f"{mode}: training step {ms:.1f} ms, inference forward {infer_ms:.1f} ms, "
+        infer_ms, infer_warm_up, infers = time_steps(infer, args.steps, args.device, deadline)
+        results[mode] = {"training_step_ms": ms, "inference_ms": infer_ms, "peak_mb": peak,
+                         "warm_up_s": warm_up, "steps_timed": steps}
+        print(f"{mode}: training step {ms:.1f} ms (median of {steps}; warm-up {warm_up:.1f} s), "
+              f"inference forward {infer_ms:.1f} ms (of {infers}; warm-up {infer_warm_up:.1f} s), "
               f"peak memory {peak:.0f} MB (PyTorch {torch.__version__}, {args.device}, size {size}, "
-              f"features {features}, batch {batch}, threads {torch.get_num_threads()})")
+              f"features {features}, batch {batch}, threads {torch.get_num_threads()})", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch": torch.__version__, "modes": results}, f)
     if args.compare:
-        bench = json.load(open(args.compare))
-        ours_ms, ours_mb = bench["training_step_ms"], bench["peak_memory_bytes"] / 1e6
-        for mode, r in results.items():
-            peak = r["peak_mb"]
-            memory = f", {ours_mb / peak:.2f}x the peak memory" if peak == peak else ""
-            print(f"unet3d-cuda / PyTorch {mode}: {ours_ms / r['training_step_ms']:.2f}x the time{memory}")
+        compare(results, args.compare)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,8 @@
 // The Adam update of torch.optim.Adam (docs/model.md) over flat parameter storage, in one pass:
 // unscale the gradient, add weight decay, update both moments and the master value, write the
-// f16 copy, and zero the gradient for the next accumulation.
+// f16 copy, and zero the gradient for the next accumulation. The step's number and loss scale,
+// and whether it is skipped, are read on the device (kernels/step_control.h).
 #pragma once
-
-#include <cstdint>
 
 #include "runtime/tensor.h"
 
@@ -16,15 +15,11 @@ struct AdamOptions {
   bool decoupled_weight_decay = false;
 };
 
-struct AdamStep {
-  AdamOptions options;
-  std::int64_t step = 1;  // this update's number, from 1, for the bias corrections
-  double grad_scale = 1;  // gradients are multiplied by this first (1 / loss scale)
-};
-
 // values, grads, exp_avg, exp_avg_sq: one shape, f32 (f64 on the CPU); all but grads are
 // updated in place, grads are overwritten with 0. half: the f16 copies (overwritten), or null.
+// coefficients: begin_step's ([kStepCoefficients] f64, same device): where they say the step is
+// skipped, only the gradients are zeroed. options.lr is already in the coefficients' step size.
 void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
-                 const AdamStep& step);
+                 const AdamOptions& options, const Tensor& coefficients);
 
 }  // namespace unet3d

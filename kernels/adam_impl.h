@@ -1,6 +1,6 @@
 // The Adam update written once against an execution policy, in torch.optim.Adam's order of
 // operations (lerp for the first moment, addcmul for the second, denominator
-// sqrt(v) / sqrt(1 - beta2^t) + eps, step lr / (1 - beta1^t)).
+// sqrt(v) / sqrt(1 - beta2^t) + eps, step lr / (1 - beta1^t), both factors from begin_step).
 #pragma once
 
 #include <cmath>
@@ -9,23 +9,26 @@
 #include "kernels/adam.h"
 #include "kernels/backend.h"
 #include "kernels/numeric.h"
+#include "kernels/step_control.h"
 
 namespace unet3d::adam_impl {
 
 template <class Exec, class P, class H>
-void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamStep& step) {
-  const AdamOptions& s = step.options;
+void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamOptions& s,
+            const double* coefficients) {
   const P b1 = static_cast<P>(s.beta1), b2 = static_cast<P>(s.beta2);
   const P eps = static_cast<P>(s.eps);
   // Adam adds the decay to the gradient; AdamW shrinks the value first (torch's order).
   const P decay = s.decoupled_weight_decay ? P(0) : static_cast<P>(s.weight_decay);
   const P shrink = s.decoupled_weight_decay ? static_cast<P>(1 - s.lr * s.weight_decay) : P(1);
-  const P scale = static_cast<P>(step.grad_scale);
-  const double t = static_cast<double>(step.step);
-  const P step_size = static_cast<P>(s.lr / (1 - std::pow(s.beta1, t)));
-  const P correction2_sqrt = static_cast<P>(std::sqrt(1 - std::pow(s.beta2, t)));
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    P g = grad[i] * scale;
+    if (coefficients[kSkipStep] != 0) {
+      grad[i] = 0;
+      return;
+    }
+    const P step_size = static_cast<P>(coefficients[kStepFactorA]);
+    const P correction2_sqrt = static_cast<P>(coefficients[kStepFactorB]);
+    P g = grad[i] * static_cast<P>(coefficients[kGradScale]);
     if (decay != 0) g += decay * value[i];
     const P m_new = m[i] + (1 - b1) * (g - m[i]);
     const P v_new = v[i] * b2 + (1 - b2) * g * g;
@@ -47,18 +50,19 @@ namespace unet3d::backend {
 
 template <class On>
 void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
-                 const AdamStep& step) {
+                 const AdamOptions& step, const Tensor& coefficients) {
+  const auto* k = static_cast<const double*>(coefficients.data());
   auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
   if (values.dtype() == DType::f64)
     adam_impl::update<Exec<On>>(static_cast<double*>(values.data()),
                                 static_cast<double*>(grads.data()),
                                 static_cast<double*>(exp_avg.data()),
-                                static_cast<double*>(exp_avg_sq.data()), h, values.numel(), step);
+                                static_cast<double*>(exp_avg_sq.data()), h, values.numel(), step, k);
   else
     adam_impl::update<Exec<On>>(static_cast<float*>(values.data()),
                                 static_cast<float*>(grads.data()),
                                 static_cast<float*>(exp_avg.data()),
-                                static_cast<float*>(exp_avg_sq.data()), h, values.numel(), step);
+                                static_cast<float*>(exp_avg_sq.data()), h, values.numel(), step, k);
 }
 
 }  // namespace unet3d::backend

@@ -10,6 +10,8 @@ namespace unet3d {
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::dice_loss);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::cross_entropy);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::combine_loss_terms);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::tally_loss);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::mark_loss_step);
 
 namespace {
 
@@ -71,10 +73,35 @@ void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& cla
   // The Dice term first: writing (not adding to) the gradient, it can stage its probabilities
   // in the gradient buffer.
   log_dice_loss(logits, labels, exclude_background, log_dice,
-                {grad.dlogits, grad.scale * beta, grad.accumulate, grad.ranks});
+                {grad.dlogits, grad.scale * beta, grad.accumulate, grad.ranks, grad.loss_scale});
   cross_entropy(logits, labels, &class_weights, wce,
-                {grad.dlogits, grad.scale * alpha, true, grad.ranks});
+                {grad.dlogits, grad.scale * alpha, true, grad.ranks, grad.loss_scale});
   UNET3D_RUN_ON_DEVICE_OF(logits, backend::combine_loss_terms, loss, alpha, beta);
+}
+
+namespace {
+
+void check_tally(const char* op, const Tensor& tally) {
+  UNET3D_USAGE_CHECK(tally.dtype() == DType::f64 && tally.numel() == kLossTally, op, ": tally ",
+                     tally.describe(), " must be ", kLossTally, " f64 values");
+}
+
+}  // namespace
+
+void tally_loss(const Tensor& loss, const Tensor* extra, Tensor& tally) {
+  check_tally("tally_loss", tally);
+  for (const Tensor* t : {&loss, extra})
+    UNET3D_USAGE_CHECK(t == nullptr || ((t->dtype() == DType::f32 || t->dtype() == DType::f64) &&
+                                        t->dtype() == loss.dtype() && t->numel() >= 1 &&
+                                        t->device() == tally.device()),
+                       "tally_loss: loss ", t->describe(), " and tally ", tally.describe(),
+                       " differ in dtype or device");
+  UNET3D_RUN_ON_DEVICE_OF(tally, backend::tally_loss, loss, extra, tally);
+}
+
+void mark_loss_step(Tensor& tally) {
+  check_tally("mark_loss_step", tally);
+  UNET3D_RUN_ON_DEVICE_OF(tally, backend::mark_loss_step, tally);
 }
 
 }  // namespace unet3d

@@ -14,8 +14,9 @@ namespace unet3d {
 
 inline constexpr int kMaxClasses = 32;
 
-// What the caller wants of the gradient: dlogits := (or +=, when accumulate) scale * dL/dlogits.
-// No dlogits: the value alone. With `ranks` (data-parallel training), the loss's sums (Dice's
+// What the caller wants of the gradient: dlogits := (or +=, when accumulate) scale * dL/dlogits,
+// times *loss_scale where that is given (the loss scaler's scale, read on the device so that
+// the host never waits for it). No dlogits: the value alone. With `ranks` (data-parallel training), the loss's sums (Dice's
 // per-class sums, the cross-entropy's weighted sum and weight sum) are summed over the ranks
 // before the loss and its gradient are formed: the loss is the global batch's, and dlogits this
 // rank's share of its gradient.
@@ -24,6 +25,7 @@ struct LossGradient {
   double scale = 1.0;
   bool accumulate = false;
   RankSums* ranks = nullptr;
+  const double* loss_scale = nullptr;  // on the logits' device
 };
 
 // Batch Dice: L = 1 - mean_c (2 sum p_c g_c + eps) / (sum p_c + sum g_c + eps), eps = 1e-5,
@@ -47,6 +49,17 @@ void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* cla
 void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& class_weights,
                    double alpha, double beta, bool exclude_background, Tensor& loss,
                    const LossGradient& grad = {});
+
+// A training's running tally of its losses, f64 [kLossTally] on the losses' device, which the
+// host reads without waiting (runtime/host_mirror.h): the sum and count of the micro-batch
+// losses, the last one, and the sum as the last optimizer step left it.
+inline constexpr int kLossSum = 0, kLossCount = 1, kLastLoss = 2, kLossSumAtStep = 3,
+                     kLossTally = 4;
+// tally: the micro-batch loss loss[0] (+ extra[0], when given) added to the sum, counted, and
+// kept as the last. loss and extra: f32 or f64, as the losses above write them.
+void tally_loss(const Tensor& loss, const Tensor* extra, Tensor& tally);
+// tally: the sum at the step := the sum.
+void mark_loss_step(Tensor& tally);
 
 // The backend entry points: dice with `log_of_loss` selecting log_dice_loss.
 

@@ -136,6 +136,31 @@ void combine_loss_terms(Tensor& loss, double alpha, double beta) {
     loss_impl::combine_terms<Exec<On>>(static_cast<float*>(loss.data()), alpha, beta);
 }
 
+template <class On>
+void tally_loss(const Tensor& loss_t, const Tensor* extra_t, Tensor& tally_t) {
+  const bool wide = loss_t.dtype() == DType::f64;
+  const void* loss = loss_t.data();
+  const void* extra = extra_t != nullptr ? extra_t->data() : nullptr;
+  auto* tally = static_cast<double*>(tally_t.data());
+  Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+    const auto first = [wide](const void* p) {
+      return wide ? *static_cast<const double*>(p) : double{*static_cast<const float*>(p)};
+    };
+    const double value = first(loss) + (extra != nullptr ? first(extra) : 0.0);
+    tally[kLossSum] += value;
+    tally[kLossCount] += 1;
+    tally[kLastLoss] = value;
+  });
+}
+
+template <class On>
+void mark_loss_step(Tensor& tally_t) {
+  auto* tally = static_cast<double*>(tally_t.data());
+  Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
+    tally[kLossSumAtStep] = tally[kLossSum];
+  });
+}
+
 template <class On, class S = DispatchDtype>
 void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_background,
                bool log_of_loss, Tensor& loss_t, const LossGradient& grad) {
@@ -150,6 +175,7 @@ void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_backgr
     const auto* labels = static_cast<const std::uint8_t*>(labels_t.data());
     T* loss = static_cast<T*>(loss_t.data());
     const double scale = grad.scale;
+    const double* loss_scale = grad.loss_scale;
     // With a gradient buffer of its own to fill (not added to) in the compute type, the
     // probabilities are computed once into it: C exps per voxel where the sums and the gradient
     // otherwise take C (C + 4). f16 keeps the recomputation: its probabilities would be rounded.
@@ -170,8 +196,8 @@ void dice_loss(const Tensor& logits, const Tensor& labels_t, bool exclude_backgr
       for (std::int64_t c = first; c < C; ++c)
         mean_dice += (2 * sums[c] + eps) / (sums[C + c] + sums[2 * C + c] + eps) / count;
       const double value = 1 - mean_dice;
-      double factor = scale;
-      if (log_of_loss) factor = value > 1e-7 ? scale / value : 0.0;
+      double factor = loss_scale != nullptr ? scale * *loss_scale : scale;
+      if (log_of_loss) factor = value > 1e-7 ? factor / value : 0.0;
       *loss = static_cast<T>(log_of_loss ? log(fmax(value, 1e-7)) : value);
       for (std::int64_t c = 0; c < C; ++c) {
         const double numerator = 2 * sums[c] + eps;
@@ -203,12 +229,14 @@ void cross_entropy(const Tensor& logits, const Tensor& labels_t, const Tensor* w
     const T* weights = weights_t ? static_cast<const T*>(weights_t->data()) : nullptr;
     T* loss = static_cast<T*>(loss_t.data());
     const double scale = grad.scale;
+    const double* loss_scale = grad.loss_scale;
     double* sums = Exec<On>::template channel_sums<2>(
         rows, 1, loss_impl::CrossEntropyTerm<S>{z, labels, weights, C});
     if (grad.ranks != nullptr) grad.ranks->sum(sums, 2, logits.device());
     Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
       *loss = static_cast<T>(sums[1] > 0 ? sums[0] / sums[1] : 0.0);
-      sums[1] = sums[1] > 0 ? scale / sums[1] : 0.0;  // k: the gradient's factor
+      const double factor = loss_scale != nullptr ? scale * *loss_scale : scale;
+      sums[1] = sums[1] > 0 ? factor / sums[1] : 0.0;  // k: the gradient's factor
     });
     if (grad.dlogits == nullptr) return;
     S* dz = static_cast<S*>(grad.dlogits->data());

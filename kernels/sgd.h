@@ -7,15 +7,16 @@
 
 namespace unet3d {
 
-struct SgdStep {
+struct SgdOptions {
   double lr = 1e-2, momentum = 0.99, weight_decay = 0;
-  bool first = true;      // the first step sets the buffer to the gradient, as torch does
-  double grad_scale = 1;  // gradients are multiplied by this first (1 / loss scale)
 };
 
-// d = g + weight_decay * p; buffer = first ? d : momentum * buffer + d; p -= lr * (d + momentum *
-// buffer). values, grads, buffer: one shape, f32 (f64 on the CPU); grads are overwritten with 0.
-// half: the f16 copies (overwritten), or null.
-void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half, const SgdStep& step);
+// d = g / scale + weight_decay * p; buffer = first ? d : momentum * buffer + d (the first step
+// sets the buffer to the gradient, as torch does); p -= lr * (d + momentum * buffer). values,
+// grads, buffer: one shape, f32 (f64 on the CPU); grads are overwritten with 0. half: the f16
+// copies (overwritten), or null. coefficients: begin_step's (kernels/step_control.h: skip, first
+// step, 1 / scale), [kStepCoefficients] f64 on the same device; a skipped step only zeroes grads.
+void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half,
+                const SgdOptions& options, const Tensor& coefficients);
 
 }  // namespace unet3d

@@ -7,16 +7,22 @@
 #include "kernels/backend.h"
 #include "kernels/numeric.h"
 #include "kernels/sgd.h"
+#include "kernels/step_control.h"
 
 namespace unet3d::sgd_impl {
 
 template <class Exec, class P, class H>
-void update(P* value, P* grad, P* buffer, H* half, std::int64_t n, const SgdStep& step) {
+void update(P* value, P* grad, P* buffer, H* half, std::int64_t n, const SgdOptions& step,
+            const double* coefficients) {
   const P lr = static_cast<P>(step.lr), momentum = static_cast<P>(step.momentum);
-  const P decay = static_cast<P>(step.weight_decay), scale = static_cast<P>(step.grad_scale);
-  const bool first = step.first;
+  const P decay = static_cast<P>(step.weight_decay);
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    P d = grad[i] * scale;
+    if (coefficients[kSkipStep] != 0) {
+      grad[i] = 0;
+      return;
+    }
+    const bool first = coefficients[kStepFactorA] != 0;
+    P d = grad[i] * static_cast<P>(coefficients[kGradScale]);
     if (decay != 0) d += decay * value[i];
     const P b = first ? d : buffer[i] * momentum + d;
     const P p = value[i] - lr * (d + momentum * b);
@@ -33,16 +39,18 @@ void update(P* value, P* grad, P* buffer, H* half, std::int64_t n, const SgdStep
 namespace unet3d::backend {
 
 template <class On>
-void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half, const SgdStep& step) {
+void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half,
+                const SgdOptions& step, const Tensor& coefficients) {
+  const auto* k = static_cast<const double*>(coefficients.data());
   auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
   if (values.dtype() == DType::f64)
     sgd_impl::update<Exec<On>>(static_cast<double*>(values.data()),
                                static_cast<double*>(grads.data()),
-                               static_cast<double*>(buffer.data()), h, values.numel(), step);
+                               static_cast<double*>(buffer.data()), h, values.numel(), step, k);
   else
     sgd_impl::update<Exec<On>>(static_cast<float*>(values.data()),
                                static_cast<float*>(grads.data()),
-                               static_cast<float*>(buffer.data()), h, values.numel(), step);
+                               static_cast<float*>(buffer.data()), h, values.numel(), step, k);
 }
 
 }  // namespace unet3d::backend

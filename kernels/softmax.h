@@ -6,7 +6,8 @@
 
 namespace unet3d {
 
-// p := softmax(z) over channels (overwritten).
+// p := softmax(z) over channels (overwritten); p may be z itself (each voxel's channels are
+// read before they are written).
 void softmax_forward(const Tensor& z, Tensor& p);
 
 }  // namespace unet3d

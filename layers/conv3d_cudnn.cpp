@@ -326,31 +326,48 @@ std::string chosen(const std::vector<AlgorithmResult>& table, bool timed,
 
 std::string conv3d_probe(const Shape& x, const Shape& w, DType dtype) {
   const ConvKey key{x, w, dtype, false};
-  const Layout layout = lay_out(key, false);
-  const ConvChannels channels = layout.padding->channels();
   const std::string what = shape_text(key);
-  std::string text =
-      concat("### ", what, "\n\nplanned with ", channels.in, " input and ", channels.out,
-             " output channels; ", conv_flops(key) / 1e9, " GFLOP per direction\n\n",
-             "| direction | source | algo | status | ms | workspace MB | math | "
-             "deterministic | verdict (default rules) |\n",
-             "|---|---|---|---|---|---|---|---|---|\n");
-  std::string choices;
   const AlgorithmRules rules = rules_for(dtype, false), exact = rules_for(dtype, true);
-  for (const ConvDirection direction :
-       {ConvDirection::forward, ConvDirection::backward_data, ConvDirection::backward_filter}) {
-    const std::vector<AlgorithmResult> found = query(direction, layout, true);
-    const std::vector<AlgorithmResult> heuristic = query(direction, layout, false);
-    for (const AlgorithmResult& r : found) text += result_row(direction, true, r, rules);
-    for (const AlgorithmResult& r : heuristic) text += result_row(direction, false, r, rules);
-    const std::string name = concat(what, " ", direction_name(direction));
-    const bool timed = worth_timing(conv_flops(key), rules);
-    choices +=
-        concat("- ", direction_name(direction), ": default rules (", timed ? "Find" : "heuristics",
-               "): ", chosen(timed ? found : heuristic, timed, rules, name),
-               "; --deterministic: ", chosen(heuristic, false, exact, name), "\n");
-  }
-  return text + "\n" + choices + "\n";
+  std::string text = concat("### ", what, "\n\n", conv_flops(key) / 1e9, " GFLOP per direction\n\n");
+  // One layout: every direction's table and choices; whether each direction has a usable
+  // algorithm under the default rules. A direction cuDNN answers with an error gets a row
+  // saying so, and the probe goes on with the next.
+  const auto probe = [&](bool refused_as_is) {
+    const Layout layout = lay_out(key, refused_as_is);
+    const ConvChannels channels = layout.padding->channels();
+    text += concat("planned with ", channels.in, " input and ", channels.out, " output channels",
+                   refused_as_is ? " (padded, as training pads a refused layout)" : "", "\n\n",
+                   "| direction | source | algo | status | ms | workspace MB | math | "
+                   "deterministic | verdict (default rules) |\n",
+                   "|---|---|---|---|---|---|---|---|---|\n");
+    std::string choices;
+    bool usable = true;
+    for (const ConvDirection direction :
+         {ConvDirection::forward, ConvDirection::backward_data, ConvDirection::backward_filter}) {
+      const std::string name = concat(what, " ", direction_name(direction));
+      try {
+        const std::vector<AlgorithmResult> found = query(direction, layout, true);
+        const std::vector<AlgorithmResult> heuristic = query(direction, layout, false);
+        for (const AlgorithmResult& r : found) text += result_row(direction, true, r, rules);
+        for (const AlgorithmResult& r : heuristic) text += result_row(direction, false, r, rules);
+        const bool timed = worth_timing(conv_flops(key), rules);
+        const std::string chosen_now = chosen(timed ? found : heuristic, timed, rules, name);
+        usable = usable && !chosen_now.starts_with("none");
+        choices += concat("- ", direction_name(direction), ": default rules (",
+                          timed ? "Find" : "heuristics", "): ", chosen_now,
+                          "; --deterministic: ", chosen(heuristic, false, exact, name), "\n");
+      } catch (const Error& e) {
+        usable = false;
+        text += concat("| ", direction_name(direction), " | - | - | error: ", e.what(),
+                       " | | | | | |\n");
+      }
+    }
+    text += "\n" + choices + "\n";
+    return usable;
+  };
+  for (const ProbeAttempt& a : probe_layouts(key, probe))
+    if (!a.error.empty()) text += concat("**error** (", a.padded ? "padded" : "as planned", "): ", a.error, "\n\n");
+  return text;
 }
 
 }  // namespace unet3d::gpu

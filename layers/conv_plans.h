@@ -11,7 +11,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "layers/conv_algorithm.h"
 #include "runtime/error.h"
@@ -28,6 +30,39 @@ struct ConvKey {
   }
   bool operator<(const ConvKey& o) const { return tied() < o.tied(); }
 };
+
+// Whether laying a refused convolution out again with padded channels changes anything: f32
+// channel counts that are not multiples of 8 (f16 ones are padded from the start).
+inline bool padding_changes(const ConvKey& key) {
+  return planned_channels(key.w, key.dtype, true) != planned_channels(key.w, key.dtype, false);
+}
+
+// One layout a probe tried (tools/cudnn_probe): padded or as planned first, whether cuDNN
+// offered a usable algorithm for every direction, and the error that stopped it, if any.
+struct ProbeAttempt {
+  bool padded = false, usable = false;
+  std::string error;
+};
+
+// The layouts a probe of `key` tries, as the plans fall back: the planned one, then, where that
+// is refused (probe returns false, or throws an Error) and padding changes the channels, the
+// padded one. probe(refused_as_is) probes the layout planned_channels gives for that flag.
+inline std::vector<ProbeAttempt> probe_layouts(const ConvKey& key,
+                                               const std::function<bool(bool)>& probe) {
+  std::vector<ProbeAttempt> attempts;
+  for (const bool refused_as_is : {false, true}) {
+    if (refused_as_is && !padding_changes(key)) break;
+    ProbeAttempt a{refused_as_is, false, ""};
+    try {
+      a.usable = probe(refused_as_is);
+    } catch (const Error& e) {
+      a.error = e.what();
+    }
+    attempts.push_back(a);
+    if (a.usable) break;
+  }
+  return attempts;
+}
 
 struct PlanningCost {
   int plans = 0, directions = 0, relayouts = 0;
@@ -64,9 +99,7 @@ class ConvPlans {
       try {
         slot.emplace(choose_(e.layout, key, direction));
       } catch (const Error&) {
-        const bool padding_changes =
-            planned_channels(key.w, key.dtype, true) != planned_channels(key.w, key.dtype, false);
-        if (e.refused_as_is || !padding_changes) throw;
+        if (e.refused_as_is || !padding_changes(key)) throw;
         e.refused_as_is = true;
         e.choices = {};  // chosen for the old layout
         e.layout = lay_out_(key, true);

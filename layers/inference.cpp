@@ -10,9 +10,10 @@ namespace unet3d {
 
 void class_probabilities(const Tensor& logits, Tensor& probabilities) {
   if (logits.dtype() == DType::f32) return softmax_forward(logits, probabilities);
-  Tensor wide(logits.shape(), DType::f32, logits.device());
-  cast(logits, wide);
-  softmax_forward(wide, probabilities);
+  // Other precisions are widened (or narrowed) to f32 in the output itself, and the softmax
+  // runs there in place: no tensor of its own for every window batch.
+  cast(logits, probabilities);
+  softmax_forward(probabilities, probabilities);
 }
 
 void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor& labels) {

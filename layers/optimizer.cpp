@@ -5,6 +5,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/reduce.h"
 #include "kernels/sgd.h"
+#include "kernels/step_control.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -29,8 +30,8 @@ Optimizer::Optimizer(ParameterStore& params, const OptimizerOptions& options)
     : params_(params),
       options_(options),
       first_(params.values().shape(), params.master_dtype(), params.device()),
-      nonfinite_(Shape::scalar(), DType::f64, params.device()),
-      nonfinite_host_(Shape::scalar(), DType::f64, Device::cpu) {
+      counters_(kOptimizerCounters, params.device()),
+      coefficients_(Shape::vector(kStepCoefficients), DType::f64, params.device()) {
   fill(first_, 0.0);
   if (options.kind != OptimizerKind::sgd) {
     second_ = Tensor(params.values().shape(), params.master_dtype(), params.device());
@@ -43,47 +44,57 @@ std::vector<std::pair<std::string, Tensor*>> Optimizer::state() {
   return {{"adam.exp_avg", &first_}, {"adam.exp_avg_sq", &second_}};
 }
 
-bool Optimizer::step(double loss_scale) {
+std::int64_t Optimizer::steps() {
+  return static_cast<std::int64_t>(counters_.current()[kStepsTaken]);
+}
+
+void Optimizer::set_steps(std::int64_t steps) {
+  counters_.set(kStepsTaken, static_cast<double>(steps));
+}
+
+void Optimizer::step(LossScaler& scaler) {
   Tensor grads = params_.grads();
-  count_nonfinite(grads, nonfinite_);
-  nonfinite_host_.copy_from(nonfinite_);
-  if (*nonfinite_host_.data_as<double>() > 0) {
-    params_.zero_grads();
-    return false;
-  }
-  ++steps_;
+  Tensor counters = counters_.values(), scaler_state = scaler.state();
+  Tensor nonfinite = Tensor::view(counters_.device_data() + kNonfinite, Shape::scalar(),
+                                  DType::f64, counters.device());
+  count_nonfinite(grads, nonfinite);
+  const OptimizerOptions& o = options_;
+  const bool adam = o.kind != OptimizerKind::sgd;
+  begin_step(counters, scaler_state, {adam, o.lr, o.beta1, o.beta2}, coefficients_);
   Tensor values = params_.values();
   Tensor halves;
   if (params_.has_half_copies()) halves = params_.halves();
   Tensor* half = params_.has_half_copies() ? &halves : nullptr;
-  const OptimizerOptions& o = options_;
-  if (o.kind == OptimizerKind::sgd) {
-    sgd_update(values, grads, first_, half,
-               {o.lr, o.momentum, o.weight_decay, steps_ == 1, 1.0 / loss_scale});
-  } else {
-    const AdamOptions adam{o.lr,  o.beta1,        o.beta2,
-                           o.eps, o.weight_decay, o.kind == OptimizerKind::adamw};
-    adam_update(values, grads, first_, second_, half, {adam, steps_, 1.0 / loss_scale});
-  }
-  return true;
+  if (adam)
+    adam_update(values, grads, first_, second_, half,
+                {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.kind == OptimizerKind::adamw},
+                coefficients_);
+  else
+    sgd_update(values, grads, first_, half, {o.lr, o.momentum, o.weight_decay}, coefficients_);
+  end_step(counters, scaler_state, scaler.enabled());
 }
 
-void LossScaler::update(bool found_nonfinite) {
-  if (found_nonfinite) ++skipped_;
-  if (!enabled_) return;
-  if (found_nonfinite) {
-    scale_ *= 0.5;
-    growth_tracker_ = 0;
-  } else if (++growth_tracker_ == kGrowthInterval) {
-    scale_ *= 2.0;
-    growth_tracker_ = 0;
-  }
+LossScaler::LossScaler(bool enabled, Device device)
+    : enabled_(enabled), state_(kScalerValues, device) {
+  state_.set(kLossScale, enabled ? kInitialLossScale : 1.0);
+}
+
+double LossScaler::scale() {
+  return state_.current()[kLossScale];
+}
+
+std::int64_t LossScaler::growth_tracker() {
+  return static_cast<std::int64_t>(state_.current()[kGrowthTracker]);
+}
+
+std::int64_t LossScaler::skipped_steps() {
+  return static_cast<std::int64_t>(state_.current()[kSkippedSteps]);
 }
 
 void LossScaler::restore(double scale, std::int64_t growth_tracker, std::int64_t skipped) {
-  scale_ = scale;
-  growth_tracker_ = growth_tracker;
-  skipped_ = skipped;
+  state_.set(kLossScale, scale);
+  state_.set(kGrowthTracker, static_cast<double>(growth_tracker));
+  state_.set(kSkippedSteps, static_cast<double>(skipped));
 }
 
 }  // namespace unet3d

@@ -1,7 +1,9 @@
 // The optimizers over a ParameterStore (docs/model.md): torch.optim.Adam, AdamW and SGD with
 // Nesterov momentum, and dynamic loss scaling as torch.cuda.amp.GradScaler's defaults. A step is
-// one pass that counts inf/NaN gradients, then, unless the step is skipped, one fused update. A
-// skipped step leaves the parameters, the optimizer's state and its step count as they were.
+// one pass that counts inf/NaN gradients, then one fused update that leaves the parameters, the
+// optimizer's state and its step count as they were where that count is not zero. The decision
+// stays on the device (kernels/step_control.h): the host waits for the card only when it reads
+// a count or the scale (steps(), scale(), ...), never within a step.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,8 @@
 
 #include "kernels/adam.h"
 #include "layers/parameters.h"
+#include "kernels/step_control.h"
+#include "runtime/host_mirror.h"
 
 namespace unet3d {
 
@@ -26,17 +30,21 @@ struct OptimizerOptions {
   double momentum = 0.99;  // sgd (Nesterov)
 };
 
+class LossScaler;
+
 class Optimizer {
  public:
   Optimizer(ParameterStore& params, const OptimizerOptions& options);
 
-  // Unscales the gradients by 1 / loss_scale and, if all are finite, updates every parameter
-  // (and its f16 copy) and returns true; otherwise returns false. Either way the gradients are
-  // zero afterwards, ready for the next accumulation. Reads one number back from the device.
-  bool step(double loss_scale);
+  // Unscales the gradients by 1 / the scaler's scale and, if all are finite, updates every
+  // parameter (and its f16 copy); otherwise the step is skipped. Either way the gradients are
+  // zero afterwards, ready for the next accumulation, and the scaler has taken the step's
+  // outcome. Queued on the device; nothing is read back.
+  void step(LossScaler& scaler);
 
-  std::int64_t steps() const { return steps_; }
-  void set_steps(std::int64_t steps) { steps_ = steps; }
+  // Steps taken (skipped ones not counted); waits for the device's queued work.
+  std::int64_t steps();
+  void set_steps(std::int64_t steps);
   const OptimizerOptions& options() const { return options_; }
   // The rate of the steps from now on (a schedule's, per epoch).
   void set_lr(double lr) { options_.lr = lr; }
@@ -47,31 +55,32 @@ class Optimizer {
  private:
   ParameterStore& params_;
   OptimizerOptions options_;
-  std::int64_t steps_ = 0;
-  Tensor first_, second_;              // Adam: the moments; SGD: the momentum buffer (first_)
-  Tensor nonfinite_, nonfinite_host_;  // the check's result, on the device and read back
+  Tensor first_, second_;  // Adam: the moments; SGD: the momentum buffer (first_)
+  HostMirror counters_;    // kNonfinite, kStepsTaken (kernels/step_control.h)
+  Tensor coefficients_;    // the step's, from begin_step
 };
 
+// The loss scale (65536 at first), halved by a step with an inf/NaN gradient and doubled after
+// 2000 clean steps in a row (kernels/step_control.h), kept on `device` where the loss gradient
+// and the update read it. Disabled (f32 training): the scale stays 1; skipped steps are still
+// counted. The readers wait for the device's queued work.
 class LossScaler {
  public:
-  static constexpr double kInitialScale = 65536.0;
-  static constexpr std::int64_t kGrowthInterval = 2000;
+  LossScaler(bool enabled, Device device);
 
-  // Disabled (f32 training): the scale stays 1 and nothing ever changes.
-  explicit LossScaler(bool enabled) : enabled_(enabled), scale_(enabled ? kInitialScale : 1.0) {}
-
-  double scale() const { return scale_; }
   bool enabled() const { return enabled_; }
-  std::int64_t growth_tracker() const { return growth_tracker_; }
-  std::int64_t skipped_steps() const { return skipped_; }
-  // After an optimizer step: halve on overflow; double after kGrowthInterval clean steps.
-  void update(bool found_nonfinite);
+  double scale();
+  std::int64_t growth_tracker();
+  std::int64_t skipped_steps();
   void restore(double scale, std::int64_t growth_tracker, std::int64_t skipped);
+  // [kScalerValues] f64 on the device, for the step's kernels.
+  Tensor state() { return state_.values(); }
+  // The scale where a kernel reads it.
+  const double* device_scale() { return state_.device_data() + kLossScale; }
 
  private:
   bool enabled_;
-  double scale_;
-  std::int64_t growth_tracker_ = 0, skipped_ = 0;
+  HostMirror state_;
 };
 
 }  // namespace unet3d

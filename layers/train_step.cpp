@@ -18,17 +18,18 @@ TrainingStep::TrainingStep(UNet3D& net, Optimizer& optimizer, LossScaler& scaler
             master_dtype(net.precision()), net.device()),
       loss_host_(loss_.shape(), loss_.dtype(), Device::cpu),
       ce_loss_(Shape::scalar(), loss_.dtype(), net.device()),
-      ce_loss_host_(Shape::scalar(), loss_.dtype(), Device::cpu) {
+      ce_loss_host_(Shape::scalar(), loss_.dtype(), Device::cpu),
+      tally_(kLossTally, net.device()) {
   UNET3D_USAGE_CHECK(accum >= 1, "--accum: ", accum, " (needs at least 1 micro-batch per step)");
   const bool weighted = loss.kind == LossKind::wce || loss.kind == LossKind::combined;
   UNET3D_USAGE_CHECK(!weighted || class_weights != nullptr,
                      "the wce and combined losses need class weights");
 }
 
-double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
+void TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
   // Evaluation (no gradient) scores this rank's own batch.
   RankSums* ranks = grad != nullptr ? loss_sums_ : nullptr;
-  const LossGradient g{grad, scaler_.scale() / accum_, false, ranks};
+  const LossGradient g{grad, 1.0 / accum_, false, ranks, scaler_.device_scale()};
   const Tensor& labels = labels_;
   switch (loss_options_.kind) {
     case LossKind::dice:
@@ -43,38 +44,68 @@ double TrainingStep::loss_on(const Tensor& logits, Tensor* grad) {
     case LossKind::dicece:
       dice_loss(logits, labels, loss_options_.exclude_background, loss_, g);
       cross_entropy(logits, labels, nullptr, ce_loss_,
-                    {grad, g.scale, true, ranks});  // adds its gradient
+                    {grad, g.scale, true, ranks, g.loss_scale});  // adds its gradient
       break;
   }
-  const auto first = [](Tensor& host, const Tensor& device) {
-    host.copy_from(device);
-    return host.dtype() == DType::f64 ? host.data_as<double>()[0] : host.data_as<float>()[0];
-  };
-  const double value = first(loss_host_, loss_);
-  return loss_options_.kind == LossKind::dicece ? value + first(ce_loss_host_, ce_loss_) : value;
 }
 
-double TrainingStep::micro_batch(bool step_follows) {
+double TrainingStep::first_value(Tensor& host, const Tensor& loss) {
+  host.copy_from(loss);
+  return host.dtype() == DType::f64 ? host.data_as<double>()[0] : host.data_as<float>()[0];
+}
+
+void TrainingStep::micro_batch(bool step_follows) {
   Tensor grad = net_.logits_grad();
-  const double value = loss_on(net_.forward(true), &grad);
+  loss_on(net_.forward(true), &grad);
+  Tensor tally = tally_.values();
+  tally_loss(loss_, loss_options_.kind == LossKind::dicece ? &ce_loss_ : nullptr, tally);
   if (averager_ != nullptr && step_follows)
     net_.backward([this](std::int64_t offset) { averager_->gradients_ready_from(offset); });
   else
     net_.backward();
-  return value;
 }
 
-bool TrainingStep::apply() {
+void TrainingStep::apply() {
   // A global loss's shares add up to its gradient; per-rank losses are averaged, as DDP does.
   if (averager_ != nullptr)
     loss_sums_ != nullptr ? averager_->sum_gradients(1.0) : averager_->average_gradients();
-  const bool stepped = optimizer_.step(scaler_.scale());
-  scaler_.update(!stepped);
-  return stepped;
+  optimizer_.step(scaler_);
+  Tensor tally = tally_.values();
+  mark_loss_step(tally);
+}
+
+namespace {
+
+TrainingStep::Losses losses_of(const std::vector<double>& tally) {
+  return {tally[kLossSum], tally[kLossCount], tally[kLossSumAtStep]};
+}
+
+}  // namespace
+
+TrainingStep::Losses TrainingStep::latest_losses() {
+  tally_.request();
+  return losses_of(tally_.latest());
+}
+
+TrainingStep::Losses TrainingStep::current_losses() {
+  return losses_of(tally_.current());
+}
+
+void TrainingStep::set_losses(double sum, std::int64_t count) {
+  tally_.set(kLossSum, sum);
+  tally_.set(kLossCount, static_cast<double>(count));
+  tally_.set(kLossSumAtStep, sum);
+}
+
+double TrainingStep::last_loss() {
+  return tally_.current()[kLastLoss];
 }
 
 double TrainingStep::evaluate() {
-  return loss_on(net_.forward(false), nullptr);
+  loss_on(net_.forward(false), nullptr);
+  const double value = first_value(loss_host_, loss_);
+  return loss_options_.kind == LossKind::dicece ? value + first_value(ce_loss_host_, ce_loss_)
+                                                : value;
 }
 
 }  // namespace unet3d

@@ -1,12 +1,14 @@
 // One training step of the UNet3D, as the trainer drives it: micro-batches (forward, loss,
 // backward with the gradient scaled by loss_scale / accum and summed into the parameters'
 // gradients), then one optimizer step after `accum` of them (or after an epoch's leftovers).
-// Every buffer it uses is allocated when it is built; a step allocates nothing.
+// Every buffer it uses is allocated when it is built; a step allocates nothing, and nothing in it
+// waits for the device: the losses are summed on the device and read where they are printed.
 #pragma once
 
 #include "layers/data_parallel.h"
 #include "layers/optimizer.h"
 #include "layers/unet3d.h"
+#include "runtime/host_mirror.h"
 
 namespace unet3d {
 
@@ -29,14 +31,30 @@ class TrainingStep {
   // [batch, size, size, size, 1] u8 on the network's device: fill it and net.input(), then
   // call micro_batch().
   Tensor labels() { return labels_.alias(); }
-  // Forward, loss and backward of the micro-batch in place. Returns its loss (not divided by
-  // accum); reads it back from the device. `step_follows`: apply() comes next (the last
-  // micro-batch of the step), so that a data-parallel averager may begin summing gradients
-  // while backward still runs; never for a micro-batch whose gradients will still grow.
-  double micro_batch(bool step_follows = false);
-  // The optimizer step: false when skipped for an inf/NaN gradient (the scaler backs off). With
-  // an averager, the gradients are first averaged over the ranks (data-parallel training).
-  bool apply();
+  // Forward, loss and backward of the micro-batch in place; its loss (not divided by accum) is
+  // added to the tally on the device. `step_follows`: apply() comes next (the last micro-batch
+  // of the step), so that a data-parallel averager may begin summing gradients while backward
+  // still runs; never for a micro-batch whose gradients will still grow.
+  void micro_batch(bool step_follows = false);
+  // The optimizer step, skipped on the device where a gradient is inf/NaN (the scaler backs
+  // off; optimizer.steps() counts only the steps taken). With an averager, the gradients are
+  // first averaged over the ranks (data-parallel training).
+  void apply();
+
+  // The micro-batch losses since set_losses: their sum and count, and the sum as the last
+  // apply() left it.
+  struct Losses {
+    double sum = 0, count = 0, sum_at_step = 0;
+  };
+  // As the last copy from the device that has arrived left them (asks for a fresher one), for
+  // progress lines: never waits.
+  Losses latest_losses();
+  // After every micro-batch queued so far: waits for the device.
+  Losses current_losses();
+  // Starts the tally at `sum` over `count` micro-batches (an epoch's start, or a resumed one).
+  void set_losses(double sum, std::int64_t count);
+  // The last micro-batch's loss; waits for the device.
+  double last_loss();
   // Data-parallel training: apply() combines the ranks' gradients with `averager`. With
   // `loss_sums`, the loss is the global batch's (kernels/loss.h) and each rank's gradient its
   // share of the global one, so the shares are summed; without, each rank's loss is its own
@@ -44,11 +62,15 @@ class TrainingStep {
   void set_data_parallel(GradientAverager* averager, RankSums* loss_sums) {
     averager_ = averager, loss_sums_ = loss_sums;
   }
-  // The loss of the network's current output on the labels, in evaluation mode, no gradient.
+  // The loss of the network's current output on the labels, in evaluation mode, no gradient
+  // (not tallied); waits for the device.
   double evaluate();
 
  private:
-  double loss_on(const Tensor& logits, Tensor* grad);
+  // The loss (and, with grad, its gradient) into loss_ and ce_loss_.
+  void loss_on(const Tensor& logits, Tensor* grad);
+  // loss[0], read back through `host`.
+  static double first_value(Tensor& host, const Tensor& loss);
 
   UNet3D& net_;
   Optimizer& optimizer_;
@@ -60,6 +82,7 @@ class TrainingStep {
   RankSums* loss_sums_ = nullptr;
   Tensor labels_, loss_, loss_host_;
   Tensor ce_loss_, ce_loss_host_;  // dicece: the cross-entropy term beside the Dice term
+  HostMirror tally_;               // kernels/loss.h: kLossSum, kLossCount, kLastLoss, ...
 };
 
 }  // namespace unet3d

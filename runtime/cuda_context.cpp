@@ -136,6 +136,44 @@ std::string describe() {
                 ", cuDNN ", cudnn / 10000, ".", cudnn % 10000 / 100, ".", cudnn % 100);
 }
 
+void* allocate_pinned(std::size_t bytes) {
+  void* pointer = nullptr;
+  UNET3D_CUDA_CHECK(cudaMallocHost(&pointer, bytes));
+  return pointer;
+}
+
+void release_pinned(void* pointer) noexcept {
+  cudaFreeHost(pointer);
+}
+
+void copy_to_host_async(void* dst, const void* src, std::size_t bytes, void*& event) {
+  if (event == nullptr) {
+    cudaEvent_t created;
+    UNET3D_CUDA_CHECK(cudaEventCreateWithFlags(&created, cudaEventDisableTiming));
+    event = created;
+  }
+  UNET3D_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream()));
+  UNET3D_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), stream()));
+}
+
+bool event_done(void* event) {
+  const cudaError_t status = cudaEventQuery(static_cast<cudaEvent_t>(event));
+  if (status == cudaErrorNotReady) {
+    cudaGetLastError();  // "not ready" is no error: a later launch check must not see it
+    return false;
+  }
+  UNET3D_CUDA_CHECK(status);
+  return true;
+}
+
+void wait_for_event(void* event) {
+  UNET3D_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
+}
+
+void destroy_event(void* event) noexcept {
+  if (event != nullptr) cudaEventDestroy(static_cast<cudaEvent_t>(event));
+}
+
 bool is_f16_not_f32(DType t, const char* op) {
   UNET3D_USAGE_CHECK(t == DType::f16 || t == DType::f32, op, ": dtype ", dtype_name(t),
                      " (needs f16 or f32)");

@@ -35,4 +35,15 @@ std::string describe();
 // The CUDA context's grow-only workspace (runtime/workspace.h).
 void* workspace(std::size_t bytes);
 
+// Page-locked host memory, which an asynchronous copy from the device can land in.
+void* allocate_pinned(std::size_t bytes);
+void release_pinned(void* pointer) noexcept;
+// Queues a copy of `bytes` from device memory into pinned `dst` on the context's stream, then
+// records `event` (created on first use; an opaque cudaEvent_t) behind it. Nothing waits.
+void copy_to_host_async(void* dst, const void* src, std::size_t bytes, void*& event);
+// Whether the work before `event` has finished (never waits), and waiting for it.
+bool event_done(void* event);
+void wait_for_event(void* event);
+void destroy_event(void* event) noexcept;
+
 }  // namespace unet3d::gpu

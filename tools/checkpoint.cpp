@@ -276,7 +276,7 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
   return info;
 }
 
-void save_training_state(const std::string& path, Optimizer& optimizer, const LossScaler& scaler,
+void save_training_state(const std::string& path, Optimizer& optimizer, LossScaler& scaler,
                          const TrainingState& state) {
   SafetensorsFile file;
   char scale[32];

@@ -48,7 +48,7 @@ struct TrainingState {
   std::map<std::string, std::string> extra;  // the trainer's own (RNG, data order)
 };
 
-void save_training_state(const std::string& path, Optimizer& optimizer, const LossScaler& scaler,
+void save_training_state(const std::string& path, Optimizer& optimizer, LossScaler& scaler,
                          const TrainingState& state);
 // Restores the optimizer's state (its kind must be the saved one), its step count and the
 // scaler; the state's step must be

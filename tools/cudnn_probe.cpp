@@ -1,7 +1,9 @@
-// cudnn_probe: for every convolution shape of the default model and of the GPU tests, in f16 and
-// f32, each direction: every algorithm cuDNN's Find times and its heuristics list (status, time,
-// workspace, math type, determinism), and what the project chooses, with the reason. Written as
-// Markdown, one shape at a time, so a run cut short keeps what it found.
+// cudnn_probe: for every convolution shape of the default model (and, with --tests, of the GPU
+// tests), in f16 and f32, each direction: every algorithm cuDNN's Find times and its heuristics
+// list (status, time, workspace, math type, determinism), and what the project chooses, with the
+// reason. A layout cuDNN refuses is probed again padded, as training pads it; an error is a row
+// of its shape, and the probe goes on. Written as Markdown, one shape at a time, so a run cut
+// short keeps what it found.
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -23,20 +25,22 @@ struct Probe {
   Shape x, w;
 };
 
-// The networks and layers the GPU tests run (quick: first), then the default model (trainer's
-// defaults, batch 2 at 96^3); each distinct convolution once.
-std::vector<Probe> probes(bool tests_only) {
+// The default model (trainer's defaults, batch 2 at 96^3), and with `tests` first the networks
+// and layers the GPU tests run (quick); each distinct convolution once.
+std::vector<Probe> probes(bool tests) {
   std::vector<Probe> list;
   const auto add_network = [&](const std::string& source, const UNetConfig& c, std::int64_t batch,
                                std::int64_t size) {
     for (const ConvLayerShape& s : unet3d_conv_shapes(c, batch, size))
       list.push_back({source + " " + s.name, s.x, s.w});
   };
-  for (const std::int64_t k : {3, 1})  // tests/gpu/test_gpu_layers.cpp
-    list.push_back({"parity test", {2, 5, 6, 7, 3}, {13, k, k, k, 3}});
-  add_network("GPU training test", {1, 3, 4, 2}, 2, 16);
-  add_network("GPU e2e test", {1, 6, 4, 2}, 2, 16);
-  if (!tests_only) add_network("default model", {1, 6, 32, 4}, 2, 96);
+  if (tests) {
+    for (const std::int64_t k : {3, 1})  // tests/gpu/test_gpu_layers.cpp
+      list.push_back({"parity test", {2, 5, 6, 7, 3}, {13, k, k, k, 3}});
+    add_network("GPU training test", {1, 3, 4, 2}, 2, 16);
+    add_network("GPU e2e test", {1, 6, 4, 2}, 2, 16);
+  }
+  add_network("default model", {1, 6, 32, 4}, 2, 96);
   std::vector<Probe> distinct;
   std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
                       std::int64_t, std::int64_t>>
@@ -49,12 +53,13 @@ std::vector<Probe> probes(bool tests_only) {
 
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
-    "Lists what cuDNN offers for every convolution the model and the GPU tests run,\n"
-    "and the algorithm this project chooses for each, as Markdown.";
+    "Lists what cuDNN offers for every convolution the default model runs (and the GPU\n"
+    "tests, with --tests), and the algorithm this project chooses for each, as Markdown.\n"
+    "A shape cuDNN answers with an error gets an error row; the probe goes on.";
 
 void define_flags(Flags& flags) {
   flags.add("out", "FILE", "write the Markdown here (default: standard output)");
-  flags.add_switch("tests-only", "only the GPU tests' shapes (quick)");
+  flags.add_switch("tests", "also the GPU tests' shapes (first)");
 }
 
 }  // namespace
@@ -79,11 +84,29 @@ int main(int argc, char** argv) {
       }
     };
     emit(concat("# cuDNN probe\n\n", describe_device(Device::cuda), "\n\n"));
-    for (const Probe& p : probes(flags.on("tests-only")))
+    int probed = 0, with_errors = 0;
+    for (const Probe& p : probes(flags.on("tests")))
       for (const DType dtype : {DType::f16, DType::f32}) {
         emit(concat("<!-- ", p.source, " -->\n"));
-        if constexpr (kBuiltWithCuda) emit(gpu::conv3d_probe(p.x, p.w, dtype));
+        std::string text;
+        if constexpr (kBuiltWithCuda) {
+          try {
+            text = gpu::conv3d_probe(p.x, p.w, dtype);
+          } catch (const Error& e) {  // the probe records what it can; this is what it could not
+            text = concat("### ", p.source, " ", dtype_name(dtype), "\n\n**error**: ", e.what(),
+                          "\n\n");
+          }
+        }
+        ++probed;
+        const bool failed = text.find("| error: ") != std::string::npos ||
+                            text.find("**error**") != std::string::npos;
+        with_errors += failed ? 1 : 0;
+        emit(text);
       }
+    const std::string summary =
+        concat(probed, " convolutions probed, ", with_errors, " with an error row");
+    emit(concat("\n", summary, "\n"));
+    std::fprintf(stderr, "%s\n", summary.c_str());
     return 0;
   });
 }

@@ -33,7 +33,7 @@ Training::Training(const RunConfig& c, const RunData& data, const std::vector<st
       net(config, device, precision, c.batch, grid),
       optimizer(net.parameters(),
                 {c.lr, 0.9, 0.999, 1e-8, c.weight_decay, c.optimizer, c.momentum}),
-      scaler(precision == Precision::f16),
+      scaler(precision == Precision::f16, device),
       class_weights(class_weight_tensor(data, train, precision, device)),
       step(net, optimizer, scaler, c.loss, &class_weights, static_cast<int>(c.accum)),
       rank_sums(ranks),

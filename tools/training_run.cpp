@@ -247,6 +247,7 @@ class Run {
     ProgressBar bar(concat("epoch ", p.epoch + 1, "/", c_.epochs), per_epoch);
     bar.advance(p.micro_batch);
     Tensor input = t.net.input(), labels = t.step.labels();
+    t.step.set_losses(p.loss_sum, p.micro_batches);
     std::vector<std::size_t> cases(static_cast<std::size_t>(c_.batch));
     std::vector<Augmentation> augmentations(cases.size());
     for (; p.micro_batch < per_epoch; ++p.micro_batch) {
@@ -264,20 +265,23 @@ class Run {
         volumes_.fill(cases, augmentations, input, labels);
       const bool step_follows =
           (p.micro_batch + 1) % c_.accum == 0 || p.micro_batch + 1 == per_epoch;
-      p.loss_sum += t.step.micro_batch(step_follows);
+      t.step.micro_batch(step_follows);
       ++p.micro_batches;
       if (const std::string planning = conv_planning_report(); !planning.empty() && !planned_) {
         log_info(planning);  // every convolution has now run in each direction
         planned_ = true;
       }
       const double elapsed = p.seconds + seconds_since(started);
-      bar.advance(1, concat("loss ", p.loss_sum / static_cast<double>(p.micro_batches), "  ",
+      // The mean loss of the micro-batches the device has finished (never waiting for it).
+      const TrainingStep::Losses so_far = t.step.latest_losses();
+      bar.advance(1, concat(so_far.count > 0 ? concat("loss ", so_far.sum / so_far.count, "  ")
+                                             : std::string(),
                             static_cast<double>((p.micro_batch + 1) * global_batch()) /
                                 std::max(elapsed, 1e-9),
                             " vol/s"));
       if (++micro_batches_run_ == c_.interrupt_after) std::raise(SIGINT);
       if (step_follows) {
-        if (t.step.apply()) ++p.optimizer_steps;  // a step skipped for inf/NaN is not taken
+        t.step.apply();
         at_step = p;
         ++at_step.micro_batch;
         statistics_at_step.copy_from(statistics);
@@ -285,6 +289,8 @@ class Run {
       }
       if (agreed_interrupt(ranks_) != 0) {
         p = at_step;
+        p.loss_sum = t.step.current_losses().sum_at_step;
+        p.optimizer_steps = t.optimizer.steps();  // skipped steps not counted
         statistics.copy_from(statistics_at_step);
         t.net.set_batches_tracked(tracked_at_step);
         parameters.zero_grads();
@@ -293,6 +299,8 @@ class Run {
       }
     }
     bar.finish();
+    p.loss_sum = t.step.current_losses().sum;
+    p.optimizer_steps = t.optimizer.steps();
     return true;
   }
 

@@ -2,6 +2,7 @@
 // 1x1x1 one, the upsampling into the first level, and the optimizers over every parameter.
 #include "kernels/adam.h"
 #include "kernels/sgd.h"
+#include "kernels/step_control.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/conv_transpose3d.h"
@@ -10,6 +11,26 @@
 namespace unet3d::op_cases {
 
 namespace {
+
+// begin_step's coefficients (kernels/step_control.h) for step `step` with a loss scale of 1, on
+// the CPU: what the updates below read.
+Tensor step_coefficients_of(bool adam, std::int64_t step) {
+  const double counters[kOptimizerCounters] = {0, static_cast<double>(step - 1)};
+  const double scaler[kScalerValues] = {1, 0, 0};
+  Tensor coefficients(Shape::vector(kStepCoefficients), DType::f64);
+  step_coefficients(counters, scaler, {adam, AdamOptions{}.lr, 0.9, 0.999},
+                    coefficients.data_as<double>());
+  return coefficients;
+}
+
+// An optimizer's case: the reference computes its f32 state in f64 (the coefficients, the first
+// operand, are f64 already).
+OpCase optimizer_case(double bytes, Tensor coefficients, std::vector<OutputSpec> state, DType stat,
+                      Op op) {
+  OpCase c = memory_case(bytes, tensors(std::move(coefficients)), std::move(state), op);
+  c.reference = computed_in(stat, stat == DType::f16 ? DType::f32 : DType::f64, std::move(op));
+  return c;
+}
 
 // The first level's 3x3x3 convolution (f -> f channels) or the head's 1x1x1 one (f -> classes),
 // in one direction.
@@ -99,11 +120,12 @@ void weight_ops(std::vector<OpDescription>& list) {
                                       {params, l.stat, true},
                                       {params, l.stat, true, 0.0f, 1.0f}};  // second moment: >= 0
         if (mixed) state.push_back({params, DType::f16});
-        return memory_case((mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat), {}, state,
-                           [](const Tensors&, Tensors& o) {
-                             adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr,
-                                         {});
-                           });
+        return optimizer_case((mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat),
+                              step_coefficients_of(true, 3), state, l.stat,
+                              [](const Tensors& i, Tensors& o) {
+                                adam_update(o[0], o[1], o[2], o[3],
+                                            o.size() > 4 ? &o[4] : nullptr, {}, i[0]);
+                              });
       });
 
   // SGD with Nesterov momentum likewise: value, gradient and momentum buffer (past its first step).
@@ -114,12 +136,12 @@ void weight_ops(std::vector<OpDescription>& list) {
         std::vector<OutputSpec> state{
             {params, l.stat, true}, {params, l.stat, true}, {params, l.stat, true}};
         if (mixed) state.push_back({params, DType::f16});
-        return memory_case((mixed ? 6.0 + 2.0 / 4 : 6.0) * bytes_of(params, l.stat), {}, state,
-                           [](const Tensors&, Tensors& o) {
-                             SgdStep step;
-                             step.first = false;
-                             sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, step);
-                           });
+        return optimizer_case((mixed ? 6.0 + 2.0 / 4 : 6.0) * bytes_of(params, l.stat),
+                              step_coefficients_of(false, 3), state, l.stat,
+                              [](const Tensors& i, Tensors& o) {
+                                sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, {},
+                                           i[0]);
+                              });
       });
 }
 

@@ -274,7 +274,7 @@ TEST_CASE("a resumed run continues bit for bit on the CPU, whichever the optimiz
   struct Run {
     UNet3D net;
     Optimizer adam;
-    LossScaler scaler{false};
+    LossScaler scaler{false, Device::cpu};
     TrainingStep step;
     Run(const UNetConfig& c, OptimizerKind k)
         : net(c, Device::cpu, Precision::f32, 2, 16),
@@ -284,10 +284,12 @@ TEST_CASE("a resumed run continues bit for bit on the CPU, whichever the optimiz
       fill_phantom(image, labels, 21);
     }
     void train(int steps) {
+      const std::int64_t before = adam.steps();
       for (int i = 0; i < steps; ++i) {
         step.micro_batch();
-        REQUIRE(step.apply());
+        step.apply();
       }
+      REQUIRE(adam.steps() == before + steps);
     }
   };
   Run straight(config, kind);

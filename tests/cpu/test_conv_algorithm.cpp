@@ -172,3 +172,32 @@ TEST_CASE("f32 channels cuDNN refuses as they are are padded and planned again",
   CHECK_THROWS_AS(refusing.get({kX, kW, DType::f16, false}, ConvDirection::forward), Error);
   CHECK(none.layouts == 3);  // f32 as it is, f32 padded, f16 (already padded)
 }
+
+TEST_CASE("the cuDNN probe falls back as the plans do, and records each layout's error",
+          "[conv][algorithm]") {
+  // f32, 3 -> 13 channels: refused as they are (an error, as CUDNN_STATUS_NOT_SUPPORTED is),
+  // then usable padded to 8 -> 16.
+  std::vector<ConvChannels> tried;
+  const auto refuse_unpadded = [&](const ConvKey& key) {
+    return [&, key](bool refused_as_is) {
+      tried.push_back(planned_channels(key.w, key.dtype, refused_as_is));
+      if (!refused_as_is) throw Error(ErrorKind::runtime, "CUDNN_STATUS_NOT_SUPPORTED");
+      return true;
+    };
+  };
+  const ConvKey f32{kX, kW, DType::f32, false};
+  const std::vector<ProbeAttempt> a = probe_layouts(f32, refuse_unpadded(f32));
+  REQUIRE(a.size() == 2);
+  CHECK((!a[0].padded && !a[0].usable && a[0].error == "CUDNN_STATUS_NOT_SUPPORTED"));
+  CHECK((a[1].padded && a[1].usable && a[1].error.empty()));
+  CHECK(tried == std::vector<ConvChannels>{{3, 13}, {8, 16}});
+  // Usable as planned: one attempt. f16 (padded from the start): one attempt even when refused.
+  CHECK(probe_layouts(f32, [](bool) { return true; }).size() == 1);
+  const ConvKey f16{kX, kW, DType::f16, false};
+  const std::vector<ProbeAttempt> b = probe_layouts(f16, [](bool) { return false; });
+  REQUIRE(b.size() == 1);
+  CHECK((!b[0].usable && b[0].error.empty()));
+  // Refused both ways: both attempts recorded, nothing thrown.
+  CHECK(probe_layouts(f32, [](bool) -> bool { throw Error(ErrorKind::runtime, "no"); }).size() ==
+        2);
+}

@@ -1,5 +1,5 @@
-// Max-pooling, channel concat/split, softmax, flips and resizing on the CPU: gradients by
-// central differences, values by hand.
+// Max-pooling, channel concat/split, softmax (and the class probabilities of any logits), flips
+// and resizing on the CPU: gradients by central differences, values by hand.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -12,6 +12,7 @@
 #include "kernels/resize.h"
 #include "kernels/resize_impl.h"
 #include "kernels/softmax.h"
+#include "layers/inference.h"
 #include "tests/support/gradcheck.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
@@ -183,4 +184,17 @@ TEST_CASE("resize_trilinear_argmax gives the labels of resizing then argmax", "[
   Tensor wrong(Shape{1, 2, 2, 2, 2}, DType::u8);
   CHECK_THROWS_AS(resize_trilinear_argmax(random_tensor({1, 2, 2, 2, 3}, DType::f32, 1), wrong),
                   Error);
+}
+
+TEST_CASE("class probabilities of non-f32 logits are the f32 softmax, without a tensor of their own",
+          "[inference]") {
+  const Tensor logits = random_tensor({2, 3, 4, 5, 6}, DType::f64, 31, -4.0f, 4.0f);
+  Tensor narrowed(logits.shape(), DType::f32), expected(logits.shape(), DType::f32);
+  cast(logits, narrowed);
+  softmax_forward(narrowed, expected);
+  Tensor probabilities(logits.shape(), DType::f32);
+  const std::int64_t before = memory_stats().allocations;
+  class_probabilities(logits, probabilities);
+  CHECK(memory_stats().allocations == before);
+  CHECK(compare(probabilities, expected, tolerance(Check::exact)).ok);
 }

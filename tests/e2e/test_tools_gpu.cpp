@@ -5,10 +5,27 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/channel_data.h"
+#include "tests/support/runner.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d::testing;
+
+namespace {
+
+// The trainer's refusal of a shape for which cuDNN offers no deterministic algorithm (its one
+// line: nothing offered, or what was offered refused as not deterministic), or "" where it did
+// not refuse for that reason.
+std::string no_deterministic_algorithm(const ToolResult& r) {
+  const std::size_t at = r.output.find("cuDNN offers no usable algorithm for ");
+  if (r.code == 0 || at == std::string::npos) return "";
+  const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+  const bool for_determinism = line.find("not deterministic") != std::string::npos ||
+                               line.find(" (0 offered") != std::string::npos;
+  return for_determinism ? line : "";
+}
+
+}  // namespace
 
 TEST_CASE("a deterministic run on CUDA, interrupted and resumed, ends as an uninterrupted one",
           "[e2e][gpu]") {
@@ -18,6 +35,10 @@ TEST_CASE("a deterministic run on CUDA, interrupted and resumed, ends as an unin
   const auto straight = scratch_folder("gpu_straight"), broken = scratch_folder("gpu_broken");
   const ToolResult first = run_command(trainer + " --out " + straight.string() + flags);
   INFO(first.output);
+  // Whether cuDNN's heuristics offer a deterministic f16 NDHWC algorithm for every shape is the
+  // card's and the library's to say; where one is missing the trainer refuses, naming the shape.
+  if (const std::string missing = no_deterministic_algorithm(first); !missing.empty())
+    skip_test("no deterministic algorithm: " + missing);
   REQUIRE(first.code == 0);
   CHECK_THAT(first.output, Catch::Contains("cuDNN planning:"));
   const ToolResult stopped =

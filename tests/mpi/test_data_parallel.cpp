@@ -86,7 +86,7 @@ TEST_CASE("after k steps on different data every rank holds the same weights bit
   CHECK(same_as_rank0(p.buffers()));  // collectives below
 
   Optimizer adam(p, {0.01});
-  LossScaler scaler(false);
+  LossScaler scaler(false, Device::cpu);
   TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
   step.set_data_parallel(&averager, nullptr);  // each rank's own loss
   for (int k = 0; k < 3; ++k) {
@@ -109,7 +109,8 @@ TEST_CASE("after k steps on different data every rank holds the same weights bit
     Tensor own_tensor(grads.shape(), DType::f64);
     std::memcpy(own_tensor.data(), own.data(), own.size() * sizeof(double));
     cast(own_tensor, grads);
-    CHECK(step.apply());
+    step.apply();
+    CHECK(adam.steps() == k + 1);
     CHECK(same_as_rank0(p.values()));
   }
   // Each rank normalised with its own batch's statistics, so BatchNorm's running statistics
@@ -145,7 +146,7 @@ struct GlobalBatchRuns {
   CommunicatorSums sums{world()};
   GradientAverager averager{part.parameters(), world()};
   Optimizer whole_adam{whole.parameters(), {0.01}}, part_adam{part.parameters(), {0.01}};
-  LossScaler whole_scaler{false}, part_scaler{false};
+  LossScaler whole_scaler{false, Device::cpu}, part_scaler{false, Device::cpu};
   TrainingStep whole_step, part_step;
 
   GlobalBatchRuns(LossKind kind, bool sync_bn, Precision precision = Precision::f64)
@@ -168,10 +169,15 @@ struct GlobalBatchRuns {
     Tensor my_image = part.input(), my_labels = part_step.labels();
     copy_slice(image, world().rank(), world().size(), my_image);
     copy_slice(labels, world().rank(), world().size(), my_labels);
-    const double whole_loss = whole_step.micro_batch(), part_loss = part_step.micro_batch();
-    loss_difference = std::max(loss_difference, std::abs(whole_loss - part_loss));
-    CHECK(whole_step.apply());
-    CHECK(part_step.apply());
+    whole_step.micro_batch();
+    part_step.micro_batch();
+    loss_difference =
+        std::max(loss_difference, std::abs(whole_step.last_loss() - part_step.last_loss()));
+    const std::int64_t steps = whole_adam.steps();
+    whole_step.apply();
+    part_step.apply();
+    CHECK(whole_adam.steps() == steps + 1);
+    CHECK(part_adam.steps() == steps + 1);
   }
   double weight_difference() {
     return max_difference(to_doubles(part.parameters().values()),
@@ -267,7 +273,7 @@ TEST_CASE("gradients summed in buckets begun during backward equal one bucket at
   GradientAverager one_bucket(whole.parameters(), world());
   CommunicatorSums sums(world());
   Optimizer bucketed_adam(bucketed.parameters(), {0.01}), whole_adam(whole.parameters(), {0.01});
-  LossScaler bucketed_scaler(false), whole_scaler(false);
+  LossScaler bucketed_scaler(false, Device::cpu), whole_scaler(false, Device::cpu);
   TrainingStep bucketed_step(bucketed, bucketed_adam, bucketed_scaler, {LossKind::dice}, nullptr,
                              1);
   TrainingStep whole_step(whole, whole_adam, whole_scaler, {LossKind::dice}, nullptr, 1);
@@ -281,9 +287,11 @@ TEST_CASE("gradients summed in buckets begun during backward equal one bucket at
     }
     bucketed_step.micro_batch(true);  // the step follows: buckets begin during backward
     whole_step.micro_batch();
-    CHECK(bucketed_step.apply());
-    CHECK(whole_step.apply());
+    bucketed_step.apply();
+    whole_step.apply();
   }
+  CHECK(bucketed_adam.steps() == 3);
+  CHECK(whole_adam.steps() == 3);
   INFO(small_buckets.buckets_last_step() << " buckets in the last step");
   CHECK(small_buckets.buckets_last_step() > 5);
   CHECK(one_bucket.buckets_last_step() == 1);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace unet3d::testing {
@@ -20,6 +21,12 @@ int run_catch_or_skip(int argc, char** argv, const std::function<std::string()>&
     }
   }
   return Catch::Session().run(argc, argv);
+}
+
+void skip_test(const std::string& reason) {
+  std::printf("SKIPPED: %s\n", reason.c_str());
+  std::fflush(stdout);
+  std::exit(kSkipExitCode);
 }
 
 }  // namespace unet3d::testing
