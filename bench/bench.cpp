@@ -5,10 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <algorithm>
 #include <memory>
 #include <regex>
 
@@ -116,14 +116,14 @@ void add_ceilings(Harness& h, Device device) {
                                                random_tensor(square, gemm_type, 3).to(device),
                                                Tensor(square, gemm_type, device)});
   };
-  h.add_unchecked(
-      "ceiling gemm", 0, 2.0 * static_cast<double>(m * m * m),
-      on_first_run<Operands>(prepare,
-                             [=](Operands& o) {
-                               gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0,
-                                    {o.x.data(), false}, {o.y.data(), false}, 0.0, o.z.data());
-                             }),
-      gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
+  h.add_unchecked("ceiling gemm", 0, 2.0 * static_cast<double>(m * m * m),
+                  on_first_run<Operands>(prepare,
+                                         [=](Operands& o) {
+                                           gemm(device, {m, m, m, gemm_type, gemm_type}, 1.0,
+                                                {o.x.data(), false}, {o.y.data(), false}, 0.0,
+                                                o.z.data());
+                                         }),
+                  gpu ? "cuBLAS, the ceiling itself" : "OpenBLAS, the ceiling itself");
 }
 
 // Patch mode's inference: a phantom of 256x256x128 (HipMRI's grid) at its own spacing through
@@ -145,17 +145,18 @@ void add_sliding_window(Harness& h, const Settings& s, const UNetConfig& config)
   };
   const auto prepare = [=] {
     const Phantom phantom = make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7);
-    return std::make_unique<Window>(resampled_image(phantom.image_volume(),
-                                                    spacing_of(phantom.geometry), Device::cpu,
-                                                    "phantom"),
-                                    config, s, patch);
+    return std::make_unique<Window>(
+        resampled_image(phantom.image_volume(), spacing_of(phantom.geometry), Device::cpu,
+                        "phantom"),
+        config, s, patch);
   };
-  h.add_unchecked(
-      "sliding window 256x256x128, patch " + xyz_text(patch), 0,
-      static_cast<double>(passes) * forward_flops(config, s.batch, patch),
-      on_first_run<Window>(prepare,
-                           [=](Window& w) { window_probabilities(w.net, w.volume, grid, {0.5, false}); }),
-      concat(windows, " windows; tests/cpu/test_sliding_window.cpp: MONAI's figures"));
+  h.add_unchecked("sliding window 256x256x128, patch " + xyz_text(patch), 0,
+                  static_cast<double>(passes) * forward_flops(config, s.batch, patch),
+                  on_first_run<Window>(prepare,
+                                       [=](Window& w) {
+                                         window_probabilities(w.net, w.volume, grid, {0.5, false});
+                                       }),
+                  concat(windows, " windows; tests/cpu/test_sliding_window.cpp: MONAI's figures"));
 }
 
 // Every surface metric of every class of a phantom's 256x256x128 label map against the same map
@@ -166,22 +167,23 @@ void add_surface_metrics(Harness& h) {
     std::vector<std::uint8_t> pred;
   };
   const auto prepare = [] {
-    auto m = std::make_unique<Maps>(
-        Maps{make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7), {}});
+    auto m =
+        std::make_unique<Maps>(Maps{make_phantom(phantom_cases(1, 7)[0], 256, 256, 128, 7), {}});
     m->pred.assign(m->truth.labels.size(), 0);
     for (std::size_t i = 1; i < m->pred.size(); ++i) m->pred[i] = m->truth.labels[i - 1];
     return m;
   };
-  h.add_unchecked("surface metrics (256x256x128, 6 classes)", 0, 0,
-                  on_first_run<Maps>(prepare,
-                                     [](Maps& m) {
-                                       const Grid3 g{256, 256, 128, m.truth.geometry.dx,
-                                                     m.truth.geometry.dy, m.truth.geometry.dz};
-                                       for (int c = 0; c < 6; ++c)
-                                         class_surface_scores(m.pred.data(), m.truth.labels.data(),
-                                                              g, c, 2.0);
-                                     }),
-                  "tests/cpu/test_surface_metrics.cpp: closed forms and brute force");
+  h.add_unchecked(
+      "surface metrics (256x256x128, 6 classes)", 0, 0,
+      on_first_run<Maps>(
+          prepare,
+          [](Maps& m) {
+            const Grid3 g{
+                256, 256, 128, m.truth.geometry.dx, m.truth.geometry.dy, m.truth.geometry.dz};
+            for (int c = 0; c < 6; ++c)
+              class_surface_scores(m.pred.data(), m.truth.labels.data(), g, c, 2.0);
+          }),
+      "tests/cpu/test_surface_metrics.cpp: closed forms and brute force");
 }
 
 // A child process that keeps one core busy for as long as this object lives.
@@ -258,8 +260,17 @@ int main(int argc, char** argv) {
     const Settings s = settings_of(flags);
     set_deterministic_convolutions(flags.on("deterministic"));
     Harness h(s.device, flags.text("filter"), flags.number("seconds"), s.max_seconds);
-    RunFacts facts{describe_device(s.device), s.precision_word, s.size, s.features, s.batch,
-                   flags.on("deterministic"), s.max_seconds, 0, NAN, 0, false};
+    RunFacts facts{describe_device(s.device),
+                   s.precision_word,
+                   s.size,
+                   s.features,
+                   s.batch,
+                   flags.on("deterministic"),
+                   s.max_seconds,
+                   0,
+                   NAN,
+                   0,
+                   false};
     // Written now (so that an unwritable --json fails before the measurements) and after every
     // case (so that a run cut short leaves what it measured).
     const auto write_json = [&] {
@@ -268,14 +279,14 @@ int main(int argc, char** argv) {
     };
     write_json();
     h.on_result([&](const Result&) { write_json(); });
-    std::fprintf(stderr,
-                 "bench on %s, %s, size %lld, features %lld, batch %lld; operands rotated "
-                 "through %.0f MB%s\n",
-                 facts.device.c_str(), s.precision_word.c_str(), static_cast<long long>(s.size),
-                 static_cast<long long>(s.features), static_cast<long long>(s.batch),
-                 static_cast<double>(h.rotation_bytes()) / 1e6,
-                 std::isfinite(s.max_seconds) ? concat("; at most ", s.max_seconds, " s").c_str()
-                                              : "");
+    std::fprintf(
+        stderr,
+        "bench on %s, %s, size %lld, features %lld, batch %lld; operands rotated "
+        "through %.0f MB%s\n",
+        facts.device.c_str(), s.precision_word.c_str(), static_cast<long long>(s.size),
+        static_cast<long long>(s.features), static_cast<long long>(s.batch),
+        static_cast<double>(h.rotation_bytes()) / 1e6,
+        std::isfinite(s.max_seconds) ? concat("; at most ", s.max_seconds, " s").c_str() : "");
 
     // The whole network first, so that the peak memory is the network's: a training step
     // (forward, Dice loss, backward, Adam) and inference.

@@ -93,8 +93,7 @@ bool Harness::starting(const std::string& name) {
   return false;
 }
 
-double Harness::median_ms(int copies, const std::function<void(int)>& run,
-                          int& repetitions) const {
+double Harness::median_ms(int copies, const std::function<void(int)>& run, int& repetitions) const {
   const auto once = [&](int i) {
     const auto body = [&] { run(i % copies); };
     if (device_ == Device::cuda) {
@@ -109,7 +108,7 @@ double Harness::median_ms(int copies, const std::function<void(int)>& run,
   std::vector<double> times;
   double total = 0;
   while (times.empty() || (!out_of_time() && (times.size() < 5 || (total < min_seconds_ * 1000 &&
-                                                                    times.size() < 200)))) {
+                                                                   times.size() < 200)))) {
     times.push_back(once(static_cast<int>(times.size()) + 2));
     total += times.back();
   }
@@ -173,7 +172,8 @@ void Harness::add_unchecked(const std::string& name, double bytes, double flops,
                             const std::function<void()>& run, const std::string& vouched_by) {
   if (!selected(name) || !starting(name)) return;
   Result r{name, 0, bytes, flops, 1, 0, Outcome::timed, vouched_by};
-  r.ms = median_ms(1, [&](int) { run(); }, r.repetitions);
+  r.ms = median_ms(
+      1, [&](int) { run(); }, r.repetitions);
   std::fprintf(stderr, "  %s: %.3f ms\n", name.c_str(), r.ms);
   record(r);
 }

@@ -54,10 +54,10 @@ void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg
   const auto* k = static_cast<const double*>(coefficients.data());
   auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
   if (values.dtype() == DType::f64)
-    adam_impl::update<Exec<On>>(static_cast<double*>(values.data()),
-                                static_cast<double*>(grads.data()),
-                                static_cast<double*>(exp_avg.data()),
-                                static_cast<double*>(exp_avg_sq.data()), h, values.numel(), step, k);
+    adam_impl::update<Exec<On>>(
+        static_cast<double*>(values.data()), static_cast<double*>(grads.data()),
+        static_cast<double*>(exp_avg.data()), static_cast<double*>(exp_avg_sq.data()), h,
+        values.numel(), step, k);
   else
     adam_impl::update<Exec<On>>(static_cast<float*>(values.data()),
                                 static_cast<float*>(grads.data()),

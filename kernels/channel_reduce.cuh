@@ -123,8 +123,9 @@ double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term)
     }
   } else {
     const dim3 wide_grid(grid, static_cast<unsigned>(layout::channel_blocks(channels)));
-    wide_channel_partials<Q><<<wide_grid, dim3(layout::kChannelLanes, layout::kRowLanes), 0,
-                               stream>>>(rows, channels, term, partials);
+    wide_channel_partials<Q>
+        <<<wide_grid, dim3(layout::kChannelLanes, layout::kRowLanes), 0, stream>>>(rows, channels,
+                                                                                   term, partials);
   }
   UNET3D_CHECK_LAUNCH();
   add_partials<Q><<<static_cast<unsigned>((width + kBlock - 1) / kBlock), kBlock, 0, stream>>>(

@@ -31,8 +31,7 @@ void emulate_narrow_block(int block, int blocks, std::int64_t rows, std::int64_t
   std::vector<double> acc(static_cast<std::size_t>(kNarrowThreads * Q * channels), 0.0);
   for (int thread = 0; thread < kNarrowThreads; ++thread) {
     double* mine = acc.data() + static_cast<std::int64_t>(thread) * Q * channels;
-    for (std::int64_t r = narrow_first_row(block, thread); r < rows;
-         r += narrow_row_stride(blocks))
+    for (std::int64_t r = narrow_first_row(block, thread); r < rows; r += narrow_row_stride(blocks))
       for (std::int64_t c = 0; c < channels; ++c) {
         const Sums<Q> s = term(r, c);
         for (int q = 0; q < Q; ++q) mine[q * channels + c] += s.v[q];
@@ -48,8 +47,7 @@ void emulate_narrow_block(int block, int blocks, std::int64_t rows, std::int64_t
       total += warp_sum(lanes);
     }
     const int q = static_cast<int>(i / channels);
-    partials[static_cast<std::size_t>(partial_index(block, Q, q, i % channels, channels))] =
-        total;
+    partials[static_cast<std::size_t>(partial_index(block, Q, q, i % channels, channels))] = total;
   }
 }
 

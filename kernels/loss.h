@@ -16,10 +16,10 @@ inline constexpr int kMaxClasses = 32;
 
 // What the caller wants of the gradient: dlogits := (or +=, when accumulate) scale * dL/dlogits,
 // times *loss_scale where that is given (the loss scaler's scale, read on the device so that
-// the host never waits for it). No dlogits: the value alone. With `ranks` (data-parallel training), the loss's sums (Dice's
-// per-class sums, the cross-entropy's weighted sum and weight sum) are summed over the ranks
-// before the loss and its gradient are formed: the loss is the global batch's, and dlogits this
-// rank's share of its gradient.
+// the host never waits for it). No dlogits: the value alone. With `ranks` (data-parallel training),
+// the loss's sums (Dice's per-class sums, the cross-entropy's weighted sum and weight sum) are
+// summed over the ranks before the loss and its gradient are formed: the loss is the global
+// batch's, and dlogits this rank's share of its gradient.
 struct LossGradient {
   Tensor* dlogits = nullptr;
   double scale = 1.0;

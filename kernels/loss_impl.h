@@ -156,9 +156,8 @@ void tally_loss(const Tensor& loss_t, const Tensor* extra_t, Tensor& tally_t) {
 template <class On>
 void mark_loss_step(Tensor& tally_t) {
   auto* tally = static_cast<double*>(tally_t.data());
-  Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
-    tally[kLossSumAtStep] = tally[kLossSum];
-  });
+  Exec<On>::for_each(
+      1, [=] UNET3D_HD_LAMBDA(std::int64_t) { tally[kLossSumAtStep] = tally[kLossSum]; });
 }
 
 template <class On, class S = DispatchDtype>

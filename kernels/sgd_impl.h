@@ -39,8 +39,8 @@ void update(P* value, P* grad, P* buffer, H* half, std::int64_t n, const SgdOpti
 namespace unet3d::backend {
 
 template <class On>
-void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half,
-                const SgdOptions& step, const Tensor& coefficients) {
+void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half, const SgdOptions& step,
+                const Tensor& coefficients) {
   const auto* k = static_cast<const double*>(coefficients.data());
   auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
   if (values.dtype() == DType::f64)

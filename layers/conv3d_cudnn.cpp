@@ -328,7 +328,8 @@ std::string conv3d_probe(const Shape& x, const Shape& w, DType dtype) {
   const ConvKey key{x, w, dtype, false};
   const std::string what = shape_text(key);
   const AlgorithmRules rules = rules_for(dtype, false), exact = rules_for(dtype, true);
-  std::string text = concat("### ", what, "\n\n", conv_flops(key) / 1e9, " GFLOP per direction\n\n");
+  std::string text =
+      concat("### ", what, "\n\n", conv_flops(key) / 1e9, " GFLOP per direction\n\n");
   // One layout: every direction's table and choices; whether each direction has a usable
   // algorithm under the default rules. A direction cuDNN answers with an error gets a row
   // saying so, and the probe goes on with the next.
@@ -366,7 +367,8 @@ std::string conv3d_probe(const Shape& x, const Shape& w, DType dtype) {
     return usable;
   };
   for (const ProbeAttempt& a : probe_layouts(key, probe))
-    if (!a.error.empty()) text += concat("**error** (", a.padded ? "padded" : "as planned", "): ", a.error, "\n\n");
+    if (!a.error.empty())
+      text += concat("**error** (", a.padded ? "padded" : "as planned", "): ", a.error, "\n\n");
   return text;
 }
 

@@ -68,10 +68,10 @@ void conv_transpose3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& d
   const std::int64_t voxels = dx.numel() / dx.shape().c, cin = dx.shape().c, cout = w.shape().c;
   Tensor t = blocked(dx, cout);
   space_to_depth2(dy, t);
-  run_gemm(dx.device(),
-           transpose_gemm(ConvDirection::backward_data, voxels, cin, cout, 8, dx.dtype(),
-                          dx.dtype()),
-           t.data(), w.data(), dx.data());
+  run_gemm(
+      dx.device(),
+      transpose_gemm(ConvDirection::backward_data, voxels, cin, cout, 8, dx.dtype(), dx.dtype()),
+      t.data(), w.data(), dx.data());
 }
 
 void conv_transpose3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor& db) {
@@ -80,10 +80,10 @@ void conv_transpose3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor
   const std::int64_t voxels = x.numel() / x.shape().c, cin = x.shape().c, cout = dw.shape().c;
   Tensor t = blocked(x, cout);
   space_to_depth2(dy, t);
-  run_gemm(x.device(),
-           transpose_gemm(ConvDirection::backward_filter, voxels, cin, cout, 8, x.dtype(),
-                          accumulator),
-           x.data(), t.data(), dw.data());
+  run_gemm(
+      x.device(),
+      transpose_gemm(ConvDirection::backward_filter, voxels, cin, cout, 8, x.dtype(), accumulator),
+      x.data(), t.data(), dw.data());
   accumulate_channel_sums(dy, db);
 }
 

@@ -22,8 +22,7 @@ struct TransposeGemm {
   double beta;  // 0: C overwritten; 1: accumulated into
 };
 TransposeGemm transpose_gemm(ConvDirection direction, std::int64_t voxels, std::int64_t cin,
-                             std::int64_t cout, std::int64_t blocks, DType data,
-                             DType accumulator);
+                             std::int64_t cout, std::int64_t blocks, DType data, DType accumulator);
 
 // y := convT(x, w) + bias, overwritten.
 void conv_transpose3d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y);

@@ -55,8 +55,8 @@ void Optimizer::set_steps(std::int64_t steps) {
 void Optimizer::step(LossScaler& scaler) {
   Tensor grads = params_.grads();
   Tensor counters = counters_.values(), scaler_state = scaler.state();
-  Tensor nonfinite = Tensor::view(counters_.device_data() + kNonfinite, Shape::scalar(),
-                                  DType::f64, counters.device());
+  Tensor nonfinite = Tensor::view(counters_.device_data() + kNonfinite, Shape::scalar(), DType::f64,
+                                  counters.device());
   count_nonfinite(grads, nonfinite);
   const OptimizerOptions& o = options_;
   const bool adam = o.kind != OptimizerKind::sgd;

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "kernels/adam.h"
-#include "layers/parameters.h"
 #include "kernels/step_control.h"
+#include "layers/parameters.h"
 #include "runtime/host_mirror.h"
 
 namespace unet3d {

@@ -120,29 +120,27 @@ void weight_ops(std::vector<OpDescription>& list) {
                                       {params, l.stat, true},
                                       {params, l.stat, true, 0.0f, 1.0f}};  // second moment: >= 0
         if (mixed) state.push_back({params, DType::f16});
-        return optimizer_case((mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat),
-                              step_coefficients_of(true, 3), state, l.stat,
-                              [](const Tensors& i, Tensors& o) {
-                                adam_update(o[0], o[1], o[2], o[3],
-                                            o.size() > 4 ? &o[4] : nullptr, {}, i[0]);
-                              });
+        return optimizer_case(
+            (mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat), step_coefficients_of(true, 3),
+            state, l.stat, [](const Tensors& i, Tensors& o) {
+              adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr, {}, i[0]);
+            });
       });
 
   // SGD with Nesterov momentum likewise: value, gradient and momentum buffer (past its first step).
-  describe(
-      list, "sgd update (all parameters)", [](const OpShapes& s, const Level& l, std::uint64_t) {
-        const Shape params = Shape::vector(s.parameters);
-        const bool mixed = l.act == DType::f16;
-        std::vector<OutputSpec> state{
-            {params, l.stat, true}, {params, l.stat, true}, {params, l.stat, true}};
-        if (mixed) state.push_back({params, DType::f16});
-        return optimizer_case((mixed ? 6.0 + 2.0 / 4 : 6.0) * bytes_of(params, l.stat),
-                              step_coefficients_of(false, 3), state, l.stat,
-                              [](const Tensors& i, Tensors& o) {
-                                sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, {},
-                                           i[0]);
-                              });
-      });
+  describe(list, "sgd update (all parameters)",
+           [](const OpShapes& s, const Level& l, std::uint64_t) {
+             const Shape params = Shape::vector(s.parameters);
+             const bool mixed = l.act == DType::f16;
+             std::vector<OutputSpec> state{
+                 {params, l.stat, true}, {params, l.stat, true}, {params, l.stat, true}};
+             if (mixed) state.push_back({params, DType::f16});
+             return optimizer_case(
+                 (mixed ? 6.0 + 2.0 / 4 : 6.0) * bytes_of(params, l.stat),
+                 step_coefficients_of(false, 3), state, l.stat, [](const Tensors& i, Tensors& o) {
+                   sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, {}, i[0]);
+                 });
+           });
 }
 
 }  // namespace unet3d::op_cases

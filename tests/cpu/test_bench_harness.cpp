@@ -125,8 +125,13 @@ TEST_CASE("bench checks a case at a small size and times it at the full one", "[
   const auto full = [&] {
     Tensors inputs;
     inputs.push_back(random_tensor(full_shape, DType::f32, 8));
-    return OpCase{"relu", 8.0 * static_cast<double>(full_shape.numel()), 0, std::move(inputs),
-                  std::vector<OutputSpec>{{full_shape, DType::f32}}, relu, {}};
+    return OpCase{"relu",
+                  8.0 * static_cast<double>(full_shape.numel()),
+                  0,
+                  std::move(inputs),
+                  std::vector<OutputSpec>{{full_shape, DType::f32}},
+                  relu,
+                  {}};
   };
   h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}}, relu, {}}, full);
   const Result& r = h.results().at(0);
@@ -146,13 +151,18 @@ TEST_CASE("past the run's time limit bench reports each case not run, and says s
   Harness h(Device::cpu, ".", 0.0, 1e-9);  // already past
   int calls = 0, reported = 0;
   h.on_result([&](const Result&) { ++reported; });
-  h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}},
+  h.add({"relu",
+         1,
+         0,
+         one_input(),
+         {{kShape, DType::f32}},
          [&](const Tensors& i, Tensors& o) {
            ++calls;
            relu_forward(i[0], o[0]);
          },
          {}});
-  h.add_unchecked("a step", 0, 1, [&] { ++calls; }, "nothing");
+  h.add_unchecked(
+      "a step", 0, 1, [&] { ++calls; }, "nothing");
   REQUIRE(h.results().size() == 2);
   for (const Result& r : h.results()) {
     CHECK(r.outcome == Outcome::not_run);

@@ -57,8 +57,8 @@ TEST_CASE("the narrow layout's blocks are capped, and every thread still covers 
   CHECK(narrow_register_channels(32) == 32);
   // Past the cap each thread walks several rows: 3,000,000 rows in 1024 blocks of 256 threads.
   std::int64_t covered = 0;
-  for (std::int64_t r = narrow_first_row(kNarrowMaxBlocks - 1, kNarrowThreads - 1);
-       r < 3000000; r += narrow_row_stride(kNarrowMaxBlocks))
+  for (std::int64_t r = narrow_first_row(kNarrowMaxBlocks - 1, kNarrowThreads - 1); r < 3000000;
+       r += narrow_row_stride(kNarrowMaxBlocks))
     ++covered;
   CHECK(covered == 11);  // rows 262143, 524287, ..., 2883583
 }

@@ -17,7 +17,7 @@ TEST_CASE("a channels-last 3-D convolution's cuDNN descriptor arrays", "[cudnn_d
   // x [N 2, D 5, H 6, W 7, C 3], weights [13 out, 3, 3, 3, 3 in], f32 as it is.
   const Shape x{2, 5, 6, 7, 3}, w{13, 3, 3, 3, 3};
   const CudnnConvDescriptors d = conv_descriptors(x, w, planned_channels(w, DType::f32, false));
-  CHECK(d.x.dims == std::array<int, 5>{2, 3, 5, 6, 7});                      // N, C, D, H, W
+  CHECK(d.x.dims == std::array<int, 5>{2, 3, 5, 6, 7});  // N, C, D, H, W
   CHECK(d.x.strides == std::array<int, 5>{5 * 6 * 7 * 3, 1, 6 * 7 * 3, 7 * 3, 3});
   CHECK(d.y.dims == std::array<int, 5>{2, 13, 5, 6, 7});
   CHECK(d.y.strides == std::array<int, 5>{5 * 6 * 7 * 13, 1, 6 * 7 * 13, 7 * 13, 13});
@@ -70,7 +70,8 @@ TEST_CASE("cuBLAS's column-major description of a row-major GEMM computes the ro
   const std::int64_t m = 5, n = 3, k = 4;
   for (const bool at : {false, true})
     for (const bool bt : {false, true}) {
-      INFO("A " << (at ? "transposed" : "as stored") << ", B " << (bt ? "transposed" : "as stored"));
+      INFO("A " << (at ? "transposed" : "as stored") << ", B "
+                << (bt ? "transposed" : "as stored"));
       // Row-major storage: A is m x k (k x m when stored transposed), B is k x n (n x k).
       std::vector<double> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * n));
       for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.5 + static_cast<double>(i * i % 7);
@@ -120,13 +121,15 @@ TEST_CASE("the transposed convolution's three GEMMs", "[gemm_layout]") {
   CHECK((filter.problem.ab == DType::f16 && filter.problem.c == DType::f32));
 }
 
-TEST_CASE("the block move's index map puts block a*4+b*2+c of each coarse voxel at (2d+a, 2h+b, "
-          "2w+c)",
-          "[gemm_layout]") {
+TEST_CASE(
+    "the block move's index map puts block a*4+b*2+c of each coarse voxel at (2d+a, 2h+b, "
+    "2w+c)",
+    "[gemm_layout]") {
   const Shape space{2, 4, 6, 8, 5};  // [N, 2D, 2H, 2W, O]
   const IndexMap runs(depth_space_impl::run_shape(space));
   CHECK(runs.shape == Shape{2, 2, 3, 4, 8});
-  // Run r = coarse voxel r / 8, block r % 8; coarse voxel (n 1, d 1, h 2, w 3), block 5 = (1, 0, 1).
+  // Run r = coarse voxel r / 8, block r % 8; coarse voxel (n 1, d 1, h 2, w 3), block 5 = (1, 0,
+  // 1).
   const std::int64_t voxel = ((1 * 2 + 1) * 3 + 2) * 4 + 3;
   const std::int64_t r = voxel * 8 + 5;
   CHECK(depth_space_impl::spatial_run_start(r, runs, space) == flat_index(space, 1, 3, 4, 7, 0));

@@ -135,8 +135,7 @@ TEST_CASE("an inf or NaN gradient skips the step and leaves everything as it was
   }
 }
 
-TEST_CASE("the loss scaler follows GradScaler's defaults through the optimizer's steps",
-          "[adam]") {
+TEST_CASE("the loss scaler follows GradScaler's defaults through the optimizer's steps", "[adam]") {
   ParameterStore p = single_parameter(DType::f32);
   Tensor grads = p.grads();
   Optimizer adam(p, {});
@@ -163,8 +162,7 @@ TEST_CASE("the loss scaler follows GradScaler's defaults through the optimizer's
   CHECK(adam.steps() == 2000);
 }
 
-TEST_CASE("the step's device-side bookkeeping, as one thread runs it on either backend",
-          "[adam]") {
+TEST_CASE("the step's device-side bookkeeping, as one thread runs it on either backend", "[adam]") {
   // counters [inf/NaN count, steps taken]; scaler [scale, growth tracker, skipped].
   double counters[kOptimizerCounters] = {0, 4}, scaler[kScalerValues] = {1024, 1999, 3};
   double k[kStepCoefficients];

@@ -186,8 +186,9 @@ TEST_CASE("resize_trilinear_argmax gives the labels of resizing then argmax", "[
                   Error);
 }
 
-TEST_CASE("class probabilities of non-f32 logits are the f32 softmax, without a tensor of their own",
-          "[inference]") {
+TEST_CASE(
+    "class probabilities of non-f32 logits are the f32 softmax, without a tensor of their own",
+    "[inference]") {
   const Tensor logits = random_tensor({2, 3, 4, 5, 6}, DType::f64, 31, -4.0f, 4.0f);
   Tensor narrowed(logits.shape(), DType::f32), expected(logits.shape(), DType::f32);
   cast(logits, narrowed);

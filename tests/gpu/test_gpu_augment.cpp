@@ -27,7 +27,7 @@ Tensors image_and_labels(Shape shape, std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("the affine resample matches the CPU bit for bit", "[parity][augment]") {
+TEST_CASE("the affine resample matches the CPU bit for bit", "[parity][augment][memcheck]") {
   Augmentation a;
   a.spatial = true, a.angles = {0.4, -0.3, 0.25}, a.scale = 0.8;
   const SamplingMatrix m = sampling_matrix(a);
@@ -37,7 +37,8 @@ TEST_CASE("the affine resample matches the CPU bit for bit", "[parity][augment]"
       Check::exact);
 }
 
-TEST_CASE("blur, statistics and contrast match the CPU bit for bit", "[parity][augment]") {
+TEST_CASE("blur, statistics and contrast match the CPU bit for bit",
+          "[parity][augment][memcheck]") {
   require_parity(
       [](const Tensors& in, Tensors& out) {
         Tensor scratch(in[0].shape(), DType::f32, out[0].device());
@@ -51,7 +52,7 @@ TEST_CASE("blur, statistics and contrast match the CPU bit for bit", "[parity][a
       Check::exact);
 }
 
-TEST_CASE("noise and gamma match the CPU within the f32 tolerance", "[parity][augment]") {
+TEST_CASE("noise and gamma match the CPU within the f32 tolerance", "[parity][augment][memcheck]") {
   require_parity(
       [](const Tensors& in, Tensors& out) {
         Tensor stats(Shape::vector(statistics_elements(kIn.c)), DType::f64, out[0].device());
@@ -64,7 +65,8 @@ TEST_CASE("noise and gamma match the CPU within the f32 tolerance", "[parity][au
       image_and_labels(kIn, 5), {{kIn, DType::f32}}, Check::parity_f32);
 }
 
-TEST_CASE("a drawn augmentation of every transform matches the CPU", "[parity][augment]") {
+TEST_CASE("a drawn augmentation of every transform matches the CPU",
+          "[parity][augment][memcheck]") {
   Augmentation a = draw_augmentation(kAugmentAll, 42, 0, 0);
   a.spatial = true, a.angles = {0.3, 0.2, -0.4}, a.scale = 1.2, a.noise_sigma = 0.05f,
   a.noise_seed = 9, a.blur_sigma = 0.7f, a.brightness = 1.1f, a.contrast = 0.9f, a.lowres = 1.5f,

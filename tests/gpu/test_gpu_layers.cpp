@@ -36,7 +36,7 @@ void check_ops(bool convolutions) {
 
 }  // namespace
 
-TEST_CASE("every op without weights matches the CPU", "[parity][layers]") {
+TEST_CASE("every op without weights matches the CPU", "[parity][layers][memcheck]") {
   check_ops(false);
 }
 
@@ -47,7 +47,8 @@ TEST_CASE("every convolution matches the CPU", "[parity][conv]") {
 // Few channels (the losses, the metrics) take the row-parallel layout, many (BatchNorm's) the
 // channel-lane one; the row counts are no multiple of either's blocks, and the largest reaches
 // the cap on blocks, so threads stride.
-TEST_CASE("per-channel sums match the CPU for few and many channels", "[parity][reduce]") {
+TEST_CASE("per-channel sums match the CPU for few and many channels",
+          "[parity][reduce][memcheck]") {
   for (const auto& [channels, rows] :
        {std::pair<std::int64_t, std::int64_t>{1, 1100007}, {6, 3149}, {32, 3149}, {512, 1037}}) {
     INFO(channels << " channels, " << rows << " rows");
@@ -75,7 +76,7 @@ TEST_CASE("per-channel sums match the CPU for few and many channels", "[parity][
     }
 }
 
-TEST_CASE("preprocessing on the GPU matches the CPU", "[parity][dataset]") {
+TEST_CASE("preprocessing on the GPU matches the CPU", "[parity][dataset][memcheck]") {
   const Tensor image = random_tensor({1, 7, 9, 5, 1}, DType::f32, 60, -100.0f, 900.0f);
   Tensor cpu_out({1, 12, 12, 12, 1}, DType::f32),
       gpu_out({1, 12, 12, 12, 1}, DType::f32, Device::cuda);

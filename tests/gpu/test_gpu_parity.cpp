@@ -27,7 +27,7 @@ Tensors random_inputs(int count, Shape shape, DType dtype, std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("fill and fill_uniform match the CPU bit for bit", "[parity][elementwise]") {
+TEST_CASE("fill and fill_uniform match the CPU bit for bit", "[parity][elementwise][memcheck]") {
   for (DType dtype : {DType::f32, DType::f16, DType::u8}) {
     INFO(dtype_name(dtype));
     require_parity([](const Tensors&, Tensors& out) { fill(out[0], 0.3); }, {}, {{kOdd, dtype}},
@@ -40,7 +40,7 @@ TEST_CASE("fill and fill_uniform match the CPU bit for bit", "[parity][elementwi
   }
 }
 
-TEST_CASE("copy and cast match the CPU bit for bit", "[parity][elementwise]") {
+TEST_CASE("copy and cast match the CPU bit for bit", "[parity][elementwise][memcheck]") {
   const Op copy_op = [](const Tensors& in, Tensors& out) { copy(in[0], out[0]); };
   const Op cast_op = [](const Tensors& in, Tensors& out) { cast(in[0], out[0]); };
   require_parity(copy_op, random_inputs(1, kOdd, DType::f32, 10), {{kOdd, DType::f32}},
@@ -53,7 +53,7 @@ TEST_CASE("copy and cast match the CPU bit for bit", "[parity][elementwise]") {
                  Check::exact);
 }
 
-TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise]") {
+TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise][memcheck]") {
   const Op add_op = [](const Tensors& in, Tensors& out) { add(in[0], in[1], out[0]); };
   const Op scale_op = [](const Tensors& in, Tensors& out) { affine(in[0], -0.37, 0.0, out[0]); };
   const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward(in[0], out[0]); };
@@ -90,7 +90,7 @@ static void require_reduction_parity(Shape shape) {
   }
 }
 
-TEST_CASE("reductions match the CPU within the f32 tolerance", "[parity][reduce]") {
+TEST_CASE("reductions match the CPU within the f32 tolerance", "[parity][reduce][memcheck]") {
   require_reduction_parity(Shape::scalar());
   require_reduction_parity(kOdd);
 }

@@ -8,7 +8,8 @@
 using namespace unet3d;
 using namespace unet3d::testing;
 
-TEST_CASE("parity fails a CUDA kernel that leaves the last element unwritten", "[parity]") {
+TEST_CASE("parity fails a CUDA kernel that leaves the last element unwritten",
+          "[parity][memcheck]") {
   Tensors inputs;
   inputs.push_back(random_tensor({1, 3, 5, 7, 9}, DType::f32, 77));
   const std::vector<OutputSpec> outputs{{{1, 3, 5, 7, 9}, DType::f32}};

@@ -15,7 +15,7 @@
 using namespace unet3d;
 using namespace unet3d::testing;
 
-TEST_CASE("tensors round-trip host -> device -> device -> host", "[runtime]") {
+TEST_CASE("tensors round-trip host -> device -> device -> host", "[runtime][memcheck]") {
   const Tensor host = random_tensor({2, 3, 5, 7, 11}, DType::f32, 1);
   const Tensor on_gpu = host.to(Device::cuda);
   Tensor second(host.shape(), DType::f32, Device::cuda);
@@ -33,7 +33,7 @@ TEST_CASE("the context holds a stream and library handles", "[runtime]") {
   CHECK(context.workspace(512) == small);  // never shrinks or reallocates for less
 }
 
-TEST_CASE("a loop over GPU arena tensors allocates nothing", "[runtime][arena]") {
+TEST_CASE("a loop over GPU arena tensors allocates nothing", "[runtime][arena][memcheck]") {
   CHECK(allocations_in_arena_loop(Device::cuda, DType::f16) == 0);
   CHECK(allocations_in_arena_loop(Device::cuda, DType::f32) == 0);
 }

@@ -106,10 +106,11 @@ TEST_CASE("mixed precision training lowers the loss", "[training]") {
     run.step.apply();
     if (std::isnan(first) && run.adam.steps() == 1) first = last;  // the first applied step's
   }
-  std::printf("f16 overfit: Dice loss %.4f -> %.4f over %lld applied steps (%d tried), "
-              "loss scale %.0f, %lld skipped\n",
-              first, last, static_cast<long long>(run.adam.steps()), tries, run.scaler.scale(),
-              static_cast<long long>(run.scaler.skipped_steps()));
+  std::printf(
+      "f16 overfit: Dice loss %.4f -> %.4f over %lld applied steps (%d tried), "
+      "loss scale %.0f, %lld skipped\n",
+      first, last, static_cast<long long>(run.adam.steps()), tries, run.scaler.scale(),
+      static_cast<long long>(run.scaler.skipped_steps()));
   REQUIRE(run.adam.steps() == 30);
   CHECK(last < 0.5 * first);
 }
