@@ -11,6 +11,7 @@
 
 #include "io/patch_plan.h"
 #include "io/split.h"
+#include "kernels/elementwise.h"
 #include "layers/augmentation.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
@@ -284,7 +285,7 @@ class Run {
         t.step.apply();
         at_step = p;
         ++at_step.micro_batch;
-        statistics_at_step.copy_from(statistics);
+        copy(statistics, statistics_at_step);  // on the device's stream: nothing waits
         tracked_at_step = t.net.batches_tracked();
       }
       if (agreed_interrupt(ranks_) != 0) {

@@ -190,6 +190,20 @@ struct GlobalBatchRuns {
   double loss_difference = 0;
 };
 
+// Three steps of the two trainings with --sync-bn; each difference (loss, weights, running
+// statistics) at most `tolerance`, and every rank's weights the same bits.
+void check_as_one_process(LossKind kind, Precision precision, double tolerance) {
+  GlobalBatchRuns runs(kind, true, precision);
+  for (int k = 0; k < 3; ++k) runs.step(static_cast<std::uint64_t>(40 + k));
+  const double weights = runs.weight_difference(), statistics = runs.statistics_difference();
+  INFO("max |difference|: loss " << runs.loss_difference << ", weights " << weights
+                                 << ", running statistics " << statistics);
+  CHECK(runs.loss_difference <= tolerance);
+  CHECK(weights <= tolerance);
+  CHECK(statistics <= tolerance);
+  CHECK(same_as_rank0(runs.part.parameters().values()));
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -197,29 +211,14 @@ TEST_CASE(
     "[mpi][sync_bn]") {
   const LossKind kind = GENERATE(LossKind::dice, LossKind::ce);
   INFO("loss " << (kind == LossKind::dice ? "dice" : "ce"));
-  GlobalBatchRuns runs(kind, true);
-  for (int k = 0; k < 3; ++k) runs.step(static_cast<std::uint64_t>(40 + k));
-  const double weights = runs.weight_difference(), statistics = runs.statistics_difference();
-  INFO("max |difference|: loss " << runs.loss_difference << ", weights " << weights
-                                 << ", running statistics " << statistics);
-  CHECK(runs.loss_difference <= 1e-12);
-  CHECK(weights <= 1e-12);
-  CHECK(statistics <= 1e-12);
-  CHECK(same_as_rank0(runs.part.parameters().values()));
+  check_as_one_process(kind, Precision::f64, 1e-12);
 }
 
 TEST_CASE("with --sync-bn in f32, N ranks at batch 1 train as 1 process at batch N",
           "[mpi][sync_bn]") {
-  // f32 on the CPU takes BatchNorm's vectorised backward, not the shared body the f64 case runs.
-  GlobalBatchRuns runs(LossKind::dice, true, Precision::f32);
-  for (int k = 0; k < 3; ++k) runs.step(static_cast<std::uint64_t>(40 + k));
-  const double weights = runs.weight_difference(), statistics = runs.statistics_difference();
-  INFO("max |difference|: loss " << runs.loss_difference << ", weights " << weights
-                                 << ", running statistics " << statistics);
-  CHECK(runs.loss_difference <= 1e-5);
-  CHECK(weights <= 1e-4);
-  CHECK(statistics <= 1e-5);
-  CHECK(same_as_rank0(runs.part.parameters().values()));
+  // f32 on the CPU takes BatchNorm's vectorised backward, not the shared body the f64 case
+  // runs; its weights end 4.5e-7 apart, 0.056 where the backward ignored the other ranks.
+  check_as_one_process(LossKind::dice, Precision::f32, 1e-4);
 }
 
 TEST_CASE("without --sync-bn each rank normalises its own batch, so the runs part ways",
