@@ -138,7 +138,7 @@ stage_build() {
 # ctest's own files go to a folder of their own (a CTestTestfile that includes the build's), so
 # a dry run inside an outer ctest leaves that one's logs alone.
 stage_gpu_tests() {
-  [ -x "$build/tests/unet3d_tests" ] || { detail="no build"; return; }
+  [ -f "$build/CTestTestfile.cmake" ] || { detail="no build"; return; }
   local nested="$work/ctest" log="$out/gpu_tests.log" skipped unexplained ran code
   mkdir -p "$nested"
   echo "subdirs(\"$build\")" >"$nested/CTestTestfile.cmake"
