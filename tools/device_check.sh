@@ -146,7 +146,10 @@ stage_gpu_tests() {
   # their CPU references 2 OpenMP threads each on the 16 cores.
   OMP_NUM_THREADS=2 ctest --test-dir "$nested" -L gpu -j8 --output-on-failure >"$log" 2>&1
   code=$?
-  ran=$(grep -E "tests passed" "$log" || echo "no summary line")
+  if ! ran=$(grep -E "tests passed" "$log"); then
+    detail="ctest ran no GPU test (exit $code): $(grep -m1 -iE "no tests|error" "$log")"
+    return
+  fi
   skipped=$(grep -cE '^[[:space:]]*[0-9]+ - gpu(-e2e)?:.*\(Skipped\)' "$log")
   tail -n 25 "$log"
   detail="$ran; $skipped skipped"
@@ -258,6 +261,7 @@ stage_nccl() {
     status=unavailable detail="this build has no NCCL (configure found none)"
     return
   fi
+  [ -x "$build/tests/unet3d_gpu_tests" ] || { detail="no GPU tests in this build"; return; }
   "$build/tests/unet3d_gpu_tests" "[nccl]" >"$log" 2>&1
   code=$?
   cat "$log"
