@@ -1,7 +1,6 @@
 // BatchNorm3d: argument checks, dispatch, and the CPU instantiations.
 #include "kernels/batchnorm.h"
 
-#include "kernels/batchnorm_cpu.h"
 #include "kernels/batchnorm_impl.h"
 #include "kernels/check.h"
 #include "kernels/exec_cpu.h"
@@ -51,13 +50,6 @@ void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, cons
                         Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options) {
   check_batchnorm("batchnorm_backward", {&x, &y, &dy, &dx},
                   {&gamma, &saved_mean, &saved_inv_std, &dgamma, &dbeta});
-  if (!x.is_cuda() && x.dtype() == DType::f32) {
-    const std::int64_t C = x.shape().c;
-    return cpu::batchnorm_backward_f32(
-        x.data_as<float>(), y.data_as<float>(), dy.data_as<float>(), gamma.data_as<float>(),
-        saved_mean.data_as<float>(), saved_inv_std.data_as<float>(), x.numel() / C, C, options.relu,
-        dx.data_as<float>(), dgamma.data_as<float>(), dbeta.data_as<float>(), options.ranks);
-  }
   UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_backward, x, y, dy, gamma, saved_mean,
                           saved_inv_std, dx, dgamma, dbeta, options);
 }

@@ -2,6 +2,7 @@
 #include "kernels/batchnorm_cpu.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/batchnorm_impl.h"
@@ -28,12 +29,14 @@ struct LaneChannels {
 using batchnorm_impl::masked_grad;
 
 // Sums of rows [first, end) into sums[2C] (g per channel, then g * xhat), f32 within blocks of
-// kRowsPerBlock rows. `block` holds 2C floats of scratch.
+// kRowsPerBlock rows. `block` holds 2C floats of scratch. A is the fused activation, a template
+// argument so that each loop is compiled for its own.
+template <Activation A>
 UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __restrict y,
                                   const float* __restrict dy, const float* __restrict mean,
                                   const float* __restrict inv_std, std::int64_t first,
-                                  std::int64_t end, std::int64_t C, bool relu,
-                                  float* __restrict block, double* __restrict sums) {
+                                  std::int64_t end, std::int64_t C, float* __restrict block,
+                                  double* __restrict sums) {
   std::fill(sums, sums + 2 * C, 0.0);
   const bool lanes = kLanes % C == 0;
   const LaneChannels lane_mean(mean, lanes ? C : 1), lane_inv_std(inv_std, lanes ? C : 1);
@@ -45,7 +48,7 @@ UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __rest
       std::int64_t i = r0 * C;
       for (; i + kLanes <= r1 * C; i += kLanes)
         for (int l = 0; l < kLanes; ++l) {
-          const float g = masked_grad(y, dy, i + l, relu);
+          const float g = masked_grad(y, dy, i + l, A);
           g_sum[l] += g;
           gx_sum[l] += g * ((x[i + l] - lane_mean.v[l]) * lane_inv_std.v[l]);
         }
@@ -55,14 +58,14 @@ UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __rest
       }
       for (; i < r1 * C; ++i) {
         const std::int64_t c = i % C;
-        const float g = masked_grad(y, dy, i, relu);
+        const float g = masked_grad(y, dy, i, A);
         block[c] += g;
         block[C + c] += g * ((x[i] - mean[c]) * inv_std[c]);
       }
     } else {
       for (std::int64_t i = r0 * C; i < r1 * C; i += C)
         for (std::int64_t c = 0; c < C; ++c) {
-          const float g = masked_grad(y, dy, i + c, relu);
+          const float g = masked_grad(y, dy, i + c, A);
           block[c] += g;
           block[C + c] += g * ((x[i + c] - mean[c]) * inv_std[c]);
         }
@@ -72,16 +75,16 @@ UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __rest
 }
 
 // dx over rows [first, end), from the per-channel coefficients.
+template <Activation A>
 UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __restrict y,
                                      const float* __restrict dy, const float* __restrict mean,
                                      const float* __restrict inv_std, const float* __restrict scale,
                                      const float* __restrict mean_g,
                                      const float* __restrict mean_gx, std::int64_t first,
-                                     std::int64_t end, std::int64_t C, bool relu,
-                                     float* __restrict dx) {
+                                     std::int64_t end, std::int64_t C, float* __restrict dx) {
   const auto one = [&](std::int64_t i, std::int64_t c) {
     const float xhat = (x[i] - mean[c]) * inv_std[c];
-    dx[i] = scale[c] * (masked_grad(y, dy, i, relu) - mean_g[c] - xhat * mean_gx[c]);
+    dx[i] = scale[c] * (masked_grad(y, dy, i, A) - mean_g[c] - xhat * mean_gx[c]);
   };
   if (kLanes % C != 0) {
     for (std::int64_t i = first * C; i < end * C; i += C)
@@ -93,19 +96,18 @@ UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __r
   for (; i + kLanes <= end * C; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
       const float xhat = (x[i + l] - m.v[l]) * s.v[l];
-      dx[i + l] = a.v[l] * (masked_grad(y, dy, i + l, relu) - mg.v[l] - xhat * mgx.v[l]);
+      dx[i + l] = a.v[l] * (masked_grad(y, dy, i + l, A) - mg.v[l] - xhat * mgx.v[l]);
     }
   for (; i < end * C; ++i) one(i, i % C);
 }
 
+template <Activation A>
 UNET3D_CPU_CLONES void normalize_rows(const float* __restrict x, float* __restrict y,
                                       const float* __restrict gamma, const float* __restrict beta,
                                       const float* __restrict mean, const float* __restrict inv_std,
-                                      std::int64_t first, std::int64_t end, std::int64_t C,
-                                      bool relu) {
+                                      std::int64_t first, std::int64_t end, std::int64_t C) {
   const auto one = [&](std::int64_t i, std::int64_t c) {
-    float v = gamma[c] * ((x[i] - mean[c]) * inv_std[c]) + beta[c];
-    y[i] = relu && v < 0 ? 0.0f : v;
+    y[i] = activate(gamma[c] * ((x[i] - mean[c]) * inv_std[c]) + beta[c], A);
   };
   if (kLanes % C != 0) {
     for (std::int64_t i = first * C; i < end * C; i += C)
@@ -116,28 +118,41 @@ UNET3D_CPU_CLONES void normalize_rows(const float* __restrict x, float* __restri
   std::int64_t i = first * C;
   for (; i + kLanes <= end * C; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
-      const float v = g.v[l] * ((x[i + l] - m.v[l]) * s.v[l]) + b.v[l];
-      y[i + l] = relu && v < 0 ? 0.0f : v;
+      y[i + l] = activate(g.v[l] * ((x[i + l] - m.v[l]) * s.v[l]) + b.v[l], A);
     }
   for (; i < end * C; ++i) one(i, i % C);
 }
 
 constexpr std::int64_t kRowsPerTask = 256;
 
+// fn(std::integral_constant<Activation, a>{}): each activation's loops compiled on their own.
+template <class Fn>
+void with_activation(Activation a, Fn&& fn) {
+  switch (a) {
+    case Activation::relu: return fn(std::integral_constant<Activation, Activation::relu>{});
+    case Activation::leaky_relu:
+      return fn(std::integral_constant<Activation, Activation::leaky_relu>{});
+    case Activation::none: break;
+  }
+  fn(std::integral_constant<Activation, Activation::none>{});
+}
+
 }  // namespace
 
 void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
                             const float* mean, const float* inv_std, std::int64_t rows,
-                            std::int64_t C, bool relu, float* dx, float* dgamma, float* dbeta,
-                            RankSums* ranks) {
+                            std::int64_t C, Activation activation, float* dx, float* dgamma,
+                            float* dbeta, RankSums* ranks) {
   const std::int64_t chunks = row_chunks(rows);  // as channel_sums chunks them
   const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
   std::vector<double> partial(static_cast<std::size_t>(chunks * 2 * C));
   std::vector<float> blocks(static_cast<std::size_t>(chunks * 2 * C));
+  with_activation(activation, [&](auto a) {
 #pragma omp parallel for schedule(static)
-  for (std::int64_t k = 0; k < chunks; ++k)
-    chunk_sums(x, y, dy, mean, inv_std, k * per_chunk, std::min(rows, (k + 1) * per_chunk), C, relu,
-               blocks.data() + k * 2 * C, partial.data() + k * 2 * C);
+    for (std::int64_t k = 0; k < chunks; ++k)
+      chunk_sums<a()>(x, y, dy, mean, inv_std, k * per_chunk, std::min(rows, (k + 1) * per_chunk),
+                      C, blocks.data() + k * 2 * C, partial.data() + k * 2 * C);
+  });
   // Per channel: the sums in chunk order (sum g, then sum g * xhat), this rank's into dbeta and
   // dgamma; then, over every rank where synchronised, dx's coefficients as the shared version
   // has them.
@@ -164,20 +179,24 @@ void batchnorm_backward_f32(const float* x, const float* y, const float* dy, con
     mean_gx[c] = static_cast<float>(sums[C + c] * inv_rows);
   }
   const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+  with_activation(activation, [&](auto a) {
 #pragma omp parallel for schedule(static)
-  for (std::int64_t t = 0; t < tasks; ++t)
-    data_gradient(x, y, dy, mean, inv_std, scale, mean_g, mean_gx, t * kRowsPerTask,
-                  std::min(rows, (t + 1) * kRowsPerTask), C, relu, dx);
+    for (std::int64_t t = 0; t < tasks; ++t)
+      data_gradient<a()>(x, y, dy, mean, inv_std, scale, mean_g, mean_gx, t * kRowsPerTask,
+                         std::min(rows, (t + 1) * kRowsPerTask), C, dx);
+  });
 }
 
 void batchnorm_normalize_f32(const float* x, float* y, const float* gamma, const float* beta,
                              const float* mean, const float* inv_std, std::int64_t rows,
-                             std::int64_t C, bool relu) {
+                             std::int64_t C, Activation activation) {
   const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
+  with_activation(activation, [&](auto a) {
 #pragma omp parallel for schedule(static)
-  for (std::int64_t t = 0; t < tasks; ++t)
-    normalize_rows(x, y, gamma, beta, mean, inv_std, t * kRowsPerTask,
-                   std::min(rows, (t + 1) * kRowsPerTask), C, relu);
+    for (std::int64_t t = 0; t < tasks; ++t)
+      normalize_rows<a()>(x, y, gamma, beta, mean, inv_std, t * kRowsPerTask,
+                          std::min(rows, (t + 1) * kRowsPerTask), C);
+  });
 }
 
 }  // namespace unet3d::cpu

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/activation.h"
 #include "kernels/backend.h"
 #include "kernels/batchnorm.h"
 #include "kernels/batchnorm_cpu.h"
@@ -27,10 +28,10 @@ struct StatsTerm {  // sum x, sum x^2
   }
 };
 
-// The gradient reaching the normalisation, after the fused ReLU's mask.
+// The gradient reaching the normalisation, through the fused activation.
 template <class S>
-UNET3D_HD compute_t<S> masked_grad(const S* y, const S* dy, std::int64_t i, bool relu) {
-  return relu && load(&y[i]) <= 0 ? compute_t<S>(0) : load(&dy[i]);
+UNET3D_HD compute_t<S> masked_grad(const S* y, const S* dy, std::int64_t i, Activation a) {
+  return activation_grad(compute_t<S>(load(&y[i])), compute_t<S>(load(&dy[i])), a);
 }
 
 template <class S>
@@ -38,31 +39,94 @@ struct BackwardTerm {  // sum g, sum g * xhat
   const S *x, *y, *dy;
   const compute_t<S>*mean, *inv_std;
   std::int64_t channels;
-  bool relu;
+  Activation activation;
   UNET3D_HD Sums<2> operator()(std::int64_t row, std::int64_t c) const {
     const std::int64_t i = row * channels + c;
-    const double g = masked_grad(y, dy, i, relu);
+    const double g = masked_grad(y, dy, i, activation);
     const double xhat = (load(&x[i]) - mean[c]) * inv_std[c];
     return {{g, g * xhat}};
   }
 };
 
-// y := gamma (x - mean) inv_std + beta per channel, ReLU'd where `relu`: training and
-// evaluation alike, from their own statistics.
+// y := activate(gamma (x - mean) inv_std + beta) per channel: training and evaluation alike,
+// from their own statistics.
 template <class Exec, class S, class P>
 void normalize(const S* x, S* y, const P* gamma, const P* beta, const P* mean, const P* inv_std,
-               std::int64_t rows, std::int64_t C, bool relu) {
+               std::int64_t rows, std::int64_t C, Activation a) {
   // The CPU's f32 version runs 16 lanes at a time where the shared loop runs one value.
   if constexpr (std::is_same_v<Exec, ::unet3d::Exec<OnCpu>> && std::is_same_v<S, float> &&
                 std::is_same_v<P, float>) {
-    cpu::batchnorm_normalize_f32(x, y, gamma, beta, mean, inv_std, rows, C, relu);
+    cpu::batchnorm_normalize_f32(x, y, gamma, beta, mean, inv_std, rows, C, a);
   } else {
     Exec::for_each_run(rows, C,
                        [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
                          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-                           P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
-                           if (relu && v < 0) v = 0;
-                           store(&y[i], v);
+                           const P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
+                           store(&y[i], activate(v, a));
+                         }
+                       });
+  }
+}
+
+// mean and inv_std ([C]) of `rows` rows of C channels (over every rank's rows where `ranks` is
+// given), the variance biased as normalisation uses it; where running_mean is given, the
+// running statistics are updated too, with the unbiased variance (BatchNorm's training mode).
+template <class Exec, class S, class P>
+void statistics(const S* x, std::int64_t rows, std::int64_t C, double eps, RankSums* ranks,
+                Device device, P* mean, P* inv_std, P* running_mean, P* running_var,
+                double momentum) {
+  double* sums = Exec::template channel_sums<2>(rows, C, StatsTerm<S>{x, C});
+  // Every rank's micro-batch has this shape, so the synchronised count is rows x ranks.
+  double count = static_cast<double>(rows);
+  if (ranks != nullptr) {
+    ranks->sum(sums, static_cast<std::size_t>(2 * C), device);
+    count *= ranks->ranks();
+  }
+  Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+    const double m = sums[c] / count;
+    const double var = fmax(sums[C + c] / count - m * m, 0.0);
+    mean[c] = static_cast<P>(m);
+    inv_std[c] = static_cast<P>(1.0 / sqrt(var + eps));
+    if (running_mean == nullptr) return;
+    const double unbiased = var * count / (count - 1);
+    running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
+    running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
+  });
+}
+
+// The backward of normalisation over `rows` rows with statistics mean and inv_std ([C]): dx
+// overwritten, dgamma and dbeta accumulated into; with `ranks`, dx's means are over every
+// rank's rows (dgamma and dbeta get this rank's own sums).
+template <class Exec, class S, class P>
+void backward_rows(const S* x, const S* y, const S* dy, const P* gamma, const P* mean,
+                   const P* inv_std, S* dx, P* dgamma, P* dbeta, std::int64_t rows, std::int64_t C,
+                   Activation activation, RankSums* ranks, Device device) {
+  // The CPU's f32 version sums f32 vectors of 16 lanes where the shared loop sums doubles.
+  if constexpr (std::is_same_v<Exec, ::unet3d::Exec<OnCpu>> && std::is_same_v<S, float> &&
+                std::is_same_v<P, float>) {
+    cpu::batchnorm_backward_f32(x, y, dy, gamma, mean, inv_std, rows, C, activation, dx, dgamma,
+                                dbeta, ranks);
+  } else {
+    double* sums = Exec::template channel_sums<2>(
+        rows, C, BackwardTerm<S>{x, y, dy, mean, inv_std, C, activation});
+    Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+      dbeta[c] += static_cast<P>(sums[c]);
+      dgamma[c] += static_cast<P>(sums[C + c]);
+    });
+    double count = static_cast<double>(rows);
+    if (ranks != nullptr) {  // dx needs the means over every rank's batch
+      ranks->sum(sums, static_cast<std::size_t>(2 * C), device);
+      count *= ranks->ranks();
+    }
+    const double inv_rows = 1.0 / count;
+    Exec::for_each_run(rows, C,
+                       [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
+                         for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+                           const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
+                           const P g = masked_grad(y, dy, i, activation);
+                           const P mean_g = static_cast<P>(sums[c] * inv_rows);
+                           const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
+                           store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
                          }
                        });
   }
@@ -93,26 +157,9 @@ void batchnorm_forward_train(const Tensor& xt, const Tensor& gamma_t, const Tens
     P* running_var = static_cast<P*>(running_var_t.data());
     P* mean = static_cast<P*>(saved_mean_t.data());
     P* inv_std = static_cast<P*>(saved_inv_std_t.data());
-    const double eps = o.eps, momentum = o.momentum;
-    const bool relu = o.relu;
-
-    double* sums = Exec<On>::template channel_sums<2>(rows, C, batchnorm_impl::StatsTerm<S>{x, C});
-    // Every rank's micro-batch has this shape, so the synchronised count is rows x ranks.
-    double count = static_cast<double>(rows);
-    if (o.ranks != nullptr) {
-      o.ranks->sum(sums, static_cast<std::size_t>(2 * C), xt.device());
-      count *= o.ranks->ranks();
-    }
-    Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-      const double m = sums[c] / count;
-      const double var = fmax(sums[C + c] / count - m * m, 0.0);
-      mean[c] = static_cast<P>(m);
-      inv_std[c] = static_cast<P>(1.0 / sqrt(var + eps));
-      const double unbiased = var * count / (count - 1);
-      running_mean[c] = static_cast<P>((1 - momentum) * running_mean[c] + momentum * m);
-      running_var[c] = static_cast<P>((1 - momentum) * running_var[c] + momentum * unbiased);
-    });
-    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, rows, C, relu);
+    batchnorm_impl::statistics<Exec<On>>(x, rows, C, o.eps, o.ranks, xt.device(), mean, inv_std,
+                                         running_mean, running_var, o.momentum);
+    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, rows, C, o.activation);
   }
 }
 
@@ -135,13 +182,14 @@ void batchnorm_forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tenso
     const P* mean = static_cast<const P*>(running_mean_t.data());
     const P* var = static_cast<const P*>(running_var_t.data());
     const double eps = o.eps;
-    const bool relu = o.relu;
+    const Activation activation = o.activation;
     // 1 / sqrt(var + eps) once per channel, in the workspace (no op holds it across calls).
     P* inv_std = static_cast<P*>(workspace(xt.device(), static_cast<std::size_t>(C) * sizeof(P)));
     Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
       inv_std[c] = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
     });
-    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, xt.numel() / C, C, relu);
+    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, xt.numel() / C, C,
+                                        activation);
   }
 }
 
@@ -166,30 +214,8 @@ void batchnorm_backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt,
     const P* inv_std = static_cast<const P*>(inv_std_t.data());
     P* dgamma = static_cast<P*>(dgamma_t.data());
     P* dbeta = static_cast<P*>(dbeta_t.data());
-    const bool relu = o.relu;
-
-    double* sums = Exec<On>::template channel_sums<2>(
-        rows, C, batchnorm_impl::BackwardTerm<S>{x, y, dy, mean, inv_std, C, relu});
-    Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-      dbeta[c] += static_cast<P>(sums[c]);
-      dgamma[c] += static_cast<P>(sums[C + c]);
-    });
-    double count = static_cast<double>(rows);
-    if (o.ranks != nullptr) {  // dx needs the means over every rank's batch
-      o.ranks->sum(sums, static_cast<std::size_t>(2 * C), xt.device());
-      count *= o.ranks->ranks();
-    }
-    const double inv_rows = 1.0 / count;
-    Exec<On>::for_each_run(
-        rows, C, [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
-          for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-            const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
-            const P g = batchnorm_impl::masked_grad(y, dy, i, relu);
-            const P mean_g = static_cast<P>(sums[c] * inv_rows);
-            const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
-            store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
-          }
-        });
+    batchnorm_impl::backward_rows<Exec<On>>(x, y, dy, gamma, mean, inv_std, dx, dgamma, dbeta, rows,
+                                            C, o.activation, o.ranks, xt.device());
   }
 }
 

@@ -1,6 +1,7 @@
-// Conv3d's arithmetic on the CPU (layers/conv3d.h checks the arguments and adds the bias): k = 1
-// as one GEMM, k = 3 as a register-tiled direct convolution. Shapes and dtypes as conv3d.h
-// states them; f32 and f64.
+// Conv3d's arithmetic on the CPU (layers/conv3d.h checks the arguments and adds the bias): a
+// 1x1x1 kernel as one GEMM, every other (each axis 1 or 3) as a register-tiled direct
+// convolution over its own taps (a 1x3x3 kernel costs 9 taps, not 27). Shapes and dtypes as
+// conv3d.h states them; f32 and f64.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@ void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
 // dw += the gradient with respect to w.
 void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw);
 
-// The register tile of the 3x3x3 kernels: `block` output channels (8, 16 or 32) by `voxels`
+// The register tile of the direct convolutions: `block` output channels (8, 16 or 32) by `voxels`
 // consecutive outputs (6 or 12), sized to the vector registers of the instruction set the
 // kernels run with (`vector_bytes` 16, 32 or 64: SSE2, AVX2, AVX-512) for values of
 // `value_bytes`; `paired`: a register holds 8 f32 output channels of two input channels.
@@ -28,8 +29,8 @@ struct ConvTile {
 ConvTile conv_tile(std::int64_t cout, std::int64_t cin, int vector_bytes, int value_bytes);
 // The vector width of the kernels' instruction set on this CPU.
 int conv_vector_bytes();
-// conv3d_forward (k = 3) with a given tile: every tile computes the same convolution on any CPU;
-// tests run them all.
+// conv3d_forward (a kernel other than 1x1x1) with a given tile: every tile computes the same
+// convolution on any CPU; tests run them all.
 void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile);
 
 }  // namespace unet3d::cpu

@@ -7,30 +7,36 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::depth_to_space2);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::space_to_depth2);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::depth_to_space);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::space_to_depth);
 
 namespace {
 
-void check_blocks(const char* op, const Tensor& t, const Tensor& y) {
+depth_space_impl::Block check_blocks(const char* op, const Tensor& t, const Tensor& y, Grid block) {
+  const auto valid = [](std::int64_t side) { return side == 1 || side == 2; };
+  UNET3D_USAGE_CHECK(valid(block.d) && valid(block.h) && valid(block.w), op, ": block ",
+                     block.str(), " (each side 1 or 2)");
+  const std::int64_t blocks = block.voxels();
   const Shape& b = t.shape();
-  const Shape expected{b.n, 2 * b.d, 2 * b.h, 2 * b.w, b.c / 8};
-  UNET3D_USAGE_CHECK(
-      b.c % 8 == 0 && y.shape() == expected && t.dtype() == y.dtype() && t.device() == y.device(),
-      op, ": blocked ", t.describe(), " and spatial ", y.describe(), " do not correspond");
+  const Shape expected{b.n, block.d * b.d, block.h * b.h, block.w * b.w, b.c / blocks};
+  UNET3D_USAGE_CHECK(b.c % blocks == 0 && y.shape() == expected && t.dtype() == y.dtype() &&
+                         t.device() == y.device(),
+                     op, ": blocked ", t.describe(), " and spatial ", y.describe(),
+                     " do not correspond for blocks of ", block.str());
+  return {block.d, block.h, block.w};
 }
 
 }  // namespace
 
-void depth_to_space2(const Tensor& t, const Tensor* bias, Tensor& y) {
-  check_blocks("depth_to_space2", t, y);
-  if (bias != nullptr) check_channel_vector("depth_to_space2", y, *bias, y.dtype());
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::depth_to_space2, t, bias, y);
+void depth_to_space(const Tensor& t, const Tensor* bias, Tensor& y, Grid block) {
+  const depth_space_impl::Block b = check_blocks("depth_to_space", t, y, block);
+  if (bias != nullptr) check_channel_vector("depth_to_space", y, *bias, y.dtype());
+  UNET3D_RUN_ON_DEVICE_OF(y, backend::depth_to_space, t, bias, y, b);
 }
 
-void space_to_depth2(const Tensor& y, Tensor& t) {
-  check_blocks("space_to_depth2", t, y);
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::space_to_depth2, y, t);
+void space_to_depth(const Tensor& y, Tensor& t, Grid block) {
+  const depth_space_impl::Block b = check_blocks("space_to_depth", t, y, block);
+  UNET3D_RUN_ON_DEVICE_OF(y, backend::space_to_depth, y, t, b);
 }
 
 }  // namespace unet3d

@@ -3,5 +3,5 @@
 #include "kernels/depth_space_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::depth_to_space2);
-UNET3D_GPU_INSTANCE(unet3d::backend::space_to_depth2);
+UNET3D_GPU_INSTANCE(unet3d::backend::depth_to_space);
+UNET3D_GPU_INSTANCE(unet3d::backend::space_to_depth);

@@ -12,9 +12,17 @@ UNET3D_GPU_INSTANCE_ELSEWHERE(backend::maxpool_backward);
 
 namespace {
 
-void check_pool(const char* op, const Tensor& x, const Tensor& pooled) {
+// The window as the kernels take it; each side 1 or 2.
+pool_impl::Window window_of(const char* op, Grid window) {
+  const auto valid = [](std::int64_t side) { return side == 1 || side == 2; };
+  UNET3D_USAGE_CHECK(valid(window.d) && valid(window.h) && valid(window.w), op, ": window ",
+                     window.str(), " (each side 1 or 2)");
+  return {static_cast<int>(window.d), static_cast<int>(window.h), static_cast<int>(window.w)};
+}
+
+void check_pool(const char* op, const Tensor& x, const Tensor& pooled, Grid window) {
   const Shape& s = x.shape();
-  const Shape expected{s.n, s.d / 2, s.h / 2, s.w / 2, s.c};
+  const Shape expected{s.n, s.d / window.d, s.h / window.h, s.w / window.w, s.c};
   UNET3D_USAGE_CHECK(
       pooled.shape() == expected && pooled.dtype() == x.dtype() && pooled.device() == x.device(),
       op, ": pooled tensor ", pooled.describe(), " does not fit input ", x.describe(),
@@ -23,15 +31,17 @@ void check_pool(const char* op, const Tensor& x, const Tensor& pooled) {
 
 }  // namespace
 
-void maxpool_forward(const Tensor& x, Tensor& y) {
-  check_pool("maxpool_forward", x, y);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_forward, x, y);
+void maxpool_forward(const Tensor& x, Tensor& y, Grid window) {
+  const pool_impl::Window win = window_of("maxpool_forward", window);
+  check_pool("maxpool_forward", x, y, window);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_forward, x, y, win);
 }
 
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
-  check_pool("maxpool_backward", x, dy);
+void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx, Grid window) {
+  const pool_impl::Window win = window_of("maxpool_backward", window);
+  check_pool("maxpool_backward", x, dy, window);
   check_same_layout("maxpool_backward", {&x, &dx});
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_backward, x, dy, dx);
+  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_backward, x, dy, dx, win);
 }
 
 }  // namespace unet3d

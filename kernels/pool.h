@@ -1,17 +1,20 @@
-// MaxPool3d(kernel 2, stride 2) over NDHWC, as PyTorch's: odd sizes are floored (the last
-// plane of an odd dimension is not pooled).
+// MaxPool3d(kernel = stride = window) over NDHWC, as PyTorch's, the window per axis 1 or 2 (the
+// configurable network's pooling sizes, docs/model.md; 2,2,2 by default): sizes that the window
+// does not divide are floored (the last plane of an odd dimension is not pooled).
 //
-// x, dx: [N, D, H, W, C]; y, dy: [N, D/2, H/2, W/2, C]; f16/f32 (f64 on the CPU).
+// x, dx: [N, D, H, W, C]; y, dy: [N, D/wd, H/wh, W/ww, C]; f16/f32 (f64 on the CPU). window:
+// (d, h, w).
 #pragma once
 
+#include "runtime/shape.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
 
-// y := max over each 2x2x2 window of x (overwritten).
-void maxpool_forward(const Tensor& x, Tensor& y);
+// y := max over each window of x (overwritten).
+void maxpool_forward(const Tensor& x, Tensor& y, Grid window = Grid::cube(2));
 // dx := dy routed to the first maximum of each window in (d, h, w) scan order, 0 elsewhere
 // (overwritten; ties get the gradient exactly once).
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx);
+void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx, Grid window = Grid::cube(2));
 
 }  // namespace unet3d

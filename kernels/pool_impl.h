@@ -1,4 +1,4 @@
-// MaxPool3d(2) written once against an execution policy (Exec<OnCpu> or Exec<OnGpu>).
+// MaxPool3d(window) written once against an execution policy (Exec<OnCpu> or Exec<OnGpu>).
 #pragma once
 
 #include <cstdint>
@@ -11,23 +11,30 @@
 
 namespace unet3d::pool_impl {
 
-// Offset of window corner k (0..7, d-major like PyTorch's scan) from the window's first element.
-UNET3D_HD inline std::int64_t corner_offset(int k, const Shape& in) {
-  return ((k >> 2) * in.h * in.w + ((k >> 1) & 1) * in.w + (k & 1)) * in.c;
+// A window of at most 2 voxels per axis: (d, h, w).
+struct Window {
+  int d, h, w;
+  UNET3D_HD int corners() const { return d * h * w; }
+};
+
+// Offset of window corner k (0 .. corners - 1, d-major like PyTorch's scan) from the window's
+// first element.
+UNET3D_HD inline std::int64_t corner_offset(int k, const Shape& in, Window win) {
+  return ((k / (win.h * win.w)) * in.h * in.w + (k / win.w % win.h) * in.w + k % win.w) * in.c;
 }
 
 // Index in x of the first element (channel 0) of the window of the output voxel at k.
-UNET3D_HD inline std::int64_t window_start(const Coordinates& k, const Shape& in) {
-  return flat_index(in, k.n, 2 * k.d, 2 * k.h, 2 * k.w, 0);
+UNET3D_HD inline std::int64_t window_start(const Coordinates& k, const Shape& in, Window win) {
+  return flat_index(in, k.n, win.d * k.d, win.h * k.h, win.w * k.w, 0);
 }
 
-// The corner (0..7) holding the window's first maximum; NaN wins, as in PyTorch.
+// The corner holding the window's first maximum; NaN wins, as in PyTorch.
 template <class S>
-UNET3D_HD int first_max_corner(const S* x, std::int64_t start, const Shape& in) {
+UNET3D_HD int first_max_corner(const S* x, std::int64_t start, const Shape& in, Window win) {
   int best = 0;
   auto best_value = load(&x[start]);
-  for (int k = 1; k < 8; ++k) {
-    const auto v = load(&x[start + corner_offset(k, in)]);
+  for (int k = 1; k < win.corners(); ++k) {
+    const auto v = load(&x[start + corner_offset(k, in, win)]);
     if (v > best_value || (v != v && best_value == best_value)) {
       best = k;
       best_value = v;
@@ -39,32 +46,33 @@ UNET3D_HD int first_max_corner(const S* x, std::int64_t start, const Shape& in) 
 // Both passes run over output voxels, a run of C channels each (for_each_voxel): a voxel's
 // window is located once for its channels.
 template <class Exec, class S>
-void forward(const S* x, S* y, Shape in, Shape out) {
+void forward(const S* x, S* y, Shape in, Shape out, Window win) {
   const std::int64_t channels = out.c;
   for_each_voxel<Exec>(out, [=] UNET3D_HD_LAMBDA(std::int64_t v, const Coordinates& k,
                                                  std::int64_t first, std::int64_t end) {
-    const std::int64_t start = window_start(k, in);
+    const std::int64_t start = window_start(k, in, win);
     for (std::int64_t c = first; c < end; ++c)
-      y[v * channels + c] = x[start + c + corner_offset(first_max_corner(x, start + c, in), in)];
+      y[v * channels + c] =
+          x[start + c + corner_offset(first_max_corner(x, start + c, in, win), in, win)];
   });
 }
 
-// Each window writes its eight gradients (dy at its first maximum, 0 at the rest): the windows
-// are disjoint, so no two iterations write one element. Elements of an odd last slice belong to
-// no window and are zeroed first.
+// Each window writes its gradients (dy at its first maximum, 0 at the rest): the windows are
+// disjoint, so no two iterations write one element. Elements of an odd last slice belong to no
+// window and are zeroed first.
 template <class Exec, class S>
-void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
-  if (in.d != 2 * out.d || in.h != 2 * out.h || in.w != 2 * out.w)
+void backward(const S* x, const S* dy, S* dx, Shape in, Shape out, Window win) {
+  if (in.d != win.d * out.d || in.h != win.h * out.h || in.w != win.w * out.w)
     Exec::for_each(in.numel(), [=] UNET3D_HD_LAMBDA(std::int64_t i) { store(&dx[i], 0.0f); });
   const std::int64_t channels = out.c;
   for_each_voxel<Exec>(out, [=] UNET3D_HD_LAMBDA(std::int64_t v, const Coordinates& k,
                                                  std::int64_t first, std::int64_t end) {
-    const std::int64_t start = window_start(k, in);
+    const std::int64_t start = window_start(k, in, win);
     for (std::int64_t c = first; c < end; ++c) {
-      const int best = first_max_corner(x, start + c, in);
+      const int best = first_max_corner(x, start + c, in, win);
       const compute_t<S> g = load(&dy[v * channels + c]);
-      for (int corner = 0; corner < 8; ++corner)
-        store(&dx[start + c + corner_offset(corner, in)], corner == best ? g : 0);
+      for (int corner = 0; corner < win.corners(); ++corner)
+        store(&dx[start + c + corner_offset(corner, in, win)], corner == best ? g : 0);
     }
   });
 }
@@ -75,16 +83,17 @@ void backward(const S* x, const S* dy, S* dx, Shape in, Shape out) {
 namespace unet3d::backend {
 
 template <class On>
-void maxpool_forward(const Tensor& x, Tensor& y) {
+void maxpool_forward(const Tensor& x, Tensor& y, pool_impl::Window win) {
   Exec<On>::with_storage_type("maxpool_forward", x, [&](auto s) {
-    pool_impl::forward<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape());
+    pool_impl::forward<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape(), win);
   });
 }
 
 template <class On>
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
+void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx, pool_impl::Window win) {
   Exec<On>::with_storage_type("maxpool_backward", x, [&](auto s) {
-    pool_impl::backward<Exec<On>>(typed(s, x), typed(s, dy), typed(s, dx), x.shape(), dy.shape());
+    pool_impl::backward<Exec<On>>(typed(s, x), typed(s, dy), typed(s, dx), x.shape(), dy.shape(),
+                                  win);
   });
 }
 

@@ -13,8 +13,9 @@ namespace {
 // x and y fit a kernel of shape k and share its dtype (`dtype`) and device.
 void check_conv(const char* op, const Tensor& x, const Tensor& w, DType dtype, const Tensor& y) {
   const Shape& k = w.shape();
-  UNET3D_USAGE_CHECK((k.d == 1 || k.d == 3) && k.h == k.d && k.w == k.d, op, ": weights ",
-                     w.describe(), " are not a 1x1x1 or 3x3x3 kernel [Cout, k, k, k, Cin]");
+  const auto valid = [](std::int64_t side) { return side == 1 || side == 3; };
+  UNET3D_USAGE_CHECK(valid(k.d) && valid(k.h) && valid(k.w), op, ": weights ", w.describe(),
+                     " are not a kernel of 1 or 3 per axis [Cout, kd, kh, kw, Cin]");
   UNET3D_USAGE_CHECK(x.shape().c == k.c && y.shape() == x.shape().with_channels(k.n), op, ": ",
                      x.describe(), " and ", y.describe(), " do not fit weights ", w.describe());
   UNET3D_USAGE_CHECK(x.dtype() == y.dtype() && w.dtype() == dtype && x.device() == w.device() &&

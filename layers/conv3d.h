@@ -1,10 +1,12 @@
-// Conv3d with stride 1 and "same" padding (k-1)/2, for k = 3 (the U-Net's blocks) and k = 1
-// (its head). CUDA: cuDNN's legacy API, NDHWC, f16 with f32 accumulation on tensor cores or
-// f32 without TF32, algorithms found by timing once per shape. CPU: k = 3 direct on a padded
-// copy of the input, vectorised over output channels; k = 1 one OpenBLAS GEMM.
+// Conv3d with stride 1 and "same" padding (k-1)/2 per axis, the kernel 1 or 3 along each axis
+// (3x3x3 in the U-Net's blocks, 1x3x3 and the like in an anisotropic network's, 1x1x1 in its
+// heads). CUDA: cuDNN's legacy API, NDHWC, f16 with f32 accumulation on tensor cores or f32
+// without TF32, algorithms found by timing once per shape. CPU: 1x1x1 one OpenBLAS GEMM, any
+// other kernel direct over its own taps on a padded copy of the input, vectorised over output
+// channels.
 //
-// x, dx: [N, D, H, W, Cin]; y, dy: [N, D, H, W, Cout]; w: [Cout, k, k, k, Cin] (PyTorch's
-// [out, in, k, k, k] with the in axis moved last), all one dtype: f16/f32 (f64 on the CPU).
+// x, dx: [N, D, H, W, Cin]; y, dy: [N, D, H, W, Cout]; w: [Cout, kd, kh, kw, Cin] (PyTorch's
+// [out, in, kd, kh, kw] with the in axis moved last), all one dtype: f16/f32 (f64 on the CPU).
 // bias: [Cout] in that dtype, or null. dw, db: f32 (f64 for f64 data), accumulated into.
 #pragma once
 

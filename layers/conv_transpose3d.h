@@ -1,10 +1,12 @@
-// ConvTranspose3d(kernel 2, stride 2, with bias), the U-Net's upsampling: each input voxel
-// becomes a 2x2x2 block, so the layer is one GEMM ([voxels, Cin] x [Cin, 8*Cout]) and a block
-// move (kernels/depth_space.h), on either backend (cuBLAS or OpenBLAS).
+// ConvTranspose3d(kernel = stride = block, with bias), the U-Net's upsampling: each input voxel
+// becomes a block of bd x bh x bw voxels (each 1 or 2: the level's pooling size), so the layer
+// is one GEMM ([voxels, Cin] x [Cin, blocks * Cout]) and a block move (kernels/depth_space.h),
+// on either backend (cuBLAS or OpenBLAS).
 //
-// x, dx: [N, D, H, W, Cin]; y, dy: [N, 2D, 2H, 2W, Cout]; w: [Cin, 2, 2, 2, Cout] (PyTorch's
-// [in, out, 2, 2, 2] with the out axis moved last); bias: [Cout]; one dtype, f16/f32 (f64 on
-// the CPU). dw, db: f32 (f64 for f64 data), accumulated into.
+// x, dx: [N, D, H, W, Cin]; y, dy: [N, bd D, bh H, bw W, Cout]; w: [Cin, bd, bh, bw, Cout]
+// (PyTorch's [in, out, bd, bh, bw] with the out axis moved last; the block is read off it);
+// bias: [Cout]; one dtype, f16/f32 (f64 on the CPU). dw, db: f32 (f64 for f64 data),
+// accumulated into.
 #pragma once
 
 #include "kernels/gemm.h"
@@ -14,7 +16,7 @@
 namespace unet3d {
 
 // The GEMM of one direction over the blocked tensor t [voxels, blocks * Cout] (blocks: the
-// kernel's voxels, 8): forward t := x w; backward data dx := t w^T; backward filter
+// kernel's voxels): forward t := x w; backward data dx := t w^T; backward filter
 // dw += x^T t (A is x or t; B is w or t; C in `accumulator` for the filter gradient).
 struct TransposeGemm {
   GemmProblem problem;

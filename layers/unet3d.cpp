@@ -222,7 +222,7 @@ Tensor UNet3D::logits_grad() {
 
 void UNet3D::forward_block(Block& b, const Tensor& x, bool train) {
   BatchNormOptions relu;
-  relu.relu = true, relu.ranks = batchnorm_ranks_;
+  relu.activation = Activation::relu, relu.ranks = batchnorm_ranks_;
   const auto bn = [&](std::int64_t weight, std::int64_t bias, std::int64_t mean, std::int64_t var,
                       Arena::Slot in, Arena::Slot saved_mean, Arena::Slot saved_inv_std,
                       Arena::Slot out) {
@@ -245,7 +245,7 @@ void UNet3D::forward_block(Block& b, const Tensor& x, bool train) {
 
 void UNet3D::backward_block(Block& b, const Tensor& x, const Tensor& dout, Tensor* dx) {
   BatchNormOptions relu;
-  relu.relu = true, relu.ranks = batchnorm_ranks_;
+  relu.activation = Activation::relu, relu.ranks = batchnorm_ranks_;
   Tensor grad_c = arena_.view(b.grad_c), grad_a1 = arena_.view(b.grad_a1);
   const auto bn_backward = [&](Arena::Slot c, Arena::Slot a, const Tensor& grad_out,
                                std::int64_t weight, std::int64_t bias, Arena::Slot mean,

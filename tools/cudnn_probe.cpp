@@ -43,10 +43,10 @@ std::vector<Probe> probes(bool tests) {
   add_network("default model", {1, 6, 32, 4}, 2, 96);
   std::vector<Probe> distinct;
   std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
-                      std::int64_t, std::int64_t>>
+                      std::int64_t, std::int64_t, std::int64_t, std::int64_t>>
       seen;
   for (const Probe& p : list)
-    if (seen.insert({p.x.n, p.x.d, p.x.h, p.x.w, p.x.c, p.w.n, p.w.d}).second)
+    if (seen.insert({p.x.n, p.x.d, p.x.h, p.x.w, p.x.c, p.w.n, p.w.d, p.w.h, p.w.w}).second)
       distinct.push_back(p);
   return distinct;
 }

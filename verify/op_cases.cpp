@@ -75,7 +75,8 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                   {l.channels, l.stat},
                   {l.channels, l.stat}},
                  [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_train(i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0], {true});
+                   batchnorm_forward_train(i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0],
+                                           {Activation::relu});
                  });
            });
   describe(list, "batchnorm+relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
@@ -84,14 +85,14 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
     Tensor y(l.x, l.act), mean(l.channels, l.stat), inv(l.channels, l.stat), rm(l.channels, l.stat),
         rv(l.channels, l.stat);
     fill(rv, 1.0);
-    batchnorm_forward_train(x, gamma, beta, rm, rv, mean, inv, y, {true});
+    batchnorm_forward_train(x, gamma, beta, rm, rv, mean, inv, y, {Activation::relu});
     return memory_case(5 * l.bytes,
                        tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
                                std::move(gamma), std::move(mean), std::move(inv)),
                        {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
                        [](const Tensors& i, Tensors& o) {
                          batchnorm_backward(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2],
-                                            {true});
+                                            {Activation::relu});
                        });
   });
   describe(list, "batchnorm+relu forward (eval)",
@@ -103,7 +104,7 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                          random_tensor(l.channels, l.stat, s + 3),
                          random_tensor(l.channels, l.stat, s + 4, 0.5f, 2.0f)),
                  {{l.x, l.act}}, [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_eval(i[0], i[1], i[2], i[3], i[4], o[0], {true});
+                   batchnorm_forward_eval(i[0], i[1], i[2], i[3], i[4], o[0], {Activation::relu});
                  });
            });
   describe(list, "batchnorm forward + backward (train, no ReLU)",
@@ -123,9 +124,10 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                   {v, l.stat, true},
                   {v, l.stat, true}},
                  [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_train(i[0], i[1], i[2], o[3], o[4], o[1], o[2], o[0], {false});
+                   batchnorm_forward_train(i[0], i[1], i[2], o[3], o[4], o[1], o[2], o[0],
+                                           {Activation::none});
                    batchnorm_backward(i[0], o[0], i[3], i[1], o[1], o[2], o[5], o[6], o[7],
-                                      {false});
+                                      {Activation::none});
                  });
            });
 }

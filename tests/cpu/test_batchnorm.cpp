@@ -37,11 +37,13 @@ struct BatchNormCase {
 
 TEST_CASE("batchnorm training gradients match central differences", "[batchnorm][gradcheck]") {
   for (const Shape shape : {Shape{2, 3, 5, 4, 3}, Shape{1, 5, 3, 7, 5}}) {
-    for (const bool relu : {false, true}) {
-      INFO(shape.str() << (relu ? " with ReLU" : ""));
-      const std::string name = std::string("batchnorm") + (relu ? "+relu " : " ") + shape.str();
+    for (const Activation activation :
+         {Activation::none, Activation::relu, Activation::leaky_relu}) {
+      const std::string name =
+          std::string("batchnorm") + activation_suffix(activation) + " " + shape.str();
+      INFO(name);
       BatchNormCase bn(shape, 40);
-      const BatchNormOptions options{relu};
+      const BatchNormOptions options{activation};
       const Tensor weights = random_tensor(shape, DType::f64, 41, -1.0f, 1.3f);
       bn.forward(options);
       Tensor dx(shape, DType::f64), dgamma(Shape::vector(shape.c), DType::f64),
@@ -136,8 +138,9 @@ TEST_CASE("batchnorm's f32 backward on the CPU matches the f64 one", "[batchnorm
   };
   for (const Shape& shape : {Shape{1, 5, 7, 11, 8}, Shape{2, 9, 17, 15, 3}, Shape{1, 3, 5, 7, 16},
                              Shape{1, 4, 6, 5, 24}, Shape{1, 3, 3, 5, 1}})
-    for (const bool relu : {false, true}) {
-      INFO(shape.str() << (relu ? " relu" : ""));
+    for (const Activation activation :
+         {Activation::none, Activation::relu, Activation::leaky_relu}) {
+      INFO(shape.str() << activation_suffix(activation));
       const Shape channels = Shape::vector(shape.c);
       std::vector<Tensor> in;  // x, y, dy, gamma, mean, inv_std
       for (std::uint64_t seed = 60; seed < 63; ++seed)
@@ -155,7 +158,7 @@ TEST_CASE("batchnorm's f32 backward on the CPU matches the f64 one", "[batchnorm
         fill(out[1], 0.25);  // accumulated into
         fill(out[2], -0.5);
         batchnorm_backward(t[0], t[1], t[2], t[3], t[4], t[5], out[0], out[1], out[2],
-                           BatchNormOptions{.relu = relu});
+                           BatchNormOptions{.activation = activation});
         return out;
       };
       const std::vector<Tensor> got = run(in, DType::f32), want = run(wide, DType::f64);

@@ -8,6 +8,7 @@
 #include "layers/conv3d.h"
 #include "layers/conv3d_padded.h"
 #include "layers/conv_transpose3d.h"
+#include "tests/support/conv_reference.h"
 #include "tests/support/error_of.h"
 #include "tests/support/gradcheck.h"
 #include "verify/compare.h"
@@ -15,85 +16,6 @@
 
 using namespace unet3d;
 using namespace unet3d::testing;
-
-namespace {
-
-// PyTorch's Conv3d (cross-correlation, stride 1, padding (k-1)/2), written out.
-std::vector<double> direct_conv(const Tensor& xt, const Tensor& wt, const Tensor* bt) {
-  const Shape s = xt.shape(), k = wt.shape();
-  const std::vector<double> x = to_doubles(xt), w = to_doubles(wt);
-  const std::int64_t pad = (k.d - 1) / 2;
-  std::vector<double> y(static_cast<std::size_t>(s.numel() / s.c * k.n));
-  for (std::int64_t n = 0; n < s.n; ++n)
-    for (std::int64_t d = 0; d < s.d; ++d)
-      for (std::int64_t h = 0; h < s.h; ++h)
-        for (std::int64_t v = 0; v < s.w; ++v)
-          for (std::int64_t o = 0; o < k.n; ++o) {
-            double total = bt ? to_doubles(*bt)[o] : 0.0;
-            for (std::int64_t a = 0; a < k.d; ++a)
-              for (std::int64_t b = 0; b < k.h; ++b)
-                for (std::int64_t c = 0; c < k.w; ++c) {
-                  const std::int64_t zd = d + a - pad, zh = h + b - pad, zw = v + c - pad;
-                  if (zd < 0 || zd >= s.d || zh < 0 || zh >= s.h || zw < 0 || zw >= s.w) continue;
-                  for (std::int64_t i = 0; i < s.c; ++i)
-                    total += x[(((n * s.d + zd) * s.h + zh) * s.w + zw) * s.c + i] *
-                             w[(((o * k.d + a) * k.h + b) * k.w + c) * s.c + i];
-                }
-            y[(((n * s.d + d) * s.h + h) * s.w + v) * k.n + o] = total;
-          }
-  return y;
-}
-
-// PyTorch's ConvTranspose3d(kernel 2, stride 2), written out: each input voxel scatters a
-// 2x2x2 block.
-std::vector<double> direct_transpose(const Tensor& xt, const Tensor& wt, const Tensor& bt) {
-  const Shape s = xt.shape(), k = wt.shape();  // k: [Cin, 2, 2, 2, Cout]
-  const std::vector<double> x = to_doubles(xt), w = to_doubles(wt), b = to_doubles(bt);
-  const Shape o{s.n, 2 * s.d, 2 * s.h, 2 * s.w, k.c};
-  std::vector<double> y(static_cast<std::size_t>(o.numel()));
-  for (std::int64_t i = 0; i < o.numel(); ++i) y[i] = b[i % k.c];
-  for (std::int64_t n = 0; n < s.n; ++n)
-    for (std::int64_t d = 0; d < s.d; ++d)
-      for (std::int64_t h = 0; h < s.h; ++h)
-        for (std::int64_t v = 0; v < s.w; ++v)
-          for (std::int64_t ci = 0; ci < s.c; ++ci)
-            for (std::int64_t a = 0; a < 8; ++a)
-              for (std::int64_t co = 0; co < k.c; ++co) {
-                const std::int64_t od = 2 * d + a / 4, oh = 2 * h + (a / 2) % 2, ow = 2 * v + a % 2;
-                y[(((n * o.d + od) * o.h + oh) * o.w + ow) * o.c + co] +=
-                    x[(((n * s.d + d) * s.h + h) * s.w + v) * s.c + ci] *
-                    w[(ci * 8 + a) * k.c + co];
-              }
-  return y;
-}
-
-// The two gradients of a 3x3x3 convolution, written out from its definition: for every output
-// voxel, tap and channel pair, dx and dw each take the product they owe it.
-void direct_conv_gradients(const Tensor& xt, const Tensor& wt, const Tensor& dyt,
-                           std::vector<double>& dx, std::vector<double>& dw) {
-  const Shape s = xt.shape(), k = wt.shape();
-  const std::vector<double> x = to_doubles(xt), w = to_doubles(wt), dy = to_doubles(dyt);
-  dx.assign(static_cast<std::size_t>(s.numel()), 0.0);
-  dw.assign(static_cast<std::size_t>(k.numel()), 0.0);
-  for (std::int64_t n = 0; n < s.n; ++n)
-    for (std::int64_t d = 0; d < s.d; ++d)
-      for (std::int64_t h = 0; h < s.h; ++h)
-        for (std::int64_t v = 0; v < s.w; ++v)
-          for (std::int64_t t = 0; t < 27; ++t) {
-            const std::int64_t zd = d + t / 9 - 1, zh = h + t / 3 % 3 - 1, zw = v + t % 3 - 1;
-            if (zd < 0 || zd >= s.d || zh < 0 || zh >= s.h || zw < 0 || zw >= s.w) continue;
-            const std::int64_t in = (((n * s.d + zd) * s.h + zh) * s.w + zw) * s.c;
-            const std::int64_t out = (((n * s.d + d) * s.h + h) * s.w + v) * k.n;
-            for (std::int64_t o = 0; o < k.n; ++o)
-              for (std::int64_t i = 0; i < s.c; ++i) {
-                const std::int64_t wi = (o * 27 + t) * s.c + i;
-                dx[in + i] += w[wi] * dy[out + o];
-                dw[wi] += x[in + i] * dy[out + o];
-              }
-          }
-}
-
-}  // namespace
 
 TEST_CASE("conv3d forward matches the definition", "[conv]") {
   for (const int k : {1, 3}) {

@@ -122,20 +122,33 @@ TEST_CASE("the transposed convolution's three GEMMs", "[gemm_layout]") {
 }
 
 TEST_CASE(
-    "the block move's index map puts block a*4+b*2+c of each coarse voxel at (2d+a, 2h+b, "
-    "2w+c)",
+    "the block move's index map puts position (a bh + b) bw + c of each coarse voxel's "
+    "block at (bd d + a, bh h + b, bw w + c)",
     "[gemm_layout]") {
   const Shape space{2, 4, 6, 8, 5};  // [N, 2D, 2H, 2W, O]
-  const IndexMap runs(depth_space_impl::run_shape(space));
+  const depth_space_impl::Block cube{2, 2, 2};
+  const IndexMap runs(depth_space_impl::run_shape(space, cube));
   CHECK(runs.shape == Shape{2, 2, 3, 4, 8});
-  // Run r = coarse voxel r / 8, block r % 8; coarse voxel (n 1, d 1, h 2, w 3), block 5 = (1, 0,
-  // 1).
+  // Run r = coarse voxel r / 8, position r % 8; coarse voxel (n 1, d 1, h 2, w 3), position
+  // 5 = (1, 0, 1).
   const std::int64_t voxel = ((1 * 2 + 1) * 3 + 2) * 4 + 3;
   const std::int64_t r = voxel * 8 + 5;
-  CHECK(depth_space_impl::spatial_run_start(r, runs, space) == flat_index(space, 1, 3, 4, 7, 0));
-  std::vector<int> hits(static_cast<std::size_t>(space.numel() / space.c), 0);
-  for (std::int64_t run = 0; run < runs.shape.numel(); ++run)
-    ++hits[static_cast<std::size_t>(depth_space_impl::spatial_run_start(run, runs, space) /
-                                    space.c)];
-  for (const int h : hits) CHECK(h == 1);  // every fine voxel exactly once
+  CHECK(depth_space_impl::spatial_run_start(r, runs, space, cube) ==
+        flat_index(space, 1, 3, 4, 7, 0));
+  // Blocks flat along d (1x2x2, an anisotropic level's pooling): position 3 = (0, 1, 1) of coarse
+  // voxel (n 0, d 2, h 1, w 0) of [N, D, H/2, W/2].
+  const depth_space_impl::Block flat{1, 2, 2};
+  const IndexMap flat_runs(depth_space_impl::run_shape(space, flat));
+  CHECK(flat_runs.shape == Shape{2, 4, 3, 4, 4});
+  const std::int64_t flat_voxel = (2 * 3 + 1) * 4 + 0;
+  CHECK(depth_space_impl::spatial_run_start(flat_voxel * 4 + 3, flat_runs, space, flat) ==
+        flat_index(space, 0, 2, 3, 1, 0));
+  for (const depth_space_impl::Block block : {cube, flat, depth_space_impl::Block{2, 1, 2}}) {
+    const IndexMap all(depth_space_impl::run_shape(space, block));
+    std::vector<int> hits(static_cast<std::size_t>(space.numel() / space.c), 0);
+    for (std::int64_t run = 0; run < all.shape.numel(); ++run)
+      ++hits[static_cast<std::size_t>(depth_space_impl::spatial_run_start(run, all, space, block) /
+                                      space.c)];
+    for (const int h : hits) CHECK(h == 1);  // every fine voxel exactly once
+  }
 }

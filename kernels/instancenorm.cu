@@ -1,0 +1,6 @@
+// InstanceNorm3d: the GPU instantiations of the entry points (instancenorm_impl.h).
+#include "kernels/exec_gpu.cuh"
+#include "kernels/instancenorm_impl.h"
+
+UNET3D_GPU_INSTANCE(unet3d::backend::instancenorm_forward);
+UNET3D_GPU_INSTANCE(unet3d::backend::instancenorm_backward);

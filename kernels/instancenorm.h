@@ -1,0 +1,33 @@
+// InstanceNorm3d (affine, without running statistics) over the channels of an NDHWC tensor, with
+// an activation optionally fused after it (docs/model.md): per sample and channel, the mean and
+// the biased variance over that sample's voxels, eps 1e-5, the same in training and evaluation.
+// Each sample is normalised as BatchNorm normalises a batch of one (kernels/batchnorm_impl.h's
+// statistics, normalisation and backward, run per sample).
+//
+// x, y, dy, dx: [N, D, H, W, C], f16 or f32 (f64 on the CPU). gamma, beta, dgamma, dbeta:
+// Shape::vector(C); saved_mean, saved_inv_std: Shape::vector(N * C), sample-major; all f32 (f64
+// when x is f64).
+#pragma once
+
+#include "kernels/activation.h"
+#include "runtime/tensor.h"
+
+namespace unet3d {
+
+struct InstanceNormOptions {
+  Activation activation = Activation::none;  // y = activate(in(x))
+  double eps = 1e-5;
+};
+
+// Overwrites y, saved_mean and saved_inv_std (what backward needs).
+void instancenorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                          Tensor& saved_mean, Tensor& saved_inv_std, Tensor& y,
+                          const InstanceNormOptions& options);
+
+// y is the forward output (for the fused activation's gradient). Overwrites dx; accumulates into
+// dgamma and dbeta (the samples' sums added in sample order).
+void instancenorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
+                           const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
+                           Tensor& dgamma, Tensor& dbeta, const InstanceNormOptions& options);
+
+}  // namespace unet3d
