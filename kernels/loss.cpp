@@ -88,15 +88,26 @@ void check_tally(const char* op, const Tensor& tally) {
 
 }  // namespace
 
-void tally_loss(const Tensor& loss, const Tensor* extra, Tensor& tally) {
+void LossTerms::add(const Tensor& loss, double weight) {
+  UNET3D_USAGE_CHECK(count < kMax, "tally_loss: more than ", kMax, " loss terms");
+  UNET3D_USAGE_CHECK(
+      (loss.dtype() == DType::f32 || loss.dtype() == DType::f64) && loss.numel() >= 1 &&
+          (count == 0 || (f64 == (loss.dtype() == DType::f64) && device == loss.device())),
+      "tally_loss: loss ", loss.describe(),
+      " must be f32 or f64 and on the device the other terms are");
+  f64 = loss.dtype() == DType::f64;
+  device = loss.device();
+  values[count] = loss.data();
+  weights[count] = weight;
+  ++count;
+}
+
+void tally_loss(const LossTerms& terms, Tensor& tally) {
   check_tally("tally_loss", tally);
-  for (const Tensor* t : {&loss, extra})
-    UNET3D_USAGE_CHECK(t == nullptr || ((t->dtype() == DType::f32 || t->dtype() == DType::f64) &&
-                                        t->dtype() == loss.dtype() && t->numel() >= 1 &&
-                                        t->device() == tally.device()),
-                       "tally_loss: loss ", t->describe(), " and tally ", tally.describe(),
-                       " differ in dtype or device");
-  UNET3D_RUN_ON_DEVICE_OF(tally, backend::tally_loss, loss, extra, tally);
+  UNET3D_USAGE_CHECK(terms.count == 0 || terms.device == tally.device(),
+                     "tally_loss: terms on the ", device_name(terms.device), ", tally ",
+                     tally.describe());
+  UNET3D_RUN_ON_DEVICE_OF(tally, backend::tally_loss, terms, tally);
 }
 
 void mark_loss_step(Tensor& tally) {

@@ -53,11 +53,23 @@ void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& cla
 // A training's running tally of its losses, f64 [kLossTally] on the losses' device, which the
 // host reads without waiting (runtime/host_mirror.h): the sum and count of the micro-batch
 // losses, the last one, and the sum as the last optimizer step left it.
-inline constexpr int kLossSum = 0, kLossCount = 1, kLastLoss = 2, kLossSumAtStep = 3,
-                     kLossTally = 4;
-// tally: the micro-batch loss loss[0] (+ extra[0], when given) added to the sum, counted, and
-// kept as the last. loss and extra: f32 or f64, as the losses above write them.
-void tally_loss(const Tensor& loss, const Tensor* extra, Tensor& tally);
+inline constexpr int kLossTally = 4;
+inline constexpr int kLossSum = 0, kLossCount = 1, kLastLoss = 2, kLossSumAtStep = 3;
+
+// A micro-batch's loss as a weighted sum of the loss tensors' first values (the deep-supervision
+// outputs' losses, dicece's two terms), all f32 or all f64.
+struct LossTerms {
+  static constexpr int kMax = 32;
+  const void* values[kMax];
+  double weights[kMax];
+  int count = 0;
+  bool f64 = false;
+  Device device = Device::cpu;
+  void add(const Tensor& loss, double weight);
+};
+// tally: the micro-batch loss sum_k weights[k] values[k][0] added to the sum, counted, and kept as
+// the last.
+void tally_loss(const LossTerms& terms, Tensor& tally);
 // tally: the sum at the step := the sum.
 void mark_loss_step(Tensor& tally);
 

@@ -137,16 +137,13 @@ void combine_loss_terms(Tensor& loss, double alpha, double beta) {
 }
 
 template <class On>
-void tally_loss(const Tensor& loss_t, const Tensor* extra_t, Tensor& tally_t) {
-  const bool wide = loss_t.dtype() == DType::f64;
-  const void* loss = loss_t.data();
-  const void* extra = extra_t != nullptr ? extra_t->data() : nullptr;
+void tally_loss(const LossTerms& terms, Tensor& tally_t) {
   auto* tally = static_cast<double*>(tally_t.data());
   Exec<On>::for_each(1, [=] UNET3D_HD_LAMBDA(std::int64_t) {
-    const auto first = [wide](const void* p) {
-      return wide ? *static_cast<const double*>(p) : double{*static_cast<const float*>(p)};
-    };
-    const double value = first(loss) + (extra != nullptr ? first(extra) : 0.0);
+    double value = 0;
+    for (int k = 0; k < terms.count; ++k)
+      value += terms.weights[k] * (terms.f64 ? *static_cast<const double*>(terms.values[k])
+                                             : double{*static_cast<const float*>(terms.values[k])});
     tally[kLossSum] += value;
     tally[kLossCount] += 1;
     tally[kLastLoss] = value;

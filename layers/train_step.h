@@ -1,9 +1,13 @@
 // One training step of the UNet3D, as the trainer drives it: micro-batches (forward, loss,
 // backward with the gradient scaled by loss_scale / accum and summed into the parameters'
 // gradients), then one optimizer step after `accum` of them (or after an epoch's leftovers).
+// With deep supervision the loss is the weighted mean of every output's loss on the labels
+// reduced to its grid (nearest-exact: voxel q j + floor(q / 2) for a pooling of q).
 // Every buffer it uses is allocated when it is built; a step allocates nothing, and nothing in it
 // waits for the device: the losses are summed on the device and read where they are printed.
 #pragma once
+
+#include <vector>
 
 #include "layers/data_parallel.h"
 #include "layers/optimizer.h"
@@ -63,12 +67,19 @@ class TrainingStep {
     averager_ = averager, loss_sums_ = loss_sums;
   }
   // The loss of the network's current output on the labels, in evaluation mode, no gradient
-  // (not tallied); waits for the device.
+  // (not tallied): the head's alone, as inference reads it. Waits for the device.
   double evaluate();
 
  private:
-  // The loss (and, with grad, its gradient) into loss_ and ce_loss_.
-  void loss_on(const Tensor& logits, Tensor* grad);
+  // One of the network's outputs (UNet3D::output): its share of the loss (w_k / sum w, docs/
+  // model.md's deep-supervision weights; 1 without deep supervision), its labels (the
+  // micro-batch's, or those reduced to its grid) and its loss tensors.
+  struct Output {
+    double weight;
+    Tensor labels, loss, ce_loss;  // ce_loss: dicece's cross-entropy term beside the Dice term
+  };
+  // Output k's loss (and, with grad, its gradient scaled by its weight) into its loss tensors.
+  void loss_on(Output& out, const Tensor& logits, Tensor* grad);
   // loss[0], read back through `host`.
   static double first_value(Tensor& host, const Tensor& loss);
 
@@ -80,9 +91,9 @@ class TrainingStep {
   int accum_;
   GradientAverager* averager_ = nullptr;
   RankSums* loss_sums_ = nullptr;
-  Tensor labels_, loss_, loss_host_;
-  Tensor ce_loss_, ce_loss_host_;  // dicece: the cross-entropy term beside the Dice term
-  HostMirror tally_;               // kernels/loss.h: kLossSum, kLossCount, kLastLoss, ...
+  Tensor labels_, loss_host_, ce_loss_host_;
+  std::vector<Output> outputs_;  // the head's first
+  HostMirror tally_;             // kernels/loss.h: kLossSum, kLossCount, kLastLoss, ...
 };
 
 }  // namespace unet3d

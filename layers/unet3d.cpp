@@ -1,11 +1,13 @@
 // UNet3D: the parameter list, the buffer plan, and the forward and backward passes.
 #include "layers/unet3d.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/batchnorm.h"
 #include "kernels/channels.h"
 #include "kernels/elementwise.h"
+#include "kernels/instancenorm.h"
 #include "kernels/pool.h"
 #include "layers/conv3d.h"
 #include "layers/conv_transpose3d.h"
@@ -22,61 +24,72 @@ DType master_dtype(Precision p) {
 
 namespace {
 
-// Features at level i (1-based; level depth + 1 is the bottleneck).
-std::int64_t features(const UNetConfig& c, std::int64_t level) {
-  return c.init_features << (level - 1);
-}
-
 // PyTorch's default bound for weights and biases: 1 / sqrt(fan_in).
 ParameterSpec uniform(std::string name, Shape shape, ParameterLayout layout, double fan_in) {
   const double bound = 1.0 / std::sqrt(fan_in);
   return {std::move(name), shape, layout, true, -bound, bound};
 }
 
-void add_batchnorm(std::vector<ParameterSpec>& specs, const std::string& prefix,
-                   std::int64_t channels) {
+// BatchNorm3d: weight, bias and the running statistics; InstanceNorm3d(affine): weight and bias.
+void add_norm(std::vector<ParameterSpec>& specs, const std::string& prefix, std::int64_t channels,
+              NormKind norm) {
   const Shape v = Shape::vector(channels);
   specs.push_back({prefix + ".weight", v, ParameterLayout::vector, true, 1.0, 1.0});
   specs.push_back({prefix + ".bias", v, ParameterLayout::vector, true, 0.0, 0.0});
+  if (norm == NormKind::instance) return;
   specs.push_back({prefix + ".running_mean", v, ParameterLayout::vector, false, 0.0, 0.0});
   specs.push_back({prefix + ".running_var", v, ParameterLayout::vector, false, 1.0, 1.0});
 }
 
 void add_block(std::vector<ParameterSpec>& specs, const std::string& prefix, std::int64_t cin,
-               std::int64_t cout) {
-  specs.push_back(uniform(prefix + ".conv1.weight", {cout, 3, 3, 3, cin}, ParameterLayout::conv,
-                          static_cast<double>(cin * 27)));
-  add_batchnorm(specs, prefix + ".bn1", cout);
-  specs.push_back(uniform(prefix + ".conv2.weight", {cout, 3, 3, 3, cout}, ParameterLayout::conv,
-                          static_cast<double>(cout * 27)));
-  add_batchnorm(specs, prefix + ".bn2", cout);
+               std::int64_t cout, Grid k, NormKind norm) {
+  const auto taps = static_cast<double>(k.voxels());
+  specs.push_back(uniform(prefix + ".conv1.weight", {cout, k.d, k.h, k.w, cin},
+                          ParameterLayout::conv, static_cast<double>(cin) * taps));
+  add_norm(specs, prefix + ".bn1", cout, norm);
+  specs.push_back(uniform(prefix + ".conv2.weight", {cout, k.d, k.h, k.w, cout},
+                          ParameterLayout::conv, static_cast<double>(cout) * taps));
+  add_norm(specs, prefix + ".bn2", cout, norm);
+}
+
+// A 1x1x1 convolution with bias from `channels` to the classes: the head and the
+// deep-supervision heads.
+void add_head(std::vector<ParameterSpec>& specs, const std::string& name, std::int64_t channels,
+              std::int64_t classes) {
+  const auto fan_in = static_cast<double>(channels);
+  specs.push_back(
+      uniform(name + ".weight", {classes, 1, 1, 1, channels}, ParameterLayout::conv, fan_in));
+  specs.push_back(uniform(name + ".bias", Shape::vector(classes), ParameterLayout::vector, fan_in));
 }
 
 }  // namespace
 
 std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& c) {
+  c.check();
   std::vector<ParameterSpec> specs;
   std::int64_t cin = c.in_channels;
   for (std::int64_t i = 1; i <= c.depth; ++i) {
-    add_block(specs, "enc" + std::to_string(i), cin, features(c, i));
-    cin = features(c, i);
+    add_block(specs, "enc" + std::to_string(i), cin, c.features(i), c.kernel(i), c.norm);
+    cin = c.features(i);
   }
-  add_block(specs, "bottleneck", cin, features(c, c.depth + 1));
+  add_block(specs, "bottleneck", cin, c.features(c.depth + 1), c.kernel(c.depth + 1), c.norm);
+  const std::vector<std::int64_t> supervised = c.supervised_levels();
   for (std::int64_t i = c.depth; i >= 1; --i) {
     const std::string up = "up" + std::to_string(i);
-    const std::int64_t from = features(c, i + 1), to = features(c, i);
-    // ConvTranspose3d's fan_in is size(1) * 8 of PyTorch's [in, out, 2, 2, 2]: out * 8.
-    const auto fan_in = static_cast<double>(to * 8);
-    specs.push_back(
-        uniform(up + ".weight", {from, 2, 2, 2, to}, ParameterLayout::conv_transpose, fan_in));
+    const std::int64_t from = c.features(i + 1), to = c.features(i);
+    const Grid p = c.pool(i);
+    // ConvTranspose3d's fan_in is size(1) * kD * kH * kW of PyTorch's [in, out, kD, kH, kW].
+    const auto fan_in = static_cast<double>(to * p.voxels());
+    specs.push_back(uniform(up + ".weight", {from, p.d, p.h, p.w, to},
+                            ParameterLayout::conv_transpose, fan_in));
     specs.push_back(uniform(up + ".bias", Shape::vector(to), ParameterLayout::vector, fan_in));
-    add_block(specs, "dec" + std::to_string(i), from, to);
+    // The decoder block reads [up output, encoder output]: twice the level's features.
+    add_block(specs, "dec" + std::to_string(i), 2 * to, to, c.kernel(i), c.norm);
+    // After its decoder, so that a level's gradients are final in decreasing offsets.
+    if (std::find(supervised.begin(), supervised.end(), i) != supervised.end())
+      add_head(specs, "ds" + std::to_string(i), to, c.num_classes);
   }
-  const auto head_fan_in = static_cast<double>(c.init_features);
-  specs.push_back(uniform("head.weight", {c.num_classes, 1, 1, 1, c.init_features},
-                          ParameterLayout::conv, head_fan_in));
-  specs.push_back(
-      uniform("head.bias", Shape::vector(c.num_classes), ParameterLayout::vector, head_fan_in));
+  add_head(specs, "head", c.features(1), c.num_classes);
   return specs;
 }
 
@@ -84,35 +97,50 @@ std::vector<ConvLayerShape> unet3d_conv_shapes(const UNetConfig& c, std::int64_t
   std::vector<ConvLayerShape> shapes;
   for (const ParameterSpec& spec : unet3d_parameter_specs(c)) {
     if (spec.layout != ParameterLayout::conv) continue;
-    // enc<i>, dec<i> and the head (level 1) run at grid / 2^(i-1); the bottleneck at depth + 1.
+    // enc<i>, dec<i> and ds<i> run at level i's grid, the head at the input's, the bottleneck at
+    // level depth + 1's.
     const std::string block = spec.name.substr(0, spec.name.find('.'));
-    const std::int64_t level = block == "bottleneck" ? c.depth + 1
-                               : block == "head"     ? 1
-                                                     : std::stoll(block.substr(3));
-    const Grid g = grid.at_level(level);
+    const std::int64_t level = block == "bottleneck"     ? c.depth + 1
+                               : block == "head"         ? 1
+                               : block.starts_with("ds") ? std::stoll(block.substr(2))
+                                                         : std::stoll(block.substr(3));
+    const Grid g = c.grid_at(grid, level);
     shapes.push_back({spec.name, {batch, g.d, g.h, g.w, spec.shape.c}, spec.shape});
   }
   return shapes;
 }
 
-// One conv-bn-relu-conv-bn-relu block: its parameters' indices and its buffers.
+// One conv-norm-activation-conv-norm-activation block: its parameters' indices and its buffers.
+// Instance norm has no running statistics (mean and var stay -1) and saves its statistics per
+// sample and channel.
 struct UNet3D::Block {
-  std::int64_t conv1, bn1_weight, bn1_bias, bn1_mean, bn1_var;
-  std::int64_t conv2, bn2_weight, bn2_bias, bn2_mean, bn2_var;
-  Arena::Slot c1, a1, c2, a2;                    // conv outputs and bn-relu outputs
-  Arena::Slot mean1, inv_std1, mean2, inv_std2;  // saved batch statistics
-  Arena::Slot grad_c, grad_a1;                   // gradients inside the block
+  struct Norm {
+    std::int64_t weight, bias, mean = -1, var = -1;
+    Arena::Slot saved_mean, saved_inv_std;
+  };
+  std::int64_t conv1, conv2;
+  Norm norm[2];
+  Arena::Slot c[2], a[2];       // conv outputs and norm-activation outputs
+  Arena::Slot grad_c, grad_a1;  // gradients inside the block
 };
 
 // What lives between the blocks of one level: the pooled encoder output, the upsampled decoder
 // input, their concatenation, and the gradients of each.
 struct UNet3D::Level {
   std::int64_t up_weight, up_bias;
+  Grid pool;
   Arena::Slot pooled, pooled_grad;      // MaxPool output (input of the next level)
   Arena::Slot encoder_grad, skip_grad;  // gradient of the encoder output: total, skip part
   Arena::Slot up, up_grad;              // ConvTranspose3d output
   Arena::Slot concat, concat_grad;      // [up, encoder output]: the decoder block's input
   Arena::Slot decoder_out_grad;         // gradient of the decoder block's output
+};
+
+// A deep-supervision head on a decoder level's output: its parameters, its logits and their
+// gradient, and the gradient it passes back into the decoder's output.
+struct UNet3D::Supervision {
+  std::int64_t level, weight, bias;
+  Arena::Slot logits, logits_grad, decoder_grad;
 };
 
 UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std::int64_t batch,
@@ -124,29 +152,35 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
       params_(unet3d_parameter_specs(config), device, master_dtype(precision),
               precision == Precision::f16),
       arena_(device) {
-  const std::int64_t factor = std::int64_t{1} << config.depth;
-  UNET3D_USAGE_CHECK(config.in_channels >= 1 && config.num_classes >= 2 &&
-                         config.init_features >= 1 && config.depth >= 1,
-                     "UNet3D: in_channels ", config.in_channels, ", num_classes ",
-                     config.num_classes, ", init_features ", config.init_features, ", depth ",
-                     config.depth, " (need >= 1, >= 2, >= 1, >= 1)");
+  const Grid multiple = config.total_pool();
   const std::string size_text = grid.is_cube() ? std::to_string(grid.d) : grid.str();
-  const auto fits = [&](std::int64_t side) { return side > 0 && side % factor == 0; };
-  UNET3D_USAGE_CHECK(batch >= 1 && fits(grid.d) && fits(grid.h) && fits(grid.w),
+  const auto fits = [&](std::int64_t side, std::int64_t factor) {
+    return side > 0 && side % factor == 0;
+  };
+  UNET3D_USAGE_CHECK(batch >= 1 && fits(grid.d, multiple.d) && fits(grid.h, multiple.h) &&
+                         fits(grid.w, multiple.w),
                      "UNet3D: input size ", size_text, " must be ",
-                     grid.is_cube() ? "a" : "in each side a",
-                     " positive multiple of 2^depth = ", factor);
-  const Grid bottom = grid.at_level(config.depth + 1);
-  const std::int64_t bottom_values = batch * bottom.d * bottom.h * bottom.w;
-  UNET3D_USAGE_CHECK(bottom_values >= 2, "UNet3D: batch ", batch, " at size ", size_text,
-                     " leaves fewer than 2 values per channel at the bottleneck (", bottom_values,
-                     "), where BatchNorm's unbiased variance divides by zero");
+                     grid.is_cube() && multiple.is_cube() ? "a" : "in each side a",
+                     " positive multiple of ",
+                     multiple.is_cube() ? concat("2^depth = ", multiple.d)
+                                        : concat("the total pooling ", multiple.str(), " (DxHxW)"));
+  const Grid bottom = config.grid_at(grid, config.depth + 1);
+  if (config.norm == NormKind::batch) {
+    const std::int64_t bottom_values = batch * bottom.voxels();
+    UNET3D_USAGE_CHECK(bottom_values >= 2, "UNet3D: batch ", batch, " at size ", size_text,
+                       " leaves fewer than 2 values per channel at the bottleneck (", bottom_values,
+                       "), where BatchNorm's unbiased variance divides by zero");
+  } else {
+    UNET3D_USAGE_CHECK(bottom.voxels() >= 2, "UNet3D: size ", size_text, " leaves ",
+                       bottom.voxels(),
+                       " voxel(s) per sample at the bottleneck; instance norm needs at least 2");
+  }
   UNET3D_USAGE_CHECK(precision != Precision::f16 || device == Device::cuda,
                      "UNet3D: f16 (mixed precision) needs the CUDA backend");
 
   const DType act = activation_dtype(precision), stat = master_dtype(precision);
   const auto shape_at = [&](std::int64_t level, std::int64_t channels) {
-    const Grid g = grid.at_level(level);
+    const Grid g = config.grid_at(grid, level);
     return Shape{batch, g.d, g.h, g.w, channels};
   };
   const auto index = [&](const std::string& name) {
@@ -154,39 +188,44 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
     UNET3D_CHECK(i >= 0, "no parameter named ", name);
     return i;
   };
+  // Saved statistics: per channel for BatchNorm, per sample and channel for instance norm.
+  const std::int64_t stat_rows = config.norm == NormKind::instance ? batch : 1;
   const auto make_block = [&](const std::string& prefix, std::int64_t level, std::int64_t cout) {
     auto b = std::make_unique<Block>();
     b->conv1 = index(prefix + ".conv1.weight");
-    b->bn1_weight = index(prefix + ".bn1.weight");
-    b->bn1_bias = index(prefix + ".bn1.bias");
-    b->bn1_mean = index(prefix + ".bn1.running_mean");
-    b->bn1_var = index(prefix + ".bn1.running_var");
     b->conv2 = index(prefix + ".conv2.weight");
-    b->bn2_weight = index(prefix + ".bn2.weight");
-    b->bn2_bias = index(prefix + ".bn2.bias");
-    b->bn2_mean = index(prefix + ".bn2.running_mean");
-    b->bn2_var = index(prefix + ".bn2.running_var");
+    for (int k = 0; k < 2; ++k) {
+      const std::string norm = prefix + ".bn" + std::to_string(k + 1);
+      Block::Norm& n = b->norm[k];
+      n.weight = index(norm + ".weight");
+      n.bias = index(norm + ".bias");
+      if (config.norm == NormKind::batch) {
+        n.mean = index(norm + ".running_mean");
+        n.var = index(norm + ".running_var");
+      }
+      n.saved_mean = arena_.plan(Shape::vector(stat_rows * cout), stat);
+      n.saved_inv_std = arena_.plan(Shape::vector(stat_rows * cout), stat);
+    }
     const Shape out = shape_at(level, cout);
-    for (Arena::Slot* s : {&b->c1, &b->a1, &b->c2, &b->a2, &b->grad_c, &b->grad_a1})
+    for (Arena::Slot* s : {&b->c[0], &b->a[0], &b->c[1], &b->a[1], &b->grad_c, &b->grad_a1})
       *s = arena_.plan(out, act);
-    for (Arena::Slot* s : {&b->mean1, &b->inv_std1, &b->mean2, &b->inv_std2})
-      *s = arena_.plan(Shape::vector(cout), stat);
     return b;
   };
 
   const std::int64_t d = config.depth;
   for (std::int64_t i = 1; i <= d; ++i)
-    blocks_.push_back(make_block("enc" + std::to_string(i), i, features(config, i)));
-  blocks_.push_back(make_block("bottleneck", d + 1, features(config, d + 1)));
+    blocks_.push_back(make_block("enc" + std::to_string(i), i, config.features(i)));
+  blocks_.push_back(make_block("bottleneck", d + 1, config.features(d + 1)));
   for (std::int64_t i = 1; i <= d; ++i)
-    blocks_.push_back(make_block("dec" + std::to_string(i), i, features(config, i)));
+    blocks_.push_back(make_block("dec" + std::to_string(i), i, config.features(i)));
 
   levels_.resize(static_cast<std::size_t>(d));
   for (std::int64_t i = 1; i <= d; ++i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
-    const std::int64_t f = features(config, i);
+    const std::int64_t f = config.features(i);
     L.up_weight = index("up" + std::to_string(i) + ".weight");
     L.up_bias = index("up" + std::to_string(i) + ".bias");
+    L.pool = config.pool(i);
     L.pooled = arena_.plan(shape_at(i + 1, f), act);
     L.pooled_grad = arena_.plan(shape_at(i + 1, f), act);
     for (Arena::Slot* s : {&L.encoder_grad, &L.skip_grad, &L.up, &L.up_grad, &L.decoder_out_grad})
@@ -194,7 +233,14 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
     L.concat = arena_.plan(shape_at(i, 2 * f), act);
     L.concat_grad = arena_.plan(shape_at(i, 2 * f), act);
   }
-  bottleneck_out_grad_ = arena_.plan(shape_at(d + 1, features(config, d + 1)), act);
+  for (const std::int64_t level : config.supervised_levels()) {
+    const std::string name = "ds" + std::to_string(level);
+    supervision_.push_back({level, index(name + ".weight"), index(name + ".bias"),
+                            arena_.plan(shape_at(level, config.num_classes), act),
+                            arena_.plan(shape_at(level, config.num_classes), act),
+                            arena_.plan(shape_at(level, config.features(level)), act)});
+  }
+  bottleneck_out_grad_ = arena_.plan(shape_at(d + 1, config.features(d + 1)), act);
   input_ = arena_.plan(shape_at(1, config.in_channels), act);
   logits_ = arena_.plan(shape_at(1, config.num_classes), act);
   logits_grad_ = arena_.plan(shape_at(1, config.num_classes), act);
@@ -220,45 +266,67 @@ Tensor UNet3D::logits_grad() {
   return arena_.view(logits_grad_);
 }
 
+std::int64_t UNet3D::outputs() const {
+  return 1 + static_cast<std::int64_t>(supervision_.size());
+}
+
+Tensor UNet3D::output(std::int64_t k) {
+  if (k == 0) return logits();
+  return arena_.view(supervision_.at(static_cast<std::size_t>(k - 1)).logits);
+}
+
+Tensor UNet3D::output_grad(std::int64_t k) {
+  if (k == 0) return logits_grad();
+  return arena_.view(supervision_.at(static_cast<std::size_t>(k - 1)).logits_grad);
+}
+
+void UNet3D::normalise(Block& b, int which, bool train) {
+  const Block::Norm& n = b.norm[which];
+  Tensor c = arena_.view(b.c[which]), a = arena_.view(b.a[which]);
+  Tensor gamma = params_.value(n.weight), beta = params_.value(n.bias);
+  Tensor saved_mean = arena_.view(n.saved_mean), saved_inv_std = arena_.view(n.saved_inv_std);
+  if (config_.norm == NormKind::instance)
+    return instancenorm_forward(c, gamma, beta, saved_mean, saved_inv_std, a, {config_.activation});
+  BatchNormOptions options;
+  options.activation = config_.activation, options.ranks = batchnorm_ranks_;
+  Tensor running_mean = params_.value(n.mean), running_var = params_.value(n.var);
+  if (train)
+    batchnorm_forward_train(c, gamma, beta, running_mean, running_var, saved_mean, saved_inv_std, a,
+                            options);
+  else
+    batchnorm_forward_eval(c, gamma, beta, running_mean, running_var, a, options);
+}
+
+void UNet3D::normalise_backward(Block& b, int which, const Tensor& grad_out, Tensor& grad_in) {
+  const Block::Norm& n = b.norm[which];
+  const Tensor c = arena_.view(b.c[which]), a = arena_.view(b.a[which]);
+  const Tensor gamma = params_.value(n.weight);
+  const Tensor saved_mean = arena_.view(n.saved_mean), saved_inv_std = arena_.view(n.saved_inv_std);
+  Tensor dgamma = params_.grad(n.weight), dbeta = params_.grad(n.bias);
+  if (config_.norm == NormKind::instance)
+    return instancenorm_backward(c, a, grad_out, gamma, saved_mean, saved_inv_std, grad_in, dgamma,
+                                 dbeta, {config_.activation});
+  BatchNormOptions options;
+  options.activation = config_.activation, options.ranks = batchnorm_ranks_;
+  batchnorm_backward(c, a, grad_out, gamma, saved_mean, saved_inv_std, grad_in, dgamma, dbeta,
+                     options);
+}
+
 void UNet3D::forward_block(Block& b, const Tensor& x, bool train) {
-  BatchNormOptions relu;
-  relu.activation = Activation::relu, relu.ranks = batchnorm_ranks_;
-  const auto bn = [&](std::int64_t weight, std::int64_t bias, std::int64_t mean, std::int64_t var,
-                      Arena::Slot in, Arena::Slot saved_mean, Arena::Slot saved_inv_std,
-                      Arena::Slot out) {
-    Tensor c = arena_.view(in), a = arena_.view(out);
-    Tensor gamma = params_.value(weight), beta = params_.value(bias);
-    Tensor running_mean = params_.value(mean), running_var = params_.value(var);
-    if (train) {
-      Tensor m = arena_.view(saved_mean), s = arena_.view(saved_inv_std);
-      batchnorm_forward_train(c, gamma, beta, running_mean, running_var, m, s, a, relu);
-    } else {
-      batchnorm_forward_eval(c, gamma, beta, running_mean, running_var, a, relu);
-    }
-  };
-  Tensor c1 = arena_.view(b.c1), c2 = arena_.view(b.c2);
+  Tensor c1 = arena_.view(b.c[0]), c2 = arena_.view(b.c[1]);
   conv3d_forward(x, params_.compute_copy(b.conv1), nullptr, c1);
-  bn(b.bn1_weight, b.bn1_bias, b.bn1_mean, b.bn1_var, b.c1, b.mean1, b.inv_std1, b.a1);
-  conv3d_forward(arena_.view(b.a1), params_.compute_copy(b.conv2), nullptr, c2);
-  bn(b.bn2_weight, b.bn2_bias, b.bn2_mean, b.bn2_var, b.c2, b.mean2, b.inv_std2, b.a2);
+  normalise(b, 0, train);
+  conv3d_forward(arena_.view(b.a[0]), params_.compute_copy(b.conv2), nullptr, c2);
+  normalise(b, 1, train);
 }
 
 void UNet3D::backward_block(Block& b, const Tensor& x, const Tensor& dout, Tensor* dx) {
-  BatchNormOptions relu;
-  relu.activation = Activation::relu, relu.ranks = batchnorm_ranks_;
   Tensor grad_c = arena_.view(b.grad_c), grad_a1 = arena_.view(b.grad_a1);
-  const auto bn_backward = [&](Arena::Slot c, Arena::Slot a, const Tensor& grad_out,
-                               std::int64_t weight, std::int64_t bias, Arena::Slot mean,
-                               Arena::Slot inv_std) {
-    Tensor dgamma = params_.grad(weight), dbeta = params_.grad(bias);
-    batchnorm_backward(arena_.view(c), arena_.view(a), grad_out, params_.value(weight),
-                       arena_.view(mean), arena_.view(inv_std), grad_c, dgamma, dbeta, relu);
-  };
-  bn_backward(b.c2, b.a2, dout, b.bn2_weight, b.bn2_bias, b.mean2, b.inv_std2);
+  normalise_backward(b, 1, dout, grad_c);
   Tensor dw2 = params_.grad(b.conv2);
-  conv3d_backward_weights(arena_.view(b.a1), grad_c, dw2, nullptr);
+  conv3d_backward_weights(arena_.view(b.a[0]), grad_c, dw2, nullptr);
   conv3d_backward_data(grad_c, params_.compute_copy(b.conv2), grad_a1);
-  bn_backward(b.c1, b.a1, grad_a1, b.bn1_weight, b.bn1_bias, b.mean1, b.inv_std1);
+  normalise_backward(b, 0, grad_a1, grad_c);
   Tensor dw1 = params_.grad(b.conv1);
   conv3d_backward_weights(x, grad_c, dw1, nullptr);
   if (dx != nullptr) conv3d_backward_data(grad_c, params_.compute_copy(b.conv1), *dx);
@@ -269,21 +337,29 @@ Tensor UNet3D::forward(bool train) {
   Tensor x = input();
   for (std::int64_t i = 1; i <= d; ++i) {
     Block& enc = encoder(i);
+    const Level& L = levels_[static_cast<std::size_t>(i - 1)];
     forward_block(enc, x, train);
-    x = arena_.view(levels_[static_cast<std::size_t>(i - 1)].pooled);
-    maxpool_forward(arena_.view(enc.a2), x);
+    x = arena_.view(L.pooled);
+    maxpool_forward(arena_.view(enc.a[1]), x, L.pool);
   }
   forward_block(bottleneck(), x, train);
-  Tensor previous = arena_.view(bottleneck().a2);
+  Tensor previous = arena_.view(bottleneck().a[1]);
   for (std::int64_t i = d; i >= 1; --i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
     Tensor up = arena_.view(L.up), concat = arena_.view(L.concat);
     conv_transpose3d_forward(previous, params_.compute_copy(L.up_weight),
                              params_.compute_copy(L.up_bias), up);
-    concat_channels(up, arena_.view(encoder(i).a2), concat);
+    concat_channels(up, arena_.view(encoder(i).a[1]), concat);
     forward_block(decoder(i), concat, train);
-    previous = arena_.view(decoder(i).a2);
+    previous = arena_.view(decoder(i).a[1]);
   }
+  // The deep-supervision heads serve training's loss only: inference reads the head.
+  if (train)
+    for (Supervision& s : supervision_) {
+      Tensor ds = arena_.view(s.logits);
+      const Tensor bias = params_.compute_copy(s.bias);
+      conv3d_forward(arena_.view(decoder(s.level).a[1]), params_.compute_copy(s.weight), &bias, ds);
+    }
   Tensor logits = arena_.view(logits_);
   const Tensor head_bias = params_.compute_copy(head_bias_);
   conv3d_forward(previous, params_.compute_copy(head_weight_), &head_bias, logits);
@@ -298,20 +374,31 @@ void UNet3D::backward(const std::function<void(std::int64_t)>& gradients_ready) 
   };
   const Tensor grad_logits = logits_grad();
   Tensor head_dw = params_.grad(head_weight_), head_db = params_.grad(head_bias_);
-  conv3d_backward_weights(arena_.view(decoder(1).a2), grad_logits, head_dw, &head_db);
+  conv3d_backward_weights(arena_.view(decoder(1).a[1]), grad_logits, head_dw, &head_db);
   Tensor grad_out = arena_.view(levels_[0].decoder_out_grad);
   conv3d_backward_data(grad_logits, params_.compute_copy(head_weight_), grad_out);
   ready_from(head_weight_);
 
   for (std::int64_t i = 1; i <= d; ++i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
+    Tensor decoder_out_grad = arena_.view(L.decoder_out_grad);
+    // A deep-supervision head adds its share to the decoder output's gradient.
+    for (Supervision& s : supervision_) {
+      if (s.level != i) continue;
+      const Tensor ds_grad = arena_.view(s.logits_grad);
+      Tensor dw = params_.grad(s.weight), db = params_.grad(s.bias);
+      Tensor into_decoder = arena_.view(s.decoder_grad);
+      conv3d_backward_weights(arena_.view(decoder(i).a[1]), ds_grad, dw, &db);
+      conv3d_backward_data(ds_grad, params_.compute_copy(s.weight), into_decoder);
+      add(decoder_out_grad, into_decoder, decoder_out_grad);
+      ready_from(s.weight);
+    }
     Tensor concat_grad = arena_.view(L.concat_grad), up_grad = arena_.view(L.up_grad),
            skip_grad = arena_.view(L.skip_grad);
-    backward_block(decoder(i), arena_.view(L.concat), arena_.view(L.decoder_out_grad),
-                   &concat_grad);
+    backward_block(decoder(i), arena_.view(L.concat), decoder_out_grad, &concat_grad);
     ready_from(decoder(i).conv1);
     split_channels(concat_grad, up_grad, skip_grad);
-    const Tensor previous = arena_.view(i < d ? decoder(i + 1).a2 : bottleneck().a2);
+    const Tensor previous = arena_.view(i < d ? decoder(i + 1).a[1] : bottleneck().a[1]);
     Tensor dw = params_.grad(L.up_weight), db = params_.grad(L.up_bias);
     conv_transpose3d_backward_weights(previous, up_grad, dw, db);
     ready_from(L.up_weight);
@@ -328,7 +415,8 @@ void UNet3D::backward(const std::function<void(std::int64_t)>& gradients_ready) 
   for (std::int64_t i = d; i >= 1; --i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
     Tensor encoder_grad = arena_.view(L.encoder_grad);
-    maxpool_backward(arena_.view(encoder(i).a2), arena_.view(L.pooled_grad), encoder_grad);
+    maxpool_backward(arena_.view(encoder(i).a[1]), arena_.view(L.pooled_grad), encoder_grad,
+                     L.pool);
     add(encoder_grad, arena_.view(L.skip_grad), encoder_grad);
     if (i == 1) {
       backward_block(encoder(1), input(), encoder_grad, nullptr);  // no gradient for the image

@@ -141,7 +141,7 @@ void copy_slice(const Tensor& whole, int rank, int ranks, Tensor& part) {
 // whole global batch of one volume per rank, and this rank's volume in a data-parallel run
 // whose loss is the global batch's.
 struct GlobalBatchRuns {
-  static constexpr UNetConfig kConfig{1, 3, 4, 2};
+  inline static const UNetConfig kConfig{1, 3, 4, 2};
   UNet3D whole, part;
   CommunicatorSums sums{world()};
   GradientAverager averager{part.parameters(), world()};
