@@ -130,7 +130,7 @@ void add_ceilings(Harness& h, Device device) {
 // the sliding window (overlap 0.5) of a network on the default patch (at most size^3 voxels).
 void add_sliding_window(Harness& h, const Settings& s, const UNetConfig& config) {
   const Grid grid{128, 256, 256};
-  const Grid patch = default_patch({grid}, s.depth, s.size);
+  const Grid patch = default_patch({grid}, config.total_pool(), s.size);
   const auto windows = static_cast<std::int64_t>(window_starts(grid.d, patch.d, 0.5).size() *
                                                  window_starts(grid.h, patch.h, 0.5).size() *
                                                  window_starts(grid.w, patch.w, 0.5).size());

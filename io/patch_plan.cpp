@@ -53,21 +53,23 @@ Spacing median_spacing(const std::vector<Spacing>& spacings) {
   return out;
 }
 
-Grid default_patch(const std::vector<Grid>& resampled, std::int64_t depth, std::int64_t size) {
-  const std::int64_t f = std::int64_t{1} << depth;
+Grid default_patch(const std::vector<Grid>& resampled, Grid multiple, std::int64_t size) {
   Grid patch{};
   for (int a = 0; a < 3; ++a) {
     std::vector<std::int64_t> axis;
     for (const Grid& g : resampled) axis.push_back(side(g, a));
     const auto m = static_cast<std::int64_t>(std::floor(median(axis)));
+    const std::int64_t f = side(multiple, a);
     side(patch, a) = std::max(f, m / f * f);
   }
   while (patch.voxels() > size * size * size) {
-    int largest = 0;
-    for (int a = 1; a < 3; ++a)
-      if (side(patch, a) > side(patch, largest)) largest = a;
-    if (side(patch, largest) <= f) break;  // f^3 > size^3: nothing left to shrink
-    side(patch, largest) -= f;
+    int largest = -1;  // the largest side that can still shrink
+    for (int a = 0; a < 3; ++a)
+      if (side(patch, a) > side(multiple, a) &&
+          (largest < 0 || side(patch, a) > side(patch, largest)))
+        largest = a;
+    if (largest < 0) break;  // every side at its multiple: nothing left to shrink
+    side(patch, largest) -= side(multiple, largest);
   }
   return patch;
 }

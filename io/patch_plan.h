@@ -21,9 +21,10 @@ Grid resampled_grid(Grid grid, const Spacing& spacing, const Spacing& target);
 Spacing median_spacing(const std::vector<Spacing>& spacings);
 
 // The default patch: the per-axis median of the resampled grids, each rounded down to a multiple
-// of 2^depth (at least 2^depth); then, while it holds more voxels than size^3 (the resize mode's
-// input), the largest side shrinks by 2^depth (ties: z, then y, then x).
-Grid default_patch(const std::vector<Grid>& resampled, std::int64_t depth, std::int64_t size);
+// of that axis's `multiple` (the network's total pooling along it; at least that); then, while
+// it holds more voxels than size^3 (the resize mode's input), the largest side that can shrinks
+// by its multiple (ties: z, then y, then x).
+Grid default_patch(const std::vector<Grid>& resampled, Grid multiple, std::int64_t size);
 
 // One labelled volume to cut patches from: its grid and label map [d][h][w].
 struct LabelledVolume {

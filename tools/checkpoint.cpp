@@ -1,6 +1,7 @@
 // UNet3D checkpoints: layout conversion to and from PyTorch's, metadata, and validation.
 #include "tools/checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -8,11 +9,15 @@
 #include "io/resampled.h"
 #include "io/safetensors.h"
 #include "runtime/error.h"
+#include "tools/network_text.h"
 
 namespace unet3d {
 namespace {
 
+// The original network's files stay unet3d-v1; any §11 setting that differs makes v2, which an
+// older reader refuses instead of misreading (docs/formats.md).
 constexpr const char* kModelFormat = "unet3d-v1";
+constexpr const char* kConfigurableFormat = "unet3d-v2";
 constexpr const char* kTrainingFormat = "unet3d-train-v1";
 
 // PyTorch's shape of a parameter: vectors are 1-D; 5-D weights move our last axis to second.
@@ -114,17 +119,87 @@ const StoredTensor& required(const SafetensorsFile& file, const std::string& nam
   return *t;
 }
 
+// The metadata value `key`, or `absent` where the file does not have it.
+std::string metadata_or(const SafetensorsFile& file, const std::string& key, const char* absent) {
+  const auto found = file.metadata.find(key);
+  return found != file.metadata.end() ? found->second : std::string(absent);
+}
+
+// §11's settings from the metadata (an absent key takes §1's value); a malformed value is a data
+// Error naming the file and the key.
+void read_network_settings(const SafetensorsFile& file, const std::string& path, UNetConfig& c) {
+  const auto key = [&](const char* name) { return concat(path, ": metadata '", name, "'"); };
+  try {
+    c.kernel_sizes = sizes_of_text(metadata_or(file, "kernel_sizes", ""), key("kernel_sizes"));
+    c.pool_sizes = sizes_of_text(metadata_or(file, "pool_sizes", ""), key("pool_sizes"));
+    c.norm = parse_norm(metadata_or(file, "norm", "batch"), key("norm"));
+    c.activation = parse_activation(metadata_or(file, "activation", "relu"), key("activation"));
+    const std::string ds = metadata_or(file, "deep_supervision", "false");
+    if (ds != "true" && ds != "false")
+      throw Error(ErrorKind::usage,
+                  concat(key("deep_supervision"), ": '", ds, "' is not true or false"));
+    c.deep_supervision = ds == "true";
+    if (file.metadata.count("max_features"))
+      c.max_features = metadata_int(file, "max_features", path);
+    std::istringstream in(metadata_or(file, "normalization", ""));
+    for (std::string entry; std::getline(in, entry, ';');)
+      if (entry != "zscore")
+        throw Error(ErrorKind::usage, concat(key("normalization"), ": '", entry,
+                                             "' (this version normalises by zscore only)"));
+    c.check();
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::data) throw;
+    throw_error(ErrorKind::data, e.what(), __FILE__, __LINE__);  // the file is at fault
+  }
+}
+
+// The settings a plain state_dict's shapes show (PyTorch layouts): each level's kernel (its
+// conv1) and pooling (its up-convolution), the features, instance norm where a norm keeps no
+// running statistics, deep supervision where ds heads exist. The activation is not in a
+// state_dict: ReLU.
+void read_network_shapes(const SafetensorsFile& file, const std::string& path, UNetConfig& c) {
+  const auto dims = [&](const std::string& name) {
+    const StoredTensor& t = required(file, name, path);
+    if (t.shape.size() != 5)
+      throw_error(ErrorKind::data, concat(path, ": '", name, "' is not 5-D"), __FILE__, __LINE__);
+    return Grid{t.shape[2], t.shape[3], t.shape[4]};
+  };
+  std::vector<Grid> kernels, pools;
+  for (std::int64_t i = 1; i <= c.depth; ++i) {
+    kernels.push_back(dims(concat("enc", i, ".conv1.weight")));
+    pools.push_back(dims(concat("up", i, ".weight")));
+  }
+  kernels.push_back(dims("bottleneck.conv1.weight"));
+  const auto all = [](const std::vector<Grid>& sizes, std::int64_t side) {
+    return std::all_of(sizes.begin(), sizes.end(),
+                       [&](const Grid& g) { return g == Grid::cube(side); });
+  };
+  if (!all(kernels, 3)) c.kernel_sizes = kernels;
+  if (!all(pools, 2)) c.pool_sizes = pools;
+  const std::int64_t bottleneck = required(file, "bottleneck.conv1.weight", path).shape[0];
+  if (bottleneck < (c.init_features << c.depth)) c.max_features = bottleneck;
+  if (!file.find("enc1.bn1.running_mean")) c.norm = NormKind::instance;
+  c.deep_supervision = file.find("ds2.weight") != nullptr;
+}
+
 ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
   ModelInfo info;
   info.has_metadata = file.has_metadata && file.metadata.count("format") > 0;
   if (info.has_metadata) {
-    if (file.metadata.at("format") != kModelFormat)
-      throw_error(
-          ErrorKind::data,
-          concat(path, ": format '", file.metadata.at("format"), "', expected ", kModelFormat),
-          __FILE__, __LINE__);
+    const std::string& format = file.metadata.at("format");
+    if (format != kModelFormat && format != kConfigurableFormat)
+      throw_error(ErrorKind::data,
+                  concat(path, ": format '", format, "', expected ", kModelFormat, " or ",
+                         kConfigurableFormat),
+                  __FILE__, __LINE__);
     info.config = {metadata_int(file, "in_channels", path), metadata_int(file, "num_classes", path),
                    metadata_int(file, "init_features", path), metadata_int(file, "depth", path)};
+    read_network_settings(file, path, info.config);
+    if (format == kModelFormat && !info.config.is_original())
+      throw_error(ErrorKind::data,
+                  concat(path, ": format ", kModelFormat, " with settings of the configurable ",
+                         "network (", kConfigurableFormat, ")"),
+                  __FILE__, __LINE__);
     const auto mode = file.metadata.find("mode");
     if (mode != file.metadata.end() && mode->second == "patch") {
       info.mode = InputMode::patch;
@@ -161,19 +236,32 @@ ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
   info.config.num_classes = head.shape[0];
   info.config.depth = 0;
   while (file.find(concat("enc", info.config.depth + 1, ".conv1.weight"))) ++info.config.depth;
+  read_network_shapes(file, path, info.config);
   return info;
 }
 
 void check_matches(const ModelInfo& info, const UNet3D& net, const std::string& path) {
   const UNetConfig& want = net.config();
-  const std::pair<const char*, std::pair<std::int64_t, std::int64_t>> fields[] = {
-      {"in_channels", {info.config.in_channels, want.in_channels}},
-      {"num_classes", {info.config.num_classes, want.num_classes}},
-      {"init_features", {info.config.init_features, want.init_features}},
-      {"depth", {info.config.depth, want.depth}}};
-  for (const auto& [key, values] : fields)
+  const UNetConfig& got = info.config;
+  const std::pair<const char*, std::pair<std::string, std::string>> fields[] = {
+      {"in_channels", {concat(got.in_channels), concat(want.in_channels)}},
+      {"num_classes", {concat(got.num_classes), concat(want.num_classes)}},
+      {"init_features", {concat(got.init_features), concat(want.init_features)}},
+      {"depth", {concat(got.depth), concat(want.depth)}},
+      {"kernel_sizes", {kernel_sizes_text(got), kernel_sizes_text(want)}},
+      {"pool_sizes", {pool_sizes_text(got), pool_sizes_text(want)}},
+      {"features of the bottleneck (max_features)",
+       {concat(got.features(got.depth + 1)), concat(want.features(want.depth + 1))}},
+      {"norm", {norm_word(got.norm), norm_word(want.norm)}},
+      {"activation", {activation_word(got.activation), activation_word(want.activation)}},
+      {"deep_supervision",
+       {got.deep_supervision ? "true" : "false", want.deep_supervision ? "true" : "false"}}};
+  for (const auto& [key, values] : fields) {
+    // A state_dict holds no activation: the run's (predict --activation) is taken.
+    if (std::string(key) == "activation" && !info.has_metadata) continue;
     UNET3D_USAGE_CHECK(values.first == values.second, path, ": the checkpoint has ", key, " ",
                        values.first, ", this run ", values.second);
+  }
   // The input grid: a plain state_dict does not say it.
   const Grid grid = info.mode == InputMode::patch ? info.patch
                     : info.input_size > 0         ? Grid::cube(info.input_size)
@@ -188,13 +276,25 @@ void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
   ParameterStore& params = net.parameters();
   SafetensorsFile file;
   const UNetConfig& c = net.config();
-  file.metadata = {{"format", kModelFormat},
+  file.metadata = {{"format", c.is_original() ? kModelFormat : kConfigurableFormat},
                    {"in_channels", std::to_string(c.in_channels)},
                    {"num_classes", std::to_string(c.num_classes)},
                    {"init_features", std::to_string(c.init_features)},
                    {"depth", std::to_string(c.depth)},
                    {"epoch", std::to_string(info.epoch)},
                    {"step", std::to_string(info.step)}};
+  if (!c.is_original()) {  // §11's keys; the original network's files stay as they were
+    file.metadata["kernel_sizes"] = kernel_sizes_text(c);
+    file.metadata["pool_sizes"] = pool_sizes_text(c);
+    if (c.max_features > 0) file.metadata["max_features"] = std::to_string(c.max_features);
+    file.metadata["norm"] = norm_word(c.norm);
+    file.metadata["activation"] = activation_word(c.activation);
+    file.metadata["deep_supervision"] = c.deep_supervision ? "true" : "false";
+    std::string normalization;
+    for (std::int64_t i = 0; i < c.in_channels; ++i)
+      normalization += (i == 0 ? "" : ";") + std::string("zscore");
+    file.metadata["normalization"] = normalization;
+  }
   if (info.mode == InputMode::patch) {
     file.metadata["mode"] = "patch";
     file.metadata["spacing"] = xyz_text(info.spacing);

@@ -24,6 +24,7 @@
 #include "tools/case_scores.h"
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
+#include "tools/network_text.h"
 #include "tools/postprocess.h"
 #include "tools/report.h"
 #include "tools/segmenter.h"
@@ -128,6 +129,9 @@ void define_flags(Flags& flags) {
   flags.add("mode", "resize|patch", "the mode of a checkpoint without metadata", "resize");
   flags.add("spacing", "X,Y,Z", "patch mode: target spacing (mm) of a checkpoint without metadata");
   flags.add("patch", "X,Y,Z", "patch mode: patch size of a checkpoint without metadata");
+  flags.add("activation", "relu|leakyrelu",
+            "the activation of a checkpoint without metadata (a state_dict does not hold it)",
+            "relu");
   flags.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
   flags.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips of the input",
             "none");
@@ -153,12 +157,14 @@ ModelInfo model_info(const Flags& flags, const std::string& checkpoint) {
   if (flags.integer("size") < 0)
     throw Error(ErrorKind::usage, concat("--size ", flags.integer("size"),
                                          ": must be positive (0: from the checkpoint)"));
+  const Activation activation = parse_activation(flags.text("activation"), "--activation");
   if (info.has_metadata) {
-    for (const char* flag : {"mode", "size", "spacing", "patch"})
+    for (const char* flag : {"mode", "size", "spacing", "patch", "activation"})
       if (flags.given(flag))
         log_warn("--", flag, " is ignored: ", checkpoint, " records its own in its metadata");
     return info;
   }
+  info.config.activation = activation;
   if (mode == "patch") {
     if (!flags.given("spacing") || !flags.given("patch"))
       throw Error(ErrorKind::usage, concat(checkpoint,

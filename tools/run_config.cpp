@@ -10,6 +10,7 @@
 #include "layers/augmentation.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
+#include "tools/network_text.h"
 #include "unet3d/build_config.h"
 
 namespace unet3d {
@@ -125,9 +126,32 @@ RunConfig parse_run_config(const RunSettings& s) {
   if (!s.at("interrupt-during").empty())
     c.interrupt_during = one_of(s, "interrupt-during", {"preprocessing", "test"});
   c.resuming = !s.at("resume").empty();
-  if (c.depth > 10 || c.size % (std::int64_t{1} << c.depth) != 0)
+  // A run folder from before these flags existed trained the original network.
+  const auto setting = [&](const char* flag, const char* absent) {
+    return s.count(flag) ? s.at(flag) : std::string(absent);
+  };
+  c.kernel_sizes = sizes_of_text(setting("kernel-sizes", ""), "--kernel-sizes");
+  c.pool_sizes = sizes_of_text(setting("pool-sizes", ""), "--pool-sizes");
+  if (setting("max-features", "none") != "none")
+    c.max_features =
+        in_range<std::int64_t>(s, "max-features", 1, kMany, "none, or a positive integer");
+  c.norm = parse_norm(setting("norm", "batch"), "--norm");
+  c.activation = parse_activation(setting("activation", "relu"), "--activation");
+  c.deep_supervision = setting("deep-supervision", "false") == "true";
+  if (c.depth > 10) throw Error(ErrorKind::usage, concat("--depth ", c.depth, " (at most 10)"));
+  const UNetConfig network = network_config(c, 1, 2);
+  network.check();
+  if (c.sync_bn && c.norm == NormKind::instance)
     throw Error(ErrorKind::usage,
-                concat("--size ", c.size, " cannot be halved --depth ", c.depth, " times"));
+                "--sync-bn with --norm instance: instance norm has nothing to synchronise");
+  const Grid multiple = network.total_pool();
+  // Resize mode's input is a cube of --size: every axis's pooling must divide it.
+  if (c.size % multiple.d != 0 || c.size % multiple.h != 0 || c.size % multiple.w != 0)
+    throw Error(ErrorKind::usage,
+                multiple.is_cube()
+                    ? concat("--size ", c.size, " cannot be halved --depth ", c.depth, " times")
+                    : concat("--size ", c.size, " is not a multiple of the total pooling ",
+                             xyz_text(multiple), " (x,y,z) of --pool-sizes"));
   c.patch_mode = one_of(s, "mode", {"resize", "patch"}) == "patch";
   c.iters = non_negative("iters");
   c.overlap = in_range<double>(s, "overlap", 0.0, 0.999999, "in [0, 1)");
@@ -140,13 +164,24 @@ RunConfig parse_run_config(const RunSettings& s) {
   if (!s.at("spacing").empty()) c.spacing = spacing_of_xyz(s.at("spacing"), "--spacing");
   if (!s.at("patch").empty()) {
     c.patch = grid_of_xyz(s.at("patch"), "--patch");
-    const std::int64_t f = std::int64_t{1} << c.depth;
-    if (c.patch->d % f != 0 || c.patch->h % f != 0 || c.patch->w % f != 0)
+    if (c.patch->d % multiple.d != 0 || c.patch->h % multiple.h != 0 ||
+        c.patch->w % multiple.w != 0)
       throw Error(ErrorKind::usage,
-                  concat("--patch ", s.at("patch"), ": each side must be a ",
-                         "multiple of 2^depth = ", f, " (--depth ", c.depth, ")"));
+                  multiple.is_cube()
+                      ? concat("--patch ", s.at("patch"), ": each side must be a ",
+                               "multiple of 2^depth = ", multiple.d, " (--depth ", c.depth, ")")
+                      : concat("--patch ", s.at("patch"), ": each side must be a multiple of ",
+                               "the total pooling ", xyz_text(multiple), " (x,y,z)"));
   }
   return c;
+}
+
+UNetConfig network_config(const RunConfig& c, std::int64_t in_channels, std::int64_t classes) {
+  UNetConfig n{in_channels, classes, c.features, c.depth};
+  n.kernel_sizes = c.kernel_sizes, n.pool_sizes = c.pool_sizes;
+  n.max_features = c.max_features, n.norm = c.norm, n.activation = c.activation;
+  n.deep_supervision = c.deep_supervision;
+  return n;
 }
 
 void write_run_config(const std::string& path, const RunSettings& s,

@@ -26,6 +26,12 @@ struct RunConfig {
   std::string device, precision;  // as given: auto|cuda|cpu, auto|fp16|fp32
   std::int64_t size = 96, features = 32, depth = 4;
   int classes = 0;  // 0: from the data
+  // The configurable network (docs/model.md); the defaults are the original network.
+  std::vector<Grid> kernel_sizes, pool_sizes;  // (z, y, x) per level; none: 3s and 2s
+  std::int64_t max_features = 0;               // 0: no cap
+  NormKind norm = NormKind::batch;
+  Activation activation = Activation::relu;
+  bool deep_supervision = false;
   LossOptions loss;
   std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
   double lr = 1e-3, weight_decay = 0;
@@ -55,6 +61,9 @@ struct RunConfig {
 };
 
 RunConfig parse_run_config(const RunSettings& settings);
+
+// The network a run trains, for data of `in_channels` channels and `classes` classes.
+UNetConfig network_config(const RunConfig& c, std::int64_t in_channels, std::int64_t classes);
 
 // config.json (docs/formats.md): the version, commit, command line, device and settings,
 // written atomically.

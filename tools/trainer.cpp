@@ -53,12 +53,24 @@ void define_flags(Flags& f) {
         "96");
   f.add("spacing", "X,Y,Z",
         "patch mode: target spacing in mm (default: the training cases' median)");
-  f.add("patch", "X,Y,Z", "patch mode: patch size, multiples of 2^depth (default: from the data)");
+  f.add("patch", "X,Y,Z",
+        "patch mode: patch size, multiples of each axis's total pooling (default: from the data)");
   f.add("iters", "N", "patch mode: micro-batches per epoch (0: training cases / batch)", "0");
   f.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
   f.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips at inference", "none");
   f.add("features", "F", "UNet3D init_features", "32");
   f.add("depth", "D", "UNet3D depth", "4");
+  f.add("kernel-sizes", "X,Y,Z;...",
+        "kernel per level and the bottleneck's (depth + 1 triples, each side 1 or 3; default "
+        "3,3,3 everywhere)");
+  f.add("pool-sizes", "X,Y,Z;...",
+        "pooling after each level (depth triples, each side 1 or 2; default 2,2,2 everywhere)");
+  f.add("max-features", "F|none", "cap on any level's features", "none");
+  f.add("norm", "batch|instance", "BatchNorm3d, or InstanceNorm3d (affine)", "batch");
+  f.add("activation", "relu|leakyrelu", "after each norm (LeakyReLU: slope 0.01)", "relu");
+  f.add_switch("deep-supervision",
+               "a loss on every decoder level but the lowest (heads ds2 ... ds{depth-1}; depth 3 "
+               "or more)");
   f.add("classes", "C|auto", "number of classes", "auto");
   f.add("loss", "dice|ce|wce|combined|dicece", "loss function (dicece: Dice + cross-entropy)",
         "dice");

@@ -29,7 +29,7 @@ Tensor class_weight_tensor(const RunData& data, const std::vector<std::size_t>& 
 
 Training::Training(const RunConfig& c, const RunData& data, const std::vector<std::size_t>& train,
                    Grid grid, Device device, Precision precision, Communicator& ranks)
-    : config{data.channels(), data.num_classes(), c.features, c.depth},
+    : config(network_config(c, data.channels(), data.num_classes())),
       net(config, device, precision, c.batch, grid),
       optimizer(net.parameters(),
                 {c.lr, 0.9, 0.999, 1e-8, c.weight_decay, c.optimizer, c.momentum}),

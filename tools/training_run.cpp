@@ -205,7 +205,7 @@ class Run {
     if (c_.patch) return *c_.patch;
     std::vector<Grid> grids;
     for (const std::size_t i : train_) grids.push_back(data_.resampled.volumes[i].grid);
-    const Grid patch = default_patch(grids, c_.depth, c_.size);
+    const Grid patch = default_patch(grids, network_config(c_, 1, 2).total_pool(), c_.size);
     log_info("patch mode: patch ", xyz_text(patch), " (x,y,z), from the training cases' median ",
              "grid at the target spacing");
     return patch;

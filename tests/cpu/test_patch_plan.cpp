@@ -25,13 +25,19 @@ TEST_CASE("the default spacing is the per-axis median", "[patch]") {
 TEST_CASE("the default patch rounds the median grid down, then shrinks its largest side",
           "[patch]") {
   // Medians (42, 65, 52) rounded down to multiples of 4: (40, 64, 52); 133,120 voxels fit 64^3.
-  CHECK(default_patch({{40, 70, 50}, {44, 60, 54}}, 2, 64) == Grid{40, 64, 52});
+  CHECK(default_patch({{40, 70, 50}, {44, 60, 54}}, Grid::cube(4), 64) == Grid{40, 64, 52});
   // (40, 68, 48) shrinks by 4 along its largest side, ties z then y then x, until it holds at
   // most 26^3 = 17,576 voxels: ... (32, 32, 32), (28, 32, 32), (28, 28, 32), (28, 28, 28),
   // (24, 28, 28) with 18,816, then (24, 24, 28) with 16,128.
-  CHECK(default_patch({{40, 68, 48}}, 2, 26) == Grid{24, 24, 28});
+  CHECK(default_patch({{40, 68, 48}}, Grid::cube(4), 26) == Grid{24, 24, 28});
   // A side below 2^depth becomes 2^depth.
-  CHECK(default_patch({{3, 40, 40}}, 3, 96) == Grid{8, 40, 40});
+  CHECK(default_patch({{3, 40, 40}}, Grid::cube(8), 96) == Grid{8, 40, 40});
+  // Per-axis multiples (z pooled twice, y and x four times): z rounds to 4, y and x to 16; then
+  // the largest side that can shrink does, by its own multiple: (12, 64, 48) holds 36,864 > 32^3,
+  // so y shrinks to 48: 27,648.
+  CHECK(default_patch({{13, 70, 50}}, Grid{4, 16, 16}, 32) == Grid{12, 48, 48});
+  // Where the largest side is at its multiple, a smaller one still shrinks.
+  CHECK(default_patch({{64, 8, 8}}, Grid{64, 4, 4}, 8) == Grid{64, 4, 4});
 }
 
 TEST_CASE("patches are centred on present foreground at the stated rate", "[patch]") {
