@@ -273,6 +273,7 @@ const std::vector<OpDescription>& op_descriptions() {
     op_cases::loss_ops(list);
     op_cases::conv_ops(list);
     op_cases::weight_ops(list);
+    op_cases::configurable_network_ops(list);  // last, so the others keep their operands
     return list;
   }();
   return all;

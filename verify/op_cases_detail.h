@@ -47,5 +47,6 @@ void volume_ops(std::vector<OpDescription>& list);
 void loss_ops(std::vector<OpDescription>& list);
 void conv_ops(std::vector<OpDescription>& list);
 void weight_ops(std::vector<OpDescription>& list);  // the upsampling and Adam
+void configurable_network_ops(std::vector<OpDescription>& list);
 
 }  // namespace unet3d::op_cases

@@ -1,6 +1,8 @@
 // The op descriptions of the ops with weights: the first level's 3x3x3 convolutions, the head's
-// 1x1x1 one, the upsampling into the first level, and the optimizers over every parameter.
+// 1x1x1 one, the upsampling into the first level, the optimizers over every parameter, and the
+// configurable network's own (a 1x3x3 convolution, instance norm with LeakyReLU).
 #include "kernels/adam.h"
+#include "kernels/instancenorm.h"
 #include "kernels/sgd.h"
 #include "kernels/step_control.h"
 #include "layers/conv3d.h"
@@ -32,14 +34,14 @@ OpCase optimizer_case(double bytes, Tensor coefficients, std::vector<OutputSpec>
   return c;
 }
 
-// The first level's 3x3x3 convolution (f -> f channels) or the head's 1x1x1 one (f -> classes),
-// in one direction.
-Make conv_case(int k, ConvDirection direction) {
+// The first level's convolution of kernel k (f -> f channels: 3x3x3, or an anisotropic level's
+// 1x3x3) or the head's 1x1x1 one (f -> classes), in one direction.
+Make conv_case(Grid k, ConvDirection direction) {
   return [k, direction](const OpShapes& s, const Level& l, std::uint64_t seed) {
-    const Shape w{k == 3 ? s.features : s.classes, k, k, k, s.features};
+    const Shape w{k.voxels() > 1 ? s.features : s.classes, k.d, k.h, k.w, s.features};
     const Shape y = l.x.with_channels(w.n);
     const double flops =
-        2.0 * static_cast<double>(y.numel()) * static_cast<double>(w.c * k * k * k);
+        2.0 * static_cast<double>(y.numel()) * static_cast<double>(w.c * k.voxels());
     OpCase c{"", l.bytes + bytes_of(y, l.act), flops, {}, {}, {}, {}};
     switch (direction) {
       case ConvDirection::forward:
@@ -70,9 +72,11 @@ Make conv_case(int k, ConvDirection direction) {
 void conv_ops(std::vector<OpDescription>& list) {
   for (const int k : {3, 1}) {
     const std::string kernel = k == 3 ? "conv3d 3x3x3" : "conv3d 1x1x1 (head)";
-    describe(list, kernel + " forward", conv_case(k, ConvDirection::forward));
-    describe(list, kernel + " backward data", conv_case(k, ConvDirection::backward_data));
-    describe(list, kernel + " backward weights", conv_case(k, ConvDirection::backward_filter));
+    describe(list, kernel + " forward", conv_case(Grid::cube(k), ConvDirection::forward));
+    describe(list, kernel + " backward data",
+             conv_case(Grid::cube(k), ConvDirection::backward_data));
+    describe(list, kernel + " backward weights",
+             conv_case(Grid::cube(k), ConvDirection::backward_filter));
   }
 }
 
@@ -141,6 +145,44 @@ void weight_ops(std::vector<OpDescription>& list) {
                    sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, {}, i[0]);
                  });
            });
+}
+
+void configurable_network_ops(std::vector<OpDescription>& list) {
+  // An anisotropic level's convolution, flat along d: 9 taps, not 27.
+  for (const auto& [name, direction] :
+       {std::pair{" forward", ConvDirection::forward},
+        std::pair{" backward data", ConvDirection::backward_data},
+        std::pair{" backward weights", ConvDirection::backward_filter}})
+    describe(list, "conv3d 1x3x3" + std::string(name), conv_case(Grid{1, 3, 3}, direction));
+  // Instance norm with the fused LeakyReLU; backward gets the statistics of a real forward pass.
+  describe(
+      list, "instancenorm+leakyrelu forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
+        const Shape saved = Shape::vector(l.x.n * l.x.c);
+        return memory_case(
+            3 * l.bytes,
+            tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.stat, s + 1),
+                    random_tensor(l.channels, l.stat, s + 2)),
+            {{l.x, l.act}, {saved, l.stat}, {saved, l.stat}}, [](const Tensors& i, Tensors& o) {
+              instancenorm_forward(i[0], i[1], i[2], o[1], o[2], o[0], {Activation::leaky_relu});
+            });
+      });
+  describe(
+      list, "instancenorm+leakyrelu backward",
+      [](const OpShapes&, const Level& l, std::uint64_t s) {
+        const Shape saved = Shape::vector(l.x.n * l.x.c);
+        Tensor x = random_tensor(l.x, l.act, s), gamma = random_tensor(l.channels, l.stat, s + 1),
+               beta = random_tensor(l.channels, l.stat, s + 2);
+        Tensor y(l.x, l.act), mean(saved, l.stat), inv(saved, l.stat);
+        instancenorm_forward(x, gamma, beta, mean, inv, y, {Activation::leaky_relu});
+        return memory_case(5 * l.bytes,
+                           tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
+                                   std::move(gamma), std::move(mean), std::move(inv)),
+                           {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
+                           [](const Tensors& i, Tensors& o) {
+                             instancenorm_backward(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1],
+                                                   o[2], {Activation::leaky_relu});
+                           });
+      });
 }
 
 }  // namespace unet3d::op_cases

@@ -18,13 +18,27 @@ namespace {
 
 const UNetConfig kConfig{1, 3, 4, 2};
 
+// Depth 3 flat along z at the first level (1x3x3 kernels, 1x2x2 pooling), instance norm,
+// LeakyReLU, deep supervision, features capped at 8.
+UNetConfig configurable_network() {
+  UNetConfig c{1, 3, 4, 3};
+  c.kernel_sizes = {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}, {3, 3, 3}};
+  c.pool_sizes = {{1, 2, 2}, {2, 2, 2}, {2, 2, 2}};
+  c.max_features = 8;
+  c.norm = NormKind::instance;
+  c.activation = Activation::leaky_relu;
+  c.deep_supervision = true;
+  return c;
+}
+
 struct Run {
   UNet3D net;
   Optimizer adam;
   LossScaler scaler;
   TrainingStep step;
-  Run(Device device, Precision precision, double lr, Grid grid = Grid::cube(16))
-      : net(kConfig, device, precision, 2, grid),
+  Run(Device device, Precision precision, double lr, Grid grid = Grid::cube(16),
+      const UNetConfig& config = kConfig)
+      : net(config, device, precision, 2, grid),
         adam(net.parameters(), {lr}),
         scaler(precision == Precision::f16, device),
         step(net, adam, scaler, {LossKind::dice}, nullptr, 2) {
@@ -48,8 +62,9 @@ struct Run {
 
 // One micro-batch on each backend from the same weights and data: the loss and the gradients
 // through the whole network (the convolutions sum in other orders on each side), then a step.
-void check_step_parity(Grid grid) {
-  Run cpu(Device::cpu, Precision::f32, 1e-3, grid), gpu(Device::cuda, Precision::f32, 1e-3, grid);
+void check_step_parity(Grid grid, const UNetConfig& config = kConfig) {
+  Run cpu(Device::cpu, Precision::f32, 1e-3, grid, config),
+      gpu(Device::cuda, Precision::f32, 1e-3, grid, config);
   cpu.step.micro_batch();
   gpu.step.micro_batch();
   CHECK(gpu.step.last_loss() == Approx(cpu.step.last_loss()).epsilon(1e-5));
@@ -65,6 +80,11 @@ void check_step_parity(Grid grid) {
 
 TEST_CASE("a training step's loss and gradients match the CPU in f32", "[parity][training]") {
   check_step_parity(Grid::cube(16));
+}
+
+TEST_CASE("a training step of the configurable network matches the CPU in f32",
+          "[parity][training]") {
+  check_step_parity({8, 16, 16}, configurable_network());
 }
 
 TEST_CASE("a training step on a grid with D != H != W matches the CPU in f32",
