@@ -146,10 +146,16 @@ void read_network_settings(const SafetensorsFile& file, const std::string& path,
       if (entry != "zscore")
         throw Error(ErrorKind::usage, concat(key("normalization"), ": '", entry,
                                              "' (this version normalises by zscore only)"));
-    c.check();
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::data) throw;
     throw_error(ErrorKind::data, e.what(), __FILE__, __LINE__);  // the file is at fault
+  }
+  try {
+    c.check();
+  } catch (const Error& e) {
+    throw_error(ErrorKind::data,
+                concat(path, ": its metadata describes no valid network: ", e.what()), __FILE__,
+                __LINE__);
   }
 }
 

@@ -1,14 +1,19 @@
-// PyTorch agreement of the configurable network: tests/fixtures/planned_unet.py builds a PyTorch
-// module from the metadata of tests/fixtures/planned_unet.safetensors alone (an anisotropic,
-// instance-norm, LeakyReLU, deep-supervised network with a feature cap, trained briefly by this
-// project's trainer), loads the file strictly and writes its logits for a fixed input; this
-// project's network, loaded from the same file, must compute them to 1e-5.
+// The configurable network's checkpoints. PyTorch agreement: tests/fixtures/planned_unet.py builds
+// a PyTorch module from the metadata of tests/fixtures/planned_unet.safetensors alone (an
+// anisotropic, instance-norm, LeakyReLU, deep-supervised network with a feature cap, trained
+// briefly by this project's trainer), loads the file strictly and writes its logits for a fixed
+// input; this project's network, loaded from the same file, must compute them to 1e-5. Then the
+// metadata: v2 for such a network, v1 for the original, a plain state_dict read off its shapes,
+// malformed keys refused.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "io/json.h"
+#include "io/safetensors.h"
+#include "tests/support/error_of.h"
+#include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 #include "tools/checkpoint.h"
 #include "verify/parity.h"
@@ -75,5 +80,59 @@ TEST_CASE("a network built from a checkpoint's metadata computes PyTorch's logit
                                        numbers(*root.find("deep_supervision")->find(name)));
     INFO(name << ": largest relative difference " << ds);
     CHECK(ds < 1e-5);
+  }
+}
+
+TEST_CASE("a configurable network's checkpoint keeps its plan; a plain one is read off its shapes",
+          "[unet3d][checkpoint]") {
+  const std::string checkpoint = std::string(FIXTURES_DIR) + "/planned_unet.safetensors";
+  const ModelInfo info = read_model_info(checkpoint);
+  SafetensorsFile file = read_safetensors(checkpoint);
+  CHECK(file.metadata.at("format") == "unet3d-v2");
+  // The same tensors without metadata: everything but the activation from the shapes.
+  file.metadata.clear();
+  file.has_metadata = false;
+  const std::string plain =
+      testing::scratch_folder("plain_planned").string() + "/plain.safetensors";
+  write_safetensors(plain, file);
+  const UNetConfig shapes = read_model_info(plain).config, meta = info.config;
+  CHECK(shapes.kernel_sizes == meta.kernel_sizes);
+  CHECK(shapes.pool_sizes == meta.pool_sizes);
+  CHECK(shapes.features(shapes.depth + 1) == meta.features(meta.depth + 1));
+  CHECK(shapes.norm == NormKind::instance);
+  CHECK(shapes.deep_supervision);
+  CHECK(shapes.activation == Activation::relu);  // a state_dict does not hold it
+  // The original network's files stay unet3d-v1 without §11's keys.
+  UNet3D original({1, 3, 4, 2}, Device::cpu, Precision::f32, 1, 16);
+  const std::string v1 = testing::scratch_folder("v1_file").string() + "/v1.safetensors";
+  save_model(v1, original, {original.config(), 16, 0, 0, {}, true});
+  const SafetensorsFile v1_file = read_safetensors(v1);
+  CHECK(v1_file.metadata.at("format") == "unet3d-v1");
+  for (const char* key : {"norm", "activation", "kernel_sizes", "pool_sizes", "deep_supervision"})
+    CHECK(v1_file.metadata.count(key) == 0);
+}
+
+TEST_CASE("malformed §11 metadata is a data error naming the file and the key",
+          "[unet3d][checkpoint]") {
+  const std::string checkpoint = std::string(FIXTURES_DIR) + "/planned_unet.safetensors";
+  const std::string folder = testing::scratch_folder("bad_planned").string();
+  const struct {
+    std::string key, value, message;
+  } cases[] = {{"kernel_sizes", "3,3,1;3,3", "metadata 'kernel_sizes'"},
+               {"pool_sizes", "2,2,1;2,2,2", "--pool-sizes: 2 pooling sizes for depth 3"},
+               {"norm", "group", "metadata 'norm': 'group'"},
+               {"activation", "gelu", "metadata 'activation': 'gelu'"},
+               {"deep_supervision", "yes", "metadata 'deep_supervision': 'yes'"},
+               {"normalization", "ct:0,1,0,1", "metadata 'normalization': 'ct:0,1,0,1'"},
+               {"format", "unet3d-v1", "format unet3d-v1 with settings of the configurable"}};
+  for (const auto& c : cases) {
+    SafetensorsFile file = read_safetensors(checkpoint);
+    file.metadata[c.key] = c.value;
+    const std::string path = folder + "/" + c.key + ".safetensors";
+    write_safetensors(path, file);
+    INFO(c.key << " = " << c.value);
+    const std::string message = testing::error_of([&] { read_model_info(path); }, ErrorKind::data);
+    CHECK_THAT(message, Catch::Contains(path));
+    CHECK_THAT(message, Catch::Contains(c.message));
   }
 }
