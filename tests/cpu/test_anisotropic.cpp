@@ -1,7 +1,8 @@
 // The configurable network's layers on the CPU (docs/model.md): convolutions with a kernel of 1
-// or 3 per axis, max-pooling and transposed convolutions with a window of 1 or 2 per axis,
-// instance norm and the fused LeakyReLU: values against the definitions, gradients by central
-// differences.
+// or 3 per axis in every direction and with every register tile (test_conv.cpp has their
+// gradients and the transposed convolution's blocks), max-pooling with a window of 1 or 2 per
+// axis, instance norm and the fused LeakyReLU: values against the definitions, gradients by
+// central differences.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -11,7 +12,6 @@
 #include "kernels/instancenorm.h"
 #include "kernels/pool.h"
 #include "layers/conv3d.h"
-#include "layers/conv_transpose3d.h"
 #include "tests/support/conv_reference.h"
 #include "tests/support/gradcheck.h"
 #include "verify/compare.h"
@@ -79,30 +79,6 @@ TEST_CASE("a 1x3x3 convolution matches the definition with every register tile",
     }
 }
 
-TEST_CASE("anisotropic convolution gradients match central differences", "[conv][gradcheck]") {
-  for (const Grid k : {Grid{1, 3, 3}, Grid{3, 1, 1}}) {
-    const Shape s{2, 3, 4, 5, 3};
-    const std::string name = "conv3d " + k.str() + " " + s.str();
-    Tensor x = random_tensor(s, DType::f64, 220);
-    Tensor w = random_tensor(weights_of(5, k, s.c), DType::f64, 221);
-    Tensor b = random_tensor(Shape::vector(5), DType::f64, 222);
-    const Tensor weights = random_tensor(s.with_channels(5), DType::f64, 223, -1.0f, 1.3f);
-    Tensor y(s.with_channels(5), DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
-        db(Shape::vector(5), DType::f64);
-    fill(dw, 0.0);
-    fill(db, 0.0);
-    conv3d_backward_data(weights, w, dx);
-    conv3d_backward_weights(x, weights, dw, &db);
-    const auto loss = [&] {
-      conv3d_forward(x, w, &b, y);
-      return dot(y, weights);
-    };
-    CHECK(gradient_check(name + " dx", x, dx, loss).ok);
-    CHECK(gradient_check(name + " dw", w, dw, loss).ok);
-    CHECK(gradient_check(name + " db", b, db, loss).ok);
-  }
-}
-
 TEST_CASE("max-pooling with an anisotropic window matches the definition and its gradient",
           "[pool][gradcheck]") {
   for (const Grid win : kWindows) {
@@ -142,34 +118,6 @@ TEST_CASE("max-pooling with an anisotropic window matches the definition and its
     };
     // Random values have no ties, and the probes' steps of 1e-6 cross no other maximum.
     CHECK(gradient_check("maxpool " + win.str(), x, dx, loss).ok);
-  }
-}
-
-TEST_CASE("transposed convolutions with an anisotropic block match the definition and gradients",
-          "[conv][gradcheck]") {
-  for (const Grid block : kWindows) {
-    const Shape s{2, 2, 3, 2, 5};
-    const Shape out{s.n, block.d * s.d, block.h * s.h, block.w * s.w, 3};
-    const std::string name = "conv_transpose3d " + block.str();
-    Tensor x = random_tensor(s, DType::f64, 240);
-    Tensor w = random_tensor({s.c, block.d, block.h, block.w, 3}, DType::f64, 241);
-    Tensor b = random_tensor(Shape::vector(3), DType::f64, 242);
-    Tensor y(out, DType::f64);
-    conv_transpose3d_forward(x, w, b, y);
-    CHECK(compare(to_doubles(y), direct_transpose(x, w, b), tolerance(Check::gradient_f64)).ok);
-    const Tensor weights = random_tensor(out, DType::f64, 243, -1.0f, 1.3f);
-    Tensor dx(s, DType::f64), dw(w.shape(), DType::f64), db(Shape::vector(3), DType::f64);
-    fill(dw, 0.0);
-    fill(db, 0.0);
-    conv_transpose3d_backward_data(weights, w, dx);
-    conv_transpose3d_backward_weights(x, weights, dw, db);
-    const auto loss = [&] {
-      conv_transpose3d_forward(x, w, b, y);
-      return dot(y, weights);
-    };
-    CHECK(gradient_check(name + " dx", x, dx, loss).ok);
-    CHECK(gradient_check(name + " dw", w, dw, loss).ok);
-    CHECK(gradient_check(name + " db", b, db, loss).ok);
   }
 }
 

@@ -1,4 +1,5 @@
-// Conv3d and ConvTranspose3d on the CPU: forward and gradients against direct loops from the
+// Conv3d and ConvTranspose3d on the CPU, the U-Net's kernels and blocks and anisotropic levels'
+// (each axis 1 or 3, blocks 1 or 2): forward and gradients against direct loops from the
 // definition, gradients by central differences.
 #include <catch2/catch.hpp>
 #include <vector>
@@ -119,13 +120,15 @@ TEST_CASE("conv3d's CPU tile follows the vector registers", "[conv]") {
   CHECK((bytes == 16 || bytes == 32 || bytes == 64));
 }
 
+// The U-Net's 3x3x3 and 1x1x1 kernels, and an anisotropic level's 1x3x3 and 3x1x1.
 TEST_CASE("conv3d gradients match central differences", "[conv][gradcheck]") {
-  for (const int k : {3, 1}) {
+  for (const Grid k : {Grid::cube(3), Grid::cube(1), Grid{1, 3, 3}, Grid{3, 1, 1}}) {
     for (const Shape s : {Shape{2, 3, 5, 4, 3}, Shape{1, 5, 3, 3, 5}}) {
-      const std::string name = concat("conv3d k", k, " ", s.str());
+      const std::string name =
+          (k.is_cube() ? concat("conv3d k", k.d) : "conv3d " + k.str()) + " " + s.str();
       const std::int64_t cout = 7;
       Tensor x = random_tensor(s, DType::f64, 170);
-      Tensor w = random_tensor({cout, k, k, k, s.c}, DType::f64, 171);
+      Tensor w = random_tensor({cout, k.d, k.h, k.w, s.c}, DType::f64, 171);
       Tensor b = random_tensor(Shape::vector(cout), DType::f64, 172);
       const Tensor weights = random_tensor(s.with_channels(cout), DType::f64, 173, -1.0f, 1.3f);
       Tensor y(s.with_channels(cout), DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
@@ -190,40 +193,47 @@ TEST_CASE("conv3d on zero-padded channels equals the unpadded convolution", "[co
   }
 }
 
+// The U-Net's 2x2x2 block, and anisotropic levels' blocks flat along one or two axes.
+const Grid kBlocks[] = {Grid::cube(2), Grid{1, 2, 2}, Grid{2, 2, 1}, Grid{2, 1, 1}};
+
 TEST_CASE("conv_transpose3d forward matches the definition", "[conv]") {
-  for (const DType dtype : {DType::f32, DType::f64}) {
-    const Shape s{2, 2, 3, 2, 5};
-    const Tensor x = random_tensor(s, dtype, 180);
-    const Tensor w = random_tensor({5, 2, 2, 2, 3}, dtype, 181);
-    const Tensor b = random_tensor(Shape::vector(3), dtype, 182);
-    Tensor y({2, 4, 6, 4, 3}, dtype);
-    conv_transpose3d_forward(x, w, b, y);
-    const Check check = dtype == DType::f64 ? Check::gradient_f64 : Check::parity_f32;
-    CHECK(compare(to_doubles(y), direct_transpose(x, w, b), tolerance(check)).ok);
-  }
+  for (const Grid block : kBlocks)
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      INFO("block " << block.str() << " " << dtype_name(dtype));
+      const Shape s{2, 2, 3, 2, 5};
+      const Tensor x = random_tensor(s, dtype, 180);
+      const Tensor w = random_tensor({5, block.d, block.h, block.w, 3}, dtype, 181);
+      const Tensor b = random_tensor(Shape::vector(3), dtype, 182);
+      Tensor y({2, block.d * 2, block.h * 3, block.w * 2, 3}, dtype);
+      conv_transpose3d_forward(x, w, b, y);
+      const Check check = dtype == DType::f64 ? Check::gradient_f64 : Check::parity_f32;
+      CHECK(compare(to_doubles(y), direct_transpose(x, w, b), tolerance(check)).ok);
+    }
 }
 
 TEST_CASE("conv_transpose3d gradients match central differences", "[conv][gradcheck]") {
-  for (const Shape s : {Shape{2, 3, 2, 3, 5}, Shape{1, 1, 3, 2, 3}}) {
-    const std::string name = concat("conv_transpose3d ", s.str());
-    const std::int64_t cout = 3;
-    const Shape out{s.n, 2 * s.d, 2 * s.h, 2 * s.w, cout};
-    Tensor x = random_tensor(s, DType::f64, 190);
-    Tensor w = random_tensor({s.c, 2, 2, 2, cout}, DType::f64, 191);
-    Tensor b = random_tensor(Shape::vector(cout), DType::f64, 192);
-    const Tensor weights = random_tensor(out, DType::f64, 193, -1.0f, 1.3f);
-    Tensor y(out, DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
-        db(Shape::vector(cout), DType::f64);
-    fill(dw, 0.0);
-    fill(db, 0.0);
-    conv_transpose3d_backward_data(weights, w, dx);
-    conv_transpose3d_backward_weights(x, weights, dw, db);
-    const auto loss = [&] {
-      conv_transpose3d_forward(x, w, b, y);
-      return dot(y, weights);
-    };
-    CHECK(gradient_check(name + " dx", x, dx, loss).ok);
-    CHECK(gradient_check(name + " dw", w, dw, loss).ok);
-    CHECK(gradient_check(name + " db", b, db, loss).ok);
-  }
+  for (const Grid block : kBlocks)
+    for (const Shape s : {Shape{2, 3, 2, 3, 5}, Shape{1, 1, 3, 2, 3}}) {
+      const std::string name =
+          concat("conv_transpose3d ", block.is_cube() ? "" : block.str() + " ", s.str());
+      const std::int64_t cout = 3;
+      const Shape out{s.n, block.d * s.d, block.h * s.h, block.w * s.w, cout};
+      Tensor x = random_tensor(s, DType::f64, 190);
+      Tensor w = random_tensor({s.c, block.d, block.h, block.w, cout}, DType::f64, 191);
+      Tensor b = random_tensor(Shape::vector(cout), DType::f64, 192);
+      const Tensor weights = random_tensor(out, DType::f64, 193, -1.0f, 1.3f);
+      Tensor y(out, DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
+          db(Shape::vector(cout), DType::f64);
+      fill(dw, 0.0);
+      fill(db, 0.0);
+      conv_transpose3d_backward_data(weights, w, dx);
+      conv_transpose3d_backward_weights(x, weights, dw, db);
+      const auto loss = [&] {
+        conv_transpose3d_forward(x, w, b, y);
+        return dot(y, weights);
+      };
+      CHECK(gradient_check(name + " dx", x, dx, loss).ok);
+      CHECK(gradient_check(name + " dw", w, dw, loss).ok);
+      CHECK(gradient_check(name + " db", b, db, loss).ok);
+    }
 }
