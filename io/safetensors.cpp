@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "io/crc32c.h"
 #include "io/json.h"
@@ -75,6 +76,29 @@ const StoredTensor* SafetensorsFile::find(const std::string& name) const {
   for (const StoredTensor& t : tensors)
     if (t.name == name) return &t;
   return nullptr;
+}
+
+const StoredTensor& SafetensorsFile::require(const std::string& name,
+                                             const std::string& path) const {
+  const StoredTensor* t = find(name);
+  if (t == nullptr) bad_file(path, concat("missing tensor '", name, "'"));
+  return *t;
+}
+
+std::int64_t SafetensorsFile::metadata_integer(const std::string& key,
+                                               const std::string& path) const {
+  const auto found = metadata.find(key);
+  if (found == metadata.end()) bad_file(path, concat("metadata lacks '", key, "'"));
+  std::int64_t v = 0;
+  std::istringstream in(found->second);
+  if (!(in >> v) || !in.eof())
+    bad_file(path, concat("metadata '", key, "' = '", found->second, "' is not an integer"));
+  return v;
+}
+
+std::string SafetensorsFile::metadata_or(const std::string& key, const std::string& absent) const {
+  const auto found = metadata.find(key);
+  return found != metadata.end() ? found->second : absent;
 }
 
 std::size_t safetensors_dtype_size(const std::string& dtype) {

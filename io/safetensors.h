@@ -25,6 +25,13 @@ struct SafetensorsFile {
   std::vector<StoredTensor> tensors;  // in data order
 
   const StoredTensor* find(const std::string& name) const;
+  // The tensor `name`; a data Error naming `path` and the tensor where it is missing.
+  const StoredTensor& require(const std::string& name, const std::string& path) const;
+  // The metadata value `key` as an integer; a data Error naming `path` and the key where it is
+  // missing or not an integer.
+  std::int64_t metadata_integer(const std::string& key, const std::string& path) const;
+  // The metadata value `key`, or `absent` where the file does not have it.
+  std::string metadata_or(const std::string& key, const std::string& absent) const;
 };
 
 // Bytes per element of a safetensors dtype name; 0 for names this project does not know.

@@ -9,6 +9,7 @@
 #include "io/resampled.h"
 #include "io/safetensors.h"
 #include "runtime/error.h"
+#include "tools/network_metadata.h"
 #include "tools/network_text.h"
 
 namespace unet3d {
@@ -97,97 +98,6 @@ std::vector<double> host_values(const Tensor& t) {
   return out;
 }
 
-std::int64_t metadata_int(const SafetensorsFile& file, const std::string& key,
-                          const std::string& path) {
-  const auto found = file.metadata.find(key);
-  if (found == file.metadata.end())
-    throw_error(ErrorKind::data, concat(path, ": metadata lacks '", key, "'"), __FILE__, __LINE__);
-  std::int64_t v = 0;
-  std::istringstream in(found->second);
-  if (!(in >> v) || !in.eof())
-    throw_error(ErrorKind::data,
-                concat(path, ": metadata '", key, "' = '", found->second, "' is not an integer"),
-                __FILE__, __LINE__);
-  return v;
-}
-
-const StoredTensor& required(const SafetensorsFile& file, const std::string& name,
-                             const std::string& path) {
-  const StoredTensor* t = file.find(name);
-  if (t == nullptr)
-    throw_error(ErrorKind::data, concat(path, ": missing tensor '", name, "'"), __FILE__, __LINE__);
-  return *t;
-}
-
-// The metadata value `key`, or `absent` where the file does not have it.
-std::string metadata_or(const SafetensorsFile& file, const std::string& key, const char* absent) {
-  const auto found = file.metadata.find(key);
-  return found != file.metadata.end() ? found->second : std::string(absent);
-}
-
-// §11's settings from the metadata (an absent key takes §1's value); a malformed value is a data
-// Error naming the file and the key.
-void read_network_settings(const SafetensorsFile& file, const std::string& path, UNetConfig& c) {
-  const auto key = [&](const char* name) { return concat(path, ": metadata '", name, "'"); };
-  try {
-    c.kernel_sizes = sizes_of_text(metadata_or(file, "kernel_sizes", ""), key("kernel_sizes"));
-    c.pool_sizes = sizes_of_text(metadata_or(file, "pool_sizes", ""), key("pool_sizes"));
-    c.norm = parse_norm(metadata_or(file, "norm", "batch"), key("norm"));
-    c.activation = parse_activation(metadata_or(file, "activation", "relu"), key("activation"));
-    const std::string ds = metadata_or(file, "deep_supervision", "false");
-    if (ds != "true" && ds != "false")
-      throw Error(ErrorKind::usage,
-                  concat(key("deep_supervision"), ": '", ds, "' is not true or false"));
-    c.deep_supervision = ds == "true";
-    if (file.metadata.count("max_features"))
-      c.max_features = metadata_int(file, "max_features", path);
-    std::istringstream in(metadata_or(file, "normalization", ""));
-    for (std::string entry; std::getline(in, entry, ';');)
-      if (entry != "zscore")
-        throw Error(ErrorKind::usage, concat(key("normalization"), ": '", entry,
-                                             "' (this version normalises by zscore only)"));
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::data) throw;
-    throw_error(ErrorKind::data, e.what(), __FILE__, __LINE__);  // the file is at fault
-  }
-  try {
-    c.check();
-  } catch (const Error& e) {
-    throw_error(ErrorKind::data,
-                concat(path, ": its metadata describes no valid network: ", e.what()), __FILE__,
-                __LINE__);
-  }
-}
-
-// The settings a plain state_dict's shapes show (PyTorch layouts): each level's kernel (its
-// conv1) and pooling (its up-convolution), the features, instance norm where a norm keeps no
-// running statistics, deep supervision where ds heads exist. The activation is not in a
-// state_dict: ReLU.
-void read_network_shapes(const SafetensorsFile& file, const std::string& path, UNetConfig& c) {
-  const auto dims = [&](const std::string& name) {
-    const StoredTensor& t = required(file, name, path);
-    if (t.shape.size() != 5)
-      throw_error(ErrorKind::data, concat(path, ": '", name, "' is not 5-D"), __FILE__, __LINE__);
-    return Grid{t.shape[2], t.shape[3], t.shape[4]};
-  };
-  std::vector<Grid> kernels, pools;
-  for (std::int64_t i = 1; i <= c.depth; ++i) {
-    kernels.push_back(dims(concat("enc", i, ".conv1.weight")));
-    pools.push_back(dims(concat("up", i, ".weight")));
-  }
-  kernels.push_back(dims("bottleneck.conv1.weight"));
-  const auto all = [](const std::vector<Grid>& sizes, std::int64_t side) {
-    return std::all_of(sizes.begin(), sizes.end(),
-                       [&](const Grid& g) { return g == Grid::cube(side); });
-  };
-  if (!all(kernels, 3)) c.kernel_sizes = kernels;
-  if (!all(pools, 2)) c.pool_sizes = pools;
-  const std::int64_t bottleneck = required(file, "bottleneck.conv1.weight", path).shape[0];
-  if (bottleneck < (c.init_features << c.depth)) c.max_features = bottleneck;
-  if (!file.find("enc1.bn1.running_mean")) c.norm = NormKind::instance;
-  c.deep_supervision = file.find("ds2.weight") != nullptr;
-}
-
 ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
   ModelInfo info;
   info.has_metadata = file.has_metadata && file.metadata.count("format") > 0;
@@ -198,9 +108,10 @@ ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
                   concat(path, ": format '", format, "', expected ", kModelFormat, " or ",
                          kConfigurableFormat),
                   __FILE__, __LINE__);
-    info.config = {metadata_int(file, "in_channels", path), metadata_int(file, "num_classes", path),
-                   metadata_int(file, "init_features", path), metadata_int(file, "depth", path)};
-    read_network_settings(file, path, info.config);
+    info.config = {
+        file.metadata_integer("in_channels", path), file.metadata_integer("num_classes", path),
+        file.metadata_integer("init_features", path), file.metadata_integer("depth", path)};
+    read_network_metadata(file, path, info.config);
     if (format == kModelFormat && !info.config.is_original())
       throw_error(ErrorKind::data,
                   concat(path, ": format ", kModelFormat, " with settings of the configurable ",
@@ -220,10 +131,10 @@ ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
                   concat(path, ": metadata 'mode' = '", mode->second, "' (resize or patch)"),
                   __FILE__, __LINE__);
     } else {
-      info.input_size = metadata_int(file, "input_size", path);
+      info.input_size = file.metadata_integer("input_size", path);
     }
-    info.epoch = metadata_int(file, "epoch", path);
-    info.step = metadata_int(file, "step", path);
+    info.epoch = file.metadata_integer("epoch", path);
+    info.step = file.metadata_integer("step", path);
     const auto names = file.metadata.find("class_names");
     if (names != file.metadata.end()) {
       std::istringstream in(names->second);
@@ -232,8 +143,8 @@ ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
     return info;
   }
   // A plain state_dict: the configuration is in the shapes.
-  const StoredTensor& first = required(file, "enc1.conv1.weight", path);
-  const StoredTensor& head = required(file, "head.weight", path);
+  const StoredTensor& first = file.require("enc1.conv1.weight", path);
+  const StoredTensor& head = file.require("head.weight", path);
   if (first.shape.size() != 5 || head.shape.size() != 5)
     throw_error(ErrorKind::data, concat(path, ": enc1.conv1.weight or head.weight is not 5-D"),
                 __FILE__, __LINE__);
@@ -289,18 +200,7 @@ void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
                    {"depth", std::to_string(c.depth)},
                    {"epoch", std::to_string(info.epoch)},
                    {"step", std::to_string(info.step)}};
-  if (!c.is_original()) {  // §11's keys; the original network's files stay as they were
-    file.metadata["kernel_sizes"] = kernel_sizes_text(c);
-    file.metadata["pool_sizes"] = pool_sizes_text(c);
-    if (c.max_features > 0) file.metadata["max_features"] = std::to_string(c.max_features);
-    file.metadata["norm"] = norm_word(c.norm);
-    file.metadata["activation"] = activation_word(c.activation);
-    file.metadata["deep_supervision"] = c.deep_supervision ? "true" : "false";
-    std::string normalization;
-    for (std::int64_t i = 0; i < c.in_channels; ++i)
-      normalization += (i == 0 ? "" : ";") + std::string("zscore");
-    file.metadata["normalization"] = normalization;
-  }
+  write_network_metadata(c, file.metadata);
   if (info.mode == InputMode::patch) {
     file.metadata["mode"] = "patch";
     file.metadata["spacing"] = xyz_text(info.spacing);
@@ -351,7 +251,7 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
 
   for (std::size_t i = 0; i < params.size(); ++i) {
     const ParameterSpec& spec = params.spec(i);
-    const StoredTensor& t = required(file, spec.name, path);
+    const StoredTensor& t = file.require(spec.name, path);
     if (t.dtype != "F32" || t.shape != torch_shape(spec)) {
       std::string want;
       for (std::int64_t d : torch_shape(spec)) want += concat(want.empty() ? "" : ", ", d);
@@ -370,7 +270,7 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
   }
   for (const std::string& prefix : batchnorm_prefixes(params)) {
     const std::string name = prefix + ".num_batches_tracked";
-    const StoredTensor& t = required(file, name, path);
+    const StoredTensor& t = file.require(name, path);
     if (t.dtype != "I64" || !t.shape.empty())
       throw_error(ErrorKind::data, concat(path, ": tensor '", name, "' should be an I64 scalar"),
                   __FILE__, __LINE__);
@@ -414,7 +314,7 @@ TrainingState load_training_state(const std::string& path, Optimizer& optimizer,
                 concat(path, ": not a training-state file (format ", kTrainingFormat, ")"),
                 __FILE__, __LINE__);
   TrainingState state;
-  state.step = metadata_int(file, "step", path);
+  state.step = file.metadata_integer("step", path);
   if (state.step != expected_step)
     throw_error(ErrorKind::data,
                 concat(path, ": training state of step ", state.step,
@@ -429,7 +329,7 @@ TrainingState load_training_state(const std::string& path, Optimizer& optimizer,
                        optimizer_word(optimizer.options().kind)),
                 __FILE__, __LINE__);
   for (const auto& [name, moment] : optimizer.state()) {
-    const StoredTensor& t = required(file, name, path);
+    const StoredTensor& t = file.require(name, path);
     const std::string want = moment->dtype() == DType::f64 ? "F64" : "F32";
     if (t.dtype != want || t.shape != std::vector<std::int64_t>{moment->numel()})
       throw_error(ErrorKind::data,
@@ -440,15 +340,15 @@ TrainingState load_training_state(const std::string& path, Optimizer& optimizer,
     std::memcpy(host.data(), t.bytes.data(), t.bytes.size());
     moment->copy_from(host);
   }
-  optimizer.set_steps(metadata_int(file, "adam_steps", path));
+  optimizer.set_steps(file.metadata_integer("adam_steps", path));
   const auto scale = file.metadata.find("loss_scale");
   double loss_scale = 0;
   if (scale == file.metadata.end() || !(std::istringstream(scale->second) >> loss_scale) ||
       loss_scale <= 0)
     throw_error(ErrorKind::data, concat(path, ": metadata 'loss_scale' is missing or invalid"),
                 __FILE__, __LINE__);
-  scaler.restore(loss_scale, metadata_int(file, "growth_tracker", path),
-                 metadata_int(file, "skipped_steps", path));
+  scaler.restore(loss_scale, file.metadata_integer("growth_tracker", path),
+                 file.metadata_integer("skipped_steps", path));
   for (const auto& [key, value] : file.metadata)
     if (key.starts_with("trainer.")) state.extra[key.substr(8)] = value;
   return state;

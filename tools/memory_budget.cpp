@@ -27,8 +27,8 @@ MemoryNeed training_memory_need(const RunConfig& c, double dataset_voxels, doubl
   // At the first level UNet3D plans six tensors per block (encoder and decoder), five more of
   // `features` channels and two of twice that (the concatenation and its gradient): 21 tensors of
   // batch x size^3 x features. The deeper levels only add to it.
-  need.network =
-      21 * static_cast<double>(c.batch) * voxels * static_cast<double>(c.features) * activation;
+  const double features = static_cast<double>(network_config(c, channels, 2).features(1));
+  need.network = 21 * static_cast<double>(c.batch) * voxels * features * activation;
   // The image as read (f32 channels), its label map (u8) and the generator's or file's own copy
   // (<= 4 B).
   need.raw_case = raw_voxels * (image_bytes + 1 + 4);

@@ -83,8 +83,9 @@ TEST_CASE("a network built from a checkpoint's metadata computes PyTorch's logit
   }
 }
 
-TEST_CASE("a configurable network's checkpoint keeps its plan; a plain one is read off its shapes",
-          "[unet3d][checkpoint]") {
+TEST_CASE(
+    "a configurable network's checkpoint keeps its plan, and a plain one is read off its shapes",
+    "[unet3d][checkpoint]") {
   const std::string checkpoint = std::string(FIXTURES_DIR) + "/planned_unet.safetensors";
   const ModelInfo info = read_model_info(checkpoint);
   SafetensorsFile file = read_safetensors(checkpoint);
@@ -124,15 +125,34 @@ TEST_CASE("malformed §11 metadata is a data error naming the file and the key",
                {"activation", "gelu", "metadata 'activation': 'gelu'"},
                {"deep_supervision", "yes", "metadata 'deep_supervision': 'yes'"},
                {"normalization", "ct:0,1,0,1", "metadata 'normalization': 'ct:0,1,0,1'"},
+               {"normalization", "zscore;zscore", "2 entries for in_channels 1"},
+               {"max_features", "0", "metadata 'max_features': 0"},
                {"format", "unet3d-v1", "format unet3d-v1 with settings of the configurable"}};
   for (const auto& c : cases) {
     SafetensorsFile file = read_safetensors(checkpoint);
     file.metadata[c.key] = c.value;
-    const std::string path = folder + "/" + c.key + ".safetensors";
+    const std::string path = folder + "/" + c.key + "=" + c.value + ".safetensors";
     write_safetensors(path, file);
     INFO(c.key << " = " << c.value);
     const std::string message = testing::error_of([&] { read_model_info(path); }, ErrorKind::data);
     CHECK_THAT(message, Catch::Contains(path));
     CHECK_THAT(message, Catch::Contains(c.message));
   }
+}
+
+TEST_CASE("a plain state_dict whose shapes describe no valid network is a data error",
+          "[unet3d][checkpoint]") {
+  SafetensorsFile file = read_safetensors(std::string(FIXTURES_DIR) + "/planned_unet.safetensors");
+  file.metadata.clear();
+  file.has_metadata = false;
+  // The first kernel's taps laid along x alone: the same bytes, a kernel side of 9 or 27.
+  for (StoredTensor& t : file.tensors)
+    if (t.name == "enc1.conv1.weight")
+      t.shape = {t.shape[0], t.shape[1], 1, 1, t.shape[2] * t.shape[3] * t.shape[4]};
+  const std::string path = testing::scratch_folder("bad_shapes").string() + "/plain.safetensors";
+  write_safetensors(path, file);
+  const std::string message = testing::error_of([&] { read_model_info(path); }, ErrorKind::data);
+  CHECK_THAT(message, Catch::Contains(path));
+  CHECK_THAT(message, Catch::Contains("describes no valid network"));
+  CHECK_THAT(message, Catch::Contains("each side 1 or 3"));
 }
