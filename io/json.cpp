@@ -3,6 +3,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -196,6 +198,13 @@ Value parse_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return parse(text.str(), path);
+}
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
 }
 
 std::string quote(std::string_view s) {

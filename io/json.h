@@ -40,5 +40,7 @@ Value parse_file(const std::string& path);
 
 // `s` as a JSON string literal, quotes and escapes included.
 std::string quote(std::string_view s);
+// `v` as a JSON number that reads back to the same double (%.17g); null where it is not finite.
+std::string number(double v);
 
 }  // namespace unet3d::json

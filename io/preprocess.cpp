@@ -77,6 +77,15 @@ PreprocessedDataset read_cache(const fs::path& path) {
   return d;
 }
 
+// A data Error naming `source` where the image holds NaN or inf.
+void check_finite(const Tensor& image, const std::string& source) {
+  Tensor count(Shape::scalar(), DType::f64, image.device());
+  count_nonfinite(image, count);
+  if (const double bad = scalar(count); bad > 0)
+    throw_error(ErrorKind::data, concat(source, ": ", bad, " voxels are NaN or infinite"), __FILE__,
+                __LINE__);
+}
+
 }  // namespace
 
 Tensor PreprocessedDataset::image(std::size_t i) const {
@@ -97,11 +106,7 @@ PreprocessedDataset PreprocessedDataset::to(Device device, DType dtype) const {
 }
 
 void preprocess_image(const Tensor& image, Tensor& out, const std::string& source) {
-  Tensor count(Shape::scalar(), DType::f64, image.device());
-  count_nonfinite(image, count);
-  if (const double bad = scalar(count); bad > 0)
-    throw_error(ErrorKind::data, concat(source, ": ", bad, " voxels are NaN or infinite"), __FILE__,
-                __LINE__);
+  check_finite(image, source);
   resize_trilinear(image, out);
   Tensor total(Shape::scalar(), DType::f64, out.device()),
       squares(Shape::scalar(), DType::f64, out.device());
@@ -114,7 +119,8 @@ void preprocess_image(const Tensor& image, Tensor& out, const std::string& sourc
   affine(out, inv, -mean * inv, out);
 }
 
-void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source) {
+void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source,
+                         const Normalization& normalization) {
   const NiftiGeometry& g = volume.geometry;
   const std::int64_t channels = volume.channels;
   UNET3D_USAGE_CHECK(out.shape().n == 1 && out.shape().c == channels &&
@@ -126,11 +132,22 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
                         {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu)
         .to(out.device());
   };
-  if (channels == 1) return preprocess_image(channel(0), out, source);
+  const auto normalise = [&](std::int64_t c, Tensor& into, const std::string& what) {
+    const ChannelNormalization n = c < static_cast<std::int64_t>(normalization.size())
+                                       ? normalization[static_cast<std::size_t>(c)]
+                                       : ChannelNormalization{};
+    if (!n.ct) return preprocess_image(channel(c), into, what);
+    const Tensor image = channel(c);
+    check_finite(image, what);
+    resize_trilinear(image, into);
+    const double inv = 1.0 / std::max(n.std, 1e-8);
+    clip_affine(into, n.lo, n.hi, inv, -n.mean * inv, into);
+  };
+  if (channels == 1) return normalise(0, out, source);
   // Each channel on its own, then appended to the ones before it (concat_channels).
   Tensor one(out.shape().with_channels(1), out.dtype(), out.device()), gathered;
   for (std::int64_t c = 0; c < channels; ++c) {
-    preprocess_image(channel(c), one, concat(source, " (channel ", c, ")"));
+    normalise(c, one, concat(source, " (channel ", c, ")"));
     if (c == 0) {
       gathered = Tensor(one.shape(), one.dtype(), one.device());
       copy(one, gathered);
@@ -146,17 +163,19 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
 
 PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t size,
                                        int num_classes, Device work, const CacheOptions& cache,
-                                       PreprocessReport* report) {
+                                       PreprocessReport* report,
+                                       const Normalization& normalization) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
   const int limit = class_limit(index, num_classes);
-  const fs::path file = cache_file(cache, index, std::to_string(size), limit);
+  const fs::path file =
+      cache_file(cache, index, std::to_string(size) + normalization_key(normalization), limit);
   return through_cache<PreprocessedDataset>(
       file, index, start, report ? *report : local, read_cache,
       [&] {
         return preprocess_cases(
             case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
-            size, limit, index.class_names, work);
+            size, limit, index.class_names, work, normalization);
       },
       write_cache);
 }
@@ -164,7 +183,8 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
 PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
                                      const std::function<LoadedCase(std::size_t)>& load,
                                      std::int64_t size, int num_classes,
-                                     const std::vector<std::string>& class_names, Device work) {
+                                     const std::vector<std::string>& class_names, Device work,
+                                     const Normalization& normalization) {
   UNET3D_USAGE_CHECK(size >= 1, "--size: ", size, " (must be positive)");
   PreprocessedDataset d;
   d.size = size;
@@ -181,7 +201,8 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
       d.images = Tensor(all.with_channels(loaded.image.channels), DType::f32);
       out_image = Tensor(one.with_channels(loaded.image.channels), DType::f32, work);
     }
-    const int top = prepare_case(loaded, cases[i], num_classes, out_image, out_labels);
+    const int top =
+        prepare_case(loaded, cases[i], num_classes, out_image, out_labels, normalization);
     Tensor image_slot = d.image(i), label_slot = d.label(i);
     image_slot.copy_from(out_image);
     label_slot.copy_from(out_labels);

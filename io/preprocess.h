@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/dataset.h"
+#include "io/normalization.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
@@ -53,14 +54,16 @@ struct PreprocessReport {
 // `work` is where resizing runs (the GPU when there is one); the result is on the CPU.
 PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t size,
                                        int num_classes, Device work, const CacheOptions& cache,
-                                       PreprocessReport* report = nullptr);
+                                       PreprocessReport* report = nullptr,
+                                       const Normalization& normalization = {});
 
 // The same from cases already in memory (generated phantoms): load(i) gives case i, whose
 // geometry fills cases[i]. num_classes 0: the largest label + 1 (class_names used if they fit).
 PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
                                      const std::function<LoadedCase(std::size_t)>& load,
                                      std::int64_t size, int num_classes,
-                                     const std::vector<std::string>& class_names, Device work);
+                                     const std::vector<std::string>& class_names, Device work,
+                                     const Normalization& normalization = {});
 
 // One image ([1, D, H, W, 1] f32) resized into `out` ([1, S, S, S, 1], same device) and
 // z-scored: (x - mean) / max(std, 1e-8), population std. NaN or inf in the image is a data
@@ -68,8 +71,11 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
 void preprocess_image(const Tensor& image, Tensor& out, const std::string& source);
 
 // A volume's channels (volume.channels of them, one after the other) resized into `out` ([1, d,
-// h, w, channels], f16 or f32, any device) and each z-scored on its own, as preprocess_image.
-void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source);
+// h, w, channels], f16 or f32, any device), each normalised on its own: z-scored as
+// preprocess_image, or, for a CT entry of `normalization`, clipped to [lo, hi] and z-scored with
+// its mean and std.
+void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source,
+                         const Normalization& normalization = {});
 
 // Case `index` into one slot of a batch ([1, S, S, S, channels] image in the dataset's dtype and u8
 // labels, on the dataset's device). Training's augmented slots: tools/training_batches.h.

@@ -130,8 +130,15 @@ void use_paths_of(const DatasetIndex& index, std::vector<CaseInfo>& cases) {
     cases[i].image_paths = index.cases[i].images, cases[i].label_path = index.cases[i].label;
 }
 
+std::string normalization_key(const Normalization& normalization) {
+  return has_ct(normalization)
+             ? " " + normalization_text(normalization,
+                                        static_cast<std::int64_t>(normalization.size()))
+             : "";
+}
+
 int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tensor& image_out,
-                 Tensor& labels_out) {
+                 Tensor& labels_out, const Normalization& normalization) {
   const NiftiGeometry& g = loaded.image.geometry;
   const std::string source = info.image_paths.empty() ? info.name : info.image_paths.front();
   const int top =
@@ -146,7 +153,7 @@ int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tens
   const Tensor labels =
       Tensor::view(const_cast<std::uint8_t*>(loaded.labels.data()), native, DType::u8, Device::cpu)
           .to(work);
-  preprocess_channels(loaded.image, image_out, source);
+  preprocess_channels(loaded.image, image_out, source, normalization);
   resize_nearest(labels, labels_out);
   info.geometry = g;
   return top;

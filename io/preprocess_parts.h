@@ -43,12 +43,16 @@ std::vector<CaseInfo> case_infos(const DatasetIndex& index);
 void use_paths_of(const DatasetIndex& index, std::vector<CaseInfo>& cases);
 
 // Case `info`, loaded as `loaded`, onto the grid of `image_out` (its channels) and `labels_out`
-// (on one device): the image resampled trilinear and each channel z-scored
+// (on one device): the image resampled trilinear and each channel normalised
 // (preprocess_channels), the labels nearest. Checks a
 // generated case's labels against num_classes (files are checked as they are read) and sets
 // info.geometry. Returns the largest label.
 int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tensor& image_out,
-                 Tensor& labels_out);
+                 Tensor& labels_out, const Normalization& normalization);
+
+// What the cache key adds for `normalization`: nothing where every channel is z-scored per volume
+// (the caches written before CT normalisation existed stay valid), else its text.
+std::string normalization_key(const Normalization& normalization);
 
 // Cases whose axes point elsewhere than most of the dataset's are trained on as they are
 // (nothing is reoriented): each such orientation is named with its cases.

@@ -124,10 +124,10 @@ Grid resampled_grid_of(const NiftiGeometry& g, const Spacing& target) {
 }
 
 std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& target, Device work,
-                                   const std::string& source) {
+                                   const std::string& source, const Normalization& normalization) {
   const Grid grid = resampled_grid_of(volume.geometry, target);
   Tensor out({1, grid.d, grid.h, grid.w, volume.channels}, DType::f32, work);
-  preprocess_channels(volume, out, source);
+  preprocess_channels(volume, out, source, normalization);
   const Tensor host = out.to(Device::cpu);
   return {host.data_as<float>(), host.data_as<float>() + host.numel()};
 }
@@ -135,7 +135,8 @@ std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& tar
 ResampledDataset resample_cases(std::vector<CaseInfo> cases,
                                 const std::function<LoadedCase(std::size_t)>& load,
                                 const Spacing& target, int num_classes,
-                                const std::vector<std::string>& class_names, Device work) {
+                                const std::vector<std::string>& class_names, Device work,
+                                const Normalization& normalization) {
   ResampledDataset d;
   d.spacing = target;
   int largest = 0;
@@ -146,7 +147,8 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
     if (i == 0) d.channels = loaded.image.channels;  // every case's (discovery checks it)
     Tensor image({1, grid.d, grid.h, grid.w, loaded.image.channels}, DType::f32, work);
     Tensor labels({1, grid.d, grid.h, grid.w, 1}, DType::u8, work);
-    largest = std::max(largest, prepare_case(loaded, cases[i], num_classes, image, labels));
+    largest = std::max(largest,
+                       prepare_case(loaded, cases[i], num_classes, image, labels, normalization));
     const Tensor image_host = image.to(Device::cpu), labels_host = labels.to(Device::cpu);
     ResampledVolume v;
     v.grid = grid;
@@ -163,18 +165,19 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
 }
 
 ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& target, int num_classes,
-                                  Device work, const CacheOptions& cache,
-                                  PreprocessReport* report) {
+                                  Device work, const CacheOptions& cache, PreprocessReport* report,
+                                  const Normalization& normalization) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessReport local;
   const int limit = class_limit(index, num_classes);
-  const fs::path file = cache_file(cache, index, "patch " + xyz_text(target), limit);
+  const fs::path file = cache_file(
+      cache, index, "patch " + xyz_text(target) + normalization_key(normalization), limit);
   return through_cache<ResampledDataset>(
       file, index, start, report ? *report : local, read_cache,
       [&] {
         return resample_cases(
             case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
-            target, limit, index.class_names, work);
+            target, limit, index.class_names, work, normalization);
       },
       write_cache);
 }

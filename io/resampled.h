@@ -38,18 +38,22 @@ Grid resampled_grid_of(const NiftiGeometry& g, const Spacing& target);
 // preprocess_dataset's. `work` is where resampling runs.
 ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& target, int num_classes,
                                   Device work, const CacheOptions& cache,
-                                  PreprocessReport* report = nullptr);
+                                  PreprocessReport* report = nullptr,
+                                  const Normalization& normalization = {});
 
 // The same from cases in memory (generated phantoms), as preprocess_cases.
 ResampledDataset resample_cases(std::vector<CaseInfo> cases,
                                 const std::function<LoadedCase(std::size_t)>& load,
                                 const Spacing& target, int num_classes,
-                                const std::vector<std::string>& class_names, Device work);
+                                const std::vector<std::string>& class_names, Device work,
+                                const Normalization& normalization = {});
 
 // One image (its channels one after the other, x fastest) at spacing `target`, each channel
-// z-scored, on the host as [d][h][w][channels]; NaN or inf is a data Error naming `source`.
+// normalised (preprocess_channels), on the host as [d][h][w][channels]; NaN or inf is a data
+// Error naming `source`.
 std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& target, Device work,
-                                   const std::string& source);
+                                   const std::string& source,
+                                   const Normalization& normalization = {});
 
 // "x,y,z" (the user's order) of a (z, y, x) triple, and back: a usage Error naming `what`
 // unless the text is three positive numbers (a grid: integers; one number stands for all three).

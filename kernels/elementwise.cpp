@@ -13,6 +13,7 @@ UNET3D_GPU_INSTANCE_ELSEWHERE(backend::copy);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::cast);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::add);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::affine);
+UNET3D_GPU_INSTANCE_ELSEWHERE(backend::clip_affine);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::relu_forward);
 UNET3D_GPU_INSTANCE_ELSEWHERE(backend::relu_backward);
 
@@ -43,6 +44,11 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
 void affine(const Tensor& x, double a, double b, Tensor& y) {
   check_same_layout("affine", {&x, &y});
   UNET3D_RUN_ON_DEVICE_OF(y, backend::affine, x, a, b, y);
+}
+
+void clip_affine(const Tensor& x, double lo, double hi, double a, double b, Tensor& y) {
+  check_same_layout("clip_affine", {&x, &y});
+  UNET3D_RUN_ON_DEVICE_OF(y, backend::clip_affine, x, lo, hi, a, b, y);
 }
 
 void relu_forward(const Tensor& x, Tensor& y) {

@@ -8,5 +8,6 @@ UNET3D_GPU_INSTANCE(unet3d::backend::copy);
 UNET3D_GPU_INSTANCE(unet3d::backend::cast);
 UNET3D_GPU_INSTANCE(unet3d::backend::add);
 UNET3D_GPU_INSTANCE(unet3d::backend::affine);
+UNET3D_GPU_INSTANCE(unet3d::backend::clip_affine);
 UNET3D_GPU_INSTANCE(unet3d::backend::relu_forward);
 UNET3D_GPU_INSTANCE(unet3d::backend::relu_backward);

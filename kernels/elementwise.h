@@ -25,6 +25,8 @@ void cast(const Tensor& x, Tensor& y);
 void add(const Tensor& a, const Tensor& b, Tensor& out);
 // y := a * x + b (normalisation)
 void affine(const Tensor& x, double a, double b, Tensor& y);
+// y := a * clamp(x, lo, hi) + b (in place allowed): CT's normalisation.
+void clip_affine(const Tensor& x, double lo, double hi, double a, double b, Tensor& y);
 // y := max(x, 0) (NaN stays NaN, as in PyTorch)
 void relu_forward(const Tensor& x, Tensor& y);
 // dx := dy where y > 0, else 0; y is the forward output, so the forward may run in place.

@@ -25,6 +25,12 @@ struct Affine {  // a * x + b; scale is b = 0
   UNET3D_HD T operator()(T x) const { return a * x + b; }
 };
 
+template <class T>
+struct ClipAffine {  // a * min(max(x, lo), hi) + b
+  T lo, hi, a, b;
+  UNET3D_HD T operator()(T x) const { return a * (x < lo ? lo : x > hi ? hi : x) + b; }
+};
+
 // Written as "x < 0 ? 0 : x" so that NaN passes through, as torch.relu does.
 struct Relu {
   template <class T>
@@ -137,6 +143,18 @@ void affine(const Tensor& x, double a, double b, Tensor& y) {
     using C = compute_t<S>;
     elementwise_impl::map<Exec<On>>(
         y.numel(), typed(s, y), ops::Affine<C>{static_cast<C>(a), static_cast<C>(b)}, typed(s, x));
+  });
+}
+
+template <class On>
+void clip_affine(const Tensor& x, double lo, double hi, double a, double b, Tensor& y) {
+  Exec<On>::with_storage_type("clip_affine", y, [&](auto s) {
+    using S = decltype(s);
+    using C = compute_t<S>;
+    elementwise_impl::map<Exec<On>>(y.numel(), typed(s, y),
+                                    ops::ClipAffine<C>{static_cast<C>(lo), static_cast<C>(hi),
+                                                       static_cast<C>(a), static_cast<C>(b)},
+                                    typed(s, x));
   });
 }
 

@@ -36,6 +36,12 @@ void count(Device device, std::int64_t delta_bytes, bool is_allocation) {
 
 }  // namespace
 
+void reset_memory_peaks() {
+  Counters& c = counters();
+  std::lock_guard lock(c.mutex);
+  for (int i = 0; i < 2; ++i) c.stats.peak_bytes[i] = c.stats.live_bytes[i];
+}
+
 MemoryStats memory_stats() {
   Counters& c = counters();
   std::lock_guard lock(c.mutex);

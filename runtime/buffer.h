@@ -16,6 +16,8 @@ struct MemoryStats {
 };
 
 MemoryStats memory_stats();
+// Peaks from now on: each device's peak becomes its live bytes (a test measures one phase).
+void reset_memory_peaks();
 
 class Buffer {
  public:

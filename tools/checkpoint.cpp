@@ -111,8 +111,8 @@ ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
     info.config = {
         file.metadata_integer("in_channels", path), file.metadata_integer("num_classes", path),
         file.metadata_integer("init_features", path), file.metadata_integer("depth", path)};
-    read_network_metadata(file, path, info.config);
-    if (format == kModelFormat && !info.config.is_original())
+    read_network_metadata(file, path, info.config, info.normalization);
+    if (format == kModelFormat && !is_original_model(info.config, info.normalization))
       throw_error(ErrorKind::data,
                   concat(path, ": format ", kModelFormat, " with settings of the configurable ",
                          "network (", kConfigurableFormat, ")"),
@@ -193,14 +193,15 @@ void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
   ParameterStore& params = net.parameters();
   SafetensorsFile file;
   const UNetConfig& c = net.config();
-  file.metadata = {{"format", c.is_original() ? kModelFormat : kConfigurableFormat},
-                   {"in_channels", std::to_string(c.in_channels)},
-                   {"num_classes", std::to_string(c.num_classes)},
-                   {"init_features", std::to_string(c.init_features)},
-                   {"depth", std::to_string(c.depth)},
-                   {"epoch", std::to_string(info.epoch)},
-                   {"step", std::to_string(info.step)}};
-  write_network_metadata(c, file.metadata);
+  file.metadata = {
+      {"format", is_original_model(c, info.normalization) ? kModelFormat : kConfigurableFormat},
+      {"in_channels", std::to_string(c.in_channels)},
+      {"num_classes", std::to_string(c.num_classes)},
+      {"init_features", std::to_string(c.init_features)},
+      {"depth", std::to_string(c.depth)},
+      {"epoch", std::to_string(info.epoch)},
+      {"step", std::to_string(info.step)}};
+  write_network_metadata(c, info.normalization, file.metadata);
   if (info.mode == InputMode::patch) {
     file.metadata["mode"] = "patch";
     file.metadata["spacing"] = xyz_text(info.spacing);

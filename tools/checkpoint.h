@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "io/normalization.h"
 #include "io/patch_plan.h"
 #include "layers/optimizer.h"
 #include "layers/unet3d.h"
@@ -30,6 +31,7 @@ struct ModelInfo {
   InputMode mode = InputMode::resize;  // a file without `mode` is resize mode
   Spacing spacing{};                   // patch mode: mm along (z, y, x)
   Grid patch{0, 0, 0};                 // patch mode: the network's input grid
+  Normalization normalization{};       // each input channel's (empty: z-scored per volume)
 };
 
 void save_model(const std::string& path, UNet3D& net, const ModelInfo& info);

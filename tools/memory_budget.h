@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "layers/unet_config.h"
 #include "tools/run_config.h"
 
 namespace unet3d {
@@ -30,5 +31,19 @@ MemoryNeed training_memory_need(const RunConfig& c, double dataset_voxels, doubl
 // figures.
 std::string memory_shortfall(const MemoryNeed& need, bool on_gpu, double host_available,
                              double device_available, const std::string& flags);
+
+// An upper bound, in bytes, of what one f32 training step of the network `c` at `batch` x `grid`
+// holds on its device (the plan sizes patches and batches with it): each term counts every buffer
+// of its kind, as the network plans them.
+struct StepMemory {
+  double activations = 0;  // the arena: every level's activations, their gradients, statistics
+  double parameters = 0;   // values, gradients and two optimizer moments (Adam's; SGD keeps one)
+  double loss = 0;         // the label maps of every output and the loss's sums
+  double workspace = 0;    // the largest convolution's scratch (padded input, packed weights,
+                           // `threads` partial weight gradients, the transposed blocks)
+  double total() const { return activations + parameters + loss + workspace; }
+};
+StepMemory training_step_memory(const UNetConfig& c, std::int64_t batch, Grid grid,
+                                std::int64_t threads);
 
 }  // namespace unet3d

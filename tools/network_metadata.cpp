@@ -2,16 +2,12 @@
 #include "tools/network_metadata.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "runtime/error.h"
 #include "tools/network_text.h"
 
 namespace unet3d {
 namespace {
-
-// Each input channel's normalisation, `;` between channels; this version has one.
-constexpr const char* kNormalization = "zscore";
 
 // What a file's settings say must be a network this version can build.
 void check_network(const UNetConfig& c, const std::string& path) {
@@ -25,21 +21,24 @@ void check_network(const UNetConfig& c, const std::string& path) {
 
 }  // namespace
 
-void write_network_metadata(const UNetConfig& c, std::map<std::string, std::string>& metadata) {
-  if (c.is_original()) return;
+bool is_original_model(const UNetConfig& c, const Normalization& normalization) {
+  return c.is_original() && !has_ct(normalization);
+}
+
+void write_network_metadata(const UNetConfig& c, const Normalization& normalization,
+                            std::map<std::string, std::string>& metadata) {
+  if (is_original_model(c, normalization)) return;
   metadata["kernel_sizes"] = kernel_sizes_text(c);
   metadata["pool_sizes"] = pool_sizes_text(c);
   if (c.max_features > 0) metadata["max_features"] = std::to_string(c.max_features);
   metadata["norm"] = norm_word(c.norm);
   metadata["activation"] = activation_word(c.activation);
   metadata["deep_supervision"] = c.deep_supervision ? "true" : "false";
-  std::string normalization;
-  for (std::int64_t i = 0; i < c.in_channels; ++i)
-    normalization += (i == 0 ? "" : ";") + std::string(kNormalization);
-  metadata["normalization"] = normalization;
+  metadata["normalization"] = normalization_text(normalization, c.in_channels);
 }
 
-void read_network_metadata(const SafetensorsFile& file, const std::string& path, UNetConfig& c) {
+void read_network_metadata(const SafetensorsFile& file, const std::string& path, UNetConfig& c,
+                           Normalization& normalization) {
   const auto key = [&](const char* name) { return concat(path, ": metadata '", name, "'"); };
   try {
     c.kernel_sizes = sizes_of_text(file.metadata_or("kernel_sizes", ""), key("kernel_sizes"));
@@ -57,17 +56,14 @@ void read_network_metadata(const SafetensorsFile& file, const std::string& path,
         throw Error(ErrorKind::usage,
                     concat(key("max_features"), ": ", c.max_features, " (a positive cap)"));
     }
-    if (file.metadata.count("normalization")) {
-      std::istringstream in(file.metadata.at("normalization"));
-      std::int64_t entries = 0;
-      for (std::string entry; std::getline(in, entry, ';'); ++entries)
-        if (entry != kNormalization)
-          throw Error(ErrorKind::usage, concat(key("normalization"), ": '", entry,
-                                               "' (this version normalises by zscore only)"));
-      if (entries != c.in_channels)
-        throw Error(ErrorKind::usage, concat(key("normalization"), ": ", entries,
-                                             " entries for in_channels ", c.in_channels));
-    }
+    // A file names each channel's (the flag's lone "zscore" for all is not enough here).
+    const std::string text =
+        file.metadata_or("normalization", normalization_text({}, c.in_channels));
+    const auto entries = std::count(text.begin(), text.end(), ';') + 1;
+    if (entries != c.in_channels)
+      throw Error(ErrorKind::usage, concat(key("normalization"), ": ", entries,
+                                           " entries for in_channels ", c.in_channels));
+    normalization = parse_normalization(text, c.in_channels, key("normalization"));
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::data) throw;
     throw_error(ErrorKind::data, e.what(), __FILE__, __LINE__);  // the file is at fault

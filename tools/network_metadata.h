@@ -6,18 +6,25 @@
 #include <map>
 #include <string>
 
+#include "io/normalization.h"
 #include "io/safetensors.h"
 #include "layers/unet_config.h"
 
 namespace unet3d {
 
-// Adds §11's keys for `c` (the original network's files carry none of them).
-void write_network_metadata(const UNetConfig& c, std::map<std::string, std::string>& metadata);
+// Whether a model file of `c` with `normalization` is the original network's, which carries none
+// of §11's keys (format unet3d-v1).
+bool is_original_model(const UNetConfig& c, const Normalization& normalization);
+
+// Adds §11's keys for `c` and its input's `normalization` unless is_original_model.
+void write_network_metadata(const UNetConfig& c, const Normalization& normalization,
+                            std::map<std::string, std::string>& metadata);
 
 // §11's settings from the metadata into `c` (whose in_channels, num_classes, init_features and
-// depth are already read); an absent key takes the original network's value. A malformed value
-// is a data Error naming the file and the key.
-void read_network_metadata(const SafetensorsFile& file, const std::string& path, UNetConfig& c);
+// depth are already read) and `normalization`; an absent key takes the original network's value.
+// A malformed value is a data Error naming the file and the key.
+void read_network_metadata(const SafetensorsFile& file, const std::string& path, UNetConfig& c,
+                           Normalization& normalization);
 
 // The settings a plain state_dict's shapes show (PyTorch layouts): each level's kernel (its
 // conv1) and pooling (its up-convolution), the feature cap, instance norm where a norm keeps no

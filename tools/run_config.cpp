@@ -1,11 +1,13 @@
 // Parsing and checking a run's settings.
 #include "tools/run_config.h"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 #include <sstream>
 
 #include "io/json.h"
+#include "io/normalization.h"
 #include "io/resampled.h"
 #include "layers/augmentation.h"
 #include "runtime/atomic_file.h"
@@ -138,6 +140,14 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.norm = parse_norm(setting("norm", "batch"), "--norm");
   c.activation = parse_activation(setting("activation", "relu"), "--activation");
   c.deep_supervision = setting("deep-supervision", "false") == "true";
+  c.normalization = setting("normalization", "zscore");
+  parse_normalization(c.normalization,  // its form now, its channel count with the data
+                      std::count(c.normalization.begin(), c.normalization.end(), ';') + 1,
+                      "--normalization");
+  c.plan = setting("plan", "none");
+  if (c.plan.empty()) bad("plan", c.plan, "none, auto or a plan.json");
+  c.memory_gb =
+      s.count("memory-gb") ? in_range<double>(s, "memory-gb", 1e-12, 1e6, "a positive size in GB") : 8.0;
   if (c.depth > 10) throw Error(ErrorKind::usage, concat("--depth ", c.depth, " (at most 10)"));
   const UNetConfig network = network_config(c, 1, 2);
   network.check();

@@ -58,6 +58,12 @@ struct RunConfig {
   std::int64_t iters = 0;          // micro-batches per epoch; 0: training cases / batch
   double overlap = 0.5;            // sliding-window overlap, 0 <= overlap < 1
   bool mirror = false;             // --tta mirror
+  // Each channel's normalisation as --normalization gives it (io/normalization.h), checked
+  // against the channel count once the data is found.
+  std::string normalization = "zscore";
+  // The plan (tools/plan/): "none", "auto" (this run's training cases), or a plan.json's path.
+  std::string plan = "none";
+  double memory_gb = 8;  // the budget --plan auto sizes the patch and batch for
 };
 
 RunConfig parse_run_config(const RunSettings& settings);

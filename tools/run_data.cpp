@@ -50,6 +50,7 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
   PreprocessReport report;
   RunData d;
   d.patch_mode = c.patch_mode;
+  d.normalization = parse_normalization(c.normalization, index.channels, "--normalization");
   if (c.patch_mode) {
     std::vector<CaseInfo> headers;
     for (const CasePaths& p : index.cases)
@@ -57,11 +58,13 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
           {p.name, p.patient, p.images, p.label, read_nifti_geometry(p.images.front())});
     const Spacing target = target_spacing(c, headers, choose);
     refuse_if_too_large(c, work, resampled_voxels(headers, target), 0, index.channels, data_flags);
-    d.resampled = resample_dataset(index, target, c.classes, work, {c.use_cache, c.cache}, &report);
+    d.resampled = resample_dataset(index, target, c.classes, work, {c.use_cache, c.cache}, &report,
+                                   d.normalization);
   } else {
     refuse_if_too_large(c, work, resized_voxels(c, index.cases.size()), 0, index.channels,
                         data_flags);
-    d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report);
+    d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report,
+                                d.normalization);
   }
   log_info(d.cases().size(), " cases from ", c.data,
            (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
@@ -114,13 +117,15 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
   const int classes = c.classes > 0 ? c.classes : 6;
   RunData d;
   d.patch_mode = c.patch_mode;
+  d.normalization = parse_normalization(c.normalization, 1, "--normalization");
   if (c.patch_mode) {
     std::vector<CaseInfo> headers = infos;
     for (CaseInfo& h : headers) h.geometry = geometry;
     d.resampled = resample_cases(infos, load, target_spacing(c, headers, choose), classes,
-                                 hipmri_class_names(), work);
+                                 hipmri_class_names(), work, d.normalization);
   } else {
-    d.host = preprocess_cases(infos, load, c.size, classes, hipmri_class_names(), work);
+    d.host =
+        preprocess_cases(infos, load, c.size, classes, hipmri_class_names(), work, d.normalization);
   }
   log_info(phantoms.size(), " phantom cases of ", grid[0], "x", grid[1], "x", grid[2],
            " generated in memory");

@@ -21,6 +21,7 @@ struct RunData {
   // again) when asked.
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
   std::function<std::vector<float>(std::size_t)> native_image;
+  Normalization normalization;  // each channel's (empty: z-scored per volume)
 
   // Whichever mode's, the same lists.
   const std::vector<CaseInfo>& cases() const { return patch_mode ? resampled.cases : host.cases; }

@@ -56,12 +56,13 @@ Tensor Segmenter::grid_probabilities(Member& m, NiftiVolume& volume, const std::
   if (m.info.mode == InputMode::patch) {
     const Grid grid = resampled_grid_of(g, m.info.spacing);
     std::vector<float> p = window_probabilities(
-        net, resampled_image(volume, m.info.spacing, device, path), grid, window_);
+        net, resampled_image(volume, m.info.spacing, device, path, m.info.normalization), grid,
+        window_);
     return Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
         .to(device);
   }
   Tensor input = net.input();
-  preprocess_channels(volume, input, path);
+  preprocess_channels(volume, input, path, m.info.normalization);
   Tensor probabilities(net.input().shape().with_channels(classes), DType::f32, device);
   class_probabilities(net.forward(false), probabilities);
   return probabilities;

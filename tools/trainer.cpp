@@ -1,8 +1,12 @@
 // trainer: trains the UNet3D on a dataset (or on phantoms generated in memory), validates each
 // epoch, keeps the best and last checkpoints, and ends with the test report.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +16,7 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
+#include "tools/plan/run_plan.h"
 #include "tools/run_ranks.h"
 #include "tools/training_run.h"
 
@@ -25,20 +30,81 @@ using namespace unet3d;
 // loss (weighted cross-entropy reaches the small classes at once, where the Dice loss alone
 // leaves them at 0 for tens of epochs), one micro-batch per step, and a higher learning rate.
 // Each value applies unless its flag is given.
-const std::vector<std::pair<std::string, std::string>> kQuickPreset = {
-    {"size", "48"},       {"features", "8"},  {"depth", "3"},
-    {"epochs", "30"},     {"accum", "1"},     {"lr", "3e-3"},
-    {"loss", "combined"}, {"phantoms", "24"}, {"phantom-size", "96,96,48"},
-    {"val-every", "5"}};
+using Preset = std::vector<std::pair<std::string, std::string>>;
+const Preset kQuickPreset = {{"size", "48"},       {"features", "8"},  {"depth", "3"},
+                             {"epochs", "30"},     {"accum", "1"},     {"lr", "3e-3"},
+                             {"loss", "combined"}, {"phantoms", "24"}, {"phantom-size", "96,96,48"},
+                             {"val-every", "5"}};
+
+// --preset nnunet: nnU-Net's recipe (docs/model.md, The plan): the plan of the training cases,
+// patch mode, SGD with Nesterov momentum 0.99 at 1e-2 and poly decay, Dice + cross-entropy, the
+// nnU-Net augmentation, instance norm, LeakyReLU and deep supervision, 32 features capped at 320,
+// 250 optimizer steps per epoch for 1000 epochs; a third of each batch centred on foreground (as
+// patch mode always does).
+const Preset kNnunetPreset = {{"plan", "auto"},
+                              {"mode", "patch"},
+                              {"optimizer", "sgd"},
+                              {"momentum", "0.99"},
+                              {"lr", "1e-2"},
+                              {"lr-schedule", "poly"},
+                              {"loss", "dicece"},
+                              {"augment", "nnunet"},
+                              {"norm", "instance"},
+                              {"activation", "leakyrelu"},
+                              {"deep-supervision", "true"},
+                              {"features", "32"},
+                              {"max-features", "320"},
+                              {"iters", "250"},
+                              {"accum", "1"},
+                              {"epochs", "1000"}};
+
+// --preset nnunet-cpu: the same recipe scaled for a few CPU cores: 8 features capped at 128, a
+// 1 GB plan (smaller patches and batches), 25 steps per epoch, 60 epochs, validation every 5.
+const Preset kNnunetCpuPreset = [] {
+  Preset p = kNnunetPreset;
+  const std::map<std::string, std::string> cpu = {{"features", "8"},  {"max-features", "128"},
+                                                  {"iters", "25"},    {"epochs", "60"},
+                                                  {"memory-gb", "1"}, {"val-every", "5"}};
+  for (auto& [flag, value] : p)
+    if (cpu.count(flag)) value = cpu.at(flag);
+  for (const auto& [flag, value] : cpu)
+    if (std::none_of(p.begin(), p.end(), [&](const auto& e) { return e.first == flag; }))
+      p.emplace_back(flag, value);
+  return p;
+}();
+
+const std::map<std::string, const Preset*>& presets() {
+  static const std::map<std::string, const Preset*> all = {
+      {"quick", &kQuickPreset}, {"nnunet", &kNnunetPreset}, {"nnunet-cpu", &kNnunetCpuPreset}};
+  return all;
+}
 
 std::string preset_help() {
-  std::string text = "quick: a first run on phantoms (sets";
-  for (const auto& [flag, value] : kQuickPreset) text += " --" + flag + " " + value;
-  return text + "; flags given win)";
+  const auto sets = [](const Preset& p) {
+    std::string text;
+    for (const auto& [flag, value] : p) text += " --" + flag + " " + value;
+    return text;
+  };
+  return "quick: a first run on phantoms (sets" + sets(kQuickPreset) +
+         "); nnunet: nnU-Net's recipe, planned from the data (sets" + sets(kNnunetPreset) +
+         "); nnunet-cpu: that recipe for a few CPU cores (sets" + sets(kNnunetCpuPreset) +
+         "); flags given win";
 }
 
 void define_flags(Flags& f) {
-  f.add("preset", "none|quick", preset_help(), "none");
+  f.add("preset", "none|quick|nnunet|nnunet-cpu", preset_help(), "none");
+  f.add("plan", "none|auto|FILE",
+        "auto: plan the spacing, patch, batch, topology and normalisation from the training "
+        "cases (saved as plan.json); FILE: a plan.json's settings; flags given win",
+        "none");
+  f.add("memory-gb", "G",
+        "--plan auto: the memory a training step may take (a fixed figure, "
+        "so a plan repeats on any machine)",
+        "8");
+  f.add("normalization", "LIST",
+        "each input channel's: zscore (per volume), or ct:lo,hi,mean,std (clip, then z-score "
+        "with the dataset's figures); ';' between channels; zscore alone: every channel",
+        "zscore");
   f.add("data", "DIR", "dataset folder (HipMRI or Decathlon layout); none: generated phantoms");
   f.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
   f.add("out", "DIR", "run folder (default runs/<timestamp>)");
@@ -126,14 +192,29 @@ RunSettings settings_of(const Flags& f) {
   RunSettings s;
   for (const Flags::Entry& e : f.entries())
     s[e.name] = e.is_switch ? (f.on(e.name) ? "true" : "false") : f.text(e.name);
-  if (s["preset"] == "quick") {
-    for (const auto& [flag, value] : kQuickPreset)
+  const auto preset = presets().find(s["preset"]);
+  if (preset != presets().end()) {
+    for (const auto& [flag, value] : *preset->second)
       if (!f.given(flag)) s[flag] = value;
   } else if (s["preset"] != "none") {
-    throw Error(ErrorKind::usage,
-                concat("--preset: '", s["preset"], "' is not one of none, quick"));
+    throw Error(ErrorKind::usage, concat("--preset: '", s["preset"],
+                                         "' is not one of none, quick, nnunet, nnunet-cpu"));
   }
   return s;
+}
+
+// The plan's settings where no flag was given. Deep supervision a preset asked for is turned off
+// where the plan's depth is below 3 (said in the log).
+void apply_plan(RunSettings& s, RunPlan& plan, const Flags& f) {
+  for (const auto& [flag, value] : plan.settings)
+    if (!f.given(flag)) s[flag] = value;
+  std::int64_t depth = 0;
+  std::istringstream(s["depth"]) >> depth;
+  if (s["deep-supervision"] == "true" && !f.given("deep-supervision") && depth < 3) {
+    s["deep-supervision"] = "false";
+    plan.summary.push_back(concat("plan: deep supervision off: depth ", depth,
+                                  " has no decoder level between the head and the bottleneck"));
+  }
 }
 
 // Flags that stop this process at a chosen point, for the tests: never the run's settings, so
@@ -194,6 +275,7 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
   if (ranks.rank() != 0) set_log_level(LogLevel::warn);  // rank 0 reports for all
   RunSettings settings;
   std::int64_t extended_from = 0;
+  std::optional<RunPlan> plan;
   if (ranks.rank() == 0) {
     settings = settings_of(flags);
     if (flags.given("resume")) {
@@ -201,11 +283,20 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
     } else if (settings["out"].empty()) {
       settings["out"] = default_out();
     }
+    // A resumed run keeps the settings its plan gave it (config.json) and its plan.json.
+    if (!flags.given("resume") && settings["plan"] != "none") {
+      if (settings["mode"] != "patch" && flags.given("mode"))
+        throw Error(ErrorKind::usage, concat("--plan ", settings["plan"], " with --mode ",
+                                             settings["mode"], ": a plan is for patch mode"));
+      settings["mode"] = "patch";
+      plan = plan_for_run(parse_run_config(settings));
+      apply_plan(settings, *plan, flags);
+    }
   }
   share_settings(ranks, settings);
   run_folder = settings["out"];
   ranks.broadcast(&extended_from, sizeof extended_from);
-  return run_training(settings, flags.command_line(), extended_from);
+  return run_training(settings, flags.command_line(), extended_from, plan ? &*plan : nullptr);
 }
 
 // Ends every rank of the job after an error on this one, which train.log records: rank 0's is

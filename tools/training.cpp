@@ -45,6 +45,7 @@ Training::Training(const RunConfig& c, const RunData& data, const std::vector<st
   shape.spacing = data.resampled.spacing;
   shape.patch = grid;
   shape.class_names = data.class_names();
+  shape.normalization = data.normalization;
   if (ranks.distributed()) {
     step.set_data_parallel(&averager, &rank_sums);
     if (c.sync_bn) net.set_batchnorm_ranks(&rank_sums);

@@ -15,6 +15,7 @@
 #include "layers/augmentation.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
+#include "runtime/atomic_file.h"
 #include "runtime/device.h"
 #include "runtime/folder_lock.h"
 #include "runtime/interrupt.h"
@@ -47,10 +48,11 @@ class Run {
   // `ranks`: the processes training together (one, or mpirun's); rank 0 alone writes the run
   // folder and the log.
   Run(const RunConfig& c, const RunSettings& settings, const std::string& command_line,
-      Communicator& ranks)
+      Communicator& ranks, const RunPlan* plan)
       : c_(c), out_(c.out), ranks_(ranks), writes_(ranks.rank() == 0) {
     install_interrupt_handlers();  // from here on, Ctrl-C stops with a message
     if (writes_) open_folder();
+    if (writes_ && plan != nullptr) write_file_atomically((out_ / "plan.json").string(), plan->json);
     check_resumed_ranks(settings, c_, ranks);
     device_ = parse_device(c.device);
     check_same_device(ranks, device_);
@@ -64,6 +66,8 @@ class Run {
       throw Error(ErrorKind::usage,
                   "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
     log_header(settings, command_line);
+    if (plan != nullptr)
+      for (const std::string& line : plan->summary) log_info(line);
     // config.json holds what "auto" resolved to. It is written before the data is loaded, so
     // that a run stopped while preprocessing resumes, and again once the classes are known.
     RunSettings resolved = settings;
@@ -404,11 +408,11 @@ class Run {
 }  // namespace
 
 int run_training(const RunSettings& settings, const std::string& command_line,
-                 std::int64_t extended_from) {
+                 std::int64_t extended_from, const RunPlan* plan) {
   RunConfig config = parse_run_config(settings);
   config.extending_from = extended_from;
   try {
-    Run run(config, settings, command_line, Communicator::world());
+    Run run(config, settings, command_line, Communicator::world(), plan);
     return run();
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::interrupted || e.kind() == ErrorKind::terminated)

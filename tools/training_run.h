@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "tools/plan/run_plan.h"
 #include "tools/run_config.h"
 
 namespace unet3d {
@@ -15,8 +16,9 @@ namespace unet3d {
 // Runs the training that `settings` describe into settings["out"] (resuming it where
 // settings["resume"] is set; `extended_from` > 0: a resumed run whose --epochs grew from that
 // many, whose config.json is rewritten and whose test phase runs again); returns the exit code
-// (0, or 130 / 143 after an interruption). Errors are thrown.
+// (0, or 130 / 143 after an interruption). Errors are thrown. `plan`: the plan a new run was
+// given (its settings already applied), saved as plan.json and summarised in the log.
 int run_training(const RunSettings& settings, const std::string& command_line,
-                 std::int64_t extended_from = 0);
+                 std::int64_t extended_from = 0, const RunPlan* plan = nullptr);
 
 }  // namespace unet3d

@@ -124,7 +124,7 @@ TEST_CASE("malformed §11 metadata is a data error naming the file and the key",
                {"norm", "group", "metadata 'norm': 'group'"},
                {"activation", "gelu", "metadata 'activation': 'gelu'"},
                {"deep_supervision", "yes", "metadata 'deep_supervision': 'yes'"},
-               {"normalization", "ct:0,1,0,1", "metadata 'normalization': 'ct:0,1,0,1'"},
+               {"normalization", "ct:1,0,0,1", "metadata 'normalization': 'ct:1,0,0,1' has lo above hi"},
                {"normalization", "zscore;zscore", "2 entries for in_channels 1"},
                {"max_features", "0", "metadata 'max_features': 0"},
                {"format", "unet3d-v1", "format unet3d-v1 with settings of the configurable"}};
