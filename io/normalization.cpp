@@ -42,8 +42,15 @@ Normalization parse_normalization(const std::string& text, std::int64_t channels
                                   const std::string& what) {
   if (text == "zscore") return {};
   Normalization n;
-  std::istringstream in(text);
-  for (std::string entry; std::getline(in, entry, ';');) n.push_back(parse_entry(entry, what));
+  for (std::size_t start = 0;;) {  // every entry, empty ones too ("a;" has two)
+    const std::size_t end = text.find(';', start);
+    const std::string entry = text.substr(start, end - start);
+    if (entry.empty())
+      throw Error(ErrorKind::usage, concat(what, ": '", text, "' has an empty entry"));
+    n.push_back(parse_entry(entry, what));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
   if (static_cast<std::int64_t>(n.size()) != channels)
     throw Error(ErrorKind::usage, concat(what, ": '", text, "' has ", n.size(), " entries for ",
                                          channels, " input channel(s)"));

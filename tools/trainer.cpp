@@ -203,11 +203,15 @@ RunSettings settings_of(const Flags& f) {
   return s;
 }
 
-// The plan's settings where no flag was given. Deep supervision a preset asked for is turned off
-// where the plan's depth is below 3 (said in the log).
+// The plan's settings where no flag was given; a topology flag given (--depth, --kernel-sizes,
+// --pool-sizes) leaves the plan's three out, which hold together only as one. Deep supervision
+// a preset asked for is turned off where the depth is below 3 (said in the log).
 void apply_plan(RunSettings& s, RunPlan& plan, const Flags& f) {
-  for (const auto& [flag, value] : plan.settings)
-    if (!f.given(flag)) s[flag] = value;
+  const bool own_topology = f.given("depth") || f.given("kernel-sizes") || f.given("pool-sizes");
+  for (const auto& [flag, value] : plan.settings) {
+    const bool topology = flag == "depth" || flag == "kernel-sizes" || flag == "pool-sizes";
+    if (!f.given(flag) && !(topology && own_topology)) s[flag] = value;
+  }
   std::int64_t depth = 0;
   std::istringstream(s["depth"]) >> depth;
   if (s["deep-supervision"] == "true" && !f.given("deep-supervision") && depth < 3) {

@@ -111,24 +111,42 @@ TEST_CASE("the plan of a dataset with one short axis stops pooling where that ax
 }
 
 TEST_CASE("a tight memory budget shrinks the axis largest relative to the median shape", "[plan]") {
-  // The median 40x48x56 (z, y, x) has ratios 1, 1, 1: z shrinks first by its total pooling 8
-  // (32); then y (ratio 1 against z's 0.8: 40), then x (1: 48). A budget of exactly a batch of 2
-  // at 32x40x48 (the same depth-3 topology) stops there.
+  // The median 40x48x56 (z, y, x) has ratios 1, 1, 1: z shrinks first (the tie goes to z) by its
+  // total pooling 8, to 32; then y and x tie at 1 against z's 0.8, and y shrinks (40), though x
+  // is the longest; then x (1 against 0.83 and 0.8): 48. A budget of exactly a batch of 2 at
+  // each of these patches (all of the same depth-3 topology) stops there.
   const Fingerprint f = uniform(100, {40, 48, 56}, {1, 1, 1});
   PlanTarget target = roomy();
   UNetConfig expected{1, 2, target.features, 3};
   expected.max_features = target.max_features;
   expected.norm = target.norm;
   expected.deep_supervision = true;
-  target.memory_bytes = training_step_memory(expected, 2, {32, 40, 48}, 1).total();
-  const Plan p = make_plan(f, 2, target);
-  CHECK(p.patch == Grid{32, 40, 48});
-  CHECK(p.batch == 2);
-  CHECK(p.step_bytes == target.memory_bytes);
+  for (const Grid patch : {Grid{32, 48, 56}, Grid{32, 40, 56}, Grid{32, 40, 48}}) {
+    target.memory_bytes = training_step_memory(expected, 2, patch, 1).total();
+    const Plan p = make_plan(f, 2, target);
+    CHECK(p.patch == patch);
+    CHECK(p.batch == 2);
+    CHECK(p.step_bytes == target.memory_bytes);
+  }
   // Nothing that pools fits one kilobyte.
   target.memory_bytes = 1e3;
   const std::string message = testing::error_of([&] { make_plan(f, 2, target); }, ErrorKind::usage);
   CHECK_THAT(message, Catch::Contains("--memory-gb"));
+}
+
+TEST_CASE("a spacing or patch the user gives is planned around", "[plan]") {
+  PlanTarget target = roomy();
+  target.spacing = Spacing{2, 1, 1};
+  target.patch = Grid{12, 40, 40};
+  // At (2, 1, 1) mm: level 1 pools all three (z's 2 mm is at most twice 1; 12 -> 6); level 2 y
+  // and x alone (z would keep 3 voxels); level 3 y and x again (5 and 5 voxels left); then
+  // nothing keeps 4. Every kernel is 3 (no axis more than twice the finest). The patch stays.
+  const Plan p = make_plan(uniform(100, {40, 48, 56}, {1, 1, 1}), 2, target);
+  CHECK(p.spacing == Spacing{2, 1, 1});
+  CHECK(p.patch == Grid{12, 40, 40});
+  CHECK(p.network.depth == 3);
+  CHECK(pools_xyz(p) == "2,2,2;2,2,1;2,2,1");
+  CHECK(kernels_xyz(p) == "3,3,3;3,3,3;3,3,3;3,3,3");
 }
 
 TEST_CASE("a channel named CT is clipped and z-scored with the dataset's foreground figures",
@@ -143,6 +161,9 @@ TEST_CASE("a channel named CT is clipped and z-scored with the dataset's foregro
   CHECK(normalization_text(n, 2) == "ct:-990,1500,35.5,120.25;zscore");
   f.channel_names = {"ct", "MRI"};  // any case
   CHECK(plan_normalization(f)[0].ct);
+  f.intensities[0].samples = 0;  // no foreground: nothing to clip to
+  CHECK_THAT(testing::error_of([&] { plan_normalization(f); }, ErrorKind::data),
+             Catch::Contains("channel 0 (CT) has no foreground voxel"));
 }
 
 TEST_CASE("the fingerprint's figures are numpy's over the foreground of every case", "[plan]") {
@@ -222,7 +243,8 @@ TEST_CASE("CT's normalisation clips to [lo, hi], then z-scores with the dataset'
   }
   CHECK(normalization_text(n, 2) == "ct:-1000,1000,100,50;zscore");
   CHECK(normalization_text({}, 3) == "zscore;zscore;zscore");
-  for (const char* bad : {"ct:1,0,0,1", "ct:0,1,0,0", "ct:0,1,0", "minmax", "zscore;zscore;zscore"})
+  for (const char* bad : {"ct:1,0,0,1", "ct:0,1,0,0", "ct:0,1,0", "minmax", "zscore;zscore;zscore",
+                          "zscore;", ";zscore"})
     CHECK_THAT(testing::error_of([&] { parse_normalization(bad, 2, "--normalization"); },
                                  ErrorKind::usage),
                Catch::Contains(std::string("--normalization: '") + bad + "'"));

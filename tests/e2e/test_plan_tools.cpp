@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "io/json.h"
+#include "io/nifti.h"
 #include "io/safetensors.h"
 #include "tests/support/channel_data.h"
 #include "tests/support/test_data.h"
@@ -72,14 +73,15 @@ TEST_CASE("the plan of anisotropic phantoms keeps z unpooled and its kernels fla
   text.replace(text.find(patch), patch.size(), "\"patch\": \"32,32,8\"");
   std::ofstream(plan.parent_path() / "edited.json") << text;
   const fs::path edited = scratch_folder("plan_edited_run");
+  // A topology flag given replaces the plan's three (depth, kernel and pool sizes) as one.
   const auto e = run_command(kTrainer + " --plan " + (plan.parent_path() / "edited.json").string() +
-                             " --depth 3 --kernel-sizes '3,3,1;3,3,1;3,3,3;3,3,3' --pool-sizes "
-                             "'2,2,1;2,2,1;2,2,2' --out " +
-                             edited.string() + kFlatPhantoms + kShortRun);
+                             " --depth 3 --out " + edited.string() + kFlatPhantoms + kShortRun);
   INFO(e.output);
   REQUIRE(e.code == 0);
   CHECK(setting(edited / "config.json", "patch") == "32,32,8");
   CHECK(setting(edited / "config.json", "depth") == "3");
+  CHECK(setting(edited / "config.json", "kernel-sizes").empty());
+  CHECK(setting(edited / "config.json", "pool-sizes").empty());
   CHECK(fs::exists(edited / "plan.json"));
 }
 
@@ -99,13 +101,69 @@ TEST_CASE("a channel named CT trains and segments with its clipped z-score", "[e
   const SafetensorsFile best = read_safetensors((run / "best.safetensors").string());
   CHECK(best.metadata.at("format") == "unet3d-v2");
   CHECK(best.metadata.at("normalization") == normalization);
+  // predict on the test cases: the test phase's Dice, case by case (the same normalisation).
+  const json::Value split = json::parse_file((run / "split.json").string());
+  const fs::path test_images = scratch_folder("plan_ct_test_images");
+  for (const json::Value& name : split.find("test")->items)
+    for (const char* channel : {"_0000.nii.gz", "_0001.nii.gz"})
+      fs::copy_file(data / "imagesTr" / (name.text + channel), test_images / (name.text + channel));
   const fs::path out = scratch_folder("plan_ct_predict");
-  const auto p =
-      run_command(kPredict + " --device cpu --checkpoint " + (run / "best.safetensors").string() +
-                  " --input " + (data / "imagesTr").string() + " --output " + out.string());
+  const std::string predict =
+      kPredict + " --device cpu --probabilities --input " + test_images.string() + " --checkpoint ";
+  const auto p = run_command(predict + (run / "best.safetensors").string() + " --output " +
+                             out.string() + " --labels " + (data / "labelsTr").string());
   INFO(p.output);
   REQUIRE(p.code == 0);
-  CHECK(std::distance(fs::directory_iterator(out), fs::directory_iterator{}) >= 12);
+  const auto predicted = unet3d::testing::read_csv(out / "cases.csv");
+  const auto tested = unet3d::testing::read_csv(run / "test" / "cases.csv");
+  REQUIRE(predicted.size() == tested.size());
+  for (std::size_t row = 1; row < tested.size(); ++row) {
+    INFO(tested[row][0] << " " << tested[row][1]);
+    CHECK(predicted[row][0] == tested[row][0]);
+    CHECK(predicted[row][1] == tested[row][1]);
+    CHECK(predicted[row][2] == tested[row][2]);  // Dice
+  }
+  // The same weights told to z-score every channel give other probabilities.
+  SafetensorsFile zscored = best;
+  zscored.metadata["normalization"] = "zscore;zscore";
+  const fs::path other = scratch_folder("plan_ct_zscored");
+  write_safetensors((other / "model.safetensors").string(), zscored);
+  const auto z = run_command(predict + (other / "model.safetensors").string() + " --output " +
+                             (other / "segs").string());
+  INFO(z.output);
+  REQUIRE(z.code == 0);
+  const std::string first = split.find("test")->items.front().text + "_prob.nii.gz";
+  CHECK(read_nifti((out / first).string()).values !=
+        read_nifti((other / "segs" / first).string()).values);
+}
+
+TEST_CASE("a planned run resumes with its plan, and a plan is for patch mode", "[e2e][plan]") {
+  const fs::path straight = scratch_folder("plan_resume_straight"),
+                 broken = scratch_folder("plan_resume_broken");
+  const std::string flags =
+      " --plan auto --epochs 2" + kFlatPhantoms + " --device cpu --features 4 --iters 2 --no-cache";
+  REQUIRE(run_command(kTrainer + " --out " + straight.string() + flags).code == 0);
+  const auto stopped =
+      run_command(kTrainer + " --out " + broken.string() + flags + " --interrupt-after 3");
+  INFO(stopped.output);
+  REQUIRE(stopped.code == 130);
+  const std::string plan = read_text(broken / "plan.json");
+  const auto resumed = run_command(kTrainer + " --resume " + broken.string());
+  INFO(resumed.output);
+  REQUIRE(resumed.code == 0);
+  CHECK(read_text(broken / "plan.json") == plan);
+  CHECK(plan == read_text(straight / "plan.json"));
+  unet3d::testing::check_same_run(straight, broken);
+
+  std::string text = plan;
+  text.replace(text.find("\"mode\": \"patch\""), 15, "\"mode\": \"resize\"");
+  std::ofstream(broken.parent_path() / "plan_resize.json") << text;
+  const auto refused =
+      run_command(kTrainer + " --plan " + (broken.parent_path() / "plan_resize.json").string() +
+                  " --out " + scratch_folder("plan_resize_run").string() + kFlatPhantoms);
+  INFO(refused.output);
+  CHECK(refused.code == 3);
+  CHECK_THAT(refused.output, Catch::Contains("a plan is for patch mode"));
 }
 
 TEST_CASE("the plan's flags refuse what cannot be planned", "[e2e][plan]") {

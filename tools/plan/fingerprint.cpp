@@ -9,34 +9,29 @@
 #include "runtime/error.h"
 
 namespace unet3d {
-namespace {
 
-// numpy.percentile's default: the value at rank q / 100 * (n - 1) of the sorted sample, linear
-// between the two closest ranks.
-double percentile(const std::vector<float>& sorted, double q) {
-  const double rank = q / 100 * static_cast<double>(sorted.size() - 1);
+double percentile(std::vector<double> values, double q) {
+  UNET3D_CHECK(!values.empty(), "a percentile of no values");
+  std::sort(values.begin(), values.end());
+  const double rank = q / 100 * static_cast<double>(values.size() - 1);
   const auto below = static_cast<std::size_t>(std::floor(rank));
-  const std::size_t above = std::min(below + 1, sorted.size() - 1);
-  const double t = rank - static_cast<double>(below);
-  return static_cast<double>(sorted[below]) +
-         t * (static_cast<double>(sorted[above]) - static_cast<double>(sorted[below]));
+  const std::size_t above = std::min(below + 1, values.size() - 1);
+  return values[below] + (rank - static_cast<double>(below)) * (values[above] - values[below]);
 }
 
-}  // namespace
-
-IntensityStats intensity_stats(std::vector<float> values) {
+IntensityStats intensity_stats(const std::vector<float>& values) {
   IntensityStats s;
   s.samples = static_cast<std::int64_t>(values.size());
   if (values.empty()) return s;
+  const std::vector<double> v(values.begin(), values.end());
   double total = 0;
-  for (const float v : values) total += v;
-  s.mean = total / static_cast<double>(values.size());
+  for (const double x : v) total += x;
+  s.mean = total / static_cast<double>(v.size());
   double squares = 0;
-  for (const float v : values) squares += (v - s.mean) * (v - s.mean);
-  s.std = std::sqrt(squares / static_cast<double>(values.size()));
-  std::sort(values.begin(), values.end());
-  s.p00_5 = percentile(values, 0.5);
-  s.p99_5 = percentile(values, 99.5);
+  for (const double x : v) squares += (x - s.mean) * (x - s.mean);
+  s.std = std::sqrt(squares / static_cast<double>(v.size()));
+  s.p00_5 = percentile(v, 0.5);
+  s.p99_5 = percentile(v, 99.5);
   return s;
 }
 
@@ -80,7 +75,7 @@ Fingerprint fingerprint_cases(std::size_t count, const std::function<LoadedCase(
     if (voxels_of[k] > 0 && classes <= 0) kept = std::max(kept, k + 1);
   f.class_voxels.assign(voxels_of.begin(), voxels_of.begin() + static_cast<std::ptrdiff_t>(kept));
   f.class_cases.assign(cases_of.begin(), cases_of.begin() + static_cast<std::ptrdiff_t>(kept));
-  for (std::vector<float>& s : samples) f.intensities.push_back(intensity_stats(std::move(s)));
+  for (const std::vector<float>& s : samples) f.intensities.push_back(intensity_stats(s));
   return f;
 }
 

@@ -19,7 +19,11 @@ struct IntensityStats {
   double mean = 0, std = 0, p00_5 = 0, p99_5 = 0;
   std::int64_t samples = 0;
 };
-IntensityStats intensity_stats(std::vector<float> values);
+IntensityStats intensity_stats(const std::vector<float>& values);
+
+// numpy.percentile's default: the value at rank q / 100 * (n - 1) of the sorted values, linear
+// between the two closest ranks (q 50: the median). At least one value.
+double percentile(std::vector<double> values, double q);
 
 // At most this many foreground voxels per case and channel enter the intensity statistics: every
 // k-th in voxel order, k = ceil(n / this), so a fingerprint repeats and its memory stays bounded.

@@ -79,6 +79,11 @@ PlanSettings read_plan_settings(const std::string& path) {
                   __FILE__, __LINE__);
     out[m.key] = m.value.text;
   }
+  if (out.count("mode") && out.at("mode") != "patch")
+    throw_error(
+        ErrorKind::data,
+        concat(path, ": setting 'mode' is '", out.at("mode"), "'; a plan is for patch mode"),
+        __FILE__, __LINE__);
   return out;
 }
 

@@ -20,18 +20,6 @@ constexpr double kSpacingRatio = 2;  // pools / 3-wide kernels up to twice the f
 constexpr double kBatchShareOfData = 0.05;
 constexpr std::int64_t kMinBatch = 2;
 
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double rank = q / 100 * static_cast<double>(v.size() - 1);
-  const auto below = static_cast<std::size_t>(std::floor(rank));
-  const std::size_t above = std::min(below + 1, v.size() - 1);
-  return v[below] + (rank - static_cast<double>(below)) * (v[above] - v[below]);
-}
-
-double median(std::vector<double> v) {
-  return percentile(std::move(v), 50);
-}
-
 std::int64_t& axis(Grid& g, int a) {
   return a == 0 ? g.d : a == 1 ? g.h : g.w;
 }
@@ -73,7 +61,7 @@ Spacing plan_spacing(const std::vector<Spacing>& spacings) {
   std::vector<double> per_axis[3];
   for (const Spacing& s : spacings)
     for (std::size_t a = 0; a < 3; ++a) per_axis[a].push_back(s[a]);
-  for (std::size_t a = 0; a < 3; ++a) target[a] = median(per_axis[a]);
+  for (std::size_t a = 0; a < 3; ++a) target[a] = percentile(per_axis[a], 50);
   const auto coarsest = std::max_element(target.begin(), target.end());
   const double finest = *std::min_element(target.begin(), target.end());
   if (*coarsest > kAnisotropyRatio * finest) {
@@ -117,6 +105,10 @@ Normalization plan_normalization(const Fingerprint& f) {
     std::string name = c < f.channel_names.size() ? f.channel_names[c] : "";
     for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     const IntensityStats& s = f.intensities[c];
+    if (name == "CT" && s.samples == 0)
+      throw Error(ErrorKind::data,
+                  concat("the plan: channel ", c, " (CT) has no foreground voxel in the ",
+                         "training cases, so its clipping range and figures are unknown"));
     out.push_back(name == "CT"
                       ? ChannelNormalization{true, s.p00_5, s.p99_5, s.mean, std::max(s.std, 1e-8)}
                       : ChannelNormalization{});
@@ -126,7 +118,7 @@ Normalization plan_normalization(const Fingerprint& f) {
 
 Plan make_plan(const Fingerprint& f, int classes, const PlanTarget& target) {
   Plan p;
-  p.spacing = plan_spacing(f.spacings);
+  p.spacing = target.spacing ? *target.spacing : plan_spacing(f.spacings);
   std::vector<double> sides[3];
   double dataset_voxels = 0;
   for (std::size_t i = 0; i < f.shapes.size(); ++i) {
@@ -135,18 +127,24 @@ Plan make_plan(const Fingerprint& f, int classes, const PlanTarget& target) {
     dataset_voxels += static_cast<double>(g.voxels());
   }
   for (int a = 0; a < 3; ++a)
-    axis(p.median_shape, a) = static_cast<std::int64_t>(std::floor(median(sides[a])));
+    axis(p.median_shape, a) = static_cast<std::int64_t>(std::floor(percentile(sides[a], 50)));
   const auto channels = static_cast<std::int64_t>(f.intensities.size());
   // Memory as one thread's CPU step: the GPU's cuDNN workspace is not known before it runs.
   const auto step_bytes = [&](const Topology& t, Grid patch, std::int64_t batch) {
     return training_step_memory(network_of(t, channels, classes, target), batch, patch, 1).total();
   };
-  Grid patch = p.median_shape;
+  Grid patch = target.patch ? *target.patch : p.median_shape;
   Topology t = plan_topology(patch, p.spacing);
-  while (t.depth() == 0 || step_bytes(t, patch, kMinBatch) > target.memory_bytes) {
-    UNET3D_USAGE_CHECK(t.depth() > 0, "the plan: the patch ", xyz_text(patch),
-                       " (x,y,z) cannot be pooled along any axis (each needs 8 voxels) within ",
-                       target.memory_bytes / 1e9, " GB: raise --memory-gb");
+  UNET3D_USAGE_CHECK(t.depth() > 0, "the plan: the ",
+                     target.patch ? "--patch " : "median shape at the target spacing, ",
+                     xyz_text(patch),
+                     " (x,y,z), cannot be pooled along any axis (one needs 8 "
+                     "voxels)");
+  while (!target.patch &&
+         (t.depth() == 0 || step_bytes(t, patch, kMinBatch) > target.memory_bytes)) {
+    UNET3D_USAGE_CHECK(t.depth() > 0, "the plan: no patch that pools fits ",
+                       target.memory_bytes / 1e9, " GB (the last tried: ", xyz_text(patch),
+                       " x,y,z): raise --memory-gb");
     // The axis largest relative to the median shape (ties: z, then y, then x) of those that
     // keep a voxel.
     const Grid step = t.total_pool();
@@ -161,8 +159,9 @@ Plan make_plan(const Fingerprint& f, int classes, const PlanTarget& target) {
     t = plan_topology(patch, p.spacing);
   }
   const Grid multiple = t.total_pool();
-  for (int a = 0; a < 3; ++a)
-    axis(patch, a) = axis(patch, a) / axis(multiple, a) * axis(multiple, a);
+  if (!target.patch)
+    for (int a = 0; a < 3; ++a)
+      axis(patch, a) = axis(patch, a) / axis(multiple, a) * axis(multiple, a);
   p.patch = patch;
   p.batch = kMinBatch;
   while (step_bytes(t, patch, p.batch + 1) <= target.memory_bytes &&

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct PlanTarget {
   std::int64_t features = 32, max_features = 320;  // the network's width (0: no cap)
   NormKind norm = NormKind::instance;
   bool deep_supervision = true;  // where the depth allows it
+  // Given by the user, so the rest of the plan follows them: the spacing replaces the planned
+  // one; the patch is taken as it is (its topology derived from it, nothing shrunk or rounded).
+  std::optional<Spacing> spacing;
+  std::optional<Grid> patch;
 };
 
 struct Plan {
@@ -49,12 +54,13 @@ struct Plan {
 };
 
 // The plan for a dataset of `f`'s cases and `classes` classes: the spacing; from the median
-// resampled shape, the topology of the patch and the step's memory at batch 2 (an upper bound,
-// tools/memory_budget.h); while it exceeds the budget, the axis largest relative to the median
-// shape (ties: z, y, x) shrinks by its total pooling and the topology is derived again; then
-// each axis is rounded down to a multiple of its total pooling, and the batch grows from 2 while
-// the memory allows and a batch holds at most 5 % of the dataset's resampled voxels. A usage
-// Error where no patch that pools fits the budget.
+// resampled shape, the topology of the patch and the step's memory at batch 2 (an upper bound
+// with one CPU thread's scratch, tools/memory_budget.h); while it exceeds the budget, the axis
+// largest relative to the median shape (ties: z, y, x) shrinks by its total pooling and the
+// topology is derived again; then each axis is rounded down to a multiple of its total pooling,
+// and the batch grows from 2 while the memory allows and a batch holds at most 5 % of the
+// dataset's resampled voxels. A usage Error where the median shape cannot be pooled at all, or
+// no patch that pools fits the budget.
 Plan make_plan(const Fingerprint& f, int classes, const PlanTarget& target);
 
 // A channel named CT (any case) in dataset.json: clip to its foreground's 0.5 and 99.5

@@ -18,6 +18,8 @@ PlanTarget target_of(const RunConfig& c) {
   t.max_features = c.max_features;
   t.norm = c.norm;
   t.deep_supervision = c.deep_supervision;
+  t.spacing = c.spacing;
+  t.patch = c.patch;
   return t;
 }
 
@@ -64,7 +66,6 @@ RunPlan plan_for_run(const RunConfig& c) {
     std::string listed;
     for (const auto& [flag, value] : out.settings) listed += concat(" --", flag, " ", value);
     out.summary = {concat("plan: ", c.plan, " sets", listed)};
-    if (out.settings.count("depth")) std::istringstream(out.settings.at("depth")) >> out.depth;
     return out;
   }
   const PlanTarget target = target_of(c);
@@ -93,7 +94,6 @@ RunPlan plan_for_run(const RunConfig& c) {
   out.settings = plan_settings(d.plan);
   out.json = plan_json(d.plan, target, d.fingerprint);
   out.summary = plan_summary(d.plan, target);
-  out.depth = d.plan.network.depth;
   return out;
 }
 

@@ -15,7 +15,6 @@ struct RunPlan {
   PlanSettings settings;             // what the plan sets; the command line wins over them
   std::string json;                  // plan.json's text, saved in the run folder
   std::vector<std::string> summary;  // a few lines for the log
-  std::int64_t depth = 0;            // the plan's depth
 };
 
 // The plan `c.plan` names (auto or a file), sized for c's features, cap, norm and memory budget.
