@@ -23,7 +23,7 @@ PlanTarget target_of(const RunConfig& c) {
   return t;
 }
 
-// Cases `chosen` of `count`, read by load(i), fingerprinted and planned.
+// The cases `chosen`, each read by load(index), fingerprinted and planned.
 DatasetPlan plan_cases(const std::vector<std::size_t>& chosen,
                        const std::function<LoadedCase(std::size_t)>& load, int classes,
                        const std::vector<std::string>& channel_names, const PlanTarget& target) {
