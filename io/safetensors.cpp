@@ -25,6 +25,8 @@ constexpr std::uint64_t kMaxHeader = std::uint64_t{100} << 20;
 
 // The metadata key of the CRC-32C of every byte after the header (docs/formats.md).
 constexpr char kChecksumKey[] = "data_crc32c";
+// The metadata key of the CRC-32C of the header itself, that member left out (cache files).
+constexpr char kHeaderChecksumKey[] = "header_crc32c";
 
 [[noreturn]] void bad_file(const std::string& path, const std::string& what) {
   throw_error(ErrorKind::data, concat(path, ": ", what), __FILE__, __LINE__);
@@ -43,9 +45,7 @@ std::uint32_t data_checksum(const std::vector<StoredTensor>& tensors) {
 }
 
 // The header, its metadata carrying the data's checksum.
-std::string header_json(const SafetensorsFile& file) {
-  std::map<std::string, std::string> metadata = file.metadata;
-  metadata[kChecksumKey] = crc32c_hex(data_checksum(file.tensors));
+std::string header_text(const SafetensorsFile& file, std::map<std::string, std::string> metadata) {
   std::string h = "{\"__metadata__\":{";
   bool first = true;
   for (const auto& [key, value] : metadata) {
@@ -64,9 +64,34 @@ std::string header_json(const SafetensorsFile& file) {
                 "]}");
     offset += t.bytes.size();
   }
-  h += "}";
-  h.append((8 - h.size() % 8) % 8,
-           ' ');  // data starts 8-byte aligned, as the reference writer does
+  return h + "}";
+}
+
+// `header` without its header_crc32c member (and the comma before or after it), whose value is
+// `value`; "" where the header does not hold the member as header_text writes it.
+std::string without_header_checksum(const std::string& header, const std::string& value) {
+  const std::string member = concat(json::quote(kHeaderChecksumKey), ":", json::quote(value));
+  std::size_t at = header.find(member), length = member.size();
+  if (at == std::string::npos) return "";
+  if (at > 0 && header[at - 1] == ',')
+    --at, ++length;
+  else if (at + length < header.size() && header[at + length] == ',')
+    ++length;
+  return header.substr(0, at) + header.substr(at + length);
+}
+
+// The header as written: the metadata with the data's checksum and, where asked for, the
+// header's own (the CRC-32C of the header without that member), padded so that the data starts
+// 8-byte aligned, as the reference writer does.
+std::string header_json(const SafetensorsFile& file) {
+  std::map<std::string, std::string> metadata = file.metadata;
+  metadata[kChecksumKey] = crc32c_hex(data_checksum(file.tensors));
+  std::string h = header_text(file, metadata);
+  if (file.header_checksum) {
+    metadata[kHeaderChecksumKey] = crc32c_hex(crc32c(h.data(), h.size(), 0));
+    h = header_text(file, metadata);
+  }
+  h.append((8 - h.size() % 8) % 8, ' ');
   return h;
 }
 
@@ -109,9 +134,22 @@ std::size_t safetensors_dtype_size(const std::string& dtype) {
   return 0;
 }
 
-SafetensorsFile read_safetensors(const std::string& path) {
+namespace {
+
+struct Range {
+  std::uint64_t begin, end;
+  std::size_t index;  // in SafetensorsFile::tensors
+};
+
+// A file's header parsed and checked against the file's size, tensors without their bytes.
+struct Layout {
+  SafetensorsFile file;
+  std::uint64_t data_start = 0;
+  std::vector<Range> ranges;  // by where they start
+};
+
+Layout read_layout(std::ifstream& in, const std::string& path) {
   if (std::filesystem::is_directory(path)) bad_file(path, "is a folder, not a safetensors file");
-  std::ifstream in(path, std::ios::binary);
   if (!in) bad_file(path, "cannot open it");
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::uint64_t>(in.tellg());
@@ -128,13 +166,11 @@ SafetensorsFile read_safetensors(const std::string& path) {
   const json::Value root = json::parse(header, path);
   if (!root.is(json::Value::Kind::object)) bad_file(path, "the header is not a JSON object");
 
-  SafetensorsFile file;
+  Layout layout;
+  SafetensorsFile& file = layout.file;
+  layout.data_start = 8 + header_size;
   const std::uint64_t data_size = size - 8 - header_size;
-  struct Range {
-    std::uint64_t begin, end;
-    std::size_t index;
-  };
-  std::vector<Range> ranges;
+  std::vector<Range>& ranges = layout.ranges;
   for (const auto& [name, entry] : root.members) {
     if (name == "__metadata__") {
       if (!entry.is(json::Value::Kind::object)) bad_file(path, "__metadata__ is not an object");
@@ -186,15 +222,43 @@ SafetensorsFile read_safetensors(const std::string& path) {
   }
   if (expected != data_size)
     bad_file(path, concat(data_size - expected, " bytes of data belong to no tensor"));
-  for (const Range& r : ranges) {
+  // Cache files cover their header too: a hand-edited class count is caught here.
+  if (const auto stored = file.metadata.find(kHeaderChecksumKey); stored != file.metadata.end()) {
+    const std::string rest = without_header_checksum(header, stored->second);
+    std::size_t end = rest.size();
+    while (end > 0 && rest[end - 1] == ' ') --end;  // the padding
+    const std::string computed = crc32c_hex(crc32c(rest.data(), end, 0));
+    if (rest.empty() || computed != stored->second)
+      bad_file(path, concat("corrupt: the header's CRC-32C is ", computed, ", the header says ",
+                            stored->second));
+    file.header_checksum = true;
+    file.metadata.erase(stored);
+  }
+  return layout;
+}
+
+}  // namespace
+
+SafetensorsFile read_safetensors_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  Layout layout = read_layout(in, path);
+  layout.file.metadata.erase(kChecksumKey);
+  return std::move(layout.file);
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  Layout layout = read_layout(in, path);
+  SafetensorsFile& file = layout.file;
+  for (const Range& r : layout.ranges) {
     StoredTensor& t = file.tensors[r.index];
     t.bytes.resize(r.end - r.begin);
-    in.seekg(static_cast<std::streamoff>(8 + header_size + r.begin));
+    in.seekg(static_cast<std::streamoff>(layout.data_start + r.begin));
     in.read(t.bytes.data(), static_cast<std::streamsize>(t.bytes.size()));
     if (!in) bad_file(path, concat("cannot read tensor '", t.name, "'"));
   }
   std::vector<StoredTensor> ordered;
-  for (const Range& r : ranges) ordered.push_back(std::move(file.tensors[r.index]));
+  for (const Range& r : layout.ranges) ordered.push_back(std::move(file.tensors[r.index]));
   file.tensors = std::move(ordered);
   // Files written elsewhere (PyTorch's own) carry no checksum and are taken as they are.
   if (const auto stored = file.metadata.find(kChecksumKey); stored != file.metadata.end()) {
@@ -204,7 +268,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
                             stored->second));
     file.metadata.erase(stored);
   }
-  return file;
+  return std::move(file);
 }
 
 void write_safetensors(const std::string& path, const SafetensorsFile& file) {

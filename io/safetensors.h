@@ -22,6 +22,9 @@ struct SafetensorsFile {
   // "__metadata__" without the checksum, which only the reader and writer handle.
   std::map<std::string, std::string> metadata;
   bool has_metadata = false;  // read: the file had a "__metadata__" (written files always do)
+  // Written: the metadata also holds "header_crc32c", the CRC-32C of the header without that
+  // member (cache files: their header says what the data is). Read: the file had it, and it held.
+  bool header_checksum = false;
   std::vector<StoredTensor> tensors;  // in data order
 
   const StoredTensor* find(const std::string& name) const;
@@ -39,6 +42,10 @@ std::size_t safetensors_dtype_size(const std::string& dtype);
 
 // A data Error naming the file (and the tensor) for a missing, truncated or malformed file.
 SafetensorsFile read_safetensors(const std::string& path);
+
+// The metadata and the tensors' names, dtypes and shapes (no bytes) of a file, with every check of
+// read_safetensors but the data's checksum, which needs the data.
+SafetensorsFile read_safetensors_header(const std::string& path);
 
 // Writes through an AtomicFile (runtime/atomic_file.h): a failure (a full disk) is a runtime Error
 // and leaves any previous file at `path` intact.

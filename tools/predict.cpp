@@ -20,6 +20,7 @@
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
+#include "runtime/folder_lock.h"
 #include "runtime/log.h"
 #include "tools/case_scores.h"
 #include "tools/checkpoint.h"
@@ -249,7 +250,18 @@ int main(int argc, char** argv) {
         class_names_or_numbered(segmenter.first_info().class_names, static_cast<int>(classes));
     const std::vector<bool> largest_only = postprocessed_classes(flags, names);
     const bool scoring = !flags.list("labels").empty();
+    // Every label within the model's classes before anything is written (read again to score).
+    if (scoring)
+      for (const InputCase& input : cases)
+        class_labels(read_nifti(input.label).values, static_cast<int>(classes), input.label);
     fs::create_directories(flags.text("output"));
+    // One predict per output folder; what a killed one left half-written goes.
+    const FolderLock lock(flags.text("output"), "predict.lock");
+    if (const int partial = remove_partial_files(flags.text("output"),
+                                                 {"_seg.nii.gz", "_prob.nii.gz", "cases.csv"});
+        partial > 0)
+      log_warn("removed ", partial, " half-written file(s) (.partial-*) that a killed predict ",
+               "left in ", flags.text("output"));
 
     DiceTable table;
     table.class_names = names;

@@ -1,17 +1,75 @@
-// Reading and writing the last checkpoint with the run's position.
+// Reading and writing the last checkpoint with the run's position, the pair of files changing as
+// one: the writer keeps the previous pair (hard links under other names) until the new one is
+// whole, and the reader takes the newest pair whose two files carry the same step and epoch.
 #include "tools/run_position.h"
 
 #include <iomanip>
+#include <optional>
 #include <string>
 
+#include "io/safetensors.h"
+#include "runtime/atomic_file.h"
+#include "runtime/log.h"
 #include "tools/checkpoint.h"
 
 namespace unet3d {
+namespace fs = std::filesystem;
+namespace {
 
-Position read_last_checkpoint(const std::filesystem::path& folder, Training& t) {
-  const ModelInfo info = load_model((folder / "last.safetensors").string(), t.net);
-  const TrainingState state = load_training_state((folder / "last.train.safetensors").string(),
-                                                  t.optimizer, t.scaler, info.step);
+struct PairNames {
+  const char* model;
+  const char* state;
+};
+constexpr PairNames kLast{"last.safetensors", "last.train.safetensors"};
+constexpr PairNames kPrevious{"previous.safetensors", "previous.train.safetensors"};
+
+// The step and epoch both files of a pair carry, from their headers; none where a file is
+// missing, unreadable, or the two disagree (a write cut between them).
+std::optional<std::pair<std::int64_t, std::int64_t>> whole_pair(const fs::path& folder,
+                                                                PairNames names) {
+  const fs::path model = folder / names.model, state = folder / names.state;
+  if (!fs::exists(model) || !fs::exists(state)) return std::nullopt;
+  try {
+    const SafetensorsFile m = read_safetensors_header(model.string()),
+                          s = read_safetensors_header(state.string());
+    const std::int64_t step = m.metadata_integer("step", model.string()),
+                       epoch = m.metadata_integer("epoch", model.string());
+    if (s.metadata_integer("step", state.string()) != step ||
+        s.metadata_integer("trainer.epoch", state.string()) != epoch)
+      return std::nullopt;
+    return std::pair{step, epoch};
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+bool has_last_checkpoint(const fs::path& folder) {
+  return fs::exists(folder / kLast.model) || fs::exists(folder / kPrevious.model);
+}
+
+std::optional<Position> read_last_checkpoint(const fs::path& folder, Training& t) {
+  const auto last = whole_pair(folder, kLast), previous = whole_pair(folder, kPrevious);
+  const bool take_last = last && (!previous || *last >= *previous);
+  if (!take_last && !previous) {
+    if (has_last_checkpoint(folder))
+      log_warn(folder.string(), " holds no whole checkpoint pair (the first one's writing was ",
+               "cut): starting at epoch 1");
+    return std::nullopt;
+  }
+  const PairNames names = take_last ? kLast : kPrevious;
+  if (take_last) {  // what a run killed while replacing the pair left of the previous one
+    remove_file((folder / kPrevious.state).string());
+    remove_file((folder / kPrevious.model).string());
+  } else {
+    log_warn((folder / kLast.model).string(), " and ", kLast.state, " are not one pair (a ",
+             "write was cut between them): resuming from ", kPrevious.model);
+  }
+  const std::string model = (folder / names.model).string();
+  const ModelInfo info = load_model(model, t.net);
+  const TrainingState state =
+      load_training_state((folder / names.state).string(), t.optimizer, t.scaler, info.step);
   const auto& e = state.extra;
   Position p;
   p.epoch = std::stoll(e.at("epoch"));
@@ -24,14 +82,20 @@ Position read_last_checkpoint(const std::filesystem::path& folder, Training& t) 
   return p;
 }
 
-void write_last_checkpoint(const std::filesystem::path& folder, Training& t, const Position& p,
+void write_last_checkpoint(const fs::path& folder, Training& t, const Position& p,
                            std::int64_t epoch, std::int64_t at, double seconds) {
+  const auto path = [&](const char* name) { return (folder / name).string(); };
+  // The pair now in place, kept under the previous names while the new one is written. A pair
+  // that is not whole is not kept: the previous pair is then the one to keep.
+  if (whole_pair(folder, kLast)) {
+    link_atomically(path(kLast.model), path(kPrevious.model));
+    link_atomically(path(kLast.state), path(kPrevious.state));
+  }
   Position saved = p;
   saved.epoch = epoch;
-  save_model((folder / "last.safetensors").string(), t.net,
-             t.info(saved.epoch, saved.optimizer_steps));
+  save_model(path(kLast.model), t.net, t.info(saved.epoch, saved.optimizer_steps));
   const auto exact = [](double v) { return concat(std::setprecision(17), v); };
-  save_training_state((folder / "last.train.safetensors").string(), t.optimizer, t.scaler,
+  save_training_state(path(kLast.state), t.optimizer, t.scaler,
                       {p.optimizer_steps,
                        {{"epoch", std::to_string(epoch)},
                         {"position", std::to_string(at)},
@@ -39,6 +103,10 @@ void write_last_checkpoint(const std::filesystem::path& folder, Training& t, con
                         {"train_micro_batches", std::to_string(p.micro_batches)},
                         {"best_dice", exact(p.best_dice)},
                         {"epoch_seconds", exact(seconds)}}});
+  // The new pair is whole: the previous one goes (its state file first, so that a cut here
+  // leaves no second whole pair).
+  remove_file(path(kPrevious.state));
+  remove_file(path(kPrevious.model));
 }
 
 }  // namespace unet3d

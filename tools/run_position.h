@@ -1,9 +1,12 @@
 // Where a training run stands, and the checkpoint that keeps it: last.safetensors (the model)
-// and last.train.safetensors (optimizer, loss scaler and this position), written atomically.
+// and last.train.safetensors (optimizer, loss scaler and this position), a pair that changes as
+// one: while a new pair is written the previous one is kept as previous.safetensors and
+// previous.train.safetensors, so that a kill or a failed write at any moment leaves a whole pair.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "tools/training.h"
 
@@ -16,8 +19,13 @@ struct Position {
   double loss_sum = 0, best_dice = -1, seconds = 0;  // seconds: of this epoch before resuming
 };
 
-// The model and training state of `folder`'s last checkpoint loaded into t; its position.
-Position read_last_checkpoint(const std::filesystem::path& folder, Training& t);
+// Whether `folder` holds a checkpoint (whole or not): a run has started there.
+bool has_last_checkpoint(const std::filesystem::path& folder);
+
+// The newest whole pair of `folder` (the last, else the previous one, with a warning) loaded
+// into t; its position. None where no pair is whole (the first write was cut), with a warning
+// where files are there.
+std::optional<Position> read_last_checkpoint(const std::filesystem::path& folder, Training& t);
 
 // last.safetensors and its training state at position p (epoch `epoch`, micro-batch `at`,
 // `seconds` into the epoch).

@@ -52,7 +52,8 @@ class Run {
       : c_(c), out_(c.out), ranks_(ranks), writes_(ranks.rank() == 0) {
     install_interrupt_handlers();  // from here on, Ctrl-C stops with a message
     if (writes_) open_folder();
-    if (writes_ && plan != nullptr) write_file_atomically((out_ / "plan.json").string(), plan->json);
+    if (writes_ && plan != nullptr)
+      write_file_atomically((out_ / "plan.json").string(), plan->json);
     check_resumed_ranks(settings, c_, ranks);
     device_ = parse_device(c.device);
     check_same_device(ranks, device_);
@@ -155,7 +156,15 @@ class Run {
   void open_folder() {
     fs::create_directories(out_);
     lock_.emplace(out_.string(), "trainer.lock");  // held until the run object is gone
-    if (!c_.resuming && fs::exists(out_ / "last.safetensors"))
+    // What a killed trainer left half-written; no other trainer can be writing here now.
+    int partial = 0;
+    for (const fs::path& folder : {out_, out_ / "plots", out_ / "test"})
+      partial +=
+          remove_partial_files(folder.string(), {".safetensors", ".json", ".csv", ".md", ".png"});
+    if (partial > 0)
+      log_warn("removed ", partial, " half-written file(s) (.partial-*) that a killed run left in ",
+               out_.string());
+    if (!c_.resuming && has_last_checkpoint(out_))
       throw Error(ErrorKind::usage,
                   concat("--out ", out_.string(), " already holds a run (resume it with --resume ",
                          out_.string(), ", or choose another folder)"));
@@ -224,17 +233,18 @@ class Run {
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(train_.size()) / global_batch());
   }
 
-  // Where the run stands: the start, or what last.safetensors says (a resumed run stopped before
-  // its first checkpoint starts at the beginning with its saved settings).
+  // Where the run stands: the start, or what the last whole checkpoint pair says (a resumed run
+  // stopped before its first checkpoint starts at the beginning with its saved settings).
   Position resume(Training& t) {
     if (!c_.resuming) return {};
-    if (!fs::exists(out_ / "last.safetensors")) {
+    if (!has_last_checkpoint(out_)) {
       log_info("no checkpoint in ", out_.string(), " yet: starting at epoch 1");
       return {};
     }
-    const Position p = read_last_checkpoint(out_, t);
-    log_info("resuming at epoch ", p.epoch + 1, ", micro-batch ", p.micro_batch);
-    return p;
+    const std::optional<Position> p = read_last_checkpoint(out_, t);
+    if (!p) return {};
+    log_info("resuming at epoch ", p->epoch + 1, ", micro-batch ", p->micro_batch);
+    return *p;
   }
 
   // The epoch's micro-batches from p.micro_batch on; false when a signal stopped it, with `p`,

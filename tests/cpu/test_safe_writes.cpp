@@ -75,6 +75,33 @@ TEST_CASE("an atomic write replaces the file whole and leaves no temporary", "[i
              Catch::Contains("cannot write " + (dir / "missing" / "x").string()));
 }
 
+TEST_CASE("a link under a second name is atomic, a repeated one a no-op, half-writes removable",
+          "[io][atomic]") {
+  const fs::path dir = scratch_folder("atomic_link");
+  const std::string last = (dir / "last.safetensors").string(),
+                    previous = (dir / "previous.safetensors").string();
+  write_file_atomically(last, "pair one");
+  link_atomically(last, previous);
+  link_atomically(last, previous);  // already one file: renaming would leave the temporary
+  CHECK(fs::equivalent(last, previous));
+  CHECK(files_in(dir) == 2);
+  write_file_atomically(last, "pair two");  // the previous name keeps the old content
+  std::ifstream in(previous);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "pair one");
+  remove_file(previous);
+  remove_file(previous);  // gone already: nothing to do
+  CHECK(files_in(dir) == 1);
+
+  for (const char* name : {".partial-abcdef.last.safetensors", ".partial-ghijkl.metrics.csv",
+                           ".partial-mnopqr.notes.txt", "partial-stuvwx.metrics.csv"})
+    std::ofstream(dir / name) << "half";
+  CHECK(remove_partial_files(dir.string(), {".safetensors", ".csv"}) == 2);
+  CHECK(fs::exists(dir / ".partial-mnopqr.notes.txt"));
+  CHECK(fs::exists(dir / "partial-stuvwx.metrics.csv"));
+  CHECK(files_in(dir) == 3);
+}
+
 TEST_CASE("a write past the file-size limit fails naming the file and leaves the old one",
           "[io][atomic]") {
   const fs::path dir = scratch_folder("atomic_limit");

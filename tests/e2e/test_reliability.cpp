@@ -1,7 +1,8 @@
 // Nothing lost, nothing silently wrong, end to end: the run folder's lock, stops at every phase
 // (mid-accumulation, preprocessing, the test phase, a second Ctrl-C) and their resumes, fatal
 // errors in train.log, configurations too large to fit, labels beyond --classes, predict's checks
-// before it writes, writes cut by a file-size limit, and bench's flags.
+// before it writes and its cleaning of what a killed predict left, writes cut by a file-size
+// limit, and bench's flags.
 #include <unistd.h>
 
 #include <algorithm>
@@ -211,6 +212,17 @@ TEST_CASE("predict checks every input and label before it writes anything", "[e2
   CHECK(r.code == 3);
   CHECK_THAT(r.output, Catch::Contains("moved.nii.gz") && Catch::Contains("not on the same grid"));
   CHECK(fs::is_empty(segs));
+  // A third label on the grid but with a class the checkpoint lacks (its six are 0-5).
+  NiftiVolume beyond = read_nifti(f.label(3));
+  std::vector<std::uint8_t> seven(beyond.values.begin(), beyond.values.end());
+  seven[seven.size() / 2] = 7;
+  write_nifti((odd / "seven.nii.gz").string(), beyond.geometry, seven.data(), NiftiStorage::u8);
+  r = run(base + " --input " + f.image(1) + " " + f.image(2) + " " + f.image(3) + " --labels " +
+          f.label(1) + " " + f.label(2) + " " + (odd / "seven.nii.gz").string());
+  INFO(r.output);
+  CHECK(r.code == 3);
+  CHECK_THAT(r.output, Catch::Contains("seven.nii.gz") && Catch::Contains("7 (1 voxels)"));
+  CHECK(fs::is_empty(segs));
   // A 2-D input, a negative --size and a folder given as the checkpoint.
   NiftiGeometry flat = shifted.geometry;
   flat.nz = 1;
@@ -255,6 +267,25 @@ TEST_CASE("a write cut by the file-size limit fails naming the file and leaves n
     labels += !e.path().filename().string().starts_with(".");
   CHECK(images == labels);  // pairs or nothing
   CHECK(hidden_files(phantoms) == 0);
+}
+
+TEST_CASE("predict removes the half-written files a killed predict left, and only those",
+          "[e2e][reliability]") {
+  const PredictFixture f;
+  const fs::path segs = scratch_folder("partial_segs");
+  const std::vector<std::string> left{".partial-Ab12Cd." + f.names[0] + "_LFOV_seg.nii.gz",
+                                      ".partial-Ef34Gh.cases.csv"},
+      kept{".partial-Ij56Kl.notes.txt", ".hidden_seg.nii.gz"};
+  for (const std::string& name : left) std::ofstream(segs / name) << "half";
+  for (const std::string& name : kept) std::ofstream(segs / name) << "mine";
+  const Result r = run(kPredict + " --device cpu --checkpoint " + f.checkpoint + " --input " +
+                       f.image(1) + " --output " + segs.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("removed 2 half-written file(s)"));
+  for (const std::string& name : left) CHECK_FALSE(fs::exists(segs / name));
+  for (const std::string& name : kept) CHECK(fs::exists(segs / name));
+  CHECK(fs::exists(segs / (f.names[0] + "_LFOV_seg.nii.gz")));
 }
 
 TEST_CASE("bench refuses bad flags by name and writes valid JSON", "[e2e][reliability]") {

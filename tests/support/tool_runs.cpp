@@ -43,12 +43,17 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
 }
 
 void check_same_run(const fs::path& a, const fs::path& b) {
-  const SafetensorsFile wa = read_safetensors((a / "last.safetensors").string());
-  const SafetensorsFile wb = read_safetensors((b / "last.safetensors").string());
-  REQUIRE(wa.tensors.size() == wb.tensors.size());
-  for (std::size_t i = 0; i < wa.tensors.size(); ++i) {
-    INFO(wa.tensors[i].name);
-    CHECK(wa.tensors[i].bytes == wb.tensors[i].bytes);
+  for (const char* file : {"last.safetensors", "last.train.safetensors", "best.safetensors"}) {
+    INFO(file);
+    REQUIRE(fs::exists(a / file) == fs::exists(b / file));
+    if (!fs::exists(a / file)) continue;
+    const SafetensorsFile wa = read_safetensors((a / file).string());
+    const SafetensorsFile wb = read_safetensors((b / file).string());
+    REQUIRE(wa.tensors.size() == wb.tensors.size());
+    for (std::size_t i = 0; i < wa.tensors.size(); ++i) {
+      INFO(wa.tensors[i].name);
+      CHECK(wa.tensors[i].bytes == wb.tensors[i].bytes);
+    }
   }
   const auto rows_a = read_csv(a / "metrics.csv"), rows_b = read_csv(b / "metrics.csv");
   REQUIRE(rows_a.size() == rows_b.size());

@@ -18,7 +18,8 @@ ToolResult run_command(const std::string& command);
 std::string read_text(const std::filesystem::path& path);
 std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path);
 
-// CHECKs that run folders `a` and `b` hold the same weights bit for bit, the same metrics
+// CHECKs that run folders `a` and `b` hold the same weights and optimizer state (last, its
+// training state, best) bit for bit, the same metrics
 // (timing columns aside) and the same test report.
 void check_same_run(const std::filesystem::path& a, const std::filesystem::path& b);
 

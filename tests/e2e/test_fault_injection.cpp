@@ -1,0 +1,78 @@
+// A kill or a failed write at every file operation of a run, one operation after another, through
+// the atomic writer's fault-injection seam (UNET3D_FAULT_AT, runtime/atomic_file.h): each leaves a
+// run folder that resumes (or, before config.json exists, starts again) and ends bit for bit where
+// an uninterrupted run ends, with no half-written file left behind.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "runtime/atomic_file.h"
+#include "tests/support/test_data.h"
+#include "tests/support/tool_runs.h"
+
+using unet3d::testing::scratch_folder;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Result = unet3d::testing::ToolResult;
+
+const std::string kTrainer = TRAINER_PATH;
+// Two epochs with a validation each and a test phase, on few tiny phantoms: every kind of file a
+// run writes (config, split, metrics, plots, best, the last pair and its previous one, the report
+// and its pictures), in as few operations as that allows.
+const std::string kRun =
+    " --device cpu --size 16 --features 2 --depth 2 --batch 1 --accum 1 --phantoms 8 "
+    "--phantom-size 24,24,12 --lr 1e-2 --epochs 2";
+
+// Files whose name starts with ".partial-" below `dir`.
+int partial_files(const fs::path& dir) {
+  int n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().filename().string().starts_with(".partial-")) ++n;
+  return n;
+}
+
+// For k = 1, 2, ... until a run ends before its k-th file operation: the run cut at operation k
+// (`kind`: "fail" or "exit"), then resumed. Returns how many operations a whole run has.
+int sweep(const std::string& kind, int expected_code) {
+  const fs::path straight = scratch_folder("faults_straight_" + kind);
+  const Result whole =
+      unet3d::testing::run_command(kTrainer + " --out " + straight.string() + kRun);
+  INFO(whole.output);
+  REQUIRE(whole.code == 0);
+  for (int k = 1;; ++k) {
+    const fs::path cut = scratch_folder("faults_" + kind);
+    const Result stopped =
+        unet3d::testing::run_command("UNET3D_FAULT_AT=" + kind + ":" + std::to_string(k) + " " +
+                                     kTrainer + " --out " + cut.string() + kRun);
+    INFO("file operation " << k << " (" << kind << ")\n" << stopped.output);
+    if (stopped.output.find("fault injected at file operation") == std::string::npos) {
+      REQUIRE(stopped.code == 0);  // the run has fewer operations than k
+      return k - 1;
+    }
+    CHECK(stopped.code == expected_code);
+    // Until config.json exists nothing has run: the same command starts the run again.
+    const bool started = fs::exists(cut / "config.json");
+    const Result again = unet3d::testing::run_command(
+        kTrainer + (started ? " --resume " + cut.string() : " --out " + cut.string() + kRun));
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    unet3d::testing::check_same_run(straight, cut);
+    CHECK(partial_files(cut) == 0);
+    CHECK_FALSE(fs::exists(cut / "previous.safetensors"));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a failed write at any file operation leaves a run that resumes to the same end",
+          "[e2e][reliability][faults]") {
+  // A full disk at any moment: the write fails with a runtime error (exit 1).
+  CHECK(sweep("fail", 1) > 40);
+}
+
+TEST_CASE("a kill at any file operation leaves a run that resumes to the same end",
+          "[e2e][reliability][faults]") {
+  CHECK(sweep("exit", unet3d::kFaultExitCode) > 40);
+}
