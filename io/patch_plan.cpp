@@ -1,13 +1,34 @@
-// Patch mode's planning: resampled grids, default spacing and patch, patch placement.
+// Patch mode's planning: resampled grids, default spacing and patch, patch placement, and the
+// user's x,y,z triples.
 #include "io/patch_plan.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "runtime/error.h"
 
 namespace unet3d {
 namespace {
+
+std::vector<double> positive_numbers(const std::string& xyz, const std::string& what) {
+  std::vector<double> out;
+  std::istringstream in(xyz);
+  for (std::string part; std::getline(in, part, ',');) {
+    std::istringstream one(part);
+    double v = 0;
+    if (!(one >> v) || !one.eof() || !(v > 0) || !std::isfinite(v))
+      throw Error(ErrorKind::usage, concat(what, ": '", xyz, "' is not X,Y,Z of positive numbers"));
+    out.push_back(v);
+  }
+  if (out.size() == 1) out = {out[0], out[0], out[0]};
+  if (out.size() != 3)
+    throw Error(ErrorKind::usage, concat(what, ": '", xyz, "' is not X,Y,Z (1 or 3 values)"));
+  return out;
+}
 
 std::int64_t& side(Grid& g, int axis) {
   return axis == 0 ? g.d : axis == 1 ? g.h : g.w;
@@ -146,6 +167,31 @@ void cut_region(const LabelledVolume& v, const float* image, std::int64_t channe
           image_out[o * C + c] = inside ? image[at * C + c] : 0.0f;
         labels_out[o] = inside ? v.labels[at] : 0;
       }
+}
+
+std::string xyz_text(const Spacing& zyx) {
+  char buffer[96];
+  std::snprintf(buffer, sizeof buffer, "%.17g,%.17g,%.17g", zyx[2], zyx[1], zyx[0]);
+  return buffer;
+}
+
+std::string xyz_text(Grid zyx) {
+  return concat(zyx.w, ",", zyx.h, ",", zyx.d);
+}
+
+Spacing spacing_of_xyz(const std::string& xyz, const std::string& what) {
+  const std::vector<double> v = positive_numbers(xyz, what);
+  return {v[2], v[1], v[0]};
+}
+
+Grid grid_of_xyz(const std::string& xyz, const std::string& what) {
+  const std::vector<double> v = positive_numbers(xyz, what);
+  for (const double side : v)
+    if (side != std::floor(side) || side > (1 << 16))
+      throw Error(ErrorKind::usage,
+                  concat(what, ": '", xyz, "' is not X,Y,Z of positive integers"));
+  return {static_cast<std::int64_t>(v[2]), static_cast<std::int64_t>(v[1]),
+          static_cast<std::int64_t>(v[0])};
 }
 
 }  // namespace unet3d

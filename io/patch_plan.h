@@ -1,10 +1,12 @@
 // Patch mode's planning, host-side: the grid of a volume at the target spacing, the default
 // target spacing and patch, and where the patches of one micro-batch are cut. Triples are
-// (d, h, w) = (z, y, x) here; the user-facing x,y,z order is the flags' business.
+// (d, h, w) = (z, y, x) here; xyz_text and the *_of_xyz readers turn them to and from the
+// user's x,y,z order.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "runtime/rng.h"
@@ -63,5 +65,12 @@ void cut_region(const LabelledVolume& v, const float* image, std::int64_t channe
 // The patch of `cut`: cut_region from its patch_origin.
 void cut_patch(const LabelledVolume& v, const float* image, std::int64_t channels,
                const PatchCut& cut, Grid patch, float* image_out, std::uint8_t* labels_out);
+
+// "x,y,z" (the user's order) of a (z, y, x) triple, and back: a usage Error naming `what`
+// unless the text is three positive numbers (a grid: integers; one number stands for all three).
+std::string xyz_text(const Spacing& zyx);
+std::string xyz_text(Grid zyx);
+Spacing spacing_of_xyz(const std::string& xyz, const std::string& what);
+Grid grid_of_xyz(const std::string& xyz, const std::string& what);
 
 }  // namespace unet3d

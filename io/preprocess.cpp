@@ -10,8 +10,8 @@
 #include <functional>
 #include <map>
 
+#include "io/cache_file.h"
 #include "io/preprocess_parts.h"
-#include "io/safetensors.h"
 #include "kernels/channels.h"
 #include "kernels/elementwise.h"
 #include "kernels/reduce.h"
@@ -27,54 +27,6 @@ namespace {
 double scalar(const Tensor& t) {
   const Tensor host = t.to(Device::cpu);
   return host.dtype() == DType::f64 ? host.data_as<double>()[0] : host.data_as<float>()[0];
-}
-
-void write_cache(const fs::path& path, const PreprocessedDataset& d, const std::string& key) {
-  SafetensorsFile file;
-  file.metadata = {{"format", kPreprocessVersion},
-                   {"key", key},
-                   {"size", std::to_string(d.size)},
-                   {"channels", std::to_string(d.channels())},
-                   {"num_classes", std::to_string(d.num_classes)},
-                   {"cases", cases_json(d.cases)},
-                   {"class_names", names_json(d.class_names)}};
-  const auto stored = [](const char* name, const Tensor& t, const char* dtype) {
-    StoredTensor s{
-        name, dtype, {t.shape().n, t.shape().d, t.shape().h, t.shape().w, t.shape().c}, {}};
-    s.bytes.resize(t.bytes());
-    std::memcpy(s.bytes.data(), t.data(), t.bytes());
-    return s;
-  };
-  file.tensors.push_back(stored("images", d.images, "F32"));
-  file.tensors.push_back(stored("labels", d.labels, "U8"));
-  fs::create_directories(path.parent_path());
-  write_safetensors(path.string(), file);
-}
-
-PreprocessedDataset read_cache(const fs::path& path) {
-  const std::string source = path.string();
-  const SafetensorsFile file = read_safetensors(source);
-  PreprocessedDataset d;
-  d.size = std::stoll(file.metadata.at("size"));
-  d.num_classes = std::stoi(file.metadata.at("num_classes"));
-  d.class_names = names_of(file.metadata.at("class_names"), source);
-  d.cases = cases_of(file.metadata.at("cases"), source);
-  const std::int64_t channels = std::stoll(file.metadata.at("channels"));
-  const auto tensor = [&](const char* name, DType dtype, std::int64_t c) {
-    const StoredTensor* s = file.find(name);
-    const Shape shape{static_cast<std::int64_t>(d.cases.size()), d.size, d.size, d.size, c};
-    if (s == nullptr || static_cast<std::int64_t>(s->bytes.size()) !=
-                            shape.numel() * static_cast<std::int64_t>(dtype_size(dtype)))
-      throw_error(ErrorKind::data,
-                  concat(source, ": cache tensor '", name, "' is missing or the wrong size"),
-                  __FILE__, __LINE__);
-    Tensor t(shape, dtype);
-    std::memcpy(t.data(), s->bytes.data(), s->bytes.size());
-    return t;
-  };
-  d.images = tensor("images", DType::f32, channels);
-  d.labels = tensor("labels", DType::u8, 1);
-  return d;
 }
 
 // A data Error naming `source` where the image holds NaN or inf.
@@ -171,13 +123,17 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
   const fs::path file =
       cache_file(cache, index, std::to_string(size) + normalization_key(normalization), limit);
   return through_cache<PreprocessedDataset>(
-      file, index, start, report ? *report : local, read_cache,
+      file, index, start, report ? *report : local, read_resized_cache,
       [&] {
         return preprocess_cases(
             case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
             size, limit, index.class_names, work, normalization);
       },
-      write_cache);
+      [&](const PreprocessedDataset& d) {
+        if (d.size != size) return concat("it holds volumes of ", d.size, "^3, not ", size, "^3");
+        return stale_difference(d.cases, d.channels(), d.num_classes, d.class_names,
+                                {&index, limit});
+      });
 }
 
 PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,

@@ -41,7 +41,7 @@ struct PreprocessedDataset {
 
 struct CacheOptions {
   bool enabled = true;
-  std::string dir;  // empty: $XDG_CACHE_HOME/unet3d, else ~/.cache/unet3d
+  std::string dir;  // empty: $XDG_CACHE_HOME/unet3d, else ~/.cache/unet3d (absolute ones only)
 };
 
 struct PreprocessReport {

@@ -18,38 +18,6 @@ std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
   return h;
 }
 
-std::string geometry_json(const NiftiGeometry& g) {
-  std::string srow;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 4; ++c) srow += concat(srow.empty() ? "" : ",", g.srow[r][c]);
-  char buffer[512];
-  std::snprintf(
-      buffer, sizeof buffer,
-      "[%lld,%lld,%lld,%.17g,%.17g,%.17g,%d,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g",
-      static_cast<long long>(g.nx), static_cast<long long>(g.ny), static_cast<long long>(g.nz),
-      g.dx, g.dy, g.dz, g.xyz_units, g.qform_code, g.sform_code, g.quatern_b, g.quatern_c,
-      g.quatern_d, g.qfac, g.qoffset_x, g.qoffset_y, g.qoffset_z);
-  return concat(buffer, ",", srow, "]");
-}
-
-NiftiGeometry geometry_of(const json::Value& v, const std::string& source) {
-  if (v.items.size() != 28)
-    throw_error(ErrorKind::data, concat(source, ": bad geometry"), __FILE__, __LINE__);
-  const auto num = [&](std::size_t i) { return std::stod(v.items[i].text); };
-  NiftiGeometry g;
-  g.nx = v.items[0].as_int(source), g.ny = v.items[1].as_int(source),
-  g.nz = v.items[2].as_int(source);
-  g.dx = num(3), g.dy = num(4), g.dz = num(5);
-  g.xyz_units = static_cast<int>(v.items[6].as_int(source));
-  g.qform_code = static_cast<int>(v.items[7].as_int(source));
-  g.sform_code = static_cast<int>(v.items[8].as_int(source));
-  g.quatern_b = num(9), g.quatern_c = num(10), g.quatern_d = num(11), g.qfac = num(12);
-  g.qoffset_x = num(13), g.qoffset_y = num(14), g.qoffset_z = num(15);
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 4; ++c) g.srow[r][c] = num(16 + static_cast<std::size_t>(r * 4 + c));
-  return g;
-}
-
 }  // namespace
 
 std::string cache_key(const DatasetIndex& index, const std::string& target, int num_classes) {
@@ -71,51 +39,31 @@ std::string cache_key(const DatasetIndex& index, const std::string& target, int 
 
 fs::path cache_folder(const CacheOptions& options) {
   if (!options.dir.empty()) return options.dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "unet3d";
-  const char* home = std::getenv("HOME");
-  return fs::path(home && *home ? home : ".") / ".cache" / "unet3d";
+  // The XDG rule: a relative XDG_CACHE_HOME is ignored. A relative HOME is no home either (the
+  // cache must never land in the current folder, which may be the data's).
+  const auto absolute = [](const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && fs::path(value).is_absolute() ? fs::path(value) : fs::path();
+  };
+  if (const fs::path xdg = absolute("XDG_CACHE_HOME"); !xdg.empty()) return xdg / "unet3d";
+  if (const fs::path home = absolute("HOME"); !home.empty()) return home / ".cache" / "unet3d";
+  return {};
 }
 
 fs::path cache_file(const CacheOptions& options, const DatasetIndex& index,
                     const std::string& target, int num_classes) {
   if (!options.enabled) return {};
-  return cache_folder(options) / (cache_key(index, target, num_classes) + ".safetensors");
+  const fs::path folder = cache_folder(options);
+  if (folder.empty()) {
+    log_warn("preprocessing is not cached: neither $XDG_CACHE_HOME nor $HOME is an absolute ",
+             "folder (give --cache DIR to cache it)");
+    return {};
+  }
+  return folder / (cache_key(index, target, num_classes) + ".safetensors");
 }
 
 int class_limit(const DatasetIndex& index, int num_classes) {
   return num_classes > 0 ? num_classes : static_cast<int>(index.class_names.size());
-}
-
-std::string cases_json(const std::vector<CaseInfo>& cases) {
-  std::string text = "[";
-  for (const CaseInfo& c : cases)
-    text += concat(text.size() > 1 ? "," : "", "[", json::quote(c.name), ",",
-                   json::quote(c.patient), ",", names_json(c.image_paths), ",",
-                   json::quote(c.label_path), ",", geometry_json(c.geometry), "]");
-  return text + "]";
-}
-
-std::vector<CaseInfo> cases_of(const std::string& json_text, const std::string& source) {
-  std::vector<CaseInfo> cases;
-  for (const json::Value& c : json::parse(json_text, source).items) {
-    std::vector<std::string> images;
-    for (const json::Value& path : c.items.at(2).items) images.push_back(path.text);
-    cases.push_back({c.items.at(0).text, c.items.at(1).text, std::move(images), c.items.at(3).text,
-                     geometry_of(c.items.at(4), source)});
-  }
-  return cases;
-}
-
-std::string names_json(const std::vector<std::string>& names) {
-  std::string text = "[";
-  for (const std::string& n : names) text += concat(text.size() > 1 ? "," : "", json::quote(n));
-  return text + "]";
-}
-
-std::vector<std::string> names_of(const std::string& json_text, const std::string& source) {
-  std::vector<std::string> names;
-  for (const json::Value& n : json::parse(json_text, source).items) names.push_back(n.text);
-  return names;
 }
 
 std::vector<CaseInfo> case_infos(const DatasetIndex& index) {

@@ -1,5 +1,5 @@
 // What both preprocessing modes share (io/preprocess.h resizes to S^3, io/resampled.h resamples
-// to a target spacing): the cache's key, folder and case list, one case read and brought onto
+// to a target spacing): the cache's key and folder, one case read and brought onto
 // its target grid, and the warning about odd orientations.
 #pragma once
 
@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "io/cache_file.h"
 #include "io/dataset.h"
 #include "io/json.h"
 #include "io/preprocess.h"
@@ -18,24 +20,20 @@
 namespace unet3d::preprocess_parts {
 
 // Bump when preprocessing's output changes, so old caches are not reused.
-inline constexpr const char* kPreprocessVersion = "unet3d-preprocess-2";
+inline constexpr const char* kPreprocessVersion = "unet3d-preprocess-3";
 
 // The cache file's stem: a hash of this code's version, `target` (the resize mode's size, or the
 // patch mode's spacing), the classes and every input's absolute path, size and time.
 std::string cache_key(const DatasetIndex& index, const std::string& target, int num_classes);
+// --cache, else $XDG_CACHE_HOME/unet3d, else $HOME/.cache/unet3d, each only where absolute; empty
+// where there is none.
 std::filesystem::path cache_folder(const CacheOptions& options);
 // The cache file of `index` preprocessed for `target` with `num_classes`; empty when caching is
-// off.
+// off or there is no cache folder (with a warning).
 std::filesystem::path cache_file(const CacheOptions& options, const DatasetIndex& index,
                                  const std::string& target, int num_classes);
 // The number of classes labels are checked against: --classes, else the dataset's names (0: any).
 int class_limit(const DatasetIndex& index, int num_classes);
-
-// The cases (names, paths, native geometry) and class names as cache metadata, and back.
-std::string cases_json(const std::vector<CaseInfo>& cases);
-std::vector<CaseInfo> cases_of(const std::string& json_text, const std::string& source);
-std::string names_json(const std::vector<std::string>& names);
-std::vector<std::string> names_of(const std::string& json_text, const std::string& source);
 
 // The index's cases with their paths (geometry still empty), as preprocessing starts.
 std::vector<CaseInfo> case_infos(const DatasetIndex& index);
@@ -58,34 +56,41 @@ std::string normalization_key(const Normalization& normalization);
 // (nothing is reoriented): each such orientation is named with its cases.
 void warn_odd_orientations(const std::vector<CaseInfo>& cases);
 
-// The dataset through the cache: read(file) where `file` holds a readable entry (an unreadable
-// one is a warning, then made anew), else make(), written with write(file, dataset, key) (a
-// failed write is a warning: a cache is an optimisation). An empty `file`: no cache. Fills
+// The dataset through the cache: read(file) where `file` holds a whole entry that stale(entry)
+// finds nothing wrong with ("" ; else why it no longer stands for the dataset), else make(),
+// written to `file` (write_cache_file). An unreadable or stale entry is a warning, then made
+// anew; so is a failed write (a cache is an optimisation). An empty `file`: no cache. Fills
 // `report`; `start` is when preprocessing began.
-template <class Dataset, class Read, class Make, class Write>
+template <class Dataset, class Read, class Make, class Stale>
 Dataset through_cache(const std::filesystem::path& file, const DatasetIndex& index,
                       std::chrono::steady_clock::time_point start, PreprocessReport& report,
-                      Read read, Make make, Write write) {
+                      Read read, Make make, Stale stale) {
   const auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   report.cache_file = file.string();
   if (!file.empty() && std::filesystem::exists(file)) {
+    std::optional<Dataset> cached;
     try {
-      Dataset d = read(file);
-      use_paths_of(index, d.cases);
-      report.from_cache = true;
-      report.seconds = seconds();
-      warn_odd_orientations(d.cases);
-      return d;
+      cached = read(file.string());
     } catch (const Error& e) {
       log_warn("ignoring unreadable cache ", file.string(), ": ", e.what());
+    }
+    // Outside the try: a source file that cannot be read is the data's error, not the cache's.
+    if (const std::string why = cached ? stale(*cached) : ""; cached && !why.empty()) {
+      log_warn("rebuilding the stale cache entry ", file.string(), ": ", why);
+    } else if (cached) {
+      use_paths_of(index, cached->cases);
+      report.from_cache = true;
+      report.seconds = seconds();
+      warn_odd_orientations(cached->cases);
+      return std::move(*cached);
     }
   }
   Dataset d = make();
   if (!file.empty()) {
     try {
-      write(file, d, file.stem().string());
+      write_cache_file(file.string(), d, file.stem().string());
     } catch (const std::exception& e) {
       log_warn("could not write the preprocessing cache ", file.string(), ": ", e.what());
     }

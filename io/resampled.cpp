@@ -1,4 +1,4 @@
-// Patch mode's preprocessing, its cache and the x,y,z triples.
+// Patch mode's preprocessing through its cache.
 #include "io/resampled.h"
 
 #include <chrono>
@@ -6,114 +6,14 @@
 #include <cstring>
 #include <sstream>
 
+#include "io/cache_file.h"
 #include "io/preprocess_parts.h"
-#include "io/safetensors.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
 
 namespace unet3d {
 namespace fs = std::filesystem;
 using namespace preprocess_parts;
-namespace {
-
-std::string grids_json(const std::vector<ResampledVolume>& volumes) {
-  std::string text = "[";
-  for (const ResampledVolume& v : volumes)
-    text += concat(text.size() > 1 ? "," : "", "[", v.grid.d, ",", v.grid.h, ",", v.grid.w, "]");
-  return text + "]";
-}
-
-// Every volume's image and labels end to end, in case order.
-void write_cache(const fs::path& path, const ResampledDataset& d, const std::string& key) {
-  SafetensorsFile file;
-  file.metadata = {{"format", kPreprocessVersion},
-                   {"key", key},
-                   {"spacing", xyz_text(d.spacing)},
-                   {"channels", std::to_string(d.channels)},
-                   {"num_classes", std::to_string(d.num_classes)},
-                   {"cases", cases_json(d.cases)},
-                   {"grids", grids_json(d.volumes)},
-                   {"class_names", names_json(d.class_names)}};
-  std::int64_t total = 0;
-  for (const ResampledVolume& v : d.volumes) total += v.grid.voxels();
-  StoredTensor images{"images", "F32", {total * d.channels}, {}},
-      labels{"labels", "U8", {total}, {}};
-  images.bytes.resize(static_cast<std::size_t>(total * d.channels) * sizeof(float));
-  labels.bytes.resize(static_cast<std::size_t>(total));
-  std::size_t at = 0;
-  for (const ResampledVolume& v : d.volumes) {
-    std::memcpy(images.bytes.data() + at * static_cast<std::size_t>(d.channels) * sizeof(float),
-                v.image.data(), v.image.size() * sizeof(float));
-    std::memcpy(labels.bytes.data() + at, v.labels.data(), v.labels.size());
-    at += v.labels.size();
-  }
-  file.tensors.push_back(std::move(images));
-  file.tensors.push_back(std::move(labels));
-  fs::create_directories(path.parent_path());
-  write_safetensors(path.string(), file);
-}
-
-ResampledDataset read_cache(const fs::path& path) {
-  const std::string source = path.string();
-  const SafetensorsFile file = read_safetensors(source);
-  const auto bad = [&](const std::string& what) {
-    throw_error(ErrorKind::data, concat(source, ": ", what), __FILE__, __LINE__);
-  };
-  ResampledDataset d;
-  d.spacing = spacing_of_xyz(file.metadata.at("spacing"), source);
-  d.channels = std::stoll(file.metadata.at("channels"));
-  if (d.channels < 1) bad("the cache's channel count is not positive");
-  const auto channels = static_cast<std::size_t>(d.channels);
-  d.num_classes = std::stoi(file.metadata.at("num_classes"));
-  d.class_names = names_of(file.metadata.at("class_names"), source);
-  d.cases = cases_of(file.metadata.at("cases"), source);
-  const json::Value grids = json::parse(file.metadata.at("grids"), source);
-  if (grids.items.size() != d.cases.size()) bad("the cache's grids do not match its cases");
-  std::int64_t total = 0;
-  for (const json::Value& g : grids.items) {
-    if (g.items.size() != 3) bad("a cache grid is not three numbers");
-    ResampledVolume v;
-    v.grid = {g.items[0].as_int(source), g.items[1].as_int(source), g.items[2].as_int(source)};
-    if (v.grid.d < 1 || v.grid.h < 1 || v.grid.w < 1) bad("a cache grid is empty");
-    total += v.grid.voxels();
-    d.volumes.push_back(std::move(v));
-  }
-  const StoredTensor* images = file.find("images");
-  const StoredTensor* labels = file.find("labels");
-  if (images == nullptr || labels == nullptr ||
-      images->bytes.size() != static_cast<std::size_t>(total) * channels * sizeof(float) ||
-      labels->bytes.size() != static_cast<std::size_t>(total))
-    bad("cache tensors 'images' and 'labels' are missing or the wrong size");
-  std::size_t at = 0;
-  for (ResampledVolume& v : d.volumes) {
-    const auto n = static_cast<std::size_t>(v.grid.voxels());
-    v.image.resize(n * channels);
-    std::memcpy(v.image.data(), images->bytes.data() + at * channels * sizeof(float),
-                n * channels * sizeof(float));
-    v.labels.assign(labels->bytes.begin() + static_cast<std::ptrdiff_t>(at),
-                    labels->bytes.begin() + static_cast<std::ptrdiff_t>(at + n));
-    at += n;
-  }
-  return d;
-}
-
-std::vector<double> positive_numbers(const std::string& xyz, const std::string& what) {
-  std::vector<double> out;
-  std::istringstream in(xyz);
-  for (std::string part; std::getline(in, part, ',');) {
-    std::istringstream one(part);
-    double v = 0;
-    if (!(one >> v) || !one.eof() || !(v > 0) || !std::isfinite(v))
-      throw Error(ErrorKind::usage, concat(what, ": '", xyz, "' is not X,Y,Z of positive numbers"));
-    out.push_back(v);
-  }
-  if (out.size() == 1) out = {out[0], out[0], out[0]};
-  if (out.size() != 3)
-    throw Error(ErrorKind::usage, concat(what, ": '", xyz, "' is not X,Y,Z (1 or 3 values)"));
-  return out;
-}
-
-}  // namespace
 
 Spacing spacing_of(const NiftiGeometry& g) {
   return {g.dz, g.dy, g.dx};
@@ -173,38 +73,17 @@ ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& targ
   const fs::path file = cache_file(
       cache, index, "patch " + xyz_text(target) + normalization_key(normalization), limit);
   return through_cache<ResampledDataset>(
-      file, index, start, report ? *report : local, read_cache,
+      file, index, start, report ? *report : local, read_resampled_cache,
       [&] {
         return resample_cases(
             case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
             target, limit, index.class_names, work, normalization);
       },
-      write_cache);
-}
-
-std::string xyz_text(const Spacing& zyx) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof buffer, "%.17g,%.17g,%.17g", zyx[2], zyx[1], zyx[0]);
-  return buffer;
-}
-
-std::string xyz_text(Grid zyx) {
-  return concat(zyx.w, ",", zyx.h, ",", zyx.d);
-}
-
-Spacing spacing_of_xyz(const std::string& xyz, const std::string& what) {
-  const std::vector<double> v = positive_numbers(xyz, what);
-  return {v[2], v[1], v[0]};
-}
-
-Grid grid_of_xyz(const std::string& xyz, const std::string& what) {
-  const std::vector<double> v = positive_numbers(xyz, what);
-  for (const double side : v)
-    if (side != std::floor(side) || side > (1 << 16))
-      throw Error(ErrorKind::usage,
-                  concat(what, ": '", xyz, "' is not X,Y,Z of positive integers"));
-  return {static_cast<std::int64_t>(v[2]), static_cast<std::int64_t>(v[1]),
-          static_cast<std::int64_t>(v[0])};
+      [&](const ResampledDataset& d) {
+        if (xyz_text(d.spacing) != xyz_text(target))
+          return concat("it holds volumes at ", xyz_text(d.spacing), " mm, not ", xyz_text(target));
+        return stale_difference(d.cases, d.channels, d.num_classes, d.class_names, {&index, limit});
+      });
 }
 
 }  // namespace unet3d

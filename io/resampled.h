@@ -55,11 +55,4 @@ std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& tar
                                    const std::string& source,
                                    const Normalization& normalization = {});
 
-// "x,y,z" (the user's order) of a (z, y, x) triple, and back: a usage Error naming `what`
-// unless the text is three positive numbers (a grid: integers; one number stands for all three).
-std::string xyz_text(const Spacing& zyx);
-std::string xyz_text(Grid zyx);
-Spacing spacing_of_xyz(const std::string& xyz, const std::string& what);
-Grid grid_of_xyz(const std::string& xyz, const std::string& what);
-
 }  // namespace unet3d

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the readers of untrusted input (NIfTI, safetensors, JSON, flags):
+# Coverage-guided fuzzing of the readers of untrusted input (NIfTI, safetensors, JSON, flags,
+# preprocessing cache files):
 # builds the libFuzzer targets with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
 # build-fuzz/, then runs each, seed 1, for a time (--seconds N, default 60) or a number of
 # executions (--runs N, what CI does). Each corpus starts from fuzz/seeds/<target>/ and, for the
@@ -7,7 +8,7 @@
 # <target>/, run first. A finding stops the run (exit 1) and leaves its input in
 # build-fuzz/findings/; fix it and keep the input under fuzz/regressions/<target>/.
 #
-#   tools/fuzz.sh [--seconds N | --runs N] [nifti|safetensors|json|flags ...]
+#   tools/fuzz.sh [--seconds N | --runs N] [nifti|safetensors|json|flags|cache ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +18,11 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) limit=(-max_total_time="$2"); shift 2 ;;
     --runs) limit=(-runs="$2"); shift 2 ;;
-    nifti|safetensors|json|flags) targets+=("$1"); shift ;;
+    nifti|safetensors|json|flags|cache) targets+=("$1"); shift ;;
     *) echo "tools/fuzz.sh: unknown argument '$1' (see the comment at its top)" >&2; exit 2 ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(nifti safetensors json flags)
+[ ${#targets[@]} -gt 0 ] || targets=(nifti safetensors json flags cache)
 
 build=build-fuzz
 generator=()

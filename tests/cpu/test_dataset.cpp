@@ -20,19 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A 4 x 3 x 2 image (uint8) and its labels (float32 holding integers, as some real files do).
-void write_pair(const fs::path& image, const fs::path& label, int top_label = 2) {
-  fs::create_directories(image.parent_path());
-  fs::create_directories(label.parent_path());
-  RawVolume v;
-  v.nx = 4, v.ny = 3, v.nz = 2, v.datatype = 2;
-  for (int i = 0; i < 24; ++i) v.values.push_back(10 + i);
-  write_raw_nifti(image.string(), v);
-  v.datatype = 16;
-  for (int i = 0; i < 24; ++i) v.values[i] = i % (top_label + 1);
-  write_raw_nifti(label.string(), v);
-}
-
 std::string data_error(const std::function<void()>& f) {
   return testing::error_of(f, ErrorKind::data);
 }
@@ -42,10 +29,10 @@ std::string data_error(const std::function<void()>& f) {
 TEST_CASE("the HipMRI layout pairs images with labels across sub-folders", "[dataset]") {
   const fs::path dir = scratch_folder("hipmri");
   for (const char* name : {"Case_001_Week0", "Case_001_Week1", "Case_002_Week0", "Case_010_Week3"})
-    write_pair(dir / "semantic_MRs" / (std::string(name) + "_LFOV.nii.gz"),
-               dir / "semantic_labels_only" / (std::string(name) + "_SEMANTIC_LFOV.nii.gz"));
-  write_pair(dir / "semantic_MRs" / "Case_011_Week0_LFOV.nii.gz",
-             dir / "elsewhere" / "unrelated.nii.gz");
+    write_small_pair(dir / "semantic_MRs" / (std::string(name) + "_LFOV.nii.gz"),
+                     dir / "semantic_labels_only" / (std::string(name) + "_SEMANTIC_LFOV.nii.gz"));
+  write_small_pair(dir / "semantic_MRs" / "Case_011_Week0_LFOV.nii.gz",
+                   dir / "elsewhere" / "unrelated.nii.gz");
 
   const DatasetIndex index = discover_dataset(dir.string(), DatasetLayout::automatic);
   CHECK(index.layout == DatasetLayout::hipmri);
@@ -61,9 +48,9 @@ TEST_CASE("the HipMRI layout pairs images with labels across sub-folders", "[dat
 
 TEST_CASE("the Decathlon layout reads dataset.json's class names", "[dataset]") {
   const fs::path dir = scratch_folder("decathlon");
-  write_pair(dir / "imagesTr" / "knee_001_0000.nii.gz", dir / "labelsTr" / "knee_001.nii.gz");
-  write_pair(dir / "imagesTr" / "knee_002.nii.gz", dir / "labelsTr" / "knee_002.nii.gz");
-  write_pair(dir / "imagesTr" / "knee_003.nii.gz", dir / "other" / "x.nii.gz");
+  write_small_pair(dir / "imagesTr" / "knee_001_0000.nii.gz", dir / "labelsTr" / "knee_001.nii.gz");
+  write_small_pair(dir / "imagesTr" / "knee_002.nii.gz", dir / "labelsTr" / "knee_002.nii.gz");
+  write_small_pair(dir / "imagesTr" / "knee_003.nii.gz", dir / "other" / "x.nii.gz");
   std::ofstream(dir / "dataset.json") << R"({"labels": {"0": "background", "2": "b", "1": "a"}})";
   const DatasetIndex index = discover_dataset(dir.string(), DatasetLayout::decathlon);
   REQUIRE(index.cases.size() == 2);
@@ -81,7 +68,7 @@ TEST_CASE("the Decathlon layout reads dataset.json's class names", "[dataset]") 
 
 TEST_CASE("labels and grids are validated, naming the files", "[dataset]") {
   const fs::path dir = scratch_folder("validation");
-  write_pair(dir / "a.nii.gz", dir / "a_label.nii.gz", 7);
+  write_small_pair(dir / "a.nii.gz", dir / "a_label.nii.gz", 7);
   const CasePaths seven{"a", "a", {(dir / "a.nii.gz").string()}, (dir / "a_label.nii.gz").string()};
   CHECK_THAT(
       data_error([&] { load_case(seven, 6); }),
@@ -127,8 +114,8 @@ TEST_CASE("a second preprocessing run loads the cache, a changed input invalidat
           "[dataset]") {
   const fs::path dir = scratch_folder("cache");
   for (const char* name : {"c1", "c2", "c3"})
-    write_pair(dir / "imagesTr" / (std::string(name) + ".nii.gz"),
-               dir / "labelsTr" / (std::string(name) + ".nii.gz"));
+    write_small_pair(dir / "imagesTr" / (std::string(name) + ".nii.gz"),
+                     dir / "labelsTr" / (std::string(name) + ".nii.gz"));
   const DatasetIndex index = discover_dataset(dir.string(), DatasetLayout::automatic);
   const CacheOptions cache{true, (dir / "cache").string()};
   PreprocessReport first, second, third;

@@ -3,6 +3,7 @@
 
 #include <nifti2_io.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace unet3d::testing {
@@ -41,6 +42,18 @@ void write_raw_nifti(const std::string& path, const RawVolume& v) {
   nifti_set_filenames(image, path.c_str(), 0, 1);
   nifti_image_write(image);
   nifti_image_free(image);
+}
+
+void write_small_pair(const std::string& image, const std::string& label, int top_label) {
+  std::filesystem::create_directories(std::filesystem::path(image).parent_path());
+  std::filesystem::create_directories(std::filesystem::path(label).parent_path());
+  RawVolume v;
+  v.nx = 4, v.ny = 3, v.nz = 2, v.datatype = 2;
+  for (int i = 0; i < 24; ++i) v.values.push_back(10 + i);
+  write_raw_nifti(image, v);
+  v.datatype = 16;
+  for (int i = 0; i < 24; ++i) v.values[static_cast<std::size_t>(i)] = i % (top_label + 1);
+  write_raw_nifti(label, v);
 }
 
 }  // namespace unet3d::testing

@@ -17,4 +17,8 @@ struct RawVolume {
 
 void write_raw_nifti(const std::string& path, const RawVolume& v);
 
+// A 4 x 3 x 2 image (uint8, 10 ... 33) and its labels (float32 holding the integers i % (top + 1),
+// as some real files do), their folders created.
+void write_small_pair(const std::string& image, const std::string& label, int top_label = 2);
+
 }  // namespace unet3d::testing
