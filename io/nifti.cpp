@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
@@ -37,6 +38,8 @@ void check_header(const std::string& path) {
   unsigned char header[544] = {};
   const std::size_t got = znzread(header, 1, sizeof header, file);
   znzclose(file);
+  if (got > sizeof header)  // gzread's -1
+    data_error(path, "its gzip stream is corrupt (a CRC or format error in its header)");
   if (got < 348)
     data_error(path, concat("truncated: ", got, " bytes, shorter than any NIfTI header"));
   std::uint32_t size;
@@ -73,6 +76,48 @@ void check_header(const std::string& path) {
     if (dim(axis) < 1)
       data_error(path, concat("zero-sized dimension ", axis, " (dim = [", dim(1), ", ", dim(2),
                               ", ", dim(3), "])"));
+  // pixdim[k] of the header: nifticlib turns 0 and NaN into 1 mm without a word, which would
+  // give every distance and volume in invented millimetres.
+  const bool one = size == 348;
+  // The floating-point field at `offset1` (NIfTI-1: float) or `offset2` (NIfTI-2: double).
+  const auto real = [&](int offset1, int offset2) -> double {
+    unsigned char bytes[8] = {};
+    const int width = one ? 4 : 8;
+    std::memcpy(bytes, header + (one ? offset1 : offset2), static_cast<std::size_t>(width));
+    if (swap) std::reverse(bytes, bytes + width);
+    if (width == 4) {
+      float v;
+      std::memcpy(&v, bytes, 4);
+      return v;
+    }
+    double v;
+    std::memcpy(&v, bytes, 8);
+    return v;
+  };
+  const auto pixdim = [&](int k) { return real(76 + 4 * k, 104 + 8 * k); };
+  const std::int64_t spatial = std::clamp<std::int64_t>(dim(0), 1, 3);
+  for (int axis = 1; axis <= spatial; ++axis)
+    if (const double mm = pixdim(axis); !(std::isfinite(mm) && mm > 0))
+      data_error(path, concat("its voxel size along ", "xyz"[axis - 1], " (pixdim[", axis, "]) is ",
+                              mm, ", not a finite positive number of millimetres"));
+  // NaN or infinite numbers in a voxel-to-world map in use: nifticlib reads the qform's as 0 and
+  // copies the sform's into every result written on this grid.
+  const auto code = [&](int offset1, int offset2) {
+    unsigned char bytes[4] = {};
+    const int width = one ? 2 : 4;
+    std::memcpy(bytes, header + (one ? offset1 : offset2), static_cast<std::size_t>(width));
+    if (swap) std::reverse(bytes, bytes + width);
+    return one ? bytes[0] | bytes[1] << 8 : bytes[0] | bytes[1] << 8 | bytes[2] << 16;
+  };
+  const auto finite_fields = [&](int offset1, int offset2, int count) {
+    for (int k = 0; k < count; ++k)
+      if (!std::isfinite(real(offset1 + 4 * k, offset2 + 8 * k))) return false;
+    return true;
+  };
+  if (code(252, 344) > 0 && !finite_fields(256, 352, 6))
+    data_error(path, "its qform (quatern_b/c/d, qoffset_x/y/z) holds NaN or infinite values");
+  if (code(254, 348) > 0 && !finite_fields(280, 400, 12))
+    data_error(path, "its sform (srow_x, srow_y, srow_z) holds NaN or infinite values");
 }
 
 template <class T>
@@ -105,6 +150,19 @@ bool to_float(int datatype, const void* data, std::int64_t n, float* out, bool& 
   }
 }
 
+// The last 4 bytes of a file, little-endian: a gzip stream's trailer ends with the size of what
+// it holds (mod 2^32). None where the file is shorter or unreadable.
+std::optional<std::uint32_t> gzip_size_field(const std::string& path) {
+  std::ifstream raw(path, std::ios::binary | std::ios::ate);
+  if (!raw || raw.tellg() < 4) return std::nullopt;
+  raw.seekg(-4, std::ios::end);
+  unsigned char isize[4] = {};
+  raw.read(reinterpret_cast<char*>(isize), 4);
+  if (!raw) return std::nullopt;
+  return isize[0] | (isize[1] << 8) | (isize[2] << 16) |
+         (static_cast<std::uint32_t>(isize[3]) << 24);
+}
+
 // The bytes a written file gives back, decompressed; for gzip also the stream's trailer must hold
 // the size (a stream cut inside its trailer still decompresses whole).
 std::uint64_t readable_bytes(const std::string& path, std::uint64_t expected) {
@@ -124,20 +182,12 @@ std::uint64_t readable_bytes(const std::string& path, std::uint64_t expected) {
   }
   znzclose(file);
   if (!compressed || total != expected) return total;
-  std::ifstream raw(path, std::ios::binary | std::ios::ate);
-  if (!raw || raw.tellg() < 4) return 0;
-  raw.seekg(-4, std::ios::end);
-  unsigned char isize[4] = {};
-  raw.read(reinterpret_cast<char*>(isize), 4);
-  const std::uint32_t stored =
-      isize[0] | (isize[1] << 8) | (isize[2] << 16) | (static_cast<std::uint32_t>(isize[3]) << 24);
-  return raw && stored == static_cast<std::uint32_t>(expected) ? total : 0;
+  return gzip_size_field(path) == static_cast<std::uint32_t>(expected) ? total : 0;
 }
 
 // The header, after the checks nifticlib skips; `warn` for a 4-D file, whose first volume is used.
 NiftiImage checked_header(const std::string& path, bool warn) {
-  if (std::filesystem::is_directory(path)) data_error(path, "is a folder, not a NIfTI file");
-  if (!std::filesystem::is_regular_file(path)) data_error(path, "no such file");
+  require_regular_file(path);
   check_header(path);
   nifti_set_debug_level(0);  // its messages would only repeat ours
   NiftiImage header(nifti_image_read(path.c_str(), 0));
@@ -165,6 +215,7 @@ std::vector<unsigned char> first_volume_bytes(const std::string& path, const nif
   znzFile file = znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()));
   if (file == nullptr) data_error(path, "cannot open it");
   std::vector<unsigned char> bytes;
+  bool corrupt = false;  // gzread's -1: a CRC or format error in the stream
   // gzseek answers the new offset, fseek 0: only a negative answer is a failure.
   if (header.iname_offset >= 0 &&
       znzseek(file, static_cast<long>(header.iname_offset), SEEK_SET) >= 0) {
@@ -174,11 +225,30 @@ std::vector<unsigned char> first_volume_bytes(const std::string& path, const nif
       const auto chunk = static_cast<std::size_t>(std::min(wanted - old, kChunk));
       bytes.resize(old + chunk);
       const std::size_t got = znzread(bytes.data() + old, 1, chunk, file);
-      bytes.resize(old + (got > chunk ? 0 : got));  // got > chunk: gzread's -1
-      if (got == 0 || got > chunk) break;
+      corrupt = got > chunk;
+      bytes.resize(old + (corrupt ? 0 : got));
+      if (got == 0 || corrupt) break;
     }
   }
+  // A single volume read whole: one more read reaches the stream's end, where gzip checks its
+  // CRC (a 4-D file's later volumes are not read, nor checked).
+  const bool single = header.dim[0] < 4 || header.dim[4] <= 1;
+  unsigned char past[1];
+  if (!corrupt && bytes.size() == wanted && single) corrupt = znzread(past, 1, 1, file) > 1;
+  const long uncompressed = znztell(file);
   znzclose(file);
+  if (corrupt)
+    data_error(path, concat("its gzip stream is corrupt (a CRC or format error after ",
+                            bytes.size(), " bytes of data)"));
+  if (bytes.size() == wanted && single && nifti_is_gzfile(path.c_str()) && uncompressed > 0) {
+    // Bytes after the stream are skipped by zlib without a word; the trailer then is not the
+    // stream's (0: a multi-part BGZF file's empty last part, which is fine).
+    const std::optional<std::uint32_t> size_field = gzip_size_field(path);
+    if (size_field && *size_field != 0 &&
+        *size_field != static_cast<std::uint32_t>(static_cast<std::uint64_t>(uncompressed)))
+      log_warn(path, ": the file does not end with its gzip stream's trailer (bytes after the ",
+               "stream?); they are ignored");
+  }
   if (bytes.size() < wanted)
     data_error(path,
                concat("truncated: its header describes ", wanted, " bytes of data after byte ",
@@ -204,6 +274,20 @@ NiftiGeometry geometry_of(const nifti_image& image) {
 
 }  // namespace
 
+void require_regular_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::file_status target = fs::status(path, error);  // through symbolic links
+  if (fs::is_regular_file(target)) return;
+  if (fs::is_symlink(fs::symlink_status(path, error)) && !fs::exists(target))
+    data_error(path, concat("a symbolic link to ", fs::read_symlink(path, error).string(),
+                            ", which does not exist"));
+  if (fs::is_directory(target)) data_error(path, "is a folder, not a NIfTI file");
+  if (fs::is_fifo(target)) data_error(path, "is a FIFO (named pipe), not a file");
+  if (!fs::exists(target)) data_error(path, "no such file");
+  data_error(path, "is not a regular file (a socket or a device)");
+}
+
 NiftiGeometry read_nifti_geometry(const std::string& path) {
   return geometry_of(*checked_header(path, false));
 }
@@ -221,17 +305,33 @@ NiftiVolume read_nifti(const std::string& path) {
   const std::vector<unsigned char> bytes = first_volume_bytes(path, *header);
   v.values.resize(static_cast<std::size_t>(n));
   to_float(header->datatype, bytes.data(), n, v.values.data(), v.integer_type);
+  const auto nonfinite = [&] {
+    return std::count_if(v.values.begin(), v.values.end(),
+                         [](float x) { return !std::isfinite(x); });
+  };
+  if (const auto bad = nonfinite(); bad > 0) {
+    // float64 voxels that are finite but beyond float32's range are not NaN or infinite.
+    std::int64_t beyond = 0;
+    if (header->datatype == NIFTI_TYPE_FLOAT64)
+      for (std::int64_t i = 0; i < n; ++i) {
+        double x;
+        std::memcpy(&x, bytes.data() + i * 8, 8);
+        beyond += std::isfinite(x) && !std::isfinite(v.values[static_cast<std::size_t>(i)]);
+      }
+    if (beyond > 0)
+      data_error(path, concat(beyond, " of its ", n, " float64 voxels are beyond float32's range ",
+                              "(magnitude above 3.4e38)"));
+    data_error(path, concat(bad, " of its ", n, " voxels are NaN or infinite"));
+  }
   // scl_slope 0 (or not finite) means unscaled, as the standard says.
   const double slope = header->scl_slope, inter = header->scl_inter;
   if (slope != 0 && std::isfinite(slope) && std::isfinite(inter) && (slope != 1 || inter != 0)) {
     for (float& x : v.values) x = static_cast<float>(x * slope + inter);
     v.integer_type = v.integer_type && slope == std::round(slope) && inter == std::round(inter);
+    if (const auto bad = nonfinite(); bad > 0)
+      data_error(path, concat(bad, " of its ", n, " voxels are beyond float32's range once ",
+                              "scaled by scl_slope ", slope, " and scl_inter ", inter));
   }
-  // In the file, or beyond float32 once read and scaled.
-  const auto nonfinite =
-      std::count_if(v.values.begin(), v.values.end(), [](float x) { return !std::isfinite(x); });
-  if (nonfinite > 0)
-    data_error(path, concat(nonfinite, " of its ", v.values.size(), " voxels are NaN or infinite"));
   return v;
 }
 

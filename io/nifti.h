@@ -36,11 +36,17 @@ struct NiftiVolume {
   std::int64_t channels = 1;
 };
 
-// Reads the first 3-D volume of a file. A data Error names the file and the fault: not found, a
-// folder, not NIfTI (size field or magic), truncated, unsupported datatype, zero-sized dimension,
-// NaN or infinite voxels (with their count). Several volumes in a 4-D file: the first is used,
-// with a warning.
+// Reads the first 3-D volume of a file. A data Error names the file and the fault: not a regular
+// file (require_regular_file), not NIfTI (size field or magic), truncated, a corrupt gzip stream,
+// unsupported datatype, zero-sized dimension, a voxel size that is not a finite positive number,
+// NaN or infinite numbers in the qform or sform, NaN or infinite voxels (with their count; float64
+// ones beyond float32's range, or beyond it once scaled, are said so). Several volumes in a 4-D
+// file: the first is used, with a warning; bytes after a gzip stream: a warning.
 NiftiVolume read_nifti(const std::string& path);
+
+// A data Error naming `path` unless it is a regular file (through symbolic links), saying what it
+// is instead: missing, a dangling symbolic link, a folder, a FIFO, a socket or a device.
+void require_regular_file(const std::string& path);
 
 // The grid of a file from its header alone, with the same header checks (no data is read).
 NiftiGeometry read_nifti_geometry(const std::string& path);
