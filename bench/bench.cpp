@@ -340,10 +340,11 @@ int main(int argc, char** argv) {
     add_sliding_window(h, s, config);
     facts.complete = true;
     write_json();
-    print_report(h.results(), facts);
+    // Before the report, whose figures would be NaN for cases that never ran.
     if (h.results().empty())
       throw Error(ErrorKind::usage,
                   concat("--filter '", flags.text("filter"), "' matches no case"));
+    print_report(h.results(), facts);
     if (h.refused() > 0)
       throw Error(ErrorKind::runtime, concat(h.refused(),
                                              " case(s) did not match the CPU reference "

@@ -82,6 +82,10 @@ std::vector<std::string> names_by_index(const json::Value& object, bool name_to_
     if (index != static_cast<std::int64_t>(names.size()))
       data_error(
           concat(json_path.string(), ": the indices of \"", field, "\" are not 0, 1, 2, ..."));
+    // Names become metrics.csv columns and report keys: two of one name would collide.
+    if (const auto same = std::find(names.begin(), names.end(), name); same != names.end())
+      data_error(concat(json_path.string(), ": \"", field, "\" names ", same - names.begin(),
+                        " and ", index, " both '", name, "'"));
     names.push_back(name);
   }
   return names;
@@ -158,32 +162,33 @@ DatasetIndex discover_decathlon(const fs::path& root) {
 DatasetIndex discover_hipmri(const fs::path& root) {
   DatasetIndex index;
   index.layout = DatasetLayout::hipmri;
-  std::map<std::string, std::string> labels;  // file name -> path
-  std::vector<fs::path> images;
+  std::map<std::string, std::string> labels, images;  // file name -> path
   for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file()) continue;
     const std::string name = e.path().filename().string();
     if (!is_nifti(name) || strip_nifti(name).find("_LFOV") == std::string::npos) continue;
-    if (name.find("_SEMANTIC_") != std::string::npos)
-      labels[name] = e.path().string();
-    else if (strip_nifti(name).ends_with("_LFOV"))
-      images.push_back(e.path());
+    if (e.is_directory()) continue;
+    require_regular_file(e.path().string());  // a dangling link or a FIFO is named, not skipped
+    const bool label = name.find("_SEMANTIC_") != std::string::npos;
+    if (!label && !strip_nifti(name).ends_with("_LFOV")) continue;
+    // One case per name: two copies in two sub-folders would be one case picked at random.
+    if (const auto [at, added] = (label ? labels : images).emplace(name, e.path().string()); !added)
+      data_error(concat(root.string(), ": ", at->second, " and ", e.path().string(),
+                        " are two files of one case (keep one)"));
   }
   static const std::regex patient_pattern("^(Case_[0-9]+)");
-  for (const fs::path& image : images) {
-    const std::string file = image.filename().string();
+  for (const auto& [file, image] : images) {
     std::string label_name = file;
     label_name.insert(file.rfind("_LFOV"), "_SEMANTIC");
     const auto label = labels.find(label_name);
     if (label == labels.end()) {
-      index.unmatched.push_back(image.string());
+      index.unmatched.push_back(image);
       continue;
     }
     std::smatch match;
     const std::string name = strip_nifti(file);
     const std::string patient =
         std::regex_search(name, match, patient_pattern) ? match[1].str() : name;
-    index.cases.push_back({name, patient, {image.string()}, label->second});
+    index.cases.push_back({name, patient, {image}, label->second});
     labels.erase(label);
   }
   for (const auto& [name, path] : labels) index.unmatched.push_back(path);
@@ -275,6 +280,10 @@ DatasetIndex discover_dataset(const std::string& root_path, DatasetLayout layout
   DatasetIndex index =
       layout == DatasetLayout::decathlon ? discover_decathlon(root) : discover_hipmri(root);
   index.root = root_path;
+  for (const CasePaths& c : index.cases) {  // a dangling link or a FIFO, named before any reading
+    for (const std::string& image : c.images) require_regular_file(image);
+    require_regular_file(c.label);
+  }
   std::sort(index.cases.begin(), index.cases.end(),
             [](const CasePaths& a, const CasePaths& b) { return a.name < b.name; });
   std::sort(index.unmatched.begin(), index.unmatched.end());

@@ -41,12 +41,44 @@ void define_flags(Flags& flags) {
   flags.add("trainer-flags", "\"FLAGS\"",
             "the trainer's flags for every fold, one argument (no --out, --folds, --fold)", "");
   flags.add("device", "auto|cuda|cpu", "where the folds' validation cases are segmented", "auto");
+  flags.add_switch("restart",
+                   "train again the folds that were trained with other --folds or --trainer-flags");
 }
 
 std::string quoted(const std::string& word) {
   std::string q = "'";
   for (const char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+// What a fold was trained with, recorded in its run folder before its trainer starts.
+constexpr char kFoldRecord[] = "cross_validate.json";
+
+std::string fold_record(std::int64_t folds, const std::string& trainer_flags) {
+  return concat("{\"folds\": ", folds, ", \"trainer_flags\": ", json::quote(trainer_flags), "}\n");
+}
+
+// "" where `run` holds no fold yet or one trained with these settings; else how it differs.
+std::string fold_difference(const fs::path& run, std::int64_t folds,
+                            const std::string& trainer_flags) {
+  const fs::path record = run / kFoldRecord;
+  if (!fs::exists(record))
+    return fs::exists(run / "config.json")
+               ? concat(run.string(), " holds a run without ", kFoldRecord,
+                        " (not one of cross_validate's folds)")
+               : "";
+  const json::Value was = json::parse_file(record.string());
+  const json::Value* was_folds = was.find("folds");
+  const json::Value* was_flags = was.find("trainer_flags");
+  if (was_folds == nullptr || was_flags == nullptr)
+    return concat(record.string(), " lacks \"folds\" or \"trainer_flags\"");
+  if (was_folds->text != std::to_string(folds))
+    return concat(run.string(), " was trained as one of --folds ", was_folds->text, ", not ",
+                  folds);
+  if (was_flags->text != trainer_flags)
+    return concat(run.string(), " was trained with --trainer-flags ", quoted(was_flags->text),
+                  ", not ", quoted(trainer_flags));
+  return "";
 }
 
 // Runs the trainer; its exit code (an interrupted trainer's 130 or 143 ends cross_validate too).
@@ -214,11 +246,28 @@ int main(int argc, char** argv) {
     const Device device = parse_device(flags.text("device"));
     const fs::path out = flags.text("out");
     const fs::path trainer = fs::path(argv[0]).parent_path() / "trainer";
+    // Every fold's settings before any fold trains: a finished fold of other settings would
+    // otherwise be summarised as if it were this run's, an unfinished one resumed with its own.
+    for (std::int64_t k = 0; k < folds; ++k) {
+      const fs::path run = out / concat("fold_", k);
+      const std::string difference = fold_difference(run, folds, extra);
+      if (difference.empty()) continue;
+      if (!flags.on("restart"))
+        throw Error(ErrorKind::usage,
+                    concat(difference, ": choose another --out, or give --restart to train ",
+                           "the folds of other settings again"));
+      log_warn(difference, ": --restart trains it again");
+      fs::remove_all(run);
+    }
     std::vector<FoldScores> scores(static_cast<std::size_t>(folds));
     std::vector<std::string> classes;
     bool native_scored = true;
     for (std::int64_t k = 0; k < folds; ++k) {
       const fs::path run = out / concat("fold_", k);
+      if (!fs::exists(run / kFoldRecord)) {
+        fs::create_directories(run);
+        write_file_atomically((run / kFoldRecord).string(), fold_record(folds, extra));
+      }
       if (!fs::exists(run / "test" / "report.json")) {
         const std::string command =
             fs::exists(run / "config.json")

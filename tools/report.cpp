@@ -89,7 +89,12 @@ void write_test_report(const std::filesystem::path& folder, const DiceTable& net
        << ",\n  \"native_resolution\": " << table_json(native)
        << ",\n  \"surface\": {\n    \"nsd_tolerance_mm\": " << scores.tolerance_mm()
        << ",\n    \"per_class\": " << scores.summary_json() << "\n  }\n}\n";
-  md << "# Test report\n\nCheckpoint `" << checkpoint << "` after " << epochs << " epochs.\n\n"
+  md << "# Test report\n\nCheckpoint `" << checkpoint << "` after " << epochs << " epochs"
+     << (checkpoint == "last.safetensors"
+             ? " (there is no best.safetensors: the run had no validation cases, or no "
+               "validation score)"
+             : "")
+     << ".\n\n"
      << dice_table_text("## Dice at the network's resolution", network) << "\n\n"
      << dice_table_text("## Dice at native resolution", native) << "\n\n"
      << scores.summary_text("## Surface metrics at native resolution") << "\n";

@@ -1,6 +1,8 @@
 // A training run's data.
 #include "tools/run_data.h"
 
+#include <optional>
+
 #include "io/phantom.h"
 #include "runtime/log.h"
 #include "tools/memory_budget.h"
@@ -20,10 +22,33 @@ void refuse_if_too_large(const RunConfig& c, Device work, double dataset_voxels,
   if (!shortfall.empty()) throw Error(ErrorKind::usage, shortfall);
 }
 
-// --spacing, or the choice made from the cases' native grids.
+// Beyond this many voxels along an axis a resampled case is a spacing typed wrong.
+constexpr double kMaxResampledSide = 1 << 16;
+
+// --spacing, or the choice made from the cases' native grids; a usage Error naming the flag (or
+// the median) and the case before anything is allocated where it would resample a case to fewer
+// than 2 or more than 65536 voxels along an axis.
 Spacing target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
                        const SpacingChoice& choose) {
   const Spacing t = c.spacing ? *c.spacing : choose(cases);
+  const auto text = [](const Spacing& zyx) { return concat(zyx[2], ",", zyx[1], ",", zyx[0]); };
+  const std::string what =
+      c.spacing ? concat("--spacing ", text(t))
+                : concat("the target spacing ", text(t), " mm (the training cases' median)");
+  for (const CaseInfo& h : cases) {
+    const Spacing native = spacing_of(h.geometry);
+    const double sides[3] = {static_cast<double>(h.geometry.nz) * native[0] / t[0],
+                             static_cast<double>(h.geometry.ny) * native[1] / t[1],
+                             static_cast<double>(h.geometry.nx) * native[2] / t[2]};
+    for (int a = 2; a >= 0; --a)  // x first, as the user writes it
+      if (!(sides[a] + 0.5 >= 2 && sides[a] <= kMaxResampledSide))
+        throw Error(ErrorKind::usage,
+                    concat(what, ": case ", h.name, " (", h.geometry.nx, "x", h.geometry.ny, "x",
+                           h.geometry.nz, " voxels of ", text(native), " mm) would have ", sides[a],
+                           " voxels along ", "zyx"[a],
+                           ", outside [2, 65536]: choose a spacing in millimetres near the "
+                           "cases' own"));
+  }
   log_info("patch mode: target spacing ", xyz_text(t), " mm (x,y,z)",
            c.spacing ? "" : ", the training cases' median");
   return t;
@@ -35,12 +60,50 @@ double resized_voxels(const RunConfig& c, std::size_t cases) {
          static_cast<double>(c.size);
 }
 
-// The voxels of patch mode's dataset: every case's grid at `target`.
-double resampled_voxels(const std::vector<CaseInfo>& cases, const Spacing& target) {
-  double voxels = 0;
-  for (const CaseInfo& h : cases)
-    voxels += static_cast<double>(resampled_grid_of(h.geometry, target).voxels());
+// The voxels of patch mode's dataset: every case's grid at `target`; `largest`: what the flags
+// part of a memory refusal adds about the case that costs the most.
+double resampled_voxels(const std::vector<CaseInfo>& cases, const Spacing& target,
+                        std::string& largest) {
+  double voxels = 0, most = -1;
+  for (const CaseInfo& h : cases) {
+    const Grid grid = resampled_grid_of(h.geometry, target);
+    voxels += static_cast<double>(grid.voxels());
+    if (static_cast<double>(grid.voxels()) > most) {
+      most = static_cast<double>(grid.voxels());
+      largest = concat("; the largest case, ", h.name, ", is ", xyz_text(grid), " voxels at ",
+                       xyz_text(target), " mm");
+    }
+  }
   return voxels;
+}
+
+// How the class count was found where nothing named the classes, and the classes that (almost)
+// no case holds, from the labels training sees.
+void describe_classes(const RunData& d, const RunConfig& c, const DatasetIndex& index) {
+  const int classes = d.num_classes();
+  if (c.classes == 0 && index.class_names.empty())
+    log_info(classes, " classes, inferred from the largest label value in the label files, ",
+             classes - 1, " (no dataset.json names the classes and --classes is not given)");
+  const std::size_t n = d.cases().size();
+  std::vector<std::int64_t> holding(static_cast<std::size_t>(classes), 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t* labels = nullptr;
+    std::size_t voxels = 0;
+    if (d.patch_mode) {
+      labels = d.resampled.volumes[i].labels.data(), voxels = d.resampled.volumes[i].labels.size();
+    } else {
+      const Tensor one = d.host.label(i);
+      labels = one.data_as<std::uint8_t>(), voxels = static_cast<std::size_t>(one.numel());
+    }
+    std::vector<bool> present(holding.size(), false);
+    for (std::size_t v = 0; v < voxels; ++v) present[labels[v]] = true;
+    for (std::size_t k = 0; k < holding.size(); ++k) holding[k] += present[k];
+  }
+  for (std::size_t k = 1; k < holding.size(); ++k)
+    if (holding[k] * 100 < static_cast<std::int64_t>(n))
+      log_warn("class ", k, " (", d.class_names()[k], ") is in ", holding[k], " of the ", n,
+               " cases (fewer than 1 %) as training sees them: its Dice will rest on almost ",
+               "nothing (are the labels or the class count right?)");
 }
 
 RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose) {
@@ -57,7 +120,10 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
       headers.push_back(
           {p.name, p.patient, p.images, p.label, read_nifti_geometry(p.images.front())});
     const Spacing target = target_spacing(c, headers, choose);
-    refuse_if_too_large(c, work, resampled_voxels(headers, target), 0, index.channels, data_flags);
+    std::string largest;
+    const double voxels = resampled_voxels(headers, target, largest);
+    refuse_if_too_large(c, work, voxels, 0, index.channels,
+                        concat(" (", index.cases.size(), " cases in ", c.data, largest, ")"));
     d.resampled = resample_dataset(index, target, c.classes, work, {c.use_cache, c.cache}, &report,
                                    d.normalization);
   } else {
@@ -73,6 +139,7 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
   for (const std::string& name : index.channel_names)
     channel_names += (channel_names.empty() ? ": " : ", ") + name;
   log_info(index.channels, " input channel(s)", channel_names);
+  describe_classes(d, c, index);
   // The paths, copied: the labels are read again at the end, for native-resolution scores.
   std::vector<CasePaths> paths;
   for (const CaseInfo& info : d.cases())
@@ -91,19 +158,24 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
   const double raw_voxels =
       static_cast<double>(grid[0]) * static_cast<double>(grid[1]) * static_cast<double>(grid[2]);
   const NiftiGeometry geometry = phantom_geometry(grid[0], grid[1], grid[2]);
-  // Every phantom has this grid, so patch mode's default target spacing is its own.
-  const double case_voxels =
-      !c.patch_mode ? resized_voxels(c, 1)
-      : c.spacing   ? static_cast<double>(resampled_grid_of(geometry, *c.spacing).voxels())
-                    : raw_voxels;
-  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels, 1,
-                      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",",
-                             grid[1], ",", grid[2]));
   const std::uint64_t seed = c.seed;
   const std::vector<PhantomCase> phantoms = phantom_cases(static_cast<int>(c.phantoms), seed);
   std::vector<CaseInfo> infos;
   for (const PhantomCase& p : phantoms)
     infos.push_back({p.name(), p.name().substr(0, 8), {}, "", {}});
+  // Every phantom has this grid, so patch mode's default target spacing is its own.
+  std::optional<Spacing> target;
+  if (c.patch_mode) {
+    std::vector<CaseInfo> headers = infos;
+    for (CaseInfo& h : headers) h.geometry = geometry;
+    target = target_spacing(c, headers, choose);
+  }
+  const double case_voxels =
+      target ? static_cast<double>(resampled_grid_of(geometry, *target).voxels())
+             : resized_voxels(c, 1);
+  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels, 1,
+                      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",",
+                             grid[1], ",", grid[2]));
   const auto make = [phantoms, grid, seed](std::size_t i) {
     return make_phantom(phantoms[i], grid[0], grid[1], grid[2], seed);
   };
@@ -118,11 +190,9 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
   RunData d;
   d.patch_mode = c.patch_mode;
   d.normalization = parse_normalization(c.normalization, 1, "--normalization");
-  if (c.patch_mode) {
-    std::vector<CaseInfo> headers = infos;
-    for (CaseInfo& h : headers) h.geometry = geometry;
-    d.resampled = resample_cases(infos, load, target_spacing(c, headers, choose), classes,
-                                 hipmri_class_names(), work, d.normalization);
+  if (target) {
+    d.resampled =
+        resample_cases(infos, load, *target, classes, hipmri_class_names(), work, d.normalization);
   } else {
     d.host =
         preprocess_cases(infos, load, c.size, classes, hipmri_class_names(), work, d.normalization);

@@ -204,6 +204,11 @@ class Run {
                            "(a shared file system) or --split"));
     log_info("split: ", train_.size(), " training, ", val_.size(), " validation, ", test_.size(),
              " test cases", folds_note(split.folds));
+    if (val_.empty())
+      log_warn("the split has no validation cases: no validation Dice, no best.safetensors; the ",
+               "test phase will use last.safetensors");
+    if (test_.empty())
+      log_warn("the split has no test cases: there will be no test phase and no test/ folder");
     if (static_cast<std::int64_t>(train_.size()) < global_batch() && !data_.patch_mode)
       throw Error(ErrorKind::usage,
                   concat("--batch ", c_.batch,

@@ -1,5 +1,8 @@
-// Dataset discovery in both layouts, label and grid validation, preprocessing by hand, the
-// cache, and the split.
+// Dataset discovery in both layouts (and what it refuses: a case twice, a class name twice, files
+// that are dangling links or FIFOs), label and grid validation, preprocessing by hand, the cache,
+// and the split.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -64,6 +67,38 @@ TEST_CASE("the Decathlon layout reads dataset.json's class names", "[dataset]") 
   CHECK_THAT(
       data_error([&] { discover_dataset((dir / "other").string(), DatasetLayout::automatic); }),
       Catch::Contains("no image/label pairs found"));
+}
+
+TEST_CASE("a case twice, a class name twice, a dangling link or a FIFO is a data error",
+          "[dataset]") {
+  const fs::path dir = scratch_folder("discovery_faults");
+  const fs::path hipmri = dir / "hipmri";
+  for (const char* folder : {"week0", "copy"})
+    write_small_pair(hipmri / folder / "Case_001_Week0_LFOV.nii.gz",
+                     hipmri / folder / "Case_001_Week0_SEMANTIC_LFOV.nii.gz");
+  CHECK_THAT(data_error([&] { discover_dataset(hipmri.string(), DatasetLayout::hipmri); }),
+             Catch::Contains("are two files of one case") && Catch::Contains("week0") &&
+                 Catch::Contains("copy"));
+
+  const fs::path decathlon = dir / "decathlon";
+  write_small_pair(decathlon / "imagesTr" / "a.nii.gz", decathlon / "labelsTr" / "a.nii.gz");
+  std::ofstream(decathlon / "dataset.json") << R"({"labels": {"0": "background", "1": "A",
+                                                              "2": "A"}})";
+  CHECK_THAT(data_error([&] { discover_dataset(decathlon.string(), DatasetLayout::decathlon); }),
+             Catch::Contains("dataset.json") && Catch::Contains("names 1 and 2 both 'A'"));
+  fs::remove(decathlon / "dataset.json");
+
+  fs::create_symlink(decathlon / "missing.nii.gz", decathlon / "imagesTr" / "b.nii.gz");
+  write_small_pair(decathlon / "unused.nii.gz", decathlon / "labelsTr" / "b.nii.gz");
+  CHECK_THAT(data_error([&] { discover_dataset(decathlon.string(), DatasetLayout::decathlon); }),
+             Catch::Contains("imagesTr/b.nii.gz: a symbolic link to") &&
+                 Catch::Contains("which does not exist"));
+  fs::remove(decathlon / "imagesTr" / "b.nii.gz");
+  fs::remove(decathlon / "labelsTr" / "b.nii.gz");
+  REQUIRE(mkfifo((hipmri / "copy" / "Case_002_Week0_LFOV.nii.gz").c_str(), 0600) == 0);
+  fs::remove_all(hipmri / "week0");
+  CHECK_THAT(data_error([&] { discover_dataset(hipmri.string(), DatasetLayout::hipmri); }),
+             Catch::Contains("Case_002_Week0_LFOV.nii.gz: is a FIFO"));
 }
 
 TEST_CASE("labels and grids are validated, naming the files", "[dataset]") {

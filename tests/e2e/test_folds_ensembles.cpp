@@ -97,6 +97,26 @@ TEST_CASE("cross_validate trains every fold and summarises them, predict reads t
   CHECK_THAT(bad.output, Catch::Contains("--fold is cross_validate's to set"));
   CHECK(run_command(kTrainer + " --device cpu --folds 2 --fold 2 --out " + (out / "bad").string())
             .code == 2);
+
+  // Folds trained with other settings are not summarised as this run's: other trainer flags or
+  // another fold count are a usage error naming the difference, until --restart trains again.
+  const std::string other = kCrossValidate + " --device cpu --out " + out.string() +
+                            " --trainer-flags \"--data " + data.string() + kFoldRun +
+                            " --features 2\"";
+  auto differs = run_command(other + " --folds 2");
+  CHECK(differs.code == 2);
+  CHECK_THAT(differs.output, Catch::Contains("fold_0 was trained with --trainer-flags") &&
+                                 Catch::Contains("--restart"));
+  std::string three = command;
+  three.replace(three.find("--folds 2"), 9, "--folds 3");
+  differs = run_command(three);
+  CHECK(differs.code == 2);
+  CHECK_THAT(differs.output, Catch::Contains("was trained as one of --folds 2, not 3"));
+  const auto restarted = run_command(other + " --folds 2 --restart");
+  INFO(restarted.output);
+  CHECK(restarted.code == 0);
+  CHECK_THAT(read_text(out / "fold_1" / "cross_validate.json"), Catch::Contains("--features 2"));
+  CHECK(run_command(other + " --folds 2").code == 0);  // now the folds' own settings
 }
 
 TEST_CASE("an ensemble of two identical checkpoints segments as one, lcc leaves one component",

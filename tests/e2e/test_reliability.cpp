@@ -297,6 +297,10 @@ TEST_CASE("bench refuses bad flags by name and writes valid JSON", "[e2e][reliab
   r = run(bench + " --filter '['");
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--filter '['"));
+  r = run(bench + " --filter zzzz --seconds 0.01");  // matches no case
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--filter 'zzzz' matches no case") &&
+                           !Catch::Contains("nan volumes/s"));
   r = run(bench + " --filter relu --seconds 0.01 --json /nonexistent-folder/b.json");
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Catch::Contains("/nonexistent-folder/b.json"));
