@@ -1,8 +1,6 @@
 // A training run's data.
 #include "tools/run_data.h"
 
-#include <optional>
-
 #include "io/phantom.h"
 #include "runtime/log.h"
 #include "tools/memory_budget.h"
@@ -25,12 +23,11 @@ void refuse_if_too_large(const RunConfig& c, Device work, double dataset_voxels,
 // Beyond this many voxels along an axis a resampled case is a spacing typed wrong.
 constexpr double kMaxResampledSide = 1 << 16;
 
-// --spacing, or the choice made from the cases' native grids; a usage Error naming the flag (or
-// the median) and the case before anything is allocated where it would resample a case to fewer
-// than 2 or more than 65536 voxels along an axis.
-Spacing target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
-                       const SpacingChoice& choose) {
-  const Spacing t = c.spacing ? *c.spacing : choose(cases);
+// A usage Error naming --spacing (or the median) and the case, before anything is allocated,
+// where target spacing `t` would resample one of `cases` to fewer than 2 or more than 65536
+// voxels along an axis.
+void check_target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
+                          const Spacing& t) {
   const auto text = [](const Spacing& zyx) { return concat(zyx[2], ",", zyx[1], ",", zyx[0]); };
   const std::string what =
       c.spacing ? concat("--spacing ", text(t))
@@ -49,6 +46,13 @@ Spacing target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
                            ", outside [2, 65536]: choose a spacing in millimetres near the "
                            "cases' own"));
   }
+}
+
+// --spacing, or the choice made from the cases' native grids, checked.
+Spacing target_spacing(const RunConfig& c, const std::vector<CaseInfo>& cases,
+                       const SpacingChoice& choose) {
+  const Spacing t = c.spacing ? *c.spacing : choose(cases);
+  check_target_spacing(c, cases, t);
   log_info("patch mode: target spacing ", xyz_text(t), " mm (x,y,z)",
            c.spacing ? "" : ", the training cases' median");
   return t;
@@ -159,23 +163,21 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
       static_cast<double>(grid[0]) * static_cast<double>(grid[1]) * static_cast<double>(grid[2]);
   const NiftiGeometry geometry = phantom_geometry(grid[0], grid[1], grid[2]);
   const std::uint64_t seed = c.seed;
+  // Every phantom has this grid, so patch mode's default target spacing is its own, and a
+  // --spacing checked against the first is checked against all (before any list is made).
+  if (c.patch_mode && c.spacing)
+    check_target_spacing(c, {{phantom_cases(1, seed)[0].name(), "", {}, "", geometry}}, *c.spacing);
+  const double case_voxels =
+      !c.patch_mode ? resized_voxels(c, 1)
+      : c.spacing   ? static_cast<double>(resampled_grid_of(geometry, *c.spacing).voxels())
+                    : raw_voxels;
+  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels, 1,
+                      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",",
+                             grid[1], ",", grid[2]));
   const std::vector<PhantomCase> phantoms = phantom_cases(static_cast<int>(c.phantoms), seed);
   std::vector<CaseInfo> infos;
   for (const PhantomCase& p : phantoms)
     infos.push_back({p.name(), p.name().substr(0, 8), {}, "", {}});
-  // Every phantom has this grid, so patch mode's default target spacing is its own.
-  std::optional<Spacing> target;
-  if (c.patch_mode) {
-    std::vector<CaseInfo> headers = infos;
-    for (CaseInfo& h : headers) h.geometry = geometry;
-    target = target_spacing(c, headers, choose);
-  }
-  const double case_voxels =
-      target ? static_cast<double>(resampled_grid_of(geometry, *target).voxels())
-             : resized_voxels(c, 1);
-  refuse_if_too_large(c, work, static_cast<double>(c.phantoms) * case_voxels, raw_voxels, 1,
-                      concat(", --phantoms ", c.phantoms, ", --phantom-size ", grid[0], ",",
-                             grid[1], ",", grid[2]));
   const auto make = [phantoms, grid, seed](std::size_t i) {
     return make_phantom(phantoms[i], grid[0], grid[1], grid[2], seed);
   };
@@ -190,9 +192,11 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
   RunData d;
   d.patch_mode = c.patch_mode;
   d.normalization = parse_normalization(c.normalization, 1, "--normalization");
-  if (target) {
-    d.resampled =
-        resample_cases(infos, load, *target, classes, hipmri_class_names(), work, d.normalization);
+  if (c.patch_mode) {
+    std::vector<CaseInfo> headers = infos;
+    for (CaseInfo& h : headers) h.geometry = geometry;
+    d.resampled = resample_cases(infos, load, target_spacing(c, headers, choose), classes,
+                                 hipmri_class_names(), work, d.normalization);
   } else {
     d.host =
         preprocess_cases(infos, load, c.size, classes, hipmri_class_names(), work, d.normalization);

@@ -21,15 +21,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Three small cases (classes 0-2) and a cache folder beside them; the first preprocessing run
+// Three small cases (classes 0-2) and a cache folder beside them, in a folder of the test's own
+// (ctest runs tests side by side); the first preprocessing run
 // writes the entry, each later one reports whether it used it and what the log said.
 struct CachedDataset {
-  fs::path dir = scratch_folder("cache_trust");
+  fs::path dir;
   DatasetIndex index;
-  CacheOptions cache{true, (dir / "cache").string()};
+  CacheOptions cache;
   std::string file;
 
-  CachedDataset() {
+  explicit CachedDataset(const std::string& folder) : dir(scratch_folder(folder)) {
+    cache = {true, (dir / "cache").string()};
     for (const char* name : {"c1", "c2", "c3"})
       write_small_pair((dir / "imagesTr" / (std::string(name) + ".nii.gz")).string(),
                        (dir / "labelsTr" / (std::string(name) + ".nii.gz")).string());
@@ -67,7 +69,7 @@ struct CachedDataset {
 }  // namespace
 
 TEST_CASE("a cache header edited by hand fails its CRC and the entry is rebuilt", "[cache]") {
-  const CachedDataset c;
+  const CachedDataset c("cache_edited");
   CHECK(c.again().first);
   c.edit("\"num_classes\":\"3\"", "\"num_classes\":\"2\"");  // the data's CRC still holds
   CHECK_THAT(error_of([&] { read_resized_cache(c.file); }, ErrorKind::data),
@@ -81,7 +83,7 @@ TEST_CASE("a cache header edited by hand fails its CRC and the entry is rebuilt"
 }
 
 TEST_CASE("a cache forged with valid CRCs is caught by its labels and its sources", "[cache]") {
-  const CachedDataset c;
+  const CachedDataset c("cache_forged");
   const std::string key = fs::path(c.file).stem().string();
   PreprocessedDataset d = read_resized_cache(c.file);
   SECTION("two classes where the labels hold 0-2") {
@@ -112,7 +114,7 @@ TEST_CASE("a cache forged with valid CRCs is caught by its labels and its source
 }
 
 TEST_CASE("a cache's class count must be the one asked for", "[cache]") {
-  const CachedDataset c;
+  const CachedDataset c("cache_classes");
   const std::string key = fs::path(c.file).stem().string();
   PreprocessedDataset d = read_resized_cache(c.file);
   d.num_classes = 4, d.class_names = {"class_0", "class_1", "class_2", "class_3"};

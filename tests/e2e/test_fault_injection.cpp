@@ -25,14 +25,6 @@ const std::string kRun =
     " --device cpu --size 16 --features 2 --depth 2 --batch 1 --accum 1 --phantoms 8 "
     "--phantom-size 24,24,12 --lr 1e-2 --epochs 2";
 
-// Files whose name starts with ".partial-" below `dir`.
-int partial_files(const fs::path& dir) {
-  int n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.path().filename().string().starts_with(".partial-")) ++n;
-  return n;
-}
-
 // For k = 1, 2, ... until a run ends before its k-th file operation: the run cut at operation k
 // (`kind`: "fail" or "exit"), then resumed. Returns how many operations a whole run has.
 int sweep(const std::string& kind, int expected_code) {
@@ -59,7 +51,7 @@ int sweep(const std::string& kind, int expected_code) {
     INFO(again.output);
     REQUIRE(again.code == 0);
     unet3d::testing::check_same_run(straight, cut);
-    CHECK(partial_files(cut) == 0);
+    CHECK(unet3d::testing::files_named(cut, ".partial-") == 0);
     CHECK_FALSE(fs::exists(cut / "previous.safetensors"));
   }
 }

@@ -39,14 +39,6 @@ const std::string kAccumulating =
     " --device cpu --size 16 --features 4 --depth 2 --batch 2 --accum 3 --phantoms 16 "
     "--phantom-size 32,32,16 --lr 1e-2";
 
-// Files in `dir` whose name starts with a dot (a partial write left behind would be one).
-int hidden_files(const fs::path& dir) {
-  int n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.path().filename().string().starts_with(".")) ++n;
-  return n;
-}
-
 // A trained checkpoint and a small dataset for predict, made once.
 struct PredictFixture {
   fs::path folder = scratch_folder("reliability_run"), data = scratch_folder("reliability_data");
@@ -199,32 +191,34 @@ TEST_CASE("predict checks every input and label before it writes anything", "[e2
                  (other / fs::path(f.image(1)).filename()).string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("would both write " + f.names[0] + "_LFOV_seg.nii.gz"));
-  // A bad third label (another grid) stops the run before the first output.
+  // A bad third label stops the run before the first output: on another grid, or with a class
+  // the checkpoint lacks (its six are 0-5). Each is label 3 edited by `edit`.
   const fs::path odd = scratch_folder("reliability_odd");
-  NiftiVolume shifted = read_nifti(f.label(3));
-  shifted.geometry.srow[0][3] += 50;
-  shifted.geometry.qoffset_x += 50;
-  std::vector<std::uint8_t> values(shifted.values.begin(), shifted.values.end());
-  write_nifti((odd / "moved.nii.gz").string(), shifted.geometry, values.data(), NiftiStorage::u8);
-  r = run(base + " --input " + f.image(1) + " " + f.image(2) + " " + f.image(3) + " --labels " +
-          f.label(1) + " " + f.label(2) + " " + (odd / "moved.nii.gz").string());
-  INFO(r.output);
-  CHECK(r.code == 3);
-  CHECK_THAT(r.output, Catch::Contains("moved.nii.gz") && Catch::Contains("not on the same grid"));
-  CHECK(fs::is_empty(segs));
-  // A third label on the grid but with a class the checkpoint lacks (its six are 0-5).
-  NiftiVolume beyond = read_nifti(f.label(3));
-  std::vector<std::uint8_t> seven(beyond.values.begin(), beyond.values.end());
-  seven[seven.size() / 2] = 7;
-  write_nifti((odd / "seven.nii.gz").string(), beyond.geometry, seven.data(), NiftiStorage::u8);
-  r = run(base + " --input " + f.image(1) + " " + f.image(2) + " " + f.image(3) + " --labels " +
-          f.label(1) + " " + f.label(2) + " " + (odd / "seven.nii.gz").string());
-  INFO(r.output);
-  CHECK(r.code == 3);
-  CHECK_THAT(r.output, Catch::Contains("seven.nii.gz") && Catch::Contains("7 (1 voxels)"));
-  CHECK(fs::is_empty(segs));
+  const auto third_label_refused = [&](const std::string& name, auto edit, const char* why) {
+    NiftiVolume label = read_nifti(f.label(3));
+    std::vector<std::uint8_t> values(label.values.begin(), label.values.end());
+    edit(label.geometry, values);
+    write_nifti((odd / name).string(), label.geometry, values.data(), NiftiStorage::u8);
+    const Result refused =
+        run(base + " --input " + f.image(1) + " " + f.image(2) + " " + f.image(3) + " --labels " +
+            f.label(1) + " " + f.label(2) + " " + (odd / name).string());
+    INFO(refused.output);
+    CHECK(refused.code == 3);
+    CHECK_THAT(refused.output, Catch::Contains(name) && Catch::Contains(why));
+    CHECK(fs::is_empty(segs));
+  };
+  third_label_refused(
+      "moved.nii.gz",
+      [](NiftiGeometry& g, std::vector<std::uint8_t>&) {
+        g.srow[0][3] += 50;
+        g.qoffset_x += 50;
+      },
+      "not on the same grid");
+  third_label_refused(
+      "seven.nii.gz", [](NiftiGeometry&, std::vector<std::uint8_t>& v) { v[v.size() / 2] = 7; },
+      "7 (1 voxels)");
   // A 2-D input, a negative --size and a folder given as the checkpoint.
-  NiftiGeometry flat = shifted.geometry;
+  NiftiGeometry flat = read_nifti_geometry(f.label(3));
   flat.nz = 1;
   std::vector<std::uint8_t> slice(static_cast<std::size_t>(flat.voxels()), 1);
   write_nifti((odd / "flat.nii.gz").string(), flat, slice.data(), NiftiStorage::u8);
@@ -252,7 +246,7 @@ TEST_CASE("a write cut by the file-size limit fails naming the file and leaves n
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Catch::Contains(f.names[0] + "_LFOV_prob.nii.gz"));
   CHECK_FALSE(fs::exists(segs / (f.names[0] + "_LFOV_prob.nii.gz")));
-  CHECK(hidden_files(segs) == 0);
+  CHECK(unet3d::testing::files_named(segs, ".") == 0);
 
   const fs::path phantoms = scratch_folder("limited_phantoms");
   r = run("ulimit -f 256; " + kMakePhantoms + " --out " + phantoms.string() +
@@ -266,7 +260,7 @@ TEST_CASE("a write cut by the file-size limit fails naming the file and leaves n
   for (const auto& e : fs::directory_iterator(phantoms / "semantic_labels_only"))
     labels += !e.path().filename().string().starts_with(".");
   CHECK(images == labels);  // pairs or nothing
-  CHECK(hidden_files(phantoms) == 0);
+  CHECK(unet3d::testing::files_named(phantoms, ".") == 0);
 }
 
 TEST_CASE("predict removes the half-written files a killed predict left, and only those",

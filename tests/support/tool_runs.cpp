@@ -42,6 +42,13 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   return rows;
 }
 
+int files_named(const fs::path& dir, const std::string& prefix) {
+  int n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().filename().string().starts_with(prefix)) ++n;
+  return n;
+}
+
 void check_same_run(const fs::path& a, const fs::path& b) {
   for (const char* file : {"last.safetensors", "last.train.safetensors", "best.safetensors"}) {
     INFO(file);

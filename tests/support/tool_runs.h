@@ -18,6 +18,9 @@ ToolResult run_command(const std::string& command);
 std::string read_text(const std::filesystem::path& path);
 std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path);
 
+// Files below `dir` whose name starts with `prefix` (a write cut short leaves ".partial-*").
+int files_named(const std::filesystem::path& dir, const std::string& prefix);
+
 // CHECKs that run folders `a` and `b` hold the same weights and optimizer state (last, its
 // training state, best) bit for bit, the same metrics
 // (timing columns aside) and the same test report.
