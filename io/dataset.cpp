@@ -162,7 +162,7 @@ DatasetIndex discover_decathlon(const fs::path& root) {
 DatasetIndex discover_hipmri(const fs::path& root) {
   DatasetIndex index;
   index.layout = DatasetLayout::hipmri;
-  std::map<std::string, std::string> labels, images;  // file name -> path
+  std::map<std::string, std::string> labels, images;  // file name without .nii[.gz] -> path
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     const std::string name = e.path().filename().string();
     if (!is_nifti(name) || strip_nifti(name).find("_LFOV") == std::string::npos) continue;
@@ -171,21 +171,22 @@ DatasetIndex discover_hipmri(const fs::path& root) {
     const bool label = name.find("_SEMANTIC_") != std::string::npos;
     if (!label && !strip_nifti(name).ends_with("_LFOV")) continue;
     // One case per name: two copies in two sub-folders would be one case picked at random.
-    if (const auto [at, added] = (label ? labels : images).emplace(name, e.path().string()); !added)
+    if (const auto [at, added] =
+            (label ? labels : images).emplace(strip_nifti(name), e.path().string());
+        !added)
       data_error(concat(root.string(), ": ", at->second, " and ", e.path().string(),
                         " are two files of one case (keep one)"));
   }
   static const std::regex patient_pattern("^(Case_[0-9]+)");
-  for (const auto& [file, image] : images) {
-    std::string label_name = file;
-    label_name.insert(file.rfind("_LFOV"), "_SEMANTIC");
+  for (const auto& [name, image] : images) {
+    std::string label_name = name;
+    label_name.insert(name.rfind("_LFOV"), "_SEMANTIC");
     const auto label = labels.find(label_name);
     if (label == labels.end()) {
       index.unmatched.push_back(image);
       continue;
     }
     std::smatch match;
-    const std::string name = strip_nifti(file);
     const std::string patient =
         std::regex_search(name, match, patient_pattern) ? match[1].str() : name;
     index.cases.push_back({name, patient, {image}, label->second});

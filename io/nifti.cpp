@@ -102,12 +102,19 @@ void check_header(const std::string& path) {
                               mm, ", not a finite positive number of millimetres"));
   // NaN or infinite numbers in a voxel-to-world map in use: nifticlib reads the qform's as 0 and
   // copies the sform's into every result written on this grid.
-  const auto code = [&](int offset1, int offset2) {
+  const auto code = [&](int offset1, int offset2) -> std::int32_t {
     unsigned char bytes[4] = {};
     const int width = one ? 2 : 4;
     std::memcpy(bytes, header + (one ? offset1 : offset2), static_cast<std::size_t>(width));
     if (swap) std::reverse(bytes, bytes + width);
-    return one ? bytes[0] | bytes[1] << 8 : bytes[0] | bytes[1] << 8 | bytes[2] << 16;
+    if (one) {
+      std::int16_t v;
+      std::memcpy(&v, bytes, 2);
+      return v;
+    }
+    std::int32_t v;
+    std::memcpy(&v, bytes, 4);
+    return v;
   };
   const auto finite_fields = [&](int offset1, int offset2, int count) {
     for (int k = 0; k < count; ++k)
@@ -234,20 +241,25 @@ std::vector<unsigned char> first_volume_bytes(const std::string& path, const nif
   // CRC (a 4-D file's later volumes are not read, nor checked).
   const bool single = header.dim[0] < 4 || header.dim[4] <= 1;
   unsigned char past[1];
-  if (!corrupt && bytes.size() == wanted && single) corrupt = znzread(past, 1, 1, file) > 1;
+  std::size_t after = 1;  // bytes read past the volume: 0 at the stream's end
+  if (!corrupt && bytes.size() == wanted && single) {
+    after = znzread(past, 1, 1, file);
+    corrupt = after > 1;
+  }
   const long uncompressed = znztell(file);
   znzclose(file);
   if (corrupt)
     data_error(path, concat("its gzip stream is corrupt (a CRC or format error after ",
                             bytes.size(), " bytes of data)"));
-  if (bytes.size() == wanted && single && nifti_is_gzfile(path.c_str()) && uncompressed > 0) {
+  if (after == 0 && nifti_is_gzfile(path.c_str()) && uncompressed > 0) {
     // Bytes after the stream are skipped by zlib without a word; the trailer then is not the
-    // stream's (0: a multi-part BGZF file's empty last part, which is fine).
+    // stream's (0: a multi-part BGZF file's empty last part, which is fine; a stream of several
+    // parts whose last holds data is warned of too).
     const std::optional<std::uint32_t> size_field = gzip_size_field(path);
     if (size_field && *size_field != 0 &&
         *size_field != static_cast<std::uint32_t>(static_cast<std::uint64_t>(uncompressed)))
       log_warn(path, ": the file does not end with its gzip stream's trailer (bytes after the ",
-               "stream?); they are ignored");
+               "stream, or a stream of several parts?); anything after the stream is ignored");
   }
   if (bytes.size() < wanted)
     data_error(path,

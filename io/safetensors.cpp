@@ -241,9 +241,7 @@ Layout read_layout(std::ifstream& in, const std::string& path) {
 
 SafetensorsFile read_safetensors_header(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  Layout layout = read_layout(in, path);
-  layout.file.metadata.erase(kChecksumKey);
-  return std::move(layout.file);
+  return std::move(read_layout(in, path).file);
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {

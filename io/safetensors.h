@@ -43,8 +43,9 @@ std::size_t safetensors_dtype_size(const std::string& dtype);
 // A data Error naming the file (and the tensor) for a missing, truncated or malformed file.
 SafetensorsFile read_safetensors(const std::string& path);
 
-// The metadata and the tensors' names, dtypes and shapes (no bytes) of a file, with every check of
-// read_safetensors but the data's checksum, which needs the data.
+// The metadata (the data's checksum, "data_crc32c", left in: it identifies the content) and the
+// tensors' names, dtypes and shapes (no bytes) of a file, with every check of read_safetensors but
+// the data's checksum, which needs the data.
 SafetensorsFile read_safetensors_header(const std::string& path);
 
 // Writes through an AtomicFile (runtime/atomic_file.h): a failure (a full disk) is a runtime Error

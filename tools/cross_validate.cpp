@@ -58,15 +58,15 @@ std::string fold_record(std::int64_t folds, const std::string& trainer_flags) {
   return concat("{\"folds\": ", folds, ", \"trainer_flags\": ", json::quote(trainer_flags), "}\n");
 }
 
-// "" where `run` holds no fold yet or one trained with these settings; else how it differs.
+// "" where `run` holds no fold yet (a trainer that refused its flags wrote no config.json) or
+// one trained with these settings; else how it differs.
 std::string fold_difference(const fs::path& run, std::int64_t folds,
                             const std::string& trainer_flags) {
   const fs::path record = run / kFoldRecord;
+  if (!fs::exists(run / "config.json")) return "";
   if (!fs::exists(record))
-    return fs::exists(run / "config.json")
-               ? concat(run.string(), " holds a run without ", kFoldRecord,
-                        " (not one of cross_validate's folds)")
-               : "";
+    return concat(run.string(), " holds a run without ", kFoldRecord,
+                  " (not one of cross_validate's folds)");
   const json::Value was = json::parse_file(record.string());
   const json::Value* was_folds = was.find("folds");
   const json::Value* was_flags = was.find("trainer_flags");
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
     bool native_scored = true;
     for (std::int64_t k = 0; k < folds; ++k) {
       const fs::path run = out / concat("fold_", k);
-      if (!fs::exists(run / kFoldRecord)) {
+      if (!fs::exists(run / "config.json")) {  // nothing trained yet: these settings are its
         fs::create_directories(run);
         write_file_atomically((run / kFoldRecord).string(), fold_record(folds, extra));
       }

@@ -79,6 +79,12 @@ std::string dice_table_text(const std::string& title, const DiceTable& t) {
   return text;
 }
 
+void write_no_test_report(const std::filesystem::path& folder) {
+  std::filesystem::create_directories(folder);
+  write_file_atomically((folder / "report.md").string(),
+                        "# Test report\n\nThe split has no test cases: there was no test phase.\n");
+}
+
 void write_test_report(const std::filesystem::path& folder, const DiceTable& network,
                        const DiceTable& native, const CaseScoreTable& scores, std::int64_t epochs,
                        const std::string& checkpoint) {

@@ -18,6 +18,9 @@ std::string epoch_summary(std::int64_t epoch, std::int64_t epochs, double train_
 // each class was left out of.
 std::string dice_table_text(const std::string& title, const DiceTable& table);
 
+// test/report.md of a run whose split has no test cases: that there was no test phase.
+void write_no_test_report(const std::filesystem::path& folder);
+
 // test/report.json and report.md (both Dice tables and the surface metrics' summary) and
 // test/cases.csv (every case and class at native resolution).
 void write_test_report(const std::filesystem::path& folder, const DiceTable& network,

@@ -86,8 +86,8 @@ double resampled_voxels(const std::vector<CaseInfo>& cases, const Spacing& targe
 void describe_classes(const RunData& d, const RunConfig& c, const DatasetIndex& index) {
   const int classes = d.num_classes();
   if (c.classes == 0 && index.class_names.empty())
-    log_info(classes, " classes, inferred from the largest label value in the label files, ",
-             classes - 1, " (no dataset.json names the classes and --classes is not given)");
+    log_info(classes, " classes, inferred from the label files (their largest value plus one, at ",
+             "least 2): no dataset.json names the classes and --classes is not given");
   const std::size_t n = d.cases().size();
   std::vector<std::int64_t> holding(static_cast<std::size_t>(classes), 0);
   for (std::size_t i = 0; i < n; ++i) {

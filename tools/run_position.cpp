@@ -24,7 +24,8 @@ constexpr PairNames kLast{"last.safetensors", "last.train.safetensors"};
 constexpr PairNames kPrevious{"previous.safetensors", "previous.train.safetensors"};
 
 // The step and epoch both files of a pair carry, from their headers; none where a file is
-// missing, unreadable, or the two disagree (a write cut between them).
+// missing, unreadable, or the two are not one pair (a write cut between them): the training state
+// names its model file's data checksum (files of older versions: the same step and epoch).
 std::optional<std::pair<std::int64_t, std::int64_t>> whole_pair(const fs::path& folder,
                                                                 PairNames names) {
   const fs::path model = folder / names.model, state = folder / names.state;
@@ -35,7 +36,9 @@ std::optional<std::pair<std::int64_t, std::int64_t>> whole_pair(const fs::path& 
     const std::int64_t step = m.metadata_integer("step", model.string()),
                        epoch = m.metadata_integer("epoch", model.string());
     if (s.metadata_integer("step", state.string()) != step ||
-        s.metadata_integer("trainer.epoch", state.string()) != epoch)
+        s.metadata_integer("trainer.epoch", state.string()) != epoch ||
+        s.metadata_or("trainer.model_crc32c", m.metadata_or("data_crc32c", "")) !=
+            m.metadata_or("data_crc32c", ""))
       return std::nullopt;
     return std::pair{step, epoch};
   } catch (const Error&) {
@@ -45,31 +48,42 @@ std::optional<std::pair<std::int64_t, std::int64_t>> whole_pair(const fs::path& 
 
 }  // namespace
 
-bool has_last_checkpoint(const fs::path& folder) {
+bool has_checkpoint_files(const fs::path& folder) {
   return fs::exists(folder / kLast.model) || fs::exists(folder / kPrevious.model);
 }
 
 std::optional<Position> read_last_checkpoint(const fs::path& folder, Training& t) {
   const auto last = whole_pair(folder, kLast), previous = whole_pair(folder, kPrevious);
   const bool take_last = last && (!previous || *last >= *previous);
+  const auto path = [&](const char* name) { return (folder / name).string(); };
   if (!take_last && !previous) {
-    if (has_last_checkpoint(folder))
-      log_warn(folder.string(), " holds no whole checkpoint pair (the first one's writing was ",
-               "cut): starting at epoch 1");
+    // Only the first pair's writing, cut, leaves no whole pair: a lone model file of epoch 0 or
+    // 1, no training state, nothing previous. Anything else is damage, not to be trained over.
+    const bool first_cut =
+        !fs::exists(folder / kLast.state) && !fs::exists(folder / kPrevious.model) &&
+        !fs::exists(folder / kPrevious.state) &&
+        read_safetensors_header(path(kLast.model)).metadata_integer("epoch", path(kLast.model)) <=
+            1;
+    if (!first_cut)
+      throw Error(ErrorKind::data, concat(folder.string(), " holds no whole checkpoint pair (",
+                                          kLast.model, " and ", kLast.state,
+                                          " are not one pair, and no previous pair is "
+                                          "whole): the run cannot be resumed"));
+    log_warn(folder.string(), " holds no whole checkpoint pair (the first one's writing was cut): ",
+             "starting at epoch 1");
     return std::nullopt;
   }
   const PairNames names = take_last ? kLast : kPrevious;
-  if (take_last) {  // what a run killed while replacing the pair left of the previous one
-    remove_file((folder / kPrevious.state).string());
-    remove_file((folder / kPrevious.model).string());
-  } else {
-    log_warn((folder / kLast.model).string(), " and ", kLast.state, " are not one pair (a ",
-             "write was cut between them): resuming from ", kPrevious.model);
-  }
-  const std::string model = (folder / names.model).string();
-  const ModelInfo info = load_model(model, t.net);
+  if (!take_last)
+    log_warn(path(kLast.model), " and ", kLast.state, " are not one pair (a write was cut ",
+             "between them): resuming from ", kPrevious.model);
+  const ModelInfo info = load_model(path(names.model), t.net);
   const TrainingState state =
-      load_training_state((folder / names.state).string(), t.optimizer, t.scaler, info.step);
+      load_training_state(path(names.state), t.optimizer, t.scaler, info.step);
+  if (take_last) {  // loaded: what a run killed while replacing the pair left of the previous one
+    remove_file(path(kPrevious.state));
+    remove_file(path(kPrevious.model));
+  }
   const auto& e = state.extra;
   Position p;
   p.epoch = std::stoll(e.at("epoch"));
@@ -94,6 +108,10 @@ void write_last_checkpoint(const fs::path& folder, Training& t, const Position& 
   Position saved = p;
   saved.epoch = epoch;
   save_model(path(kLast.model), t.net, t.info(saved.epoch, saved.optimizer_steps));
+  // What makes the two one pair: steps skipped by the loss scaler leave the step count as it
+  // was, while the running statistics and the position move on.
+  const std::string model_checksum =
+      read_safetensors_header(path(kLast.model)).metadata_or("data_crc32c", "");
   const auto exact = [](double v) { return concat(std::setprecision(17), v); };
   save_training_state(path(kLast.state), t.optimizer, t.scaler,
                       {p.optimizer_steps,
@@ -102,7 +120,8 @@ void write_last_checkpoint(const fs::path& folder, Training& t, const Position& 
                         {"train_loss_sum", exact(p.loss_sum)},
                         {"train_micro_batches", std::to_string(p.micro_batches)},
                         {"best_dice", exact(p.best_dice)},
-                        {"epoch_seconds", exact(seconds)}}});
+                        {"epoch_seconds", exact(seconds)},
+                        {"model_crc32c", model_checksum}}});
   // The new pair is whole: the previous one goes (its state file first, so that a cut here
   // leaves no second whole pair).
   remove_file(path(kPrevious.state));

@@ -19,12 +19,12 @@ struct Position {
   double loss_sum = 0, best_dice = -1, seconds = 0;  // seconds: of this epoch before resuming
 };
 
-// Whether `folder` holds a checkpoint (whole or not): a run has started there.
-bool has_last_checkpoint(const std::filesystem::path& folder);
+// Whether `folder` holds checkpoint files (whole pairs or not): a run has started there.
+bool has_checkpoint_files(const std::filesystem::path& folder);
 
 // The newest whole pair of `folder` (the last, else the previous one, with a warning) loaded
-// into t; its position. None where no pair is whole (the first write was cut), with a warning
-// where files are there.
+// into t; its position. None, with a warning, where the first pair's writing was cut; a data
+// Error where no pair is whole otherwise (a file lost or damaged).
 std::optional<Position> read_last_checkpoint(const std::filesystem::path& folder, Training& t);
 
 // last.safetensors and its training state at position p (epoch `epoch`, micro-batch `at`,

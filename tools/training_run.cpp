@@ -146,7 +146,10 @@ class Run {
                   "the ranks ended with different weights: the data-parallel step is at fault");
     if (ranks_.distributed())
       log_info("the ", ranks_.size(), " ranks ended with the same weights, bit for bit");
-    if (!test_.empty()) run_test_phase(t, data_, resident_, test_, out_, c_, writes_);
+    if (!test_.empty())
+      run_test_phase(t, data_, resident_, test_, out_, c_, writes_);
+    else if (writes_)
+      write_no_test_report(out_ / "test");
     remove_interrupt_handlers();
     close_log_file();
     return 0;
@@ -164,7 +167,7 @@ class Run {
     if (partial > 0)
       log_warn("removed ", partial, " half-written file(s) (.partial-*) that a killed run left in ",
                out_.string());
-    if (!c_.resuming && has_last_checkpoint(out_))
+    if (!c_.resuming && has_checkpoint_files(out_))
       throw Error(ErrorKind::usage,
                   concat("--out ", out_.string(), " already holds a run (resume it with --resume ",
                          out_.string(), ", or choose another folder)"));
@@ -208,7 +211,7 @@ class Run {
       log_warn("the split has no validation cases: no validation Dice, no best.safetensors; the ",
                "test phase will use last.safetensors");
     if (test_.empty())
-      log_warn("the split has no test cases: there will be no test phase and no test/ folder");
+      log_warn("the split has no test cases: there will be no test phase (test/report.md says so)");
     if (static_cast<std::int64_t>(train_.size()) < global_batch() && !data_.patch_mode)
       throw Error(ErrorKind::usage,
                   concat("--batch ", c_.batch,
@@ -242,7 +245,7 @@ class Run {
   // stopped before its first checkpoint starts at the beginning with its saved settings).
   Position resume(Training& t) {
     if (!c_.resuming) return {};
-    if (!has_last_checkpoint(out_)) {
+    if (!has_checkpoint_files(out_)) {
       log_info("no checkpoint in ", out_.string(), " yet: starting at epoch 1");
       return {};
     }

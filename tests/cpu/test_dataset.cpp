@@ -73,9 +73,10 @@ TEST_CASE("a case twice, a class name twice, a dangling link or a FIFO is a data
           "[dataset]") {
   const fs::path dir = scratch_folder("discovery_faults");
   const fs::path hipmri = dir / "hipmri";
-  for (const char* folder : {"week0", "copy"})
-    write_small_pair(hipmri / folder / "Case_001_Week0_LFOV.nii.gz",
-                     hipmri / folder / "Case_001_Week0_SEMANTIC_LFOV.nii.gz");
+  write_small_pair(hipmri / "week0" / "Case_001_Week0_LFOV.nii.gz",
+                   hipmri / "week0" / "Case_001_Week0_SEMANTIC_LFOV.nii.gz");
+  write_small_pair(hipmri / "copy" / "Case_001_Week0_LFOV.nii",  // the same case, uncompressed
+                   hipmri / "copy" / "Case_001_Week0_SEMANTIC_LFOV.nii");
   CHECK_THAT(data_error([&] { discover_dataset(hipmri.string(), DatasetLayout::hipmri); }),
              Catch::Contains("are two files of one case") && Catch::Contains("week0") &&
                  Catch::Contains("copy"));

@@ -76,6 +76,8 @@ TEST_CASE("NaN or infinite numbers in the sform or qform are a data error", "[ch
   poke<std::int16_t>(path, 252, 1);                         // qform_code
   poke(path, 268, std::numeric_limits<float>::infinity());  // qoffset_x
   CHECK_THAT(data_error_of(path), Catch::Contains(path) && Catch::Contains("its qform"));
+  poke<std::int16_t>(path, 252, -1);  // a code below 0 is unused, as 0 is: nothing to check
+  CHECK(read_nifti(path).values.size() == 24);
 }
 
 TEST_CASE("a dangling link or a FIFO is named for what it is", "[checks][header]") {

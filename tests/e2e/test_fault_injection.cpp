@@ -1,7 +1,8 @@
 // A kill or a failed write at every file operation of a run, one operation after another, through
 // the atomic writer's fault-injection seam (UNET3D_FAULT_AT, runtime/atomic_file.h): each leaves a
 // run folder that resumes (or, before config.json exists, starts again) and ends bit for bit where
-// an uninterrupted run ends, with no half-written file left behind.
+// an uninterrupted run ends, with no half-written file left behind; and a folder whose files are
+// not one pair (another run's model, a lost training state) is refused, not trained over.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -53,10 +54,34 @@ int sweep(const std::string& kind, int expected_code) {
     unet3d::testing::check_same_run(straight, cut);
     CHECK(unet3d::testing::files_named(cut, ".partial-") == 0);
     CHECK_FALSE(fs::exists(cut / "previous.safetensors"));
+    CHECK_FALSE(fs::exists(cut / "previous.train.safetensors"));
   }
 }
 
 }  // namespace
+
+TEST_CASE("a folder whose checkpoint files are not one pair is never trained over",
+          "[e2e][reliability][faults]") {
+  const fs::path a = scratch_folder("not_a_pair_a"), b = scratch_folder("not_a_pair_b");
+  REQUIRE(unet3d::testing::run_command(kTrainer + " --out " + a.string() + kRun).code == 0);
+  std::string other_rate = kRun;  // the same split and steps, other weights
+  other_rate.replace(other_rate.find("--lr 1e-2"), 9, "--lr 2e-2");
+  REQUIRE(unet3d::testing::run_command(kTrainer + " --out " + b.string() + other_rate).code == 0);
+  // Another run's model of the same step and epoch: only the data checksum tells them apart.
+  fs::copy_file(b / "last.safetensors", a / "last.safetensors",
+                fs::copy_options::overwrite_existing);
+  auto r = unet3d::testing::run_command(kTrainer + " --resume " + a.string());
+  INFO(r.output);
+  CHECK(r.code == 3);
+  CHECK_THAT(r.output, Catch::Contains("holds no whole checkpoint pair") &&
+                           Catch::Contains("cannot be resumed"));
+  // A training state lost after the first epochs.
+  fs::remove(b / "last.train.safetensors");
+  r = unet3d::testing::run_command(kTrainer + " --resume " + b.string());
+  INFO(r.output);
+  CHECK(r.code == 3);
+  CHECK_THAT(r.output, Catch::Contains("holds no whole checkpoint pair"));
+}
 
 TEST_CASE("a failed write at any file operation leaves a run that resumes to the same end",
           "[e2e][reliability][faults]") {

@@ -1,7 +1,8 @@
 // What the trainer says about its input before it trains: a --spacing that would resample a case
 // out of all proportion is refused naming the flag and the case; a class count inferred from the
 // labels is said so, a class almost no case holds is warned of; an empty validation or test list
-// in --split is said at the start (and in report.md, which then names last.safetensors).
+// in --split is said at the start and in report.md (which then names last.safetensors, or says
+// that there was no test phase).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -73,15 +74,15 @@ TEST_CASE("an inferred class count is said so, a class no case holds is warned o
                        " --no-cache");
   INFO(r.output);
   REQUIRE(r.code == 0);
-  CHECK_THAT(r.output, Catch::Contains("8 classes, inferred from the largest label value in the "
-                                       "label files, 7"));
+  CHECK_THAT(r.output, Catch::Contains("8 classes, inferred from the label files (their largest "
+                                       "value plus one"));
   // Nine classes asked for: class 8 is in none of the cases.
   r = run_command(kTrainer + " --out " + scratch_folder("classes_nine").string() + kTiny +
                   " --data " + data.string() + " --no-cache --classes 9");
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("class 8 (class_8) is in 0 of the 8 cases") &&
-                           !Catch::Contains("inferred from the largest label"));
+                           !Catch::Contains("inferred from the label files"));
 }
 
 TEST_CASE("an empty validation or test list is said at the start and in report.md",
@@ -111,5 +112,7 @@ TEST_CASE("an empty validation or test list is said at the start and in report.m
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("the split has no test cases: there will be no test phase"));
-  CHECK_FALSE(fs::exists(dir / "b" / "test"));
+  CHECK_FALSE(fs::exists(dir / "b" / "test" / "report.json"));
+  CHECK_THAT(read_text(dir / "b" / "test" / "report.md"),
+             Catch::Contains("The split has no test cases"));
 }
