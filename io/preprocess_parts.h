@@ -15,6 +15,7 @@
 #include "io/dataset.h"
 #include "io/json.h"
 #include "io/preprocess.h"
+#include "runtime/atomic_file.h"
 #include "runtime/log.h"
 
 namespace unet3d::preprocess_parts {
@@ -90,6 +91,8 @@ Dataset through_cache(const std::filesystem::path& file, const DatasetIndex& ind
   Dataset d = make();
   if (!file.empty()) {
     try {
+      // What a killed run left half-written there: a day old, no live write is (no lock here).
+      remove_partial_files(file.parent_path().string(), {".safetensors"}, std::chrono::hours(24));
       write_cache_file(file.string(), d, file.stem().string());
     } catch (const std::exception& e) {
       log_warn("could not write the preprocessing cache ", file.string(), ": ", e.what());

@@ -167,12 +167,15 @@ void remove_file(const std::string& path) {
   flush_folder_of(path);
 }
 
-int remove_partial_files(const std::string& folder, const std::vector<std::string>& endings) {
+int remove_partial_files(const std::string& folder, const std::vector<std::string>& endings,
+                         std::chrono::seconds older_than) {
   std::error_code error;
   int removed = 0;
+  const auto now = std::filesystem::file_time_type::clock::now();
   for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
     const std::string name = entry.path().filename().string();
     if (!name.starts_with(kPartialPrefix) || !entry.is_regular_file(error)) continue;
+    if (older_than.count() > 0 && now - entry.last_write_time(error) < older_than) continue;
     for (const std::string& ending : endings)
       if (name.ends_with(ending)) {
         remove_file(entry.path().string());

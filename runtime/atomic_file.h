@@ -10,6 +10,7 @@
 // one comparison per operation.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -58,9 +59,12 @@ void link_atomically(const std::string& existing, const std::string& path);
 void remove_file(const std::string& path);
 
 // Removes the temporary files (".partial-*") that writers killed before their rename left in
-// `folder` (not below it) for final names ending in one of `endings`; how many. Call it only while
-// holding the folder's lock, so that no live writer's temporary is taken.
-int remove_partial_files(const std::string& folder, const std::vector<std::string>& endings);
+// `folder` (not below it) for final names ending in one of `endings`, and last written at least
+// `older_than` ago; how many. With 0, call it only while holding the folder's lock, so that no
+// live writer's temporary is taken; a folder without a lock (the cache's) needs an age no live
+// write reaches.
+int remove_partial_files(const std::string& folder, const std::vector<std::string>& endings,
+                         std::chrono::seconds older_than = std::chrono::seconds(0));
 
 // The exit code of a process ended by UNET3D_FAULT_AT="exit:K" (SIGKILL's, 128 + 9).
 inline constexpr int kFaultExitCode = 137;

@@ -100,6 +100,14 @@ TEST_CASE("a link under a second name is atomic, a repeated one a no-op, half-wr
   CHECK(fs::exists(dir / ".partial-mnopqr.notes.txt"));
   CHECK(fs::exists(dir / "partial-stuvwx.metrics.csv"));
   CHECK(files_in(dir) == 3);
+
+  // Where no lock keeps live writers out (the cache folder): only files a day old go.
+  for (const char* name : {".partial-old000.c.safetensors", ".partial-new000.c.safetensors"})
+    std::ofstream(dir / name) << "half";
+  fs::last_write_time(dir / ".partial-old000.c.safetensors",
+                      fs::file_time_type::clock::now() - std::chrono::hours(25));
+  CHECK(remove_partial_files(dir.string(), {".safetensors"}, std::chrono::hours(24)) == 1);
+  CHECK(fs::exists(dir / ".partial-new000.c.safetensors"));
 }
 
 TEST_CASE("a write past the file-size limit fails naming the file and leaves the old one",
