@@ -1,6 +1,7 @@
 // Reading and writing the last checkpoint with the run's position, the pair of files changing as
 // one: the writer keeps the previous pair (hard links under other names) until the new one is
-// whole, and the reader takes the newest pair whose two files carry the same step and epoch.
+// whole, and the reader takes the newest whole pair (the same step and epoch in both files, the
+// training state naming its model file's data checksum).
 #include "tools/run_position.h"
 
 #include <iomanip>
