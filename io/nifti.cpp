@@ -31,7 +31,20 @@ std::uint32_t swapped(std::uint32_t v) {
   return (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24);
 }
 
-// The checks nifticlib does not make: the header's size field and its magic string.
+// The field of type T at byte `offset` of a header, `swap`ped where the file's byte order is not
+// this machine's.
+template <class T>
+T field(const unsigned char* header, int offset, bool swap) {
+  unsigned char bytes[sizeof(T)];
+  std::memcpy(bytes, header + offset, sizeof(T));
+  if (swap) std::reverse(bytes, bytes + sizeof(T));
+  T v;
+  std::memcpy(&v, bytes, sizeof(T));
+  return v;
+}
+
+// The checks nifticlib does not make: the header's size field and its magic string, its
+// dimensions, voxel sizes and the numbers of the voxel-to-world maps in use.
 void check_header(const std::string& path) {
   znzFile file = znzopen(path.c_str(), "rb", 1);
   if (file == nullptr) data_error(path, "cannot open it");
@@ -46,21 +59,19 @@ void check_header(const std::string& path) {
   std::memcpy(&size, header, 4);
   const bool swap = size != 348 && size != 540;
   if (swap) size = swapped(size);
-  // dim[k] of the header, whichever version and byte order.
+  // Fields of either version in this machine's byte order: NIfTI-1 stores them narrower (int16
+  // dims and codes, float reals), NIfTI-2 wider (int64 dims, int32 codes, double reals).
+  const bool one = size == 348;
   const auto dim = [&](int k) -> std::int64_t {
-    unsigned char bytes[8] = {};
-    const int width = size == 348 ? 2 : 8;
-    std::memcpy(bytes, header + (size == 348 ? 40 : 16) + width * k,
-                static_cast<std::size_t>(width));
-    if (swap) std::reverse(bytes, bytes + width);
-    if (width == 2) {
-      std::int16_t v;
-      std::memcpy(&v, bytes, 2);
-      return v;
-    }
-    std::int64_t v;
-    std::memcpy(&v, bytes, 8);
-    return v;
+    return one ? field<std::int16_t>(header, 40 + 2 * k, swap)
+               : field<std::int64_t>(header, 16 + 8 * k, swap);
+  };
+  const auto real = [&](int offset1, int offset2) -> double {
+    return one ? field<float>(header, offset1, swap) : field<double>(header, offset2, swap);
+  };
+  const auto code = [&](int offset1, int offset2) -> std::int32_t {
+    return one ? field<std::int16_t>(header, offset1, swap)
+               : field<std::int32_t>(header, offset2, swap);
   };
   if (size == 348) {
     if (std::memcmp(header + 344, "n+1\0", 4) != 0)
@@ -78,22 +89,6 @@ void check_header(const std::string& path) {
                               ", ", dim(3), "])"));
   // pixdim[k] of the header: nifticlib turns 0 and NaN into 1 mm without a word, which would
   // give every distance and volume in invented millimetres.
-  const bool one = size == 348;
-  // The floating-point field at `offset1` (NIfTI-1: float) or `offset2` (NIfTI-2: double).
-  const auto real = [&](int offset1, int offset2) -> double {
-    unsigned char bytes[8] = {};
-    const int width = one ? 4 : 8;
-    std::memcpy(bytes, header + (one ? offset1 : offset2), static_cast<std::size_t>(width));
-    if (swap) std::reverse(bytes, bytes + width);
-    if (width == 4) {
-      float v;
-      std::memcpy(&v, bytes, 4);
-      return v;
-    }
-    double v;
-    std::memcpy(&v, bytes, 8);
-    return v;
-  };
   const auto pixdim = [&](int k) { return real(76 + 4 * k, 104 + 8 * k); };
   const std::int64_t spatial = std::clamp<std::int64_t>(dim(0), 1, 3);
   for (int axis = 1; axis <= spatial; ++axis)
@@ -102,20 +97,6 @@ void check_header(const std::string& path) {
                               mm, ", not a finite positive number of millimetres"));
   // NaN or infinite numbers in a voxel-to-world map in use: nifticlib reads the qform's as 0 and
   // copies the sform's into every result written on this grid.
-  const auto code = [&](int offset1, int offset2) -> std::int32_t {
-    unsigned char bytes[4] = {};
-    const int width = one ? 2 : 4;
-    std::memcpy(bytes, header + (one ? offset1 : offset2), static_cast<std::size_t>(width));
-    if (swap) std::reverse(bytes, bytes + width);
-    if (one) {
-      std::int16_t v;
-      std::memcpy(&v, bytes, 2);
-      return v;
-    }
-    std::int32_t v;
-    std::memcpy(&v, bytes, 4);
-    return v;
-  };
   const auto finite_fields = [&](int offset1, int offset2, int count) {
     for (int k = 0; k < count; ++k)
       if (!std::isfinite(real(offset1 + 4 * k, offset2 + 8 * k))) return false;

@@ -2,8 +2,8 @@
 // data error naming the file and what is actually wrong: voxel sizes that are 0, NaN or negative
 // (nifticlib would read 1 mm), NaN or infinite qform and sform numbers, files that are dangling
 // links or FIFOs, a corrupt gzip stream, float64 voxels beyond float32's range; and bytes after a
-// gzip stream, a warning. The headers are edited byte by byte (NIfTI-1 offsets), no library's
-// writer in between.
+// gzip stream, a warning. The headers are edited byte by byte (NIfTI-1 offsets; a NIfTI-2 file
+// is written here field by field), no library's writer in between.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -32,6 +32,29 @@ std::string small_file(const fs::path& dir, const std::string& name) {
   v.values.assign(24, 1.0);
   const std::string path = (dir / name).string();
   write_raw_nifti(path, v);
+  return path;
+}
+
+// The same volume as a NIfTI-2 file written here field by field (540-byte header, 4 bytes of
+// extension flags, then the data; voxel size 1.5 x 1.5 x 2.5 mm, qform and sform unset).
+std::string small_nifti2_file(const fs::path& dir, const std::string& name) {
+  std::vector<unsigned char> bytes(544 + 24 * 4, 0);
+  const auto put = [&](std::size_t offset, auto value) {
+    std::memcpy(bytes.data() + offset, &value, sizeof value);
+  };
+  put(0, std::int32_t{540});
+  std::memcpy(bytes.data() + 4, "n+2\0\r\n\032\n", 8);
+  put(12, std::int16_t{16}), put(14, std::int16_t{32});  // float32
+  const std::int64_t dims[8] = {3, 4, 3, 2, 1, 1, 1, 1};
+  const double pixdim[8] = {1, 1.5, 1.5, 2.5, 1, 1, 1, 1};
+  for (int k = 0; k < 8; ++k) put(16 + 8 * k, dims[k]), put(104 + 8 * k, pixdim[k]);
+  put(168, std::int64_t{544});  // vox_offset
+  put(500, std::int32_t{2});    // xyzt_units: mm
+  for (int i = 0; i < 24; ++i) put(544 + 4 * static_cast<std::size_t>(i), 1.0f);
+  const std::string path = (dir / name).string();
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -64,6 +87,18 @@ TEST_CASE("a voxel size that is not a finite positive number is a data error nam
     CHECK_THAT(error_of([&] { read_nifti_geometry(path); }, ErrorKind::data),
                Catch::Contains("pixdim[2]"));
   }
+}
+
+TEST_CASE("NIfTI-2 headers are checked at their own offsets", "[checks][header]") {
+  const fs::path dir = scratch_folder("header_nifti2");
+  std::string path = small_nifti2_file(dir, "pixdim2.nii");
+  REQUIRE(read_nifti(path).values.size() == 24);
+  poke(path, 104 + 8 * 3, 0.0);  // pixdim[3], a double: z
+  CHECK_THAT(data_error_of(path), Catch::Contains("voxel size along z (pixdim[3]) is 0"));
+  path = small_nifti2_file(dir, "sform2.nii");
+  poke<std::int32_t>(path, 348, 1);                                  // sform_code
+  poke(path, 400 + 8 * 3, std::numeric_limits<double>::infinity());  // srow_x[3]
+  CHECK_THAT(data_error_of(path), Catch::Contains("its sform"));
 }
 
 TEST_CASE("NaN or infinite numbers in the sform or qform are a data error", "[checks][header]") {
