@@ -13,7 +13,6 @@
 
 #include "io/cache_file.h"
 #include "io/dataset.h"
-#include "io/json.h"
 #include "io/preprocess.h"
 #include "runtime/atomic_file.h"
 #include "runtime/log.h"

@@ -3,8 +3,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <sstream>
 
 #include "io/cache_file.h"
 #include "io/preprocess_parts.h"
