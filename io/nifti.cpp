@@ -14,9 +14,15 @@
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
+#include "runtime/stderr_capture.h"
 
 namespace unet3d {
 namespace {
+
+// A library message's first line (without its newline).
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 [[noreturn]] void data_error(const std::string& path, const std::string& what) {
   throw_error(ErrorKind::data, concat(path, ": ", what), __FILE__, __LINE__);
@@ -366,7 +372,9 @@ void write_nifti(AtomicFile& out, const NiftiGeometry& g, const void* data, Nift
     out.fail("not a .nii or .nii.gz name");
   image->data = const_cast<void*>(data);
   nifti_set_debug_level(0);
+  StderrCapture library_says;  // its "** ERROR" lines, quoted in ours
   nifti_image_write(image.get());
+  const std::string said = library_says.release();
   image->data = nullptr;  // not ours to free
   // nifti_image_write reports failure only on stderr: read back what landed.
   const std::uint64_t expected = static_cast<std::uint64_t>(image->iname_offset) +
@@ -374,7 +382,9 @@ void write_nifti(AtomicFile& out, const NiftiGeometry& g, const void* data, Nift
   const std::uint64_t landed = readable_bytes(out.temporary(), expected);
   if (landed != expected)
     out.fail(concat("only ", landed, " of its ", expected,
-                    " bytes could be read back (disk full or a file-size limit?)"));
+                    " bytes could be read back (disk full or a file-size limit?)",
+                    said.empty() ? "" : concat("; nifticlib: ", first_line(said))));
+  if (!said.empty()) log_debug("nifticlib, writing ", out.path(), ": ", said);
 }
 
 }  // namespace unet3d

@@ -3,22 +3,29 @@
 // SIGTERM).
 #pragma once
 
+#include <exception>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace unet3d {
 
 enum class ErrorKind { runtime = 1, usage = 2, data = 3, interrupted = 130, terminated = 143 };
 
+// what() is the message a user reads; where() the source file and line that threw it, kept apart
+// so the terminal shows one plain line and train.log (or --verbose) the place as well.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Error(ErrorKind kind, const std::string& message, std::string where = "")
+      : std::runtime_error(message), kind_(kind), where_(std::move(where)) {}
   ErrorKind kind() const { return kind_; }
   int exit_code() const { return static_cast<int>(kind_); }
+  const std::string& where() const { return where_; }
 
  private:
   ErrorKind kind_;
+  std::string where_;
 };
 
 // Joins the arguments with operator<< into one message.
@@ -29,12 +36,23 @@ std::string concat(const Args&... args) {
   return out.str();
 }
 
+// What a program reports for an exception that ends it: one line for the terminal (newlines
+// folded), where it was thrown (for train.log and --verbose; "" when unknown) and the exit code.
+// A std::filesystem error reads "cannot <operation> <path>: <reason>"; a failed allocation "out of
+// memory".
+struct ErrorReport {
+  std::string message;
+  std::string where;
+  int exit_code = 1;
+};
+ErrorReport report_of(std::exception_ptr error);
+
 [[noreturn]] void throw_error(ErrorKind kind, const std::string& message, const char* file,
                               int line);
 
 }  // namespace unet3d
 
-// Throws a runtime Error naming the failed condition, the message, the file and the line.
+// Throws a runtime Error naming the failed condition and the message, from this file and line.
 #define UNET3D_CHECK(condition, ...)                                                         \
   do {                                                                                       \
     if (!(condition))                                                                        \

@@ -1,9 +1,11 @@
 // Flag parsing and the tools' error boundary.
 #include "runtime/flags.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <new>
+#include <cstring>
 #include <sstream>
 
 #include "runtime/atomic_file.h"
@@ -53,12 +55,18 @@ std::vector<Flags::Entry> Flags::entries() const {
 }
 
 bool Flags::parse(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) command_line_ += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) command_line_ += (i ? " " : "") + shell_quoted(argv[i]);
+  std::map<std::string, std::string> spelled;  // the spelling each flag was given with
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::printf("%s", usage().c_str());
       return false;
+    }
+    if (arg == "--verbose") {
+      verbose_ = true;
+      set_log_level(LogLevel::debug);
+      continue;
     }
     if (arg == "--version") {
       std::printf("%s (unet3d-cuda) %s, commit %s\n", program_.c_str(), kVersion, kCommit);
@@ -72,6 +80,7 @@ bool Flags::parse(int argc, char** argv) {
       value = name.substr(equals + 1);
       name.resize(equals);
     }
+    const std::string spelling = "--" + name;
     if (const auto alias = aliases_.find(name); alias != aliases_.end()) name = alias->second;
     const auto flag = flags_.find(name);
     if (flag == flags_.end()) usage_error(concat("unknown flag --", name, " (see --help)"));
@@ -91,9 +100,26 @@ bool Flags::parse(int argc, char** argv) {
     } else if (inline_value) {
       usage_error(concat("--", name, " takes no value"));
     }
+    // A later value wins (scripts append overrides), but not one under another spelling: the
+    // two names would read as two settings.
+    if (const auto earlier = values_.find(name);
+        earlier != values_.end() && earlier->second != value && spelled[name] != spelling)
+      usage_error(concat("--", name, " given twice: '", earlier->second, "' as ", spelled[name],
+                         " and '", value, "' as ", spelling));
+    spelled[name] = spelling;
     values_[name] = value;
   }
   return true;
+}
+
+std::string shell_quoted(std::string_view word) {
+  const auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./:=,+@%", c) != nullptr;
+  };
+  if (!word.empty() && std::all_of(word.begin(), word.end(), plain)) return std::string(word);
+  std::string quoted = "'";
+  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 bool Flags::given(const std::string& name) const {
@@ -164,8 +190,9 @@ std::string Flags::usage() const {
     text += left + "the old name of --" + name + "\n";
   }
   return text +
-         "  --help                    this text\n  --version                 the program's version "
-         "and commit\n";
+         "  --verbose                 debug messages, and where in the source an error arose\n"
+         "  --help                    this text\n"
+         "  --version                 the program's version and commit\n";
 }
 
 int run_tool(int argc, char** argv, const char* program, const char* summary,
@@ -173,23 +200,18 @@ int run_tool(int argc, char** argv, const char* program, const char* summary,
              const std::function<int(const Flags&)>& body) {
   apply_library_settings(argv);
   ignore_file_size_signal();
+  Flags flags(program, summary);
   try {
-    Flags flags(program, summary);
     define(flags);
     if (!flags.parse(argc, argv)) return 0;
     return body(flags);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "%s: %s\n", program, e.what());
-    append_to_log_file(concat("fatal: ", program, ": ", e.what()));
-    return e.exit_code();
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "%s: out of memory (an allocation failed)\n", program);
-    append_to_log_file(concat("fatal: ", program, ": out of memory"));
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", program, e.what());
-    append_to_log_file(concat("fatal: ", program, ": ", e.what()));
-    return 1;
+  } catch (...) {
+    const ErrorReport report = report_of(std::current_exception());
+    const std::string place = report.where.empty() ? "" : concat(" [", report.where, "]");
+    std::fprintf(stderr, "%s: %s%s\n", program, report.message.c_str(),
+                 flags.verbose() ? place.c_str() : "");
+    append_to_log_file(concat("fatal: ", program, ": ", report.message, place));
+    return report.exit_code;
   }
 }
 

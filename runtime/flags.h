@@ -1,13 +1,14 @@
 // Command-line flags for the tools and bench (docs/cli.md): long GNU-style flags (--name value
-// or --name=value), --help and --version on every program, old spellings kept as aliases, and a
-// usage Error naming the flag for anything unknown or malformed. run_tool() turns any Error into
-// one line on stderr and the documented exit code.
+// or --name=value), --help, --version and --verbose on every program, old spellings kept as
+// aliases, and a usage Error naming the flag for anything unknown or malformed. run_tool() turns
+// any Error into one line on stderr and the documented exit code.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace unet3d {
@@ -47,7 +48,9 @@ class Flags {
   // "X,Y,Z" (or one "N" for all three).
   std::vector<std::int64_t> triple(const std::string& name) const;
   std::string usage() const;
-  // The command line as given, for logs.
+  // --verbose (every program has it): debug messages, and errors name their source file and line.
+  bool verbose() const { return verbose_; }
+  // The command line as given, each word shell-quoted where it needs it, for logs and config.json.
   const std::string& command_line() const { return command_line_; }
 
  private:
@@ -57,6 +60,7 @@ class Flags {
     bool takes_list = false;
   };
   std::string program_, summary_, command_line_;
+  bool verbose_ = false;
   std::vector<std::string> order_;
   std::map<std::string, Flag> flags_;
   std::map<std::string, std::string> aliases_;
@@ -64,9 +68,14 @@ class Flags {
   std::map<std::string, std::vector<std::string>> lists_;
 };
 
+// `word` as a POSIX shell reads it back: unchanged when it holds only letters, digits and
+// _-./:=,+@%, otherwise in single quotes (a quote inside as '\'').
+std::string shell_quoted(std::string_view word);
+
 // Runs a tool: `define` adds its flags to Flags named `program` and described by `summary`, the
 // command line is parsed (--help and --version print and return 0), and `body` runs with the
-// result. An Error becomes "program: message" on stderr and its exit code.
+// result. An exception becomes one line "program: message" on stderr (with its source place under
+// --verbose), "fatal: program: message [place]" in the log file, and its exit code.
 int run_tool(int argc, char** argv, const char* program, const char* summary,
              const std::function<void(Flags&)>& define,
              const std::function<int(const Flags&)>& body);

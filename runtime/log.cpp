@@ -88,6 +88,12 @@ ProgressBar::ProgressBar(std::string label, std::int64_t total, std::FILE* out)
       last_draw_(start_) {}
 
 ProgressBar::~ProgressBar() {
+  // Unwinding for an error, whose one line is what a user should read: end a drawn bar's line,
+  // draw nothing more.
+  if (std::uncaught_exceptions() > exceptions_) {
+    if (interactive_ && !finished_ && last_draw_ != start_) std::fprintf(out_, "\n");
+    return;
+  }
   finish();
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,7 @@ class ProgressBar {
   bool quiet_;
   bool interactive_;
   bool finished_ = false;
+  int exceptions_ = std::uncaught_exceptions();  // in flight at construction
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };

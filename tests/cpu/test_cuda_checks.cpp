@@ -4,14 +4,20 @@
 
 #include "runtime/cuda_check.h"
 #include "runtime/error.h"
-#include "tests/support/error_of.h"
 
 using namespace unet3d;
 
 namespace {
 
+// The message and, after it, where the Error says it was thrown.
 std::string message_of(void (*fail)()) {
-  return testing::error_of(fail, ErrorKind::runtime);
+  try {
+    fail();
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::runtime);
+    return concat(e.what(), " [", e.where(), "]");
+  }
+  return "(no error thrown)";
 }
 
 }  // namespace

@@ -1,0 +1,40 @@
+// Redirecting file descriptor 2 to a temporary file and back.
+#include "runtime/stderr_capture.h"
+
+#include <unistd.h>
+
+namespace unet3d {
+
+StderrCapture::StderrCapture() {
+  std::fflush(stderr);
+  file_ = std::tmpfile();
+  if (file_ == nullptr) return;
+  saved_ = dup(STDERR_FILENO);
+  if (saved_ < 0 || dup2(fileno(file_), STDERR_FILENO) < 0) {
+    if (saved_ >= 0) close(saved_);
+    saved_ = -1;
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+}
+
+StderrCapture::~StderrCapture() {
+  release();
+}
+
+std::string StderrCapture::release() {
+  if (file_ == nullptr) return "";
+  std::fflush(stderr);
+  dup2(saved_, STDERR_FILENO);
+  close(saved_);
+  std::string text;
+  std::rewind(file_);
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file_)) > 0;)
+    text.append(buffer, n);
+  std::fclose(file_);
+  file_ = nullptr;
+  return text;
+}
+
+}  // namespace unet3d
