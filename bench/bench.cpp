@@ -28,6 +28,7 @@
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
+#include "runtime/shared_flags.h"
 #include "tools/surface_metrics.h"
 
 namespace {
@@ -53,7 +54,9 @@ Settings settings_of(const Flags& flags) {
   s.size = pick("size", 96, 48), s.features = pick("features", 32, 8),
   s.batch = pick("batch", 2, 1);
   s.depth = flags.integer("depth");
-  s.precision_word = flags.given("precision") ? flags.text("precision") : (gpu ? "fp16" : "fp32");
+  s.precision_word = flags.text("precision") != "auto" ? flags.text("precision")
+                     : gpu                             ? "fp16"
+                                                       : "fp32";
   s.precision = s.precision_word == "fp16" ? Precision::f16 : Precision::f32;
   s.max_seconds = flags.given("max-seconds") ? flags.number("max-seconds") : INFINITY;
   return s;
@@ -213,6 +216,8 @@ void check_flags(const Flags& flags) {
     if (flags.given(name) && !(flags.number(name) > 0))
       throw Error(ErrorKind::usage,
                   concat("--", name, " ", flags.text(name), ": must be a positive time"));
+  if (const std::string& p = flags.text("precision"); p != "auto" && p != "fp16" && p != "fp32")
+    throw Error(ErrorKind::usage, concat("--precision: '", p, "' is not one of auto, fp16, fp32"));
   try {
     std::regex pattern(flags.text("filter"));
   } catch (const std::regex_error& e) {
@@ -227,19 +232,17 @@ constexpr char kSummary[] =
     "card's (or CPU's) measured copy bandwidth and GEMM rate.";
 
 void define_flags(Flags& flags) {
-  flags.add("device", "auto|cuda|cpu", "backend to measure", "auto");
+  add_shared_flags(flags, {"device", "threads"});
   flags.add("size", "S", "volume side (default 96 on a GPU, 48 on the CPU)");
   flags.add("features", "F", "init_features (default 32 on a GPU, 8 on the CPU)");
   flags.add("batch", "B", "batch (default 2 on a GPU, 1 on the CPU)");
-  flags.add("depth", "D", "depth", "4");
-  flags.add("precision", "fp16|fp32", "(default fp16 on a GPU, fp32 on the CPU)");
+  add_shared_flags(flags, {"depth", "precision"});
   flags.add("filter", "PATTERN", "only cases whose name matches this regular expression", ".");
   flags.add("seconds", "T", "time each case for at least this long", "1");
   flags.add("max-seconds", "T",
             "the whole run's limit: cases that would start later are reported \"not run\"");
   flags.add("json", "FILE", "also write every figure as JSON (rewritten after every case)");
-  flags.add_switch("deterministic",
-                   "CUDA: deterministic cuDNN algorithms only, chosen without timing");
+  add_shared_flags(flags, {"deterministic"});
 }
 
 // The op cases' small size for their checks: the model's features, classes and dtypes on a
@@ -257,6 +260,7 @@ OpShapes check_shapes(const OpShapes& full) {
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "bench", kSummary, define_flags, [&](const Flags& flags) {
     check_flags(flags);
+    apply_thread_count(flags);
     const Settings s = settings_of(flags);
     set_deterministic_convolutions(flags.on("deterministic"));
     Harness h(s.device, flags.text("filter"), flags.number("seconds"), s.max_seconds);

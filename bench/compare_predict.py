@@ -53,7 +53,7 @@ def main():
         ratios_process, ratios_pipeline = [], []
         for round_ in range(1, args.rounds + 1):
             ours, _ = timed([os.path.join(BUILD, "tools", "predict"), "--device", "cpu",
-                             "--checkpoint", model, "--size", "96", "--input", image, "--output",
+                             "--checkpoint", model, "--size", "96", "--input", image, "--out",
                              os.path.join(tmp, "ours")], env)
             theirs, out = timed([args.python, os.path.join(HERE, "predict_pytorch.py"),
                                  "--checkpoint", model, "--input", image, "--output",

@@ -91,6 +91,16 @@ std::vector<std::string> names_by_index(const json::Value& object, bool name_to_
   return names;
 }
 
+// The "labels" of a parsed dataset.json, by index (empty when it has none).
+std::vector<std::string> class_names_in(const json::Value& root, const fs::path& json_path) {
+  const json::Value* labels = root.find("labels");
+  if (labels == nullptr || !labels->is(json::Value::Kind::object)) return {};
+  // The Decathlon maps index -> name; nnU-Net v2 maps name -> index.
+  const bool name_to_index =
+      !labels->members.empty() && labels->members.front().value.is(json::Value::Kind::number);
+  return names_by_index(*labels, name_to_index, "labels", json_path);
+}
+
 // What a dataset.json (when there is one) names, after the check of the cases it lists: the
 // classes ("labels") and the input channels ("channel_names" of nnU-Net v2, or the Decathlon's
 // "modality"), which fix the channel count.
@@ -98,13 +108,7 @@ void read_dataset_json(const fs::path& json_path, DatasetIndex& index) {
   if (!fs::exists(json_path)) return;
   const json::Value root = json::parse_file(json_path.string());
   warn_listed_but_missing(root, json_path.parent_path(), json_path);
-  if (const json::Value* labels = root.find("labels");
-      labels != nullptr && labels->is(json::Value::Kind::object)) {
-    // The Decathlon maps index -> name; nnU-Net v2 maps name -> index.
-    const bool name_to_index =
-        !labels->members.empty() && labels->members.front().value.is(json::Value::Kind::number);
-    index.class_names = names_by_index(*labels, name_to_index, "labels", json_path);
-  }
+  index.class_names = class_names_in(root, json_path);
   const char* field = root.find("channel_names") != nullptr ? "channel_names" : "modality";
   if (const json::Value* channels = root.find(field);
       channels != nullptr && channels->is(json::Value::Kind::object))
@@ -351,6 +355,10 @@ std::vector<std::uint8_t> class_labels(const std::vector<float>& values, int cla
                       bad.size() > 8 ? ", ..." : ""));
   }
   return labels;
+}
+
+std::vector<std::string> dataset_json_class_names(const std::string& json_path) {
+  return class_names_in(json::parse_file(json_path), json_path);
 }
 
 }  // namespace unet3d

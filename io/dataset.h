@@ -73,6 +73,10 @@ std::string case_name(const std::string& path);
 // missing file when its channels are not 0, 1, 2, ... without a gap.
 std::map<std::string, std::vector<std::string>> channel_files_of(const std::string& dir);
 
+// The class names a dataset.json's "labels" give, by index (the Decathlon's index -> name or
+// nnU-Net v2's name -> index); empty when it has none. A data Error for a malformed file.
+std::vector<std::string> dataset_json_class_names(const std::string& json_path);
+
 // `names` where they name `classes` classes, else "class_0", "class_1", ...
 std::vector<std::string> class_names_or_numbered(const std::vector<std::string>& names,
                                                  int classes);

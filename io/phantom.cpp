@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "runtime/error.h"
+#include "runtime/log.h"
 #include "runtime/rng.h"
 
 namespace unet3d {
@@ -175,6 +176,7 @@ std::vector<std::int64_t> write_phantom_dataset(const std::string& out, int coun
   fs::create_directories(images);
   fs::create_directories(labels);
   std::vector<std::int64_t> counts(kClasses, 0);
+  ProgressBar bar("phantoms", count);
   for (const PhantomCase& c : phantom_cases(count, seed)) {
     const Phantom p = make_phantom(c, nx, ny, nz, seed);
     // The image and its label appear as a pair or not at all.
@@ -190,6 +192,7 @@ std::vector<std::int64_t> write_phantom_dataset(const std::string& out, int coun
       throw;
     }
     for (const std::uint8_t l : p.labels) ++counts[l];
+    bar.advance();
   }
   return counts;
 }

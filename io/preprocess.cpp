@@ -148,6 +148,7 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
   d.labels = Tensor(all, DType::u8);
   int largest = 0;
   Tensor out_image, out_labels(one, DType::u8, work);
+  ProgressBar bar("preprocessing", n);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     stop_if_interrupted("preprocessing");
     const LoadedCase loaded = load(i);
@@ -161,7 +162,9 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
     image_slot.copy_from(out_image);
     label_slot.copy_from(out_labels);
     largest = std::max(largest, top);
+    bar.advance();
   }
+  bar.finish();
   d.cases = std::move(cases);
   warn_odd_orientations(d.cases);
   d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);

@@ -38,6 +38,7 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
   ResampledDataset d;
   d.spacing = target;
   int largest = 0;
+  ProgressBar bar("preprocessing", static_cast<std::int64_t>(cases.size()));
   for (std::size_t i = 0; i < cases.size(); ++i) {
     stop_if_interrupted("preprocessing");
     const LoadedCase loaded = load(i);
@@ -54,7 +55,9 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
     v.labels.assign(labels_host.data_as<std::uint8_t>(),
                     labels_host.data_as<std::uint8_t>() + labels_host.numel());
     d.volumes.push_back(std::move(v));
+    bar.advance();
   }
+  bar.finish();
   d.cases = std::move(cases);
   warn_odd_orientations(d.cases);
   d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);

@@ -21,6 +21,7 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
+#include "runtime/shared_flags.h"
 #include "tools/evaluator.h"
 #include "tools/postprocess.h"
 #include "tools/segmenter.h"
@@ -40,15 +41,9 @@ void define_flags(Flags& flags) {
   flags.add("out", "DIR", "the folder of the folds' run folders (fold_0 ... fold_K-1)");
   flags.add("trainer-flags", "\"FLAGS\"",
             "the trainer's flags for every fold, one argument (no --out, --folds, --fold)", "");
-  flags.add("device", "auto|cuda|cpu", "where the folds' validation cases are segmented", "auto");
+  add_shared_flags(flags, {"device", "threads"});
   flags.add_switch("restart",
                    "train again the folds that were trained with other --folds or --trainer-flags");
-}
-
-std::string quoted(const std::string& word) {
-  std::string q = "'";
-  for (const char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 // What a fold was trained with, recorded in its run folder before its trainer starts.
@@ -76,8 +71,8 @@ std::string fold_difference(const fs::path& run, std::int64_t folds,
     return concat(run.string(), " was trained as one of --folds ", was_folds->text, ", not ",
                   folds);
   if (was_flags->text != trainer_flags)
-    return concat(run.string(), " was trained with --trainer-flags ", quoted(was_flags->text),
-                  ", not ", quoted(trainer_flags));
+    return concat(run.string(), " was trained with --trainer-flags ", shell_quoted(was_flags->text),
+                  ", not ", shell_quoted(trainer_flags));
   return "";
 }
 
@@ -244,6 +239,7 @@ int main(int argc, char** argv) {
                       concat("--trainer-flags: ", owned, " is cross_validate's to set"));
     }
     const Device device = parse_device(flags.text("device"));
+    apply_thread_count(flags);
     const fs::path out = flags.text("out");
     const fs::path trainer = fs::path(argv[0]).parent_path() / "trainer";
     // Every fold's settings before any fold trains: a finished fold of other settings would
@@ -271,9 +267,9 @@ int main(int argc, char** argv) {
       if (!fs::exists(run / "test" / "report.json")) {
         const std::string command =
             fs::exists(run / "config.json")
-                ? concat(quoted(trainer.string()), " --resume ", quoted(run.string()))
-                : concat(quoted(trainer.string()), " ", extra, " --folds ", folds, " --fold ", k,
-                         " --out ", quoted(run.string()));
+                ? concat(shell_quoted(trainer.string()), " --resume ", shell_quoted(run.string()))
+                : concat(shell_quoted(trainer.string()), " ", extra, " --folds ", folds, " --fold ",
+                         k, " --out ", shell_quoted(run.string()));
         if (const int code = run_trainer(command); code != 0) return code;
       }
       FoldScores& s = scores[static_cast<std::size_t>(k)];

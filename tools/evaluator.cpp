@@ -7,6 +7,7 @@
 #include "kernels/metrics.h"
 #include "layers/inference.h"
 #include "runtime/interrupt.h"
+#include "runtime/log.h"
 
 namespace unet3d {
 namespace {
@@ -122,6 +123,7 @@ DiceTable Evaluator::evaluate_native(
   const std::int64_t classes = net_.config().num_classes;
   const auto batch = static_cast<std::size_t>(net_.batch());
   Tensor probabilities(net_.input().shape().with_channels(classes), DType::f32, net_.device());
+  ProgressBar bar("test at native resolution", static_cast<std::int64_t>(cases.size()));
   for (std::size_t first = 0; first < cases.size(); first += batch) {
     fill_batch(data, cases, first);
     class_probabilities(net_.forward(false), probabilities);
@@ -142,6 +144,7 @@ DiceTable Evaluator::evaluate_native(
       if (scores != nullptr)
         scores->add(data.cases[c].name, prediction.to(Device::cpu).data_as<std::uint8_t>(),
                     truth_values.data(), grid_of(g));
+      bar.advance();
     }
   }
   table.finish();

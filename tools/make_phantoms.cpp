@@ -6,6 +6,7 @@
 #include "io/phantom.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
+#include "runtime/shared_flags.h"
 
 namespace {
 
@@ -19,27 +20,24 @@ constexpr char kSummary[] =
 
 void define_flags(Flags& flags) {
   flags.add("out", "DIR", "folder to write (created if needed)");
-  flags.add("phantoms", "N", "number of volumes");
+  add_shared_flags(flags, {"phantoms", "phantom-size", "seed"});
   flags.add_alias("cases", "phantoms");
-  flags.add("phantom-size", "X,Y,Z", "grid of each volume", "256,256,128");
   flags.add_alias("size", "phantom-size");
-  flags.add("seed", "S", "seed of the anatomy and noise", "0");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "make_phantoms", kSummary, define_flags, [&](const Flags& flags) {
-    if (!flags.given("out") || !flags.given("phantoms"))
-      throw Error(ErrorKind::usage, "--out and --phantoms are required (see --help)");
+    if (!flags.given("out")) throw Error(ErrorKind::usage, "--out is required (see --help)");
+    const std::uint64_t seed = seed_of(flags);
     const std::vector<std::int64_t> size = flags.triple("phantom-size");
     const std::int64_t cases = flags.integer("phantoms");
     if (cases < 1 || cases > 100000)
       throw Error(ErrorKind::usage, concat("--phantoms: ", cases, " (1 to 100000)"));
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<std::int64_t> counts =
-        write_phantom_dataset(flags.text("out"), static_cast<int>(cases), size[0], size[1], size[2],
-                              static_cast<std::uint64_t>(flags.integer("seed")));
+    const std::vector<std::int64_t> counts = write_phantom_dataset(
+        flags.text("out"), static_cast<int>(cases), size[0], size[1], size[2], seed);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double total = 0;

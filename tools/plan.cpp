@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
+#include "runtime/shared_flags.h"
 #include "tools/network_text.h"
 #include "tools/plan/run_plan.h"
 
@@ -22,12 +23,7 @@ constexpr char kSummary[] =
     "trainer --plan auto makes the same plan from a run's own training cases.";
 
 void define_flags(Flags& f) {
-  f.add("data", "DIR", "dataset folder (HipMRI or Decathlon layout)");
-  f.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
-  f.add("memory-gb", "G", "the memory a training step may take (a fixed figure)", "8");
-  f.add("features", "F", "the network's first-level features the plan is sized for", "32");
-  f.add("max-features", "F|none", "their cap", "320");
-  f.add("norm", "batch|instance", "the norm the plan is sized for", "instance");
+  add_shared_flags(f, {"data", "layout", "memory-gb", "features", "max-features", "norm"});
   f.add("out", "FILE", "where plan.json goes (default: the standard output)");
 }
 

@@ -22,6 +22,7 @@
 #include "runtime/flags.h"
 #include "runtime/folder_lock.h"
 #include "runtime/log.h"
+#include "runtime/shared_flags.h"
 #include "tools/case_scores.h"
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
@@ -112,7 +113,9 @@ void check_channels(const std::vector<InputCase>& cases, const ModelInfo& model,
 
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
-    "Writes <name>_seg.nii.gz for each input volume, in the input's own space.";
+    "Writes <name>_seg.nii.gz for each input volume, in the input's own space. --mode, --size,\n"
+    "--spacing, --patch and --activation describe a checkpoint without metadata (a PyTorch\n"
+    "state_dict); one of ours records its own.";
 
 void define_flags(Flags& flags) {
   flags.add_list("checkpoint", "FILE",
@@ -121,21 +124,13 @@ void define_flags(Flags& flags) {
   flags.add_list("input", "PATH",
                  "input volumes (.nii or .nii.gz); a case's channel files joined by commas "
                  "(a_0000.nii.gz,a_0001.nii.gz); or a folder of <case>_0000.nii.gz, ...");
-  flags.add("output", "DIR", "folder for the results (created if needed)");
-  flags.add("device", "auto|cuda|cpu", "where to run", "auto");
+  flags.add("out", "DIR", "folder for the results (created if needed)");
+  flags.add_alias("output", "out");
+  add_shared_flags(flags, {"device", "threads"});
   flags.add_list("labels", "DIR|FILE",
                  "ground truth to score against: a folder, or one file per input");
   flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
-  flags.add("size", "S", "input size of a resize-mode checkpoint without metadata", "0");
-  flags.add("mode", "resize|patch", "the mode of a checkpoint without metadata", "resize");
-  flags.add("spacing", "X,Y,Z", "patch mode: target spacing (mm) of a checkpoint without metadata");
-  flags.add("patch", "X,Y,Z", "patch mode: patch size of a checkpoint without metadata");
-  flags.add("activation", "relu|leakyrelu",
-            "the activation of a checkpoint without metadata (a state_dict does not hold it)",
-            "relu");
-  flags.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
-  flags.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips of the input",
-            "none");
+  add_shared_flags(flags, {"mode", "size", "spacing", "patch", "activation", "overlap", "tta"});
   flags.add("postprocess", "none|lcc|auto",
             "lcc: per foreground class, only its largest 26-connected component is kept; auto: "
             "for the classes cross_validate's summary names",
@@ -143,9 +138,7 @@ void define_flags(Flags& flags) {
   flags.add("summary", "FILE",
             "--postprocess auto: cross_validate's summary.json (default: beside the first "
             "checkpoint's run folder)");
-  flags.add("nsd-tolerance", "MM", "with --labels: the tolerance of the surface Dice (NSD)", "2");
-  flags.add_switch("deterministic",
-                   "CUDA: deterministic cuDNN algorithms only, chosen without timing");
+  add_shared_flags(flags, {"nsd-tolerance", "deterministic"});
 }
 
 // A checkpoint's mode, size, spacing and patch: from its metadata, or for a plain state_dict
@@ -155,9 +148,8 @@ ModelInfo model_info(const Flags& flags, const std::string& checkpoint) {
   const std::string mode = flags.text("mode");
   if (mode != "resize" && mode != "patch")
     throw Error(ErrorKind::usage, concat("--mode: '", mode, "' is not one of resize, patch"));
-  if (flags.integer("size") < 0)
-    throw Error(ErrorKind::usage, concat("--size ", flags.integer("size"),
-                                         ": must be positive (0: from the checkpoint)"));
+  if (flags.integer("size") <= 0)
+    throw Error(ErrorKind::usage, concat("--size ", flags.integer("size"), ": must be positive"));
   const Activation activation = parse_activation(flags.text("activation"), "--activation");
   if (info.has_metadata) {
     for (const char* flag : {"mode", "size", "spacing", "patch", "activation"})
@@ -177,10 +169,11 @@ ModelInfo model_info(const Flags& flags, const std::string& checkpoint) {
     return info;
   }
   info.input_size = flags.integer("size");
-  if (info.input_size <= 0)
-    throw Error(ErrorKind::usage, concat(checkpoint,
-                                         " has no metadata: give its input size with --size, or "
-                                         "--mode patch --spacing X,Y,Z --patch X,Y,Z"));
+  if (!flags.given("size"))
+    log_warn(checkpoint, " has no metadata: read as a resize-mode network of input side ",
+             info.input_size,
+             " (--size S for another; --mode patch --spacing X,Y,Z --patch X,Y,Z "
+             "for a patch-mode one)");
   return info;
 }
 
@@ -224,8 +217,9 @@ std::vector<bool> postprocessed_classes(const Flags& flags, const std::vector<st
 
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "predict", kSummary, define_flags, [&](const Flags& flags) {
-    if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("output"))
-      throw Error(ErrorKind::usage, "--checkpoint, --input and --output are required (see --help)");
+    if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("out"))
+      throw Error(ErrorKind::usage, "--checkpoint, --input and --out are required (see --help)");
+    apply_thread_count(flags);
     const std::vector<InputCase> cases = checked_inputs(flags);
     const Device device = parse_device(flags.text("device"));
     set_deterministic_convolutions(flags.on("deterministic"));
@@ -254,18 +248,19 @@ int main(int argc, char** argv) {
     if (scoring)
       for (const InputCase& input : cases)
         class_labels(read_nifti(input.label).values, static_cast<int>(classes), input.label);
-    fs::create_directories(flags.text("output"));
+    fs::create_directories(flags.text("out"));
     // One predict per output folder; what a killed one left half-written goes.
-    const FolderLock lock(flags.text("output"), "predict.lock");
-    if (const int partial = remove_partial_files(flags.text("output"),
-                                                 {"_seg.nii.gz", "_prob.nii.gz", "cases.csv"});
+    const FolderLock lock(flags.text("out"), "predict.lock");
+    if (const int partial =
+            remove_partial_files(flags.text("out"), {"_seg.nii.gz", "_prob.nii.gz", "cases.csv"});
         partial > 0)
       log_warn("removed ", partial, " half-written file(s) (.partial-*) that a killed predict ",
-               "left in ", flags.text("output"));
+               "left in ", flags.text("out"));
 
     DiceTable table;
     table.class_names = names;
     CaseScoreTable scores(names, flags.number("nsd-tolerance"));
+    ProgressBar bar("predict", static_cast<std::int64_t>(cases.size()));
     for (const InputCase& input : cases) {
       const std::string& path = input.channels.front();
       const std::string& name = input.name;
@@ -284,11 +279,11 @@ int main(int argc, char** argv) {
         keep_largest_components(host.data_as<std::uint8_t>(), {g.nz, g.ny, g.nx}, largest_only);
         segmentation.copy_from(host);
       }
-      const fs::path out = fs::path(flags.text("output")) / (name + "_seg.nii.gz");
+      const fs::path out = fs::path(flags.text("out")) / (name + "_seg.nii.gz");
       write_nifti(out.string(), g, host.data(), NiftiStorage::u8);
-      log_info(path, " -> ", out.string());
+      log_debug(path, " -> ", out.string());
       if (&input == &cases.front() && !conv_planning_report().empty())
-        log_info(conv_planning_report());
+        log_debug(conv_planning_report());
       if (flags.on("probabilities")) {
         // NIfTI wants the class axis slowest: (x, y, z, class).
         const Tensor p = resampled.to(Device::cpu);
@@ -297,7 +292,7 @@ int main(int argc, char** argv) {
         for (std::int64_t v = 0; v < voxels; ++v)
           for (std::int64_t c = 0; c < classes; ++c)
             planar[static_cast<std::size_t>(c * voxels + v)] = p.data_as<float>()[v * classes + c];
-        write_nifti((fs::path(flags.text("output")) / (name + "_prob.nii.gz")).string(), g,
+        write_nifti((fs::path(flags.text("out")) / (name + "_prob.nii.gz")).string(), g,
                     planar.data(), NiftiStorage::f32, classes);
       }
       if (scoring) {
@@ -311,11 +306,14 @@ int main(int argc, char** argv) {
         table.add(name, counts.to(Device::cpu).data_as<double>());
         scores.add(name, host.data_as<std::uint8_t>(), truth.data(), grid_of(g));
       }
+      bar.advance();
     }
+    bar.finish();
+    std::printf("%zu segmentation(s) written to %s\n", cases.size(), flags.text("out").c_str());
     if (scoring) {
       table.finish();
       std::printf("%s\n", dice_table_text("Dice at native resolution", table).c_str());
-      const fs::path csv = fs::path(flags.text("output")) / "cases.csv";
+      const fs::path csv = fs::path(flags.text("out")) / "cases.csv";
       write_file_atomically(csv.string(), scores.csv());
       std::printf("%s\n%s written\n",
                   scores.summary_text("Scores per class at native resolution").c_str(),

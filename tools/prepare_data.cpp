@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
+#include "runtime/shared_flags.h"
 
 namespace {
 
@@ -16,21 +17,13 @@ using namespace unet3d;
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
     "Loads a HipMRI or Decathlon dataset, resizes (or, for patch mode, resamples) and\n"
-    "normalises every case, and caches the result so that training starts at once.";
+    "normalises every case, and caches the result so that training starts at once. Patch mode\n"
+    "needs --spacing (the trainer's default, the training cases' median, is in its train.log).";
 
 void define_flags(Flags& flags) {
-  flags.add("data", "DIR", "dataset folder");
-  flags.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
-  flags.add("mode", "resize|patch", "the trainer's --mode the cache is for", "resize");
-  flags.add("size", "S", "resize mode: network input side (S^3 voxels)", "96");
-  flags.add("spacing", "X,Y,Z",
-            "patch mode: target spacing in mm (required: the trainer's default, the training "
-            "cases' median, is in its train.log)");
-  flags.add("classes", "C|auto", "number of classes", "auto");
+  add_shared_flags(flags, {"data", "layout", "mode", "size", "spacing", "classes"});
   flags.add_alias("num-classes", "classes");
-  flags.add("cache", "DIR", "cache folder (default $XDG_CACHE_HOME/unet3d)");
-  flags.add_switch("no-cache", "neither read nor write the cache");
-  flags.add("device", "auto|cpu|cuda", "where resizing runs", "auto");
+  add_shared_flags(flags, {"cache", "no-cache", "device", "threads"});
 }
 
 }  // namespace
@@ -38,6 +31,7 @@ void define_flags(Flags& flags) {
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "prepare_data", kSummary, define_flags, [&](const Flags& flags) {
     if (!flags.given("data")) throw Error(ErrorKind::usage, "--data is required (see --help)");
+    apply_thread_count(flags);
     const DatasetIndex index =
         discover_dataset(flags.text("data"), parse_layout(flags.text("layout"), "--layout"));
     for (const std::string& path : index.unmatched) log_warn("no partner for ", path);
@@ -46,8 +40,7 @@ int main(int argc, char** argv) {
       throw Error(ErrorKind::usage, concat("--mode: '", mode, "' is not one of resize, patch"));
     if (mode == "patch" && !flags.given("spacing"))
       throw Error(ErrorKind::usage, "--mode patch needs --spacing X,Y,Z (mm)");
-    const int classes =
-        flags.text("classes") == "auto" ? 0 : static_cast<int>(flags.integer("classes"));
+    const int classes = class_count(flags, 32);
     const Device device = parse_device(flags.text("device"));
     const CacheOptions cache{!flags.on("no-cache"), flags.text("cache")};
     PreprocessReport report;

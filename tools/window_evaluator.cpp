@@ -4,6 +4,7 @@
 #include "kernels/metrics.h"
 #include "layers/inference.h"
 #include "runtime/interrupt.h"
+#include "runtime/log.h"
 
 namespace unet3d {
 namespace {
@@ -68,6 +69,7 @@ WindowEvaluator::TestTables WindowEvaluator::evaluate_native(
   TestTables t;
   t.resampled.class_names = t.native.class_names = data.class_names;
   const std::int64_t classes = net_.config().num_classes;
+  ProgressBar bar("test with the sliding window", static_cast<std::int64_t>(cases.size()));
   for (const std::size_t c : cases) {
     const ResampledVolume& v = data.volumes[c];
     const NiftiGeometry& g = data.cases[c].geometry;
@@ -88,6 +90,7 @@ WindowEvaluator::TestTables WindowEvaluator::evaluate_native(
     t.native_predictions.emplace_back(host.data_as<std::uint8_t>(),
                                       host.data_as<std::uint8_t>() + host.numel());
     scores.add(data.cases[c].name, t.native_predictions.back().data(), truth.data(), grid_of(g));
+    bar.advance();
   }
   t.resampled.finish();
   t.native.finish();

@@ -2,6 +2,7 @@
 // cases.csv, and the trainer's test phase writes test/cases.csv and the per-class summaries.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <set>
 
 #include "io/json.h"
 #include "tests/support/test_data.h"
@@ -25,9 +26,11 @@ TEST_CASE("predict and evaluate write the same cases.csv, the test phase writes 
                       " --phantoms 2 --phantom-size 40,36,20")
               .code == 0);
   const std::string labels = (data / "semantic_labels_only").string();
+  // In name order, evaluate's: predict scores its inputs in the order given.
+  std::set<std::string> images;
+  for (const auto& e : fs::directory_iterator(data / "semantic_MRs")) images.insert(e.path());
   std::string inputs;
-  for (const auto& e : fs::directory_iterator(data / "semantic_MRs"))
-    inputs += " " + e.path().string();
+  for (const std::string& image : images) inputs += " " + image;
   const auto predicted = run_command(std::string(PREDICT_PATH) + " --device cpu --checkpoint " +
                                      (run / "best.safetensors").string() + " --input" + inputs +
                                      " --output " + segs.string() + " --labels " + labels);
@@ -45,7 +48,7 @@ TEST_CASE("predict and evaluate write the same cases.csv, the test phase writes 
 
   const auto evaluated = run_command(std::string(EVALUATE_PATH) + " --pred " + segs.string() +
                                      " --labels " + labels + " --output " + scored.string() +
-                                     " --classes background,body,bone,bladder,rectum,prostate");
+                                     " --class-names background,body,bone,bladder,rectum,prostate");
   INFO(evaluated.output);
   REQUIRE(evaluated.code == 0);
   CHECK(read_text(scored / "cases.csv") == read_text(segs / "cases.csv"));
