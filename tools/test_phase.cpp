@@ -42,12 +42,14 @@ void run_test_phase(Training& t, const RunData& data, const PreprocessedDataset&
     prediction = [&](std::size_t v) { return t.evaluator.native_prediction(resident, test[v]); };
   }
   if (!writes) return;
-  write_test_report(out / "test", network, native, scores, tested.epoch, best.filename().string());
+  // The pictures first: report.md is a run's last file, which tells a finished run.
   write_visualisations(out / "test", scores, [&](std::size_t v) {
     const std::size_t i = test[v];
-    return VolumeSlices{grid_of(data.cases()[i].geometry), data.native_image(i),
-                        data.native_labels(i), prediction(v)};
+    const NiftiGeometry& g = data.cases()[i].geometry;
+    return VolumeSlices{grid_of(g), data.native_image(i), data.native_labels(i), prediction(v),
+                        picture_orientation(g)};
   });
+  write_test_report(out / "test", network, native, scores, tested.epoch, best.filename().string());
   const char* network_grid =
       data.patch_mode ? "Test Dice at the target spacing" : "Test Dice at the network's resolution";
   log_info(dice_table_text(network_grid, network));
