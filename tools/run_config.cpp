@@ -12,6 +12,7 @@
 #include "layers/augmentation.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
+#include "runtime/log.h"
 #include "tools/network_text.h"
 #include "unet3d/build_config.h"
 
@@ -128,6 +129,8 @@ RunConfig parse_run_config(const RunSettings& s) {
   if (!s.at("interrupt-during").empty())
     c.interrupt_during = one_of(s, "interrupt-during", {"preprocessing", "test"});
   c.resuming = !s.at("resume").empty();
+  c.retest = s.count("retest") != 0 && s.at("retest") == "true";
+  if (c.retest && !c.resuming) throw Error(ErrorKind::usage, "--retest applies with --resume only");
   // A run folder from before these flags existed trained the original network.
   const auto setting = [&](const char* flag, const char* absent) {
     return s.count(flag) ? s.at(flag) : std::string(absent);
@@ -146,8 +149,9 @@ RunConfig parse_run_config(const RunSettings& s) {
                       "--normalization");
   c.plan = setting("plan", "none");
   if (c.plan.empty()) bad("plan", c.plan, "none, auto or a plan.json");
-  c.memory_gb =
-      s.count("memory-gb") ? in_range<double>(s, "memory-gb", 1e-12, 1e6, "a positive size in GB") : 8.0;
+  c.memory_gb = s.count("memory-gb")
+                    ? in_range<double>(s, "memory-gb", 1e-12, 1e6, "a positive size in GB")
+                    : 8.0;
   if (c.depth > 10) throw Error(ErrorKind::usage, concat("--depth ", c.depth, " (at most 10)"));
   const UNetConfig network = network_config(c, 1, 2);
   network.check();
@@ -195,12 +199,14 @@ UNetConfig network_config(const RunConfig& c, std::int64_t in_channels, std::int
 }
 
 void write_run_config(const std::string& path, const RunSettings& s,
-                      const std::string& command_line, Device device) {
+                      const std::string& command_line, Device device,
+                      const std::string& cache_file) {
   std::ostringstream out;
   out << "{\n  \"version\": " << json::quote(kVersion)
       << ",\n  \"commit\": " << json::quote(kCommit)
       << ",\n  \"command_line\": " << json::quote(command_line)
-      << ",\n  \"device\": " << json::quote(describe_device(device)) << ",\n  \"settings\": {";
+      << ",\n  \"device\": " << json::quote(describe_device(device))
+      << ",\n  \"cache_file\": " << json::quote(cache_file) << ",\n  \"settings\": {";
   bool first = true;
   for (const auto& [key, value] : s) {
     out << (first ? "\n" : ",\n") << "    " << json::quote(key) << ": " << json::quote(value);
@@ -208,6 +214,14 @@ void write_run_config(const std::string& path, const RunSettings& s,
   }
   out << "\n  }\n}\n";
   write_file_atomically(path, out.str());
+}
+
+void log_run_header(const RunSettings& settings, const std::string& command_line, Device device) {
+  log_info("unet3d trainer ", kVersion, " (", kCommit, ")");
+  log_info("command line: ", command_line);
+  log_info("device: ", describe_device(device), ", precision ", settings.at("precision"));
+  for (const auto& [key, value] : settings)
+    log_info("  --", key, " ", value.empty() ? "(none)" : value);
 }
 
 }  // namespace unet3d

@@ -51,6 +51,7 @@ struct RunConfig {
   std::int64_t interrupt_after = 0;  // testing hooks: SIGINT after this many micro-batches,
   std::string interrupt_during;      // or as "preprocessing" or "test" starts ("": never)
   bool resuming = false;
+  bool retest = false;  // --retest: a resumed finished run tests again
   // Patch mode (--mode patch; resize mode, the original's, otherwise).
   bool patch_mode = false;
   std::optional<Spacing> spacing;  // --spacing (z, y, x here); none: the training cases' median
@@ -71,9 +72,15 @@ RunConfig parse_run_config(const RunSettings& settings);
 // The network a run trains, for data of `in_channels` channels and `classes` classes.
 UNetConfig network_config(const RunConfig& c, std::int64_t in_channels, std::int64_t classes);
 
-// config.json (docs/formats.md): the version, commit, command line, device and settings,
-// written atomically.
+// The log's first lines: the program's version and commit, the command line, the device and
+// every setting (as resolved: settings["precision"] is the word chosen).
+void log_run_header(const RunSettings& settings, const std::string& command_line, Device device);
+
+// config.json (docs/formats.md): the version, commit, command line, device, the preprocessing
+// cache entry used ("" before the data is loaded, or without a cache) and settings, written
+// atomically.
 void write_run_config(const std::string& path, const RunSettings& settings,
-                      const std::string& command_line, Device device);
+                      const std::string& command_line, Device device,
+                      const std::string& cache_file = "");
 
 }  // namespace unet3d

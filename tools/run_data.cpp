@@ -136,6 +136,7 @@ RunData load_files(const RunConfig& c, Device work, const SpacingChoice& choose)
     d.host = preprocess_dataset(index, c.size, c.classes, work, {c.use_cache, c.cache}, &report,
                                 d.normalization);
   }
+  d.cache_file = report.cache_file;
   log_info(d.cases().size(), " cases from ", c.data,
            (report.from_cache ? ", loaded from the cache " : ", preprocessed "), "in ",
            report.seconds, " s");
@@ -216,6 +217,21 @@ RunData load_phantoms(const RunConfig& c, Device work, const SpacingChoice& choo
 RunData load_run_data(const RunConfig& c, Device work, const SpacingChoice& choose_spacing) {
   return c.data.empty() ? load_phantoms(c, work, choose_spacing)
                         : load_files(c, work, choose_spacing);
+}
+
+void resolve_settings(RunSettings& settings, const RunData& data, Grid patch) {
+  if (settings["classes"] == "auto") settings["classes"] = std::to_string(data.num_classes());
+  if (data.patch_mode && settings["spacing"].empty())
+    settings["spacing"] = xyz_text(data.resampled.spacing);
+  if (data.patch_mode && settings["patch"].empty()) settings["patch"] = xyz_text(patch);
+}
+
+std::string resolved_text(const RunData& data, Grid patch) {
+  return concat("resolved from the data: --classes ", data.num_classes(),
+                data.patch_mode ? concat(", --spacing ", xyz_text(data.resampled.spacing),
+                                         ", --patch ", xyz_text(patch))
+                                : std::string(),
+                "; preprocessing cache: ", data.cache_file.empty() ? "none" : data.cache_file);
 }
 
 }  // namespace unet3d

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "io/preprocess.h"
@@ -22,6 +23,7 @@ struct RunData {
   std::function<std::vector<std::uint8_t>(std::size_t)> native_labels;
   std::function<std::vector<float>(std::size_t)> native_image;
   Normalization normalization;  // each channel's (empty: z-scored per volume)
+  std::string cache_file;       // the preprocessing cache entry read or written ("": none)
 
   // Whichever mode's, the same lists.
   const std::vector<CaseInfo>& cases() const { return patch_mode ? resampled.cases : host.cases; }
@@ -39,5 +41,11 @@ using SpacingChoice = std::function<Spacing(const std::vector<CaseInfo>&)>;
 
 // Preprocessing runs on `work`.
 RunData load_run_data(const RunConfig& config, Device work, const SpacingChoice& choose_spacing);
+
+// What the data resolved into `settings` where they say "auto" or nothing: the classes, and in
+// patch mode the target spacing (%.17g: a resume reads back the same numbers) and `patch`.
+void resolve_settings(RunSettings& settings, const RunData& data, Grid patch);
+// The same for the log, with the preprocessing cache entry.
+std::string resolved_text(const RunData& data, Grid patch);
 
 }  // namespace unet3d

@@ -129,4 +129,9 @@ void write_last_checkpoint(const fs::path& folder, Training& t, const Position& 
   remove_file(path(kPrevious.model));
 }
 
+bool nothing_left_to_do(const fs::path& folder, std::int64_t epoch, const RunConfig& c) {
+  return c.resuming && c.extending_from == 0 && !c.retest && epoch == c.epochs &&
+         fs::exists(folder / "test" / "report.md");
+}
+
 }  // namespace unet3d

@@ -22,6 +22,12 @@ struct Position {
 // Whether `folder` holds checkpoint files (whole pairs or not): a run has started there.
 bool has_checkpoint_files(const std::filesystem::path& folder);
 
+// Whether the resumed run `c` in `folder`, standing at `epoch`, has nothing left to do: trained
+// to its last epoch, its test report written (test/report.md, a run's last file), and neither a
+// larger --epochs nor --retest given.
+bool nothing_left_to_do(const std::filesystem::path& folder, std::int64_t epoch,
+                        const RunConfig& c);
+
 // The newest whole pair of `folder` (the last, else the previous one, with a warning) loaded
 // into t; its position. None, with a warning, where the first pair's writing was cut; a data
 // Error where no pair is whole otherwise (a file lost or damaged).

@@ -16,6 +16,7 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
+#include "runtime/shared_flags.h"
 #include "tools/plan/run_plan.h"
 #include "tools/run_ranks.h"
 #include "tools/training_run.h"
@@ -97,47 +98,27 @@ void define_flags(Flags& f) {
         "auto: plan the spacing, patch, batch, topology and normalisation from the training "
         "cases (saved as plan.json); FILE: a plan.json's settings; flags given win",
         "none");
-  f.add("memory-gb", "G",
-        "--plan auto: the memory a training step may take (a fixed figure, "
-        "so a plan repeats on any machine)",
-        "8");
+  add_shared_flags(f, {"memory-gb"});
   f.add("normalization", "LIST",
         "each input channel's: zscore (per volume), or ct:lo,hi,mean,std (clip, then z-score "
         "with the dataset's figures); ';' between channels; zscore alone: every channel",
         "zscore");
-  f.add("data", "DIR", "dataset folder (HipMRI or Decathlon layout); none: generated phantoms");
-  f.add("layout", "auto|hipmri|msd", "dataset layout", "auto");
+  add_shared_flags(f, {"data", "layout"});
   f.add("out", "DIR", "run folder (default runs/<timestamp>)");
-  f.add("device", "auto|cuda|cpu", "where to train", "auto");
-  f.add("precision", "auto|fp16|fp32", "fp16 = mixed precision (CUDA only); auto: fp16 on a GPU",
-        "auto");
-  f.add("mode", "resize|patch",
-        "resize: whole volumes resized to S^3 (the original's); patch: patches at a target "
-        "spacing, whole volumes segmented with a sliding window",
-        "resize");
-  f.add("size", "S", "network input side (S^3 voxels); patch mode: the default patch's most voxels",
-        "96");
-  f.add("spacing", "X,Y,Z",
-        "patch mode: target spacing in mm (default: the training cases' median)");
-  f.add("patch", "X,Y,Z",
-        "patch mode: patch size, multiples of each axis's total pooling (default: from the data)");
+  add_shared_flags(f, {"device", "precision"});
+  add_shared_flags(f, {"mode", "size", "spacing", "patch"});
   f.add("iters", "N", "patch mode: micro-batches per epoch (0: training cases / batch)", "0");
-  f.add("overlap", "O", "patch mode: sliding-window overlap, 0 <= O < 1", "0.5");
-  f.add("tta", "none|mirror", "patch mode: mirror = mean over the 8 flips at inference", "none");
-  f.add("features", "F", "UNet3D init_features", "32");
-  f.add("depth", "D", "UNet3D depth", "4");
+  add_shared_flags(f, {"overlap", "tta", "features", "depth"});
   f.add("kernel-sizes", "X,Y,Z;...",
         "kernel per level and the bottleneck's (depth + 1 triples, each side 1 or 3; default "
         "3,3,3 everywhere)");
   f.add("pool-sizes", "X,Y,Z;...",
         "pooling after each level (depth triples, each side 1 or 2; default 2,2,2 everywhere)");
-  f.add("max-features", "F|none", "cap on any level's features", "none");
-  f.add("norm", "batch|instance", "BatchNorm3d, or InstanceNorm3d (affine)", "batch");
-  f.add("activation", "relu|leakyrelu", "after each norm (LeakyReLU: slope 0.01)", "relu");
+  add_shared_flags(f, {"max-features", "norm", "activation"});
   f.add_switch("deep-supervision",
                "a loss on every decoder level but the lowest (heads ds2 ... ds{depth-1}; depth 3 "
                "or more)");
-  f.add("classes", "C|auto", "number of classes", "auto");
+  add_shared_flags(f, {"classes"});
   f.add("loss", "dice|ce|wce|combined|dicece", "loss function (dicece: Dice + cross-entropy)",
         "dice");
   f.add("alpha", "A", "combined loss: weight of weighted cross-entropy", "0.5");
@@ -161,25 +142,20 @@ void define_flags(Flags& f) {
         "none, nnunet (all), or a comma list of rotate, scale, noise, blur, brightness, "
         "contrast, lowres, gamma, flip (docs/model.md, Augmentation)",
         "none");
-  f.add("seed", "S", "seed of initialisation, split, order and augmentation", "42");
+  add_shared_flags(f, {"seed"});
   f.add("split", "FILE", "reuse a split.json");
   f.add("folds", "K", "cross-validation: deal the non-test patients into K folds (0: none)", "0");
   f.add("fold", "k", "cross-validation: the fold that validates, 0 ... K-1", "0");
   f.add("val-every", "N", "validate every N epochs (and after the last)", "1");
-  f.add("nsd-tolerance", "MM", "the tolerance of the test report's surface Dice (NSD)", "2");
+  add_shared_flags(f, {"nsd-tolerance"});
   f.add_switch("val-metrics",
                "also score each validation's HD95 per class into metrics.csv (costs time)");
   f.add("resume", "DIR", "continue the run in DIR exactly where it stopped");
-  f.add("phantoms", "N", "phantom cases generated in memory when --data is absent", "40");
-  f.add("phantom-size", "X,Y,Z", "grid of generated phantoms", "128,128,64");
-  f.add("threads", "N", "CPU threads (0: all; per rank under mpirun)", "0");
+  f.add_switch("retest", "with --resume of a finished run: run its test phase again");
+  add_shared_flags(f, {"phantoms", "phantom-size", "threads"});
   f.add_switch("sync-bn",
                "under mpirun: BatchNorm's batch statistics over every rank's micro-batch");
-  f.add_switch("deterministic",
-               "CUDA: deterministic cuDNN algorithms only, chosen without timing, so a run repeats "
-               "bit for bit (the CPU always does)");
-  f.add("cache", "DIR", "preprocessing cache folder (default $XDG_CACHE_HOME/unet3d)");
-  f.add_switch("no-cache", "neither read nor write the preprocessing cache");
+  add_shared_flags(f, {"deterministic", "cache", "no-cache"});
   f.add("interrupt-after", "N", "send this run SIGINT after N micro-batches (for testing resume)",
         "0");
   f.add("interrupt-during", "preprocessing|test",
@@ -221,11 +197,12 @@ void apply_plan(RunSettings& s, RunPlan& plan, const Flags& f) {
   }
 }
 
-// Flags that stop this process at a chosen point, for the tests: never the run's settings, so
-// a resume may give them anew.
-constexpr const char* kTestingHooks[] = {"interrupt-after", "interrupt-during"};
-bool is_testing_hook(const std::string& key) {
-  return key == kTestingHooks[0] || key == kTestingHooks[1];
+// Flags for this process only, never the run's settings, so a resume may give them anew:
+// --retest, and the tests' hooks that stop the process at a chosen point.
+constexpr const char* kProcessFlags[] = {"retest", "interrupt-after", "interrupt-during"};
+bool is_process_flag(const std::string& key) {
+  return std::find(std::begin(kProcessFlags), std::end(kProcessFlags), key) !=
+         std::end(kProcessFlags);
 }
 
 // The saved settings of the run in `dir`; flags given beside --resume must agree with them, but
@@ -244,7 +221,14 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
     s[e.name] = e.is_switch ? "false" : flags.default_value(e.name);
   for (const auto& [key, value] : saved->members) s[key] = value.text;
   for (const auto& [key, value] : given) {
-    if (key == "resume" || key == "out" || is_testing_hook(key) || !flags.given(key)) continue;
+    if (key == "resume" || key == "out" || is_process_flag(key) || !flags.given(key)) continue;
+    if (key == "threads" && s.count(key) && s.at(key) != value) {
+      log_warn("--threads ", value, " where the run had ", s.at(key),
+               ": allowed, but the resumed run's numbers will differ in their last bits from "
+               "an uninterrupted run's (sums split over other threads round otherwise)");
+      s[key] = value;
+      continue;
+    }
     if (key == "epochs" && s.count(key) && s.at(key) != value) {
       const std::int64_t had = std::stoll(s.at(key)), asked = flags.integer("epochs");
       if (asked < had)
@@ -261,8 +245,7 @@ RunSettings resumed_settings(const std::string& dir, const RunSettings& given, c
   }
   s["out"] = dir;
   s["resume"] = dir;
-  // The testing hooks belong to one process, not to the run.
-  for (const char* hook : kTestingHooks) s[hook] = given.at(hook);
+  for (const char* flag : kProcessFlags) s[flag] = given.at(flag);
   return s;
 }
 
@@ -335,10 +318,9 @@ int main(int argc, char** argv) {
     // A rank that fails ends the job: the others would otherwise wait for it in a collective.
     try {
       return train(flags, ranks, run_folder);
-    } catch (const Error& e) {
-      end_every_rank(ranks, run_folder, e.what(), e.exit_code());
-    } catch (const std::exception& e) {
-      end_every_rank(ranks, run_folder, e.what(), static_cast<int>(ErrorKind::runtime));
+    } catch (...) {
+      const ErrorReport report = report_of(std::current_exception());
+      end_every_rank(ranks, run_folder, report.message, report.exit_code);
     }
   });
 }

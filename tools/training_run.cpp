@@ -31,7 +31,6 @@
 #include "tools/test_phase.h"
 #include "tools/training.h"
 #include "tools/training_batches.h"
-#include "unet3d/build_config.h"
 
 namespace unet3d {
 namespace fs = std::filesystem;
@@ -66,15 +65,16 @@ class Run {
     if (precision_ == Precision::f16 && device_ != Device::cuda)
       throw Error(ErrorKind::usage,
                   "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
-    log_header(settings, command_line);
-    if (plan != nullptr)
-      for (const std::string& line : plan->summary) log_info(line);
-    // config.json holds what "auto" resolved to. It is written before the data is loaded, so
-    // that a run stopped while preprocessing resumes, and again once the classes are known.
+    // config.json and the log hold what "auto" resolved to. It is written before the data is
+    // loaded, so that a run stopped while preprocessing resumes, and again once the data has
+    // resolved the rest.
     RunSettings resolved = settings;
     resolved["device"] = device_name(device_);
     resolved["precision"] = precision_word_;
     resolved["ranks"] = std::to_string(ranks.size());
+    log_run_header(resolved, command_line, device_);
+    if (plan != nullptr)
+      for (const std::string& line : plan->summary) log_info(line);
     if (writes_ && (!c.resuming || c.extending_from > 0))
       write_run_config((out_ / "config.json").string(), resolved, command_line, device_);
     if (c.extending_from > 0)
@@ -96,17 +96,19 @@ class Run {
       return median_spacing(spacings);
     });
     if (writes_) ranks.barrier();
-    if (writes_ && !c.resuming && resolved["classes"] == "auto") {
-      resolved["classes"] = std::to_string(data_.num_classes());
-      write_run_config((out_ / "config.json").string(), resolved, command_line, device_);
-    }
     split_data();
+    input_grid_ = input_grid();
+    resolve_settings(resolved, data_, input_grid_);
+    if (writes_ && (!c.resuming || c.extending_from > 0))
+      write_run_config((out_ / "config.json").string(), resolved, command_line, device_,
+                       data_.cache_file);
+    log_info(resolved_text(data_, input_grid_));
   }
 
   // Trains from where the run stands to the last epoch, then tests; returns the exit code.
   int operator()() {
     const std::vector<std::string>& class_names = data_.class_names();
-    Training t(c_, data_, train_, input_grid(), device_, precision_, ranks_);
+    Training t(c_, data_, train_, input_grid_, device_, precision_, ranks_);
     log_info("network: ", t.net.parameters().parameter_count(),
              " parameters; activations, gradients and saved statistics ",
              static_cast<double>(t.net.planned_bytes()) / 1e6, " MB, planned once");
@@ -118,6 +120,15 @@ class Run {
       volumes_ = VolumeBatches(resident_);
     }
     Position p = writes_ ? resume(t) : Position{};
+    std::int32_t finished = writes_ && nothing_left_to_do(out_, p.epoch, c_);
+    if (ranks_.distributed()) ranks_.broadcast(&finished, sizeof finished);
+    if (finished != 0) {
+      log_info("the run in ", out_.string(), " is finished (", c_.epochs, " epochs, its test ",
+               "report written): nothing to do; --retest tests it again, --epochs N extends it");
+      remove_interrupt_handlers();
+      close_log_file();
+      return 0;
+    }
     if (ranks_.distributed()) {  // rank 0's start or checkpoint, on every rank
       ranks_.broadcast(&p, sizeof p);
       t.share_rank0_state(ranks_);
@@ -172,14 +183,6 @@ class Run {
                   concat("--out ", out_.string(), " already holds a run (resume it with --resume ",
                          out_.string(), ", or choose another folder)"));
     set_log_file((out_ / "train.log").string());
-  }
-
-  void log_header(const RunSettings& settings, const std::string& command_line) const {
-    log_info("unet3d trainer ", kVersion, " (", kCommit, ")");
-    log_info("command line: ", command_line);
-    log_info("device: ", describe_device(device_), ", precision ", precision_word_);
-    for (const auto& [key, value] : settings)
-      log_info("  --", key, " ", value.empty() ? "(none)" : value);
   }
 
   // --split's, the resumed run's, or a new one drawn from the seed.
@@ -417,6 +420,7 @@ class Run {
   VolumeBatches volumes_;         // resize mode
   PatchBatches patches_;          // patch mode
   std::vector<std::size_t> train_, val_, test_;
+  Grid input_grid_;  // the network's input (input_grid())
   bool planned_ = false;
   std::optional<FolderLock> lock_;
   std::optional<MetricsFile> metrics_;
