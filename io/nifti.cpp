@@ -183,9 +183,13 @@ std::uint64_t readable_bytes(const std::string& path, std::uint64_t expected) {
 NiftiImage checked_header(const std::string& path, bool warn) {
   require_regular_file(path);
   check_header(path);
-  nifti_set_debug_level(0);  // its messages would only repeat ours
+  nifti_set_debug_level(0);    // its messages would only repeat ours
+  StderrCapture library_says;  // what it prints anyway, quoted in ours
   NiftiImage header(nifti_image_read(path.c_str(), 0));
-  if (!header) data_error(path, "nifticlib cannot read its header");
+  const std::string said = library_says.release();
+  if (!header)
+    data_error(path, concat("nifticlib cannot read its header",
+                            said.empty() ? "" : concat(" (", first_line(said), ")")));
   for (int axis = 5; axis <= 7; ++axis)
     if (header->dim[0] >= axis && header->dim[axis] > 1)
       data_error(path, concat("dimension ", axis, " has size ", header->dim[axis],

@@ -8,7 +8,8 @@
 namespace unet3d {
 
 // Everything written to file descriptor 2 while it lives goes to a temporary file instead.
-// Where the redirection cannot be set up, nothing is captured (stderr stays as it was).
+// Where the redirection cannot be set up, nothing is captured (stderr stays as it was). File
+// descriptor 2 is the process's: one capture at a time, from the thread that reads the files.
 class StderrCapture {
  public:
   StderrCapture();

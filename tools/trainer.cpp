@@ -270,6 +270,10 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
     } else if (settings["out"].empty()) {
       settings["out"] = default_out();
     }
+    // Before a run folder is made, which a --data that is no folder would leave behind empty.
+    if (!settings["data"].empty() && !std::filesystem::is_directory(settings["data"]))
+      throw_error(ErrorKind::data, concat("--data ", settings["data"], ": no such folder"),
+                  __FILE__, __LINE__);
     // A resumed run keeps the settings its plan gave it (config.json) and its plan.json.
     if (!flags.given("resume") && settings["plan"] != "none") {
       if (settings["mode"] != "patch" && flags.given("mode"))

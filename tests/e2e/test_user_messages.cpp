@@ -167,6 +167,7 @@ TEST_CASE("an error is one line naming the program, its source place only under 
   const auto placed = run_command(kTrainer + " --verbose --data " + (scratch / "missing").string() +
                                   " --out " + (scratch / "run").string());
   CHECK_THAT(error_lines(placed.output, "trainer").at(0), Catch::Contains(".cpp:"));
+  CHECK_FALSE(fs::exists(scratch / "run"));  // refused before the run folder is made
 }
 
 TEST_CASE("config.json holds the resolved settings and the shell-quoted command line",
