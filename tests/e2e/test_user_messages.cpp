@@ -28,6 +28,8 @@ const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH, kEvaluate = 
                   kPrepare = PREPARE_DATA_PATH, kCrossValidate = CROSS_VALIDATE_PATH;
 const std::string kTiny =
     " --device cpu --size 16 --features 2 --depth 2 --batch 1 --accum 1 --lr 1e-2 --epochs 1";
+// Eight small phantoms, enough patients for a split (on disk, or generated in memory).
+const std::string kPhantomSet = " --phantoms 8 --phantom-size 24,24,12";
 
 // One flag line of a --help text: "--name VALUE" and the help after it (with its default).
 struct HelpLine {
@@ -173,9 +175,7 @@ TEST_CASE("an error is one line naming the program, its source place only under 
 TEST_CASE("config.json holds the resolved settings and the shell-quoted command line",
           "[e2e][messages]") {
   const fs::path data = scratch_folder("resolved_data"), cache = scratch_folder("resolved_cache");
-  REQUIRE(
-      run_command(kPhantoms + " --out " + data.string() + " --phantoms 8 --phantom-size 24,24,12")
-          .code == 0);
+  REQUIRE(run_command(kPhantoms + " --out " + data.string() + kPhantomSet).code == 0);
   const fs::path out = scratch_folder("resolved") / "run with 'quotes'";
   const auto r = run_command(kTrainer + " --out \"" + out.string() + "\" --data " + data.string() +
                              " --cache " + cache.string() + kTiny + " --mode patch --threads 1");
@@ -201,7 +201,7 @@ TEST_CASE("config.json holds the resolved settings and the shell-quoted command 
 TEST_CASE("a resume may change --threads, and a finished run is said to be finished",
           "[e2e][messages]") {
   const fs::path out = scratch_folder("threads_resume");
-  const std::string run = kTiny + " --phantoms 8 --phantom-size 24,24,12 --epochs 2";
+  const std::string run = kTiny + kPhantomSet + " --epochs 2";
   const auto stopped =
       run_command(kTrainer + " --out " + out.string() + run + " --threads 1 --interrupt-after 2");
   INFO(stopped.output);
@@ -231,9 +231,7 @@ TEST_CASE("a resume may change --threads, and a finished run is said to be finis
 TEST_CASE("evaluate scores predict's output folder with a dataset.json's class names",
           "[e2e][messages]") {
   const fs::path data = scratch_folder("evaluate_data"), run = scratch_folder("evaluate_run");
-  REQUIRE(
-      run_command(kPhantoms + " --out " + data.string() + " --phantoms 8 --phantom-size 24,24,12")
-          .code == 0);
+  REQUIRE(run_command(kPhantoms + " --out " + data.string() + kPhantomSet).code == 0);
   REQUIRE(run_command(kTrainer + " --out " + run.string() + " --data " + data.string() + kTiny +
                       " --no-cache")
               .code == 0);
