@@ -99,7 +99,9 @@ OpCase copy_case(std::int64_t values) {
           0,
           std::move(source),
           {{shape, DType::f32}},
-          [](const Tensors& i, Tensors& o) { copy(i[0], o[0]); },
+          [](const Tensors& i, Tensors& o) {
+            copy({i[0], o[0]});
+          },
           {}};
 }
 
@@ -302,9 +304,9 @@ int main(int argc, char** argv) {
     LossScaler scaler(s.precision == Precision::f16, s.device);
     TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
     Tensor input = net.input();
-    fill_uniform(input, 14, -1.0f, 1.0f);
+    fill_uniform({input, 14, -1.0f, 1.0f});
     Tensor labels = step.labels();
-    fill(labels, 2.0);
+    fill({labels, 2.0});
     facts.step_flops = 3 * forward_flops(config, s.batch, Grid::cube(s.size));
     const std::string vouched_by =
         s.device == Device::cuda ? "its ops, below; a whole step vs the CPU: unet3d_gpu_tests"

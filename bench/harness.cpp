@@ -152,7 +152,7 @@ void Harness::add(const OpCase& small, const std::function<OpCase()>& full) {
     for (const Tensor& t : c.inputs) inputs[static_cast<std::size_t>(i)].push_back(t.to(device_));
     for (const OutputSpec& o : c.outputs) {
       Tensor t(o.shape, o.dtype, device_);
-      fill(t, 0.0);
+      fill({t, 0.0});
       outputs[static_cast<std::size_t>(i)].push_back(std::move(t));
     }
   }

@@ -30,7 +30,7 @@ double scalar(const Tensor& t) {
 // A data Error naming `source` where the image holds NaN or inf.
 void check_finite(const Tensor& image, const std::string& source) {
   Tensor count(Shape::scalar(), DType::f64, image.device());
-  count_nonfinite(image, count);
+  count_nonfinite({image, count});
   if (const double bad = scalar(count); bad > 0)
     throw_error(ErrorKind::data, concat(source, ": ", bad, " voxels are NaN or infinite"), __FILE__,
                 __LINE__);
@@ -51,22 +51,22 @@ PreprocessedDataset PreprocessedDataset::to(Device device, DType dtype) const {
   d.labels = labels.to(device);
   const Tensor moved = images.to(device);
   d.images = Tensor(images.shape(), dtype, device);
-  cast(moved, d.images);
+  cast({moved, d.images});
   return d;
 }
 
 void preprocess_image(const Tensor& image, Tensor& out, const std::string& source) {
   check_finite(image, source);
-  resize_trilinear(image, out);
+  resize_trilinear({image, out});
   Tensor total(Shape::scalar(), DType::f64, out.device()),
       squares(Shape::scalar(), DType::f64, out.device());
-  sum(out, total);
-  sum_of_squares(out, squares);
+  sum({out, total});
+  sum_of_squares({out, squares});
   const auto n = static_cast<double>(out.numel());
   const double mean = scalar(total) / n;
   const double std = std::sqrt(std::max(scalar(squares) / n - mean * mean, 0.0));
   const double inv = 1.0 / std::max(std, 1e-8);
-  affine(out, inv, -mean * inv, out);
+  affine({out, inv, -mean * inv, out});
 }
 
 void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::string& source,
@@ -89,9 +89,9 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
     if (!n.ct) return preprocess_image(channel(c), into, what);
     const Tensor image = channel(c);
     check_finite(image, what);
-    resize_trilinear(image, into);
+    resize_trilinear({image, into});
     const double inv = 1.0 / std::max(n.std, 1e-8);
-    clip_affine(into, n.lo, n.hi, inv, -n.mean * inv, into);
+    clip_affine({into, n.lo, n.hi, inv, -n.mean * inv, into});
   };
   if (channels == 1) return normalise(0, out, source);
   // Each channel on its own, then appended to the ones before it (concat_channels).
@@ -100,13 +100,13 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
     normalise(c, one, concat(source, " (channel ", c, ")"));
     if (c == 0) {
       gathered = Tensor(one.shape(), one.dtype(), one.device());
-      copy(one, gathered);
+      copy({one, gathered});
       continue;
     }
     Tensor next = c + 1 == channels
                       ? out.alias()
                       : Tensor(out.shape().with_channels(c + 1), out.dtype(), out.device());
-    concat_channels(gathered, one, next);
+    concat_channels({gathered, one, next});
     gathered = std::move(next);
   }
 }
@@ -174,8 +174,8 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
 
 void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image_slot,
                Tensor& label_slot) {
-  copy(data.image(index), image_slot);
-  copy(data.label(index), label_slot);
+  copy({data.image(index), image_slot});
+  copy({data.label(index), label_slot});
 }
 
 void copy_batch(const PreprocessedDataset& data, const std::vector<std::size_t>& cases,

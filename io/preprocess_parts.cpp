@@ -102,7 +102,7 @@ int prepare_case(const LoadedCase& loaded, CaseInfo& info, int num_classes, Tens
       Tensor::view(const_cast<std::uint8_t*>(loaded.labels.data()), native, DType::u8, Device::cpu)
           .to(work);
   preprocess_channels(loaded.image, image_out, source, normalization);
-  resize_nearest(labels, labels_out);
+  resize_nearest({labels, labels_out});
   info.geometry = g;
   return top;
 }

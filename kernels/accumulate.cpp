@@ -7,25 +7,23 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::add_channel_bias);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::accumulate_channel_sums);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::accumulate_into);
+UNET3D_ACCUMULATE_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
-void add_channel_bias(Tensor& y, const Tensor& bias) {
-  check_channel_vector("add_channel_bias", y, bias, y.dtype());
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::add_channel_bias, y, bias);
+void add_channel_bias(const AddChannelBiasArgs& a) {
+  check_channel_vector("add_channel_bias", a.y, a.bias, a.y.dtype());
+  UNET3D_RUN_FLOAT(a.y, add_channel_bias, a);
 }
 
-void accumulate_channel_sums(const Tensor& dy, Tensor& sums) {
-  check_channel_vector("accumulate_channel_sums", dy, sums, accumulator_dtype(dy.dtype()));
-  UNET3D_RUN_ON_DEVICE_OF(dy, backend::accumulate_channel_sums, dy, sums);
+void accumulate_channel_sums(const AccumulateChannelSumsArgs& a) {
+  check_channel_vector("accumulate_channel_sums", a.dy, a.sums, accumulator_dtype(a.dy.dtype()));
+  UNET3D_RUN_FLOAT(a.dy, accumulate_channel_sums, a);
 }
 
-void accumulate_into(const Tensor& x, Tensor& y) {
-  check_same_device_and_shape("accumulate_into", {&x, &y});
-  UNET3D_USAGE_CHECK(y.dtype() == accumulator_dtype(x.dtype()), "accumulate_into: ", y.describe(),
-                     " cannot accumulate ", x.describe());
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::accumulate_into, x, y);
+void accumulate_into(const AccumulateIntoArgs& a) {
+  check_same_device_and_shape("accumulate_into", {&a.x, &a.y});
+  UNET3D_USAGE_CHECK(a.y.dtype() == accumulator_dtype(a.x.dtype()),
+                     "accumulate_into: ", a.y.describe(), " cannot accumulate ", a.x.describe());
+  UNET3D_RUN_FLOAT(a.x, accumulate_into, a);
 }
 
 }  // namespace unet3d

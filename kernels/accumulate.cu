@@ -2,6 +2,4 @@
 #include "kernels/accumulate_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::add_channel_bias);
-UNET3D_GPU_INSTANCE(unet3d::backend::accumulate_channel_sums);
-UNET3D_GPU_INSTANCE(unet3d::backend::accumulate_into);
+UNET3D_ACCUMULATE_ENTRIES(UNET3D_GPU_HERE)

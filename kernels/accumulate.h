@@ -9,10 +9,24 @@
 namespace unet3d {
 
 // y[..., c] += bias[c]; bias: [C] in y's dtype.
-void add_channel_bias(Tensor& y, const Tensor& bias);
+struct AddChannelBiasArgs {
+  Tensor& y;
+  const Tensor& bias;
+};
+void add_channel_bias(const AddChannelBiasArgs& a);
+
 // sums[c] += sum over voxels of dy[..., c]; sums: [C], f32 (f64 for f64 dy). Deterministic.
-void accumulate_channel_sums(const Tensor& dy, Tensor& sums);
+struct AccumulateChannelSumsArgs {
+  const Tensor& dy;
+  Tensor& sums;
+};
+void accumulate_channel_sums(const AccumulateChannelSumsArgs& a);
+
 // y += x elementwise; x f16/f32/f64, y f32 (f64 for f64 x), same shape.
-void accumulate_into(const Tensor& x, Tensor& y);
+struct AccumulateIntoArgs {
+  const Tensor& x;
+  Tensor& y;
+};
+void accumulate_into(const AccumulateIntoArgs& a);
 
 }  // namespace unet3d

@@ -47,31 +47,29 @@ void accumulate_into(const S* x, compute_t<S>* y, std::int64_t n) {
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
-template <class On>
-void add_channel_bias(Tensor& y, const Tensor& bias) {
-  Exec<On>::with_storage_type("add_channel_bias", y, [&](auto s) {
-    accumulate_impl::add_channel_bias<Exec<On>>(typed(s, y), typed(s, bias), y.numel(),
-                                                y.shape().c);
-  });
+template <class On, DType D>
+void add_channel_bias(const AddChannelBiasArgs& a) {
+  using S = storage_t<On, D>;
+  accumulate_impl::add_channel_bias<Exec<On>>(typed(S{}, a.y), typed(S{}, a.bias), a.y.numel(),
+                                              a.y.shape().c);
 }
 
-template <class On>
-void accumulate_channel_sums(const Tensor& dy, Tensor& sums) {
-  Exec<On>::with_storage_type("accumulate_channel_sums", dy, [&](auto s) {
-    using S = decltype(s);
-    accumulate_impl::channel_sums_into<Exec<On>>(typed(s, dy),
-                                                 static_cast<compute_t<S>*>(sums.data()),
-                                                 dy.numel() / dy.shape().c, dy.shape().c);
-  });
+template <class On, DType D>
+void accumulate_channel_sums(const AccumulateChannelSumsArgs& a) {
+  using S = storage_t<On, D>;
+  accumulate_impl::channel_sums_into<Exec<On>>(typed(S{}, a.dy),
+                                               static_cast<compute_t<S>*>(a.sums.data()),
+                                               a.dy.numel() / a.dy.shape().c, a.dy.shape().c);
 }
 
-template <class On>
-void accumulate_into(const Tensor& x, Tensor& y) {
-  Exec<On>::with_storage_type("accumulate_into", x, [&](auto s) {
-    using S = decltype(s);
-    accumulate_impl::accumulate_into<Exec<On>>(typed(s, x), static_cast<compute_t<S>*>(y.data()),
-                                               x.numel());
-  });
+template <class On, DType D>
+void accumulate_into(const AccumulateIntoArgs& a) {
+  using S = storage_t<On, D>;
+  accumulate_impl::accumulate_into<Exec<On>>(typed(S{}, a.x),
+                                             static_cast<compute_t<S>*>(a.y.data()), a.x.numel());
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_ACCUMULATE_ENTRIES(X) \
+  X(FLOAT, add_channel_bias) X(FLOAT, accumulate_channel_sums) X(FLOAT, accumulate_into)

@@ -2,4 +2,4 @@
 #include "kernels/adam_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::adam_update);
+UNET3D_ADAM_ENTRIES(UNET3D_GPU_HERE)

@@ -19,7 +19,15 @@ struct AdamOptions {
 // updated in place, grads are overwritten with 0. half: the f16 copies (overwritten), or null.
 // coefficients: begin_step's ([kStepCoefficients] f64, same device): where they say the step is
 // skipped, only the gradients are zeroed. options.lr is already in the coefficients' step size.
-void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
-                 const AdamOptions& options, const Tensor& coefficients);
+struct AdamUpdateArgs {
+  Tensor& values;
+  Tensor& grads;
+  Tensor& exp_avg;
+  Tensor& exp_avg_sq;
+  Tensor* half;
+  AdamOptions options;
+  const Tensor& coefficients;
+};
+void adam_update(const AdamUpdateArgs& a);
 
 }  // namespace unet3d

@@ -49,20 +49,21 @@ void update(P* value, P* grad, P* m, P* v, H* half, std::int64_t n, const AdamOp
 namespace unet3d::backend {
 
 template <class On>
-void adam_update(Tensor& values, Tensor& grads, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor* half,
-                 const AdamOptions& step, const Tensor& coefficients) {
-  const auto* k = static_cast<const double*>(coefficients.data());
-  auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
-  if (values.dtype() == DType::f64)
+void adam_update(const AdamUpdateArgs& a) {
+  const auto* k = static_cast<const double*>(a.coefficients.data());
+  auto* h = a.half ? static_cast<storage_t<On, DType::f16>*>(a.half->data()) : nullptr;
+  if (a.values.dtype() == DType::f64)
     adam_impl::update<Exec<On>>(
-        static_cast<double*>(values.data()), static_cast<double*>(grads.data()),
-        static_cast<double*>(exp_avg.data()), static_cast<double*>(exp_avg_sq.data()), h,
-        values.numel(), step, k);
+        static_cast<double*>(a.values.data()), static_cast<double*>(a.grads.data()),
+        static_cast<double*>(a.exp_avg.data()), static_cast<double*>(a.exp_avg_sq.data()), h,
+        a.values.numel(), a.options, k);
   else
-    adam_impl::update<Exec<On>>(static_cast<float*>(values.data()),
-                                static_cast<float*>(grads.data()),
-                                static_cast<float*>(exp_avg.data()),
-                                static_cast<float*>(exp_avg_sq.data()), h, values.numel(), step, k);
+    adam_impl::update<Exec<On>>(
+        static_cast<float*>(a.values.data()), static_cast<float*>(a.grads.data()),
+        static_cast<float*>(a.exp_avg.data()), static_cast<float*>(a.exp_avg_sq.data()), h,
+        a.values.numel(), a.options, k);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_ADAM_ENTRIES(X) X(PLAIN, adam_update)

@@ -9,12 +9,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::affine_resample);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::add_gaussian_noise);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::gaussian_blur);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::intensity_statistics);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::adjust_contrast);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::adjust_gamma);
+UNET3D_AUGMENT_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -35,33 +30,33 @@ void check_statistics(const char* op, const Tensor& image, const Tensor& stats) 
 
 }  // namespace
 
-void affine_resample(const Tensor& image, const Tensor& labels, const SamplingMatrix& m,
-                     Tensor& image_out, Tensor& labels_out) {
-  check_image("affine_resample", image);
-  check_image("affine_resample", image_out);
-  const Shape in = image.shape(), out = image_out.shape();
-  UNET3D_USAGE_CHECK(labels.dtype() == DType::u8 && labels_out.dtype() == DType::u8 &&
-                         labels.shape() == in.with_channels(1) &&
-                         labels_out.shape() == out.with_channels(1),
-                     "affine_resample: labels ", labels.describe(), " and ", labels_out.describe(),
-                     " must be u8 maps of the images' grids ", in.str(), " and ", out.str());
-  UNET3D_USAGE_CHECK(in.n == out.n && in.c == out.c, "affine_resample: ", image.describe(), " and ",
-                     image_out.describe(), " differ in items or channels");
-  UNET3D_USAGE_CHECK(image.device() == labels.device() && image.device() == image_out.device() &&
-                         image.device() == labels_out.device(),
+void affine_resample(const AffineResampleArgs& a) {
+  check_image("affine_resample", a.image);
+  check_image("affine_resample", a.image_out);
+  const Shape in = a.image.shape(), out = a.image_out.shape();
+  UNET3D_USAGE_CHECK(
+      a.labels.dtype() == DType::u8 && a.labels_out.dtype() == DType::u8 &&
+          a.labels.shape() == in.with_channels(1) && a.labels_out.shape() == out.with_channels(1),
+      "affine_resample: labels ", a.labels.describe(), " and ", a.labels_out.describe(),
+      " must be u8 maps of the images' grids ", in.str(), " and ", out.str());
+  UNET3D_USAGE_CHECK(in.n == out.n && in.c == out.c, "affine_resample: ", a.image.describe(),
+                     " and ", a.image_out.describe(), " differ in items or channels");
+  UNET3D_USAGE_CHECK(a.image.device() == a.labels.device() &&
+                         a.image.device() == a.image_out.device() &&
+                         a.image.device() == a.labels_out.device(),
                      "affine_resample: the tensors are on more than one device");
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::affine_resample, image, labels, m, image_out, labels_out);
+  UNET3D_RUN_ON_DEVICE_OF(a.image, affine_resample, a);
 }
 
-void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed) {
-  check_image("add_gaussian_noise", image);
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::add_gaussian_noise, image, sigma, seed);
+void add_gaussian_noise(const AddGaussianNoiseArgs& a) {
+  check_image("add_gaussian_noise", a.image);
+  UNET3D_RUN_ON_DEVICE_OF(a.image, add_gaussian_noise, a);
 }
 
-void gaussian_blur(Tensor& image, Tensor& scratch, float sigma) {
-  check_image("gaussian_blur", image);
-  check_same_layout("gaussian_blur", {&image, &scratch});
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::gaussian_blur, image, scratch, gaussian_taps(sigma));
+void gaussian_blur(const GaussianBlurArgs& a) {
+  check_image("gaussian_blur", a.image);
+  check_same_layout("gaussian_blur", {&a.image, &a.scratch});
+  UNET3D_RUN_ON_DEVICE_OF(a.image, gaussian_blur, a, gaussian_taps(a.sigma));
 }
 
 GaussianTaps gaussian_taps(float sigma) {
@@ -79,20 +74,20 @@ std::int64_t statistics_elements(std::int64_t channels) {
   return 3 * channels * (1 + augment_impl::kStatisticsPartials);
 }
 
-void intensity_statistics(const Tensor& image, Tensor& stats) {
-  check_statistics("intensity_statistics", image, stats);
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::intensity_statistics, image, stats);
+void intensity_statistics(const IntensityStatisticsArgs& a) {
+  check_statistics("intensity_statistics", a.image, a.stats);
+  UNET3D_RUN_ON_DEVICE_OF(a.image, intensity_statistics, a);
 }
 
-void adjust_contrast(Tensor& image, const Tensor& stats, float factor) {
-  check_statistics("adjust_contrast", image, stats);
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::adjust_contrast, image, stats, factor);
+void adjust_contrast(const AdjustContrastArgs& a) {
+  check_statistics("adjust_contrast", a.image, a.stats);
+  UNET3D_RUN_ON_DEVICE_OF(a.image, adjust_contrast, a);
 }
 
-void adjust_gamma(Tensor& image, const Tensor& stats, float gamma, bool inverted) {
-  check_statistics("adjust_gamma", image, stats);
-  UNET3D_USAGE_CHECK(gamma > 0, "adjust_gamma: gamma ", gamma, " must be positive");
-  UNET3D_RUN_ON_DEVICE_OF(image, backend::adjust_gamma, image, stats, gamma, inverted);
+void adjust_gamma(const AdjustGammaArgs& a) {
+  check_statistics("adjust_gamma", a.image, a.stats);
+  UNET3D_USAGE_CHECK(a.gamma > 0, "adjust_gamma: gamma ", a.gamma, " must be positive");
+  UNET3D_RUN_ON_DEVICE_OF(a.image, adjust_gamma, a);
 }
 
 }  // namespace unet3d

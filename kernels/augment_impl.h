@@ -174,44 +174,50 @@ void adjust_gamma(float* image, std::int64_t n, std::int64_t channels, const dou
 namespace unet3d::backend {
 
 template <class On>
-void affine_resample(const Tensor& image, const Tensor& labels, const SamplingMatrix& m,
-                     Tensor& image_out, Tensor& labels_out) {
-  augment_impl::affine_resample<Exec<On>>(image.data_as<float>(), labels.data_as<std::uint8_t>(),
-                                          image.shape(), m, image_out.data_as<float>(),
-                                          labels_out.data_as<std::uint8_t>(), image_out.shape());
+void affine_resample(const AffineResampleArgs& a) {
+  augment_impl::affine_resample<Exec<On>>(
+      a.image.data_as<float>(), a.labels.data_as<std::uint8_t>(), a.image.shape(), a.m,
+      a.image_out.data_as<float>(), a.labels_out.data_as<std::uint8_t>(), a.image_out.shape());
 }
 
 template <class On>
-void add_gaussian_noise(Tensor& image, float sigma, std::uint64_t seed) {
-  augment_impl::add_gaussian_noise<Exec<On>>(image.data_as<float>(), image.numel(), sigma, seed);
+void add_gaussian_noise(const AddGaussianNoiseArgs& a) {
+  augment_impl::add_gaussian_noise<Exec<On>>(a.image.data_as<float>(), a.image.numel(), a.sigma,
+                                             a.seed);
 }
 
 template <class On>
-void gaussian_blur(Tensor& image, Tensor& scratch, const GaussianTaps& taps) {
-  float* x = image.data_as<float>();
-  float* y = scratch.data_as<float>();
-  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 0, taps);
-  augment_impl::blur_axis<Exec<On>>(y, x, image.shape(), 1, taps);
-  augment_impl::blur_axis<Exec<On>>(x, y, image.shape(), 2, taps);
-  Exec<On>::copy_bytes(x, y, image.bytes());
+void gaussian_blur(const GaussianBlurArgs& a, const GaussianTaps& taps) {
+  float* x = a.image.data_as<float>();
+  float* y = a.scratch.data_as<float>();
+  augment_impl::blur_axis<Exec<On>>(x, y, a.image.shape(), 0, taps);
+  augment_impl::blur_axis<Exec<On>>(y, x, a.image.shape(), 1, taps);
+  augment_impl::blur_axis<Exec<On>>(x, y, a.image.shape(), 2, taps);
+  Exec<On>::copy_bytes(x, y, a.image.bytes());
 }
 
 template <class On>
-void intensity_statistics(const Tensor& image, Tensor& stats) {
-  augment_impl::intensity_statistics<Exec<On>>(image.data_as<float>(), image.numel(),
-                                               image.shape().c, stats.data_as<double>());
+void intensity_statistics(const IntensityStatisticsArgs& a) {
+  augment_impl::intensity_statistics<Exec<On>>(a.image.data_as<float>(), a.image.numel(),
+                                               a.image.shape().c, a.stats.data_as<double>());
 }
 
 template <class On>
-void adjust_contrast(Tensor& image, const Tensor& stats, float factor) {
-  augment_impl::adjust_contrast<Exec<On>>(image.data_as<float>(), image.numel(), image.shape().c,
-                                          stats.data_as<double>(), factor);
+void adjust_contrast(const AdjustContrastArgs& a) {
+  augment_impl::adjust_contrast<Exec<On>>(a.image.data_as<float>(), a.image.numel(),
+                                          a.image.shape().c, a.stats.data_as<double>(), a.factor);
 }
 
 template <class On>
-void adjust_gamma(Tensor& image, const Tensor& stats, float gamma, bool inverted) {
-  augment_impl::adjust_gamma<Exec<On>>(image.data_as<float>(), image.numel(), image.shape().c,
-                                       stats.data_as<double>(), gamma, inverted);
+void adjust_gamma(const AdjustGammaArgs& a) {
+  augment_impl::adjust_gamma<Exec<On>>(a.image.data_as<float>(), a.image.numel(), a.image.shape().c,
+                                       a.stats.data_as<double>(), a.gamma, a.inverted);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_AUGMENT_ENTRIES(X)                                                  \
+  X(PLAIN, affine_resample)                                                        \
+  X(PLAIN, add_gaussian_noise)                                                     \
+  X(PLAIN, gaussian_blur) X(PLAIN, intensity_statistics) X(PLAIN, adjust_contrast) \
+      X(PLAIN, adjust_gamma)

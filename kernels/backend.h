@@ -1,11 +1,14 @@
-// The two backends as tag types. A kernel family's entry points are templates over them, written
-// once in foo_impl.h with their dtype dispatch; foo.cpp checks the arguments, dispatches, and
-// instantiates the entry points for the CPU; foo.cu instantiates them for the GPU, one line each.
-// Exec<On> is a backend's execution policy (loops, per-channel sums, storage types): exec_cpu.h
-// and exec_gpu.cuh define it; here it is only declared, so that plain C++ can name the GPU
-// instantiations without seeing CUDA.
+// The two backends as tag types, and how a kernel family reaches them. A family's entry point
+// takes one argument struct, declared once in foo.h; foo.cpp checks it and runs
+// backend::foo<On, D>(args) (or backend::foo<On>(args) where the entry point finds its own
+// dtypes) for the backend and dtype of the tensor that selects them; foo_impl.h writes
+// backend::foo once for both backends against Exec<On>, the backend's execution policy (loops,
+// per-channel sums, storage types), which exec_cpu.h and exec_gpu.cuh define. Here Exec is only
+// declared, so that plain C++ can name the GPU instantiations without seeing CUDA; foo.cu
+// compiles them from the family's one list of entry points.
 #pragma once
 
+#include "kernels/check.h"
 #include "runtime/tensor.h"
 #include "unet3d/build_config.h"
 
@@ -16,13 +19,15 @@ struct OnGpu;
 template <class On>
 struct Exec;
 
-// The default storage type of an entry point that takes tensors whole into its body: called so,
-// it finds the storage type of its tensors' dtype and calls itself with it (nvcc forbids the
-// kernels' lambdas inside the dispatching generic lambda, not in a function it calls).
-struct DispatchDtype;
+// The element type backend On stores floating dtype D as (f16 is computed in f32):
+// specialised by exec_cpu.h and exec_gpu.cuh.
+template <class On, DType D>
+struct StorageOf;
+template <class On, DType D>
+using storage_t = typename StorageOf<On, D>::type;
 
 // A tensor's data as the type of tag `s` (the storage or element type a dispatch handed its
-// lambda): typed(s, x) for a read-only input, typed(s, y) for an output.
+// lambda, or storage_t's): typed(s, x) for a read-only input, typed(s, y) for an output.
 template <class S>
 const S* typed(S, const Tensor& t) {
   return static_cast<const S*>(t.data());
@@ -34,17 +39,58 @@ S* typed(S, Tensor& t) {
 
 }  // namespace unet3d
 
-// In foo.cpp, once per entry point: its GPU instantiation is compiled in foo.cu, not here.
-#define UNET3D_GPU_INSTANCE_ELSEWHERE(entry) \
-  extern template decltype(entry<::unet3d::OnGpu>) entry<::unet3d::OnGpu>
+// A family lists its entry points once, in foo_impl.h, as UNET3D_FOO_ENTRIES(X) expanding to
+// X(FLOAT, foo) for an entry point typed on a floating dtype (f16 and f32 on the GPU) and
+// X(PLAIN, foo) for one that finds its own dtypes. foo.cpp expands the list with
+// UNET3D_GPU_ELSEWHERE (the GPU instantiations are compiled elsewhere), foo.cu with
+// UNET3D_GPU_HERE (compiled here).
+#define UNET3D_GPU_ELSEWHERE(kind, entry) UNET3D_##kind##_ELSEWHERE(entry)
+#define UNET3D_GPU_HERE(kind, entry) UNET3D_##kind##_HERE(entry)
+// (No leading :: on the declarator: after decltype(...) it would read as a member of its type.)
+#define UNET3D_PLAIN_ELSEWHERE(entry)                             \
+  extern template decltype(unet3d::backend::entry<unet3d::OnGpu>) \
+      unet3d::backend::entry<unet3d::OnGpu>;
+#define UNET3D_PLAIN_HERE(entry) \
+  template decltype(unet3d::backend::entry<unet3d::OnGpu>) unet3d::backend::entry<unet3d::OnGpu>;
+#define UNET3D_FLOAT_ELSEWHERE(entry)                                                 \
+  extern template decltype(unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f16>) \
+      unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f16>;                      \
+  extern template decltype(unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f32>) \
+      unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f32>;
+#define UNET3D_FLOAT_HERE(entry)                                               \
+  template decltype(unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f16>) \
+      unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f16>;               \
+  template decltype(unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f32>) \
+      unet3d::backend::entry<unet3d::OnGpu, unet3d::DType::f32>;
 
-// In foo.cu, once per entry point: the GPU instantiation.
-#define UNET3D_GPU_INSTANCE(entry) template decltype(entry<::unet3d::OnGpu>) entry<::unet3d::OnGpu>
+// Runs backend::entry<On>(args...) on the backend tensor `t` lives on, and returns from the
+// caller.
+#define UNET3D_RUN_ON_DEVICE_OF(t, entry, ...)                                          \
+  do {                                                                                  \
+    if constexpr (::unet3d::kBuiltWithCuda)                                             \
+      if ((t).is_cuda()) return ::unet3d::backend::entry<::unet3d::OnGpu>(__VA_ARGS__); \
+    return ::unet3d::backend::entry<::unet3d::OnCpu>(__VA_ARGS__);                      \
+  } while (0)
 
-// Runs entry point `entry` on the backend tensor `t` lives on, and returns from the caller.
-#define UNET3D_RUN_ON_DEVICE_OF(t, entry, ...)                       \
-  do {                                                               \
-    if constexpr (::unet3d::kBuiltWithCuda)                          \
-      if ((t).is_cuda()) return entry<::unet3d::OnGpu>(__VA_ARGS__); \
-    return entry<::unet3d::OnCpu>(__VA_ARGS__);                      \
+// Runs backend::entry<On, D>(args...) for the backend `t` lives on and its floating dtype D (f16
+// and f32 on both backends, f64 on the CPU alone), and returns from the caller.
+#define UNET3D_RUN_FLOAT(t, entry, ...)                                              \
+  do {                                                                               \
+    using ::unet3d::DType;                                                           \
+    const DType dtype_ = (t).dtype();                                                \
+    if constexpr (::unet3d::kBuiltWithCuda)                                          \
+      if ((t).is_cuda()) {                                                           \
+        if (dtype_ == DType::f16)                                                    \
+          return ::unet3d::backend::entry<::unet3d::OnGpu, DType::f16>(__VA_ARGS__); \
+        if (dtype_ == DType::f32)                                                    \
+          return ::unet3d::backend::entry<::unet3d::OnGpu, DType::f32>(__VA_ARGS__); \
+        ::unet3d::unsupported_dtype(#entry, t);                                      \
+      }                                                                              \
+    if (dtype_ == DType::f16)                                                        \
+      return ::unet3d::backend::entry<::unet3d::OnCpu, DType::f16>(__VA_ARGS__);     \
+    if (dtype_ == DType::f32)                                                        \
+      return ::unet3d::backend::entry<::unet3d::OnCpu, DType::f32>(__VA_ARGS__);     \
+    if (dtype_ == DType::f64)                                                        \
+      return ::unet3d::backend::entry<::unet3d::OnCpu, DType::f64>(__VA_ARGS__);     \
+    ::unet3d::unsupported_dtype(#entry, t);                                          \
   } while (0)

@@ -7,9 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::batchnorm_forward_train);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::batchnorm_forward_eval);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::batchnorm_backward);
+UNET3D_BATCHNORM_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -25,33 +23,26 @@ void check_batchnorm(const char* op, std::initializer_list<const Tensor*> activa
 
 }  // namespace
 
-void batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                             Tensor& running_mean, Tensor& running_var, Tensor& saved_mean,
-                             Tensor& saved_inv_std, Tensor& y, const BatchNormOptions& options) {
-  check_batchnorm("batchnorm_forward_train", {&x, &y},
-                  {&gamma, &beta, &running_mean, &running_var, &saved_mean, &saved_inv_std});
+void batchnorm_forward_train(const BatchNormForwardTrainArgs& a) {
+  check_batchnorm(
+      "batchnorm_forward_train", {&a.x, &a.y},
+      {&a.gamma, &a.beta, &a.running_mean, &a.running_var, &a.saved_mean, &a.saved_inv_std});
   // The unbiased variance divides by (values per channel - 1).
-  UNET3D_USAGE_CHECK(x.numel() / x.shape().c >= 2, "batchnorm_forward_train: ", x.describe(),
+  UNET3D_USAGE_CHECK(a.x.numel() / a.x.shape().c >= 2, "batchnorm_forward_train: ", a.x.describe(),
                      " holds fewer than 2 values per channel");
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_forward_train, x, gamma, beta, running_mean,
-                          running_var, saved_mean, saved_inv_std, y, options);
+  UNET3D_RUN_FLOAT(a.x, batchnorm_forward_train, a);
 }
 
-void batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                            const Tensor& running_mean, const Tensor& running_var, Tensor& y,
-                            const BatchNormOptions& options) {
-  check_batchnorm("batchnorm_forward_eval", {&x, &y}, {&gamma, &beta, &running_mean, &running_var});
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_forward_eval, x, gamma, beta, running_mean,
-                          running_var, y, options);
+void batchnorm_forward_eval(const BatchNormForwardEvalArgs& a) {
+  check_batchnorm("batchnorm_forward_eval", {&a.x, &a.y},
+                  {&a.gamma, &a.beta, &a.running_mean, &a.running_var});
+  UNET3D_RUN_FLOAT(a.x, batchnorm_forward_eval, a);
 }
 
-void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
-                        const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
-                        Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options) {
-  check_batchnorm("batchnorm_backward", {&x, &y, &dy, &dx},
-                  {&gamma, &saved_mean, &saved_inv_std, &dgamma, &dbeta});
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::batchnorm_backward, x, y, dy, gamma, saved_mean,
-                          saved_inv_std, dx, dgamma, dbeta, options);
+void batchnorm_backward(const BatchNormBackwardArgs& a) {
+  check_batchnorm("batchnorm_backward", {&a.x, &a.y, &a.dy, &a.dx},
+                  {&a.gamma, &a.saved_mean, &a.saved_inv_std, &a.dgamma, &a.dbeta});
+  UNET3D_RUN_FLOAT(a.x, batchnorm_backward, a);
 }
 
 }  // namespace unet3d

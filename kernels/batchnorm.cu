@@ -2,6 +2,4 @@
 #include "kernels/batchnorm_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::batchnorm_forward_train);
-UNET3D_GPU_INSTANCE(unet3d::backend::batchnorm_forward_eval);
-UNET3D_GPU_INSTANCE(unet3d::backend::batchnorm_backward);
+UNET3D_BATCHNORM_ENTRIES(UNET3D_GPU_HERE)

@@ -11,31 +11,56 @@
 
 namespace unet3d {
 
-struct BatchNormOptions {
+// Training mode, batch statistics. Overwrites y, saved_mean and saved_inv_std (what backward
+// needs); updates running_mean and running_var in place.
+struct BatchNormForwardTrainArgs {
+  const Tensor& x;
+  const Tensor& gamma;
+  const Tensor& beta;
+  Tensor& running_mean;
+  Tensor& running_var;
+  Tensor& saved_mean;
+  Tensor& saved_inv_std;
+  Tensor& y;
   Activation activation = Activation::none;  // y = activate(bn(x))
   double momentum = 0.1;
   double eps = 1e-5;
-  // Synchronised BatchNorm (data-parallel --sync-bn): training mode's statistics and backward's
-  // sums are those of every rank's batch together; dgamma and dbeta still get this rank's own
-  // share (the gradient average over the ranks completes them). Null: this batch alone.
+  // Synchronised BatchNorm (data-parallel --sync-bn): the statistics are those of every rank's
+  // batch together. Null: this batch alone.
   RankSums* ranks = nullptr;
 };
-
-// Training mode, batch statistics. Overwrites y, saved_mean and saved_inv_std (what backward
-// needs); updates running_mean and running_var in place.
-void batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                             Tensor& running_mean, Tensor& running_var, Tensor& saved_mean,
-                             Tensor& saved_inv_std, Tensor& y, const BatchNormOptions& options);
+void batchnorm_forward_train(const BatchNormForwardTrainArgs& a);
 
 // Evaluation mode, running statistics. Overwrites y.
-void batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                            const Tensor& running_mean, const Tensor& running_var, Tensor& y,
-                            const BatchNormOptions& options);
+struct BatchNormForwardEvalArgs {
+  const Tensor& x;
+  const Tensor& gamma;
+  const Tensor& beta;
+  const Tensor& running_mean;
+  const Tensor& running_var;
+  Tensor& y;
+  Activation activation = Activation::none;
+  double eps = 1e-5;
+};
+void batchnorm_forward_eval(const BatchNormForwardEvalArgs& a);
 
 // Backward of training mode. y is the forward output (for the fused activation's gradient).
 // Overwrites dx; accumulates into dgamma and dbeta.
-void batchnorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
-                        const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
-                        Tensor& dgamma, Tensor& dbeta, const BatchNormOptions& options);
+struct BatchNormBackwardArgs {
+  const Tensor& x;
+  const Tensor& y;
+  const Tensor& dy;
+  const Tensor& gamma;
+  const Tensor& saved_mean;
+  const Tensor& saved_inv_std;
+  Tensor& dx;
+  Tensor& dgamma;
+  Tensor& dbeta;
+  Activation activation = Activation::none;
+  // With --sync-bn, dx's means are over every rank's batch; dgamma and dbeta still get this
+  // rank's own share (the gradient average over the ranks completes them).
+  RankSums* ranks = nullptr;
+};
+void batchnorm_backward(const BatchNormBackwardArgs& a);
 
 }  // namespace unet3d

@@ -1,15 +1,13 @@
-// The vectorised f32 BatchNorm backward on the CPU (batchnorm_cpu.h).
+// The vectorised f32 BatchNorm passes on the CPU (batchnorm_cpu.h).
 #include "kernels/batchnorm_cpu.h"
 
 #include <algorithm>
-#include <type_traits>
 #include <vector>
 
 #include "kernels/batchnorm_impl.h"
-#include "kernels/channel_reduce_cpu.h"
 #include "kernels/cpu_clones.h"
 
-namespace unet3d::cpu {
+namespace unet3d::batchnorm_impl {
 namespace {
 
 constexpr std::int64_t kRowsPerBlock = 64;
@@ -26,17 +24,18 @@ struct LaneChannels {
   }
 };
 
-using batchnorm_impl::masked_grad;
-
 // Sums of rows [first, end) into sums[2C] (g per channel, then g * xhat), f32 within blocks of
-// kRowsPerBlock rows. `block` holds 2C floats of scratch. A is the fused activation, a template
-// argument so that each loop is compiled for its own.
+// kRowsPerBlock rows. A is the fused activation, a template argument so that each loop is
+// compiled for its own.
 template <Activation A>
-UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __restrict y,
-                                  const float* __restrict dy, const float* __restrict mean,
-                                  const float* __restrict inv_std, std::int64_t first,
-                                  std::int64_t end, std::int64_t C, float* __restrict block,
-                                  double* __restrict sums) {
+UNET3D_CPU_CLONES void chunk_sums(const BackwardTerm<float>& t, std::int64_t first,
+                                  std::int64_t end, double* __restrict sums) {
+  const float* __restrict x = t.x, * __restrict y = t.y, * __restrict dy = t.dy;
+  const float* __restrict mean = t.mean, * __restrict inv_std = t.inv_std;
+  const std::int64_t C = t.channels;
+  thread_local std::vector<float> scratch;
+  scratch.resize(static_cast<std::size_t>(2 * C));
+  float* __restrict block = scratch.data();
   std::fill(sums, sums + 2 * C, 0.0);
   const bool lanes = kLanes % C == 0;
   const LaneChannels lane_mean(mean, lanes ? C : 1), lane_inv_std(inv_std, lanes ? C : 1);
@@ -74,14 +73,16 @@ UNET3D_CPU_CLONES void chunk_sums(const float* __restrict x, const float* __rest
   }
 }
 
-// dx over rows [first, end), from the per-channel coefficients.
+// dx over rows [first, end); `k` holds the per-channel coefficients gamma * inv_std, mean(g)
+// and mean(g * xhat), C each.
 template <Activation A>
-UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __restrict y,
-                                     const float* __restrict dy, const float* __restrict mean,
-                                     const float* __restrict inv_std, const float* __restrict scale,
-                                     const float* __restrict mean_g,
-                                     const float* __restrict mean_gx, std::int64_t first,
-                                     std::int64_t end, std::int64_t C, float* __restrict dx) {
+UNET3D_CPU_CLONES void data_gradient(const DataGradient<float>& d, const float* __restrict k,
+                                     std::int64_t first, std::int64_t end) {
+  const float* __restrict x = d.x, * __restrict y = d.y, * __restrict dy = d.dy;
+  const float* __restrict mean = d.mean, * __restrict inv_std = d.inv_std;
+  float* __restrict dx = d.dx;
+  const std::int64_t C = d.C;
+  const float *scale = k, *mean_g = k + C, *mean_gx = k + 2 * C;
   const auto one = [&](std::int64_t i, std::int64_t c) {
     const float xhat = (x[i] - mean[c]) * inv_std[c];
     dx[i] = scale[c] * (masked_grad(y, dy, i, A) - mean_g[c] - xhat * mean_gx[c]);
@@ -102,10 +103,12 @@ UNET3D_CPU_CLONES void data_gradient(const float* __restrict x, const float* __r
 }
 
 template <Activation A>
-UNET3D_CPU_CLONES void normalize_rows(const float* __restrict x, float* __restrict y,
-                                      const float* __restrict gamma, const float* __restrict beta,
-                                      const float* __restrict mean, const float* __restrict inv_std,
-                                      std::int64_t first, std::int64_t end, std::int64_t C) {
+UNET3D_CPU_CLONES void normalize_rows(const Normalize<float>& n, std::int64_t first,
+                                      std::int64_t end) {
+  const float* __restrict x = n.x, * __restrict gamma = n.gamma, * __restrict beta = n.beta;
+  const float* __restrict mean = n.mean, * __restrict inv_std = n.inv_std;
+  float* __restrict y = n.y;
+  const std::int64_t C = n.C;
   const auto one = [&](std::int64_t i, std::int64_t c) {
     y[i] = activate(gamma[c] * ((x[i] - mean[c]) * inv_std[c]) + beta[c], A);
   };
@@ -125,78 +128,56 @@ UNET3D_CPU_CLONES void normalize_rows(const float* __restrict x, float* __restri
 
 constexpr std::int64_t kRowsPerTask = 256;
 
-// fn(std::integral_constant<Activation, a>{}): each activation's loops compiled on their own.
-template <class Fn>
-void with_activation(Activation a, Fn&& fn) {
+// The loop compiled for activation a, picked once per call rather than per value.
+template <class Loop>
+Loop for_activation(Activation a, Loop none, Loop relu, Loop leaky_relu) {
   switch (a) {
-    case Activation::relu: return fn(std::integral_constant<Activation, Activation::relu>{});
-    case Activation::leaky_relu:
-      return fn(std::integral_constant<Activation, Activation::leaky_relu>{});
+    case Activation::relu: return relu;
+    case Activation::leaky_relu: return leaky_relu;
     case Activation::none: break;
   }
-  fn(std::integral_constant<Activation, Activation::none>{});
+  return none;
 }
 
 }  // namespace
 
-void batchnorm_backward_f32(const float* x, const float* y, const float* dy, const float* gamma,
-                            const float* mean, const float* inv_std, std::int64_t rows,
-                            std::int64_t C, Activation activation, float* dx, float* dgamma,
-                            float* dbeta, RankSums* ranks) {
-  const std::int64_t chunks = row_chunks(rows);  // as channel_sums chunks them
-  const std::int64_t per_chunk = (rows + chunks - 1) / chunks;
-  std::vector<double> partial(static_cast<std::size_t>(chunks * 2 * C));
-  std::vector<float> blocks(static_cast<std::size_t>(chunks * 2 * C));
-  with_activation(activation, [&](auto a) {
+void cpu_fast_path(const Normalize<float>& body, std::int64_t rows) {
+  const auto loop =
+      for_activation(body.activation, &normalize_rows<Activation::none>,
+                     &normalize_rows<Activation::relu>, &normalize_rows<Activation::leaky_relu>);
+  const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t k = 0; k < chunks; ++k)
-      chunk_sums<a()>(x, y, dy, mean, inv_std, k * per_chunk, std::min(rows, (k + 1) * per_chunk),
-                      C, blocks.data() + k * 2 * C, partial.data() + k * 2 * C);
-  });
-  // Per channel: the sums in chunk order (sum g, then sum g * xhat), this rank's into dbeta and
-  // dgamma; then, over every rank where synchronised, dx's coefficients as the shared version
-  // has them.
-  std::vector<double> sums(static_cast<std::size_t>(2 * C), 0.0);
-  for (std::int64_t c = 0; c < 2 * C; ++c)
-    for (std::int64_t k = 0; k < chunks; ++k) sums[c] += partial[k * 2 * C + c];
-  for (std::int64_t c = 0; c < C; ++c) {
-    dbeta[c] += static_cast<float>(sums[c]);
-    dgamma[c] += static_cast<float>(sums[C + c]);
-  }
-  double count = static_cast<double>(rows);
-  if (ranks != nullptr) {
-    ranks->sum(sums.data(), sums.size(), Device::cpu);
-    count *= ranks->ranks();
-  }
-  std::vector<float> coefficients(static_cast<std::size_t>(3 * C));
+  for (std::int64_t t = 0; t < tasks; ++t)
+    loop(body, t * kRowsPerTask, std::min(rows, (t + 1) * kRowsPerTask));
+}
+
+void cpu_fast_path(const BackwardTerm<float>& term, std::int64_t first, std::int64_t end,
+                   double* sums) {
+  const auto loop =
+      for_activation(term.activation, &chunk_sums<Activation::none>, &chunk_sums<Activation::relu>,
+                     &chunk_sums<Activation::leaky_relu>);
+  loop(term, first, end, sums);
+}
+
+void cpu_fast_path(const DataGradient<float>& body, std::int64_t rows) {
+  const std::int64_t C = body.C;
+  thread_local std::vector<float> coefficients;
+  coefficients.resize(static_cast<std::size_t>(3 * C));
   float* scale = coefficients.data();
   float* mean_g = scale + C;
   float* mean_gx = mean_g + C;
-  const double inv_rows = 1.0 / count;
   for (std::int64_t c = 0; c < C; ++c) {
-    scale[c] = gamma[c] * inv_std[c];
-    mean_g[c] = static_cast<float>(sums[c] * inv_rows);
-    mean_gx[c] = static_cast<float>(sums[C + c] * inv_rows);
+    scale[c] = body.gamma[c] * body.inv_std[c];
+    mean_g[c] = static_cast<float>(body.sums[c] * body.inv_rows);
+    mean_gx[c] = static_cast<float>(body.sums[C + c] * body.inv_rows);
   }
+  const auto loop =
+      for_activation(body.activation, &data_gradient<Activation::none>,
+                     &data_gradient<Activation::relu>, &data_gradient<Activation::leaky_relu>);
   const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
-  with_activation(activation, [&](auto a) {
 #pragma omp parallel for schedule(static)
-    for (std::int64_t t = 0; t < tasks; ++t)
-      data_gradient<a()>(x, y, dy, mean, inv_std, scale, mean_g, mean_gx, t * kRowsPerTask,
-                         std::min(rows, (t + 1) * kRowsPerTask), C, dx);
-  });
+  for (std::int64_t t = 0; t < tasks; ++t)
+    loop(body, scale, t * kRowsPerTask, std::min(rows, (t + 1) * kRowsPerTask));
 }
 
-void batchnorm_normalize_f32(const float* x, float* y, const float* gamma, const float* beta,
-                             const float* mean, const float* inv_std, std::int64_t rows,
-                             std::int64_t C, Activation activation) {
-  const std::int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
-  with_activation(activation, [&](auto a) {
-#pragma omp parallel for schedule(static)
-    for (std::int64_t t = 0; t < tasks; ++t)
-      normalize_rows<a()>(x, y, gamma, beta, mean, inv_std, t * kRowsPerTask,
-                          std::min(rows, (t + 1) * kRowsPerTask), C);
-  });
-}
-
-}  // namespace unet3d::cpu
+}  // namespace unet3d::batchnorm_impl

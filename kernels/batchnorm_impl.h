@@ -1,11 +1,12 @@
 // BatchNorm3d written once against an execution policy (Exec<OnCpu> or Exec<OnGpu>): the same
 // per-channel sums, per-channel finalisation and per-element passes on both backends.
-// S is the activation storage type, P = compute_t<S> the parameter type.
+// S is the activation storage type, P = compute_t<S> the parameter type. The per-element passes
+// are functors that carry everything their loop reads, so that the CPU's execution policy can
+// recognise one and run its vectorised f32 version instead (batchnorm_cpu.h).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
 
 #include "kernels/activation.h"
 #include "kernels/backend.h"
@@ -48,25 +49,46 @@ struct BackwardTerm {  // sum g, sum g * xhat
   }
 };
 
-// y := activate(gamma (x - mean) inv_std + beta) per channel: training and evaluation alike,
-// from their own statistics.
-template <class Exec, class S, class P>
-void normalize(const S* x, S* y, const P* gamma, const P* beta, const P* mean, const P* inv_std,
-               std::int64_t rows, std::int64_t C, Activation a) {
-  // The CPU's f32 version runs 16 lanes at a time where the shared loop runs one value.
-  if constexpr (std::is_same_v<Exec, ::unet3d::Exec<OnCpu>> && std::is_same_v<S, float> &&
-                std::is_same_v<P, float>) {
-    cpu::batchnorm_normalize_f32(x, y, gamma, beta, mean, inv_std, rows, C, a);
-  } else {
-    Exec::for_each_run(rows, C,
-                       [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
-                         for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-                           const P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
-                           store(&y[i], activate(v, a));
-                         }
-                       });
+// y := activate(gamma (x - mean) inv_std + beta) over a run of channels [first, end) of row r:
+// training and evaluation alike, from their own statistics.
+template <class S>
+struct Normalize {
+  using P = compute_t<S>;
+  const S* x;
+  S* y;
+  const P *gamma, *beta, *mean, *inv_std;
+  std::int64_t C;
+  Activation activation;
+  UNET3D_HD void operator()(std::int64_t r, std::int64_t first, std::int64_t end) const {
+    for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+      const P v = gamma[c] * ((load(&x[i]) - mean[c]) * inv_std[c]) + beta[c];
+      store(&y[i], activate(v, activation));
+    }
   }
-}
+};
+
+// dx := gamma inv_std (g - mean(g) - xhat mean(g xhat)), the means from `sums` (sum g, then sum
+// g xhat, per channel) times inv_rows.
+template <class S>
+struct DataGradient {
+  using P = compute_t<S>;
+  const S *x, *y, *dy;
+  const P *gamma, *mean, *inv_std;
+  const double* sums;
+  double inv_rows;
+  S* dx;
+  std::int64_t C;
+  Activation activation;
+  UNET3D_HD void operator()(std::int64_t r, std::int64_t first, std::int64_t end) const {
+    for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
+      const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
+      const P g = masked_grad(y, dy, i, activation);
+      const P mean_g = static_cast<P>(sums[c] * inv_rows);
+      const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
+      store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
+    }
+  }
+};
 
 // mean and inv_std ([C]) of `rows` rows of C channels (over every rank's rows where `ranks` is
 // given), the variance biased as normalisation uses it; where running_mean is given, the
@@ -101,122 +123,74 @@ template <class Exec, class S, class P>
 void backward_rows(const S* x, const S* y, const S* dy, const P* gamma, const P* mean,
                    const P* inv_std, S* dx, P* dgamma, P* dbeta, std::int64_t rows, std::int64_t C,
                    Activation activation, RankSums* ranks, Device device) {
-  // The CPU's f32 version sums f32 vectors of 16 lanes where the shared loop sums doubles.
-  if constexpr (std::is_same_v<Exec, ::unet3d::Exec<OnCpu>> && std::is_same_v<S, float> &&
-                std::is_same_v<P, float>) {
-    cpu::batchnorm_backward_f32(x, y, dy, gamma, mean, inv_std, rows, C, activation, dx, dgamma,
-                                dbeta, ranks);
-  } else {
-    double* sums = Exec::template channel_sums<2>(
-        rows, C, BackwardTerm<S>{x, y, dy, mean, inv_std, C, activation});
-    Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-      dbeta[c] += static_cast<P>(sums[c]);
-      dgamma[c] += static_cast<P>(sums[C + c]);
-    });
-    double count = static_cast<double>(rows);
-    if (ranks != nullptr) {  // dx needs the means over every rank's batch
-      ranks->sum(sums, static_cast<std::size_t>(2 * C), device);
-      count *= ranks->ranks();
-    }
-    const double inv_rows = 1.0 / count;
-    Exec::for_each_run(rows, C,
-                       [=] UNET3D_HD_LAMBDA(std::int64_t r, std::int64_t first, std::int64_t end) {
-                         for (std::int64_t c = first, i = r * C + first; c < end; ++c, ++i) {
-                           const P xhat = (load(&x[i]) - mean[c]) * inv_std[c];
-                           const P g = masked_grad(y, dy, i, activation);
-                           const P mean_g = static_cast<P>(sums[c] * inv_rows);
-                           const P mean_gx = static_cast<P>(sums[C + c] * inv_rows);
-                           store(&dx[i], gamma[c] * inv_std[c] * (g - mean_g - xhat * mean_gx));
-                         }
-                       });
+  double* sums = Exec::template channel_sums<2>(
+      rows, C, BackwardTerm<S>{x, y, dy, mean, inv_std, C, activation});
+  Exec::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+    dbeta[c] += static_cast<P>(sums[c]);
+    dgamma[c] += static_cast<P>(sums[C + c]);
+  });
+  double count = static_cast<double>(rows);
+  if (ranks != nullptr) {  // dx needs the means over every rank's batch
+    ranks->sum(sums, static_cast<std::size_t>(2 * C), device);
+    count *= ranks->ranks();
   }
+  Exec::for_each_run(
+      rows, C,
+      DataGradient<S>{x, y, dy, gamma, mean, inv_std, sums, 1.0 / count, dx, C, activation});
 }
 
 }  // namespace unet3d::batchnorm_impl
 
-// The entry points, per backend (kernels/backend.h), with their dtype dispatch.
+// The entry points, per backend and dtype (kernels/backend.h).
 namespace unet3d::backend {
 
-template <class On, class S = DispatchDtype>
-void batchnorm_forward_train(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
-                             Tensor& running_mean_t, Tensor& running_var_t, Tensor& saved_mean_t,
-                             Tensor& saved_inv_std_t, Tensor& yt, const BatchNormOptions& o) {
-  if constexpr (std::is_same_v<S, DispatchDtype>) {
-    Exec<On>::with_storage_type("batchnorm_forward_train", xt, [&](auto s) {
-      batchnorm_forward_train<On, decltype(s)>(xt, gamma_t, beta_t, running_mean_t, running_var_t,
-                                               saved_mean_t, saved_inv_std_t, yt, o);
-    });
-  } else {
-    using P = compute_t<S>;
-    const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
-    const S* x = static_cast<const S*>(xt.data());
-    S* y = static_cast<S*>(yt.data());
-    const P* gamma = static_cast<const P*>(gamma_t.data());
-    const P* beta = static_cast<const P*>(beta_t.data());
-    P* running_mean = static_cast<P*>(running_mean_t.data());
-    P* running_var = static_cast<P*>(running_var_t.data());
-    P* mean = static_cast<P*>(saved_mean_t.data());
-    P* inv_std = static_cast<P*>(saved_inv_std_t.data());
-    batchnorm_impl::statistics<Exec<On>>(x, rows, C, o.eps, o.ranks, xt.device(), mean, inv_std,
-                                         running_mean, running_var, o.momentum);
-    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, rows, C, o.activation);
-  }
+template <class On, DType D>
+void batchnorm_forward_train(const BatchNormForwardTrainArgs& a) {
+  using S = storage_t<On, D>;
+  using P = compute_t<S>;
+  const std::int64_t C = a.x.shape().c, rows = a.x.numel() / C;
+  const S* x = typed(S{}, a.x);
+  P *mean = typed(P{}, a.saved_mean), *inv_std = typed(P{}, a.saved_inv_std);
+  batchnorm_impl::statistics<Exec<On>>(x, rows, C, a.eps, a.ranks, a.x.device(), mean, inv_std,
+                                       typed(P{}, a.running_mean), typed(P{}, a.running_var),
+                                       a.momentum);
+  Exec<On>::for_each_run(
+      rows, C,
+      batchnorm_impl::Normalize<S>{x, typed(S{}, a.y), typed(P{}, a.gamma), typed(P{}, a.beta),
+                                   mean, inv_std, C, a.activation});
 }
 
-template <class On, class S = DispatchDtype>
-void batchnorm_forward_eval(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
-                            const Tensor& running_mean_t, const Tensor& running_var_t, Tensor& yt,
-                            const BatchNormOptions& o) {
-  if constexpr (std::is_same_v<S, DispatchDtype>) {
-    Exec<On>::with_storage_type("batchnorm_forward_eval", xt, [&](auto s) {
-      batchnorm_forward_eval<On, decltype(s)>(xt, gamma_t, beta_t, running_mean_t, running_var_t,
-                                              yt, o);
-    });
-  } else {
-    using P = compute_t<S>;
-    const std::int64_t C = xt.shape().c;
-    const S* x = static_cast<const S*>(xt.data());
-    S* y = static_cast<S*>(yt.data());
-    const P* gamma = static_cast<const P*>(gamma_t.data());
-    const P* beta = static_cast<const P*>(beta_t.data());
-    const P* mean = static_cast<const P*>(running_mean_t.data());
-    const P* var = static_cast<const P*>(running_var_t.data());
-    const double eps = o.eps;
-    const Activation activation = o.activation;
-    // 1 / sqrt(var + eps) once per channel, in the workspace (no op holds it across calls).
-    P* inv_std = static_cast<P*>(workspace(xt.device(), static_cast<std::size_t>(C) * sizeof(P)));
-    Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
-      inv_std[c] = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
-    });
-    batchnorm_impl::normalize<Exec<On>>(x, y, gamma, beta, mean, inv_std, xt.numel() / C, C,
-                                        activation);
-  }
+template <class On, DType D>
+void batchnorm_forward_eval(const BatchNormForwardEvalArgs& a) {
+  using S = storage_t<On, D>;
+  using P = compute_t<S>;
+  const std::int64_t C = a.x.shape().c;
+  const P* var = typed(P{}, a.running_var);
+  const double eps = a.eps;
+  // 1 / sqrt(var + eps) once per channel, in the workspace (no op holds it across calls).
+  P* inv_std = static_cast<P*>(workspace(a.x.device(), static_cast<std::size_t>(C) * sizeof(P)));
+  Exec<On>::for_each(C, [=] UNET3D_HD_LAMBDA(std::int64_t c) {
+    inv_std[c] = static_cast<P>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+  });
+  Exec<On>::for_each_run(
+      a.x.numel() / C, C,
+      batchnorm_impl::Normalize<S>{typed(S{}, a.x), typed(S{}, a.y), typed(P{}, a.gamma),
+                                   typed(P{}, a.beta), typed(P{}, a.running_mean), inv_std, C,
+                                   a.activation});
 }
 
-template <class On, class S = DispatchDtype>
-void batchnorm_backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt,
-                        const Tensor& gamma_t, const Tensor& mean_t, const Tensor& inv_std_t,
-                        Tensor& dxt, Tensor& dgamma_t, Tensor& dbeta_t, const BatchNormOptions& o) {
-  if constexpr (std::is_same_v<S, DispatchDtype>) {
-    Exec<On>::with_storage_type("batchnorm_backward", xt, [&](auto s) {
-      batchnorm_backward<On, decltype(s)>(xt, yt, dyt, gamma_t, mean_t, inv_std_t, dxt, dgamma_t,
-                                          dbeta_t, o);
-    });
-  } else {
-    using P = compute_t<S>;
-    const std::int64_t C = xt.shape().c, rows = xt.numel() / C;
-    const S* x = static_cast<const S*>(xt.data());
-    const S* y = static_cast<const S*>(yt.data());
-    const S* dy = static_cast<const S*>(dyt.data());
-    S* dx = static_cast<S*>(dxt.data());
-    const P* gamma = static_cast<const P*>(gamma_t.data());
-    const P* mean = static_cast<const P*>(mean_t.data());
-    const P* inv_std = static_cast<const P*>(inv_std_t.data());
-    P* dgamma = static_cast<P*>(dgamma_t.data());
-    P* dbeta = static_cast<P*>(dbeta_t.data());
-    batchnorm_impl::backward_rows<Exec<On>>(x, y, dy, gamma, mean, inv_std, dx, dgamma, dbeta, rows,
-                                            C, o.activation, o.ranks, xt.device());
-  }
+template <class On, DType D>
+void batchnorm_backward(const BatchNormBackwardArgs& a) {
+  using S = storage_t<On, D>;
+  using P = compute_t<S>;
+  const std::int64_t C = a.x.shape().c;
+  batchnorm_impl::backward_rows<Exec<On>>(
+      typed(S{}, a.x), typed(S{}, a.y), typed(S{}, a.dy), typed(P{}, a.gamma),
+      typed(P{}, a.saved_mean), typed(P{}, a.saved_inv_std), typed(S{}, a.dx), typed(P{}, a.dgamma),
+      typed(P{}, a.dbeta), a.x.numel() / C, C, a.activation, a.ranks, a.x.device());
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_BATCHNORM_ENTRIES(X) \
+  X(FLOAT, batchnorm_forward_train) X(FLOAT, batchnorm_forward_eval) X(FLOAT, batchnorm_backward)

@@ -1,5 +1,7 @@
 // The CPU skeleton of the per-channel sums (channel_reduce.h): rows split into chunks chosen
-// from the row count alone, each chunk summed by one thread, the chunks added in order.
+// from the row count alone, each chunk summed by one thread, the chunks added in order. Where a
+// vectorised sum of a chunk exists for the term (cpu_fast_path(term, first, end, sums), beside
+// the term's family, as in batchnorm_cpu.h), it sums each chunk instead, given the whole term.
 #pragma once
 
 #include <algorithm>
@@ -33,13 +35,17 @@ double* channel_sums(std::int64_t rows, std::int64_t channels, const Term& term)
 #pragma omp parallel for schedule(static)
   for (std::int64_t k = 0; k < chunks; ++k) {
     double* mine = partial + k * width;
-    std::fill(mine, mine + width, 0.0);
-    const std::int64_t end = std::min(rows, (k + 1) * per_chunk);
-    for (std::int64_t r = k * per_chunk; r < end; ++r)
-      for (std::int64_t c = 0; c < channels; ++c) {
-        const Sums<Q> s = term(r, c);
-        for (int q = 0; q < Q; ++q) mine[q * channels + c] += s.v[q];
-      }
+    const std::int64_t first = k * per_chunk, end = std::min(rows, (k + 1) * per_chunk);
+    if constexpr (requires { cpu_fast_path(term, first, end, mine); }) {
+      cpu_fast_path(term, first, end, mine);
+    } else {
+      std::fill(mine, mine + width, 0.0);
+      for (std::int64_t r = first; r < end; ++r)
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const Sums<Q> s = term(r, c);
+          for (int q = 0; q < Q; ++q) mine[q * channels + c] += s.v[q];
+        }
+    }
   }
   std::fill(result, result + width, 0.0);
   for (std::int64_t k = 0; k < chunks; ++k)

@@ -7,10 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::concat_channels);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::split_channels);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::pad_channels);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::crop_channels);
+UNET3D_CHANNELS_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -36,24 +33,24 @@ void check_padding(const char* op, const Tensor& x, const Tensor& padded) {
 
 }  // namespace
 
-void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
-  check_channels("concat_channels", a, b, out);
-  UNET3D_RUN_ON_DEVICE_OF(out, backend::concat_channels, a, b, out);
+void concat_channels(const ConcatChannelsArgs& a) {
+  check_channels("concat_channels", a.first, a.second, a.out);
+  UNET3D_RUN_FLOAT(a.out, concat_channels, a);
 }
 
-void split_channels(const Tensor& dout, Tensor& da, Tensor& db) {
-  check_channels("split_channels", da, db, dout);
-  UNET3D_RUN_ON_DEVICE_OF(dout, backend::split_channels, dout, da, db);
+void split_channels(const SplitChannelsArgs& a) {
+  check_channels("split_channels", a.da, a.db, a.dout);
+  UNET3D_RUN_FLOAT(a.dout, split_channels, a);
 }
 
-void pad_channels(const Tensor& x, Tensor& padded) {
-  check_padding("pad_channels", x, padded);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::pad_channels, x, padded);
+void pad_channels(const PadChannelsArgs& a) {
+  check_padding("pad_channels", a.x, a.padded);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, pad_channels, a);
 }
 
-void crop_channels(const Tensor& padded, Tensor& x) {
-  check_padding("crop_channels", x, padded);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::crop_channels, padded, x);
+void crop_channels(const CropChannelsArgs& a) {
+  check_padding("crop_channels", a.x, a.padded);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, crop_channels, a);
 }
 
 }  // namespace unet3d

@@ -7,14 +7,35 @@
 
 namespace unet3d {
 
-// out := [a, b] along channels, a first (overwritten).
-void concat_channels(const Tensor& a, const Tensor& b, Tensor& out);
-// da, db := the channel ranges of dout that came from a and b (overwritten).
-void split_channels(const Tensor& dout, Tensor& da, Tensor& db);
+// out := [first, second] along channels (overwritten).
+struct ConcatChannelsArgs {
+  const Tensor& first;
+  const Tensor& second;
+  Tensor& out;
+};
+void concat_channels(const ConcatChannelsArgs& a);
+
+// da, db := the channel ranges of dout that came from first and second (overwritten).
+struct SplitChannelsArgs {
+  const Tensor& dout;
+  Tensor& da;
+  Tensor& db;
+};
+void split_channels(const SplitChannelsArgs& a);
+
 // padded := x in its corner and zeros elsewhere, where padded is [N', D, H, W, C'] with N' >= N
 // and C' >= C (for weights [Cout, k, k, k, Cin]: more output and input channels); overwritten.
-void pad_channels(const Tensor& x, Tensor& padded);
+struct PadChannelsArgs {
+  const Tensor& x;
+  Tensor& padded;
+};
+void pad_channels(const PadChannelsArgs& a);
+
 // x := the corner of `padded` that pad_channels fills (overwritten).
-void crop_channels(const Tensor& padded, Tensor& x);
+struct CropChannelsArgs {
+  const Tensor& padded;
+  Tensor& x;
+};
+void crop_channels(const CropChannelsArgs& a);
 
 }  // namespace unet3d

@@ -67,34 +67,36 @@ void crop(const E* padded, E* x, Shape small, Shape big) {
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
+template <class On, DType D>
+void concat_channels(const ConcatChannelsArgs& a) {
+  using S = storage_t<On, D>;
+  channels_impl::concat<Exec<On>>(typed(S{}, a.first), typed(S{}, a.second), typed(S{}, a.out),
+                                  a.first.numel() / a.first.shape().c, a.first.shape().c,
+                                  a.second.shape().c);
+}
+
+template <class On, DType D>
+void split_channels(const SplitChannelsArgs& a) {
+  using S = storage_t<On, D>;
+  channels_impl::split<Exec<On>>(typed(S{}, a.dout), typed(S{}, a.da), typed(S{}, a.db),
+                                 a.da.numel() / a.da.shape().c, a.da.shape().c, a.db.shape().c);
+}
+
 template <class On>
-void concat_channels(const Tensor& a, const Tensor& b, Tensor& out) {
-  Exec<On>::with_storage_type("concat_channels", out, [&](auto s) {
-    channels_impl::concat<Exec<On>>(typed(s, a), typed(s, b), typed(s, out),
-                                    a.numel() / a.shape().c, a.shape().c, b.shape().c);
+void pad_channels(const PadChannelsArgs& a) {
+  with_element_bits(a.x.dtype(), [&](auto e) {
+    channels_impl::pad<Exec<On>>(typed(e, a.x), typed(e, a.padded), a.x.shape(), a.padded.shape());
   });
 }
 
 template <class On>
-void split_channels(const Tensor& dout, Tensor& da, Tensor& db) {
-  Exec<On>::with_storage_type("split_channels", dout, [&](auto s) {
-    channels_impl::split<Exec<On>>(typed(s, dout), typed(s, da), typed(s, db),
-                                   da.numel() / da.shape().c, da.shape().c, db.shape().c);
-  });
-}
-
-template <class On>
-void pad_channels(const Tensor& x, Tensor& padded) {
-  with_element_bits(x.dtype(), [&](auto e) {
-    channels_impl::pad<Exec<On>>(typed(e, x), typed(e, padded), x.shape(), padded.shape());
-  });
-}
-
-template <class On>
-void crop_channels(const Tensor& padded, Tensor& x) {
-  with_element_bits(x.dtype(), [&](auto e) {
-    channels_impl::crop<Exec<On>>(typed(e, padded), typed(e, x), x.shape(), padded.shape());
+void crop_channels(const CropChannelsArgs& a) {
+  with_element_bits(a.x.dtype(), [&](auto e) {
+    channels_impl::crop<Exec<On>>(typed(e, a.padded), typed(e, a.x), a.x.shape(), a.padded.shape());
   });
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_CHANNELS_ENTRIES(X) \
+  X(FLOAT, concat_channels) X(FLOAT, split_channels) X(PLAIN, pad_channels) X(PLAIN, crop_channels)

@@ -7,8 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::depth_to_space);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::space_to_depth);
+UNET3D_DEPTH_SPACE_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -28,15 +27,15 @@ depth_space_impl::Block check_blocks(const char* op, const Tensor& t, const Tens
 
 }  // namespace
 
-void depth_to_space(const Tensor& t, const Tensor* bias, Tensor& y, Grid block) {
-  const depth_space_impl::Block b = check_blocks("depth_to_space", t, y, block);
-  if (bias != nullptr) check_channel_vector("depth_to_space", y, *bias, y.dtype());
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::depth_to_space, t, bias, y, b);
+void depth_to_space(const DepthToSpaceArgs& a) {
+  const depth_space_impl::Block b = check_blocks("depth_to_space", a.t, a.y, a.block);
+  if (a.bias != nullptr) check_channel_vector("depth_to_space", a.y, *a.bias, a.y.dtype());
+  UNET3D_RUN_FLOAT(a.y, depth_to_space, a, b);
 }
 
-void space_to_depth(const Tensor& y, Tensor& t, Grid block) {
-  const depth_space_impl::Block b = check_blocks("space_to_depth", t, y, block);
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::space_to_depth, y, t, b);
+void space_to_depth(const SpaceToDepthArgs& a) {
+  const depth_space_impl::Block b = check_blocks("space_to_depth", a.t, a.y, a.block);
+  UNET3D_RUN_FLOAT(a.y, space_to_depth, a, b);
 }
 
 }  // namespace unet3d

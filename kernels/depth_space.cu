@@ -3,5 +3,4 @@
 #include "kernels/depth_space_impl.h"
 #include "kernels/exec_gpu.cuh"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::depth_to_space);
-UNET3D_GPU_INSTANCE(unet3d::backend::space_to_depth);
+UNET3D_DEPTH_SPACE_ENTRIES(UNET3D_GPU_HERE)

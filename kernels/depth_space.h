@@ -13,9 +13,21 @@ namespace unet3d {
 // y[n, bd d + a, bh h + b, bw w + c, o] := t[n, d, h, w, ((a bh + b) bw + c) O + o]
 // (+ bias[o]), overwritten. t: [N, D, H, W, blocks * O]; y: [N, bd D, bh H, bw W, O]; bias: [O]
 // in y's dtype, or null. block: (bd, bh, bw).
-void depth_to_space(const Tensor& t, const Tensor* bias, Tensor& y, Grid block = Grid::cube(2));
+struct DepthToSpaceArgs {
+  const Tensor& t;
+  const Tensor* bias;
+  Tensor& y;
+  Grid block = Grid::cube(2);
+};
+void depth_to_space(const DepthToSpaceArgs& a);
+
 // The inverse: t[n, d, h, w, ((a bh + b) bw + c) O + o] := y[n, bd d + a, bh h + b, bw w + c, o],
 // overwritten.
-void space_to_depth(const Tensor& y, Tensor& t, Grid block = Grid::cube(2));
+struct SpaceToDepthArgs {
+  const Tensor& y;
+  Tensor& t;
+  Grid block = Grid::cube(2);
+};
+void space_to_depth(const SpaceToDepthArgs& a);
 
 }  // namespace unet3d

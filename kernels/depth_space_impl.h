@@ -67,21 +67,20 @@ void space_to_depth(const S* y, S* t, Shape space, Block block) {
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
-template <class On>
-void depth_to_space(const Tensor& t, const Tensor* bias, Tensor& y, depth_space_impl::Block b) {
-  Exec<On>::with_storage_type("depth_to_space", y, [&](auto s) {
-    using S = decltype(s);
-    depth_space_impl::depth_to_space<Exec<On>>(typed(s, t),
-                                               bias ? static_cast<const S*>(bias->data()) : nullptr,
-                                               typed(s, y), y.shape(), b);
-  });
+template <class On, DType D>
+void depth_to_space(const DepthToSpaceArgs& a, depth_space_impl::Block b) {
+  using S = storage_t<On, D>;
+  depth_space_impl::depth_to_space<Exec<On>>(
+      typed(S{}, a.t), a.bias ? static_cast<const S*>(a.bias->data()) : nullptr, typed(S{}, a.y),
+      a.y.shape(), b);
 }
 
-template <class On>
-void space_to_depth(const Tensor& y, Tensor& t, depth_space_impl::Block b) {
-  Exec<On>::with_storage_type("space_to_depth", y, [&](auto s) {
-    depth_space_impl::space_to_depth<Exec<On>>(typed(s, y), typed(s, t), y.shape(), b);
-  });
+template <class On, DType D>
+void space_to_depth(const SpaceToDepthArgs& a, depth_space_impl::Block b) {
+  using S = storage_t<On, D>;
+  depth_space_impl::space_to_depth<Exec<On>>(typed(S{}, a.y), typed(S{}, a.t), a.y.shape(), b);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_DEPTH_SPACE_ENTRIES(X) X(FLOAT, depth_to_space) X(FLOAT, space_to_depth)

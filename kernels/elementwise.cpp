@@ -7,58 +7,50 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::fill);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::fill_uniform);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::copy);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::cast);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::add);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::affine);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::clip_affine);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::relu_forward);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::relu_backward);
+UNET3D_ELEMENTWISE_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
-void fill(Tensor& y, double value) {
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::fill, y, value);
+void fill(const FillArgs& a) {
+  UNET3D_RUN_ON_DEVICE_OF(a.y, fill, a);
 }
 
-void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
-  UNET3D_USAGE_CHECK(lo <= hi, "fill_uniform: empty range [", lo, ", ", hi, ")");
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::fill_uniform, y, seed, lo, hi);
+void fill_uniform(const FillUniformArgs& a) {
+  UNET3D_USAGE_CHECK(a.lo <= a.hi, "fill_uniform: empty range [", a.lo, ", ", a.hi, ")");
+  UNET3D_RUN_FLOAT(a.y, fill_uniform, a);
 }
 
-void copy(const Tensor& x, Tensor& y) {
-  check_same_layout("copy", {&x, &y});
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::copy, x, y);
+void copy(const CopyArgs& a) {
+  check_same_layout("copy", {&a.x, &a.y});
+  UNET3D_RUN_ON_DEVICE_OF(a.y, copy, a);
 }
 
-void cast(const Tensor& x, Tensor& y) {
-  check_same_device_and_shape("cast", {&x, &y});
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::cast, x, y);
+void cast(const CastArgs& a) {
+  check_same_device_and_shape("cast", {&a.x, &a.y});
+  UNET3D_RUN_ON_DEVICE_OF(a.y, cast, a);
 }
 
-void add(const Tensor& a, const Tensor& b, Tensor& out) {
-  check_same_layout("add", {&a, &b, &out});
-  UNET3D_RUN_ON_DEVICE_OF(out, backend::add, a, b, out);
+void add(const AddArgs& a) {
+  check_same_layout("add", {&a.lhs, &a.rhs, &a.out});
+  UNET3D_RUN_FLOAT(a.out, add, a);
 }
 
-void affine(const Tensor& x, double a, double b, Tensor& y) {
-  check_same_layout("affine", {&x, &y});
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::affine, x, a, b, y);
+void affine(const AffineArgs& a) {
+  check_same_layout("affine", {&a.x, &a.y});
+  UNET3D_RUN_FLOAT(a.y, affine, a);
 }
 
-void clip_affine(const Tensor& x, double lo, double hi, double a, double b, Tensor& y) {
-  check_same_layout("clip_affine", {&x, &y});
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::clip_affine, x, lo, hi, a, b, y);
+void clip_affine(const ClipAffineArgs& a) {
+  check_same_layout("clip_affine", {&a.x, &a.y});
+  UNET3D_RUN_FLOAT(a.y, clip_affine, a);
 }
 
-void relu_forward(const Tensor& x, Tensor& y) {
-  check_same_layout("relu_forward", {&x, &y});
-  UNET3D_RUN_ON_DEVICE_OF(y, backend::relu_forward, x, y);
+void relu_forward(const ReluForwardArgs& a) {
+  check_same_layout("relu_forward", {&a.x, &a.y});
+  UNET3D_RUN_FLOAT(a.y, relu_forward, a);
 }
 
-void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
-  check_same_layout("relu_backward", {&y, &dy, &dx});
-  UNET3D_RUN_ON_DEVICE_OF(dx, backend::relu_backward, y, dy, dx);
+void relu_backward(const ReluBackwardArgs& a) {
+  check_same_layout("relu_backward", {&a.y, &a.dy, &a.dx});
+  UNET3D_RUN_FLOAT(a.dx, relu_backward, a);
 }
 
 }  // namespace unet3d

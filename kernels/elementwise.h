@@ -13,23 +13,77 @@
 namespace unet3d {
 
 // y := value
-void fill(Tensor& y, double value);
+struct FillArgs {
+  Tensor& y;
+  double value;
+};
+void fill(const FillArgs& a);
+
 // y[i] := uniform in [lo, hi) from the project's RNG at (seed, i): the same numbers on both
 // backends (runtime/rng.h).
-void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi);
+struct FillUniformArgs {
+  Tensor& y;
+  std::uint64_t seed;
+  float lo;
+  float hi;
+};
+void fill_uniform(const FillUniformArgs& a);
+
 // y := x (same device; Tensor::copy_from crosses devices)
-void copy(const Tensor& x, Tensor& y);
+struct CopyArgs {
+  const Tensor& x;
+  Tensor& y;
+};
+void copy(const CopyArgs& a);
+
 // y := x converted to y's dtype, rounding to nearest even.
-void cast(const Tensor& x, Tensor& y);
-// out := a + b
-void add(const Tensor& a, const Tensor& b, Tensor& out);
-// y := a * x + b (normalisation)
-void affine(const Tensor& x, double a, double b, Tensor& y);
-// y := a * clamp(x, lo, hi) + b (in place allowed): CT's normalisation.
-void clip_affine(const Tensor& x, double lo, double hi, double a, double b, Tensor& y);
+struct CastArgs {
+  const Tensor& x;
+  Tensor& y;
+};
+void cast(const CastArgs& a);
+
+// out := lhs + rhs
+struct AddArgs {
+  const Tensor& lhs;
+  const Tensor& rhs;
+  Tensor& out;
+};
+void add(const AddArgs& a);
+
+// y := scale * x + offset (normalisation)
+struct AffineArgs {
+  const Tensor& x;
+  double scale;
+  double offset;
+  Tensor& y;
+};
+void affine(const AffineArgs& a);
+
+// y := scale * clamp(x, lo, hi) + offset (in place allowed): CT's normalisation.
+struct ClipAffineArgs {
+  const Tensor& x;
+  double lo;
+  double hi;
+  double scale;
+  double offset;
+  Tensor& y;
+};
+void clip_affine(const ClipAffineArgs& a);
+
 // y := max(x, 0) (NaN stays NaN, as in PyTorch)
-void relu_forward(const Tensor& x, Tensor& y);
+struct ReluForwardArgs {
+  const Tensor& x;
+  Tensor& y;
+};
+void relu_forward(const ReluForwardArgs& a);
+
 // dx := dy where y > 0, else 0; y is the forward output, so the forward may run in place.
-void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
+struct ReluBackwardArgs {
+  const Tensor& y;
+  const Tensor& dy;
+  Tensor& dx;
+};
+void relu_backward(const ReluBackwardArgs& a);
 
 }  // namespace unet3d

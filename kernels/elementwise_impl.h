@@ -90,87 +90,87 @@ void cast(const X* x, Y* y, std::int64_t n) {
 namespace unet3d::backend {
 
 template <class On>
-void fill(Tensor& y, double value) {
-  const std::int64_t n = y.numel();
-  const auto as_float = static_cast<float>(value);
-  switch (y.dtype()) {
+void fill(const FillArgs& a) {
+  const std::int64_t n = a.y.numel();
+  const auto as_float = static_cast<float>(a.value);
+  switch (a.y.dtype()) {
     case DType::f16:
-      return elementwise_impl::fill_bits<Exec<On>>(static_cast<std::uint16_t*>(y.data()), n,
+      return elementwise_impl::fill_bits<Exec<On>>(static_cast<std::uint16_t*>(a.y.data()), n,
                                                    float_to_half_bits(as_float));
     case DType::f32:
-      return elementwise_impl::fill_bits<Exec<On>>(static_cast<float*>(y.data()), n, as_float);
+      return elementwise_impl::fill_bits<Exec<On>>(static_cast<float*>(a.y.data()), n, as_float);
     case DType::f64:
-      return elementwise_impl::fill_bits<Exec<On>>(static_cast<double*>(y.data()), n, value);
+      return elementwise_impl::fill_bits<Exec<On>>(static_cast<double*>(a.y.data()), n, a.value);
     case DType::u8:
-      return elementwise_impl::fill_bits<Exec<On>>(static_cast<std::uint8_t*>(y.data()), n,
-                                                   static_cast<std::uint8_t>(value));
+      return elementwise_impl::fill_bits<Exec<On>>(static_cast<std::uint8_t*>(a.y.data()), n,
+                                                   static_cast<std::uint8_t>(a.value));
   }
 }
 
-template <class On>
-void fill_uniform(Tensor& y, std::uint64_t seed, float lo, float hi) {
-  Exec<On>::with_storage_type("fill_uniform", y, [&](auto s) {
-    elementwise_impl::fill_uniform<Exec<On>>(typed(s, y), y.numel(), seed, lo, hi);
-  });
+template <class On, DType D>
+void fill_uniform(const FillUniformArgs& a) {
+  using S = storage_t<On, D>;
+  elementwise_impl::fill_uniform<Exec<On>>(typed(S{}, a.y), a.y.numel(), a.seed, a.lo, a.hi);
 }
 
 template <class On>
-void copy(const Tensor& x, Tensor& y) {
-  if (x.data() != y.data()) Exec<On>::copy_bytes(y.data(), x.data(), x.bytes());
+void copy(const CopyArgs& a) {
+  if (a.x.data() != a.y.data()) Exec<On>::copy_bytes(a.y.data(), a.x.data(), a.x.bytes());
 }
 
 template <class On>
-void cast(const Tensor& x, Tensor& y) {
-  Exec<On>::with_storage_type("cast", x, [&](auto xs) {
-    Exec<On>::with_storage_type("cast", y, [&](auto ys) {
-      elementwise_impl::cast<Exec<On>>(typed(xs, x), typed(ys, y), x.numel());
+void cast(const CastArgs& a) {
+  Exec<On>::with_storage_type("cast", a.x, [&](auto xs) {
+    Exec<On>::with_storage_type("cast", a.y, [&](auto ys) {
+      elementwise_impl::cast<Exec<On>>(typed(xs, a.x), typed(ys, a.y), a.x.numel());
     });
   });
 }
 
-template <class On>
-void add(const Tensor& a, const Tensor& b, Tensor& out) {
-  Exec<On>::with_storage_type("add", out, [&](auto s) {
-    elementwise_impl::map<Exec<On>>(out.numel(), typed(s, out), ops::Add{}, typed(s, a),
-                                    typed(s, b));
-  });
+template <class On, DType D>
+void add(const AddArgs& a) {
+  using S = storage_t<On, D>;
+  elementwise_impl::map<Exec<On>>(a.out.numel(), typed(S{}, a.out), ops::Add{}, typed(S{}, a.lhs),
+                                  typed(S{}, a.rhs));
 }
 
-template <class On>
-void affine(const Tensor& x, double a, double b, Tensor& y) {
-  Exec<On>::with_storage_type("affine", y, [&](auto s) {
-    using S = decltype(s);
-    using C = compute_t<S>;
-    elementwise_impl::map<Exec<On>>(
-        y.numel(), typed(s, y), ops::Affine<C>{static_cast<C>(a), static_cast<C>(b)}, typed(s, x));
-  });
+template <class On, DType D>
+void affine(const AffineArgs& a) {
+  using S = storage_t<On, D>;
+  using C = compute_t<S>;
+  elementwise_impl::map<Exec<On>>(a.y.numel(), typed(S{}, a.y),
+                                  ops::Affine<C>{static_cast<C>(a.scale), static_cast<C>(a.offset)},
+                                  typed(S{}, a.x));
 }
 
-template <class On>
-void clip_affine(const Tensor& x, double lo, double hi, double a, double b, Tensor& y) {
-  Exec<On>::with_storage_type("clip_affine", y, [&](auto s) {
-    using S = decltype(s);
-    using C = compute_t<S>;
-    elementwise_impl::map<Exec<On>>(y.numel(), typed(s, y),
-                                    ops::ClipAffine<C>{static_cast<C>(lo), static_cast<C>(hi),
-                                                       static_cast<C>(a), static_cast<C>(b)},
-                                    typed(s, x));
-  });
+template <class On, DType D>
+void clip_affine(const ClipAffineArgs& a) {
+  using S = storage_t<On, D>;
+  using C = compute_t<S>;
+  elementwise_impl::map<Exec<On>>(
+      a.y.numel(), typed(S{}, a.y),
+      ops::ClipAffine<C>{static_cast<C>(a.lo), static_cast<C>(a.hi), static_cast<C>(a.scale),
+                         static_cast<C>(a.offset)},
+      typed(S{}, a.x));
 }
 
-template <class On>
-void relu_forward(const Tensor& x, Tensor& y) {
-  Exec<On>::with_storage_type("relu_forward", y, [&](auto s) {
-    elementwise_impl::map<Exec<On>>(y.numel(), typed(s, y), ops::Relu{}, typed(s, x));
-  });
+template <class On, DType D>
+void relu_forward(const ReluForwardArgs& a) {
+  using S = storage_t<On, D>;
+  elementwise_impl::map<Exec<On>>(a.y.numel(), typed(S{}, a.y), ops::Relu{}, typed(S{}, a.x));
 }
 
-template <class On>
-void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
-  Exec<On>::with_storage_type("relu_backward", dx, [&](auto s) {
-    elementwise_impl::map<Exec<On>>(dx.numel(), typed(s, dx), ops::ReluBackward{}, typed(s, y),
-                                    typed(s, dy));
-  });
+template <class On, DType D>
+void relu_backward(const ReluBackwardArgs& a) {
+  using S = storage_t<On, D>;
+  elementwise_impl::map<Exec<On>>(a.dx.numel(), typed(S{}, a.dx), ops::ReluBackward{},
+                                  typed(S{}, a.y), typed(S{}, a.dy));
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_ELEMENTWISE_ENTRIES(X)                                                \
+  X(PLAIN, fill)                                                                     \
+  X(FLOAT, fill_uniform)                                                             \
+  X(PLAIN, copy) X(PLAIN, cast) X(FLOAT, add) X(FLOAT, affine) X(FLOAT, clip_affine) \
+      X(FLOAT, relu_forward) X(FLOAT, relu_backward)

@@ -14,10 +14,20 @@
 namespace unet3d {
 
 template <>
-struct Exec<OnCpu> {
-  // The f16 storage type of this backend.
-  using HalfStorage = Half;
+struct StorageOf<OnCpu, DType::f16> {
+  using type = Half;
+};
+template <>
+struct StorageOf<OnCpu, DType::f32> {
+  using type = float;
+};
+template <>
+struct StorageOf<OnCpu, DType::f64> {
+  using type = double;
+};
 
+template <>
+struct Exec<OnCpu> {
   // body(i) for i in [0, n), in parallel.
   template <class Body>
   static void for_each(std::int64_t n, Body body) {
@@ -28,10 +38,16 @@ struct Exec<OnCpu> {
   // body(run, first, end) covers elements [first, end) of each run in [0, runs) of `length`
   // elements: here each run whole in one call, so that what the body derives from `run` is
   // computed once per run, not per element.
+  // Where a vectorised version of the body exists (cpu_fast_path(body, runs), found beside the
+  // body's family, as in batchnorm_cpu.h), it runs instead, given the whole body.
   template <class Body>
   static void for_each_run(std::int64_t runs, std::int64_t length, Body body) {
+    if constexpr (requires { cpu_fast_path(body, runs); }) {
+      cpu_fast_path(body, runs);
+    } else {
 #pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < runs; ++r) body(r, std::int64_t{0}, length);
+      for (std::int64_t r = 0; r < runs; ++r) body(r, std::int64_t{0}, length);
+    }
   }
 
   template <int Q, class Term>

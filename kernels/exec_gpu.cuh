@@ -10,10 +10,16 @@
 namespace unet3d {
 
 template <>
-struct Exec<OnGpu> {
-  // The f16 storage type of this backend.
-  using HalfStorage = __half;
+struct StorageOf<OnGpu, DType::f16> {
+  using type = __half;
+};
+template <>
+struct StorageOf<OnGpu, DType::f32> {
+  using type = float;
+};
 
+template <>
+struct Exec<OnGpu> {
   template <class Body>
   static void for_each(std::int64_t n, Body body) {
     gpu::for_each_index(n, body);

@@ -7,14 +7,15 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::flip);
+UNET3D_FLIP_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
-void flip(const Tensor& x, Tensor& y, unsigned axes) {
-  check_same_layout("flip", {&x, &y});
-  UNET3D_USAGE_CHECK(x.data() != y.data(), "flip: output ", y.describe(), " aliases its input");
-  UNET3D_USAGE_CHECK(axes <= (kFlipD | kFlipH | kFlipW), "flip: axes mask ", axes,
+void flip(const FlipArgs& a) {
+  check_same_layout("flip", {&a.x, &a.y});
+  UNET3D_USAGE_CHECK(a.x.data() != a.y.data(), "flip: output ", a.y.describe(),
+                     " aliases its input");
+  UNET3D_USAGE_CHECK(a.axes <= (kFlipD | kFlipH | kFlipW), "flip: axes mask ", a.axes,
                      " names no axis of D, H, W");
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::flip, x, y, axes);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, flip, a);
 }
 
 unsigned random_flip_axes(Rng& rng, unsigned allowed) {

@@ -2,4 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/flip_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::flip);
+UNET3D_FLIP_ENTRIES(UNET3D_GPU_HERE)

@@ -12,7 +12,12 @@ namespace unet3d {
 enum FlipAxis : unsigned { kFlipD = 1, kFlipH = 2, kFlipW = 4 };
 
 // y := x mirrored along every axis in `axes` (a FlipAxis mask); overwritten, y must not alias x.
-void flip(const Tensor& x, Tensor& y, unsigned axes);
+struct FlipArgs {
+  const Tensor& x;
+  Tensor& y;
+  unsigned axes;
+};
+void flip(const FlipArgs& a);
 
 // Each axis of `allowed` independently with probability 1/2, drawn from `rng`; apply the
 // result to the image and its labels alike.

@@ -30,10 +30,12 @@ void flip(const E* x, E* y, Shape s, unsigned axes) {
 namespace unet3d::backend {
 
 template <class On>
-void flip(const Tensor& x, Tensor& y, unsigned axes) {
-  with_element_bits(x.dtype(), [&](auto e) {
-    flip_impl::flip<Exec<On>>(typed(e, x), typed(e, y), x.shape(), axes);
+void flip(const FlipArgs& a) {
+  with_element_bits(a.x.dtype(), [&](auto e) {
+    flip_impl::flip<Exec<On>>(typed(e, a.x), typed(e, a.y), a.x.shape(), a.axes);
   });
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_FLIP_ENTRIES(X) X(PLAIN, flip)

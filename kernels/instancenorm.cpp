@@ -7,8 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::instancenorm_forward);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::instancenorm_backward);
+UNET3D_INSTANCENORM_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -33,21 +32,16 @@ void check_instancenorm(const char* op, std::initializer_list<const Tensor*> act
 
 }  // namespace
 
-void instancenorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                          Tensor& saved_mean, Tensor& saved_inv_std, Tensor& y,
-                          const InstanceNormOptions& options) {
-  check_instancenorm("instancenorm_forward", {&x, &y}, {&gamma, &beta}, saved_mean, saved_inv_std);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::instancenorm_forward, x, gamma, beta, saved_mean,
-                          saved_inv_std, y, options);
+void instancenorm_forward(const InstanceNormForwardArgs& a) {
+  check_instancenorm("instancenorm_forward", {&a.x, &a.y}, {&a.gamma, &a.beta}, a.saved_mean,
+                     a.saved_inv_std);
+  UNET3D_RUN_FLOAT(a.x, instancenorm_forward, a);
 }
 
-void instancenorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
-                           const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
-                           Tensor& dgamma, Tensor& dbeta, const InstanceNormOptions& options) {
-  check_instancenorm("instancenorm_backward", {&x, &y, &dy, &dx}, {&gamma, &dgamma, &dbeta},
-                     saved_mean, saved_inv_std);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::instancenorm_backward, x, y, dy, gamma, saved_mean,
-                          saved_inv_std, dx, dgamma, dbeta, options);
+void instancenorm_backward(const InstanceNormBackwardArgs& a) {
+  check_instancenorm("instancenorm_backward", {&a.x, &a.y, &a.dy, &a.dx},
+                     {&a.gamma, &a.dgamma, &a.dbeta}, a.saved_mean, a.saved_inv_std);
+  UNET3D_RUN_FLOAT(a.x, instancenorm_backward, a);
 }
 
 }  // namespace unet3d

@@ -2,5 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/instancenorm_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::instancenorm_forward);
-UNET3D_GPU_INSTANCE(unet3d::backend::instancenorm_backward);
+UNET3D_INSTANCENORM_ENTRIES(UNET3D_GPU_HERE)

@@ -14,20 +14,33 @@
 
 namespace unet3d {
 
-struct InstanceNormOptions {
+// Overwrites y, saved_mean and saved_inv_std (what backward needs).
+struct InstanceNormForwardArgs {
+  const Tensor& x;
+  const Tensor& gamma;
+  const Tensor& beta;
+  Tensor& saved_mean;
+  Tensor& saved_inv_std;
+  Tensor& y;
   Activation activation = Activation::none;  // y = activate(in(x))
   double eps = 1e-5;
 };
-
-// Overwrites y, saved_mean and saved_inv_std (what backward needs).
-void instancenorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                          Tensor& saved_mean, Tensor& saved_inv_std, Tensor& y,
-                          const InstanceNormOptions& options);
+void instancenorm_forward(const InstanceNormForwardArgs& a);
 
 // y is the forward output (for the fused activation's gradient). Overwrites dx; accumulates into
 // dgamma and dbeta (the samples' sums added in sample order).
-void instancenorm_backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& gamma,
-                           const Tensor& saved_mean, const Tensor& saved_inv_std, Tensor& dx,
-                           Tensor& dgamma, Tensor& dbeta, const InstanceNormOptions& options);
+struct InstanceNormBackwardArgs {
+  const Tensor& x;
+  const Tensor& y;
+  const Tensor& dy;
+  const Tensor& gamma;
+  const Tensor& saved_mean;
+  const Tensor& saved_inv_std;
+  Tensor& dx;
+  Tensor& dgamma;
+  Tensor& dbeta;
+  Activation activation = Activation::none;
+};
+void instancenorm_backward(const InstanceNormBackwardArgs& a);
 
 }  // namespace unet3d

@@ -2,71 +2,48 @@
 // normalisation and backward are BatchNorm's (batchnorm_impl.h) over that sample's rows.
 #pragma once
 
-#include <type_traits>
-
 #include "kernels/batchnorm_impl.h"
 #include "kernels/instancenorm.h"
 
 namespace unet3d::backend {
 
-template <class On, class S = DispatchDtype>
-void instancenorm_forward(const Tensor& xt, const Tensor& gamma_t, const Tensor& beta_t,
-                          Tensor& saved_mean_t, Tensor& saved_inv_std_t, Tensor& yt,
-                          const InstanceNormOptions& o) {
-  if constexpr (std::is_same_v<S, DispatchDtype>) {
-    Exec<On>::with_storage_type("instancenorm_forward", xt, [&](auto s) {
-      instancenorm_forward<On, decltype(s)>(xt, gamma_t, beta_t, saved_mean_t, saved_inv_std_t, yt,
-                                            o);
-    });
-  } else {
-    using P = compute_t<S>;
-    const std::int64_t C = xt.shape().c, rows = xt.numel() / (C * xt.shape().n);
-    const S* x = static_cast<const S*>(xt.data());
-    S* y = static_cast<S*>(yt.data());
-    const P* gamma = static_cast<const P*>(gamma_t.data());
-    const P* beta = static_cast<const P*>(beta_t.data());
-    P* mean = static_cast<P*>(saved_mean_t.data());
-    P* inv_std = static_cast<P*>(saved_inv_std_t.data());
-    for (std::int64_t n = 0; n < xt.shape().n; ++n) {
-      const std::int64_t at = n * rows * C;
-      batchnorm_impl::statistics<Exec<On>>(x + at, rows, C, o.eps, nullptr, xt.device(),
-                                           mean + n * C, inv_std + n * C, static_cast<P*>(nullptr),
-                                           static_cast<P*>(nullptr), 0.0);
-      batchnorm_impl::normalize<Exec<On>>(x + at, y + at, gamma, beta, mean + n * C,
-                                          inv_std + n * C, rows, C, o.activation);
-    }
+template <class On, DType D>
+void instancenorm_forward(const InstanceNormForwardArgs& a) {
+  using S = storage_t<On, D>;
+  using P = compute_t<S>;
+  const std::int64_t C = a.x.shape().c, rows = a.x.numel() / (C * a.x.shape().n);
+  const S* x = typed(S{}, a.x);
+  S* y = typed(S{}, a.y);
+  P *mean = typed(P{}, a.saved_mean), *inv_std = typed(P{}, a.saved_inv_std);
+  for (std::int64_t n = 0; n < a.x.shape().n; ++n) {
+    const std::int64_t at = n * rows * C;
+    batchnorm_impl::statistics<Exec<On>>(x + at, rows, C, a.eps, nullptr, a.x.device(),
+                                         mean + n * C, inv_std + n * C, static_cast<P*>(nullptr),
+                                         static_cast<P*>(nullptr), 0.0);
+    Exec<On>::for_each_run(
+        rows, C,
+        batchnorm_impl::Normalize<S>{x + at, y + at, typed(P{}, a.gamma), typed(P{}, a.beta),
+                                     mean + n * C, inv_std + n * C, C, a.activation});
   }
 }
 
-template <class On, class S = DispatchDtype>
-void instancenorm_backward(const Tensor& xt, const Tensor& yt, const Tensor& dyt,
-                           const Tensor& gamma_t, const Tensor& mean_t, const Tensor& inv_std_t,
-                           Tensor& dxt, Tensor& dgamma_t, Tensor& dbeta_t,
-                           const InstanceNormOptions& o) {
-  if constexpr (std::is_same_v<S, DispatchDtype>) {
-    Exec<On>::with_storage_type("instancenorm_backward", xt, [&](auto s) {
-      instancenorm_backward<On, decltype(s)>(xt, yt, dyt, gamma_t, mean_t, inv_std_t, dxt, dgamma_t,
-                                             dbeta_t, o);
-    });
-  } else {
-    using P = compute_t<S>;
-    const std::int64_t C = xt.shape().c, rows = xt.numel() / (C * xt.shape().n);
-    const S* x = static_cast<const S*>(xt.data());
-    const S* y = static_cast<const S*>(yt.data());
-    const S* dy = static_cast<const S*>(dyt.data());
-    S* dx = static_cast<S*>(dxt.data());
-    const P* gamma = static_cast<const P*>(gamma_t.data());
-    const P* mean = static_cast<const P*>(mean_t.data());
-    const P* inv_std = static_cast<const P*>(inv_std_t.data());
-    P* dgamma = static_cast<P*>(dgamma_t.data());
-    P* dbeta = static_cast<P*>(dbeta_t.data());
-    for (std::int64_t n = 0; n < xt.shape().n; ++n) {
-      const std::int64_t at = n * rows * C;
-      batchnorm_impl::backward_rows<Exec<On>>(x + at, y + at, dy + at, gamma, mean + n * C,
-                                              inv_std + n * C, dx + at, dgamma, dbeta, rows, C,
-                                              o.activation, nullptr, xt.device());
-    }
+template <class On, DType D>
+void instancenorm_backward(const InstanceNormBackwardArgs& a) {
+  using S = storage_t<On, D>;
+  using P = compute_t<S>;
+  const std::int64_t C = a.x.shape().c, rows = a.x.numel() / (C * a.x.shape().n);
+  const S *x = typed(S{}, a.x), *y = typed(S{}, a.y), *dy = typed(S{}, a.dy);
+  const P *mean = typed(P{}, a.saved_mean), *inv_std = typed(P{}, a.saved_inv_std);
+  S* dx = typed(S{}, a.dx);
+  for (std::int64_t n = 0; n < a.x.shape().n; ++n) {
+    const std::int64_t at = n * rows * C;
+    batchnorm_impl::backward_rows<Exec<On>>(
+        x + at, y + at, dy + at, typed(P{}, a.gamma), mean + n * C, inv_std + n * C, dx + at,
+        typed(P{}, a.dgamma), typed(P{}, a.dbeta), rows, C, a.activation, nullptr, a.x.device());
   }
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_INSTANCENORM_ENTRIES(X) \
+  X(FLOAT, instancenorm_forward) X(FLOAT, instancenorm_backward)

@@ -7,11 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::dice_loss);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::cross_entropy);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::combine_loss_terms);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::tally_loss);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::mark_loss_step);
+UNET3D_LOSS_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -31,52 +27,52 @@ void check_loss(const char* op, const Tensor& logits, const Tensor& labels, cons
   if (grad.dlogits != nullptr) check_same_layout(op, {&logits, grad.dlogits});
 }
 
-void dice(const char* op, const Tensor& logits, const Tensor& labels, bool exclude_background,
-          bool log_of_loss, Tensor& loss, const LossGradient& grad) {
-  check_loss(op, logits, labels, loss, Shape::scalar(), grad);
-  UNET3D_RUN_ON_DEVICE_OF(logits, backend::dice_loss, logits, labels, exclude_background,
-                          log_of_loss, loss, grad);
+// dice_loss, or log_dice_loss where log_of_loss.
+void dice(const char* op, const DiceLossArgs& a, bool log_of_loss) {
+  check_loss(op, a.logits, a.labels, a.loss, Shape::scalar(), a.grad);
+  UNET3D_RUN_FLOAT(a.logits, dice_loss, a, log_of_loss);
 }
 
 }  // namespace
 
-void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background, Tensor& loss,
-               const LossGradient& grad) {
-  dice("dice_loss", logits, labels, exclude_background, false, loss, grad);
+void dice_loss(const DiceLossArgs& a) {
+  dice("dice_loss", a, false);
 }
 
-void log_dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
-                   Tensor& loss, const LossGradient& grad) {
-  dice("log_dice_loss", logits, labels, exclude_background, true, loss, grad);
+void log_dice_loss(const DiceLossArgs& a) {
+  dice("log_dice_loss", a, true);
 }
 
-void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
-                   Tensor& loss, const LossGradient& grad) {
-  check_loss("cross_entropy", logits, labels, loss, Shape::scalar(), grad);
-  if (class_weights != nullptr)
-    check_channel_vector("cross_entropy", logits, *class_weights,
-                         accumulator_dtype(logits.dtype()));
-  UNET3D_RUN_ON_DEVICE_OF(logits, backend::cross_entropy, logits, labels, class_weights, loss,
-                          grad);
+void cross_entropy(const CrossEntropyArgs& a) {
+  check_loss("cross_entropy", a.logits, a.labels, a.loss, Shape::scalar(), a.grad);
+  if (a.class_weights != nullptr)
+    check_channel_vector("cross_entropy", a.logits, *a.class_weights,
+                         accumulator_dtype(a.logits.dtype()));
+  UNET3D_RUN_FLOAT(a.logits, cross_entropy, a);
 }
 
-void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& class_weights,
-                   double alpha, double beta, bool exclude_background, Tensor& loss,
-                   const LossGradient& grad) {
-  check_loss("combined_loss", logits, labels, loss, Shape::vector(3), grad);
+void combined_loss(const CombinedLossArgs& a) {
+  check_loss("combined_loss", a.logits, a.labels, a.loss, Shape::vector(3), a.grad);
   // The two terms land in loss[1] and loss[2] through one-element views (no allocation).
-  const std::size_t element = dtype_size(loss.dtype());
-  Tensor wce = Tensor::view(static_cast<char*>(loss.data()) + element, Shape::scalar(),
-                            loss.dtype(), loss.device());
-  Tensor log_dice = Tensor::view(static_cast<char*>(loss.data()) + 2 * element, Shape::scalar(),
-                                 loss.dtype(), loss.device());
+  const std::size_t element = dtype_size(a.loss.dtype());
+  auto* first = static_cast<char*>(a.loss.data());
+  Tensor wce = Tensor::view(first + element, Shape::scalar(), a.loss.dtype(), a.loss.device());
+  Tensor log_dice =
+      Tensor::view(first + 2 * element, Shape::scalar(), a.loss.dtype(), a.loss.device());
+  const LossGradient& g = a.grad;
   // The Dice term first: writing (not adding to) the gradient, it can stage its probabilities
   // in the gradient buffer.
-  log_dice_loss(logits, labels, exclude_background, log_dice,
-                {grad.dlogits, grad.scale * beta, grad.accumulate, grad.ranks, grad.loss_scale});
-  cross_entropy(logits, labels, &class_weights, wce,
-                {grad.dlogits, grad.scale * alpha, true, grad.ranks, grad.loss_scale});
-  UNET3D_RUN_ON_DEVICE_OF(logits, backend::combine_loss_terms, loss, alpha, beta);
+  log_dice_loss({a.logits,
+                 a.labels,
+                 a.exclude_background,
+                 log_dice,
+                 {g.dlogits, g.scale * a.beta, g.accumulate, g.ranks, g.loss_scale}});
+  cross_entropy({a.logits,
+                 a.labels,
+                 &a.class_weights,
+                 wce,
+                 {g.dlogits, g.scale * a.alpha, true, g.ranks, g.loss_scale}});
+  UNET3D_RUN_ON_DEVICE_OF(a.logits, combine_loss_terms, a.loss, a.alpha, a.beta);
 }
 
 namespace {
@@ -102,17 +98,17 @@ void LossTerms::add(const Tensor& loss, double weight) {
   ++count;
 }
 
-void tally_loss(const LossTerms& terms, Tensor& tally) {
-  check_tally("tally_loss", tally);
-  UNET3D_USAGE_CHECK(terms.count == 0 || terms.device == tally.device(),
-                     "tally_loss: terms on the ", device_name(terms.device), ", tally ",
-                     tally.describe());
-  UNET3D_RUN_ON_DEVICE_OF(tally, backend::tally_loss, terms, tally);
+void tally_loss(const TallyLossArgs& a) {
+  check_tally("tally_loss", a.tally);
+  UNET3D_USAGE_CHECK(a.terms.count == 0 || a.terms.device == a.tally.device(),
+                     "tally_loss: terms on the ", device_name(a.terms.device), ", tally ",
+                     a.tally.describe());
+  UNET3D_RUN_ON_DEVICE_OF(a.tally, tally_loss, a);
 }
 
-void mark_loss_step(Tensor& tally) {
-  check_tally("mark_loss_step", tally);
-  UNET3D_RUN_ON_DEVICE_OF(tally, backend::mark_loss_step, tally);
+void mark_loss_step(const MarkLossStepArgs& a) {
+  check_tally("mark_loss_step", a.tally);
+  UNET3D_RUN_ON_DEVICE_OF(a.tally, mark_loss_step, a);
 }
 
 }  // namespace unet3d

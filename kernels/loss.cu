@@ -2,8 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/loss_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::dice_loss);
-UNET3D_GPU_INSTANCE(unet3d::backend::cross_entropy);
-UNET3D_GPU_INSTANCE(unet3d::backend::combine_loss_terms);
-UNET3D_GPU_INSTANCE(unet3d::backend::tally_loss);
-UNET3D_GPU_INSTANCE(unet3d::backend::mark_loss_step);
+UNET3D_LOSS_ENTRIES(UNET3D_GPU_HERE)

@@ -33,22 +33,42 @@ struct LossGradient {
 // Where a gradient is written (not added) in f32 or f64, the softmax is computed once into the
 // gradient buffer and the sums and the gradient read it; otherwise two passes over the logits
 // recompute it (one for the per-class sums, one for the gradient).
-void dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background, Tensor& loss,
-               const LossGradient& grad = {});
+struct DiceLossArgs {
+  const Tensor& logits;
+  const Tensor& labels;
+  bool exclude_background;
+  Tensor& loss;
+  LossGradient grad = {};
+};
+void dice_loss(const DiceLossArgs& a);
+
 // log(max(L_dice, 1e-7)), the term the combined loss uses (gradient 0 where clamped).
-void log_dice_loss(const Tensor& logits, const Tensor& labels, bool exclude_background,
-                   Tensor& loss, const LossGradient& grad = {});
+void log_dice_loss(const DiceLossArgs& a);
 
 // Mean of -log p_y over voxels or, with class_weights ([C], the loss's dtype), PyTorch's
 // weighted mean sum_v w_y (-log p_y) / sum_v w_y.
-void cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor* class_weights,
-                   Tensor& loss, const LossGradient& grad = {});
+struct CrossEntropyArgs {
+  const Tensor& logits;
+  const Tensor& labels;
+  const Tensor* class_weights;
+  Tensor& loss;
+  LossGradient grad = {};
+};
+void cross_entropy(const CrossEntropyArgs& a);
 
 // alpha * weighted CE + beta * log(max(L_dice, 1e-7)). loss: Shape::vector(3) holding
 // [combined, weighted CE, log Dice].
-void combined_loss(const Tensor& logits, const Tensor& labels, const Tensor& class_weights,
-                   double alpha, double beta, bool exclude_background, Tensor& loss,
-                   const LossGradient& grad = {});
+struct CombinedLossArgs {
+  const Tensor& logits;
+  const Tensor& labels;
+  const Tensor& class_weights;
+  double alpha;
+  double beta;
+  bool exclude_background;
+  Tensor& loss;
+  LossGradient grad = {};
+};
+void combined_loss(const CombinedLossArgs& a);
 
 // A training's running tally of its losses, f64 [kLossTally] on the losses' device, which the
 // host reads without waiting (runtime/host_mirror.h): the sum and count of the micro-batch
@@ -69,10 +89,16 @@ struct LossTerms {
 };
 // tally: the micro-batch loss sum_k weights[k] values[k][0] added to the sum, counted, and kept as
 // the last.
-void tally_loss(const LossTerms& terms, Tensor& tally);
-// tally: the sum at the step := the sum.
-void mark_loss_step(Tensor& tally);
+struct TallyLossArgs {
+  const LossTerms& terms;
+  Tensor& tally;
+};
+void tally_loss(const TallyLossArgs& a);
 
-// The backend entry points: dice with `log_of_loss` selecting log_dice_loss.
+// tally: the sum at the step := the sum.
+struct MarkLossStepArgs {
+  Tensor& tally;
+};
+void mark_loss_step(const MarkLossStepArgs& a);
 
 }  // namespace unet3d

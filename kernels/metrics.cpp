@@ -6,30 +6,31 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::argmax_channels);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::dice_counts);
+UNET3D_METRICS_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
-void argmax_channels(const Tensor& logits, Tensor& labels) {
-  const Shape& s = logits.shape();
-  UNET3D_USAGE_CHECK(labels.shape() == s.with_channels(1) && labels.dtype() == DType::u8 &&
-                         labels.device() == logits.device() && s.c <= 255,
-                     "argmax_channels: labels ", labels.describe(), " do not fit logits ",
-                     logits.describe());
-  UNET3D_RUN_ON_DEVICE_OF(logits, backend::argmax_channels, logits, labels);
+void argmax_channels(const ArgmaxChannelsArgs& a) {
+  const Shape& s = a.logits.shape();
+  UNET3D_USAGE_CHECK(a.labels.shape() == s.with_channels(1) && a.labels.dtype() == DType::u8 &&
+                         a.labels.device() == a.logits.device() && s.c <= 255,
+                     "argmax_channels: labels ", a.labels.describe(), " do not fit logits ",
+                     a.logits.describe());
+  UNET3D_RUN_FLOAT(a.logits, argmax_channels, a);
 }
 
-void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts) {
-  const Shape& s = prediction.shape();
-  UNET3D_USAGE_CHECK(prediction.dtype() == DType::u8 && truth.dtype() == DType::u8 &&
-                         truth.shape() == s && s.c == 1 && truth.device() == prediction.device(),
-                     "dice_counts: prediction ", prediction.describe(), " and truth ",
-                     truth.describe(), " must be matching u8 label maps");
-  UNET3D_USAGE_CHECK(counts.shape().n == s.n && counts.shape().d == 1 && counts.shape().h == 1 &&
-                         counts.shape().w == 3 && counts.dtype() == DType::f64 &&
-                         counts.device() == prediction.device(),
-                     "dice_counts: counts ", counts.describe(), " should be f64 [n=", s.n,
+void dice_counts(const DiceCountsArgs& a) {
+  const Shape& s = a.prediction.shape();
+  UNET3D_USAGE_CHECK(a.prediction.dtype() == DType::u8 && a.truth.dtype() == DType::u8 &&
+                         a.truth.shape() == s && s.c == 1 &&
+                         a.truth.device() == a.prediction.device(),
+                     "dice_counts: prediction ", a.prediction.describe(), " and truth ",
+                     a.truth.describe(), " must be matching u8 label maps");
+  UNET3D_USAGE_CHECK(a.counts.shape().n == s.n && a.counts.shape().d == 1 &&
+                         a.counts.shape().h == 1 && a.counts.shape().w == 3 &&
+                         a.counts.dtype() == DType::f64 &&
+                         a.counts.device() == a.prediction.device(),
+                     "dice_counts: counts ", a.counts.describe(), " should be f64 [n=", s.n,
                      " d=1 h=1 w=3 c=classes]");
-  UNET3D_RUN_ON_DEVICE_OF(prediction, backend::dice_counts, prediction, truth, counts);
+  UNET3D_RUN_ON_DEVICE_OF(a.prediction, dice_counts, a);
 }
 
 }  // namespace unet3d

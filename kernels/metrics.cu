@@ -2,5 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/metrics_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::argmax_channels);
-UNET3D_GPU_INSTANCE(unet3d::backend::dice_counts);
+UNET3D_METRICS_ENTRIES(UNET3D_GPU_HERE)

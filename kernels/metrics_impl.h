@@ -46,20 +46,21 @@ void dice_counts(const std::uint8_t* prediction, const std::uint8_t* truth, doub
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
-template <class On>
-void argmax_channels(const Tensor& logits, Tensor& labels) {
-  Exec<On>::with_storage_type("argmax_channels", logits, [&](auto s) {
-    metrics_impl::argmax<Exec<On>>(typed(s, logits), static_cast<std::uint8_t*>(labels.data()),
-                                   logits.numel() / logits.shape().c, logits.shape().c);
-  });
+template <class On, DType D>
+void argmax_channels(const ArgmaxChannelsArgs& a) {
+  using S = storage_t<On, D>;
+  metrics_impl::argmax<Exec<On>>(typed(S{}, a.logits), static_cast<std::uint8_t*>(a.labels.data()),
+                                 a.logits.numel() / a.logits.shape().c, a.logits.shape().c);
 }
 
 template <class On>
-void dice_counts(const Tensor& prediction, const Tensor& truth, Tensor& counts) {
-  metrics_impl::dice_counts<Exec<On>>(static_cast<const std::uint8_t*>(prediction.data()),
-                                      static_cast<const std::uint8_t*>(truth.data()),
-                                      static_cast<double*>(counts.data()), prediction.shape().n,
-                                      prediction.shape().spatial(), counts.shape().c);
+void dice_counts(const DiceCountsArgs& a) {
+  metrics_impl::dice_counts<Exec<On>>(static_cast<const std::uint8_t*>(a.prediction.data()),
+                                      static_cast<const std::uint8_t*>(a.truth.data()),
+                                      static_cast<double*>(a.counts.data()), a.prediction.shape().n,
+                                      a.prediction.shape().spatial(), a.counts.shape().c);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_METRICS_ENTRIES(X) X(FLOAT, argmax_channels) X(PLAIN, dice_counts)

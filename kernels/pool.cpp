@@ -7,8 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::maxpool_forward);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::maxpool_backward);
+UNET3D_POOL_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -31,17 +30,17 @@ void check_pool(const char* op, const Tensor& x, const Tensor& pooled, Grid wind
 
 }  // namespace
 
-void maxpool_forward(const Tensor& x, Tensor& y, Grid window) {
-  const pool_impl::Window win = window_of("maxpool_forward", window);
-  check_pool("maxpool_forward", x, y, window);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_forward, x, y, win);
+void maxpool_forward(const MaxpoolForwardArgs& a) {
+  const pool_impl::Window win = window_of("maxpool_forward", a.window);
+  check_pool("maxpool_forward", a.x, a.y, a.window);
+  UNET3D_RUN_FLOAT(a.x, maxpool_forward, a, win);
 }
 
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx, Grid window) {
-  const pool_impl::Window win = window_of("maxpool_backward", window);
-  check_pool("maxpool_backward", x, dy, window);
-  check_same_layout("maxpool_backward", {&x, &dx});
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::maxpool_backward, x, dy, dx, win);
+void maxpool_backward(const MaxpoolBackwardArgs& a) {
+  const pool_impl::Window win = window_of("maxpool_backward", a.window);
+  check_pool("maxpool_backward", a.x, a.dy, a.window);
+  check_same_layout("maxpool_backward", {&a.x, &a.dx});
+  UNET3D_RUN_FLOAT(a.x, maxpool_backward, a, win);
 }
 
 }  // namespace unet3d

@@ -2,5 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/pool_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::maxpool_forward);
-UNET3D_GPU_INSTANCE(unet3d::backend::maxpool_backward);
+UNET3D_POOL_ENTRIES(UNET3D_GPU_HERE)

@@ -12,9 +12,21 @@
 namespace unet3d {
 
 // y := max over each window of x (overwritten).
-void maxpool_forward(const Tensor& x, Tensor& y, Grid window = Grid::cube(2));
+struct MaxpoolForwardArgs {
+  const Tensor& x;
+  Tensor& y;
+  Grid window = Grid::cube(2);
+};
+void maxpool_forward(const MaxpoolForwardArgs& a);
+
 // dx := dy routed to the first maximum of each window in (d, h, w) scan order, 0 elsewhere
 // (overwritten; ties get the gradient exactly once).
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx, Grid window = Grid::cube(2));
+struct MaxpoolBackwardArgs {
+  const Tensor& x;
+  const Tensor& dy;
+  Tensor& dx;
+  Grid window = Grid::cube(2);
+};
+void maxpool_backward(const MaxpoolBackwardArgs& a);
 
 }  // namespace unet3d

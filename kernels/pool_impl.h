@@ -82,19 +82,19 @@ void backward(const S* x, const S* dy, S* dx, Shape in, Shape out, Window win) {
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
-template <class On>
-void maxpool_forward(const Tensor& x, Tensor& y, pool_impl::Window win) {
-  Exec<On>::with_storage_type("maxpool_forward", x, [&](auto s) {
-    pool_impl::forward<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape(), win);
-  });
+template <class On, DType D>
+void maxpool_forward(const MaxpoolForwardArgs& a, pool_impl::Window win) {
+  using S = storage_t<On, D>;
+  pool_impl::forward<Exec<On>>(typed(S{}, a.x), typed(S{}, a.y), a.x.shape(), a.y.shape(), win);
 }
 
-template <class On>
-void maxpool_backward(const Tensor& x, const Tensor& dy, Tensor& dx, pool_impl::Window win) {
-  Exec<On>::with_storage_type("maxpool_backward", x, [&](auto s) {
-    pool_impl::backward<Exec<On>>(typed(s, x), typed(s, dy), typed(s, dx), x.shape(), dy.shape(),
-                                  win);
-  });
+template <class On, DType D>
+void maxpool_backward(const MaxpoolBackwardArgs& a, pool_impl::Window win) {
+  using S = storage_t<On, D>;
+  pool_impl::backward<Exec<On>>(typed(S{}, a.x), typed(S{}, a.dy), typed(S{}, a.dx), a.x.shape(),
+                                a.dy.shape(), win);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_POOL_ENTRIES(X) X(FLOAT, maxpool_forward) X(FLOAT, maxpool_backward)

@@ -6,9 +6,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::sum);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::sum_of_squares);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::count_nonfinite);
+UNET3D_REDUCE_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -24,19 +22,19 @@ void check_reduction(const char* op, const Tensor& x, const Tensor& out) {
 
 }  // namespace
 
-void sum(const Tensor& x, Tensor& out) {
-  check_reduction("sum", x, out);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::sum, x, out);
+void sum(const SumArgs& a) {
+  check_reduction("sum", a.x, a.out);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, sum, a);
 }
 
-void sum_of_squares(const Tensor& x, Tensor& out) {
-  check_reduction("sum_of_squares", x, out);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::sum_of_squares, x, out);
+void sum_of_squares(const SumOfSquaresArgs& a) {
+  check_reduction("sum_of_squares", a.x, a.out);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, sum_of_squares, a);
 }
 
-void count_nonfinite(const Tensor& x, Tensor& out) {
-  check_reduction("count_nonfinite", x, out);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::count_nonfinite, x, out);
+void count_nonfinite(const CountNonfiniteArgs& a) {
+  check_reduction("count_nonfinite", a.x, a.out);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, count_nonfinite, a);
 }
 
 }  // namespace unet3d

@@ -2,6 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/reduce_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::sum);
-UNET3D_GPU_INSTANCE(unet3d::backend::sum_of_squares);
-UNET3D_GPU_INSTANCE(unet3d::backend::count_nonfinite);
+UNET3D_REDUCE_ENTRIES(UNET3D_GPU_HERE)

@@ -10,10 +10,24 @@
 namespace unet3d {
 
 // out := sum_i x[i]
-void sum(const Tensor& x, Tensor& out);
+struct SumArgs {
+  const Tensor& x;
+  Tensor& out;
+};
+void sum(const SumArgs& a);
+
 // out := sum_i x[i]^2
-void sum_of_squares(const Tensor& x, Tensor& out);
+struct SumOfSquaresArgs {
+  const Tensor& x;
+  Tensor& out;
+};
+void sum_of_squares(const SumOfSquaresArgs& a);
+
 // out := the number of elements of x that are inf or NaN (what decides a skipped step)
-void count_nonfinite(const Tensor& x, Tensor& out);
+struct CountNonfiniteArgs {
+  const Tensor& x;
+  Tensor& out;
+};
+void count_nonfinite(const CountNonfiniteArgs& a);
 
 }  // namespace unet3d

@@ -49,18 +49,20 @@ void reduce_into(const char* op, const Tensor& x, Tensor& out) {
 namespace unet3d::backend {
 
 template <class On>
-void sum(const Tensor& x, Tensor& out) {
-  reduce_impl::reduce_into<On, reduce_impl::Term::value>("sum", x, out);
+void sum(const SumArgs& a) {
+  reduce_impl::reduce_into<On, reduce_impl::Term::value>("sum", a.x, a.out);
 }
 
 template <class On>
-void sum_of_squares(const Tensor& x, Tensor& out) {
-  reduce_impl::reduce_into<On, reduce_impl::Term::square>("sum_of_squares", x, out);
+void sum_of_squares(const SumOfSquaresArgs& a) {
+  reduce_impl::reduce_into<On, reduce_impl::Term::square>("sum_of_squares", a.x, a.out);
 }
 
 template <class On>
-void count_nonfinite(const Tensor& x, Tensor& out) {
-  reduce_impl::reduce_into<On, reduce_impl::Term::nonfinite>("count_nonfinite", x, out);
+void count_nonfinite(const CountNonfiniteArgs& a) {
+  reduce_impl::reduce_into<On, reduce_impl::Term::nonfinite>("count_nonfinite", a.x, a.out);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_REDUCE_ENTRIES(X) X(PLAIN, sum) X(PLAIN, sum_of_squares) X(PLAIN, count_nonfinite)

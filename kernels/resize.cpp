@@ -7,9 +7,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_nearest);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::resize_trilinear_argmax);
+UNET3D_RESIZE_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -23,25 +21,25 @@ void check_resize(const char* op, const Tensor& from, const Tensor& to) {
 
 }  // namespace
 
-void resize_trilinear(const Tensor& x, Tensor& y) {
-  check_resize("resize_trilinear", x, y);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_trilinear, x, y);
+void resize_trilinear(const ResizeTrilinearArgs& a) {
+  check_resize("resize_trilinear", a.x, a.y);
+  UNET3D_RUN_FLOAT(a.x, resize_trilinear, a);
 }
 
-void resize_nearest(const Tensor& x, Tensor& y) {
-  check_resize("resize_nearest", x, y);
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_nearest, x, y);
+void resize_nearest(const ResizeNearestArgs& a) {
+  check_resize("resize_nearest", a.x, a.y);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, resize_nearest, a);
 }
 
-void resize_trilinear_argmax(const Tensor& x, Tensor& labels) {
+void resize_trilinear_argmax(const ResizeTrilinearArgmaxArgs& a) {
   UNET3D_USAGE_CHECK(
-      (x.dtype() == DType::f32 || x.dtype() == DType::f64) && labels.dtype() == DType::u8 &&
-          labels.shape().c == 1 && x.shape().n == labels.shape().n &&
-          x.device() == labels.device() && x.numel() > 0 && labels.numel() > 0 &&
-          x.shape().c <= 256,
-      "resize_trilinear_argmax: ", x.describe(), " into ", labels.describe(),
+      (a.x.dtype() == DType::f32 || a.x.dtype() == DType::f64) && a.labels.dtype() == DType::u8 &&
+          a.labels.shape().c == 1 && a.x.shape().n == a.labels.shape().n &&
+          a.x.device() == a.labels.device() && a.x.numel() > 0 && a.labels.numel() > 0 &&
+          a.x.shape().c <= 256,
+      "resize_trilinear_argmax: ", a.x.describe(), " into ", a.labels.describe(),
       " (f32 or f64 probabilities of at most 256 classes into u8 labels of one channel)");
-  UNET3D_RUN_ON_DEVICE_OF(x, backend::resize_trilinear_argmax, x, labels);
+  UNET3D_RUN_ON_DEVICE_OF(a.x, resize_trilinear_argmax, a);
 }
 
 }  // namespace unet3d

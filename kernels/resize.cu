@@ -2,6 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/resize_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear);
-UNET3D_GPU_INSTANCE(unet3d::backend::resize_nearest);
-UNET3D_GPU_INSTANCE(unet3d::backend::resize_trilinear_argmax);
+UNET3D_RESIZE_ENTRIES(UNET3D_GPU_HERE)

@@ -8,12 +8,26 @@
 namespace unet3d {
 
 // y := trilinear resize of x (overwritten). f16/f32 (f64 on the CPU).
-void resize_trilinear(const Tensor& x, Tensor& y);
+struct ResizeTrilinearArgs {
+  const Tensor& x;
+  Tensor& y;
+};
+void resize_trilinear(const ResizeTrilinearArgs& a);
+
 // y := nearest-exact resize of x (overwritten). Any dtype: labels are u8.
-void resize_nearest(const Tensor& x, Tensor& y);
+struct ResizeNearestArgs {
+  const Tensor& x;
+  Tensor& y;
+};
+void resize_nearest(const ResizeNearestArgs& a);
+
 // labels ([N, Do, Ho, Wo, 1] u8) := the argmax over the channels (the lowest wins ties) of the
 // trilinear resize of x ([N, Di, Hi, Wi, C] f32 or f64), the same labels as resize_trilinear
 // followed by argmax_channels, without the resized tensor.
-void resize_trilinear_argmax(const Tensor& x, Tensor& labels);
+struct ResizeTrilinearArgmaxArgs {
+  const Tensor& x;
+  Tensor& labels;
+};
+void resize_trilinear_argmax(const ResizeTrilinearArgmaxArgs& a);
 
 }  // namespace unet3d

@@ -109,30 +109,32 @@ void nearest(const E* x, E* y, Shape in, Shape out) {
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
-template <class On>
-void resize_trilinear(const Tensor& x, Tensor& y) {
-  Exec<On>::with_storage_type("resize_trilinear", x, [&](auto s) {
-    resize_impl::trilinear<Exec<On>>(typed(s, x), typed(s, y), x.shape(), y.shape());
-  });
+template <class On, DType D>
+void resize_trilinear(const ResizeTrilinearArgs& a) {
+  using S = storage_t<On, D>;
+  resize_impl::trilinear<Exec<On>>(typed(S{}, a.x), typed(S{}, a.y), a.x.shape(), a.y.shape());
 }
 
 template <class On>
-void resize_trilinear_argmax(const Tensor& x, Tensor& labels) {
-  auto* to = static_cast<std::uint8_t*>(labels.data());
-  const Shape out = labels.shape().with_channels(x.shape().c);
-  if (x.dtype() == DType::f64)
-    resize_impl::trilinear_argmax<Exec<On>>(static_cast<const double*>(x.data()), to, x.shape(),
+void resize_trilinear_argmax(const ResizeTrilinearArgmaxArgs& a) {
+  auto* to = static_cast<std::uint8_t*>(a.labels.data());
+  const Shape out = a.labels.shape().with_channels(a.x.shape().c);
+  if (a.x.dtype() == DType::f64)
+    resize_impl::trilinear_argmax<Exec<On>>(static_cast<const double*>(a.x.data()), to, a.x.shape(),
                                             out);
   else
-    resize_impl::trilinear_argmax<Exec<On>>(static_cast<const float*>(x.data()), to, x.shape(),
+    resize_impl::trilinear_argmax<Exec<On>>(static_cast<const float*>(a.x.data()), to, a.x.shape(),
                                             out);
 }
 
 template <class On>
-void resize_nearest(const Tensor& x, Tensor& y) {
-  with_element_bits(x.dtype(), [&](auto e) {
-    resize_impl::nearest<Exec<On>>(typed(e, x), typed(e, y), x.shape(), y.shape());
+void resize_nearest(const ResizeNearestArgs& a) {
+  with_element_bits(a.x.dtype(), [&](auto e) {
+    resize_impl::nearest<Exec<On>>(typed(e, a.x), typed(e, a.y), a.x.shape(), a.y.shape());
   });
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_RESIZE_ENTRIES(X) \
+  X(FLOAT, resize_trilinear) X(PLAIN, resize_nearest) X(PLAIN, resize_trilinear_argmax)

@@ -2,4 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/sgd_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::sgd_update);
+UNET3D_SGD_ENTRIES(UNET3D_GPU_HERE)

@@ -16,7 +16,14 @@ struct SgdOptions {
 // grads, buffer: one shape, f32 (f64 on the CPU); grads are overwritten with 0. half: the f16
 // copies (overwritten), or null. coefficients: begin_step's (kernels/step_control.h: skip, first
 // step, 1 / scale), [kStepCoefficients] f64 on the same device; a skipped step only zeroes grads.
-void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half,
-                const SgdOptions& options, const Tensor& coefficients);
+struct SgdUpdateArgs {
+  Tensor& values;
+  Tensor& grads;
+  Tensor& buffer;
+  Tensor* half;
+  SgdOptions options;
+  const Tensor& coefficients;
+};
+void sgd_update(const SgdUpdateArgs& a);
 
 }  // namespace unet3d

@@ -39,18 +39,19 @@ void update(P* value, P* grad, P* buffer, H* half, std::int64_t n, const SgdOpti
 namespace unet3d::backend {
 
 template <class On>
-void sgd_update(Tensor& values, Tensor& grads, Tensor& buffer, Tensor* half, const SgdOptions& step,
-                const Tensor& coefficients) {
-  const auto* k = static_cast<const double*>(coefficients.data());
-  auto* h = half ? static_cast<typename Exec<On>::HalfStorage*>(half->data()) : nullptr;
-  if (values.dtype() == DType::f64)
-    sgd_impl::update<Exec<On>>(static_cast<double*>(values.data()),
-                               static_cast<double*>(grads.data()),
-                               static_cast<double*>(buffer.data()), h, values.numel(), step, k);
+void sgd_update(const SgdUpdateArgs& a) {
+  const auto* k = static_cast<const double*>(a.coefficients.data());
+  auto* h = a.half ? static_cast<storage_t<On, DType::f16>*>(a.half->data()) : nullptr;
+  if (a.values.dtype() == DType::f64)
+    sgd_impl::update<Exec<On>>(
+        static_cast<double*>(a.values.data()), static_cast<double*>(a.grads.data()),
+        static_cast<double*>(a.buffer.data()), h, a.values.numel(), a.options, k);
   else
-    sgd_impl::update<Exec<On>>(static_cast<float*>(values.data()),
-                               static_cast<float*>(grads.data()),
-                               static_cast<float*>(buffer.data()), h, values.numel(), step, k);
+    sgd_impl::update<Exec<On>>(
+        static_cast<float*>(a.values.data()), static_cast<float*>(a.grads.data()),
+        static_cast<float*>(a.buffer.data()), h, a.values.numel(), a.options, k);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_SGD_ENTRIES(X) X(PLAIN, sgd_update)

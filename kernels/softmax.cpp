@@ -7,11 +7,11 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::softmax_forward);
+UNET3D_SOFTMAX_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
-void softmax_forward(const Tensor& z, Tensor& p) {
-  check_same_layout("softmax_forward", {&z, &p});
-  UNET3D_RUN_ON_DEVICE_OF(z, backend::softmax_forward, z, p);
+void softmax_forward(const SoftmaxForwardArgs& a) {
+  check_same_layout("softmax_forward", {&a.z, &a.p});
+  UNET3D_RUN_FLOAT(a.z, softmax_forward, a);
 }
 
 }  // namespace unet3d

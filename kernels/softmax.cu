@@ -2,4 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/softmax_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::softmax_forward);
+UNET3D_SOFTMAX_ENTRIES(UNET3D_GPU_HERE)

@@ -8,6 +8,10 @@ namespace unet3d {
 
 // p := softmax(z) over channels (overwritten); p may be z itself (each voxel's channels are
 // read before they are written).
-void softmax_forward(const Tensor& z, Tensor& p);
+struct SoftmaxForwardArgs {
+  const Tensor& z;
+  Tensor& p;
+};
+void softmax_forward(const SoftmaxForwardArgs& a);
 
 }  // namespace unet3d

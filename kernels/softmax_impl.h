@@ -23,11 +23,13 @@ void forward(const S* z, S* p, std::int64_t rows, std::int64_t channels) {
 // The entry points, per backend (kernels/backend.h), with their dtype dispatch.
 namespace unet3d::backend {
 
-template <class On>
-void softmax_forward(const Tensor& z, Tensor& p) {
-  Exec<On>::with_storage_type("softmax_forward", z, [&](auto s) {
-    softmax_impl::forward<Exec<On>>(typed(s, z), typed(s, p), z.numel() / z.shape().c, z.shape().c);
-  });
+template <class On, DType D>
+void softmax_forward(const SoftmaxForwardArgs& a) {
+  using S = storage_t<On, D>;
+  softmax_impl::forward<Exec<On>>(typed(S{}, a.z), typed(S{}, a.p), a.z.numel() / a.z.shape().c,
+                                  a.z.shape().c);
 }
 
 }  // namespace unet3d::backend
+
+#define UNET3D_SOFTMAX_ENTRIES(X) X(FLOAT, softmax_forward)

@@ -6,8 +6,7 @@
 
 namespace unet3d {
 
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::begin_step);
-UNET3D_GPU_INSTANCE_ELSEWHERE(backend::end_step);
+UNET3D_STEP_CONTROL_ENTRIES(UNET3D_GPU_ELSEWHERE)
 
 namespace {
 
@@ -23,18 +22,17 @@ void check_step_coefficients(const char* op, const Tensor& coefficients, const T
   check_vector(op, coefficients, kStepCoefficients, values);
 }
 
-void begin_step(const Tensor& counters, const Tensor& scaler, const StepRule& rule,
-                Tensor& coefficients) {
-  check_vector("begin_step", counters, kOptimizerCounters, counters);
-  check_vector("begin_step", scaler, kScalerValues, counters);
-  check_vector("begin_step", coefficients, kStepCoefficients, counters);
-  UNET3D_RUN_ON_DEVICE_OF(counters, backend::begin_step, counters, scaler, rule, coefficients);
+void begin_step(const BeginStepArgs& a) {
+  check_vector("begin_step", a.counters, kOptimizerCounters, a.counters);
+  check_vector("begin_step", a.scaler, kScalerValues, a.counters);
+  check_vector("begin_step", a.coefficients, kStepCoefficients, a.counters);
+  UNET3D_RUN_ON_DEVICE_OF(a.counters, begin_step, a);
 }
 
-void end_step(Tensor& counters, Tensor& scaler, bool scaler_enabled) {
-  check_vector("end_step", counters, kOptimizerCounters, counters);
-  check_vector("end_step", scaler, kScalerValues, counters);
-  UNET3D_RUN_ON_DEVICE_OF(counters, backend::end_step, counters, scaler, scaler_enabled);
+void end_step(const EndStepArgs& a) {
+  check_vector("end_step", a.counters, kOptimizerCounters, a.counters);
+  check_vector("end_step", a.scaler, kScalerValues, a.counters);
+  UNET3D_RUN_ON_DEVICE_OF(a.counters, end_step, a);
 }
 
 }  // namespace unet3d

@@ -2,5 +2,4 @@
 #include "kernels/exec_gpu.cuh"
 #include "kernels/step_control_impl.h"
 
-UNET3D_GPU_INSTANCE(unet3d::backend::begin_step);
-UNET3D_GPU_INSTANCE(unet3d::backend::end_step);
+UNET3D_STEP_CONTROL_ENTRIES(UNET3D_GPU_HERE)

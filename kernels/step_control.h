@@ -63,10 +63,21 @@ UNET3D_HD inline void finish_step(double* counters, double* scaler, bool scaler_
 
 // coefficients ([kStepCoefficients] f64) := step_coefficients of counters
 // ([kOptimizerCounters] f64) and scaler ([kScalerValues] f64); all on one device.
-void begin_step(const Tensor& counters, const Tensor& scaler, const StepRule& rule,
-                Tensor& coefficients);
+struct BeginStepArgs {
+  const Tensor& counters;
+  const Tensor& scaler;
+  StepRule rule;
+  Tensor& coefficients;
+};
+void begin_step(const BeginStepArgs& a);
+
 // finish_step on the device's counters and scaler, in place.
-void end_step(Tensor& counters, Tensor& scaler, bool scaler_enabled);
+struct EndStepArgs {
+  Tensor& counters;
+  Tensor& scaler;
+  bool scaler_enabled;
+};
+void end_step(const EndStepArgs& a);
 
 // An update's check of its coefficients: [kStepCoefficients] f64 on `values`' device.
 void check_step_coefficients(const char* op, const Tensor& coefficients, const Tensor& values);

@@ -33,7 +33,7 @@ void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor
   } else {
     cpu::conv3d_forward(x, w, y);
   }
-  if (bias != nullptr) add_channel_bias(y, *bias);
+  if (bias != nullptr) add_channel_bias({y, *bias});
 }
 
 void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
@@ -50,7 +50,7 @@ void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw, Tens
   } else {
     cpu::conv3d_backward_weights(x, dy, dw);
   }
-  if (db != nullptr) accumulate_channel_sums(dy, *db);
+  if (db != nullptr) accumulate_channel_sums({dy, *db});
 }
 
 std::string conv_planning_report() {

@@ -284,7 +284,7 @@ void conv3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw) {
         Tensor half_grad = Tensor::view(context.scratch(static_cast<std::size_t>(grad.numel()) * 2),
                                         grad.shape(), DType::f16, Device::cuda);
         run(half_grad.data(), &zero);
-        unet3d::accumulate_into(half_grad, grad);  // the checked entry point
+        unet3d::accumulate_into({half_grad, grad});  // the checked entry point
       });
 }
 

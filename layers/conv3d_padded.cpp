@@ -29,30 +29,30 @@ bool PaddedConv3d::pads() const {
 
 const Tensor& PaddedConv3d::padded(const Tensor& t, Tensor& buffer) {
   if (buffer.numel() == 0) return t;
-  pad_channels(t, buffer);
+  pad_channels({t, buffer});
   return buffer;
 }
 
 void PaddedConv3d::forward(const Tensor& x, const Tensor& w, Tensor& y, const ConvCall& conv) {
   Tensor& out = y_.numel() > 0 ? y_ : y;
   conv(padded(x, x_), padded(w, w_), out);
-  if (&out != &y) crop_channels(out, y);
+  if (&out != &y) crop_channels({out, y});
 }
 
 void PaddedConv3d::backward_data(const Tensor& dy, const Tensor& w, Tensor& dx,
                                  const ConvCall& conv) {
   Tensor& out = x_.numel() > 0 ? x_ : dx;
   conv(padded(dy, y_), padded(w, w_), out);
-  if (&out != &dx) crop_channels(out, dx);
+  if (&out != &dx) crop_channels({out, dx});
 }
 
 void PaddedConv3d::backward_weights(const Tensor& x, const Tensor& dy, Tensor& dw,
                                     const ConvCall& conv) {
   if (!pads()) return conv(x, dy, dw);
-  fill(weight_grad_, 0.0);
+  fill({weight_grad_, 0.0});
   conv(padded(x, x_), padded(dy, y_), weight_grad_);
-  crop_channels(weight_grad_, cropped_grad_);
-  accumulate_into(cropped_grad_, dw);
+  crop_channels({weight_grad_, cropped_grad_});
+  accumulate_into({cropped_grad_, dw});
 }
 
 }  // namespace unet3d

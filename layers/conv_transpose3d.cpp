@@ -64,14 +64,14 @@ void conv_transpose3d_forward(const Tensor& x, const Tensor& w, const Tensor& bi
            transpose_gemm(ConvDirection::forward, voxels, cin, cout, block.voxels(), x.dtype(),
                           x.dtype()),
            x.data(), w.data(), t.data());
-  depth_to_space(t, &bias, y, block);
+  depth_to_space({t, &bias, y, block});
 }
 
 void conv_transpose3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
   const Grid block = check_transpose("conv_transpose3d_backward_data", dx, w, dx.dtype(), dy);
   const std::int64_t voxels = dx.numel() / dx.shape().c, cin = dx.shape().c, cout = w.shape().c;
   Tensor t = blocked(dx, cout, block);
-  space_to_depth(dy, t, block);
+  space_to_depth({dy, t, block});
   run_gemm(dx.device(),
            transpose_gemm(ConvDirection::backward_data, voxels, cin, cout, block.voxels(),
                           dx.dtype(), dx.dtype()),
@@ -83,12 +83,12 @@ void conv_transpose3d_backward_weights(const Tensor& x, const Tensor& dy, Tensor
   const Grid block = check_transpose("conv_transpose3d_backward_weights", x, dw, accumulator, dy);
   const std::int64_t voxels = x.numel() / x.shape().c, cin = x.shape().c, cout = dw.shape().c;
   Tensor t = blocked(x, cout, block);
-  space_to_depth(dy, t, block);
+  space_to_depth({dy, t, block});
   run_gemm(x.device(),
            transpose_gemm(ConvDirection::backward_filter, voxels, cin, cout, block.voxels(),
                           x.dtype(), accumulator),
            x.data(), t.data(), dw.data());
-  accumulate_channel_sums(dy, db);
+  accumulate_channel_sums({dy, db});
 }
 
 }  // namespace unet3d

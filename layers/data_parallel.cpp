@@ -119,7 +119,7 @@ void GradientAverager::sum_gradients(double factor) {
     sum_over_ranks(communicator_, host_);
     grads.copy_from(host_);
   }
-  if (factor != 1.0) affine(grads, factor, 0.0, grads);
+  if (factor != 1.0) affine({grads, factor, 0.0, grads});
 }
 
 bool GradientAverager::ranks_hold_same_weights() {

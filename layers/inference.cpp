@@ -9,20 +9,20 @@
 namespace unet3d {
 
 void class_probabilities(const Tensor& logits, Tensor& probabilities) {
-  if (logits.dtype() == DType::f32) return softmax_forward(logits, probabilities);
+  if (logits.dtype() == DType::f32) return softmax_forward({logits, probabilities});
   // Other precisions are widened (or narrowed) to f32 in the output itself, and the softmax
   // runs there in place: no tensor of its own for every window batch.
-  cast(logits, probabilities);
-  softmax_forward(probabilities, probabilities);
+  cast({logits, probabilities});
+  softmax_forward({probabilities, probabilities});
 }
 
 void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor& labels) {
-  resize_trilinear(probabilities, resampled);
-  argmax_channels(resampled, labels);
+  resize_trilinear({probabilities, resampled});
+  argmax_channels({resampled, labels});
 }
 
 void native_segmentation(const Tensor& probabilities, Tensor& labels) {
-  resize_trilinear_argmax(probabilities, labels);
+  resize_trilinear_argmax({probabilities, labels});
 }
 
 }  // namespace unet3d

@@ -32,10 +32,10 @@ Optimizer::Optimizer(ParameterStore& params, const OptimizerOptions& options)
       first_(params.values().shape(), params.master_dtype(), params.device()),
       counters_(kOptimizerCounters, params.device()),
       coefficients_(Shape::vector(kStepCoefficients), DType::f64, params.device()) {
-  fill(first_, 0.0);
+  fill({first_, 0.0});
   if (options.kind != OptimizerKind::sgd) {
     second_ = Tensor(params.values().shape(), params.master_dtype(), params.device());
-    fill(second_, 0.0);
+    fill({second_, 0.0});
   }
 }
 
@@ -57,21 +57,25 @@ void Optimizer::step(LossScaler& scaler) {
   Tensor counters = counters_.values(), scaler_state = scaler.state();
   Tensor nonfinite = Tensor::view(counters_.device_data() + kNonfinite, Shape::scalar(), DType::f64,
                                   counters.device());
-  count_nonfinite(grads, nonfinite);
+  count_nonfinite({grads, nonfinite});
   const OptimizerOptions& o = options_;
   const bool adam = o.kind != OptimizerKind::sgd;
-  begin_step(counters, scaler_state, {adam, o.lr, o.beta1, o.beta2}, coefficients_);
+  begin_step({counters, scaler_state, {adam, o.lr, o.beta1, o.beta2}, coefficients_});
   Tensor values = params_.values();
   Tensor halves;
   if (params_.has_half_copies()) halves = params_.halves();
   Tensor* half = params_.has_half_copies() ? &halves : nullptr;
   if (adam)
-    adam_update(values, grads, first_, second_, half,
-                {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.kind == OptimizerKind::adamw},
-                coefficients_);
+    adam_update({values,
+                 grads,
+                 first_,
+                 second_,
+                 half,
+                 {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.kind == OptimizerKind::adamw},
+                 coefficients_});
   else
-    sgd_update(values, grads, first_, half, {o.lr, o.momentum, o.weight_decay}, coefficients_);
-  end_step(counters, scaler_state, scaler.enabled());
+    sgd_update({values, grads, first_, half, {o.lr, o.momentum, o.weight_decay}, coefficients_});
+  end_step({counters, scaler_state, scaler.enabled()});
 }
 
 LossScaler::LossScaler(bool enabled, Device device)

@@ -40,8 +40,8 @@ ParameterStore::ParameterStore(std::vector<ParameterSpec> specs, Device device, 
   grads_ = flat(trainable_elements_, master, device);
   if (half_copies_) halves_ = flat(trainable_elements_, DType::f16, device);
   buffers_ = flat(buffer_elements_, master, device);
-  fill(values_, 0.0);  // the padding between parameters stays zero for good
-  fill(buffers_, 0.0);
+  fill({values_, 0.0});  // the padding between parameters stays zero for good
+  fill({buffers_, 0.0});
   zero_grads();
 }
 
@@ -93,7 +93,7 @@ void ParameterStore::initialize(std::uint64_t seed) {
     const ParameterSpec& s = specs_[i];
     Tensor host(s.shape, master_, Device::cpu);
     if (s.init_low == s.init_high) {
-      fill(host, s.init_low);
+      fill({host, s.init_low});
     } else {
       for (std::int64_t k = 0; k < host.numel(); ++k) {
         const double v = rng.uniform(s.init_low, s.init_high);
@@ -109,11 +109,11 @@ void ParameterStore::initialize(std::uint64_t seed) {
 }
 
 void ParameterStore::zero_grads() {
-  fill(grads_, 0.0);
+  fill({grads_, 0.0});
 }
 
 void ParameterStore::refresh_half_copies() {
-  if (half_copies_) cast(values_, halves_);
+  if (half_copies_) cast({values_, halves_});
 }
 
 }  // namespace unet3d

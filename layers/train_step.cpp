@@ -47,18 +47,21 @@ void TrainingStep::loss_on(Output& out, const Tensor& logits, Tensor* grad) {
   const Tensor& labels = out.labels;
   switch (loss_options_.kind) {
     case LossKind::dice:
-      dice_loss(logits, labels, loss_options_.exclude_background, out.loss, g);
+      dice_loss({logits, labels, loss_options_.exclude_background, out.loss, g});
       break;
-    case LossKind::ce: cross_entropy(logits, labels, nullptr, out.loss, g); break;
-    case LossKind::wce: cross_entropy(logits, labels, class_weights_, out.loss, g); break;
+    case LossKind::ce: cross_entropy({logits, labels, nullptr, out.loss, g}); break;
+    case LossKind::wce: cross_entropy({logits, labels, class_weights_, out.loss, g}); break;
     case LossKind::combined:
-      combined_loss(logits, labels, *class_weights_, loss_options_.alpha, loss_options_.beta,
-                    loss_options_.exclude_background, out.loss, g);
+      combined_loss({logits, labels, *class_weights_, loss_options_.alpha, loss_options_.beta,
+                     loss_options_.exclude_background, out.loss, g});
       break;
     case LossKind::dicece:
-      dice_loss(logits, labels, loss_options_.exclude_background, out.loss, g);
-      cross_entropy(logits, labels, nullptr, out.ce_loss,
-                    {grad, g.scale, true, ranks, g.loss_scale});  // adds its gradient
+      dice_loss({logits, labels, loss_options_.exclude_background, out.loss, g});
+      cross_entropy({logits,
+                     labels,
+                     nullptr,
+                     out.ce_loss,
+                     {grad, g.scale, true, ranks, g.loss_scale}});  // adds its gradient
       break;
   }
 }
@@ -73,14 +76,14 @@ void TrainingStep::micro_batch(bool step_follows) {
   LossTerms terms;
   for (std::size_t k = 0; k < outputs_.size(); ++k) {
     Output& out = outputs_[k];
-    if (k > 0) resize_nearest(labels_, out.labels);  // q j + floor(q / 2) along each axis
+    if (k > 0) resize_nearest({labels_, out.labels});  // q j + floor(q / 2) along each axis
     Tensor grad = net_.output_grad(static_cast<std::int64_t>(k));
     loss_on(out, net_.output(static_cast<std::int64_t>(k)), &grad);
     terms.add(out.loss, out.weight);
     if (loss_options_.kind == LossKind::dicece) terms.add(out.ce_loss, out.weight);
   }
   Tensor tally = tally_.values();
-  tally_loss(terms, tally);
+  tally_loss({terms, tally});
   if (averager_ != nullptr && step_follows)
     net_.backward([this](std::int64_t offset) { averager_->gradients_ready_from(offset); });
   else
@@ -93,7 +96,7 @@ void TrainingStep::apply() {
     loss_sums_ != nullptr ? averager_->sum_gradients(1.0) : averager_->average_gradients();
   optimizer_.step(scaler_);
   Tensor tally = tally_.values();
-  mark_loss_step(tally);
+  mark_loss_step({tally});
 }
 
 namespace {

@@ -280,23 +280,6 @@ Tensor UNet3D::output_grad(std::int64_t k) {
   return arena_.view(supervision_.at(static_cast<std::size_t>(k - 1)).logits_grad);
 }
 
-void UNet3D::normalise(Block& b, int which, bool train) {
-  const Block::Norm& n = b.norm[which];
-  Tensor c = arena_.view(b.c[which]), a = arena_.view(b.a[which]);
-  Tensor gamma = params_.value(n.weight), beta = params_.value(n.bias);
-  Tensor saved_mean = arena_.view(n.saved_mean), saved_inv_std = arena_.view(n.saved_inv_std);
-  if (config_.norm == NormKind::instance)
-    return instancenorm_forward(c, gamma, beta, saved_mean, saved_inv_std, a, {config_.activation});
-  BatchNormOptions options;
-  options.activation = config_.activation, options.ranks = batchnorm_ranks_;
-  Tensor running_mean = params_.value(n.mean), running_var = params_.value(n.var);
-  if (train)
-    batchnorm_forward_train(c, gamma, beta, running_mean, running_var, saved_mean, saved_inv_std, a,
-                            options);
-  else
-    batchnorm_forward_eval(c, gamma, beta, running_mean, running_var, a, options);
-}
-
 void UNet3D::normalise_backward(Block& b, int which, const Tensor& grad_out, Tensor& grad_in) {
   const Block::Norm& n = b.norm[which];
   const Tensor c = arena_.view(b.c[which]), a = arena_.view(b.a[which]);
@@ -304,20 +287,41 @@ void UNet3D::normalise_backward(Block& b, int which, const Tensor& grad_out, Ten
   const Tensor saved_mean = arena_.view(n.saved_mean), saved_inv_std = arena_.view(n.saved_inv_std);
   Tensor dgamma = params_.grad(n.weight), dbeta = params_.grad(n.bias);
   if (config_.norm == NormKind::instance)
-    return instancenorm_backward(c, a, grad_out, gamma, saved_mean, saved_inv_std, grad_in, dgamma,
-                                 dbeta, {config_.activation});
-  BatchNormOptions options;
-  options.activation = config_.activation, options.ranks = batchnorm_ranks_;
-  batchnorm_backward(c, a, grad_out, gamma, saved_mean, saved_inv_std, grad_in, dgamma, dbeta,
-                     options);
+    return instancenorm_backward({c, a, grad_out, gamma, saved_mean, saved_inv_std, grad_in, dgamma,
+                                  dbeta, config_.activation});
+  batchnorm_backward({c, a, grad_out, gamma, saved_mean, saved_inv_std, grad_in, dgamma, dbeta,
+                      config_.activation, batchnorm_ranks_});
 }
 
+// conv, norm and activation, twice. The normalisation is called from here directly, so that a
+// reader reaches its loop in few steps (docs/architecture.md traces them).
 void UNet3D::forward_block(Block& b, const Tensor& x, bool train) {
-  Tensor c1 = arena_.view(b.c[0]), c2 = arena_.view(b.c[1]);
-  conv3d_forward(x, params_.compute_copy(b.conv1), nullptr, c1);
-  normalise(b, 0, train);
-  conv3d_forward(arena_.view(b.a[0]), params_.compute_copy(b.conv2), nullptr, c2);
-  normalise(b, 1, train);
+  for (int k = 0; k < 2; ++k) {
+    Tensor c = arena_.view(b.c[k]), a = arena_.view(b.a[k]), a0 = arena_.view(b.a[0]);
+    conv3d_forward(k == 0 ? x : a0, params_.compute_copy(k == 0 ? b.conv1 : b.conv2), nullptr, c);
+    const Block::Norm& n = b.norm[k];
+    const Tensor gamma = params_.value(n.weight), beta = params_.value(n.bias);
+    Tensor saved_mean = arena_.view(n.saved_mean), saved_inv_std = arena_.view(n.saved_inv_std);
+    const Activation activation = config_.activation;
+    if (config_.norm == NormKind::instance) {
+      instancenorm_forward({c, gamma, beta, saved_mean, saved_inv_std, a, activation});
+      continue;
+    }
+    Tensor running_mean = params_.value(n.mean), running_var = params_.value(n.var);
+    if (train)
+      batchnorm_forward_train({.x = c,
+                               .gamma = gamma,
+                               .beta = beta,
+                               .running_mean = running_mean,
+                               .running_var = running_var,
+                               .saved_mean = saved_mean,
+                               .saved_inv_std = saved_inv_std,
+                               .y = a,
+                               .activation = activation,
+                               .ranks = batchnorm_ranks_});
+    else
+      batchnorm_forward_eval({c, gamma, beta, running_mean, running_var, a, activation});
+  }
 }
 
 void UNet3D::backward_block(Block& b, const Tensor& x, const Tensor& dout, Tensor* dx) {
@@ -340,7 +344,7 @@ Tensor UNet3D::forward(bool train) {
     const Level& L = levels_[static_cast<std::size_t>(i - 1)];
     forward_block(enc, x, train);
     x = arena_.view(L.pooled);
-    maxpool_forward(arena_.view(enc.a[1]), x, L.pool);
+    maxpool_forward({arena_.view(enc.a[1]), x, L.pool});
   }
   forward_block(bottleneck(), x, train);
   Tensor previous = arena_.view(bottleneck().a[1]);
@@ -349,7 +353,7 @@ Tensor UNet3D::forward(bool train) {
     Tensor up = arena_.view(L.up), concat = arena_.view(L.concat);
     conv_transpose3d_forward(previous, params_.compute_copy(L.up_weight),
                              params_.compute_copy(L.up_bias), up);
-    concat_channels(up, arena_.view(encoder(i).a[1]), concat);
+    concat_channels({up, arena_.view(encoder(i).a[1]), concat});
     forward_block(decoder(i), concat, train);
     previous = arena_.view(decoder(i).a[1]);
   }
@@ -390,14 +394,14 @@ void UNet3D::backward(const std::function<void(std::int64_t)>& gradients_ready) 
       Tensor into_decoder = arena_.view(s.decoder_grad);
       conv3d_backward_weights(arena_.view(decoder(i).a[1]), ds_grad, dw, &db);
       conv3d_backward_data(ds_grad, params_.compute_copy(s.weight), into_decoder);
-      add(decoder_out_grad, into_decoder, decoder_out_grad);
+      add({decoder_out_grad, into_decoder, decoder_out_grad});
       ready_from(s.weight);
     }
     Tensor concat_grad = arena_.view(L.concat_grad), up_grad = arena_.view(L.up_grad),
            skip_grad = arena_.view(L.skip_grad);
     backward_block(decoder(i), arena_.view(L.concat), decoder_out_grad, &concat_grad);
     ready_from(decoder(i).conv1);
-    split_channels(concat_grad, up_grad, skip_grad);
+    split_channels({concat_grad, up_grad, skip_grad});
     const Tensor previous = arena_.view(i < d ? decoder(i + 1).a[1] : bottleneck().a[1]);
     Tensor dw = params_.grad(L.up_weight), db = params_.grad(L.up_bias);
     conv_transpose3d_backward_weights(previous, up_grad, dw, db);
@@ -415,9 +419,9 @@ void UNet3D::backward(const std::function<void(std::int64_t)>& gradients_ready) 
   for (std::int64_t i = d; i >= 1; --i) {
     Level& L = levels_[static_cast<std::size_t>(i - 1)];
     Tensor encoder_grad = arena_.view(L.encoder_grad);
-    maxpool_backward(arena_.view(encoder(i).a[1]), arena_.view(L.pooled_grad), encoder_grad,
-                     L.pool);
-    add(encoder_grad, arena_.view(L.skip_grad), encoder_grad);
+    maxpool_backward(
+        {arena_.view(encoder(i).a[1]), arena_.view(L.pooled_grad), encoder_grad, L.pool});
+    add({encoder_grad, arena_.view(L.skip_grad), encoder_grad});
     if (i == 1) {
       backward_block(encoder(1), input(), encoder_grad, nullptr);  // no gradient for the image
     } else {

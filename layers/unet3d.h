@@ -106,8 +106,7 @@ class UNet3D {
   struct Supervision;
   void forward_block(Block& b, const Tensor& x, bool train);
   void backward_block(Block& b, const Tensor& x, const Tensor& dout, Tensor* dx);
-  // One norm-and-activation: forward (train: batch statistics) and backward.
-  void normalise(Block& b, int which, bool train);
+  // The backward of one norm-and-activation (forward_block runs the forward).
   void normalise_backward(Block& b, int which, const Tensor& grad_out, Tensor& grad_in);
   Block& encoder(std::int64_t level) { return *blocks_[level - 1]; }
   Block& bottleneck() { return *blocks_[config_.depth]; }

@@ -17,7 +17,7 @@ std::vector<float> mirrored(const std::vector<float>& values, Grid grid, std::in
   std::vector<float> out(values.size());
   const Tensor in = Tensor::view(const_cast<float*>(values.data()), shape, DType::f32, Device::cpu);
   Tensor flipped = Tensor::view(out.data(), shape, DType::f32, Device::cpu);
-  flip(in, flipped, axes);
+  flip({in, flipped, axes});
   return out;
 }
 
@@ -42,7 +42,7 @@ std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& v
     std::memcpy(staged.data(), windows.data(), windows.size() * sizeof(float));
     moved.copy_from(staged);
     Tensor input = net.input();
-    cast(moved, input);
+    cast({moved, input});
     class_probabilities(net.forward(false), probabilities);
     returned.copy_from(probabilities);
     std::memcpy(out.data(), returned.data(), out.size() * sizeof(float));

@@ -302,7 +302,7 @@ int main(int argc, char** argv) {
             Tensor::view(const_cast<std::uint8_t*>(truth.data()), native, DType::u8, Device::cpu)
                 .to(device);
         Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
-        dice_counts(segmentation, truth_tensor, counts);
+        dice_counts({segmentation, truth_tensor, counts});
         table.add(name, counts.to(Device::cpu).data_as<double>());
         scores.add(name, host.data_as<std::uint8_t>(), truth.data(), grid_of(g));
       }

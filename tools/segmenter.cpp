@@ -81,14 +81,14 @@ void Segmenter::segment(NiftiVolume& volume, const std::string& path, Tensor& se
   const Shape native = segmentation.shape().with_channels(num_classes());
   Tensor sum(native, DType::f32, segmentation.device()),
       one(native, DType::f32, segmentation.device());
-  fill(sum, 0.0);
+  fill({sum, 0.0});
   for (Member& m : members_) {
-    resize_trilinear(grid_probabilities(m, volume, path), one);
-    add(sum, one, sum);
+    resize_trilinear({grid_probabilities(m, volume, path), one});
+    add({sum, one, sum});
   }
-  affine(sum, 1.0 / static_cast<double>(members_.size()), 0.0, sum);
-  argmax_channels(sum, segmentation);
-  if (probabilities != nullptr) copy(sum, *probabilities);
+  affine({sum, 1.0 / static_cast<double>(members_.size()), 0.0, sum});
+  argmax_channels({sum, segmentation});
+  if (probabilities != nullptr) copy({sum, *probabilities});
 }
 
 }  // namespace unet3d

@@ -310,7 +310,7 @@ class Run {
         t.step.apply();
         at_step = p;
         ++at_step.micro_batch;
-        copy(statistics, statistics_at_step);  // on the device's stream: nothing waits
+        copy({statistics, statistics_at_step});  // on the device's stream: nothing waits
         tracked_at_step = t.net.batches_tracked();
       }
       if (agreed_interrupt(ranks_) != 0) {

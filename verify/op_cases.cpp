@@ -44,19 +44,23 @@ void describe(std::vector<OpDescription>& list, const std::string& name, const M
 void activation_ops(std::vector<OpDescription>& list) {
   describe(list, "relu forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(2 * l.bytes, tensors(random_tensor(l.x, l.act, s)), {{l.x, l.act}},
-                       [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); });
+                       [](const Tensors& i, Tensors& o) {
+                         relu_forward({i[0], o[0]});
+                       });
   });
   describe(list, "relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return memory_case(
-        3 * l.bytes, tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
-        {{l.x, l.act}}, [](const Tensors& i, Tensors& o) { relu_backward(i[0], i[1], o[0]); });
+    return memory_case(3 * l.bytes,
+                       tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
+                       {{l.x, l.act}}, [](const Tensors& i, Tensors& o) {
+                         relu_backward({i[0], i[1], o[0]});
+                       });
   });
   describe(list, "bias + bias gradient", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(
         3 * l.bytes, tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.act, s + 1)),
         {{l.x, l.act, true}, {l.channels, l.stat, true}}, [](const Tensors& i, Tensors& o) {
-          add_channel_bias(o[0], i[1]);
-          accumulate_channel_sums(i[0], o[1]);
+          add_channel_bias({o[0], i[1]});
+          accumulate_channel_sums({i[0], o[1]});
         });
   });
 }
@@ -75,8 +79,8 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                   {l.channels, l.stat},
                   {l.channels, l.stat}},
                  [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_train(i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0],
-                                           {Activation::relu});
+                   batchnorm_forward_train(
+                       {i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0], {Activation::relu}});
                  });
            });
   describe(list, "batchnorm+relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
@@ -84,16 +88,17 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
            beta = random_tensor(l.channels, l.stat, s + 2);
     Tensor y(l.x, l.act), mean(l.channels, l.stat), inv(l.channels, l.stat), rm(l.channels, l.stat),
         rv(l.channels, l.stat);
-    fill(rv, 1.0);
-    batchnorm_forward_train(x, gamma, beta, rm, rv, mean, inv, y, {Activation::relu});
-    return memory_case(5 * l.bytes,
-                       tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
-                               std::move(gamma), std::move(mean), std::move(inv)),
-                       {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
-                       [](const Tensors& i, Tensors& o) {
-                         batchnorm_backward(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2],
-                                            {Activation::relu});
-                       });
+    fill({rv, 1.0});
+    batchnorm_forward_train({x, gamma, beta, rm, rv, mean, inv, y, {Activation::relu}});
+    return memory_case(
+        5 * l.bytes,
+        tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3), std::move(gamma),
+                std::move(mean), std::move(inv)),
+        {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
+        [](const Tensors& i, Tensors& o) {
+          batchnorm_backward(
+              {i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], {Activation::relu}});
+        });
   });
   describe(list, "batchnorm+relu forward (eval)",
            [](const OpShapes&, const Level& l, std::uint64_t s) {
@@ -104,7 +109,7 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                          random_tensor(l.channels, l.stat, s + 3),
                          random_tensor(l.channels, l.stat, s + 4, 0.5f, 2.0f)),
                  {{l.x, l.act}}, [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_eval(i[0], i[1], i[2], i[3], i[4], o[0], {Activation::relu});
+                   batchnorm_forward_eval({i[0], i[1], i[2], i[3], i[4], o[0], {Activation::relu}});
                  });
            });
   describe(list, "batchnorm forward + backward (train, no ReLU)",
@@ -124,10 +129,10 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                   {v, l.stat, true},
                   {v, l.stat, true}},
                  [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_train(i[0], i[1], i[2], o[3], o[4], o[1], o[2], o[0],
-                                           {Activation::none});
-                   batchnorm_backward(i[0], o[0], i[3], i[1], o[1], o[2], o[5], o[6], o[7],
-                                      {Activation::none});
+                   batchnorm_forward_train(
+                       {i[0], i[1], i[2], o[3], o[4], o[1], o[2], o[0], {Activation::none}});
+                   batchnorm_backward(
+                       {i[0], o[0], i[3], i[1], o[1], o[2], o[5], o[6], o[7], {Activation::none}});
                  });
            });
 }
@@ -135,32 +140,37 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
 void volume_ops(std::vector<OpDescription>& list) {
   describe(list, "maxpool forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(l.bytes * 1.125, tensors(random_tensor(l.x, l.act, s)), {{l.pooled, l.act}},
-                       [](const Tensors& i, Tensors& o) { maxpool_forward(i[0], o[0]); });
+                       [](const Tensors& i, Tensors& o) {
+                         maxpool_forward({i[0], o[0]});
+                       });
   });
   describe(list, "maxpool backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(l.bytes * 2.125,
                        tensors(random_tensor(l.x, l.act, s), random_tensor(l.pooled, l.act, s + 1)),
-                       {{l.x, l.act}},
-                       [](const Tensors& i, Tensors& o) { maxpool_backward(i[0], i[1], o[0]); });
+                       {{l.x, l.act}}, [](const Tensors& i, Tensors& o) {
+                         maxpool_backward({i[0], i[1], o[0]});
+                       });
   });
   describe(list, "concat channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(4 * l.bytes,
                        tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
-                       {{l.x.with_channels(2 * l.x.c), l.act}},
-                       [](const Tensors& i, Tensors& o) { concat_channels(i[0], i[1], o[0]); });
+                       {{l.x.with_channels(2 * l.x.c), l.act}}, [](const Tensors& i, Tensors& o) {
+                         concat_channels({i[0], i[1], o[0]});
+                       });
   });
   describe(list, "split channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(4 * l.bytes, tensors(random_tensor(l.x.with_channels(2 * l.x.c), l.act, s)),
-                       {{l.x, l.act}, {l.x, l.act}},
-                       [](const Tensors& i, Tensors& o) { split_channels(i[0], o[0], o[1]); });
+                       {{l.x, l.act}, {l.x, l.act}}, [](const Tensors& i, Tensors& o) {
+                         split_channels({i[0], o[0], o[1]});
+                       });
   });
   describe(list, "pad and crop channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
     const Shape padded{l.x.n + 1, l.x.d, l.x.h, l.x.w, (l.x.c + 8) / 8 * 8};
     return memory_case(2 * (l.bytes + bytes_of(padded, l.act)),
                        tensors(random_tensor(l.x, l.act, s), random_tensor(padded, l.act, s + 1)),
                        {{padded, l.act}, {l.x, l.act}}, [](const Tensors& i, Tensors& o) {
-                         pad_channels(i[0], o[0]);
-                         crop_channels(i[1], o[1]);
+                         pad_channels({i[0], o[0]});
+                         crop_channels({i[1], o[1]});
                        });
   });
   // The input's trilinear resize from a grid of other proportions.
@@ -168,7 +178,9 @@ void volume_ops(std::vector<OpDescription>& list) {
     const Shape from{l.x.n, l.x.d + 3, (l.x.h + 1) / 2, l.x.w * 3 / 2, 1};
     return memory_case(bytes_of(from, l.act) + bytes_of(l.labels, l.act),
                        tensors(random_tensor(from, l.act, s)), {{l.labels, l.act}},
-                       [](const Tensors& i, Tensors& o) { resize_trilinear(i[0], o[0]); });
+                       [](const Tensors& i, Tensors& o) {
+                         resize_trilinear({i[0], o[0]});
+                       });
   });
   // The native-grid labels of class probabilities (f32 whatever the data's dtype), on a grid
   // larger than the network's as native grids are.
@@ -176,10 +188,11 @@ void volume_ops(std::vector<OpDescription>& list) {
            [](const OpShapes& k, const Level& l, std::uint64_t s) {
              const Shape from = l.x.with_channels(k.classes);
              const Shape to{l.x.n, l.x.d * 3 / 2, l.x.h + 5, l.x.w * 2, 1};
-             return memory_case(
-                 bytes_of(from, DType::f32) + static_cast<double>(to.numel()),
-                 tensors(random_tensor(from, DType::f32, s, 0.0f, 1.0f)), {{to, DType::u8}},
-                 [](const Tensors& i, Tensors& o) { resize_trilinear_argmax(i[0], o[0]); });
+             return memory_case(bytes_of(from, DType::f32) + static_cast<double>(to.numel()),
+                                tensors(random_tensor(from, DType::f32, s, 0.0f, 1.0f)),
+                                {{to, DType::u8}}, [](const Tensors& i, Tensors& o) {
+                                  resize_trilinear_argmax({i[0], o[0]});
+                                });
            });
   describe(
       list, "labels: resize nearest, flip", [](const OpShapes& k, const Level& l, std::uint64_t s) {
@@ -189,8 +202,8 @@ void volume_ops(std::vector<OpDescription>& list) {
                                    random_labels(l.labels, static_cast<int>(k.classes), s + 1)),
                            {{l.labels, DType::u8}, {l.labels, DType::u8}},
                            [](const Tensors& i, Tensors& o) {
-                             resize_nearest(i[0], o[0]);
-                             flip(i[1], o[1], kFlipD | kFlipW);
+                             resize_nearest({i[0], o[0]});
+                             flip({i[1], o[1], kFlipD | kFlipW});
                            });
       });
 }
@@ -204,21 +217,23 @@ void loss_ops(std::vector<OpDescription>& list) {
   describe(list, "softmax forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     const double b = bytes_of(l.logits, l.act);
     return memory_case(2 * b, tensors(random_tensor(l.logits, l.act, s, -3.0f, 3.0f)),
-                       {{l.logits, l.act}},
-                       [](const Tensors& i, Tensors& o) { softmax_forward(i[0], o[0]); });
+                       {{l.logits, l.act}}, [](const Tensors& i, Tensors& o) {
+                         softmax_forward({i[0], o[0]});
+                       });
   });
   describe(list, "dice loss + gradient", [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-    return memory_case(
-        3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
-        {{Shape::scalar(), l.stat}, {l.logits, l.act}},
-        [](const Tensors& i, Tensors& o) { dice_loss(i[0], i[1], false, o[0], {&o[1]}); });
+    return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+                       {{Shape::scalar(), l.stat}, {l.logits, l.act}},
+                       [](const Tensors& i, Tensors& o) {
+                         dice_loss({i[0], i[1], false, o[0], {&o[1]}});
+                       });
   });
   describe(list, "cross-entropy + gradient",
            [=](const OpShapes& k, const Level& l, std::uint64_t s) {
              return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
                                 {{Shape::scalar(), l.stat}, {l.logits, l.act}},
                                 [](const Tensors& i, Tensors& o) {
-                                  cross_entropy(i[0], i[1], nullptr, o[0], {&o[1]});
+                                  cross_entropy({i[0], i[1], nullptr, o[0], {&o[1]}});
                                 });
            });
   // The original project's loss: weighted CE and log Dice without background, gradients added.
@@ -228,7 +243,7 @@ void loss_ops(std::vector<OpDescription>& list) {
                  4 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
                  {{Shape::vector(3), l.stat}, {l.logits, l.act, true}},
                  [](const Tensors& i, Tensors& o) {
-                   combined_loss(i[0], i[1], i[2], 0.5, 0.5, true, o[0], {&o[1], 0.5, true});
+                   combined_loss({i[0], i[1], i[2], 0.5, 0.5, true, o[0], {&o[1], 0.5, true}});
                  });
            });
   describe(list, "argmax + Dice counts", [](const OpShapes& k, const Level& l, std::uint64_t s) {
@@ -237,8 +252,8 @@ void loss_ops(std::vector<OpDescription>& list) {
                                random_labels(l.labels, static_cast<int>(k.classes), s + 1)),
                        {{l.labels, DType::u8}, {{l.x.n, 1, 1, 3, k.classes}, DType::f64}},
                        [](const Tensors& i, Tensors& o) {
-                         argmax_channels(i[0], o[0]);
-                         dice_counts(o[0], i[1], o[1]);
+                         argmax_channels({i[0], o[0]});
+                         dice_counts({o[0], i[1], o[1]});
                        });
   });
 }

@@ -127,7 +127,7 @@ void weight_ops(std::vector<OpDescription>& list) {
         return optimizer_case(
             (mixed ? 8.0 + 2.0 / 4 : 8.0) * bytes_of(params, l.stat), step_coefficients_of(true, 3),
             state, l.stat, [](const Tensors& i, Tensors& o) {
-              adam_update(o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr, {}, i[0]);
+              adam_update({o[0], o[1], o[2], o[3], o.size() > 4 ? &o[4] : nullptr, {}, i[0]});
             });
       });
 
@@ -142,7 +142,7 @@ void weight_ops(std::vector<OpDescription>& list) {
              return optimizer_case(
                  (mixed ? 6.0 + 2.0 / 4 : 6.0) * bytes_of(params, l.stat),
                  step_coefficients_of(false, 3), state, l.stat, [](const Tensors& i, Tensors& o) {
-                   sgd_update(o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, {}, i[0]);
+                   sgd_update({o[0], o[1], o[2], o.size() > 3 ? &o[3] : nullptr, {}, i[0]});
                  });
            });
 }
@@ -163,7 +163,7 @@ void configurable_network_ops(std::vector<OpDescription>& list) {
             tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.stat, s + 1),
                     random_tensor(l.channels, l.stat, s + 2)),
             {{l.x, l.act}, {saved, l.stat}, {saved, l.stat}}, [](const Tensors& i, Tensors& o) {
-              instancenorm_forward(i[0], i[1], i[2], o[1], o[2], o[0], {Activation::leaky_relu});
+              instancenorm_forward({i[0], i[1], i[2], o[1], o[2], o[0], {Activation::leaky_relu}});
             });
       });
   describe(
@@ -173,15 +173,16 @@ void configurable_network_ops(std::vector<OpDescription>& list) {
         Tensor x = random_tensor(l.x, l.act, s), gamma = random_tensor(l.channels, l.stat, s + 1),
                beta = random_tensor(l.channels, l.stat, s + 2);
         Tensor y(l.x, l.act), mean(saved, l.stat), inv(saved, l.stat);
-        instancenorm_forward(x, gamma, beta, mean, inv, y, {Activation::leaky_relu});
-        return memory_case(5 * l.bytes,
-                           tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
-                                   std::move(gamma), std::move(mean), std::move(inv)),
-                           {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
-                           [](const Tensors& i, Tensors& o) {
-                             instancenorm_backward(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1],
-                                                   o[2], {Activation::leaky_relu});
-                           });
+        instancenorm_forward({x, gamma, beta, mean, inv, y, {Activation::leaky_relu}});
+        return memory_case(
+            5 * l.bytes,
+            tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3), std::move(gamma),
+                    std::move(mean), std::move(inv)),
+            {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
+            [](const Tensors& i, Tensors& o) {
+              instancenorm_backward(
+                  {i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], {Activation::leaky_relu}});
+            });
       });
 }
 

@@ -20,7 +20,7 @@ Tensors copies_on(const Tensors& tensors, Device device) {
 // Integer outputs cannot hold NaN; all-ones bits is the nearest thing to an impossible value.
 void poison(Tensor& t) {
   Tensor host(t.shape(), t.dtype(), Device::cpu);
-  fill(host, is_floating(t.dtype()) ? std::numeric_limits<double>::quiet_NaN() : 255.0);
+  fill({host, is_floating(t.dtype()) ? std::numeric_limits<double>::quiet_NaN() : 255.0});
   t.copy_from(host);
 }
 
@@ -42,7 +42,7 @@ Tensors make_outputs(const std::vector<OutputSpec>& specs, Device device, std::u
 Tensor widened(const Tensor& t, DType narrow, DType wide) {
   if (t.dtype() != narrow) return t.to(t.device());
   Tensor w(t.shape(), wide, t.device());
-  cast(t, w);
+  cast({t, w});
   return w;
 }
 
@@ -101,9 +101,9 @@ Op computed_in(DType narrow, DType wide, const Op& body) {
     body(wide_in, wide_out);
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (out[i].dtype() == narrow)
-        cast(wide_out[i], out[i]);
+        cast({wide_out[i], out[i]});
       else
-        copy(wide_out[i], out[i]);  // kept as it was: statistics beside f16 data, labels
+        copy({wide_out[i], out[i]});  // kept as it was: statistics beside f16 data, labels
     }
   };
 }
@@ -118,7 +118,7 @@ Op widening(const Op& body) {
 
 Tensor random_tensor(Shape shape, DType dtype, std::uint64_t seed, float lo, float hi) {
   Tensor t(shape, dtype, Device::cpu);
-  fill_uniform(t, seed, lo, hi);
+  fill_uniform({t, seed, lo, hi});
   return t;
 }
 

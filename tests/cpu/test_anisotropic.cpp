@@ -47,7 +47,7 @@ TEST_CASE("anisotropic convolutions match the definition in every direction", "[
         const Tensor b = random_tensor(Shape::vector(cout), dtype, 202);
         const Tensor dy = random_tensor(x_shape.with_channels(cout), dtype, 203);
         Tensor y(dy.shape(), dtype), dx(x_shape, dtype), dw(w.shape(), dtype);
-        fill(dw, 0.25);  // accumulated into
+        fill({dw, 0.25});  // accumulated into
         conv3d_forward(x, w, &b, y);
         conv3d_backward_data(dy, w, dx);
         conv3d_backward_weights(x, dy, dw, nullptr);
@@ -87,7 +87,7 @@ TEST_CASE("max-pooling with an anisotropic window matches the definition and its
     INFO("window " << win.str());
     Tensor x = random_tensor(s, DType::f64, 230, -2.0f, 2.0f);
     Tensor y(out, DType::f64);
-    maxpool_forward(x, y, win);
+    maxpool_forward({x, y, win});
     const std::vector<double> xs = to_doubles(x), ys = to_doubles(y);
     int wrong = 0;
     for (std::int64_t n = 0; n < out.n; ++n)
@@ -111,9 +111,9 @@ TEST_CASE("max-pooling with an anisotropic window matches the definition and its
     CHECK(wrong == 0);
     const Tensor weights = random_tensor(out, DType::f64, 231, -1.0f, 1.3f);
     Tensor dx(s, DType::f64);
-    maxpool_backward(x, weights, dx, win);
+    maxpool_backward({x, weights, dx, win});
     const auto loss = [&] {
-      maxpool_forward(x, y, win);
+      maxpool_forward({x, y, win});
       return dot(y, weights);
     };
     // Random values have no ties, and the probes' steps of 1e-6 cross no other maximum.
@@ -133,7 +133,7 @@ struct InstanceNormCase {
         mean(Shape::vector(shape.n * shape.c), DType::f64),
         inv_std(Shape::vector(shape.n * shape.c), DType::f64),
         y(shape, DType::f64) {}
-  void forward(Activation a) { instancenorm_forward(x, gamma, beta, mean, inv_std, y, {a}); }
+  void forward(Activation a) { instancenorm_forward({x, gamma, beta, mean, inv_std, y, {a}}); }
 };
 
 }  // namespace
@@ -176,10 +176,10 @@ TEST_CASE("instance norm gradients match central differences", "[instancenorm][g
       in.forward(a);
       Tensor dx(s, DType::f64), dgamma(Shape::vector(s.c), DType::f64),
           dbeta(Shape::vector(s.c), DType::f64);
-      fill(dgamma, 0.0);
-      fill(dbeta, 0.0);
-      instancenorm_backward(in.x, in.y, weights, in.gamma, in.mean, in.inv_std, dx, dgamma, dbeta,
-                            {a});
+      fill({dgamma, 0.0});
+      fill({dbeta, 0.0});
+      instancenorm_backward(
+          {in.x, in.y, weights, in.gamma, in.mean, in.inv_std, dx, dgamma, dbeta, {a}});
       const auto loss = [&] {
         in.forward(a);
         return dot(in.y, weights);
@@ -196,19 +196,19 @@ TEST_CASE("instance norm's f32 backward on the CPU matches the f64 one", "[insta
   const auto run = [&](DType dtype) {
     const auto cast_to = [&](const Tensor& t) {
       Tensor out(t.shape(), dtype);
-      cast(t, out);
+      cast({t, out});
       return out;
     };
     InstanceNormCase in(s);
     Tensor x = cast_to(in.x), gamma = cast_to(in.gamma), beta = cast_to(in.beta),
            mean(in.mean.shape(), dtype), inv_std(in.inv_std.shape(), dtype), y(s, dtype);
-    instancenorm_forward(x, gamma, beta, mean, inv_std, y, {Activation::leaky_relu});
+    instancenorm_forward({x, gamma, beta, mean, inv_std, y, {Activation::leaky_relu}});
     const Tensor dy = cast_to(random_tensor(s, DType::f64, 254));
     Tensor dx(s, dtype), dgamma(gamma.shape(), dtype), dbeta(gamma.shape(), dtype);
-    fill(dgamma, 0.0);
-    fill(dbeta, 0.0);
-    instancenorm_backward(x, y, dy, gamma, mean, inv_std, dx, dgamma, dbeta,
-                          {Activation::leaky_relu});
+    fill({dgamma, 0.0});
+    fill({dbeta, 0.0});
+    instancenorm_backward(
+        {x, y, dy, gamma, mean, inv_std, dx, dgamma, dbeta, {Activation::leaky_relu}});
     return std::vector<std::vector<double>>{to_doubles(y), to_doubles(dx), to_doubles(dgamma),
                                             to_doubles(dbeta)};
   };

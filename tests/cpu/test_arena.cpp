@@ -24,8 +24,8 @@ TEST_CASE("arena carves aligned, disjoint views from one allocation", "[arena]")
 
   Tensor ta = arena.view(a);
   Tensor tc = arena.view(c);
-  fill(ta, 1.5);
-  fill(tc, -2.0);
+  fill({ta, 1.5});
+  fill({tc, -2.0});
   CHECK(ta.data_as<float>()[314] == 1.5f);
   CHECK(tc.data_as<double>()[0] == -2.0);
 }

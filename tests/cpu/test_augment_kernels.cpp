@@ -58,7 +58,7 @@ TEST_CASE("the affine resample with the identity matrix copies the volume", "[au
   const Tensor image = random_tensor(shape, DType::f32, 1);
   const Tensor labels = random_labels(shape, 6, 2);
   Tensor out(shape, DType::f32), out_labels(shape, DType::u8);
-  affine_resample(image, labels, identity(), out, out_labels);
+  affine_resample({image, labels, identity(), out, out_labels});
   for (std::int64_t i = 0; i < shape.numel(); ++i) {
     REQUIRE(out.data_as<float>()[i] == image.data_as<float>()[i]);
     REQUIRE(out_labels.data_as<std::uint8_t>()[i] == labels.data_as<std::uint8_t>()[i]);
@@ -77,7 +77,7 @@ TEST_CASE("a quarter turn about D is a transpose of H and W and a flip, exactly"
   a.spatial = true;
   a.angles = {std::numbers::pi / 2, 0, 0};
   Tensor out(shape, DType::f32), out_labels(shape, DType::u8);
-  affine_resample(image, labels, sampling_matrix(a), out, out_labels);
+  affine_resample({image, labels, sampling_matrix(a), out, out_labels});
   for (std::int64_t d = 0; d < 3; ++d)
     for (std::int64_t h = 0; h < 5; ++h)
       for (std::int64_t w = 0; w < 5; ++w) {
@@ -90,7 +90,7 @@ TEST_CASE("a quarter turn about D is a transpose of H and W and a flip, exactly"
   const Tensor cube_labels = random_labels(cube, 3, 6);
   a.angles = {0, std::numbers::pi, 0};
   Tensor turned(cube, DType::f32), turned_labels(cube, DType::u8);
-  affine_resample(cube_image, cube_labels, sampling_matrix(a), turned, turned_labels);
+  affine_resample({cube_image, cube_labels, sampling_matrix(a), turned, turned_labels});
   for (std::int64_t d = 0; d < 4; ++d)
     for (std::int64_t h = 0; h < 3; ++h)
       for (std::int64_t w = 0; w < 4; ++w)
@@ -108,7 +108,7 @@ TEST_CASE("the affine resample samples where the matrix says, trilinear and near
   a.scale = 0.8;
   const SamplingMatrix m = sampling_matrix(a);
   Tensor resampled(out, DType::f32), resampled_labels(out, DType::u8);
-  affine_resample(image, labels, m, resampled, resampled_labels);
+  affine_resample({image, labels, m, resampled, resampled_labels});
   const double centre_in[3] = {3, 2.5, 4}, centre_out[3] = {2, 3.5, 2.5};
   std::set<int> seen;
   for (std::int64_t d = 0; d < out.d; ++d)
@@ -148,7 +148,7 @@ TEST_CASE("a patch resampled from its source region has no empty corners", "[aug
     image.data_as<float>()[i] = 1, labels.data_as<std::uint8_t>()[i] = 2;
   Tensor out({1, patch.d, patch.h, patch.w, 1}, DType::f32);
   Tensor out_labels({1, patch.d, patch.h, patch.w, 1}, DType::u8);
-  affine_resample(image, labels, m, out, out_labels);
+  affine_resample({image, labels, m, out, out_labels});
   for (std::int64_t i = 0; i < out.numel(); ++i) {
     REQUIRE(out.data_as<float>()[i] == Approx(1).margin(1e-5));
     REQUIRE(out_labels.data_as<std::uint8_t>()[i] == 2);
@@ -165,7 +165,7 @@ TEST_CASE("Gaussian noise adds sigma times Box-Muller normals of the seeded stre
   const Shape shape{1, 20, 30, 40, 1};
   Tensor image(shape, DType::f32);
   for (std::int64_t i = 0; i < shape.numel(); ++i) image.data_as<float>()[i] = 0.5f;
-  add_gaussian_noise(image, 0.1f, 99);
+  add_gaussian_noise({image, 0.1f, 99});
   double sum = 0, squares = 0;
   for (std::int64_t i = 0; i < shape.numel(); ++i) {
     const double z = (image.data_as<float>()[i] - 0.5) / 0.1;
@@ -190,7 +190,7 @@ TEST_CASE("the blur is the normalised, truncated Gaussian with mirrored edges",
   Tensor blurred(shape, DType::f32), scratch(shape, DType::f32);
   blurred.copy_from(image);
   const float sigma = 0.9f;
-  gaussian_blur(blurred, scratch, sigma);
+  gaussian_blur({blurred, scratch, sigma});
   const int radius = static_cast<int>(4 * sigma + 0.5);
   std::vector<double> weights;
   double norm = 0;
@@ -224,14 +224,14 @@ TEST_CASE("statistics, contrast and gamma follow their formulas", "[augment][int
     sum += x[i], low = std::min<double>(low, x[i]), high = std::max<double>(high, x[i]);
   const double mean = sum / static_cast<double>(shape.numel());
   Tensor stats(Shape::vector(statistics_elements(1)), DType::f64);
-  intensity_statistics(image, stats);
+  intensity_statistics({image, stats});
   CHECK(stats.data_as<double>()[0] == Approx(mean).epsilon(1e-12));
   CHECK(stats.data_as<double>()[1] == low);
   CHECK(stats.data_as<double>()[2] == high);
 
   Tensor contrasted(shape, DType::f32);
   contrasted.copy_from(image);
-  adjust_contrast(contrasted, stats, 1.2f);
+  adjust_contrast({contrasted, stats, 1.2f});
   for (std::int64_t i = 0; i < shape.numel(); ++i) {
     const double expected = std::clamp(mean + 1.2 * (x[i] - mean), low, high);
     REQUIRE(contrasted.data_as<float>()[i] == Approx(expected).margin(1e-5));
@@ -240,7 +240,7 @@ TEST_CASE("statistics, contrast and gamma follow their formulas", "[augment][int
     INFO("inverted " << inverted);
     Tensor adjusted(shape, DType::f32);
     adjusted.copy_from(image);
-    adjust_gamma(adjusted, stats, 1.4f, inverted);
+    adjust_gamma({adjusted, stats, 1.4f, inverted});
     const double range = high - low;
     for (std::int64_t i = 0; i < shape.numel(); ++i) {
       const double expected = inverted ? high - range * std::pow((high - x[i]) / range, 1.4)

@@ -121,14 +121,14 @@ TEST_CASE("the Augmenter applies the drawn transforms in order and casts into th
     Tensor out(shape, DType::f16), out_labels(shape, DType::u8);
     augmenter.apply(a, image, labels, out, out_labels);
     Tensor expected(shape, DType::f32), coarse({1, 4, 4, 5, 1}, DType::f32);
-    affine(image, 1.1, 0.0, expected);
-    resize_nearest(expected, coarse);
-    resize_trilinear(coarse, expected);
+    affine({image, 1.1, 0.0, expected});
+    resize_nearest({expected, coarse});
+    resize_trilinear({coarse, expected});
     Tensor flipped(shape, DType::f32), expected_half(shape, DType::f16);
-    flip(expected, flipped, kFlipH);
-    cast(flipped, expected_half);
+    flip({expected, flipped, kFlipH});
+    cast({flipped, expected_half});
     Tensor flipped_labels(shape, DType::u8);
-    flip(labels, flipped_labels, kFlipH);
+    flip({labels, flipped_labels, kFlipH});
     for (std::int64_t i = 0; i < shape.numel(); ++i) {
       REQUIRE(out.data_as<Half>()[i].bits == expected_half.data_as<Half>()[i].bits);
       REQUIRE(out_labels.data_as<std::uint8_t>()[i] == flipped_labels.data_as<std::uint8_t>()[i]);

@@ -25,11 +25,12 @@ struct BatchNormCase {
         mean(Shape::vector(shape.c), DType::f64),
         inv_std(Shape::vector(shape.c), DType::f64),
         y(shape, DType::f64) {
-    fill(running_mean, 0.0);
-    fill(running_var, 1.0);
+    fill({running_mean, 0.0});
+    fill({running_var, 1.0});
   }
-  void forward(const BatchNormOptions& options) {
-    batchnorm_forward_train(x, gamma, beta, running_mean, running_var, mean, inv_std, y, options);
+  void forward(Activation activation) {
+    batchnorm_forward_train(
+        {x, gamma, beta, running_mean, running_var, mean, inv_std, y, activation});
   }
 };
 
@@ -43,17 +44,16 @@ TEST_CASE("batchnorm training gradients match central differences", "[batchnorm]
           std::string("batchnorm") + activation_suffix(activation) + " " + shape.str();
       INFO(name);
       BatchNormCase bn(shape, 40);
-      const BatchNormOptions options{activation};
       const Tensor weights = random_tensor(shape, DType::f64, 41, -1.0f, 1.3f);
-      bn.forward(options);
+      bn.forward(activation);
       Tensor dx(shape, DType::f64), dgamma(Shape::vector(shape.c), DType::f64),
           dbeta(Shape::vector(shape.c), DType::f64);
-      fill(dgamma, 0.0);
-      fill(dbeta, 0.0);
-      batchnorm_backward(bn.x, bn.y, weights, bn.gamma, bn.mean, bn.inv_std, dx, dgamma, dbeta,
-                         options);
+      fill({dgamma, 0.0});
+      fill({dbeta, 0.0});
+      batchnorm_backward(
+          {bn.x, bn.y, weights, bn.gamma, bn.mean, bn.inv_std, dx, dgamma, dbeta, activation});
       const auto loss = [&] {
-        bn.forward(options);
+        bn.forward(activation);
         return dot(bn.y, weights);
       };
       CHECK(gradient_check(name + " dx", bn.x, dx, loss).ok);
@@ -66,27 +66,27 @@ TEST_CASE("batchnorm training gradients match central differences", "[batchnorm]
 TEST_CASE("batchnorm parameter gradients accumulate", "[batchnorm]") {
   const Shape shape{2, 3, 3, 3, 4};
   BatchNormCase bn(shape, 50);
-  bn.forward({});
+  bn.forward(Activation::none);
   const Tensor dy = random_tensor(shape, DType::f64, 51);
   Tensor dx(shape, DType::f64), once(Shape::vector(4), DType::f64),
       twice(Shape::vector(4), DType::f64), db(Shape::vector(4), DType::f64);
-  fill(once, 0.0);
-  fill(twice, 0.0);
-  fill(db, 0.0);
-  batchnorm_backward(bn.x, bn.y, dy, bn.gamma, bn.mean, bn.inv_std, dx, once, db, {});
-  batchnorm_backward(bn.x, bn.y, dy, bn.gamma, bn.mean, bn.inv_std, dx, twice, db, {});
-  batchnorm_backward(bn.x, bn.y, dy, bn.gamma, bn.mean, bn.inv_std, dx, twice, db, {});
+  fill({once, 0.0});
+  fill({twice, 0.0});
+  fill({db, 0.0});
+  batchnorm_backward({bn.x, bn.y, dy, bn.gamma, bn.mean, bn.inv_std, dx, once, db, {}});
+  batchnorm_backward({bn.x, bn.y, dy, bn.gamma, bn.mean, bn.inv_std, dx, twice, db, {}});
+  batchnorm_backward({bn.x, bn.y, dy, bn.gamma, bn.mean, bn.inv_std, dx, twice, db, {}});
   Tensor doubled(Shape::vector(4), DType::f64);
-  affine(once, 2.0, 0.0, doubled);
+  affine({once, 2.0, 0.0, doubled});
   CHECK(compare(twice, doubled, tolerance(Check::exact)).ok);
 }
 
 TEST_CASE("batchnorm statistics follow PyTorch's definitions", "[batchnorm]") {
   const Shape shape{2, 3, 2, 5, 3};
   BatchNormCase bn(shape, 60);
-  fill(bn.running_mean, 0.25);
-  fill(bn.running_var, 2.0);
-  bn.forward({});
+  fill({bn.running_mean, 0.25});
+  fill({bn.running_var, 2.0});
+  bn.forward(Activation::none);
   const std::vector<double> x = to_doubles(bn.x);
   const std::int64_t rows = shape.numel() / shape.c;
   const auto n = static_cast<double>(rows);
@@ -105,7 +105,7 @@ TEST_CASE("batchnorm statistics follow PyTorch's definitions", "[batchnorm]") {
 
   // Evaluation normalises with the running statistics.
   Tensor y(shape, DType::f64);
-  batchnorm_forward_eval(bn.x, bn.gamma, bn.beta, bn.running_mean, bn.running_var, y, {});
+  batchnorm_forward_eval({bn.x, bn.gamma, bn.beta, bn.running_mean, bn.running_var, y, {}});
   const std::vector<double> out = to_doubles(y);
   for (std::int64_t i : {std::int64_t{0}, shape.numel() - 1}) {
     const std::int64_t c = i % shape.c;
@@ -119,12 +119,14 @@ TEST_CASE("batchnorm statistics follow PyTorch's definitions", "[batchnorm]") {
 
 TEST_CASE("batchnorm refuses what it cannot normalise", "[batchnorm]") {
   BatchNormCase one_value({1, 1, 1, 1, 3}, 70);
-  CHECK_THROWS_WITH(one_value.forward({}), Catch::Contains("fewer than 2 values per channel"));
+  CHECK_THROWS_WITH(one_value.forward(Activation::none),
+                    Catch::Contains("fewer than 2 values per channel"));
   BatchNormCase bn({1, 2, 2, 2, 3}, 71);
   Tensor wrong(Shape::vector(3), DType::f32);
-  CHECK_THROWS_WITH(batchnorm_forward_train(bn.x, wrong, bn.beta, bn.running_mean, bn.running_var,
-                                            bn.mean, bn.inv_std, bn.y, {}),
-                    Catch::Contains("per-channel tensor") && Catch::Contains("does not fit"));
+  CHECK_THROWS_WITH(
+      batchnorm_forward_train(
+          {bn.x, wrong, bn.beta, bn.running_mean, bn.running_var, bn.mean, bn.inv_std, bn.y, {}}),
+      Catch::Contains("per-channel tensor") && Catch::Contains("does not fit"));
 }
 
 // The CPU's f32 backward (vectorised, f32 sums within blocks of rows) computes what the f64 one
@@ -133,7 +135,7 @@ TEST_CASE("batchnorm refuses what it cannot normalise", "[batchnorm]") {
 TEST_CASE("batchnorm's f32 backward on the CPU matches the f64 one", "[batchnorm]") {
   const auto f64_copy = [](const Tensor& t) {
     Tensor wide(t.shape(), DType::f64);
-    cast(t, wide);
+    cast({t, wide});
     return wide;
   };
   for (const Shape& shape : {Shape{1, 5, 7, 11, 8}, Shape{2, 9, 17, 15, 3}, Shape{1, 3, 5, 7, 16},
@@ -155,10 +157,10 @@ TEST_CASE("batchnorm's f32 backward on the CPU matches the f64 one", "[batchnorm
         out.emplace_back(shape, dtype);
         out.emplace_back(channels, dtype);
         out.emplace_back(channels, dtype);
-        fill(out[1], 0.25);  // accumulated into
-        fill(out[2], -0.5);
-        batchnorm_backward(t[0], t[1], t[2], t[3], t[4], t[5], out[0], out[1], out[2],
-                           BatchNormOptions{.activation = activation});
+        fill({out[1], 0.25});  // accumulated into
+        fill({out[2], -0.5});
+        batchnorm_backward(
+            {t[0], t[1], t[2], t[3], t[4], t[5], out[0], out[1], out[2], activation});
         return out;
       };
       const std::vector<Tensor> got = run(in, DType::f32), want = run(wide, DType::f64);

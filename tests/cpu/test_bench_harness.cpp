@@ -26,11 +26,11 @@ Tensors one_input() {
 
 TEST_CASE("bench refuses to time a kernel that does not match the reference", "[bench]") {
   Harness h(Device::cpu, ".", 0.0);
-  const Op correct = [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); };
+  const Op correct = [](const Tensors& i, Tensors& o) { relu_forward({i[0], o[0]}); };
   // Right everywhere but in the last element, which it leaves unwritten.
   const Op skips_last = [](const Tensors& i, Tensors& o) {
     Tensor all(o[0].shape(), o[0].dtype());
-    relu_forward(i[0], all);
+    relu_forward({i[0], all});
     const std::int64_t n = all.numel();
     std::copy(all.data_as<float>(), all.data_as<float>() + n - 1, o[0].data_as<float>());
   };
@@ -51,7 +51,7 @@ TEST_CASE("bench rotates a kernel through copies of its operands", "[bench]") {
   std::vector<const void*> outputs_written;  // in call order
   const Op recording = [&](const Tensors& i, Tensors& o) {
     outputs_written.push_back(o[0].data());
-    relu_forward(i[0], o[0]);
+    relu_forward({i[0], o[0]});
   };
   h.add({"relu", 1, 0, one_input(), {{kShape, DType::f32}}, recording, {}});
   const Result& r = h.results().at(0);
@@ -75,7 +75,9 @@ TEST_CASE("bench skips unselected cases", "[bench]") {
          0,
          one_input(),
          {{kShape, DType::f32}},
-         [](const Tensors& i, Tensors& o) { relu_forward(i[0], o[0]); },
+         [](const Tensors& i, Tensors& o) {
+           relu_forward({i[0], o[0]});
+         },
          {}});
   CHECK(h.results().empty());
 }
@@ -86,8 +88,8 @@ TEST_CASE("bench judges each output by its own precision", "[bench]") {
   // to 0.5 + delta: the reference one f16 step (2^-11 near 0.5) away from the kernel.
   const auto relu_both = [](int which, float delta) {
     return Op([=](const Tensors& i, Tensors& o) {
-      relu_forward(i[0], o[0]);
-      cast(o[0], o[1]);
+      relu_forward({i[0], o[0]});
+      cast({o[0], o[1]});
       if (which == 0) o[0].data_as<float>()[3] = 0.5f + delta;
       if (which == 1) o[1].data_as<Half>()[3] = to_half(0.5f + delta);
     });
@@ -120,7 +122,7 @@ TEST_CASE("bench checks a case at a small size and times it at the full one", "[
   std::vector<std::int64_t> sizes;  // of every run's output, in call order
   const Op relu = [&](const Tensors& i, Tensors& o) {
     sizes.push_back(o[0].numel());
-    relu_forward(i[0], o[0]);
+    relu_forward({i[0], o[0]});
   };
   const auto full = [&] {
     Tensors inputs;
@@ -158,7 +160,7 @@ TEST_CASE("past the run's time limit bench reports each case not run, and says s
          {{kShape, DType::f32}},
          [&](const Tensors& i, Tensors& o) {
            ++calls;
-           relu_forward(i[0], o[0]);
+           relu_forward({i[0], o[0]});
          },
          {}});
   h.add_unchecked(

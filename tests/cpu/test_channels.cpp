@@ -263,11 +263,11 @@ TEST_CASE("contrast and gamma take each channel's own statistics", "[channels][a
     both.data_as<float>()[2 * i + 1] = b.data_as<float>()[i];
   }
   Tensor stats(Shape::vector(statistics_elements(2)), DType::f64);
-  intensity_statistics(both, stats);
+  intensity_statistics({both, stats});
   Tensor alone(Shape::vector(statistics_elements(1)), DType::f64);
   const Tensor* channels[2] = {&a, &b};
   for (int c = 0; c < 2; ++c) {
-    intensity_statistics(*channels[c], alone);
+    intensity_statistics({*channels[c], alone});
     for (int k = 0; k < 3; ++k)
       CHECK(stats.data_as<double>()[3 * c + k] == alone.data_as<double>()[k]);
   }

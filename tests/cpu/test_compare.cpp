@@ -59,13 +59,13 @@ namespace {
 // A relu whose candidate run may leave the last element unwritten.
 Op relu_op(bool skip_last) {
   return [skip_last](const Tensors& in, Tensors& out) {
-    if (!skip_last) return relu_forward(in[0], out[0]);
+    if (!skip_last) return relu_forward({in[0], out[0]});
     const std::int64_t n = in[0].numel();
     Tensor head = Tensor::view(const_cast<void*>(in[0].data()), {1, 1, 1, 1, n - 1}, in[0].dtype(),
                                in[0].device());
     Tensor out_head =
         Tensor::view(out[0].data(), {1, 1, 1, 1, n - 1}, out[0].dtype(), out[0].device());
-    relu_forward(head, out_head);
+    relu_forward({head, out_head});
   };
 }
 
@@ -90,12 +90,12 @@ TEST_CASE("the parity helper starts accumulated outputs equal on both sides", "[
   Tensors inputs;
   inputs.push_back(random_tensor({1, 1, 1, 1, 16}, DType::f32, 5));
   const std::vector<OutputSpec> outputs{{{1, 1, 1, 1, 16}, DType::f32, true}};
-  const Op accumulate = [](const Tensors& in, Tensors& out) { add(in[0], out[0], out[0]); };
+  const Op accumulate = [](const Tensors& in, Tensors& out) { add({in[0], out[0], out[0]}); };
   const ParityReport report =
       compare_runs(accumulate, accumulate, Device::cpu, inputs, outputs, tolerance(Check::exact));
   CHECK(report.ok());
   // A candidate that overwrites instead of accumulating must differ: the start was not zero.
-  const Op overwrite = [](const Tensors& in, Tensors& out) { copy(in[0], out[0]); };
+  const Op overwrite = [](const Tensors& in, Tensors& out) { copy({in[0], out[0]}); };
   CHECK_FALSE(compare_runs(accumulate, overwrite, Device::cpu, inputs, outputs,
                            tolerance(Check::parity_f16))
                   .ok());

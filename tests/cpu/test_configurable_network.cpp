@@ -90,7 +90,7 @@ TEST_CASE("labels reach a deep-supervision output as voxel q j + floor(q / 2) of
   Tensor labels(full, DType::u8), out(reduced, DType::u8);
   for (std::int64_t i = 0; i < full.numel(); ++i)
     labels.data_as<std::uint8_t>()[i] = static_cast<std::uint8_t>(i % 251);
-  resize_nearest(labels, out);
+  resize_nearest({labels, out});
   int wrong = 0;
   for (std::int64_t d = 0; d < reduced.d; ++d)
     for (std::int64_t h = 0; h < reduced.h; ++h)
@@ -114,15 +114,15 @@ TEST_CASE("deep supervision's loss is the weighted mean of every output's loss",
   Tensor image = net.input(), labels = step.labels();
   Tensor image_f32(image.shape(), DType::f32);
   fill_phantom(image_f32, labels, 4);
-  cast(image_f32, image);
+  cast({image_f32, image});
   step.micro_batch();
   double expected = 0;
   const double weights[3] = {1.0, 0.5, 0.25};
   for (std::int64_t k = 0; k < 3; ++k) {
     const Tensor output = net.output(k);
     Tensor reduced(output.shape().with_channels(1), DType::u8), loss(Shape::scalar(), DType::f64);
-    resize_nearest(labels, reduced);
-    cross_entropy(output, reduced, nullptr, loss);
+    resize_nearest({labels, reduced});
+    cross_entropy({output, reduced, nullptr, loss});
     expected += weights[k] * to_doubles(loss)[0] / 1.75;
   }
   CHECK(step.last_loss() == Approx(expected).epsilon(1e-14));

@@ -51,7 +51,7 @@ TEST_CASE("conv3d 3x3x3 matches the definition at every blocking remainder", "[c
       const Tensor w = random_tensor({z.cout, 3, 3, 3, z.x.c}, dtype, 181);
       const Tensor dy = random_tensor(z.x.with_channels(z.cout), dtype, 182);
       Tensor y(dy.shape(), dtype), dx(z.x, dtype), dw(w.shape(), dtype);
-      fill(dw, 0.5);  // accumulated into
+      fill({dw, 0.5});  // accumulated into
       conv3d_forward(x, w, nullptr, y);
       conv3d_backward_data(dy, w, dx);
       conv3d_backward_weights(x, dy, dw, nullptr);
@@ -133,8 +133,8 @@ TEST_CASE("conv3d gradients match central differences", "[conv][gradcheck]") {
       const Tensor weights = random_tensor(s.with_channels(cout), DType::f64, 173, -1.0f, 1.3f);
       Tensor y(s.with_channels(cout), DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
           db(Shape::vector(cout), DType::f64);
-      fill(dw, 0.0);
-      fill(db, 0.0);
+      fill({dw, 0.0});
+      fill({db, 0.0});
       conv3d_backward_data(weights, w, dx);
       conv3d_backward_weights(x, weights, dw, &db);
       const auto loss = [&] {
@@ -224,8 +224,8 @@ TEST_CASE("conv_transpose3d gradients match central differences", "[conv][gradch
       const Tensor weights = random_tensor(out, DType::f64, 193, -1.0f, 1.3f);
       Tensor y(out, DType::f64), dx(s, DType::f64), dw(w.shape(), DType::f64),
           db(Shape::vector(cout), DType::f64);
-      fill(dw, 0.0);
-      fill(db, 0.0);
+      fill({dw, 0.0});
+      fill({db, 0.0});
       conv_transpose3d_backward_data(weights, w, dx);
       conv_transpose3d_backward_weights(x, weights, dw, db);
       const auto loss = [&] {

@@ -45,39 +45,39 @@ TEMPLATE_TEST_CASE("arithmetic kernels compute what they promise", "[elementwise
   const Tensor b = tensor_of<TestType>({1.0, 0.5, -1.0, 0.75, -4.0});
   Tensor out = tensor_of<TestType>({0, 0, 0, 0, 0});
 
-  add(a, b, out);
+  add({a, b, out});
   CHECK(values_of<TestType>(out) == std::vector<double>{-1.0, 0.0, -1.0, 1.0, -1.0});
-  affine(a, -2.0, 0.0, out);
+  affine({a, -2.0, 0.0, out});
   CHECK(values_of<TestType>(out) == std::vector<double>{4.0, 1.0, 0.0, -0.5, -6.0});
-  relu_forward(a, out);
+  relu_forward({a, out});
   CHECK(values_of<TestType>(out) == std::vector<double>{0.0, 0.0, 0.0, 0.25, 3.0});
   // The gradient passes only where the forward output is positive (not at y == 0).
-  relu_backward(out, b, out);
+  relu_backward({out, b, out});
   CHECK(values_of<TestType>(out) == std::vector<double>{0.0, 0.0, 0.0, 0.75, -4.0});
-  fill(out, 0.125);
+  fill({out, 0.125});
   CHECK(values_of<TestType>(out) == std::vector<double>(5, 0.125));
 }
 
 TEST_CASE("relu lets NaN through, as torch.relu does", "[elementwise]") {
   Tensor x = tensor_of<float>({std::numeric_limits<double>::quiet_NaN(), -1.0});
   Tensor y = tensor_of<float>({0, 0});
-  relu_forward(x, y);
+  relu_forward({x, y});
   CHECK(std::isnan(y.data_as<float>()[0]));
   CHECK(y.data_as<float>()[1] == 0.0f);
 }
 
 TEST_CASE("fill and copy handle u8 label maps", "[elementwise]") {
   Tensor labels({1, 2, 2, 2, 1}, DType::u8);
-  fill(labels, 5);
+  fill({labels, 5});
   Tensor other({1, 2, 2, 2, 1}, DType::u8);
-  copy(labels, other);
+  copy({labels, other});
   for (std::int64_t i = 0; i < 8; ++i) CHECK(other.data_as<std::uint8_t>()[i] == 5);
 }
 
 TEST_CASE("cast f64 -> f32 rounds to nearest", "[elementwise][cast]") {
   Tensor x = tensor_of<double>({1.0 + 0x1.0p-30, -3.0, 1e40});
   Tensor y = tensor_of<float>({0, 0, 0});
-  cast(x, y);
+  cast({x, y});
   CHECK(y.data_as<float>()[0] == 1.0f);
   CHECK(y.data_as<float>()[1] == -3.0f);
   CHECK(std::isinf(y.data_as<float>()[2]));
@@ -88,10 +88,10 @@ TEST_CASE("kernels refuse mismatched or unsupported tensors", "[elementwise]") {
   Tensor b({1, 1, 1, 1, 5}, DType::f32);
   Tensor c({1, 1, 1, 1, 4}, DType::f64);
   Tensor u({1, 1, 1, 1, 4}, DType::u8);
-  CHECK_THROWS_WITH(add(a, b, a), Catch::Contains("add: shapes differ"));
-  CHECK_THROWS_WITH(add(a, c, a), Catch::Contains("add: dtypes differ"));
-  CHECK_THROWS_WITH(relu_forward(u, u), Catch::Contains("dtype u8 is not supported"));
-  CHECK_THROWS_WITH(fill_uniform(a, 1, 1.0f, 0.0f), Catch::Contains("empty range"));
+  CHECK_THROWS_WITH(add({a, b, a}), Catch::Contains("add: shapes differ"));
+  CHECK_THROWS_WITH(add({a, c, a}), Catch::Contains("add: dtypes differ"));
+  CHECK_THROWS_WITH(relu_forward({u, u}), Catch::Contains("dtype u8 is not supported"));
+  CHECK_THROWS_WITH(fill_uniform({a, 1, 1.0f, 0.0f}), Catch::Contains("empty range"));
 }
 
 TEST_CASE("relu gradient matches central differences away from the kink",
@@ -101,10 +101,10 @@ TEST_CASE("relu gradient matches central differences away from the kink",
   for (std::int64_t i = 0; i < x.numel(); i += 2) x.data_as<double>()[i] *= -1;
   const Tensor weights = random_tensor(x.shape(), DType::f64, 201, -1.0f, 1.3f);
   Tensor y(x.shape(), DType::f64), dx(x.shape(), DType::f64);
-  relu_forward(x, y);
-  relu_backward(y, weights, dx);
+  relu_forward({x, y});
+  relu_backward({y, weights, dx});
   CHECK(testing::gradient_check("relu dx", x, dx, [&] {
-          relu_forward(x, y);
+          relu_forward({x, y});
           return testing::dot(y, weights);
         }).ok);
 }

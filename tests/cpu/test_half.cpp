@@ -88,11 +88,11 @@ TEST_CASE("float -> half matches a search for the nearest half", "[half]") {
 
 TEST_CASE("cast kernel converts f32 <-> f16 element by element", "[half][cast]") {
   Tensor x({1, 1, 3, 5, 7}, DType::f32);
-  fill_uniform(x, 5, -70000.0f, 70000.0f);  // includes values that overflow to inf
+  fill_uniform({x, 5, -70000.0f, 70000.0f});  // includes values that overflow to inf
   Tensor h({1, 1, 3, 5, 7}, DType::f16);
-  cast(x, h);
+  cast({x, h});
   Tensor back({1, 1, 3, 5, 7}, DType::f32);
-  cast(h, back);
+  cast({h, back});
   for (std::int64_t i = 0; i < x.numel(); ++i) {
     const float v = x.data_as<float>()[i];
     REQUIRE(h.data_as<Half>()[i].bits == float_to_half_bits(v));

@@ -53,31 +53,31 @@ TEST_CASE("loss gradients match central differences", "[loss][gradcheck]") {
 
     for (const bool exclude : {false, true}) {
       const std::string name = exclude ? "dice (no background)" : "dice";
-      dice_loss(logits, labels, exclude, loss, {&grad});
+      dice_loss({logits, labels, exclude, loss, {&grad}});
       CHECK(value_of(loss) == Approx(dice_by_hand(logits, labels, exclude)).epsilon(1e-12));
       CHECK(gradient_check(concat(name, at), logits, grad, [&] {
-              dice_loss(logits, labels, exclude, loss);
+              dice_loss({logits, labels, exclude, loss});
               return value_of(loss);
             }).ok);
-      log_dice_loss(logits, labels, exclude, loss, {&grad});
+      log_dice_loss({logits, labels, exclude, loss, {&grad}});
       CHECK(gradient_check(concat("log ", name, at), logits, grad, [&] {
-              log_dice_loss(logits, labels, exclude, loss);
+              log_dice_loss({logits, labels, exclude, loss});
               return value_of(loss);
             }).ok);
     }
-    cross_entropy(logits, labels, nullptr, loss, {&grad});
+    cross_entropy({logits, labels, nullptr, loss, {&grad}});
     CHECK(gradient_check(concat("ce", at), logits, grad, [&] {
-            cross_entropy(logits, labels, nullptr, loss);
+            cross_entropy({logits, labels, nullptr, loss});
             return value_of(loss);
           }).ok);
-    cross_entropy(logits, labels, &weights, loss, {&grad});
+    cross_entropy({logits, labels, &weights, loss, {&grad}});
     CHECK(gradient_check(concat("wce", at), logits, grad, [&] {
-            cross_entropy(logits, labels, &weights, loss);
+            cross_entropy({logits, labels, &weights, loss});
             return value_of(loss);
           }).ok);
-    combined_loss(logits, labels, weights, 0.5, 0.5, false, loss3, {&grad});
+    combined_loss({logits, labels, weights, 0.5, 0.5, false, loss3, {&grad}});
     CHECK(gradient_check(concat("combined", at), logits, grad, [&] {
-            combined_loss(logits, labels, weights, 0.5, 0.5, false, loss3);
+            combined_loss({logits, labels, weights, 0.5, 0.5, false, loss3});
             return value_of(loss3);
           }).ok);
   }
@@ -95,12 +95,12 @@ TEST_CASE("cross-entropy values follow PyTorch's (weighted) mean", "[loss]") {
     return std::log(s) - z[row * 3 + y];
   };
   Tensor loss(Shape::scalar(), DType::f64);
-  cross_entropy(logits, labels, nullptr, loss);
+  cross_entropy({logits, labels, nullptr, loss});
   CHECK(value_of(loss) == Approx((nll(0, 1) + nll(1, 0)) / 2).epsilon(1e-12));
   Tensor weights({1, 1, 1, 1, 3}, DType::f64);
   weights.data_as<double>()[0] = 0.5, weights.data_as<double>()[1] = 2.0,
   weights.data_as<double>()[2] = 7.0;
-  cross_entropy(logits, labels, &weights, loss);
+  cross_entropy({logits, labels, &weights, loss});
   CHECK(value_of(loss) == Approx((2.0 * nll(0, 1) + 0.5 * nll(1, 0)) / 2.5).epsilon(1e-12));
 }
 
@@ -109,12 +109,12 @@ TEST_CASE("Dice with a class absent from the batch stays finite", "[loss]") {
   Tensor logits = random_tensor(shape, DType::f64, 140, -1.0f, 1.0f);
   const Tensor labels = random_labels(shape, 4, 141, /*absent=*/2);
   Tensor loss(Shape::scalar(), DType::f64), grad(shape, DType::f64);
-  dice_loss(logits, labels, false, loss, {&grad});
+  dice_loss({logits, labels, false, loss, {&grad}});
   CHECK(std::isfinite(value_of(loss)));
   CHECK(value_of(loss) == Approx(dice_by_hand(logits, labels, false)).epsilon(1e-12));
   for (double g : to_doubles(grad)) REQUIRE(std::isfinite(g));
   CHECK(gradient_check("dice (class 2 absent)", logits, grad, [&] {
-          dice_loss(logits, labels, false, loss);
+          dice_loss({logits, labels, false, loss});
           return value_of(loss);
         }).ok);
 }
@@ -124,10 +124,10 @@ TEST_CASE("loss gradients scale and accumulate as asked", "[loss]") {
   const Tensor logits = random_tensor(shape, DType::f64, 150);
   const Tensor labels = random_labels(shape, 3, 151);
   Tensor loss(Shape::scalar(), DType::f64), once(shape, DType::f64), twice(shape, DType::f64);
-  dice_loss(logits, labels, false, loss, {&once, 0.25});
-  fill(twice, 0.0);
-  dice_loss(logits, labels, false, loss, {&twice, 0.125, true});
-  dice_loss(logits, labels, false, loss, {&twice, 0.125, true});
+  dice_loss({logits, labels, false, loss, {&once, 0.25}});
+  fill({twice, 0.0});
+  dice_loss({logits, labels, false, loss, {&twice, 0.125, true}});
+  dice_loss({logits, labels, false, loss, {&twice, 0.125, true}});
   CHECK(compare(twice, once, tolerance(Check::gradient_f64)).ok);
 }
 
@@ -136,14 +136,14 @@ TEST_CASE("argmax takes the first maximum, Dice counts count", "[metrics]") {
   const float z[] = {0.1f, 0.7f, 0.7f, 2.0f, -1.0f, 0.0f, -3.0f, -3.0f, -3.0f, 0.0f, 0.0f, 5.0f};
   for (int i = 0; i < 12; ++i) logits.data_as<float>()[i] = z[i];
   Tensor prediction({2, 1, 1, 2, 1}, DType::u8);
-  argmax_channels(logits, prediction);
+  argmax_channels({logits, prediction});
   CHECK(to_doubles(prediction) == std::vector<double>{1, 0, 0, 2});
 
   Tensor truth({2, 1, 1, 2, 1}, DType::u8);
   const std::uint8_t t[] = {1, 1, 0, 0};
   for (int i = 0; i < 4; ++i) truth.data_as<std::uint8_t>()[i] = t[i];
   Tensor counts({2, 1, 1, 3, 3}, DType::f64);
-  dice_counts(prediction, truth, counts);
+  dice_counts({prediction, truth, counts});
   // volume 0: P = {1, 0}, G = {1, 1}; volume 1: P = {0, 2}, G = {0, 0}
   CHECK(to_doubles(counts) == std::vector<double>{0, 1, 0, 1, 1, 0, 0, 2, 0,  //
                                                   1, 0, 0, 1, 0, 1, 2, 0, 0});

@@ -12,9 +12,10 @@ using namespace unet3d;
 
 namespace {
 
-double reduce_to_double(void (*op)(const Tensor&, Tensor&), const Tensor& x, DType out_dtype) {
+template <class Args>
+double reduce_to_double(void (*op)(const Args&), const Tensor& x, DType out_dtype) {
   Tensor out(Shape::scalar(), out_dtype);
-  op(x, out);
+  op({x, out});
   return to_doubles(out)[0];
 }
 
@@ -53,6 +54,6 @@ TEST_CASE("reductions check their output", "[reduce]") {
   const Tensor x = random_tensor({1, 1, 1, 1, 10}, DType::f32, 1);
   Tensor two({1, 1, 1, 1, 2}, DType::f32);
   Tensor half_out(Shape::scalar(), DType::f16);
-  CHECK_THROWS_WITH(unet3d::sum(x, two), Catch::Contains("exactly one element"));
-  CHECK_THROWS_WITH(sum_of_squares(x, half_out), Catch::Contains("must be f32 or f64"));
+  CHECK_THROWS_WITH(unet3d::sum({x, two}), Catch::Contains("exactly one element"));
+  CHECK_THROWS_WITH(sum_of_squares({x, half_out}), Catch::Contains("must be f32 or f64"));
 }

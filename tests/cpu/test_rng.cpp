@@ -32,7 +32,7 @@ TEST_CASE("uniform draws stay in range and are exact in float", "[rng]") {
 
 TEST_CASE("fill_uniform writes element i from counter i", "[rng]") {
   Tensor t({1, 3, 1, 7, 5}, DType::f32);
-  fill_uniform(t, 99, -0.5f, 0.25f);
+  fill_uniform({t, 99, -0.5f, 0.25f});
   for (std::int64_t i = 0; i < t.numel(); ++i)
     REQUIRE(t.data_as<float>()[i] == uniform_in(99, static_cast<std::uint64_t>(i), -0.5f, 0.25f));
 }

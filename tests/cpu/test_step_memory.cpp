@@ -32,8 +32,8 @@ Measured measure_step(const UNetConfig& c, std::int64_t batch, Grid grid, int th
       LossScaler scaler(false, Device::cpu);
       TrainingStep step(net, adam, scaler, {LossKind::dicece}, nullptr, 1);
       Tensor image = net.input(), labels = step.labels();
-      fill_uniform(image, 7, -1.0f, 1.0f);
-      fill(labels, 1);
+      fill_uniform({image, 7, -1.0f, 1.0f});
+      fill({labels, 1});
       step.micro_batch(true);
       step.apply();
       m.arena = static_cast<double>(net.planned_bytes());

@@ -112,12 +112,12 @@ TEST_CASE("an inf or NaN gradient skips the step and leaves everything as it was
     INFO(optimizer_word(kind));
     ParameterStore p = single_parameter(DType::f32);
     Tensor values = p.values(), grads = p.grads();
-    fill(values, 1.0);
+    fill({values, 1.0});
     OptimizerOptions options;
     options.kind = kind;
     Optimizer optimizer(p, options);
     LossScaler scaler(true, Device::cpu);
-    fill(grads, 0.5);
+    fill({grads, 0.5});
     optimizer.step(scaler);
     REQUIRE(optimizer.steps() == 1);
     const std::vector<double> before = to_doubles(p.values());
@@ -142,7 +142,7 @@ TEST_CASE("the loss scaler follows GradScaler's defaults through the optimizer's
   LossScaler scaler(true, Device::cpu), off(false, Device::cpu);
   CHECK(scaler.scale() == 65536.0);
   const auto step_with = [&](LossScaler& s, bool overflow) {
-    fill(grads, overflow ? INFINITY : 1.0);
+    fill({grads, overflow ? INFINITY : 1.0});
     adam.step(s);
   };
   step_with(scaler, true);

@@ -80,10 +80,10 @@ TEST_CASE("the whole network's gradients match central differences", "[unet3d][g
   Tensor loss(Shape::scalar(), DType::f64), grad = net.logits_grad();
 
   const auto value = [&] {
-    dice_loss(net.forward(true), labels, false, loss);
+    dice_loss({net.forward(true), labels, false, loss});
     return to_doubles(loss)[0];
   };
-  dice_loss(net.forward(true), labels, false, loss, {&grad});
+  dice_loss({net.forward(true), labels, false, loss, {&grad}});
   p.zero_grads();
   net.backward();
 

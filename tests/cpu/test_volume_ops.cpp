@@ -37,10 +37,10 @@ TEST_CASE("maxpool gradient matches central differences", "[pool][gradcheck]") {
     Tensor x = random_tensor(in, DType::f64, 80, -2.0f, 2.0f);
     const Tensor weights = random_tensor(out, DType::f64, 81, -1.0f, 1.3f);
     Tensor y(out, DType::f64), dx(in, DType::f64);
-    maxpool_forward(x, y);
-    maxpool_backward(x, weights, dx);
+    maxpool_forward({x, y});
+    maxpool_backward({x, weights, dx});
     const auto loss = [&] {
-      maxpool_forward(x, y);
+      maxpool_forward({x, y});
       return dot(y, weights);
     };
     CHECK(gradient_check("maxpool dx " + in.str(), x, dx, loss, {96}).ok);
@@ -49,12 +49,12 @@ TEST_CASE("maxpool gradient matches central differences", "[pool][gradcheck]") {
 
 TEST_CASE("maxpool routes a tied window's gradient exactly once", "[pool]") {
   Tensor x({1, 2, 2, 2, 1}, DType::f64);
-  fill(x, 3.0);  // all eight tied
+  fill({x, 3.0});  // all eight tied
   Tensor y({1, 1, 1, 1, 1}, DType::f64), dx({1, 2, 2, 2, 1}, DType::f64);
-  maxpool_forward(x, y);
+  maxpool_forward({x, y});
   CHECK(y.data_as<double>()[0] == 3.0);
   const Tensor dy = f64_tensor({1, 1, 1, 1, 1}, {0.7});
-  maxpool_backward(x, dy, dx);
+  maxpool_backward({x, dy, dx});
   const std::vector<double> g = to_doubles(dx);
   CHECK(g[0] == 0.7);  // the first in scan order
   double total = 0;
@@ -66,14 +66,14 @@ TEST_CASE("concat and split are each other's adjoint", "[channels][gradcheck]") 
   const Shape sa{2, 3, 5, 3, 3}, sb{2, 3, 5, 3, 5}, so{2, 3, 5, 3, 8};
   Tensor a = random_tensor(sa, DType::f64, 90), b = random_tensor(sb, DType::f64, 91);
   Tensor out(so, DType::f64), da(sa, DType::f64), db(sb, DType::f64);
-  concat_channels(a, b, out);
+  concat_channels({a, b, out});
   CHECK(out.data_as<double>()[0] == a.data_as<double>()[0]);
   CHECK(out.data_as<double>()[3] == b.data_as<double>()[0]);
   CHECK(out.data_as<double>()[8] == a.data_as<double>()[3]);
   const Tensor weights = random_tensor(so, DType::f64, 92);
-  split_channels(weights, da, db);
+  split_channels({weights, da, db});
   const auto loss = [&] {
-    concat_channels(a, b, out);
+    concat_channels({a, b, out});
     return dot(out, weights);
   };
   CHECK(gradient_check("concat da", a, da, loss).ok);
@@ -87,8 +87,8 @@ TEST_CASE("softmax of logits near +-1e4 stays finite and sums to 1", "[softmax]"
     v[0] = 1e4, v[1] = 1e4 - 1, v[2] = -1e4;
     v[3] = -1e4, v[4] = -1e4 + 2, v[5] = -1e4 + 1;
     Tensor zt({1, 1, 1, 2, 3}, dtype), p({1, 1, 1, 2, 3}, dtype);
-    cast(z, zt);
-    softmax_forward(zt, p);
+    cast({z, zt});
+    softmax_forward({zt, p});
     const std::vector<double> out = to_doubles(p);
     for (double x : out) CHECK(std::isfinite(x));
     CHECK(out[0] + out[1] + out[2] == Approx(1.0).epsilon(1e-6));
@@ -101,20 +101,20 @@ TEST_CASE("flips mirror the chosen axes and nothing else", "[flip]") {
   const Shape shape{2, 3, 4, 5, 2};
   const Tensor x = random_tensor(shape, DType::f32, 110);
   Tensor y(shape, DType::f32), back(shape, DType::f32);
-  flip(x, y, kFlipD | kFlipW);
+  flip({x, y, kFlipD | kFlipW});
   const auto at = [&](const Tensor& t, std::int64_t n, std::int64_t d, std::int64_t h,
                       std::int64_t w, std::int64_t c) {
     return t.data_as<float>()[(((n * shape.d + d) * shape.h + h) * shape.w + w) * shape.c + c];
   };
   CHECK(at(y, 1, 0, 2, 0, 1) == at(x, 1, 2, 2, 4, 1));
   CHECK(at(y, 0, 1, 3, 2, 0) == at(x, 0, 1, 3, 2, 0));  // the middle of D and W stays put
-  flip(y, back, kFlipD | kFlipW);
+  flip({y, back, kFlipD | kFlipW});
   CHECK(compare(back, x, tolerance(Check::exact)).ok);
 
   Tensor labels({1, 1, 1, 3, 1}, DType::u8), flipped({1, 1, 1, 3, 1}, DType::u8);
   labels.data_as<std::uint8_t>()[0] = 1, labels.data_as<std::uint8_t>()[1] = 2,
   labels.data_as<std::uint8_t>()[2] = 5;
-  flip(labels, flipped, kFlipW);
+  flip({labels, flipped, kFlipW});
   CHECK(flipped.data_as<std::uint8_t>()[0] == 5);
   CHECK(flipped.data_as<std::uint8_t>()[2] == 1);
 
@@ -136,20 +136,20 @@ TEST_CASE("trilinear resize gives hand-computed values along each axis", "[resiz
     // 2 -> 3: [a, b] -> [a, (a + b) / 2, b]
     const Tensor up_in = f64_tensor(line(2), {1.0, 4.0});
     Tensor up_out(line(3), DType::f64);
-    resize_trilinear(up_in, up_out);
+    resize_trilinear({up_in, up_out});
     CHECK(to_doubles(up_out) == std::vector<double>{1.0, 2.5, 4.0});
     // 5 -> 2: sources 0.75 and 3.25
     const Tensor down_in = f64_tensor(line(5), {1.0, 2.0, 4.0, 8.0, 16.0});
     Tensor down_out(line(2), DType::f64);
-    resize_trilinear(down_in, down_out);
+    resize_trilinear({down_in, down_out});
     CHECK(to_doubles(down_out) == std::vector<double>{0.25 * 1 + 0.75 * 2, 0.75 * 8 + 0.25 * 16});
   }
 }
 
 TEST_CASE("a constant volume stays constant through trilinear resize", "[resize]") {
   Tensor x({2, 7, 5, 9, 3}, DType::f32), y({2, 13, 4, 6, 3}, DType::f32);
-  fill(x, -1.75);
-  resize_trilinear(x, y);
+  fill({x, -1.75});
+  resize_trilinear({x, y});
   for (double v : to_doubles(y)) REQUIRE(v == -1.75);
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("nearest-exact uses PyTorch's float32 arithmetic", "[resize]") {
   CHECK(resize_impl::nearest_source(13, 448, 96) == 62);
   Tensor labels({1, 1, 1, 4, 1}, DType::u8), out({1, 1, 1, 7, 1}, DType::u8);
   for (int i = 0; i < 4; ++i) labels.data_as<std::uint8_t>()[i] = static_cast<std::uint8_t>(i + 1);
-  resize_nearest(labels, out);
+  resize_nearest({labels, out});
   // scale 4/7: floor((o + 0.5) * 0.5714286) for o = 0..6
   const std::vector<double> expected{1, 1, 2, 3, 3, 4, 4};
   CHECK(to_doubles(out) == expected);
@@ -173,16 +173,16 @@ TEST_CASE("resize_trilinear_argmax gives the labels of resizing then argmax", "[
       p.data_as<float>()[i] = std::round(p.data_as<float>()[i] * 4) / 4;
     Tensor resampled(out.with_channels(in.c), DType::f32), expected(out, DType::u8),
         fused(out, DType::u8);
-    resize_trilinear(p, resampled);
-    argmax_channels(resampled, expected);
-    resize_trilinear_argmax(p, fused);
+    resize_trilinear({p, resampled});
+    argmax_channels({resampled, expected});
+    resize_trilinear_argmax({p, fused});
     for (std::int64_t i = 0; i < out.numel(); ++i) {
       INFO("voxel " << i);
       REQUIRE(fused.data_as<std::uint8_t>()[i] == expected.data_as<std::uint8_t>()[i]);
     }
   }
   Tensor wrong(Shape{1, 2, 2, 2, 2}, DType::u8);
-  CHECK_THROWS_AS(resize_trilinear_argmax(random_tensor({1, 2, 2, 2, 3}, DType::f32, 1), wrong),
+  CHECK_THROWS_AS(resize_trilinear_argmax({random_tensor({1, 2, 2, 2, 3}, DType::f32, 1), wrong}),
                   Error);
 }
 
@@ -191,8 +191,8 @@ TEST_CASE(
     "[inference]") {
   const Tensor logits = random_tensor({2, 3, 4, 5, 6}, DType::f64, 31, -4.0f, 4.0f);
   Tensor narrowed(logits.shape(), DType::f32), expected(logits.shape(), DType::f32);
-  cast(logits, narrowed);
-  softmax_forward(narrowed, expected);
+  cast({logits, narrowed});
+  softmax_forward({narrowed, expected});
   Tensor probabilities(logits.shape(), DType::f32);
   const std::int64_t before = memory_stats().allocations;
   class_probabilities(logits, probabilities);

@@ -32,7 +32,9 @@ TEST_CASE("the affine resample matches the CPU bit for bit", "[parity][augment][
   a.spatial = true, a.angles = {0.4, -0.3, 0.25}, a.scale = 0.8;
   const SamplingMatrix m = sampling_matrix(a);
   require_parity(
-      [&](const Tensors& in, Tensors& out) { affine_resample(in[0], in[1], m, out[0], out[1]); },
+      [&](const Tensors& in, Tensors& out) {
+        affine_resample({in[0], in[1], m, out[0], out[1]});
+      },
       image_and_labels(kIn, 1), {{kOut, DType::f32}, {kOut.with_channels(1), DType::u8}},
       Check::exact);
 }
@@ -42,10 +44,10 @@ TEST_CASE("blur, statistics and contrast match the CPU bit for bit",
   require_parity(
       [](const Tensors& in, Tensors& out) {
         Tensor scratch(in[0].shape(), DType::f32, out[0].device());
-        copy(in[0], out[0]);
-        gaussian_blur(out[0], scratch, 0.8f);
-        intensity_statistics(out[0], out[1]);
-        adjust_contrast(out[0], out[1], 1.2f);
+        copy({in[0], out[0]});
+        gaussian_blur({out[0], scratch, 0.8f});
+        intensity_statistics({out[0], out[1]});
+        adjust_contrast({out[0], out[1], 1.2f});
       },
       image_and_labels({1, 40, 50, 60, 2}, 3),
       {{{1, 40, 50, 60, 2}, DType::f32}, {Shape::vector(statistics_elements(2)), DType::f64}},
@@ -56,11 +58,11 @@ TEST_CASE("noise and gamma match the CPU within the f32 tolerance", "[parity][au
   require_parity(
       [](const Tensors& in, Tensors& out) {
         Tensor stats(Shape::vector(statistics_elements(kIn.c)), DType::f64, out[0].device());
-        copy(in[0], out[0]);
-        add_gaussian_noise(out[0], 0.07f, 5);
-        intensity_statistics(out[0], stats);
-        adjust_gamma(out[0], stats, 1.3f, false);
-        adjust_gamma(out[0], stats, 0.8f, true);
+        copy({in[0], out[0]});
+        add_gaussian_noise({out[0], 0.07f, 5});
+        intensity_statistics({out[0], stats});
+        adjust_gamma({out[0], stats, 1.3f, false});
+        adjust_gamma({out[0], stats, 0.8f, true});
       },
       image_and_labels(kIn, 5), {{kIn, DType::f32}}, Check::parity_f32);
 }

@@ -55,8 +55,11 @@ TEST_CASE("per-channel sums match the CPU for few and many channels",
     const Shape s{1, 1, 1, rows, channels};
     Tensors in;
     in.push_back(random_tensor(s, DType::f32, 70));
-    require_parity([](const Tensors& i, Tensors& o) { accumulate_channel_sums(i[0], o[0]); }, in,
-                   {{Shape::vector(channels), DType::f32, true}}, Check::reduction_f32);
+    require_parity(
+        [](const Tensors& i, Tensors& o) {
+          accumulate_channel_sums({i[0], o[0]});
+        },
+        in, {{Shape::vector(channels), DType::f32, true}}, Check::reduction_f32);
   }
   for (const DType dtype : kDtypes)
     for (const std::int64_t classes : {6, 32}) {
@@ -67,8 +70,8 @@ TEST_CASE("per-channel sums match the CPU for few and many channels",
       in.push_back(random_labels(s, static_cast<int>(classes), 72));
       require_parity(
           [](const Tensors& i, Tensors& o) {
-            dice_loss(i[0], i[1], false, o[0], {&o[2]});
-            cross_entropy(i[0], i[1], nullptr, o[1], {&o[3]});
+            dice_loss({i[0], i[1], false, o[0], {&o[2]}});
+            cross_entropy({i[0], i[1], nullptr, o[1], {&o[3]}});
           },
           in,
           {{Shape::scalar(), DType::f32}, {Shape::scalar(), DType::f32}, {s, dtype}, {s, dtype}},

@@ -30,19 +30,25 @@ Tensors random_inputs(int count, Shape shape, DType dtype, std::uint64_t seed) {
 TEST_CASE("fill and fill_uniform match the CPU bit for bit", "[parity][elementwise][memcheck]") {
   for (DType dtype : {DType::f32, DType::f16, DType::u8}) {
     INFO(dtype_name(dtype));
-    require_parity([](const Tensors&, Tensors& out) { fill(out[0], 0.3); }, {}, {{kOdd, dtype}},
-                   Check::exact);
+    require_parity(
+        [](const Tensors&, Tensors& out) {
+          fill({out[0], 0.3});
+        },
+        {}, {{kOdd, dtype}}, Check::exact);
   }
   for (DType dtype : {DType::f32, DType::f16}) {
     INFO(dtype_name(dtype));
-    require_parity([](const Tensors&, Tensors& out) { fill_uniform(out[0], 1234, -2.5f, 4.0f); },
-                   {}, {{kOdd, dtype}}, Check::exact);
+    require_parity(
+        [](const Tensors&, Tensors& out) {
+          fill_uniform({out[0], 1234, -2.5f, 4.0f});
+        },
+        {}, {{kOdd, dtype}}, Check::exact);
   }
 }
 
 TEST_CASE("copy and cast match the CPU bit for bit", "[parity][elementwise][memcheck]") {
-  const Op copy_op = [](const Tensors& in, Tensors& out) { copy(in[0], out[0]); };
-  const Op cast_op = [](const Tensors& in, Tensors& out) { cast(in[0], out[0]); };
+  const Op copy_op = [](const Tensors& in, Tensors& out) { copy({in[0], out[0]}); };
+  const Op cast_op = [](const Tensors& in, Tensors& out) { cast({in[0], out[0]}); };
   require_parity(copy_op, random_inputs(1, kOdd, DType::f32, 10), {{kOdd, DType::f32}},
                  Check::exact);
   // Range past 65504 so overflow to inf is compared too.
@@ -54,11 +60,11 @@ TEST_CASE("copy and cast match the CPU bit for bit", "[parity][elementwise][memc
 }
 
 TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise][memcheck]") {
-  const Op add_op = [](const Tensors& in, Tensors& out) { add(in[0], in[1], out[0]); };
-  const Op scale_op = [](const Tensors& in, Tensors& out) { affine(in[0], -0.37, 0.0, out[0]); };
-  const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward(in[0], out[0]); };
+  const Op add_op = [](const Tensors& in, Tensors& out) { add({in[0], in[1], out[0]}); };
+  const Op scale_op = [](const Tensors& in, Tensors& out) { affine({in[0], -0.37, 0.0, out[0]}); };
+  const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward({in[0], out[0]}); };
   const Op relu_grad_op = [](const Tensors& in, Tensors& out) {
-    relu_backward(in[0], in[1], out[0]);
+    relu_backward({in[0], in[1], out[0]});
   };
   for (DType dtype : {DType::f32, DType::f16}) {
     INFO(dtype_name(dtype));
@@ -70,15 +76,15 @@ TEST_CASE("arithmetic kernels match the CPU bit for bit", "[parity][elementwise]
 }
 
 TEST_CASE("a map over more elements than one launch covers matches the CPU", "[parity][large]") {
-  const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward(in[0], out[0]); };
+  const Op relu_op = [](const Tensors& in, Tensors& out) { relu_forward({in[0], out[0]}); };
   require_parity(relu_op, random_inputs(1, kLarge, DType::f32, 25), {{kLarge, DType::f32}},
                  Check::exact);
 }
 
 // Both reductions, f16 and f32 input, f32 and f64 output, at one shape.
 static void require_reduction_parity(Shape shape) {
-  const Op sum_op = [](const Tensors& in, Tensors& out) { sum(in[0], out[0]); };
-  const Op squares_op = [](const Tensors& in, Tensors& out) { sum_of_squares(in[0], out[0]); };
+  const Op sum_op = [](const Tensors& in, Tensors& out) { sum({in[0], out[0]}); };
+  const Op squares_op = [](const Tensors& in, Tensors& out) { sum_of_squares({in[0], out[0]}); };
   for (DType dtype : {DType::f32, DType::f16}) {
     for (DType out_dtype : {DType::f32, DType::f64}) {
       INFO(dtype_name(dtype) << " -> " << dtype_name(out_dtype) << " " << shape.str());

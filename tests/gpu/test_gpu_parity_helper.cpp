@@ -13,7 +13,7 @@ TEST_CASE("parity fails a CUDA kernel that leaves the last element unwritten",
   Tensors inputs;
   inputs.push_back(random_tensor({1, 3, 5, 7, 9}, DType::f32, 77));
   const std::vector<OutputSpec> outputs{{{1, 3, 5, 7, 9}, DType::f32}};
-  const Op reference = [](const Tensors& in, Tensors& out) { relu_forward(in[0], out[0]); };
+  const Op reference = [](const Tensors& in, Tensors& out) { relu_forward({in[0], out[0]}); };
   const Op faulty = [](const Tensors& in, Tensors& out) {
     relu_forward_skipping_last(in[0], out[0]);
   };

@@ -19,7 +19,7 @@ TEST_CASE("tensors round-trip host -> device -> device -> host", "[runtime][memc
   const Tensor host = random_tensor({2, 3, 5, 7, 11}, DType::f32, 1);
   const Tensor on_gpu = host.to(Device::cuda);
   Tensor second(host.shape(), DType::f32, Device::cuda);
-  copy(on_gpu, second);
+  copy({on_gpu, second});
   const Tensor back = second.to(Device::cpu);
   CHECK(compare(back, host, tolerance(Check::exact)).ok);
 }

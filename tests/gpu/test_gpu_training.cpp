@@ -51,7 +51,7 @@ struct Run {
       input.copy_from(image);
     } else {
       Tensor on_device = image.to(device);
-      cast(on_device, input);
+      cast({on_device, input});
     }
     Tensor l = step.labels();
     l.copy_from(labels);

@@ -108,7 +108,7 @@ TEST_CASE("after k steps on different data every rank holds the same weights bit
     Tensor grads = p.grads();
     Tensor own_tensor(grads.shape(), DType::f64);
     std::memcpy(own_tensor.data(), own.data(), own.size() * sizeof(double));
-    cast(own_tensor, grads);
+    cast({own_tensor, grads});
     step.apply();
     CHECK(adam.steps() == k + 1);
     CHECK(same_as_rank0(p.values()));
@@ -165,7 +165,7 @@ struct GlobalBatchRuns {
     Tensor image = whole.input(), labels = whole_step.labels();
     Tensor image_f32(image.shape(), DType::f32);  // the phantom is drawn in f32
     testing::fill_phantom(image_f32, labels, seed);
-    cast(image_f32, image);
+    cast({image_f32, image});
     Tensor my_image = part.input(), my_labels = part_step.labels();
     copy_slice(image, world().rank(), world().size(), my_image);
     copy_slice(labels, world().rank(), world().size(), my_labels);

@@ -17,7 +17,7 @@ std::int64_t allocations_in_arena_loop(Device device, DType dtype) {
     // The first reduction creates the GPU context (and its scratch), as a model's setup would.
     Tensor tx = arena.view(x);
     Tensor ts = arena.view(s);
-    sum(tx, ts);
+    sum({tx, ts});
   }
 
   const std::int64_t before = memory_stats().allocations;
@@ -25,13 +25,13 @@ std::int64_t allocations_in_arena_loop(Device device, DType dtype) {
     Tensor tx = arena.view(x);
     Tensor ty = arena.view(y);
     Tensor ts = arena.view(s);
-    fill_uniform(tx, static_cast<std::uint64_t>(step), -1.0f, 1.0f);
-    relu_forward(tx, ty);
-    relu_backward(ty, tx, tx);
-    add(tx, ty, ty);
-    affine(ty, 0.5, 0.0, ty);
-    copy(ty, tx);
-    sum_of_squares(ty, ts);
+    fill_uniform({tx, static_cast<std::uint64_t>(step), -1.0f, 1.0f});
+    relu_forward({tx, ty});
+    relu_backward({ty, tx, tx});
+    add({tx, ty, ty});
+    affine({ty, 0.5, 0.0, ty});
+    copy({ty, tx});
+    sum_of_squares({ty, ts});
   }
   return memory_stats().allocations - before;
 }
