@@ -115,22 +115,15 @@ PreprocessedDataset preprocess_dataset(const DatasetIndex& index, std::int64_t s
                                        int num_classes, Device work, const CacheOptions& cache,
                                        PreprocessReport* report,
                                        const Normalization& normalization) {
-  const auto start = std::chrono::steady_clock::now();
-  PreprocessReport local;
-  const int limit = class_limit(index, num_classes);
-  const fs::path file =
-      cache_file(cache, index, std::to_string(size) + normalization_key(normalization), limit);
   return through_cache<PreprocessedDataset>(
-      file, index, start, report ? *report : local, read_resized_cache,
-      [&] {
-        return preprocess_cases(
-            case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
-            size, limit, index.class_names, work, normalization);
+      cache, index, std::to_string(size), num_classes, normalization, report, read_resized_cache,
+      [&](std::vector<CaseInfo> cases, const CaseLoader& load, int limit) {
+        return preprocess_cases(std::move(cases), load, size, limit, index.class_names, work,
+                                normalization);
       },
-      [&](const PreprocessedDataset& d) {
+      [&](const PreprocessedDataset& d, const CacheExpectation& expected) {
         if (d.size != size) return concat("it holds volumes of ", d.size, "^3, not ", size, "^3");
-        return stale_difference(d.cases, d.channels(), d.num_classes, d.class_names,
-                                {&index, limit});
+        return stale_difference(d.cases, d.channels(), d.num_classes, d.class_names, expected);
       });
 }
 
@@ -165,10 +158,7 @@ PreprocessedDataset preprocess_cases(std::vector<CaseInfo> cases,
     bar.advance();
   }
   bar.finish();
-  d.cases = std::move(cases);
-  warn_odd_orientations(d.cases);
-  d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);
-  d.class_names = class_names_or_numbered(class_names, d.num_classes);
+  finish_dataset(d, std::move(cases), num_classes, largest, class_names);
   return d;
 }
 

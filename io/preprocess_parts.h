@@ -3,10 +3,12 @@
 // its target grid, and the warning about odd orientations.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,19 +58,44 @@ std::string normalization_key(const Normalization& normalization);
 // (nothing is reoriented): each such orientation is named with its cases.
 void warn_odd_orientations(const std::vector<CaseInfo>& cases);
 
-// The dataset through the cache: read(file) where `file` holds a whole entry that stale(entry)
-// finds nothing wrong with ("" ; else why it no longer stands for the dataset), else make(),
-// written to `file` (write_cache_file). An unreadable or stale entry is a warning, then made
-// anew; so is a failed write (a cache is an optimisation). An empty `file`: no cache. Fills
-// `report`; `start` is when preprocessing began.
+// What a dataset made from `cases` ends with: its cases (odd orientations named), its classes
+// (num_classes, else the largest label seen + 1, at least 2) and their names.
+template <class Dataset>
+void finish_dataset(Dataset& d, std::vector<CaseInfo> cases, int num_classes, int largest,
+                    const std::vector<std::string>& class_names) {
+  d.cases = std::move(cases);
+  warn_odd_orientations(d.cases);
+  d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);
+  d.class_names = class_names_or_numbered(class_names, d.num_classes);
+}
+
+// Case i of a dataset's index, loaded.
+using CaseLoader = std::function<LoadedCase(std::size_t)>;
+
+// The dataset preprocessed for `target` (what the cache key names of the grid) through the
+// cache: read(file) where the cache file holds a whole entry that stale(entry, expected) finds
+// nothing wrong with ("" ; else why it no longer stands for the dataset), else make(cases, load,
+// limit) from the index's cases, written to the file (write_cache_file). An unreadable or stale
+// entry is a warning, then made anew; so is a failed write (a cache is an optimisation). No cache
+// file (caching off): made. Fills `report` where given.
 template <class Dataset, class Read, class Make, class Stale>
-Dataset through_cache(const std::filesystem::path& file, const DatasetIndex& index,
-                      std::chrono::steady_clock::time_point start, PreprocessReport& report,
-                      Read read, Make make, Stale stale) {
+Dataset through_cache(const CacheOptions& options, const DatasetIndex& index,
+                      const std::string& target, int num_classes,
+                      const Normalization& normalization, PreprocessReport* report, Read read,
+                      Make make, Stale stale_entry) {
+  const auto start = std::chrono::steady_clock::now();
+  PreprocessReport local;
+  PreprocessReport& r = report != nullptr ? *report : local;
+  const int limit = class_limit(index, num_classes);
+  const std::filesystem::path file =
+      cache_file(options, index, target + normalization_key(normalization), limit);
+  const auto stale = [&](const Dataset& d) {
+    return stale_entry(d, CacheExpectation{&index, limit});
+  };
   const auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  report.cache_file = file.string();
+  r.cache_file = file.string();
   if (!file.empty() && std::filesystem::exists(file)) {
     std::optional<Dataset> cached;
     try {
@@ -81,13 +108,15 @@ Dataset through_cache(const std::filesystem::path& file, const DatasetIndex& ind
       log_warn("rebuilding the stale cache entry ", file.string(), ": ", why);
     } else if (cached) {
       use_paths_of(index, cached->cases);
-      report.from_cache = true;
-      report.seconds = seconds();
+      r.from_cache = true;
+      r.seconds = seconds();
       warn_odd_orientations(cached->cases);
       return std::move(*cached);
     }
   }
-  Dataset d = make();
+  Dataset d =
+      make(case_infos(index),
+           CaseLoader([&](std::size_t i) { return load_case(index.cases[i], limit); }), limit);
   if (!file.empty()) {
     try {
       // What a killed run left half-written there: a day old, no live write is (no lock here).
@@ -97,7 +126,7 @@ Dataset through_cache(const std::filesystem::path& file, const DatasetIndex& ind
       log_warn("could not write the preprocessing cache ", file.string(), ": ", e.what());
     }
   }
-  report.seconds = seconds();
+  r.seconds = seconds();
   return d;
 }
 

@@ -58,32 +58,24 @@ ResampledDataset resample_cases(std::vector<CaseInfo> cases,
     bar.advance();
   }
   bar.finish();
-  d.cases = std::move(cases);
-  warn_odd_orientations(d.cases);
-  d.num_classes = num_classes > 0 ? num_classes : std::max(2, largest + 1);
-  d.class_names = class_names_or_numbered(class_names, d.num_classes);
+  finish_dataset(d, std::move(cases), num_classes, largest, class_names);
   return d;
 }
 
 ResampledDataset resample_dataset(const DatasetIndex& index, const Spacing& target, int num_classes,
                                   Device work, const CacheOptions& cache, PreprocessReport* report,
                                   const Normalization& normalization) {
-  const auto start = std::chrono::steady_clock::now();
-  PreprocessReport local;
-  const int limit = class_limit(index, num_classes);
-  const fs::path file = cache_file(
-      cache, index, "patch " + xyz_text(target) + normalization_key(normalization), limit);
   return through_cache<ResampledDataset>(
-      file, index, start, report ? *report : local, read_resampled_cache,
-      [&] {
-        return resample_cases(
-            case_infos(index), [&](std::size_t i) { return load_case(index.cases[i], limit); },
-            target, limit, index.class_names, work, normalization);
+      cache, index, "patch " + xyz_text(target), num_classes, normalization, report,
+      read_resampled_cache,
+      [&](std::vector<CaseInfo> cases, const CaseLoader& load, int limit) {
+        return resample_cases(std::move(cases), load, target, limit, index.class_names, work,
+                              normalization);
       },
-      [&](const ResampledDataset& d) {
+      [&](const ResampledDataset& d, const CacheExpectation& expected) {
         if (xyz_text(d.spacing) != xyz_text(target))
           return concat("it holds volumes at ", xyz_text(d.spacing), " mm, not ", xyz_text(target));
-        return stale_difference(d.cases, d.channels, d.num_classes, d.class_names, {&index, limit});
+        return stale_difference(d.cases, d.channels, d.num_classes, d.class_names, expected);
       });
 }
 

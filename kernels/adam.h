@@ -20,10 +20,7 @@ struct AdamOptions {
 // coefficients: begin_step's ([kStepCoefficients] f64, same device): where they say the step is
 // skipped, only the gradients are zeroed. options.lr is already in the coefficients' step size.
 struct AdamUpdateArgs {
-  Tensor& values;
-  Tensor& grads;
-  Tensor& exp_avg;
-  Tensor& exp_avg_sq;
+  Tensor &values, &grads, &exp_avg, &exp_avg_sq;
   Tensor* half;
   AdamOptions options;
   const Tensor& coefficients;

@@ -22,11 +22,9 @@ struct SamplingMatrix {
 // voxel of q (label 0 outside); one matrix for every item and channel. image f32, labels u8 with
 // one channel; the outputs on the same device, with the same N and C, any grid.
 struct AffineResampleArgs {
-  const Tensor& image;
-  const Tensor& labels;
+  const Tensor &image, &labels;
   const SamplingMatrix& m;
-  Tensor& image_out;
-  Tensor& labels_out;
+  Tensor &image_out, &labels_out;
 };
 void affine_resample(const AffineResampleArgs& a);
 
@@ -52,8 +50,7 @@ GaussianTaps gaussian_taps(float sigma);
 // image := image convolved along D, H and W with gaussian_taps(sigma), the edges mirrored
 // (d c b a | a b c d, scipy's "reflect"). `scratch` has image's shape, dtype and device.
 struct GaussianBlurArgs {
-  Tensor& image;
-  Tensor& scratch;
+  Tensor &image, &scratch;
   float sigma;
 };
 void gaussian_blur(const GaussianBlurArgs& a);

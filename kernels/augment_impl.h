@@ -216,8 +216,8 @@ void adjust_gamma(const AdjustGammaArgs& a) {
 
 }  // namespace unet3d::backend
 
-#define UNET3D_AUGMENT_ENTRIES(X)                                                  \
-  X(PLAIN, affine_resample)                                                        \
-  X(PLAIN, add_gaussian_noise)                                                     \
-  X(PLAIN, gaussian_blur) X(PLAIN, intensity_statistics) X(PLAIN, adjust_contrast) \
-      X(PLAIN, adjust_gamma)
+#define UNET3D_AUGMENT_ENTRIES(X) \
+  X(PLAIN, affine_resample)       \
+  X(PLAIN, add_gaussian_noise)    \
+  X(PLAIN, gaussian_blur)         \
+  X(PLAIN, intensity_statistics) X(PLAIN, adjust_contrast) X(PLAIN, adjust_gamma)

@@ -19,10 +19,14 @@ struct OnGpu;
 template <class On>
 struct Exec;
 
-// The element type backend On stores floating dtype D as (f16 is computed in f32):
-// specialised by exec_cpu.h and exec_gpu.cuh.
+// The element type backend On stores floating dtype D as (f16 is computed in f32): f32 as float
+// here, f16 (and the CPU's f64) in exec_cpu.h and exec_gpu.cuh.
 template <class On, DType D>
 struct StorageOf;
+template <class On>
+struct StorageOf<On, DType::f32> {
+  using type = float;
+};
 template <class On, DType D>
 using storage_t = typename StorageOf<On, D>::type;
 

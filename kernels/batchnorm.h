@@ -14,14 +14,8 @@ namespace unet3d {
 // Training mode, batch statistics. Overwrites y, saved_mean and saved_inv_std (what backward
 // needs); updates running_mean and running_var in place.
 struct BatchNormForwardTrainArgs {
-  const Tensor& x;
-  const Tensor& gamma;
-  const Tensor& beta;
-  Tensor& running_mean;
-  Tensor& running_var;
-  Tensor& saved_mean;
-  Tensor& saved_inv_std;
-  Tensor& y;
+  const Tensor &x, &gamma, &beta;
+  Tensor &running_mean, &running_var, &saved_mean, &saved_inv_std, &y;
   Activation activation = Activation::none;  // y = activate(bn(x))
   double momentum = 0.1;
   double eps = 1e-5;
@@ -33,11 +27,7 @@ void batchnorm_forward_train(const BatchNormForwardTrainArgs& a);
 
 // Evaluation mode, running statistics. Overwrites y.
 struct BatchNormForwardEvalArgs {
-  const Tensor& x;
-  const Tensor& gamma;
-  const Tensor& beta;
-  const Tensor& running_mean;
-  const Tensor& running_var;
+  const Tensor &x, &gamma, &beta, &running_mean, &running_var;
   Tensor& y;
   Activation activation = Activation::none;
   double eps = 1e-5;
@@ -47,15 +37,8 @@ void batchnorm_forward_eval(const BatchNormForwardEvalArgs& a);
 // Backward of training mode. y is the forward output (for the fused activation's gradient).
 // Overwrites dx; accumulates into dgamma and dbeta.
 struct BatchNormBackwardArgs {
-  const Tensor& x;
-  const Tensor& y;
-  const Tensor& dy;
-  const Tensor& gamma;
-  const Tensor& saved_mean;
-  const Tensor& saved_inv_std;
-  Tensor& dx;
-  Tensor& dgamma;
-  Tensor& dbeta;
+  const Tensor &x, &y, &dy, &gamma, &saved_mean, &saved_inv_std;
+  Tensor &dx, &dgamma, &dbeta;
   Activation activation = Activation::none;
   // With --sync-bn, dx's means are over every rank's batch; dgamma and dbeta still get this
   // rank's own share (the gradient average over the ranks completes them).

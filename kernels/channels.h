@@ -9,8 +9,7 @@ namespace unet3d {
 
 // out := [first, second] along channels (overwritten).
 struct ConcatChannelsArgs {
-  const Tensor& first;
-  const Tensor& second;
+  const Tensor &first, &second;
   Tensor& out;
 };
 void concat_channels(const ConcatChannelsArgs& a);
@@ -18,8 +17,7 @@ void concat_channels(const ConcatChannelsArgs& a);
 // da, db := the channel ranges of dout that came from first and second (overwritten).
 struct SplitChannelsArgs {
   const Tensor& dout;
-  Tensor& da;
-  Tensor& db;
+  Tensor &da, &db;
 };
 void split_channels(const SplitChannelsArgs& a);
 

@@ -45,8 +45,7 @@ void cast(const CastArgs& a);
 
 // out := lhs + rhs
 struct AddArgs {
-  const Tensor& lhs;
-  const Tensor& rhs;
+  const Tensor &lhs, &rhs;
   Tensor& out;
 };
 void add(const AddArgs& a);
@@ -80,8 +79,7 @@ void relu_forward(const ReluForwardArgs& a);
 
 // dx := dy where y > 0, else 0; y is the forward output, so the forward may run in place.
 struct ReluBackwardArgs {
-  const Tensor& y;
-  const Tensor& dy;
+  const Tensor &y, &dy;
   Tensor& dx;
 };
 void relu_backward(const ReluBackwardArgs& a);

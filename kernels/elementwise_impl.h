@@ -169,8 +169,10 @@ void relu_backward(const ReluBackwardArgs& a) {
 
 }  // namespace unet3d::backend
 
-#define UNET3D_ELEMENTWISE_ENTRIES(X)                                                \
-  X(PLAIN, fill)                                                                     \
-  X(FLOAT, fill_uniform)                                                             \
-  X(PLAIN, copy) X(PLAIN, cast) X(FLOAT, add) X(FLOAT, affine) X(FLOAT, clip_affine) \
-      X(FLOAT, relu_forward) X(FLOAT, relu_backward)
+#define UNET3D_ELEMENTWISE_ENTRIES(X)                                         \
+  X(PLAIN, fill)                                                              \
+  X(FLOAT, fill_uniform)                                                      \
+  X(PLAIN, copy)                                                              \
+  X(PLAIN, cast)                                                              \
+  X(FLOAT, add) X(FLOAT, affine) X(FLOAT, clip_affine) X(FLOAT, relu_forward) \
+      X(FLOAT, relu_backward)

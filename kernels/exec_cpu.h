@@ -18,10 +18,6 @@ struct StorageOf<OnCpu, DType::f16> {
   using type = Half;
 };
 template <>
-struct StorageOf<OnCpu, DType::f32> {
-  using type = float;
-};
-template <>
 struct StorageOf<OnCpu, DType::f64> {
   using type = double;
 };

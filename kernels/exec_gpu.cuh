@@ -13,10 +13,6 @@ template <>
 struct StorageOf<OnGpu, DType::f16> {
   using type = __half;
 };
-template <>
-struct StorageOf<OnGpu, DType::f32> {
-  using type = float;
-};
 
 template <>
 struct Exec<OnGpu> {

@@ -16,12 +16,8 @@ namespace unet3d {
 
 // Overwrites y, saved_mean and saved_inv_std (what backward needs).
 struct InstanceNormForwardArgs {
-  const Tensor& x;
-  const Tensor& gamma;
-  const Tensor& beta;
-  Tensor& saved_mean;
-  Tensor& saved_inv_std;
-  Tensor& y;
+  const Tensor &x, &gamma, &beta;
+  Tensor &saved_mean, &saved_inv_std, &y;
   Activation activation = Activation::none;  // y = activate(in(x))
   double eps = 1e-5;
 };
@@ -30,15 +26,8 @@ void instancenorm_forward(const InstanceNormForwardArgs& a);
 // y is the forward output (for the fused activation's gradient). Overwrites dx; accumulates into
 // dgamma and dbeta (the samples' sums added in sample order).
 struct InstanceNormBackwardArgs {
-  const Tensor& x;
-  const Tensor& y;
-  const Tensor& dy;
-  const Tensor& gamma;
-  const Tensor& saved_mean;
-  const Tensor& saved_inv_std;
-  Tensor& dx;
-  Tensor& dgamma;
-  Tensor& dbeta;
+  const Tensor &x, &y, &dy, &gamma, &saved_mean, &saved_inv_std;
+  Tensor &dx, &dgamma, &dbeta;
   Activation activation = Activation::none;
 };
 void instancenorm_backward(const InstanceNormBackwardArgs& a);

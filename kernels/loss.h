@@ -34,8 +34,7 @@ struct LossGradient {
 // gradient buffer and the sums and the gradient read it; otherwise two passes over the logits
 // recompute it (one for the per-class sums, one for the gradient).
 struct DiceLossArgs {
-  const Tensor& logits;
-  const Tensor& labels;
+  const Tensor &logits, &labels;
   bool exclude_background;
   Tensor& loss;
   LossGradient grad = {};
@@ -48,8 +47,7 @@ void log_dice_loss(const DiceLossArgs& a);
 // Mean of -log p_y over voxels or, with class_weights ([C], the loss's dtype), PyTorch's
 // weighted mean sum_v w_y (-log p_y) / sum_v w_y.
 struct CrossEntropyArgs {
-  const Tensor& logits;
-  const Tensor& labels;
+  const Tensor &logits, &labels;
   const Tensor* class_weights;
   Tensor& loss;
   LossGradient grad = {};
@@ -59,9 +57,7 @@ void cross_entropy(const CrossEntropyArgs& a);
 // alpha * weighted CE + beta * log(max(L_dice, 1e-7)). loss: Shape::vector(3) holding
 // [combined, weighted CE, log Dice].
 struct CombinedLossArgs {
-  const Tensor& logits;
-  const Tensor& labels;
-  const Tensor& class_weights;
+  const Tensor &logits, &labels, &class_weights;
   double alpha;
   double beta;
   bool exclude_background;

@@ -251,9 +251,8 @@ void cross_entropy(const CrossEntropyArgs& a) {
     sums[1] = sums[1] > 0 ? factor / sums[1] : 0.0;  // k: the gradient's factor
   });
   if (grad.dlogits != nullptr)
-    loss_impl::cross_entropy_gradient<Exec<On>>(z, labels, weights, sums,
-                                                static_cast<S*>(grad.dlogits->data()), rows, C,
-                                                grad.accumulate);
+    loss_impl::cross_entropy_gradient<Exec<On>>(
+        z, labels, weights, sums, static_cast<S*>(grad.dlogits->data()), rows, C, grad.accumulate);
 }
 
 }  // namespace unet3d::backend

@@ -17,8 +17,7 @@ void argmax_channels(const ArgmaxChannelsArgs& a);
 // volume n and class c < classes (overwritten). prediction, truth: [N,D,H,W,1] u8; counts:
 // [N, 1, 1, 3, classes] f64 (exact up to 2^53 voxels).
 struct DiceCountsArgs {
-  const Tensor& prediction;
-  const Tensor& truth;
+  const Tensor &prediction, &truth;
   Tensor& counts;
 };
 void dice_counts(const DiceCountsArgs& a);

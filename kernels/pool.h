@@ -22,8 +22,7 @@ void maxpool_forward(const MaxpoolForwardArgs& a);
 // dx := dy routed to the first maximum of each window in (d, h, w) scan order, 0 elsewhere
 // (overwritten; ties get the gradient exactly once).
 struct MaxpoolBackwardArgs {
-  const Tensor& x;
-  const Tensor& dy;
+  const Tensor &x, &dy;
   Tensor& dx;
   Grid window = Grid::cube(2);
 };

@@ -17,9 +17,7 @@ struct SgdOptions {
 // copies (overwritten), or null. coefficients: begin_step's (kernels/step_control.h: skip, first
 // step, 1 / scale), [kStepCoefficients] f64 on the same device; a skipped step only zeroes grads.
 struct SgdUpdateArgs {
-  Tensor& values;
-  Tensor& grads;
-  Tensor& buffer;
+  Tensor &values, &grads, &buffer;
   Tensor* half;
   SgdOptions options;
   const Tensor& coefficients;

@@ -64,8 +64,7 @@ UNET3D_HD inline void finish_step(double* counters, double* scaler, bool scaler_
 // coefficients ([kStepCoefficients] f64) := step_coefficients of counters
 // ([kOptimizerCounters] f64) and scaler ([kScalerValues] f64); all on one device.
 struct BeginStepArgs {
-  const Tensor& counters;
-  const Tensor& scaler;
+  const Tensor &counters, &scaler;
   StepRule rule;
   Tensor& coefficients;
 };
@@ -73,8 +72,7 @@ void begin_step(const BeginStepArgs& a);
 
 // finish_step on the device's counters and scaler, in place.
 struct EndStepArgs {
-  Tensor& counters;
-  Tensor& scaler;
+  Tensor &counters, &scaler;
   bool scaler_enabled;
 };
 void end_step(const EndStepArgs& a);

@@ -32,6 +32,19 @@ Level level_of(const OpShapes& k) {
   return l;
 }
 
+OpCase norm_backward_case(const Level& l, std::uint64_t s, const Shape& saved,
+                          const NormForward& forward, Op backward) {
+  Tensor x = random_tensor(l.x, l.act, s), gamma = random_tensor(l.channels, l.stat, s + 1),
+         beta = random_tensor(l.channels, l.stat, s + 2);
+  Tensor y(l.x, l.act), mean(saved, l.stat), inv(saved, l.stat);
+  forward(x, gamma, beta, mean, inv, y);
+  return memory_case(5 * l.bytes,
+                     tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3),
+                             std::move(gamma), std::move(mean), std::move(inv)),
+                     {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
+                     std::move(backward));
+}
+
 void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make) {
   const std::uint64_t seed = 1000 + 100 * list.size();  // operands of its own
   list.push_back({name, [name, make, seed](const OpShapes& k) {
@@ -84,21 +97,15 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
                  });
            });
   describe(list, "batchnorm+relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    Tensor x = random_tensor(l.x, l.act, s), gamma = random_tensor(l.channels, l.stat, s + 1),
-           beta = random_tensor(l.channels, l.stat, s + 2);
-    Tensor y(l.x, l.act), mean(l.channels, l.stat), inv(l.channels, l.stat), rm(l.channels, l.stat),
-        rv(l.channels, l.stat);
-    fill({rv, 1.0});
-    batchnorm_forward_train({x, gamma, beta, rm, rv, mean, inv, y, {Activation::relu}});
-    return memory_case(
-        5 * l.bytes,
-        tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3), std::move(gamma),
-                std::move(mean), std::move(inv)),
-        {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
-        [](const Tensors& i, Tensors& o) {
-          batchnorm_backward(
-              {i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], {Activation::relu}});
-        });
+    const auto forward = [&](const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& mean,
+                             Tensor& inv, Tensor& y) {
+      Tensor rm(l.channels, l.stat), rv(l.channels, l.stat);
+      fill({rv, 1.0});
+      batchnorm_forward_train({x, gamma, beta, rm, rv, mean, inv, y, Activation::relu});
+    };
+    return norm_backward_case(l, s, l.channels, forward, [](const Tensors& i, Tensors& o) {
+      batchnorm_backward({i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], Activation::relu});
+    });
   });
   describe(list, "batchnorm+relu forward (eval)",
            [](const OpShapes&, const Level& l, std::uint64_t s) {

@@ -36,6 +36,14 @@ inline OpCase memory_case(double bytes, Tensors inputs, std::vector<OutputSpec> 
   return OpCase{"", bytes, 0, std::move(inputs), std::move(outputs), std::move(op), {}};
 }
 
+// A norm's backward case: `forward` (x, gamma, beta into y and the saved statistics mean and
+// inv_std, each of shape `saved`) runs once to give the statistics a real pass leaves; the case
+// is `backward` of (x, y, dy, gamma, mean, inv_std) into dx, dgamma and dbeta.
+using NormForward = std::function<void(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                       Tensor& mean, Tensor& inv_std, Tensor& y)>;
+OpCase norm_backward_case(const Level& l, std::uint64_t s, const Shape& saved,
+                          const NormForward& forward, Op backward);
+
 // Builds a case (its name is filled in) from the shapes, the level and a seed of its own.
 using Make = std::function<OpCase(const OpShapes&, const Level&, std::uint64_t seed)>;
 void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make);

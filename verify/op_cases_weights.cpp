@@ -166,24 +166,18 @@ void configurable_network_ops(std::vector<OpDescription>& list) {
               instancenorm_forward({i[0], i[1], i[2], o[1], o[2], o[0], {Activation::leaky_relu}});
             });
       });
-  describe(
-      list, "instancenorm+leakyrelu backward",
-      [](const OpShapes&, const Level& l, std::uint64_t s) {
-        const Shape saved = Shape::vector(l.x.n * l.x.c);
-        Tensor x = random_tensor(l.x, l.act, s), gamma = random_tensor(l.channels, l.stat, s + 1),
-               beta = random_tensor(l.channels, l.stat, s + 2);
-        Tensor y(l.x, l.act), mean(saved, l.stat), inv(saved, l.stat);
-        instancenorm_forward({x, gamma, beta, mean, inv, y, {Activation::leaky_relu}});
-        return memory_case(
-            5 * l.bytes,
-            tensors(std::move(x), std::move(y), random_tensor(l.x, l.act, s + 3), std::move(gamma),
-                    std::move(mean), std::move(inv)),
-            {{l.x, l.act}, {l.channels, l.stat, true}, {l.channels, l.stat, true}},
-            [](const Tensors& i, Tensors& o) {
-              instancenorm_backward(
-                  {i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], {Activation::leaky_relu}});
-            });
-      });
+  describe(list, "instancenorm+leakyrelu backward",
+           [](const OpShapes&, const Level& l, std::uint64_t s) {
+             const auto forward = [](const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                     Tensor& mean, Tensor& inv, Tensor& y) {
+               instancenorm_forward({x, gamma, beta, mean, inv, y, Activation::leaky_relu});
+             };
+             return norm_backward_case(
+                 l, s, Shape::vector(l.x.n * l.x.c), forward, [](const Tensors& i, Tensors& o) {
+                   instancenorm_backward({i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2],
+                                          Activation::leaky_relu});
+                 });
+           });
 }
 
 }  // namespace unet3d::op_cases

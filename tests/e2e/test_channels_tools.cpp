@@ -8,21 +8,17 @@
 #include "io/nifti.h"
 #include "io/phantom.h"
 #include "tests/support/channel_data.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 #include "tools/checkpoint.h"
 
 using namespace unet3d;
-using unet3d::testing::read_text;
-using unet3d::testing::run_command;
-using unet3d::testing::scratch_folder;
-using unet3d::testing::two_channel_dataset;
-using unet3d::testing::write_channel_files;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
 const std::string kTwoChannelRun =
     " --device cpu --size 16 --features 4 --depth 2 --batch 2 --accum 1 --lr 1e-2 --no-cache "
     "--augment nnunet";

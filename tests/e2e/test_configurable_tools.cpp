@@ -6,22 +6,16 @@
 
 #include "io/nifti.h"
 #include "io/safetensors.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Result = unet3d::testing::ToolResult;
-
-Result run(const std::string& command) {
-  return unet3d::testing::run_command(command);
-}
-
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
 // Depth 3, flat along z at the first level, instance norm, LeakyReLU, deep supervision, features
 // capped, in patch mode on phantoms of 40x36x20 (patches of 16,16,8: multiples of 8,8,4).
 const std::string kNetwork =

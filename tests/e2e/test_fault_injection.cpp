@@ -8,17 +8,15 @@
 #include <string>
 
 #include "runtime/atomic_file.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Result = unet3d::testing::ToolResult;
-
-const std::string kTrainer = TRAINER_PATH;
 // Two epochs with a validation each and a test phase, on few tiny phantoms: every kind of file a
 // run writes (config, split, metrics, plots, best, the last pair and its previous one, the report
 // and its pictures), in as few operations as that allows.

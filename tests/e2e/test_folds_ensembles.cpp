@@ -9,20 +9,17 @@
 #include "io/json.h"
 #include "io/nifti.h"
 #include "io/split.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 #include "tools/postprocess.h"
 
 using namespace unet3d;
-using unet3d::testing::read_text;
-using unet3d::testing::run_command;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH,
-                  kCrossValidate = CROSS_VALIDATE_PATH, kPhantoms = MAKE_PHANTOMS_PATH;
 const std::string kFoldRun =
     " --device cpu --size 16 --features 4 --depth 2 --batch 2 --accum 1 --lr 1e-2 --epochs 2 "
     "--no-cache";

@@ -8,18 +8,16 @@
 #include <fstream>
 
 #include "io/nifti.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::read_text;
-using unet3d::testing::run_command;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kTrainer = TRAINER_PATH, kPhantoms = MAKE_PHANTOMS_PATH;
 const std::string kTiny =
     " --device cpu --size 16 --features 2 --depth 2 --batch 1 --accum 1 --lr 1e-2 --epochs 1";
 

@@ -6,22 +6,16 @@
 
 #include "io/nifti.h"
 #include "io/safetensors.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Result = unet3d::testing::ToolResult;
-
-Result run(const std::string& command) {
-  return unet3d::testing::run_command(command);
-}
-
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
 // Phantoms of 40x36x20 at their native spacing: patches of 16 voxels per side at most (size 16).
 const std::string kPatchRun =
     " --device cpu --mode patch --size 16 --features 4 --depth 2 --batch 3 --accum 1 --iters 4 "

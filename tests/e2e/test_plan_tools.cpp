@@ -10,19 +10,16 @@
 #include "io/nifti.h"
 #include "io/safetensors.h"
 #include "tests/support/channel_data.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::read_text;
-using unet3d::testing::run_command;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH, kPlan = PLAN_PATH,
-                  kMakePhantoms = MAKE_PHANTOMS_PATH;
 // Phantoms of 64x64x8 voxels: 6.4 mm in-plane, 40 mm between slices.
 const std::string kFlatPhantoms = " --phantoms 8 --phantom-size 64,64,8";
 const std::string kShortRun = " --device cpu --features 4 --iters 2 --epochs 1 --no-cache";
@@ -37,7 +34,7 @@ std::string setting(const fs::path& json_file, const std::string& key) {
 TEST_CASE("the plan of anisotropic phantoms keeps z unpooled and its kernels flat at first",
           "[e2e][plan]") {
   const fs::path data = scratch_folder("plan_flat_data");
-  const auto made = run_command(kMakePhantoms + " --out " + data.string() + kFlatPhantoms);
+  const auto made = run_command(kPhantoms + " --out " + data.string() + kFlatPhantoms);
   INFO(made.output);
   REQUIRE(made.code == 0);
   const fs::path plan = scratch_folder("plan_flat") / "plan.json";

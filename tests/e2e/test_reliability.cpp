@@ -14,25 +14,16 @@
 #include "io/nifti.h"
 #include "runtime/error.h"
 #include "runtime/folder_lock.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::read_csv;
-using unet3d::testing::read_text;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Result = unet3d::testing::ToolResult;
-
-Result run(const std::string& command) {
-  return unet3d::testing::run_command(command);
-}
-
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH,
-                  kMakePhantoms = MAKE_PHANTOMS_PATH, kBench = BENCH_PATH;
 const std::string kSmall = " --device cpu" + unet3d::testing::kTinyRun;
 // The tiny run with three micro-batches per optimizer step, so that a stop can fall inside one.
 const std::string kAccumulating =
@@ -55,8 +46,9 @@ struct PredictFixture {
   }
   PredictFixture() {
     REQUIRE(run(kTrainer + " --out " + folder.string() + " --epochs 1" + kSmall).code == 0);
-    REQUIRE(run(kMakePhantoms + " --out " + data.string() + " --phantoms 3 --phantom-size 40,36,20")
-                .code == 0);
+    REQUIRE(
+        run(kPhantoms + " --out " + data.string() + " --phantoms 3 --phantom-size 40,36,20").code ==
+        0);
     for (const auto& e : fs::directory_iterator(data / "semantic_MRs")) {
       const std::string file = e.path().filename().string();
       names.push_back(file.substr(0, file.find("_LFOV")));
@@ -249,7 +241,7 @@ TEST_CASE("a write cut by the file-size limit fails naming the file and leaves n
   CHECK(unet3d::testing::files_named(segs, ".") == 0);
 
   const fs::path phantoms = scratch_folder("limited_phantoms");
-  r = run("ulimit -f 256; " + kMakePhantoms + " --out " + phantoms.string() +
+  r = run("ulimit -f 256; " + kPhantoms + " --out " + phantoms.string() +
           " --phantoms 2 --phantom-size 128,128,64");
   INFO(r.output);
   CHECK(r.code == 1);

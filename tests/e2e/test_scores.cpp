@@ -5,14 +5,12 @@
 #include <set>
 
 #include "io/json.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::read_csv;
-using unet3d::testing::read_text;
-using unet3d::testing::run_command;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 TEST_CASE("predict and evaluate write the same cases.csv, the test phase writes its own",

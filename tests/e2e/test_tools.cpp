@@ -10,25 +10,16 @@
 #include "io/nifti.h"
 #include "io/safetensors.h"
 #include "runtime/device.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-using unet3d::testing::kTinyRun;
-using unet3d::testing::read_csv;
-using unet3d::testing::read_text;
-using Result = unet3d::testing::ToolResult;
-
-Result run(const std::string& command) {
-  return unet3d::testing::run_command(command);
-}
-
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH;
 // Every run names its device: on a GPU machine "auto" would pick CUDA and fp16.
 const std::string kSmall = " --device cpu" + kTinyRun;
 

@@ -12,20 +12,16 @@
 
 #include "io/json.h"
 #include "runtime/shared_flags.h"
+#include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
-using unet3d::testing::read_text;
-using unet3d::testing::run_command;
-using unet3d::testing::scratch_folder;
+using namespace unet3d::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kTrainer = TRAINER_PATH, kPredict = PREDICT_PATH, kEvaluate = EVALUATE_PATH,
-                  kPhantoms = MAKE_PHANTOMS_PATH, kPlan = PLAN_PATH, kBench = BENCH_PATH,
-                  kPrepare = PREPARE_DATA_PATH, kCrossValidate = CROSS_VALIDATE_PATH;
 const std::string kTiny =
     " --device cpu --size 16 --features 2 --depth 2 --batch 1 --accum 1 --lr 1e-2 --epochs 1";
 // Eight small phantoms, enough patients for a split (on disk, or generated in memory).
@@ -89,7 +85,7 @@ TEST_CASE("every program's --help gives each shared flag its one meaning and def
                                                        {"make_phantoms", kPhantoms},
                                                        {"plan", kPlan},
                                                        {"bench", kBench},
-                                                       {"prepare_data", kPrepare},
+                                                       {"prepare_data", kPrepareData},
                                                        {"cross_validate", kCrossValidate}};
   std::map<std::string, std::set<std::string>> programs_of;  // flag -> programs
   for (const auto& [program, path] : programs) {
@@ -135,7 +131,7 @@ TEST_CASE("an error is one line naming the program, its source place only under 
        kTrainer + " --data " + (scratch / "missing").string() + " --out " +
            (scratch / "run").string(),
        "no such folder"},
-      {"prepare_data", kPrepare + " --no-cache --data " + (scratch / "bad").string(), "truncated"},
+      {"prepare_data", kPrepareData + " --no-cache --data " + (scratch / "bad").string(), "truncated"},
       {"make_phantoms", kPhantoms + " --phantoms 1 --out " + (scratch / "a_file/x").string(),
        "a_file"},
       {"make_phantoms", kPhantoms + " --seed -5 --out " + (scratch / "p").string(), "--seed -5"},
