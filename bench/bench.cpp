@@ -257,6 +257,40 @@ OpShapes check_shapes(const OpShapes& full) {
   return small;
 }
 
+// A training step (forward, Dice loss, backward, Adam) and inference of the whole network; sets
+// facts' parameter count and step FLOPs.
+void add_network_cases(Harness& h, const Settings& s, const UNetConfig& config, RunFacts& facts) {
+  UNet3D net(config, s.device, s.precision, s.batch, s.size);
+  net.parameters().initialize(1);
+  facts.parameters = static_cast<long long>(net.parameters().parameter_count());
+  Optimizer adam(net.parameters(), {});
+  LossScaler scaler(s.precision == Precision::f16, s.device);
+  TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
+  Tensor input = net.input();
+  fill_uniform({input, 14, -1.0f, 1.0f});
+  Tensor labels = step.labels();
+  fill({labels, 2.0});
+  facts.step_flops = 3 * forward_flops(config, s.batch, Grid::cube(s.size));
+  const std::string vouched_by =
+      s.device == Device::cuda ? "its ops, below; a whole step vs the CPU: unet3d_gpu_tests"
+                               : "its ops, below; the whole network's gradients: unet3d_tests";
+  const auto train_once = [&] {
+    step.micro_batch();
+    step.apply();
+  };
+  h.add_unchecked("training step", 0, facts.step_flops, train_once, vouched_by);
+  // On a shared machine: the same step while another process keeps one core busy.
+  if (s.device == Device::cpu && h.selected("training step beside a busy process") &&
+      !h.out_of_time()) {
+    const BusyNeighbour neighbour;
+    h.add_unchecked("training step beside a busy process", 0, facts.step_flops, train_once,
+                    "the training step's ops, with one core taken by another process");
+  }
+  h.add_unchecked(
+      "inference forward", 0, forward_flops(config, s.batch, Grid::cube(s.size)),
+      [&] { net.forward(false); }, vouched_by);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -294,38 +328,9 @@ int main(int argc, char** argv) {
         static_cast<double>(h.rotation_bytes()) / 1e6,
         std::isfinite(s.max_seconds) ? concat("; at most ", s.max_seconds, " s").c_str() : "");
 
-    // The whole network first, so that the peak memory is the network's: a training step
-    // (forward, Dice loss, backward, Adam) and inference.
+    // The whole network first, so that the peak memory is the network's.
     const UNetConfig config{1, 6, s.features, s.depth};
-    UNet3D net(config, s.device, s.precision, s.batch, s.size);
-    net.parameters().initialize(1);
-    facts.parameters = static_cast<long long>(net.parameters().parameter_count());
-    Optimizer adam(net.parameters(), {});
-    LossScaler scaler(s.precision == Precision::f16, s.device);
-    TrainingStep step(net, adam, scaler, {LossKind::dice}, nullptr, 1);
-    Tensor input = net.input();
-    fill_uniform({input, 14, -1.0f, 1.0f});
-    Tensor labels = step.labels();
-    fill({labels, 2.0});
-    facts.step_flops = 3 * forward_flops(config, s.batch, Grid::cube(s.size));
-    const std::string vouched_by =
-        s.device == Device::cuda ? "its ops, below; a whole step vs the CPU: unet3d_gpu_tests"
-                                 : "its ops, below; the whole network's gradients: unet3d_tests";
-    const auto train_once = [&] {
-      step.micro_batch();
-      step.apply();
-    };
-    h.add_unchecked("training step", 0, facts.step_flops, train_once, vouched_by);
-    // On a shared machine: the same step while another process keeps one core busy.
-    if (s.device == Device::cpu && h.selected("training step beside a busy process") &&
-        !h.out_of_time()) {
-      const BusyNeighbour neighbour;
-      h.add_unchecked("training step beside a busy process", 0, facts.step_flops, train_once,
-                      "the training step's ops, with one core taken by another process");
-    }
-    h.add_unchecked(
-        "inference forward", 0, forward_flops(config, s.batch, Grid::cube(s.size)),
-        [&] { net.forward(false); }, vouched_by);
+    add_network_cases(h, s, config, facts);
     if (const std::string planning = conv_planning_report(); !planning.empty())
       std::fprintf(stderr, "%s\n", planning.c_str());
     // Read before the ops' cases allocate their operands.
@@ -337,7 +342,7 @@ int main(int argc, char** argv) {
     const OpShapes shapes{{s.batch, s.size, s.size, s.size, 1},
                           s.features,
                           config.num_classes,
-                          net.parameters().parameter_count(),
+                          static_cast<std::int64_t>(facts.parameters),
                           activation_dtype(s.precision),
                           master_dtype(s.precision)};
     for (const OpDescription& d : op_descriptions())

@@ -148,6 +148,39 @@ struct Layout {
   std::vector<Range> ranges;  // by where they start
 };
 
+// Tensor `name`'s header entry, checked against the data's size; `range` := where its bytes lie.
+StoredTensor tensor_entry(const std::string& path, const std::string& name,
+                          const json::Value& entry, std::uint64_t data_size, Range& range) {
+  const std::string where = concat("tensor '", name, "'");
+  const json::Value* dtype = entry.find("dtype");
+  const json::Value* shape = entry.find("shape");
+  const json::Value* offsets = entry.find("data_offsets");
+  if (!dtype || !dtype->is(json::Value::Kind::string) || !shape ||
+      !shape->is(json::Value::Kind::array) || !offsets || !offsets->is(json::Value::Kind::array) ||
+      offsets->items.size() != 2)
+    bad_file(path, where + " lacks a dtype, a shape or two data_offsets");
+  StoredTensor t;
+  t.name = name;
+  t.dtype = dtype->text;
+  const std::size_t element = safetensors_dtype_size(t.dtype);
+  if (element == 0) bad_file(path, concat(where, " has unknown dtype ", t.dtype));
+  for (const json::Value& d : shape->items) {
+    t.shape.push_back(d.as_int(concat(path, ": ", where, " shape")));
+    if (t.shape.back() < 0) bad_file(path, where + " has a negative dimension");
+  }
+  const auto begin = static_cast<std::uint64_t>(offsets->items[0].as_int(path));
+  const auto end = static_cast<std::uint64_t>(offsets->items[1].as_int(path));
+  if (begin > end || end > data_size)
+    bad_file(path, concat(where, " has data_offsets [", begin, ", ", end, "] outside the ",
+                          data_size, " bytes of data (truncated file?)"));
+  if (end - begin != static_cast<std::uint64_t>(element_count(t.shape)) * element)
+    bad_file(path, concat(where, " holds ", end - begin, " bytes, but its shape and dtype ",
+                          "need ", element_count(t.shape) * static_cast<std::int64_t>(element)));
+  range.begin = begin;
+  range.end = end;
+  return t;
+}
+
 Layout read_layout(std::ifstream& in, const std::string& path) {
   if (std::filesystem::is_directory(path)) bad_file(path, "is a folder, not a safetensors file");
   if (!in) bad_file(path, "cannot open it");
@@ -182,33 +215,9 @@ Layout read_layout(std::ifstream& in, const std::string& path) {
       }
       continue;
     }
-    const std::string where = concat("tensor '", name, "'");
-    const json::Value* dtype = entry.find("dtype");
-    const json::Value* shape = entry.find("shape");
-    const json::Value* offsets = entry.find("data_offsets");
-    if (!dtype || !dtype->is(json::Value::Kind::string) || !shape ||
-        !shape->is(json::Value::Kind::array) || !offsets ||
-        !offsets->is(json::Value::Kind::array) || offsets->items.size() != 2)
-      bad_file(path, where + " lacks a dtype, a shape or two data_offsets");
-    StoredTensor t;
-    t.name = name;
-    t.dtype = dtype->text;
-    const std::size_t element = safetensors_dtype_size(t.dtype);
-    if (element == 0) bad_file(path, concat(where, " has unknown dtype ", t.dtype));
-    for (const json::Value& d : shape->items) {
-      t.shape.push_back(d.as_int(concat(path, ": ", where, " shape")));
-      if (t.shape.back() < 0) bad_file(path, where + " has a negative dimension");
-    }
-    const auto begin = static_cast<std::uint64_t>(offsets->items[0].as_int(path));
-    const auto end = static_cast<std::uint64_t>(offsets->items[1].as_int(path));
-    if (begin > end || end > data_size)
-      bad_file(path, concat(where, " has data_offsets [", begin, ", ", end, "] outside the ",
-                            data_size, " bytes of data (truncated file?)"));
-    if (end - begin != static_cast<std::uint64_t>(element_count(t.shape)) * element)
-      bad_file(path, concat(where, " holds ", end - begin, " bytes, but its shape and dtype ",
-                            "need ", element_count(t.shape) * static_cast<std::int64_t>(element)));
-    ranges.push_back({begin, end, file.tensors.size()});
-    file.tensors.push_back(std::move(t));
+    Range range{0, 0, file.tensors.size()};
+    file.tensors.push_back(tensor_entry(path, name, entry, data_size, range));
+    ranges.push_back(range);
   }
   // The data must be exactly the tensors, back to back (what the reference reader demands).
   std::sort(ranges.begin(), ranges.end(),

@@ -51,6 +51,12 @@ std::int64_t ParameterStore::find(const std::string& name) const {
   return -1;
 }
 
+std::int64_t ParameterStore::require(const std::string& name) const {
+  const std::int64_t i = find(name);
+  UNET3D_CHECK(i >= 0, "no parameter named ", name);
+  return i;
+}
+
 Tensor ParameterStore::value(std::size_t i) {
   return slice(specs_[i].trainable ? values_ : buffers_, offsets_[i], specs_[i].shape);
 }

@@ -35,6 +35,8 @@ class ParameterStore {
   const ParameterSpec& spec(std::size_t i) const { return specs_[i]; }
   // The index of the parameter named `name`, or -1.
   std::int64_t find(const std::string& name) const;
+  // The same where `name` must exist (an internal Error otherwise).
+  std::int64_t require(const std::string& name) const;
   Device device() const { return device_; }
   DType master_dtype() const { return master_; }
   bool has_half_copies() const { return half_copies_; }

@@ -62,6 +62,38 @@ void add_head(std::vector<ParameterSpec>& specs, const std::string& name, std::i
   specs.push_back(uniform(name + ".bias", Shape::vector(classes), ParameterLayout::vector, fan_in));
 }
 
+// A usage Error where the network cannot take `batch` volumes of `grid` on `device` in
+// `precision`: a grid that the pooling does not divide, too few values per channel at the
+// bottleneck for the norm's statistics, f16 off the GPU.
+void check_network_input(const UNetConfig& config, Device device, Precision precision,
+                         std::int64_t batch, Grid grid) {
+  const Grid multiple = config.total_pool();
+  const std::string size_text = grid.is_cube() ? std::to_string(grid.d) : grid.str();
+  const auto fits = [&](std::int64_t side, std::int64_t factor) {
+    return side > 0 && side % factor == 0;
+  };
+  UNET3D_USAGE_CHECK(batch >= 1 && fits(grid.d, multiple.d) && fits(grid.h, multiple.h) &&
+                         fits(grid.w, multiple.w),
+                     "UNet3D: input size ", size_text, " must be ",
+                     grid.is_cube() && multiple.is_cube() ? "a" : "in each side a",
+                     " positive multiple of ",
+                     multiple.is_cube() ? concat("2^depth = ", multiple.d)
+                                        : concat("the total pooling ", multiple.str(), " (DxHxW)"));
+  const Grid bottom = config.grid_at(grid, config.depth + 1);
+  if (config.norm == NormKind::batch) {
+    const std::int64_t bottom_values = batch * bottom.voxels();
+    UNET3D_USAGE_CHECK(bottom_values >= 2, "UNet3D: batch ", batch, " at size ", size_text,
+                       " leaves fewer than 2 values per channel at the bottleneck (", bottom_values,
+                       "), where BatchNorm's unbiased variance divides by zero");
+  } else {
+    UNET3D_USAGE_CHECK(bottom.voxels() >= 2, "UNet3D: size ", size_text, " leaves ",
+                       bottom.voxels(),
+                       " voxel(s) per sample at the bottleneck; instance norm needs at least 2");
+  }
+  UNET3D_USAGE_CHECK(precision != Precision::f16 || device == Device::cuda,
+                     "UNet3D: f16 (mixed precision) needs the CUDA backend");
+}
+
 }  // namespace
 
 std::vector<ParameterSpec> unet3d_parameter_specs(const UNetConfig& c) {
@@ -152,42 +184,14 @@ UNet3D::UNet3D(const UNetConfig& config, Device device, Precision precision, std
       params_(unet3d_parameter_specs(config), device, master_dtype(precision),
               precision == Precision::f16),
       arena_(device) {
-  const Grid multiple = config.total_pool();
-  const std::string size_text = grid.is_cube() ? std::to_string(grid.d) : grid.str();
-  const auto fits = [&](std::int64_t side, std::int64_t factor) {
-    return side > 0 && side % factor == 0;
-  };
-  UNET3D_USAGE_CHECK(batch >= 1 && fits(grid.d, multiple.d) && fits(grid.h, multiple.h) &&
-                         fits(grid.w, multiple.w),
-                     "UNet3D: input size ", size_text, " must be ",
-                     grid.is_cube() && multiple.is_cube() ? "a" : "in each side a",
-                     " positive multiple of ",
-                     multiple.is_cube() ? concat("2^depth = ", multiple.d)
-                                        : concat("the total pooling ", multiple.str(), " (DxHxW)"));
-  const Grid bottom = config.grid_at(grid, config.depth + 1);
-  if (config.norm == NormKind::batch) {
-    const std::int64_t bottom_values = batch * bottom.voxels();
-    UNET3D_USAGE_CHECK(bottom_values >= 2, "UNet3D: batch ", batch, " at size ", size_text,
-                       " leaves fewer than 2 values per channel at the bottleneck (", bottom_values,
-                       "), where BatchNorm's unbiased variance divides by zero");
-  } else {
-    UNET3D_USAGE_CHECK(bottom.voxels() >= 2, "UNet3D: size ", size_text, " leaves ",
-                       bottom.voxels(),
-                       " voxel(s) per sample at the bottleneck; instance norm needs at least 2");
-  }
-  UNET3D_USAGE_CHECK(precision != Precision::f16 || device == Device::cuda,
-                     "UNet3D: f16 (mixed precision) needs the CUDA backend");
+  check_network_input(config, device, precision, batch, grid);
 
   const DType act = activation_dtype(precision), stat = master_dtype(precision);
   const auto shape_at = [&](std::int64_t level, std::int64_t channels) {
     const Grid g = config.grid_at(grid, level);
     return Shape{batch, g.d, g.h, g.w, channels};
   };
-  const auto index = [&](const std::string& name) {
-    const std::int64_t i = params_.find(name);
-    UNET3D_CHECK(i >= 0, "no parameter named ", name);
-    return i;
-  };
+  const auto index = [&](const std::string& name) { return params_.require(name); };
   // Saved statistics: per channel for BatchNorm, per sample and channel for instance norm.
   const std::int64_t stat_rows = config.norm == NormKind::instance ? batch : 1;
   const auto make_block = [&](const std::string& prefix, std::int64_t level, std::int64_t cout) {
