@@ -96,4 +96,12 @@ std::vector<double> to_doubles(const Tensor& t) {
   return v;
 }
 
+double dot(const Tensor& a, const Tensor& b) {
+  const std::vector<double> x = to_doubles(a), y = to_doubles(b);
+  UNET3D_USAGE_CHECK(x.size() == y.size(), "dot: ", a.describe(), " and ", b.describe());
+  double total = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) total += x[i] * y[i];
+  return total;
+}
+
 }  // namespace unet3d

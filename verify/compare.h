@@ -48,4 +48,8 @@ Comparison compare(const Tensor& out, const Tensor& ref, Tolerance tol);
 // Every element as double, copied to the host first where the tensor is on the GPU.
 std::vector<double> to_doubles(const Tensor& t);
 
+// sum_i a[i] * b[i], in double: the scalar that turns an op's outputs into a loss whose
+// gradient with respect to the outputs is `b`.
+double dot(const Tensor& a, const Tensor& b);
+
 }  // namespace unet3d

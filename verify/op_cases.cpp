@@ -14,6 +14,7 @@
 #include "kernels/resize.h"
 #include "kernels/softmax.h"
 #include "verify/op_cases_detail.h"
+#include "verify/op_gradients.h"
 
 namespace unet3d::op_cases {
 
@@ -45,22 +46,28 @@ OpCase norm_backward_case(const Level& l, std::uint64_t s, const Shape& saved,
                      std::move(backward));
 }
 
-void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make) {
+void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make,
+              std::function<std::vector<GradientCase>()> gradients) {
   const std::uint64_t seed = 1000 + 100 * list.size();  // operands of its own
-  list.push_back({name, [name, make, seed](const OpShapes& k) {
+  list.push_back({name,
+                  [name, make, seed](const OpShapes& k) {
                     OpCase c = make(k, level_of(k), seed);
                     c.name = name;
                     return c;
-                  }});
+                  },
+                  std::move(gradients)});
 }
 
 void activation_ops(std::vector<OpDescription>& list) {
-  describe(list, "relu forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return memory_case(2 * l.bytes, tensors(random_tensor(l.x, l.act, s)), {{l.x, l.act}},
-                       [](const Tensors& i, Tensors& o) {
-                         relu_forward({i[0], o[0]});
-                       });
-  });
+  describe(
+      list, "relu forward",
+      [](const OpShapes&, const Level& l, std::uint64_t s) {
+        return memory_case(2 * l.bytes, tensors(random_tensor(l.x, l.act, s)), {{l.x, l.act}},
+                           [](const Tensors& i, Tensors& o) {
+                             relu_forward({i[0], o[0]});
+                           });
+      },
+      relu_gradients);
   describe(list, "relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(3 * l.bytes,
                        tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
@@ -80,22 +87,24 @@ void activation_ops(std::vector<OpDescription>& list) {
 
 void batchnorm_ops(std::vector<OpDescription>& list) {
   // BatchNorm with the fused ReLU; backward gets the statistics of a real forward pass.
-  describe(list, "batchnorm+relu forward (train)",
-           [](const OpShapes&, const Level& l, std::uint64_t s) {
-             return memory_case(
-                 3 * l.bytes,
-                 tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.stat, s + 1),
-                         random_tensor(l.channels, l.stat, s + 2)),
-                 {{l.x, l.act},
-                  {l.channels, l.stat, true},
-                  {l.channels, l.stat, true, 0.5f, 1.5f},  // running variance: positive
-                  {l.channels, l.stat},
-                  {l.channels, l.stat}},
-                 [](const Tensors& i, Tensors& o) {
-                   batchnorm_forward_train(
-                       {i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0], {Activation::relu}});
-                 });
-           });
+  describe(
+      list, "batchnorm+relu forward (train)",
+      [](const OpShapes&, const Level& l, std::uint64_t s) {
+        return memory_case(
+            3 * l.bytes,
+            tensors(random_tensor(l.x, l.act, s), random_tensor(l.channels, l.stat, s + 1),
+                    random_tensor(l.channels, l.stat, s + 2)),
+            {{l.x, l.act},
+             {l.channels, l.stat, true},
+             {l.channels, l.stat, true, 0.5f, 1.5f},  // running variance: positive
+             {l.channels, l.stat},
+             {l.channels, l.stat}},
+            [](const Tensors& i, Tensors& o) {
+              batchnorm_forward_train(
+                  {i[0], i[1], i[2], o[1], o[2], o[3], o[4], o[0], {Activation::relu}});
+            });
+      },
+      batchnorm_gradients);
   describe(list, "batchnorm+relu backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     const auto forward = [&](const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& mean,
                              Tensor& inv, Tensor& y) {
@@ -145,12 +154,15 @@ void batchnorm_ops(std::vector<OpDescription>& list) {
 }
 
 void volume_ops(std::vector<OpDescription>& list) {
-  describe(list, "maxpool forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return memory_case(l.bytes * 1.125, tensors(random_tensor(l.x, l.act, s)), {{l.pooled, l.act}},
-                       [](const Tensors& i, Tensors& o) {
-                         maxpool_forward({i[0], o[0]});
-                       });
-  });
+  describe(
+      list, "maxpool forward",
+      [](const OpShapes&, const Level& l, std::uint64_t s) {
+        return memory_case(l.bytes * 1.125, tensors(random_tensor(l.x, l.act, s)),
+                           {{l.pooled, l.act}}, [](const Tensors& i, Tensors& o) {
+                             maxpool_forward({i[0], o[0]});
+                           });
+      },
+      maxpool_gradients);
   describe(list, "maxpool backward", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(l.bytes * 2.125,
                        tensors(random_tensor(l.x, l.act, s), random_tensor(l.pooled, l.act, s + 1)),
@@ -158,13 +170,16 @@ void volume_ops(std::vector<OpDescription>& list) {
                          maxpool_backward({i[0], i[1], o[0]});
                        });
   });
-  describe(list, "concat channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
-    return memory_case(4 * l.bytes,
-                       tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
-                       {{l.x.with_channels(2 * l.x.c), l.act}}, [](const Tensors& i, Tensors& o) {
-                         concat_channels({i[0], i[1], o[0]});
-                       });
-  });
+  describe(
+      list, "concat channels",
+      [](const OpShapes&, const Level& l, std::uint64_t s) {
+        return memory_case(
+            4 * l.bytes, tensors(random_tensor(l.x, l.act, s), random_tensor(l.x, l.act, s + 1)),
+            {{l.x.with_channels(2 * l.x.c), l.act}}, [](const Tensors& i, Tensors& o) {
+              concat_channels({i[0], i[1], o[0]});
+            });
+      },
+      concat_gradients);
   describe(list, "split channels", [](const OpShapes&, const Level& l, std::uint64_t s) {
     return memory_case(4 * l.bytes, tensors(random_tensor(l.x.with_channels(2 * l.x.c), l.act, s)),
                        {{l.x, l.act}, {l.x, l.act}}, [](const Tensors& i, Tensors& o) {
@@ -228,31 +243,38 @@ void loss_ops(std::vector<OpDescription>& list) {
                          softmax_forward({i[0], o[0]});
                        });
   });
-  describe(list, "dice loss + gradient", [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-    return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
-                       {{Shape::scalar(), l.stat}, {l.logits, l.act}},
-                       [](const Tensors& i, Tensors& o) {
-                         dice_loss({i[0], i[1], false, o[0], {&o[1]}});
-                       });
-  });
-  describe(list, "cross-entropy + gradient",
-           [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-             return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
-                                {{Shape::scalar(), l.stat}, {l.logits, l.act}},
-                                [](const Tensors& i, Tensors& o) {
-                                  cross_entropy({i[0], i[1], nullptr, o[0], {&o[1]}});
-                                });
-           });
+  describe(
+      list, "dice loss + gradient",
+      [=](const OpShapes& k, const Level& l, std::uint64_t s) {
+        return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+                           {{Shape::scalar(), l.stat}, {l.logits, l.act}},
+                           [](const Tensors& i, Tensors& o) {
+                             dice_loss({i[0], i[1], false, o[0], {&o[1]}});
+                           });
+      },
+      dice_gradients);
+  describe(
+      list, "cross-entropy + gradient",
+      [=](const OpShapes& k, const Level& l, std::uint64_t s) {
+        return memory_case(3 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+                           {{Shape::scalar(), l.stat}, {l.logits, l.act}},
+                           [](const Tensors& i, Tensors& o) {
+                             cross_entropy({i[0], i[1], nullptr, o[0], {&o[1]}});
+                           });
+      },
+      cross_entropy_gradients);
   // The original project's loss: weighted CE and log Dice without background, gradients added.
-  describe(list, "combined loss + gradient",
-           [=](const OpShapes& k, const Level& l, std::uint64_t s) {
-             return memory_case(
-                 4 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
-                 {{Shape::vector(3), l.stat}, {l.logits, l.act, true}},
-                 [](const Tensors& i, Tensors& o) {
-                   combined_loss({i[0], i[1], i[2], 0.5, 0.5, true, o[0], {&o[1], 0.5, true}});
-                 });
-           });
+  describe(
+      list, "combined loss + gradient",
+      [=](const OpShapes& k, const Level& l, std::uint64_t s) {
+        return memory_case(
+            4 * bytes_of(l.logits, l.act), logits_and_labels(k, l, s),
+            {{Shape::vector(3), l.stat}, {l.logits, l.act, true}},
+            [](const Tensors& i, Tensors& o) {
+              combined_loss({i[0], i[1], i[2], 0.5, 0.5, true, o[0], {&o[1], 0.5, true}});
+            });
+      },
+      combined_loss_gradients);
   describe(list, "argmax + Dice counts", [](const OpShapes& k, const Level& l, std::uint64_t s) {
     return memory_case(bytes_of(l.logits, l.act),
                        tensors(random_tensor(l.logits, l.act, s, -3.0f, 3.0f),

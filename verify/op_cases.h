@@ -1,7 +1,8 @@
 // Every op the network runs, described once: a name, its operands built for given shapes, the
-// op, and the bytes and FLOPs one run moves and computes. bench checks and times each at the
-// model's shapes; the GPU tests compare each with the CPU at small odd shapes in f32 and f16; the
-// CPU tests run each against its reference computed one precision wider.
+// op, and the bytes and FLOPs one run moves and computes; where the op has a gradient, its
+// gradient checks. bench checks and times each at the model's shapes; the GPU tests compare each
+// with the CPU at small odd shapes in f32 and f16; the CPU tests run each against its reference
+// computed one precision wider, and check each gradient against central differences.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +32,25 @@ struct OpCase {
   Op reference;
 };
 
+// An op's gradient at one small shape, in f64 on the CPU: loss(inputs) is a scalar function of
+// the inputs (the op's output weighed by fixed random weights, or a loss op's value), and
+// gradients(inputs) its analytic gradient with respect to each input that `wrt` lists, in order.
+struct GradientCase {
+  std::string name;  // the op, its options and the shape
+  Tensors inputs;
+  std::vector<std::size_t> wrt;
+  std::vector<std::string> wrt_names;  // "dx", "dgamma", ...
+  std::function<double(const Tensors& inputs)> loss;
+  std::function<Tensors(const Tensors& inputs)> gradients;
+  int probes = 48;  // central differences at this many elements of each input at most
+};
+
 struct OpDescription {
   std::string name;
   std::function<OpCase(const OpShapes&)> make;  // builds the operands only when called
+  // The op's gradient checks at small shapes (odd sizes, one channel, not cubic); empty where
+  // the op is not differentiated (a backward, labels, counts, an update).
+  std::function<std::vector<GradientCase>()> gradients;
 };
 
 // Every op, in a fixed order.

@@ -46,7 +46,9 @@ OpCase norm_backward_case(const Level& l, std::uint64_t s, const Shape& saved,
 
 // Builds a case (its name is filled in) from the shapes, the level and a seed of its own.
 using Make = std::function<OpCase(const OpShapes&, const Level&, std::uint64_t seed)>;
-void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make);
+// `gradients`: the op's gradient checks (verify/op_gradients.h), where it has them.
+void describe(std::vector<OpDescription>& list, const std::string& name, const Make& make,
+              std::function<std::vector<GradientCase>()> gradients = {});
 
 // The families' descriptions, appended in a fixed order.
 void activation_ops(std::vector<OpDescription>& list);

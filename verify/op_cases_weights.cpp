@@ -9,6 +9,7 @@
 #include "layers/conv_algorithm.h"
 #include "layers/conv_transpose3d.h"
 #include "verify/op_cases_detail.h"
+#include "verify/op_gradients.h"
 
 namespace unet3d::op_cases {
 
@@ -156,7 +157,8 @@ void configurable_network_ops(std::vector<OpDescription>& list) {
     describe(list, "conv3d 1x3x3" + std::string(name), conv_case(Grid{1, 3, 3}, direction));
   // Instance norm with the fused LeakyReLU; backward gets the statistics of a real forward pass.
   describe(
-      list, "instancenorm+leakyrelu forward", [](const OpShapes&, const Level& l, std::uint64_t s) {
+      list, "instancenorm+leakyrelu forward",
+      [](const OpShapes&, const Level& l, std::uint64_t s) {
         const Shape saved = Shape::vector(l.x.n * l.x.c);
         return memory_case(
             3 * l.bytes,
@@ -165,7 +167,8 @@ void configurable_network_ops(std::vector<OpDescription>& list) {
             {{l.x, l.act}, {saved, l.stat}, {saved, l.stat}}, [](const Tensors& i, Tensors& o) {
               instancenorm_forward({i[0], i[1], i[2], o[1], o[2], o[0], {Activation::leaky_relu}});
             });
-      });
+      },
+      instancenorm_gradients);
   describe(list, "instancenorm+leakyrelu backward",
            [](const OpShapes&, const Level& l, std::uint64_t s) {
              const auto forward = [](const Tensor& x, const Tensor& gamma, const Tensor& beta,

@@ -36,33 +36,6 @@ struct BatchNormCase {
 
 }  // namespace
 
-TEST_CASE("batchnorm training gradients match central differences", "[batchnorm][gradcheck]") {
-  for (const Shape shape : {Shape{2, 3, 5, 4, 3}, Shape{1, 5, 3, 7, 5}}) {
-    for (const Activation activation :
-         {Activation::none, Activation::relu, Activation::leaky_relu}) {
-      const std::string name =
-          std::string("batchnorm") + activation_suffix(activation) + " " + shape.str();
-      INFO(name);
-      BatchNormCase bn(shape, 40);
-      const Tensor weights = random_tensor(shape, DType::f64, 41, -1.0f, 1.3f);
-      bn.forward(activation);
-      Tensor dx(shape, DType::f64), dgamma(Shape::vector(shape.c), DType::f64),
-          dbeta(Shape::vector(shape.c), DType::f64);
-      fill({dgamma, 0.0});
-      fill({dbeta, 0.0});
-      batchnorm_backward(
-          {bn.x, bn.y, weights, bn.gamma, bn.mean, bn.inv_std, dx, dgamma, dbeta, activation});
-      const auto loss = [&] {
-        bn.forward(activation);
-        return dot(bn.y, weights);
-      };
-      CHECK(gradient_check(name + " dx", bn.x, dx, loss).ok);
-      CHECK(gradient_check(name + " dgamma", bn.gamma, dgamma, loss).ok);
-      CHECK(gradient_check(name + " dbeta", bn.beta, dbeta, loss).ok);
-    }
-  }
-}
-
 TEST_CASE("batchnorm parameter gradients accumulate", "[batchnorm]") {
   const Shape shape{2, 3, 3, 3, 4};
   BatchNormCase bn(shape, 50);

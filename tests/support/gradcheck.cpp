@@ -43,12 +43,4 @@ Comparison gradient_check(const std::string& name, Tensor& param, const Tensor& 
   return c;
 }
 
-double dot(const Tensor& a, const Tensor& b) {
-  const std::vector<double> x = to_doubles(a), y = to_doubles(b);
-  UNET3D_USAGE_CHECK(x.size() == y.size(), "dot: ", a.describe(), " and ", b.describe());
-  double total = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) total += x[i] * y[i];
-  return total;
-}
-
 }  // namespace unet3d::testing

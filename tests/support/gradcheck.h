@@ -26,10 +26,6 @@ Comparison gradient_check(const std::string& name, Tensor& param, const Tensor& 
                           const std::function<double()>& loss,
                           const GradCheckOptions& options = {});
 
-// sum_i a[i] * b[i], in double: the scalar that turns an op's outputs into a loss whose
-// gradient with respect to the outputs is `b`.
-double dot(const Tensor& a, const Tensor& b);
-
 // "", "+relu" or "+leakyrelu": a fused activation in a check's name.
 inline const char* activation_suffix(Activation a) {
   return a == Activation::relu ? "+relu" : a == Activation::leaky_relu ? "+leakyrelu" : "";
