@@ -22,20 +22,14 @@ struct Exec<OnGpu> {
   }
 
   // body(run, first, end) covers elements [first, end) of each run in [0, runs) of `length`
-  // elements: here one element per thread, so that neighbouring threads touch neighbouring
-  // elements.
-  template <class Body>
-  struct RunElement {
-    Body body;
-    std::int64_t length;
-    __device__ void operator()(std::int64_t i) const {
-      const std::int64_t j = i % length;
-      body(i / length, j, j + 1);
-    }
-  };
+  // elements: here one element per thread (launch.cuh's for_each_run_kernel, launched here so
+  // that the kernel runs the body one call from the policy).
   template <class Body>
   static void for_each_run(std::int64_t runs, std::int64_t length, Body body) {
-    gpu::for_each_index(runs * length, RunElement<Body>{body, length});
+    if (runs <= 0 || length <= 0) return;
+    gpu::for_each_run_kernel<<<gpu::blocks_for(runs * length), gpu::kBlock, 0, gpu::stream()>>>(
+        runs, length, body);
+    UNET3D_CHECK_LAUNCH();
   }
 
   template <int Q, class Term>
