@@ -63,11 +63,8 @@ TEST_CASE("anisotropic convolutions match the definition in every direction", "[
 }
 
 TEST_CASE("a 1x3x3 convolution matches the definition with every register tile", "[conv]") {
-  std::vector<cpu::ConvTile> tiles{{8, 12, true}};
-  for (const int block : {8, 16, 32})
-    for (const int voxels : {6, 12}) tiles.push_back({block, voxels, false});
   const Shape s{2, 3, 5, 7, 6};
-  for (const cpu::ConvTile& tile : tiles)
+  for (const cpu::ConvTile& tile : every_conv_tile())
     for (const Grid k : {Grid{1, 3, 3}, Grid{3, 1, 1}}) {
       INFO(tile.block << " x " << tile.voxels << (tile.paired ? " paired" : "") << ", kernel "
                       << k.str());

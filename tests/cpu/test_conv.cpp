@@ -70,10 +70,7 @@ TEST_CASE("conv3d 3x3x3 matches the definition at every blocking remainder", "[c
 // Every register tile the CPU kernel has computes the definition, whichever one this CPU's
 // instruction set picks, on planes whose rows and lengths leave every remainder of a tile.
 TEST_CASE("conv3d 3x3x3 matches the definition with every register tile", "[conv]") {
-  std::vector<cpu::ConvTile> tiles{{8, 12, true}};
-  for (const int block : {8, 16, 32})
-    for (const int voxels : {6, 12}) tiles.push_back({block, voxels, false});
-  for (const cpu::ConvTile& tile : tiles)
+  for (const cpu::ConvTile& tile : every_conv_tile())
     for (const DType dtype : {DType::f32, DType::f64}) {
       if (tile.paired && dtype == DType::f64) continue;  // pairs of f32 only
       INFO(tile.block << " x " << tile.voxels << (tile.paired ? " paired " : " ")

@@ -82,4 +82,11 @@ std::vector<double> direct_transpose(const Tensor& xt, const Tensor& wt, const T
   return y;
 }
 
+std::vector<cpu::ConvTile> every_conv_tile() {
+  std::vector<cpu::ConvTile> tiles{{8, 12, true}};
+  for (const int block : {8, 16, 32})
+    for (const int voxels : {6, 12}) tiles.push_back({block, voxels, false});
+  return tiles;
+}
+
 }  // namespace unet3d::testing

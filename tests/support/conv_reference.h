@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "kernels/conv3d_cpu.h"
 #include "runtime/tensor.h"
 
 namespace unet3d::testing {
@@ -21,5 +22,9 @@ void direct_conv_gradients(const Tensor& x, const Tensor& w, const Tensor& dy,
 // ConvTranspose3d(kernel = stride = block): x [N, D, H, W, Cin], w [Cin, bd, bh, bw, Cout]; each
 // input voxel scatters a block.
 std::vector<double> direct_transpose(const Tensor& x, const Tensor& w, const Tensor& bias);
+
+// Every register tile the CPU convolution has: pairs of f32 input channels (8 x 12), and blocks
+// of 8, 16 and 32 output channels by 6 or 12 voxels.
+std::vector<cpu::ConvTile> every_conv_tile();
 
 }  // namespace unet3d::testing
