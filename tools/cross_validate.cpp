@@ -22,8 +22,8 @@
 #include "runtime/flags.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
+#include "scoring/postprocess.h"
 #include "tools/evaluator.h"
-#include "tools/postprocess.h"
 #include "tools/segmenter.h"
 
 namespace {

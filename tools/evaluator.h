@@ -11,7 +11,7 @@
 
 #include "io/preprocess.h"
 #include "layers/train_step.h"
-#include "tools/case_scores.h"
+#include "scoring/case_scores.h"
 
 namespace unet3d {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "io/nifti.h"
-#include "tools/case_scores.h"
+#include "scoring/case_scores.h"
 
 namespace unet3d {
 

@@ -23,11 +23,11 @@
 #include "runtime/folder_lock.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
-#include "tools/case_scores.h"
+#include "scoring/case_scores.h"
+#include "scoring/postprocess.h"
 #include "tools/checkpoint.h"
 #include "tools/evaluator.h"
 #include "tools/network_text.h"
-#include "tools/postprocess.h"
 #include "tools/report.h"
 #include "tools/segmenter.h"
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "tools/case_scores.h"
+#include "scoring/case_scores.h"
 #include "tools/evaluator.h"
 
 namespace unet3d {

@@ -9,9 +9,9 @@
 #include "io/json.h"
 #include "io/nifti.h"
 #include "io/split.h"
+#include "scoring/postprocess.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/postprocess.h"
 
 using namespace unet3d;
 using unet3d::testing::read_text;

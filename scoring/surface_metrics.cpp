@@ -1,5 +1,5 @@
 // The distance transform, surfaces, percentiles and the per-class surface scores.
-#include "tools/surface_metrics.h"
+#include "scoring/surface_metrics.h"
 
 #include <algorithm>
 #include <cmath>

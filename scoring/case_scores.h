@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "io/nifti.h"
-#include "tools/surface_metrics.h"
+#include "scoring/surface_metrics.h"
 
 namespace unet3d {
 

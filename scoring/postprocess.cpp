@@ -1,6 +1,6 @@
 // Connected components by a breadth-first flood fill over the 26 neighbours, and the
 // largest-component post-processing built on them.
-#include "tools/postprocess.h"
+#include "scoring/postprocess.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // The case score table: rows, cases.csv and the per-class summaries.
-#include "tools/case_scores.h"
+#include "scoring/case_scores.h"
 
 #include <algorithm>
 #include <cmath>
