@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/metrics.h"
 #include "layers/inference.h"
+#include "layers/scoring.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
 
@@ -85,8 +85,8 @@ DiceTable Evaluator::evaluate(const PreprocessedDataset& data,
     fill_batch(data, cases, first);
     loss_sum += step_.evaluate();  // the forward pass in evaluation mode, and its loss
     ++batches;
-    argmax_channels(net_.logits(), prediction_);
-    dice_counts(prediction_, step_.labels(), counts_);
+    grid_segmentation(net_.logits(), prediction_);
+    overlap_counts(prediction_, step_.labels(), counts_);
     counts_host_.copy_from(counts_);
     const double* counts = counts_host_.data_as<double>();
     for (std::size_t b = 0; b < batch && first + b < cases.size(); ++b)
@@ -138,7 +138,7 @@ DiceTable Evaluator::evaluate_native(
           Tensor::view(truth_values.data(), native.with_channels(1), DType::u8, Device::cpu)
               .to(net_.device());
       Tensor counts({1, 1, 1, 3, classes}, DType::f64, net_.device());
-      dice_counts(prediction, truth, counts);
+      overlap_counts(prediction, truth, counts);
       const Tensor host = counts.to(Device::cpu);
       table.add(data.cases[c].name, host.data_as<double>());
       if (scores != nullptr)

@@ -11,11 +11,10 @@
 #include "io/nifti_geometry.h"
 #include "io/preprocess.h"
 #include "io/resampled.h"
-#include "kernels/elementwise.h"
-#include "kernels/metrics.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/inference.h"
+#include "layers/scoring.h"
 #include "layers/window_inference.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
@@ -302,7 +301,7 @@ int main(int argc, char** argv) {
             Tensor::view(const_cast<std::uint8_t*>(truth.data()), native, DType::u8, Device::cpu)
                 .to(device);
         Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
-        dice_counts(segmentation, truth_tensor, counts);
+        overlap_counts(segmentation, truth_tensor, counts);
         table.add(name, counts.to(Device::cpu).data_as<double>());
         scores.add(name, host.data_as<std::uint8_t>(), truth.data(), grid_of(g));
       }

@@ -3,10 +3,8 @@
 
 #include "io/preprocess.h"
 #include "io/resampled.h"
-#include "kernels/elementwise.h"
-#include "kernels/metrics.h"
-#include "kernels/resize.h"
 #include "layers/inference.h"
+#include "layers/scoring.h"
 #include "runtime/error.h"
 
 namespace unet3d {
@@ -78,17 +76,10 @@ void Segmenter::segment(NiftiVolume& volume, const std::string& path, Tensor& se
       native_segmentation(p, segmentation);
     return;
   }
-  const Shape native = segmentation.shape().with_channels(num_classes());
-  Tensor sum(native, DType::f32, segmentation.device()),
-      one(native, DType::f32, segmentation.device());
-  fill(sum, 0.0);
-  for (Member& m : members_) {
-    resize_trilinear(grid_probabilities(m, volume, path), one);
-    add(sum, one, sum);
-  }
-  affine(sum, 1.0 / static_cast<double>(members_.size()), 0.0, sum);
-  argmax_channels(sum, segmentation);
-  if (probabilities != nullptr) copy(sum, *probabilities);
+  ensemble_segmentation(
+      num_classes(), members_.size(),
+      [&](std::size_t m) { return grid_probabilities(members_[m], volume, path); }, segmentation,
+      probabilities);
 }
 
 }  // namespace unet3d

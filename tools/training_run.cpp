@@ -11,10 +11,10 @@
 
 #include "io/patch_plan.h"
 #include "io/split.h"
-#include "kernels/elementwise.h"
 #include "layers/augmentation.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
+#include "layers/statistics_snapshot.h"
 #include "runtime/atomic_file.h"
 #include "runtime/device.h"
 #include "runtime/folder_lock.h"
@@ -310,7 +310,7 @@ class Run {
         t.step.apply();
         at_step = p;
         ++at_step.micro_batch;
-        copy(statistics, statistics_at_step);  // on the device's stream: nothing waits
+        snapshot_statistics(statistics, statistics_at_step);  // queued on the device: nothing waits
         tracked_at_step = t.net.batches_tracked();
       }
       if (agreed_interrupt(ranks_) != 0) {

@@ -1,8 +1,8 @@
 // Sliding-window evaluation on the resampled grids and at native resolution.
 #include "tools/window_evaluator.h"
 
-#include "kernels/metrics.h"
 #include "layers/inference.h"
+#include "layers/scoring.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
 
@@ -12,7 +12,7 @@ namespace {
 // Intersection, |P| and |G| per class ([3][C] on the host) of two label maps on one device.
 Tensor counts_of(const Tensor& prediction, const Tensor& truth, std::int64_t classes) {
   Tensor counts({1, 1, 1, 3, classes}, DType::f64, prediction.device());
-  dice_counts(prediction, truth, counts);
+  overlap_counts(prediction, truth, counts);
   return counts.to(Device::cpu);
 }
 
@@ -51,7 +51,7 @@ DiceTable WindowEvaluator::evaluate(const ResampledDataset& data,
   for (const std::size_t c : cases) {
     const ResampledVolume& v = data.volumes[c];
     Tensor prediction({1, v.grid.d, v.grid.h, v.grid.w, 1}, DType::u8, net_.device());
-    argmax_channels(probabilities(data, c), prediction);
+    grid_segmentation(probabilities(data, c), prediction);
     const Tensor truth = on_device(v.labels, v.grid, net_.device());
     table.add(data.cases[c].name, counts_of(prediction, truth, classes).data_as<double>());
     if (scores != nullptr)
@@ -75,7 +75,7 @@ WindowEvaluator::TestTables WindowEvaluator::evaluate_native(
     const NiftiGeometry& g = data.cases[c].geometry;
     const Tensor p = probabilities(data, c);
     Tensor resampled({1, v.grid.d, v.grid.h, v.grid.w, 1}, DType::u8, net_.device());
-    argmax_channels(p, resampled);
+    grid_segmentation(p, resampled);
     t.resampled.add(data.cases[c].name,
                     counts_of(resampled, on_device(v.labels, v.grid, net_.device()), classes)
                         .data_as<double>());
