@@ -23,8 +23,8 @@
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
 #include "scoring/postprocess.h"
-#include "tools/evaluator.h"
-#include "tools/segmenter.h"
+#include "tools/evaluation/evaluator.h"
+#include "tools/evaluation/segmenter.h"
 
 namespace {
 

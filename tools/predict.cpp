@@ -1,6 +1,7 @@
-// predict: segments NIfTI volumes with a checkpoint or the ensemble of several (tools/segmenter.h),
-// optionally keeps each class's largest component, and writes the label maps (and optionally the
-// class probabilities) on each input's own grid (docs/formats.md); with --labels, scores them.
+// predict: segments NIfTI volumes with a checkpoint or the ensemble of several
+// (tools/evaluation/segmenter.h), optionally keeps each class's largest component, and writes the
+// label maps (and optionally the class probabilities) on each input's own grid (docs/formats.md);
+// with --labels, scores them.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -24,11 +25,11 @@
 #include "runtime/shared_flags.h"
 #include "scoring/case_scores.h"
 #include "scoring/postprocess.h"
-#include "tools/checkpoint.h"
-#include "tools/evaluator.h"
-#include "tools/network_text.h"
-#include "tools/report.h"
-#include "tools/segmenter.h"
+#include "tools/evaluation/evaluator.h"
+#include "tools/evaluation/segmenter.h"
+#include "tools/model/checkpoint.h"
+#include "tools/model/network_text.h"
+#include "tools/report/report.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include "tests/support/error_of.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/checkpoint.h"
+#include "tools/model/checkpoint.h"
 #include "verify/parity.h"
 
 using namespace unet3d;
@@ -119,15 +119,16 @@ TEST_CASE("malformed §11 metadata is a data error naming the file and the key",
   const std::string folder = testing::scratch_folder("bad_planned").string();
   const struct {
     std::string key, value, message;
-  } cases[] = {{"kernel_sizes", "3,3,1;3,3", "metadata 'kernel_sizes'"},
-               {"pool_sizes", "2,2,1;2,2,2", "--pool-sizes: 2 pooling sizes for depth 3"},
-               {"norm", "group", "metadata 'norm': 'group'"},
-               {"activation", "gelu", "metadata 'activation': 'gelu'"},
-               {"deep_supervision", "yes", "metadata 'deep_supervision': 'yes'"},
-               {"normalization", "ct:1,0,0,1", "metadata 'normalization': 'ct:1,0,0,1' has lo above hi"},
-               {"normalization", "zscore;zscore", "2 entries for in_channels 1"},
-               {"max_features", "0", "metadata 'max_features': 0"},
-               {"format", "unet3d-v1", "format unet3d-v1 with settings of the configurable"}};
+  } cases[] = {
+      {"kernel_sizes", "3,3,1;3,3", "metadata 'kernel_sizes'"},
+      {"pool_sizes", "2,2,1;2,2,2", "--pool-sizes: 2 pooling sizes for depth 3"},
+      {"norm", "group", "metadata 'norm': 'group'"},
+      {"activation", "gelu", "metadata 'activation': 'gelu'"},
+      {"deep_supervision", "yes", "metadata 'deep_supervision': 'yes'"},
+      {"normalization", "ct:1,0,0,1", "metadata 'normalization': 'ct:1,0,0,1' has lo above hi"},
+      {"normalization", "zscore;zscore", "2 entries for in_channels 1"},
+      {"max_features", "0", "metadata 'max_features': 0"},
+      {"format", "unet3d-v1", "format unet3d-v1 with settings of the configurable"}};
   for (const auto& c : cases) {
     SafetensorsFile file = read_safetensors(checkpoint);
     file.metadata[c.key] = c.value;

@@ -10,7 +10,7 @@
 #include "tests/support/channel_data.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/checkpoint.h"
+#include "tools/model/checkpoint.h"
 
 using namespace unet3d;
 using unet3d::testing::read_text;
