@@ -29,7 +29,7 @@
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/shared_flags.h"
-#include "tools/surface_metrics.h"
+#include "scoring/surface_metrics.h"
 
 namespace {
 

@@ -78,7 +78,7 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
                          const Normalization& normalization = {});
 
 // Case `index` into one slot of a batch ([1, S, S, S, channels] image in the dataset's dtype and u8
-// labels, on the dataset's device). Training's augmented slots: tools/training_batches.h.
+// labels, on the dataset's device). Training's augmented slots: tools/run/training_batches.h.
 void copy_case(const PreprocessedDataset& data, std::size_t index, Tensor& image_slot,
                Tensor& label_slot);
 // A batch: slot b of `images` and `labels` ([B, S, S, S, 1]) := case cases[b].

@@ -16,15 +16,15 @@
 #include "io/json.h"
 #include "io/preprocess_parts.h"
 #include "io/split.h"
-#include "kernels/metrics.h"
+#include "layers/scoring.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
-#include "tools/evaluator.h"
-#include "tools/postprocess.h"
-#include "tools/segmenter.h"
+#include "scoring/postprocess.h"
+#include "tools/evaluation/evaluator.h"
+#include "tools/evaluation/segmenter.h"
 
 namespace {
 
@@ -141,11 +141,11 @@ void score_validation(const fs::path& run, const json::Value& settings, Device d
     const Tensor truth = Tensor::view(loaded.labels.data(), native, DType::u8, Device::cpu);
     Tensor host = segmentation.to(Device::cpu);
     Tensor counts({1, 1, 1, 3, classes}, DType::f64);
-    dice_counts({host, truth, counts});
+    overlap_counts(host, truth, counts);
     plain.add(c.name, counts.data_as<double>());
     keep_largest_components(host.data_as<std::uint8_t>(), {g.nz, g.ny, g.nx},
                             std::vector<bool>(static_cast<std::size_t>(classes), true));
-    dice_counts({host, truth, counts});
+    overlap_counts(host, truth, counts);
     lcc.add(c.name, counts.data_as<double>());
   }
   plain.finish(), lcc.finish();

@@ -12,7 +12,7 @@
 #include "runtime/flags.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
-#include "tools/case_scores.h"
+#include "scoring/case_scores.h"
 
 namespace {
 

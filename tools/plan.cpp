@@ -9,7 +9,7 @@
 #include "runtime/flags.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
-#include "tools/network_text.h"
+#include "tools/model/network_text.h"
 #include "tools/plan/run_plan.h"
 
 namespace {

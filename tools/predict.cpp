@@ -1,6 +1,7 @@
-// predict: segments NIfTI volumes with a checkpoint or the ensemble of several (tools/segmenter.h),
-// optionally keeps each class's largest component, and writes the label maps (and optionally the
-// class probabilities) on each input's own grid (docs/formats.md); with --labels, scores them.
+// predict: segments NIfTI volumes with a checkpoint or the ensemble of several
+// (tools/evaluation/segmenter.h), optionally keeps each class's largest component, and writes the
+// label maps (and optionally the class probabilities) on each input's own grid (docs/formats.md);
+// with --labels, scores them.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -11,11 +12,10 @@
 #include "io/nifti_geometry.h"
 #include "io/preprocess.h"
 #include "io/resampled.h"
-#include "kernels/elementwise.h"
-#include "kernels/metrics.h"
 #include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
 #include "layers/inference.h"
+#include "layers/scoring.h"
 #include "layers/window_inference.h"
 #include "runtime/atomic_file.h"
 #include "runtime/error.h"
@@ -23,13 +23,13 @@
 #include "runtime/folder_lock.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
-#include "tools/case_scores.h"
-#include "tools/checkpoint.h"
-#include "tools/evaluator.h"
-#include "tools/network_text.h"
-#include "tools/postprocess.h"
-#include "tools/report.h"
-#include "tools/segmenter.h"
+#include "scoring/case_scores.h"
+#include "scoring/postprocess.h"
+#include "tools/evaluation/evaluator.h"
+#include "tools/evaluation/segmenter.h"
+#include "tools/model/checkpoint.h"
+#include "tools/model/network_text.h"
+#include "tools/report/report.h"
 
 namespace {
 
@@ -302,7 +302,7 @@ int main(int argc, char** argv) {
             Tensor::view(const_cast<std::uint8_t*>(truth.data()), native, DType::u8, Device::cpu)
                 .to(device);
         Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
-        dice_counts({segmentation, truth_tensor, counts});
+        overlap_counts(segmentation, truth_tensor, counts);
         table.add(name, counts.to(Device::cpu).data_as<double>());
         scores.add(name, host.data_as<std::uint8_t>(), truth.data(), grid_of(g));
       }

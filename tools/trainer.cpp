@@ -18,8 +18,8 @@
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
 #include "tools/plan/run_plan.h"
-#include "tools/run_ranks.h"
-#include "tools/training_run.h"
+#include "tools/run/run_ranks.h"
+#include "tools/run/training_run.h"
 
 namespace {
 

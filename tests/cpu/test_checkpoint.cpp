@@ -11,7 +11,7 @@
 #include "tests/support/error_of.h"
 #include "tests/support/phantom.h"
 #include "tests/support/test_data.h"
-#include "tools/checkpoint.h"
+#include "tools/model/checkpoint.h"
 #include "verify/compare.h"
 #include "verify/parity.h"
 

@@ -17,7 +17,7 @@
 #include "tests/support/nifti_files.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/memory_budget.h"
+#include "tools/run/memory_budget.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -17,9 +17,9 @@
 #include <optional>
 
 #include "tests/support/test_data.h"
-#include "tools/canvas.h"
-#include "tools/metrics_file.h"
-#include "tools/pictures.h"
+#include "tools/report/canvas.h"
+#include "tools/report/pictures.h"
+#include "tools/run/metrics_file.h"
 
 using namespace unet3d;
 using unet3d::testing::scratch_folder;

@@ -9,10 +9,10 @@
 #include "runtime/atomic_file.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_data.h"
-#include "tools/memory_budget.h"
-#include "tools/network_text.h"
+#include "tools/model/network_text.h"
 #include "tools/plan/plan_file.h"
 #include "tools/plan/plan_rules.h"
+#include "tools/run/memory_budget.h"
 
 using namespace unet3d;
 

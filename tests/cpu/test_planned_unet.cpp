@@ -15,7 +15,7 @@
 #include "tests/support/error_of.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/checkpoint.h"
+#include "tools/model/checkpoint.h"
 #include "verify/parity.h"
 
 using namespace unet3d;

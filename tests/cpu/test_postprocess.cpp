@@ -5,7 +5,7 @@
 #include <map>
 
 #include "runtime/rng.h"
-#include "tools/postprocess.h"
+#include "scoring/postprocess.h"
 
 using namespace unet3d;
 

@@ -7,7 +7,7 @@
 #include "kernels/elementwise.h"
 #include "layers/train_step.h"
 #include "runtime/buffer.h"
-#include "tools/memory_budget.h"
+#include "tools/run/memory_budget.h"
 
 using namespace unet3d;
 

@@ -8,9 +8,9 @@
 
 #include "io/json.h"
 #include "runtime/rng.h"
+#include "scoring/case_scores.h"
+#include "scoring/surface_metrics.h"
 #include "tests/support/tool_runs.h"
-#include "tools/case_scores.h"
-#include "tools/surface_metrics.h"
 
 using namespace unet3d;
 

@@ -11,7 +11,7 @@
 #include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/checkpoint.h"
+#include "tools/model/checkpoint.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

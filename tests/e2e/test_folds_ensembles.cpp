@@ -9,10 +9,10 @@
 #include "io/json.h"
 #include "io/nifti.h"
 #include "io/split.h"
+#include "scoring/postprocess.h"
 #include "tests/support/programs.h"
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
-#include "tools/postprocess.h"
 
 using namespace unet3d;
 using namespace unet3d::testing;

@@ -18,7 +18,7 @@
 #include "runtime/communicator.h"
 #include "runtime/interrupt.h"
 #include "tests/support/phantom.h"
-#include "tools/run_ranks.h"
+#include "tools/run/run_ranks.h"
 #include "verify/compare.h"
 
 using namespace unet3d;

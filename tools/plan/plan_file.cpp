@@ -4,7 +4,7 @@
 #include "io/json.h"
 #include "io/resampled.h"
 #include "runtime/error.h"
-#include "tools/network_text.h"
+#include "tools/model/network_text.h"
 
 namespace unet3d {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "io/resampled.h"
 #include "runtime/error.h"
-#include "tools/memory_budget.h"
+#include "tools/run/memory_budget.h"
 
 namespace unet3d {
 namespace {

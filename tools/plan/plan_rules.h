@@ -55,7 +55,7 @@ struct Plan {
 
 // The plan for a dataset of `f`'s cases and `classes` classes: the spacing; from the median
 // resampled shape, the topology of the patch and the step's memory at batch 2 (an upper bound
-// with one CPU thread's scratch, tools/memory_budget.h); while it exceeds the budget, the axis
+// with one CPU thread's scratch, tools/run/memory_budget.h); while it exceeds the budget, the axis
 // largest relative to the median shape (ties: z, y, x) shrinks by its total pooling and the
 // topology is derived again; then each axis is rounded down to a multiple of its total pooling,
 // and the batch grows from 2 while the memory allows and a batch holds at most 5 % of the

@@ -7,7 +7,7 @@
 
 #include "io/split.h"
 #include "tools/plan/plan_file.h"
-#include "tools/run_config.h"
+#include "tools/run/run_config.h"
 
 namespace unet3d {
 
