@@ -54,10 +54,8 @@ Settings settings_of(const Flags& flags) {
   s.size = pick("size", 96, 48), s.features = pick("features", 32, 8),
   s.batch = pick("batch", 2, 1);
   s.depth = flags.integer("depth");
-  s.precision_word = flags.text("precision") != "auto" ? flags.text("precision")
-                     : gpu                             ? "fp16"
-                                                       : "fp32";
-  s.precision = s.precision_word == "fp16" ? Precision::f16 : Precision::f32;
+  s.precision = resolve_precision(parse_precision_choice(flags.text("precision")), s.device);
+  s.precision_word = precision_word(s.precision);
   s.max_seconds = flags.given("max-seconds") ? flags.number("max-seconds") : INFINITY;
   return s;
 }
@@ -218,8 +216,7 @@ void check_flags(const Flags& flags) {
     if (flags.given(name) && !(flags.number(name) > 0))
       throw Error(ErrorKind::usage,
                   concat("--", name, " ", flags.text(name), ": must be a positive time"));
-  if (const std::string& p = flags.text("precision"); p != "auto" && p != "fp16" && p != "fp32")
-    throw Error(ErrorKind::usage, concat("--precision: '", p, "' is not one of auto, fp16, fp32"));
+  parse_precision_choice(flags.text("precision"));
   try {
     std::regex pattern(flags.text("filter"));
   } catch (const std::regex_error& e) {

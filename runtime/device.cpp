@@ -46,17 +46,26 @@ const std::string& gpu_unavailable_reason() {
   return gpu_state().reason;
 }
 
-Device parse_device(std::string_view name) {
+std::optional<Device> parse_device_choice(std::string_view name) {
   if (name == "cpu") return Device::cpu;
-  if (name == "auto") return gpu_available() ? Device::cuda : Device::cpu;
+  if (name == "auto") return std::nullopt;
   UNET3D_USAGE_CHECK(name == "cuda", "--device: unknown value '", name,
                      "' (expected cpu, cuda or auto)");
+  return Device::cuda;
+}
+
+Device resolve_device(std::optional<Device> choice) {
+  if (!choice) return gpu_available() ? Device::cuda : Device::cpu;
   // Asking for a GPU that is not there is a runtime failure (exit 1), not a typo.
-  if (!gpu_available())
+  if (*choice == Device::cuda && !gpu_available())
     throw_error(ErrorKind::runtime,
                 concat("--device cuda: no GPU can be used: ", gpu_unavailable_reason()), __FILE__,
                 __LINE__);
-  return Device::cuda;
+  return *choice;
+}
+
+Device parse_device(std::string_view name) {
+  return resolve_device(parse_device_choice(name));
 }
 
 std::string describe_device(Device device) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,8 +25,13 @@ const std::string& gpu_unavailable_reason();
 // on a machine its own card (more ranks than GPUs is a usage Error). Nothing without a GPU.
 void choose_gpu(int local_rank);
 
-// "cpu", "cuda" or "auto" (cuda when available, else cpu). Any other word is a usage error
-// naming the value; cuda without a GPU is a runtime error saying why.
+// --device's value: "cpu" or "cuda", or "auto" (none: decided where the run starts). Any other
+// word is a usage error naming the value.
+std::optional<Device> parse_device_choice(std::string_view name);
+// The device a choice runs on: auto is cuda when available, else cpu; cuda without a GPU is a
+// runtime error saying why.
+Device resolve_device(std::optional<Device> choice);
+// Both at once.
 Device parse_device(std::string_view name);
 
 // What runs a device: "cpu (N threads)" or the GPU, CUDA and cuDNN versions.

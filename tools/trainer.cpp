@@ -197,6 +197,18 @@ void apply_plan(RunSettings& s, RunPlan& plan, const Flags& f) {
   }
 }
 
+// Flags given where the settings make them meaningless (whether a flag was given is the
+// parse's; a value equal to the default counts as given).
+void check_flags_apply(const Flags& f, const RunSettings& s) {
+  if (f.given("momentum") && s.at("optimizer") != "sgd")
+    throw Error(ErrorKind::usage, "--momentum applies to --optimizer sgd only");
+  const bool patch_flag = f.given("spacing") || f.given("patch") || f.given("iters") ||
+                          f.given("overlap") || f.given("tta");
+  if (patch_flag && s.at("mode") != "patch")
+    throw Error(ErrorKind::usage,
+                "--spacing, --patch, --iters, --overlap and --tta apply to --mode patch only");
+}
+
 // Flags for this process only, never the run's settings, so a resume may give them anew:
 // --retest, and the tests' hooks that stop the process at a chosen point.
 constexpr const char* kProcessFlags[] = {"retest", "interrupt-after", "interrupt-during"};
@@ -283,6 +295,7 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
       plan = plan_for_run(parse_run_config(settings));
       apply_plan(settings, *plan, flags);
     }
+    if (!flags.given("resume")) check_flags_apply(flags, settings);
   }
   share_settings(ranks, settings);
   run_folder = settings["out"];

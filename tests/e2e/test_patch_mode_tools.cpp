@@ -121,6 +121,9 @@ TEST_CASE("patch mode's flags are checked before any work", "[e2e][patch]") {
   r = run(kTrainer + " --device cpu --out " + out.string() + " --spacing 1,1,1");
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("apply to --mode patch only"));
+  r = run(kTrainer + " --device cpu --out " + out.string() + " --overlap 0.5");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("apply to --mode patch only"));
   r = run(trainer + " --mode slices");
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--mode"));

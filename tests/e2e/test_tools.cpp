@@ -204,6 +204,10 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   r = run(kTrainer + " --device cpu --momentum 0.9 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--momentum applies to --optimizer sgd only"));
+  // Given is given, even at the default's value.
+  r = run(kTrainer + " --device cpu --momentum 0.99 --out " + out.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains("--momentum applies to --optimizer sgd only"));
   r = run(kTrainer + " --device cpu --augment rotate,twist --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--augment: 'twist' in 'rotate,twist' is not one of"));

@@ -92,7 +92,7 @@ MemoryNeed training_memory_need(const RunConfig& c, double dataset_voxels, doubl
   double voxels =
       static_cast<double>(c.size) * static_cast<double>(c.size) * static_cast<double>(c.size);
   if (c.patch_mode && c.patch) voxels = std::max(voxels, static_cast<double>(c.patch->voxels()));
-  const double activation = c.precision == "fp16" ? 2 : 4;
+  const double activation = c.precision == Precision::f16 ? 2 : 4;
   MemoryNeed need;
   const double image_bytes = 4 * static_cast<double>(channels);  // f32 per channel
   need.dataset = dataset_voxels * (image_bytes + 1);

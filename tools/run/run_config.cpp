@@ -93,8 +93,8 @@ RunConfig parse_run_config(const RunSettings& s) {
     throw Error(ErrorKind::usage,
                 "--folds and --split exclude each other: the file fixes the split");
   c.layout = parse_layout(s.at("layout"), "--layout");
-  c.device = one_of(s, "device", {"auto", "cuda", "cpu"});
-  c.precision = one_of(s, "precision", {"auto", "fp16", "fp32"});
+  c.device = parse_device_choice(s.at("device"));
+  c.precision = parse_precision_choice(s.at("precision"));
   c.size = positive("size"), c.features = positive("features"), c.depth = positive("depth");
   if (s.at("classes") != "auto")
     c.classes = static_cast<int>(in_range<std::int64_t>(s, "classes", 2, 32, "auto, or 2 to 32"));
@@ -106,8 +106,6 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.lr = number("lr"), c.weight_decay = number("weight-decay");
   c.optimizer = parse_optimizer(s.at("optimizer"), "--optimizer");
   c.momentum = in_range<double>(s, "momentum", 0.0, 0.999999, "in [0, 1)");
-  if (c.optimizer != OptimizerKind::sgd && s.at("momentum") != "0.99")
-    throw Error(ErrorKind::usage, "--momentum applies to --optimizer sgd only");
   c.lr_schedule = parse_lr_schedule(s.at("lr-schedule"), "--lr-schedule");
   c.warmup_epochs = non_negative("warmup-epochs");
   if (c.warmup_epochs > 0 && c.lr_schedule != LrSchedule::cosine)
@@ -170,11 +168,6 @@ RunConfig parse_run_config(const RunSettings& s) {
   c.iters = non_negative("iters");
   c.overlap = in_range<double>(s, "overlap", 0.0, 0.999999, "in [0, 1)");
   c.mirror = one_of(s, "tta", {"none", "mirror"}) == "mirror";
-  const bool patch_flags = !s.at("spacing").empty() || !s.at("patch").empty() || c.iters != 0 ||
-                           c.overlap != 0.5 || c.mirror;
-  if (!c.patch_mode && patch_flags)
-    throw Error(ErrorKind::usage,
-                "--spacing, --patch, --iters, --overlap and --tta apply to --mode patch only");
   if (!s.at("spacing").empty()) c.spacing = spacing_of_xyz(s.at("spacing"), "--spacing");
   if (!s.at("patch").empty()) {
     c.patch = grid_of_xyz(s.at("patch"), "--patch");

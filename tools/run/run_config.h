@@ -23,7 +23,8 @@ struct RunConfig {
   std::string data, out, split, cache;  // "" where not given
   Folds folds;                          // --folds K --fold k (count 0: no cross-validation)
   DatasetLayout layout = DatasetLayout::automatic;
-  std::string device, precision;  // as given: auto|cuda|cpu, auto|fp16|fp32
+  std::optional<Device> device;        // none: auto (decided where the run starts)
+  std::optional<Precision> precision;  // none: auto (fp16 on a GPU, fp32 on the CPU)
   std::int64_t size = 96, features = 32, depth = 4;
   int classes = 0;  // 0: from the data
   // The configurable network (docs/model.md); the defaults are the original network.

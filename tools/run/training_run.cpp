@@ -54,13 +54,12 @@ class Run {
     if (writes_ && plan != nullptr)
       write_file_atomically((out_ / "plan.json").string(), plan->json);
     check_resumed_ranks(settings, c_, ranks);
-    device_ = parse_device(c.device);
+    device_ = resolve_device(c.device);
     check_same_device(ranks, device_);
     if (c.threads > 0) omp_set_num_threads(c.threads);
     set_deterministic_convolutions(c.deterministic);
-    precision_word_ =
-        c.precision == "auto" ? (device_ == Device::cuda ? "fp16" : "fp32") : c.precision;
-    precision_ = precision_word_ == "fp16" ? Precision::f16 : Precision::f32;
+    precision_ = resolve_precision(c.precision, device_);
+    precision_word_ = precision_word(precision_);
     // Before the data is loaded, which may take a while.
     if (precision_ == Precision::f16 && device_ != Device::cuda)
       throw Error(ErrorKind::usage,
