@@ -213,6 +213,33 @@ std::vector<bool> postprocessed_classes(const Flags& flags, const std::vector<st
   return chosen;
 }
 
+// --overlap and --tta, checked; either given for models none of which is in patch mode is a
+// usage error.
+WindowOptions window_options(const Flags& flags, bool patch_mode) {
+  const WindowOptions window{flags.number("overlap"), flags.text("tta") == "mirror"};
+  if (!(window.overlap >= 0 && window.overlap < 1))
+    throw Error(ErrorKind::usage, concat("--overlap ", flags.text("overlap"), ": not in [0, 1)"));
+  if (flags.text("tta") != "none" && flags.text("tta") != "mirror")
+    throw Error(ErrorKind::usage,
+                concat("--tta: '", flags.text("tta"), "' is not one of none, mirror"));
+  if (!patch_mode && (flags.given("overlap") || window.mirror))
+    throw Error(ErrorKind::usage, "--overlap and --tta apply to patch-mode checkpoints only");
+  return window;
+}
+
+// probabilities ([1, D, H, W, C] f32, on any device) as a NIfTI of C volumes on grid g: NIfTI
+// wants the class axis slowest, (x, y, z, class).
+void write_probabilities(const fs::path& path, const NiftiGeometry& g,
+                         const Tensor& probabilities) {
+  const Tensor p = probabilities.to(Device::cpu);
+  const std::int64_t classes = p.shape().c, voxels = g.voxels();
+  std::vector<float> planar(static_cast<std::size_t>(p.numel()));
+  for (std::int64_t v = 0; v < voxels; ++v)
+    for (std::int64_t c = 0; c < classes; ++c)
+      planar[static_cast<std::size_t>(c * voxels + v)] = p.data_as<float>()[v * classes + c];
+  write_nifti(path.string(), g, planar.data(), NiftiStorage::f32, classes);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,15 +257,7 @@ int main(int argc, char** argv) {
       patch_mode = patch_mode || infos.back().mode == InputMode::patch;
     }
     check_channels(cases, infos[0], flags.list("checkpoint")[0]);
-    const WindowOptions window{flags.number("overlap"), flags.text("tta") == "mirror"};
-    if (!(window.overlap >= 0 && window.overlap < 1))
-      throw Error(ErrorKind::usage, concat("--overlap ", flags.text("overlap"), ": not in [0, 1)"));
-    if (flags.text("tta") != "none" && flags.text("tta") != "mirror")
-      throw Error(ErrorKind::usage,
-                  concat("--tta: '", flags.text("tta"), "' is not one of none, mirror"));
-    if (!patch_mode && (flags.given("overlap") || window.mirror))
-      throw Error(ErrorKind::usage, "--overlap and --tta apply to patch-mode checkpoints only");
-    Segmenter segmenter(flags.list("checkpoint"), infos, device, window);
+    Segmenter segmenter(flags.list("checkpoint"), infos, device, window_options(flags, patch_mode));
     const std::int64_t classes = segmenter.num_classes();
     const std::vector<std::string> names =
         class_names_or_numbered(segmenter.first_info().class_names, static_cast<int>(classes));
@@ -284,17 +303,8 @@ int main(int argc, char** argv) {
       log_debug(path, " -> ", out.string());
       if (&input == &cases.front() && !conv_planning_report().empty())
         log_debug(conv_planning_report());
-      if (flags.on("probabilities")) {
-        // NIfTI wants the class axis slowest: (x, y, z, class).
-        const Tensor p = resampled.to(Device::cpu);
-        std::vector<float> planar(static_cast<std::size_t>(p.numel()));
-        const std::int64_t voxels = g.voxels();
-        for (std::int64_t v = 0; v < voxels; ++v)
-          for (std::int64_t c = 0; c < classes; ++c)
-            planar[static_cast<std::size_t>(c * voxels + v)] = p.data_as<float>()[v * classes + c];
-        write_nifti((fs::path(flags.text("out")) / (name + "_prob.nii.gz")).string(), g,
-                    planar.data(), NiftiStorage::f32, classes);
-      }
+      if (flags.on("probabilities"))
+        write_probabilities(fs::path(flags.text("out")) / (name + "_prob.nii.gz"), g, resampled);
       if (scoring) {
         const std::vector<std::uint8_t> truth =
             class_labels(read_nifti(input.label).values, static_cast<int>(classes), input.label);

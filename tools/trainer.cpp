@@ -18,6 +18,7 @@
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
 #include "tools/plan/run_plan.h"
+#include "tools/run/run_flags.h"
 #include "tools/run/run_ranks.h"
 #include "tools/run/training_run.h"
 
@@ -94,72 +95,7 @@ std::string preset_help() {
 
 void define_flags(Flags& f) {
   f.add("preset", "none|quick|nnunet|nnunet-cpu", preset_help(), "none");
-  f.add("plan", "none|auto|FILE",
-        "auto: plan the spacing, patch, batch, topology and normalisation from the training "
-        "cases (saved as plan.json); FILE: a plan.json's settings; flags given win",
-        "none");
-  add_shared_flags(f, {"memory-gb"});
-  f.add("normalization", "LIST",
-        "each input channel's: zscore (per volume), or ct:lo,hi,mean,std (clip, then z-score "
-        "with the dataset's figures); ';' between channels; zscore alone: every channel",
-        "zscore");
-  add_shared_flags(f, {"data", "layout"});
-  f.add("out", "DIR", "run folder (default runs/<timestamp>)");
-  add_shared_flags(f, {"device", "precision"});
-  add_shared_flags(f, {"mode", "size", "spacing", "patch"});
-  f.add("iters", "N", "patch mode: micro-batches per epoch (0: training cases / batch)", "0");
-  add_shared_flags(f, {"overlap", "tta", "features", "depth"});
-  f.add("kernel-sizes", "X,Y,Z;...",
-        "kernel per level and the bottleneck's (depth + 1 triples, each side 1 or 3; default "
-        "3,3,3 everywhere)");
-  f.add("pool-sizes", "X,Y,Z;...",
-        "pooling after each level (depth triples, each side 1 or 2; default 2,2,2 everywhere)");
-  add_shared_flags(f, {"max-features", "norm", "activation"});
-  f.add_switch("deep-supervision",
-               "a loss on every decoder level but the lowest (heads ds2 ... ds{depth-1}; depth 3 "
-               "or more)");
-  add_shared_flags(f, {"classes"});
-  f.add("loss", "dice|ce|wce|combined|dicece", "loss function (dicece: Dice + cross-entropy)",
-        "dice");
-  f.add("alpha", "A", "combined loss: weight of weighted cross-entropy", "0.5");
-  f.add("beta", "B", "combined loss: weight of log(Dice loss)", "0.5");
-  f.add_switch("dice-exclude-background", "leave class 0 out of the Dice loss");
-  f.add("epochs", "N", "epochs", "100");
-  f.add("batch", "B", "volumes per micro-batch", "2");
-  f.add("accum", "K", "micro-batches per optimizer step", "4");
-  f.add("optimizer", "adam|adamw|sgd",
-        "torch.optim.Adam, AdamW, or SGD with Nesterov momentum (--momentum)", "adam");
-  f.add("momentum", "M", "SGD's momentum", "0.99");
-  f.add("lr", "LR", "learning rate (each epoch's: --lr-schedule)", "1e-3");
-  f.add("lr-schedule", "constant|poly|cosine",
-        "poly: lr (1 - e/E)^0.9; cosine: lr 0.5 (1 + cos(pi (e - w)/(E - w))) after a linear "
-        "warm-up of w epochs",
-        "constant");
-  f.add("warmup-epochs", "W", "cosine schedule: epochs of linear warm-up from 0", "0");
-  f.add("weight-decay", "W", "weight decay (AdamW's decoupled; Adam's and SGD's in the gradient)",
-        "0");
-  f.add("augment", "LIST",
-        "none, nnunet (all), or a comma list of rotate, scale, noise, blur, brightness, "
-        "contrast, lowres, gamma, flip (docs/model.md, Augmentation)",
-        "none");
-  add_shared_flags(f, {"seed"});
-  f.add("split", "FILE", "reuse a split.json");
-  f.add("folds", "K", "cross-validation: deal the non-test patients into K folds (0: none)", "0");
-  f.add("fold", "k", "cross-validation: the fold that validates, 0 ... K-1", "0");
-  f.add("val-every", "N", "validate every N epochs (and after the last)", "1");
-  add_shared_flags(f, {"nsd-tolerance"});
-  f.add_switch("val-metrics",
-               "also score each validation's HD95 per class into metrics.csv (costs time)");
-  f.add("resume", "DIR", "continue the run in DIR exactly where it stopped");
-  f.add_switch("retest", "with --resume of a finished run: run its test phase again");
-  add_shared_flags(f, {"phantoms", "phantom-size", "threads"});
-  f.add_switch("sync-bn",
-               "under mpirun: BatchNorm's batch statistics over every rank's micro-batch");
-  add_shared_flags(f, {"deterministic", "cache", "no-cache"});
-  f.add("interrupt-after", "N", "send this run SIGINT after N micro-batches (for testing resume)",
-        "0");
-  f.add("interrupt-during", "preprocessing|test",
-        "send this run SIGINT as the phase starts (for testing stops)");
+  add_run_flags(f);
 }
 
 // Every flag's value, switches as "true"/"false", the preset's values where it sets them: what
@@ -202,6 +138,8 @@ void apply_plan(RunSettings& s, RunPlan& plan, const Flags& f) {
 void check_flags_apply(const Flags& f, const RunSettings& s) {
   if (f.given("momentum") && s.at("optimizer") != "sgd")
     throw Error(ErrorKind::usage, "--momentum applies to --optimizer sgd only");
+  if (f.given("fold") && s.at("folds") == "0")
+    throw Error(ErrorKind::usage, "--fold applies with --folds K only");
   const bool patch_flag = f.given("spacing") || f.given("patch") || f.given("iters") ||
                           f.given("overlap") || f.given("tta");
   if (patch_flag && s.at("mode") != "patch")
@@ -295,7 +233,10 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
       plan = plan_for_run(parse_run_config(settings));
       apply_plan(settings, *plan, flags);
     }
-    if (!flags.given("resume")) check_flags_apply(flags, settings);
+    if (!flags.given("resume")) {
+      parse_run_config(settings);  // each value's own error before what the flags combine to
+      check_flags_apply(flags, settings);
+    }
   }
   share_settings(ranks, settings);
   run_folder = settings["out"];

@@ -179,7 +179,7 @@ TEST_CASE("a dataset.json listing a case whose files are missing warns, naming i
 }
 
 TEST_CASE("a configuration that cannot fit is refused with its figure", "[checks][memory]") {
-  RunConfig c;
+  RunConfig c = parse_run_config({});  // every flag's default
   c.size = 96, c.batch = 2, c.features = 32, c.precision = Precision::f32;
   const MemoryNeed need = training_memory_need(c, 40.0 * 96 * 96 * 96, 128.0 * 128 * 64, 1);
   CHECK(need.dataset == Approx(40.0 * 96 * 96 * 96 * 5));

@@ -208,6 +208,11 @@ TEST_CASE("bad flags, bad data and a missing GPU exit with the contract's codes"
   r = run(kTrainer + " --device cpu --momentum 0.99 --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--momentum applies to --optimizer sgd only"));
+  for (const char* fold : {" --fold 1", " --fold 0"}) {
+    r = run(kTrainer + " --device cpu" + fold + " --out " + out.string());
+    CHECK(r.code == 2);
+    CHECK_THAT(r.output, Catch::Contains("--fold applies with --folds K only"));
+  }
   r = run(kTrainer + " --device cpu --augment rotate,twist --out " + out.string());
   CHECK(r.code == 2);
   CHECK_THAT(r.output, Catch::Contains("--augment: 'twist' in 'rotate,twist' is not one of"));

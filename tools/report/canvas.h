@@ -13,6 +13,10 @@ struct Color {
   std::uint8_t r, g, b;
 };
 
+// The pictures' common colours: the page, lines and ticks, grid lines, text.
+inline constexpr Color kWhite{255, 255, 255}, kBlack{0, 0, 0}, kGrid{225, 225, 225},
+    kText{40, 40, 40};
+
 class Canvas {
  public:
   Canvas(int width, int height, Color background);

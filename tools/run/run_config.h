@@ -19,53 +19,57 @@ namespace unet3d {
 
 using RunSettings = std::map<std::string, std::string>;
 
+// Every field but extending_from is its flag's value, checked: parse_run_config sets each from
+// the settings through tools/run/run_flags.h, which holds the flags' defaults (so
+// parse_run_config({}) is the configuration of every default). Here the fields are only
+// zero-initialised.
 struct RunConfig {
   std::string data, out, split, cache;  // "" where not given
   Folds folds;                          // --folds K --fold k (count 0: no cross-validation)
-  DatasetLayout layout = DatasetLayout::automatic;
+  DatasetLayout layout{};
   std::optional<Device> device;        // none: auto (decided where the run starts)
   std::optional<Precision> precision;  // none: auto (fp16 on a GPU, fp32 on the CPU)
-  std::int64_t size = 96, features = 32, depth = 4;
-  int classes = 0;  // 0: from the data
+  std::int64_t size{}, features{}, depth{};
+  int classes{};  // 0: from the data
   // The configurable network (docs/model.md); the defaults are the original network.
   std::vector<Grid> kernel_sizes, pool_sizes;  // (z, y, x) per level; none: 3s and 2s
-  std::int64_t max_features = 0;               // 0: no cap
-  NormKind norm = NormKind::batch;
-  Activation activation = Activation::relu;
-  bool deep_supervision = false;
+  std::int64_t max_features{};                 // 0: no cap
+  NormKind norm{};
+  Activation activation{};
+  bool deep_supervision{};
   LossOptions loss;
-  std::int64_t epochs = 100, batch = 2, accum = 4, val_every = 1;
-  double lr = 1e-3, weight_decay = 0;
-  OptimizerKind optimizer = OptimizerKind::adam;
-  double momentum = 0.99;  // sgd
-  LrSchedule lr_schedule = LrSchedule::constant;
-  std::int64_t warmup_epochs = 0;   // cosine only
+  std::int64_t epochs{}, batch{}, accum{}, val_every{};
+  double lr{}, weight_decay{};
+  OptimizerKind optimizer{};
+  double momentum{};  // sgd
+  LrSchedule lr_schedule{};
+  std::int64_t warmup_epochs{};     // cosine only
   std::int64_t extending_from = 0;  // a resumed run given more --epochs: the epochs it had
-  double nsd_tolerance_mm = 2;
-  unsigned augment = 0;  // AugmentBit set (layers/augmentation.h)
-  bool use_cache = true, deterministic = false, val_metrics = false;
-  bool sync_bn = false;  // data-parallel: BatchNorm's statistics over every rank's batch
-  std::uint64_t seed = 42;
-  std::int64_t phantoms = 40;
-  std::vector<std::int64_t> phantom_size{128, 128, 64};  // x, y, z
-  int threads = 0;                                       // 0: all
-  std::int64_t interrupt_after = 0;  // testing hooks: SIGINT after this many micro-batches,
-  std::string interrupt_during;      // or as "preprocessing" or "test" starts ("": never)
-  bool resuming = false;
-  bool retest = false;  // --retest: a resumed finished run tests again
+  double nsd_tolerance_mm{};
+  unsigned augment{};  // AugmentBit set (layers/augmentation.h)
+  bool use_cache{}, deterministic{}, val_metrics{};
+  bool sync_bn{};  // data-parallel: BatchNorm's statistics over every rank's batch
+  std::uint64_t seed{};
+  std::int64_t phantoms{};
+  std::vector<std::int64_t> phantom_size;  // x, y, z
+  int threads{};                           // 0: all
+  std::int64_t interrupt_after{};          // testing hooks: SIGINT after this many micro-batches,
+  std::string interrupt_during;            // or as "preprocessing" or "test" starts ("": never)
+  bool resuming{};
+  bool retest{};  // --retest: a resumed finished run tests again
   // Patch mode (--mode patch; resize mode, the original's, otherwise).
-  bool patch_mode = false;
+  bool patch_mode{};
   std::optional<Spacing> spacing;  // --spacing (z, y, x here); none: the training cases' median
   std::optional<Grid> patch;       // --patch; none: default_patch of the resampled training cases
-  std::int64_t iters = 0;          // micro-batches per epoch; 0: training cases / batch
-  double overlap = 0.5;            // sliding-window overlap, 0 <= overlap < 1
-  bool mirror = false;             // --tta mirror
+  std::int64_t iters{};            // micro-batches per epoch; 0: training cases / batch
+  double overlap{};                // sliding-window overlap, 0 <= overlap < 1
+  bool mirror{};                   // --tta mirror
   // Each channel's normalisation as --normalization gives it (io/normalization.h), checked
   // against the channel count once the data is found.
-  std::string normalization = "zscore";
+  std::string normalization;
   // The plan (tools/plan/): "none", "auto" (this run's training cases), or a plan.json's path.
-  std::string plan = "none";
-  double memory_gb = 8;  // the budget --plan auto sizes the patch and batch for
+  std::string plan;
+  double memory_gb{};  // the budget --plan auto sizes the patch and batch for
 };
 
 RunConfig parse_run_config(const RunSettings& settings);
