@@ -215,7 +215,9 @@ std::vector<bool> postprocessed_classes(const Flags& flags, const std::vector<st
 
 // --overlap and --tta, checked; either given for models none of which is in patch mode is a
 // usage error.
-WindowOptions window_options(const Flags& flags, bool patch_mode) {
+WindowOptions window_options(const Flags& flags, const std::vector<ModelInfo>& models) {
+  const bool patch_mode = std::any_of(
+      models.begin(), models.end(), [](const ModelInfo& m) { return m.mode == InputMode::patch; });
   const WindowOptions window{flags.number("overlap"), flags.text("tta") == "mirror"};
   if (!(window.overlap >= 0 && window.overlap < 1))
     throw Error(ErrorKind::usage, concat("--overlap ", flags.text("overlap"), ": not in [0, 1)"));
@@ -225,6 +227,25 @@ WindowOptions window_options(const Flags& flags, bool patch_mode) {
   if (!patch_mode && (flags.given("overlap") || window.mirror))
     throw Error(ErrorKind::usage, "--overlap and --tta apply to patch-mode checkpoints only");
   return window;
+}
+
+// What a killed predict left half-written in `out`, removed (with a warning).
+void remove_half_written(const std::string& out) {
+  const int partial = remove_partial_files(out, {"_seg.nii.gz", "_prob.nii.gz", "cases.csv"});
+  if (partial > 0)
+    log_warn("removed ", partial, " half-written file(s) (.partial-*) that a killed predict ",
+             "left in ", out);
+}
+
+// The Dice table and the per-class scores of every case, printed; cases.csv written to `out`.
+void print_scores(DiceTable& table, const CaseScoreTable& scores, const std::string& out) {
+  table.finish();
+  std::printf("%s\n", dice_table_text("Dice at native resolution", table).c_str());
+  const fs::path csv = fs::path(out) / "cases.csv";
+  write_file_atomically(csv.string(), scores.csv());
+  std::printf("%s\n%s written\n",
+              scores.summary_text("Scores per class at native resolution").c_str(),
+              csv.string().c_str());
 }
 
 // probabilities ([1, D, H, W, C] f32, on any device) as a NIfTI of C volumes on grid g: NIfTI
@@ -251,13 +272,10 @@ int main(int argc, char** argv) {
     const Device device = parse_device(flags.text("device"));
     set_deterministic_convolutions(flags.on("deterministic"));
     std::vector<ModelInfo> infos;
-    bool patch_mode = false;  // any model in patch mode
-    for (const std::string& checkpoint : flags.list("checkpoint")) {
+    for (const std::string& checkpoint : flags.list("checkpoint"))
       infos.push_back(model_info(flags, checkpoint));
-      patch_mode = patch_mode || infos.back().mode == InputMode::patch;
-    }
     check_channels(cases, infos[0], flags.list("checkpoint")[0]);
-    Segmenter segmenter(flags.list("checkpoint"), infos, device, window_options(flags, patch_mode));
+    Segmenter segmenter(flags.list("checkpoint"), infos, device, window_options(flags, infos));
     const std::int64_t classes = segmenter.num_classes();
     const std::vector<std::string> names =
         class_names_or_numbered(segmenter.first_info().class_names, static_cast<int>(classes));
@@ -270,11 +288,7 @@ int main(int argc, char** argv) {
     fs::create_directories(flags.text("out"));
     // One predict per output folder; what a killed one left half-written goes.
     const FolderLock lock(flags.text("out"), "predict.lock");
-    if (const int partial =
-            remove_partial_files(flags.text("out"), {"_seg.nii.gz", "_prob.nii.gz", "cases.csv"});
-        partial > 0)
-      log_warn("removed ", partial, " half-written file(s) (.partial-*) that a killed predict ",
-               "left in ", flags.text("out"));
+    remove_half_written(flags.text("out"));
 
     DiceTable table;
     table.class_names = names;
@@ -320,15 +334,7 @@ int main(int argc, char** argv) {
     }
     bar.finish();
     std::printf("%zu segmentation(s) written to %s\n", cases.size(), flags.text("out").c_str());
-    if (scoring) {
-      table.finish();
-      std::printf("%s\n", dice_table_text("Dice at native resolution", table).c_str());
-      const fs::path csv = fs::path(flags.text("out")) / "cases.csv";
-      write_file_atomically(csv.string(), scores.csv());
-      std::printf("%s\n%s written\n",
-                  scores.summary_text("Scores per class at native resolution").c_str(),
-                  csv.string().c_str());
-    }
+    if (scoring) print_scores(table, scores, flags.text("out"));
     return 0;
   });
 }
