@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ libnifti2-dev libstb-dev catch2 libopenblas-openmp-dev
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin libprotobuf-dev libonnx-dev python3-onnx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

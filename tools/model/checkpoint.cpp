@@ -37,10 +37,10 @@ std::int64_t torch_index(const ParameterSpec& spec, std::int64_t i) {
   return (((n * s.c + c) * s.d + d) * s.h + h) * s.w + w;
 }
 
-std::vector<std::string> batchnorm_prefixes(const ParameterStore& params) {
+std::vector<std::string> batchnorm_prefixes(const std::vector<ParameterSpec>& specs) {
   std::vector<std::string> prefixes;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const std::string& name = params.spec(i).name;
+  for (const ParameterSpec& spec : specs) {
+    const std::string& name = spec.name;
     const std::string suffix = ".running_var";
     if (name.size() > suffix.size() && name.ends_with(suffix))
       prefixes.push_back(name.substr(0, name.size() - suffix.size()));
@@ -189,19 +189,24 @@ void check_matches(const ModelInfo& info, const UNet3D& net, const std::string& 
 
 }  // namespace
 
-void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
-  ParameterStore& params = net.parameters();
-  SafetensorsFile file;
-  const UNetConfig& c = net.config();
-  file.metadata = {
-      {"format", is_original_model(c, info.normalization) ? kModelFormat : kConfigurableFormat},
+std::map<std::string, std::string> network_metadata(const UNetConfig& c,
+                                                    const Normalization& normalization) {
+  std::map<std::string, std::string> metadata = {
+      {"format", is_original_model(c, normalization) ? kModelFormat : kConfigurableFormat},
       {"in_channels", std::to_string(c.in_channels)},
       {"num_classes", std::to_string(c.num_classes)},
       {"init_features", std::to_string(c.init_features)},
-      {"depth", std::to_string(c.depth)},
-      {"epoch", std::to_string(info.epoch)},
-      {"step", std::to_string(info.step)}};
-  write_network_metadata(c, info.normalization, file.metadata);
+      {"depth", std::to_string(c.depth)}};
+  write_network_metadata(c, normalization, metadata);
+  return metadata;
+}
+
+void save_model(const std::string& path, UNet3D& net, const ModelInfo& info) {
+  ParameterStore& params = net.parameters();
+  SafetensorsFile file;
+  file.metadata = network_metadata(net.config(), info.normalization);
+  file.metadata["epoch"] = std::to_string(info.epoch);
+  file.metadata["step"] = std::to_string(info.step);
   if (info.mode == InputMode::patch) {
     file.metadata["mode"] = "patch";
     file.metadata["spacing"] = xyz_text(info.spacing);
@@ -235,23 +240,22 @@ ModelInfo read_model_info(const std::string& path) {
   return info_of(read_safetensors(path), path);
 }
 
-ModelInfo load_model(const std::string& path, UNet3D& net) {
-  const SafetensorsFile file = read_safetensors(path);
-  const ModelInfo info = info_of(file, path);
-  check_matches(info, net, path);
-  ParameterStore& params = net.parameters();
+ModelInfo read_model_info(const SafetensorsFile& file, const std::string& path) {
+  return info_of(file, path);
+}
 
+void check_model_tensors(const SafetensorsFile& file, const std::string& path,
+                         const std::vector<ParameterSpec>& specs) {
   std::set<std::string> expected;
-  for (std::size_t i = 0; i < params.size(); ++i) expected.insert(params.spec(i).name);
-  for (const std::string& prefix : batchnorm_prefixes(params))
+  for (const ParameterSpec& spec : specs) expected.insert(spec.name);
+  for (const std::string& prefix : batchnorm_prefixes(specs))
     expected.insert(prefix + ".num_batches_tracked");
   for (const StoredTensor& t : file.tensors)
     if (!expected.count(t.name))
       throw_error(ErrorKind::data, concat(path, ": unexpected tensor '", t.name, "'"), __FILE__,
                   __LINE__);
 
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const ParameterSpec& spec = params.spec(i);
+  for (const ParameterSpec& spec : specs) {
     const StoredTensor& t = file.require(spec.name, path);
     if (t.dtype != "F32" || t.shape != torch_shape(spec)) {
       std::string want;
@@ -263,20 +267,36 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
                          "], expected F32 [", want, "]"),
                   __FILE__, __LINE__);
     }
-    const std::vector<double> torch = values_of(t);
-    std::vector<double> ours(torch.size());
-    for (std::size_t k = 0; k < ours.size(); ++k)
-      ours[k] = torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))];
-    params.value(i).copy_from(host_tensor(ours, spec.shape, params.master_dtype()));
   }
-  for (const std::string& prefix : batchnorm_prefixes(params)) {
+  for (const std::string& prefix : batchnorm_prefixes(specs)) {
     const std::string name = prefix + ".num_batches_tracked";
     const StoredTensor& t = file.require(name, path);
     if (t.dtype != "I64" || !t.shape.empty())
       throw_error(ErrorKind::data, concat(path, ": tensor '", name, "' should be an I64 scalar"),
                   __FILE__, __LINE__);
+  }
+}
+
+ModelInfo load_model(const std::string& path, UNet3D& net) {
+  const SafetensorsFile file = read_safetensors(path);
+  const ModelInfo info = info_of(file, path);
+  check_matches(info, net, path);
+  ParameterStore& params = net.parameters();
+  std::vector<ParameterSpec> specs;
+  for (std::size_t i = 0; i < params.size(); ++i) specs.push_back(params.spec(i));
+  check_model_tensors(file, path, specs);
+
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const ParameterSpec& spec = params.spec(i);
+    const std::vector<double> torch = values_of(file.require(spec.name, path));
+    std::vector<double> ours(torch.size());
+    for (std::size_t k = 0; k < ours.size(); ++k)
+      ours[k] = torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))];
+    params.value(i).copy_from(host_tensor(ours, spec.shape, params.master_dtype()));
+  }
+  for (const std::string& prefix : batchnorm_prefixes(specs)) {
     std::int64_t tracked = 0;
-    std::memcpy(&tracked, t.bytes.data(), 8);
+    std::memcpy(&tracked, file.require(prefix + ".num_batches_tracked", path).bytes.data(), 8);
     net.set_batches_tracked(tracked);
   }
   params.refresh_half_copies();

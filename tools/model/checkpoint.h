@@ -12,6 +12,7 @@
 
 #include "io/normalization.h"
 #include "io/patch_plan.h"
+#include "io/safetensors.h"
 #include "layers/optimizer.h"
 #include "layers/unet3d.h"
 
@@ -36,9 +37,23 @@ struct ModelInfo {
 
 void save_model(const std::string& path, UNet3D& net, const ModelInfo& info);
 
+// The metadata that describes the network of `c` with its input's `normalization` in a model file:
+// format, the four numbers and the configurable network's keys (docs/formats.md); save_model adds
+// the counters, mode and class names.
+std::map<std::string, std::string> network_metadata(const UNetConfig& c,
+                                                    const Normalization& normalization);
+
 // The configuration and counters of a model file, from its metadata or, for a plain PyTorch
 // state_dict, from its tensor shapes.
 ModelInfo read_model_info(const std::string& path);
+// The same of a file already read from `path`.
+ModelInfo read_model_info(const SafetensorsFile& file, const std::string& path);
+
+// Every tensor of `specs` (the network's parameters and buffers, unet3d_parameter_specs) is in
+// `file` as F32 in PyTorch's layout, with each BatchNorm's I64 num_batches_tracked, and nothing
+// else is; else a data Error naming the file and the tensor.
+void check_model_tensors(const SafetensorsFile& file, const std::string& path,
+                         const std::vector<ParameterSpec>& specs);
 
 // Loads a model file into `net`. A file whose configuration differs from the network's is a
 // usage Error; a missing or extra tensor, a wrong shape or dtype, a truncated or malformed file
