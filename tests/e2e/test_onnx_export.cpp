@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "io/json.h"
+#include "io/nifti.h"
 #include "io/safetensors.h"
 #include "runtime/rng.h"
 #include "tests/support/programs.h"
@@ -269,4 +271,47 @@ TEST_CASE("export: a bad checkpoint or output is refused with the contract's exi
                  dir / "no_such_folder" / "model.onnx"));
   CHECK(r.code == 2);
   CHECK(r.output.find("no_such_folder") != std::string::npos);
+}
+
+TEST_CASE("export: docs/deployment.md's example segments a volume as predict does", "[export]") {
+  const fs::path dir = scratch_folder("onnx_example");
+  const std::string example = std::string(SOURCE_DIR) + "/docs/examples/onnx_segment.py";
+  // The page shows the example whole, so the two cannot drift apart.
+  CHECK(read_text(std::string(SOURCE_DIR) + "/docs/deployment.md").find(read_text(example)) !=
+        std::string::npos);
+
+  REQUIRE(run(concat(kPhantoms, " --out ", dir / "data", " --phantoms 12 --phantom-size 48,40,24"))
+              .code == 0);
+  const Result trained =
+      run(concat(kTrainer, " --data ", dir / "data", " --out ", dir / "run", " --no-cache",
+                 " --device cpu --size 16 --features 4 --depth 2 --batch 2 --epochs 4 --lr 1e-2"));
+  INFO(trained.output);
+  REQUIRE(trained.code == 0);
+  const fs::path model = dir / "run" / "best.safetensors";
+  REQUIRE(run(concat(kExport, " --checkpoint ", model, " --out ", dir / "model.onnx")).code == 0);
+  const fs::path image = dir / "data" / "semantic_MRs" / "Case_001_Week0_LFOV.nii.gz";
+  REQUIRE(run(concat(kPredict, " --device cpu --checkpoint ", model, " --input ", image, " --out ",
+                     dir / "ours"))
+              .code == 0);
+  const Result r = run(concat(interpreter("UNET3D_TEST_ONNXRUNTIME"), " ", example, " ",
+                              dir / "model.onnx", " ", image, " ", dir / "example_seg.nii.gz"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+
+  const NiftiVolume ours = read_nifti((dir / "ours" / "Case_001_Week0_LFOV_seg.nii.gz").string());
+  const NiftiVolume theirs = read_nifti((dir / "example_seg.nii.gz").string());
+  REQUIRE(theirs.values.size() == ours.values.size());
+  CHECK(theirs.geometry.nx == ours.geometry.nx);
+  CHECK(theirs.geometry.nz == ours.geometry.nz);
+  CHECK(theirs.datatype == ours.datatype);  // uint8
+  std::size_t same = 0;
+  std::set<float> classes;
+  for (std::size_t i = 0; i < ours.values.size(); ++i) {
+    same += ours.values[i] == theirs.values[i];
+    classes.insert(ours.values[i]);
+  }
+  const double agreement = static_cast<double>(same) / static_cast<double>(ours.values.size());
+  INFO("agreement " << agreement << " over " << classes.size() << " classes");
+  CHECK(classes.size() >= 2);  // not a constant map, which would agree trivially
+  CHECK(agreement >= 0.999);
 }
