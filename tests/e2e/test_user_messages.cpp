@@ -54,6 +54,7 @@ const std::map<std::string, std::string> kOwnMeanings = {
     {"batch", "bench's default follows the device it measures"},
     {"folds", "trainer's 0 means no folds; cross_validate requires it"},
     {"labels", "predict takes a folder or a file per input, evaluate a folder"},
+    {"checkpoint", "predict takes one model file or several (an ensemble), export one"},
     {"help", "built in"},
     {"version", "built in"},
     {"verbose", "built in"},
@@ -79,14 +80,17 @@ std::string setting(const fs::path& config, const std::string& key) {
 
 TEST_CASE("every program's --help gives each shared flag its one meaning and default",
           "[e2e][messages]") {
-  const std::map<std::string, std::string> programs = {{"trainer", kTrainer},
-                                                       {"predict", kPredict},
-                                                       {"evaluate", kEvaluate},
-                                                       {"make_phantoms", kPhantoms},
-                                                       {"plan", kPlan},
-                                                       {"bench", kBench},
-                                                       {"prepare_data", kPrepareData},
-                                                       {"cross_validate", kCrossValidate}};
+  std::map<std::string, std::string> programs = {{"trainer", kTrainer},
+                                                 {"predict", kPredict},
+                                                 {"evaluate", kEvaluate},
+                                                 {"make_phantoms", kPhantoms},
+                                                 {"plan", kPlan},
+                                                 {"bench", kBench},
+                                                 {"prepare_data", kPrepareData},
+                                                 {"cross_validate", kCrossValidate}};
+#ifdef EXPORT_PATH  // a build with the ONNX library
+  programs["export"] = EXPORT_PATH;
+#endif
   std::map<std::string, std::set<std::string>> programs_of;  // flag -> programs
   for (const auto& [program, path] : programs) {
     for (const auto& [name, line] : help_flags(path)) {
@@ -104,7 +108,7 @@ TEST_CASE("every program's --help gives each shared flag its one meaning and def
   }
   // Every program that works on threads says how many it uses.
   for (const auto& [program, path] : programs)
-    if (program != "make_phantoms" && program != "plan")
+    if (program != "make_phantoms" && program != "plan" && program != "export")
       CHECK(programs_of["threads"].count(program) == 1);
   // A name in two programs is a shared flag, or one of the few that mean their own thing.
   for (const auto& [name, in] : programs_of) {
@@ -131,7 +135,8 @@ TEST_CASE("an error is one line naming the program, its source place only under 
        kTrainer + " --data " + (scratch / "missing").string() + " --out " +
            (scratch / "run").string(),
        "no such folder"},
-      {"prepare_data", kPrepareData + " --no-cache --data " + (scratch / "bad").string(), "truncated"},
+      {"prepare_data", kPrepareData + " --no-cache --data " + (scratch / "bad").string(),
+       "truncated"},
       {"make_phantoms", kPhantoms + " --phantoms 1 --out " + (scratch / "a_file/x").string(),
        "a_file"},
       {"make_phantoms", kPhantoms + " --seed -5 --out " + (scratch / "p").string(), "--seed -5"},
