@@ -18,6 +18,7 @@
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
 #include "tools/plan/run_plan.h"
+#include "tools/run/fine_tuning.h"
 #include "tools/run/run_flags.h"
 #include "tools/run/run_ranks.h"
 #include "tools/run/training_run.h"
@@ -224,6 +225,8 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
     if (!settings["data"].empty() && !std::filesystem::is_directory(settings["data"]))
       throw_error(ErrorKind::data, concat("--data ", settings["data"], ": no such folder"),
                   __FILE__, __LINE__);
+    // A fine-tuned run takes the checkpoint's settings (where it resumes, config.json has them).
+    if (!flags.given("resume")) take_checkpoint_settings(settings, flags);
     // A resumed run keeps the settings its plan gave it (config.json) and its plan.json.
     if (!flags.given("resume") && settings["plan"] != "none") {
       if (settings["mode"] != "patch" && flags.given("mode"))
