@@ -141,6 +141,17 @@ TEST_CASE("a fine-tuned run takes the checkpoint's settings and refuses a contra
   take_checkpoint_settings(s, agreeing);
   CHECK(s.at("spacing") == "1.50,1.5,3.0");
 
+  // A resize-mode checkpoint: its size, and a preset's patch-mode values give way.
+  UNet3D resized(kTrained, Device::cpu, Precision::f32, 1, 8);
+  Flags preset("trainer", "");
+  s = settings_for(preset, {"--init-from", trained_checkpoint(dir, resized)});
+  s["mode"] = "patch", s["iters"] = "250", s["plan"] = "auto";  // as --preset nnunet sets them
+  take_checkpoint_settings(s, preset);
+  CHECK(s.at("mode") == "resize");
+  CHECK(s.at("size") == "8");
+  CHECK(s.at("iters") == "0");
+  CHECK(s.at("plan") == "none");
+
   const auto refusal = [&](std::vector<std::string> args) {
     Flags flags("trainer", "");
     args.insert(args.begin(), {"--init-from", path});

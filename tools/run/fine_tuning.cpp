@@ -112,6 +112,10 @@ void take_checkpoint_settings(RunSettings& s, const Flags& flags) {
     s["plan"] = "none";  // a preset's: the checkpoint's settings stand in for the plan
   }
   const ModelInfo m = read_model_info(path);
+  // A preset's patch-mode values (nnunet's --iters) are not for a resize-mode checkpoint's run.
+  if (m.has_metadata && m.mode == InputMode::resize)
+    for (const std::string& flag : patch_mode_flags())
+      if (!flags.given(flag)) s[flag] = flags.default_value(flag);
   for (const FixedSetting& fixed : fixed_settings(m, data_channels(s))) {
     if (!flags.given(fixed.flag)) {
       s[fixed.flag] = fixed.value;

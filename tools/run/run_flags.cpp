@@ -296,6 +296,11 @@ const std::vector<RunFlag>& run_flags() {
   return kRunFlags;
 }
 
+const std::vector<std::string>& patch_mode_flags() {
+  static const std::vector<std::string> flags = {"spacing", "patch", "iters", "overlap", "tta"};
+  return flags;
+}
+
 void add_run_flags(Flags& flags) {
   for (const RunFlag& f : run_flags()) {
     if (f.shared)
