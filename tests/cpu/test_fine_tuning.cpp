@@ -100,6 +100,24 @@ TEST_CASE("load_matching_tensors loads what fits and keeps the rest fresh",
                host_copy(theirs, "enc1.bn1.running_mean")));
   }
 
+  SECTION("other classes with deep supervision: every head stays fresh") {
+    UNetConfig supervised{1, 6, 2, 3};
+    supervised.deep_supervision = true;
+    UNet3D before(supervised, Device::cpu, Precision::f32, 1, 16);
+    before.parameters().initialize(3);
+    const std::string ds_path = (dir / "supervised.safetensors").string();
+    save_model(ds_path, before, {supervised, 16, 4, 40, {}, true});
+    supervised.num_classes = 3;
+    UNet3D net(supervised, Device::cpu, Precision::f32, 1, 16);
+    const TensorMatch match = load_matching_tensors(ds_path, net);
+    CHECK(match.kept_fresh == std::vector<std::string>{"ds2.weight [3,4,1,1,1] (checkpoint "
+                                                       "[6,4,1,1,1])",
+                                                       "ds2.bias [3] (checkpoint [6])",
+                                                       "head.weight [3,2,1,1,1] (checkpoint "
+                                                       "[6,2,1,1,1])",
+                                                       "head.bias [3] (checkpoint [6])"});
+  }
+
   SECTION("another network: nothing but the batch count fits, a usage error") {
     UNet3D net({1, 5, 4, 2}, Device::cpu, Precision::f32, 1, 8);
     net.parameters().initialize(5);
