@@ -18,6 +18,7 @@
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
 #include "tools/plan/run_plan.h"
+#include "tools/run/fine_tuning.h"
 #include "tools/run/run_flags.h"
 #include "tools/run/run_ranks.h"
 #include "tools/run/training_run.h"
@@ -140,11 +141,15 @@ void check_flags_apply(const Flags& f, const RunSettings& s) {
     throw Error(ErrorKind::usage, "--momentum applies to --optimizer sgd only");
   if (f.given("fold") && s.at("folds") == "0")
     throw Error(ErrorKind::usage, "--fold applies with --folds K only");
-  const bool patch_flag = f.given("spacing") || f.given("patch") || f.given("iters") ||
-                          f.given("overlap") || f.given("tta");
-  if (patch_flag && s.at("mode") != "patch")
-    throw Error(ErrorKind::usage,
-                "--spacing, --patch, --iters, --overlap and --tta apply to --mode patch only");
+  const std::vector<std::string>& patch_only = patch_mode_flags();
+  const bool patch_flag =
+      std::any_of(patch_only.begin(), patch_only.end(), [&](const auto& g) { return f.given(g); });
+  if (patch_flag && s.at("mode") != "patch") {
+    std::string list;  // "--spacing, --patch, ... and --tta"
+    for (std::size_t i = 0; i < patch_only.size(); ++i)
+      list += concat(i == 0 ? "" : i + 1 < patch_only.size() ? ", " : " and ", "--", patch_only[i]);
+    throw Error(ErrorKind::usage, concat(list, " apply to --mode patch only"));
+  }
 }
 
 // Flags for this process only, never the run's settings, so a resume may give them anew:
@@ -224,6 +229,8 @@ int train(const Flags& flags, Communicator& ranks, std::string& run_folder) {
     if (!settings["data"].empty() && !std::filesystem::is_directory(settings["data"]))
       throw_error(ErrorKind::data, concat("--data ", settings["data"], ": no such folder"),
                   __FILE__, __LINE__);
+    // A fine-tuned run takes the checkpoint's settings (where it resumes, config.json has them).
+    if (!flags.given("resume")) take_checkpoint_settings(settings, flags);
     // A resumed run keeps the settings its plan gave it (config.json) and its plan.json.
     if (!flags.given("resume") && settings["plan"] != "none") {
       if (settings["mode"] != "patch" && flags.given("mode"))

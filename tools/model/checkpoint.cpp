@@ -98,6 +98,29 @@ std::vector<double> host_values(const Tensor& t) {
   return out;
 }
 
+// Parameter i := the file's tensor `t` (its dtype and PyTorch shape checked by the caller).
+void copy_parameter(const StoredTensor& t, ParameterStore& params, std::size_t i) {
+  const ParameterSpec& spec = params.spec(i);
+  const std::vector<double> torch = values_of(t);
+  std::vector<double> ours(torch.size());
+  for (std::size_t k = 0; k < ours.size(); ++k)
+    ours[k] = torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))];
+  params.value(i).copy_from(host_tensor(ours, spec.shape, params.master_dtype()));
+}
+
+std::int64_t i64_of(const StoredTensor& t) {
+  std::int64_t v = 0;
+  std::memcpy(&v, t.bytes.data(), 8);
+  return v;
+}
+
+// "[3,32,1,1,1]", as the log lists a tensor's shape.
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string text;
+  for (const std::int64_t d : shape) text += concat(text.empty() ? "" : ",", d);
+  return "[" + text + "]";
+}
+
 ModelInfo info_of(const SafetensorsFile& file, const std::string& path) {
   ModelInfo info;
   info.has_metadata = file.has_metadata && file.metadata.count("format") > 0;
@@ -286,21 +309,48 @@ ModelInfo load_model(const std::string& path, UNet3D& net) {
   for (std::size_t i = 0; i < params.size(); ++i) specs.push_back(params.spec(i));
   check_model_tensors(file, path, specs);
 
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const ParameterSpec& spec = params.spec(i);
-    const std::vector<double> torch = values_of(file.require(spec.name, path));
-    std::vector<double> ours(torch.size());
-    for (std::size_t k = 0; k < ours.size(); ++k)
-      ours[k] = torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))];
-    params.value(i).copy_from(host_tensor(ours, spec.shape, params.master_dtype()));
-  }
-  for (const std::string& prefix : batchnorm_prefixes(specs)) {
-    std::int64_t tracked = 0;
-    std::memcpy(&tracked, file.require(prefix + ".num_batches_tracked", path).bytes.data(), 8);
-    net.set_batches_tracked(tracked);
-  }
+  for (std::size_t i = 0; i < params.size(); ++i)
+    copy_parameter(file.require(params.spec(i).name, path), params, i);
+  for (const std::string& prefix : batchnorm_prefixes(specs))
+    net.set_batches_tracked(i64_of(file.require(prefix + ".num_batches_tracked", path)));
   params.refresh_half_copies();
   return info;
+}
+
+TensorMatch load_matching_tensors(const std::string& path, UNet3D& net) {
+  const SafetensorsFile file = read_safetensors(path);
+  TensorMatch match{info_of(file, path), {}, {}, {}};
+  std::set<std::string> seen;
+  // The file's tensor `name` where it has this dtype and shape; else null, and said why.
+  const auto fitting = [&](const std::string& name, const char* dtype,
+                           const std::vector<std::int64_t>& shape) -> const StoredTensor* {
+    const StoredTensor* t = file.find(name);
+    if (t != nullptr) seen.insert(name);
+    if (t != nullptr && t->dtype == dtype && t->shape == shape) {
+      match.loaded.push_back(name);
+      return t;
+    }
+    match.kept_fresh.push_back(concat(
+        name, " ", shape_text(shape), " (",
+        t == nullptr
+            ? std::string("not in the checkpoint")
+            : concat("checkpoint ", t->dtype == dtype ? "" : t->dtype + " ", shape_text(t->shape)),
+        ")"));
+    return nullptr;
+  };
+  ParameterStore& params = net.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {  // in save_model's order
+    const ParameterSpec& spec = params.spec(i);
+    if (const StoredTensor* t = fitting(spec.name, "F32", torch_shape(spec)))
+      copy_parameter(*t, params, i);
+    if (!spec.name.ends_with(".running_var")) continue;
+    const std::string tracked = spec.name.substr(0, spec.name.size() - 12) + ".num_batches_tracked";
+    if (const StoredTensor* t = fitting(tracked, "I64", {})) net.set_batches_tracked(i64_of(*t));
+  }
+  for (const StoredTensor& t : file.tensors)
+    if (!seen.count(t.name)) match.not_used.push_back(concat(t.name, " ", shape_text(t.shape)));
+  params.refresh_half_copies();
+  return match;
 }
 
 void save_training_state(const std::string& path, Optimizer& optimizer, LossScaler& scaler,

@@ -60,6 +60,21 @@ void check_model_tensors(const SafetensorsFile& file, const std::string& path,
 // is a data Error naming the file and the tensor.
 ModelInfo load_model(const std::string& path, UNet3D& net);
 
+// What load_matching_tensors took from a model file. Each entry names a tensor of the model file
+// as save_model writes them (num_batches_tracked included) with its PyTorch shape.
+struct TensorMatch {
+  ModelInfo info;                       // the file's, as read_model_info reads it
+  std::vector<std::string> loaded;      // "enc1.conv1.weight"
+  std::vector<std::string> kept_fresh;  // "head.weight [3,4,1,1,1] (checkpoint [6,4,1,1,1])"
+  std::vector<std::string> not_used;    // the file's tensors this network has no name for
+  std::size_t network_tensors() const { return loaded.size() + kept_fresh.size(); }
+};
+
+// Fine-tuning: loads into `net` every tensor of the model file at `path` whose name, dtype and
+// shape are the network's, and leaves the others as they are; nothing else of the two needs to
+// agree. The file is read and checked as load_model reads it (a data Error for a corrupt file).
+TensorMatch load_matching_tensors(const std::string& path, UNet3D& net);
+
 struct TrainingState {
   std::int64_t step = 0;                     // must equal the model file's
   std::map<std::string, std::string> extra;  // the trainer's own (RNG, data order)

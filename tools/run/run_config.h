@@ -55,6 +55,7 @@ struct RunConfig {
   int threads{};                           // 0: all
   std::int64_t interrupt_after{};          // testing hooks: SIGINT after this many micro-batches,
   std::string interrupt_during;            // or as "preprocessing" or "test" starts ("": never)
+  std::string init_from;  // --init-from: the model file a fine-tuned run starts from ("": none)
   bool resuming{};
   bool retest{};  // --retest: a resumed finished run tests again
   // Patch mode (--mode patch; resize mode, the original's, otherwise).

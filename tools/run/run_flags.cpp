@@ -254,6 +254,11 @@ const std::vector<RunFlag> kRunFlags = {
     switch_flag("val-metrics",
                 "also score each validation's HD95 per class into metrics.csv (costs time)",
                 [](const char*, const std::string& v, RunConfig& c) { c.val_metrics = on(v); }),
+    own("init-from", "CKPT",
+        "fine-tune: a new run from a model file, loading each tensor whose name and shape fit "
+        "(the rest fresh: the head for other classes, the first convolution for other "
+        "channels); the run takes its network, mode, spacing, patch or size, and normalisation",
+        "", [](const char*, const std::string& v, RunConfig& c) { c.init_from = v; }),
     own("resume", "DIR", "continue the run in DIR exactly where it stopped", "",
         [](const char*, const std::string& v, RunConfig& c) { c.resuming = !v.empty(); }),
     switch_flag("retest", "with --resume of a finished run: run its test phase again",
@@ -289,6 +294,11 @@ const std::vector<RunFlag> kRunFlags = {
 
 const std::vector<RunFlag>& run_flags() {
   return kRunFlags;
+}
+
+const std::vector<std::string>& patch_mode_flags() {
+  static const std::vector<std::string> flags = {"spacing", "patch", "iters", "overlap", "tta"};
+  return flags;
 }
 
 void add_run_flags(Flags& flags) {

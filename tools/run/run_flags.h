@@ -26,6 +26,9 @@ struct RunFlag {
 
 const std::vector<RunFlag>& run_flags();
 
+// The flags that apply to patch mode only, in --help's order.
+const std::vector<std::string>& patch_mode_flags();
+
 // Adds every run flag to `flags`, in order.
 void add_run_flags(Flags& flags);
 

@@ -24,6 +24,7 @@
 #include "tools/model/checkpoint.h"
 #include "tools/report/pictures.h"
 #include "tools/report/report.h"
+#include "tools/run/fine_tuning.h"
 #include "tools/run/metrics_file.h"
 #include "tools/run/run_data.h"
 #include "tools/run/run_position.h"
@@ -243,18 +244,18 @@ class Run {
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(train_.size()) / global_batch());
   }
 
-  // Where the run stands: the start, or what the last whole checkpoint pair says (a resumed run
-  // stopped before its first checkpoint starts at the beginning with its saved settings).
+  // Where the run stands: what the last whole checkpoint pair says, or the start (a resumed run
+  // stopped before its first checkpoint starts at the beginning with its saved settings), where
+  // a fine-tuned run's weights are --init-from's.
   Position resume(Training& t) {
-    if (!c_.resuming) return {};
-    if (!has_checkpoint_files(out_)) {
+    std::optional<Position> p;
+    if (c_.resuming && !has_checkpoint_files(out_))
       log_info("no checkpoint in ", out_.string(), " yet: starting at epoch 1");
-      return {};
-    }
-    const std::optional<Position> p = read_last_checkpoint(out_, t);
-    if (!p) return {};
-    log_info("resuming at epoch ", p->epoch + 1, ", micro-batch ", p->micro_batch);
-    return *p;
+    else if (c_.resuming)
+      p = read_last_checkpoint(out_, t);
+    if (p) log_info("resuming at epoch ", p->epoch + 1, ", micro-batch ", p->micro_batch);
+    if (!p && !c_.init_from.empty()) initialize_from_checkpoint(c_.init_from, t.net);
+    return p.value_or(Position{});
   }
 
   // The epoch's micro-batches from p.micro_batch on; false when a signal stopped it, with `p`,
