@@ -19,7 +19,7 @@ if [ -x "$build/tools/export" ]; then
       break
     fi
   done
-  venv="$build/onnx-test-venv"
+  venv="$(cd "$build" && pwd)/onnx-test-venv"  # absolute: ctest runs the tests inside $build
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnxruntime, nibabel" 2>/dev/null; then
     echo "test.sh: making $venv (onnxruntime, numpy and nibabel from PyPI, for export's tests)"
     rm -rf "$venv"

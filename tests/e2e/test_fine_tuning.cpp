@@ -45,7 +45,7 @@ int occurrences(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("--init-from with other classes loads all but the head, trains and resumes",
+TEST_CASE("trainer --init-from with other classes loads all but the head, trains and resumes",
           "[e2e][fine-tuning]") {
   const std::string& source = source_checkpoint();
   const fs::path straight = scratch_folder("fine_tuning_classes"),
@@ -99,8 +99,9 @@ TEST_CASE("a fine-tuned run stopped before its first checkpoint resumes from --i
                                  Catch::Contains("init-from " + source + ": loaded 66 of 66"));
 }
 
-TEST_CASE("--init-from with other channels keeps the first convolution and normalisation fresh",
-          "[e2e][fine-tuning]") {
+TEST_CASE(
+    "trainer --init-from with other channels keeps the first convolution and normalisation fresh",
+    "[e2e][fine-tuning]") {
   const std::string& source = source_checkpoint();
   const fs::path data = two_channel_dataset("fine_tuning_channels_data"),
                  out = scratch_folder("fine_tuning_channels");
@@ -126,7 +127,8 @@ TEST_CASE("--init-from with other channels keeps the first convolution and norma
   }
 }
 
-TEST_CASE("--init-from with a contradicting flag or a bad file is refused", "[e2e][fine-tuning]") {
+TEST_CASE("trainer --init-from with a contradicting flag or a bad file is refused",
+          "[e2e][fine-tuning]") {
   const std::string& source = source_checkpoint();
   const fs::path out = scratch_folder("fine_tuning_refused");
   const auto attempt = [&](const std::string& flags) {
