@@ -4,14 +4,17 @@
 // (f64 for f64).
 #pragma once
 
+#include "kernels/activation.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
 
-// y[..., c] += bias[c]; bias: [C] in y's dtype.
+// y[..., c] := activation(y[..., c] + bias[c]); bias: [C] in y's dtype. The activation is there
+// for a convolution into which a BatchNorm was folded (layers/batchnorm_folding.h).
 struct AddChannelBiasArgs {
   Tensor& y;
   const Tensor& bias;
+  Activation activation = Activation::none;
 };
 void add_channel_bias(const AddChannelBiasArgs& a);
 

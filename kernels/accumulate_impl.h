@@ -21,10 +21,11 @@ struct ValueTerm {
 };
 
 template <class Exec, class S>
-void add_channel_bias(S* y, const S* bias, std::int64_t n, std::int64_t channels) {
+void add_channel_bias(S* y, const S* bias, std::int64_t n, std::int64_t channels,
+                      Activation activation) {
   const IndexDivider channel = index_divider(channels, n);
   Exec::for_each(n, [=] UNET3D_HD_LAMBDA(std::int64_t i) {
-    store(&y[i], load(&y[i]) + load(&bias[channel.remainder(i)]));
+    store(&y[i], activate(load(&y[i]) + load(&bias[channel.remainder(i)]), activation));
   });
 }
 
@@ -51,7 +52,7 @@ template <class On, DType D>
 void add_channel_bias(const AddChannelBiasArgs& a) {
   using S = storage_t<On, D>;
   accumulate_impl::add_channel_bias<Exec<On>>(typed(S{}, a.y), typed(S{}, a.bias), a.y.numel(),
-                                              a.y.shape().c);
+                                              a.y.shape().c, a.activation);
 }
 
 template <class On, DType D>

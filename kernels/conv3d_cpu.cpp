@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/accumulate.h"
 #include "kernels/check.h"
 #include "kernels/cpu_clones.h"
 #include "kernels/gemm.h"
@@ -142,9 +143,19 @@ inline __attribute__((always_inline)) void forward_tile(const T* in, std::int64_
   std::memcpy(tile, acc, sizeof acc);
 }
 
+// ConvEpilogue with its bias typed: applied to each output as the tile is written.
+template <class T>
+struct Epilogue {
+  const T* bias = nullptr;
+  Activation activation = Activation::none;
+  T operator()(T v, std::int64_t co) const {
+    return activate(bias != nullptr ? v + bias[co] : v, activation);
+  }
+};
+
 template <class T, int B, int V, int P, int K>
 UNET3D_CPU_CLONES void forward_planes(const T* padded, const Shape& s, const T* packed,
-                                      std::int64_t cout, Taps k, T* y) {
+                                      std::int64_t cout, Taps k, Epilogue<T> e, T* y) {
   const std::int64_t wp = s.w + 2 * k.pad_w(), plane = (s.h + 2 * k.pad_h()) * wp,
                      positions = s.h * wp - 2 * k.pad_w(), planes = s.d + 2 * k.pad_d();
   const std::int64_t tiles = (positions + V - 1) / V, blocks = (cout + B - 1) / B;
@@ -166,7 +177,7 @@ UNET3D_CPU_CLONES void forward_planes(const T* padded, const Shape& s, const T* 
         T* out = y + ((nd * s.h + h) * s.w + w) * cout + b * B;
         const T* lanes = tile + v * B * P;
         for (std::int64_t j = 0; j < valid; ++j)
-          out[j] = P == 1 ? lanes[j] : lanes[j * P] + lanes[j * P + P - 1];
+          out[j] = e(P == 1 ? lanes[j] : lanes[j * P] + lanes[j * P + P - 1], b * B + j);
       }
     }
   }
@@ -174,19 +185,19 @@ UNET3D_CPU_CLONES void forward_planes(const T* padded, const Shape& s, const T* 
 
 template <class T>
 void forward_with_tile(const T* padded, const Shape& s, const T* packed, std::int64_t cout,
-                       ConvTile tile, const Taps& k, T* y) {
+                       ConvTile tile, const Taps& k, Epilogue<T> e, T* y) {
   // Two vectors per voxel where the tile is meant for two registers per voxel (conv_tile).
   if (tile.paired && tile.block == 8 && tile.voxels == 12 && s.c % 2 == 0) {
     if constexpr (sizeof(T) == 4)
-      return forward_planes<T, 8, 12, 2, 1>(padded, s, packed, cout, k, y);
+      return forward_planes<T, 8, 12, 2, 1>(padded, s, packed, cout, k, e, y);
   }
   if (!tile.paired) switch (tile.block * 100 + tile.voxels) {
-      case 806: return forward_planes<T, 8, 6, 1, 2>(padded, s, packed, cout, k, y);
-      case 812: return forward_planes<T, 8, 12, 1, 1>(padded, s, packed, cout, k, y);
-      case 1606: return forward_planes<T, 16, 6, 1, 2>(padded, s, packed, cout, k, y);
-      case 1612: return forward_planes<T, 16, 12, 1, 1>(padded, s, packed, cout, k, y);
-      case 3206: return forward_planes<T, 32, 6, 1, 2>(padded, s, packed, cout, k, y);
-      case 3212: return forward_planes<T, 32, 12, 1, 2>(padded, s, packed, cout, k, y);
+      case 806: return forward_planes<T, 8, 6, 1, 2>(padded, s, packed, cout, k, e, y);
+      case 812: return forward_planes<T, 8, 12, 1, 1>(padded, s, packed, cout, k, e, y);
+      case 1606: return forward_planes<T, 16, 6, 1, 2>(padded, s, packed, cout, k, e, y);
+      case 1612: return forward_planes<T, 16, 12, 1, 1>(padded, s, packed, cout, k, e, y);
+      case 3206: return forward_planes<T, 32, 6, 1, 2>(padded, s, packed, cout, k, e, y);
+      case 3212: return forward_planes<T, 32, 12, 1, 2>(padded, s, packed, cout, k, e, y);
     }
   UNET3D_USAGE_CHECK(false, "conv3d: no kernel for a tile of ", tile.block, " channels by ",
                      tile.voxels, " voxels", tile.paired ? " with paired f32 input channels" : "",
@@ -197,7 +208,7 @@ void forward_with_tile(const T* padded, const Shape& s, const T* packed, std::in
 // weight(o, t, i).
 template <class T, class Weight>
 void forward_direct(const T* x, const Shape& s, const Weight& weight, std::int64_t cout,
-                    ConvTile tile, const Taps& k, T* y) {
+                    ConvTile tile, const Taps& k, T* y, Epilogue<T> e = {}) {
   const std::int64_t blocks = (cout + tile.block - 1) / tile.block;
   const std::int64_t padded_numel = padded_shape(s, s.c, k).numel();
   const auto padded_values = static_cast<std::size_t>(padded_numel + kSlackVoxels * s.c);
@@ -209,7 +220,7 @@ void forward_direct(const T* x, const Shape& s, const Weight& weight, std::int64
   pad(x, s, padded, s.c, k);
   std::fill(padded + padded_numel, padded + padded_values, T(0));
   pack_weights(weight, cout, s.c, tile, k.count(), packed);
-  forward_with_tile(padded, s, packed, cout, tile, k, y);
+  forward_with_tile(padded, s, packed, cout, tile, k, e, y);
 }
 
 // dw[co, t, ci] += sum over voxels v of x[v + offset(t), ci] * dy[v, co], for the taps of the
@@ -398,7 +409,8 @@ int conv_vector_bytes() {
 #endif
 }
 
-void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile) {
+void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile,
+                          const ConvEpilogue& e) {
   with_cpu_conv_type("conv3d_forward", x, [&](auto zero) {
     using T = decltype(zero);
     const T* weights = w.data_as<T>();
@@ -410,18 +422,24 @@ void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile 
         [=](std::int64_t o, std::int64_t t, std::int64_t i) {
           return weights[(o * taps + t) * cin + i];
         },
-        w.shape().n, tile, k, y.data_as<T>());
+        w.shape().n, tile, k, y.data_as<T>(),
+        Epilogue<T>{e.bias ? e.bias->data_as<T>() : nullptr, e.activation});
   });
 }
 
-void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y) {
+void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y, const ConvEpilogue& e) {
+  UNET3D_USAGE_CHECK(e.bias != nullptr || e.activation == Activation::none,
+                     "conv3d_forward: an activation epilogue needs a bias");
   with_cpu_conv_type("conv3d_forward", x, [&](auto zero) {
     const Shape& s = x.shape();
     const std::int64_t cout = w.shape().n;
-    if (Taps(w.shape()).count() == 1)  // y [voxels, Cout] = x [voxels, Cin] * w^T
-      return gemm(Device::cpu, problem(s.numel() / s.c, cout, s.c, x.dtype()), 1.0,
-                  {x.data(), false}, {w.data(), true}, 0.0, y.data());
-    conv3d_forward_tiled(x, w, y, conv_tile(cout, s.c, conv_vector_bytes(), sizeof zero));
+    if (Taps(w.shape()).count() > 1)
+      return conv3d_forward_tiled(x, w, y, conv_tile(cout, s.c, conv_vector_bytes(), sizeof zero),
+                                  e);
+    // y [voxels, Cout] = x [voxels, Cin] * w^T, then the epilogue as a pass of its own.
+    gemm(Device::cpu, problem(s.numel() / s.c, cout, s.c, x.dtype()), 1.0, {x.data(), false},
+         {w.data(), true}, 0.0, y.data());
+    if (e.bias != nullptr) add_channel_bias({y, *e.bias, e.activation});
   });
 }
 

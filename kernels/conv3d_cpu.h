@@ -6,12 +6,21 @@
 
 #include <cstdint>
 
+#include "kernels/activation.h"
 #include "runtime/tensor.h"
 
 namespace unet3d::cpu {
 
-// y := conv(x, w), overwritten.
-void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y);
+// What the forward adds to each output as it writes it: a per-channel bias ([Cout] in y's dtype;
+// null: none), then an activation (which needs the bias): a BatchNorm folded into the convolution
+// (layers/batchnorm_folding.h) costs no pass of its own.
+struct ConvEpilogue {
+  const Tensor* bias = nullptr;
+  Activation activation = Activation::none;
+};
+
+// y := conv(x, w) and the epilogue, overwritten.
+void conv3d_forward(const Tensor& x, const Tensor& w, Tensor& y, const ConvEpilogue& e = {});
 // dx := the gradient with respect to x, overwritten.
 void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
 // dw += the gradient with respect to w.
@@ -31,6 +40,7 @@ ConvTile conv_tile(std::int64_t cout, std::int64_t cin, int vector_bytes, int va
 int conv_vector_bytes();
 // conv3d_forward (a kernel other than 1x1x1) with a given tile: every tile computes the same
 // convolution on any CPU; tests run them all.
-void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile);
+void conv3d_forward_tiled(const Tensor& x, const Tensor& w, Tensor& y, ConvTile tile,
+                          const ConvEpilogue& e = {});
 
 }  // namespace unet3d::cpu

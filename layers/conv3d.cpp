@@ -26,14 +26,21 @@ void check_conv(const char* op, const Tensor& x, const Tensor& w, DType dtype, c
 
 }  // namespace
 
-void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y) {
+void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
+                    Activation activation) {
   check_conv("conv3d_forward", x, w, x.dtype(), y);
+  UNET3D_USAGE_CHECK(bias != nullptr || activation == Activation::none,
+                     "conv3d_forward: an activation needs a bias (a folded BatchNorm's)");
+  UNET3D_USAGE_CHECK(
+      bias == nullptr || (bias->dtype() == y.dtype() && bias->device() == y.device() &&
+                          bias->numel() == y.shape().c),
+      "conv3d_forward: bias ", bias ? bias->describe() : "", " does not fit ", y.describe());
   if (x.is_cuda()) {
     if constexpr (kBuiltWithCuda) gpu::conv3d_forward(x, w, y);
-  } else {
-    cpu::conv3d_forward(x, w, y);
+    if (bias != nullptr) add_channel_bias({y, *bias, activation});
+    return;
   }
-  if (bias != nullptr) add_channel_bias({y, *bias});
+  cpu::conv3d_forward(x, w, y, {bias, activation});
 }
 
 void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {

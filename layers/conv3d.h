@@ -12,12 +12,16 @@
 
 #include <string>
 
+#include "kernels/activation.h"
 #include "runtime/tensor.h"
 
 namespace unet3d {
 
-// y := conv(x, w) (+ bias), overwritten.
-void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y);
+// y := activation(conv(x, w) (+ bias)), overwritten; the activation needs a bias (it is there
+// for a BatchNorm folded into the convolution, layers/batchnorm_folding.h). On the CPU bias and
+// activation are applied as each output is written, on CUDA in one pass after cuDNN.
+void conv3d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
+                    Activation activation = Activation::none);
 // dx := the gradient with respect to x, overwritten.
 void conv3d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
 // dw += the gradient with respect to w; db += the bias gradient, unless db is null.
