@@ -283,9 +283,14 @@ void add_network_cases(Harness& h, const Settings& s, const UNetConfig& config, 
     h.add_unchecked("training step beside a busy process", 0, facts.step_flops, train_once,
                     "the training step's ops, with one core taken by another process");
   }
+  // Unfolded as the trainer's validation runs it, then folded as predict runs it (the logits
+  // agree: unet3d_tests "[folding]").
+  const double forward = forward_flops(config, s.batch, Grid::cube(s.size));
   h.add_unchecked(
-      "inference forward", 0, forward_flops(config, s.batch, Grid::cube(s.size)),
-      [&] { net.forward(false); }, vouched_by);
+      "inference forward unfolded", 0, forward, [&] { net.forward(false); }, vouched_by);
+  net.fold_batchnorm();
+  h.add_unchecked(
+      "inference forward", 0, forward, [&] { net.forward(false); }, vouched_by);
 }
 
 }  // namespace

@@ -87,6 +87,14 @@ class UNet3D {
   // (state_dict order is the reverse of backward's), so that their sum over data-parallel ranks
   // can begin while the rest is computed.
   void backward(const std::function<void(std::int64_t)>& gradients_ready = {});
+  // From now on evaluation (forward(false)) runs each block's convolution with its BatchNorm
+  // folded in and the activation as its epilogue (layers/batchnorm_folding.h): the same logits
+  // to rounding, one pass less per convolution. For a loaded model that only evaluates (predict,
+  // the test phase): call it again after the weights or running statistics change, since the
+  // folded copies do not follow them; a training forward drops them. Instance norm, which
+  // normalises each sample by its own statistics, has nothing to fold: false.
+  bool fold_batchnorm();
+  bool batchnorm_folded() const { return folded_; }
   // Training forwards so far: BatchNorm's num_batches_tracked.
   std::int64_t batches_tracked() const { return batches_tracked_; }
   void set_batches_tracked(std::int64_t n) { batches_tracked_ = n; }
@@ -116,6 +124,7 @@ class UNet3D {
   std::vector<std::unique_ptr<Block>> blocks_;  // encoders 1..d, bottleneck, decoders d..1
   std::vector<Level> levels_;                   // per level 1..d: pool, upsampling, concat
   std::vector<Supervision> supervision_;        // the deep-supervision heads, by level
+  bool folded_ = false;  // each block's convolutions hold their BatchNorms (Block::folded)
   Arena::Slot input_, logits_, logits_grad_, bottleneck_out_grad_;
   std::int64_t head_weight_ = 0, head_bias_ = 0;
   std::int64_t batches_tracked_ = 0;

@@ -36,6 +36,7 @@ Segmenter::Segmenter(const std::vector<std::string>& checkpoints,
     const Grid grid = info.mode == InputMode::patch ? info.patch : Grid::cube(info.input_size);
     auto net = std::make_unique<UNet3D>(info.config, device, Precision::f32, 1, grid);
     load_model(checkpoints[i], *net);
+    net->fold_batchnorm();  // the model only evaluates: each BatchNorm into its convolution
     members_.push_back({checkpoints[i], info, std::move(net)});
   }
 }
