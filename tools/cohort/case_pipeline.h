@@ -113,8 +113,21 @@ void run_overlapped(
   BoundedQueue<ReadItem> read_cases(depths.read);
   BoundedQueue<ComputedItem> computed_cases(depths.segmented);
   FirstFailure failure;
+  std::thread reader, writer;
+  // Should this thread fail to start the writer, both threads stop and are joined here rather
+  // than end the process (a joinable std::thread destroyed is std::terminate).
+  struct StopAndJoin {
+    std::function<void()> stop;
+    ~StopAndJoin() { stop(); }
+  } stop_and_join{[&] {
+    if (!reader.joinable() && !writer.joinable()) return;
+    read_cases.cancel();
+    computed_cases.cancel();
+    for (std::thread* t : {&reader, &writer})
+      if (t->joinable()) t->join();
+  }};
   // A reading failure still lets the cases read before it through.
-  std::thread reader([&] {
+  reader = std::thread([&] {
     std::size_t k = 0;
     try {
       on_thread_start();
@@ -126,7 +139,7 @@ void run_overlapped(
     read_cases.close();
   });
   // A writing failure ends every stage at once: nothing after it is written.
-  std::thread writer([&] {
+  writer = std::thread([&] {
     std::size_t k = 0;
     try {
       on_thread_start();
