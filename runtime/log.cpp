@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "runtime/stderr_capture.h"
+
 namespace unet3d {
 namespace {
 
@@ -65,6 +67,8 @@ void append_to_log_file(std::string_view line) {
 
 void log_message(LogLevel level, std::string_view message) {
   LogState& s = log_state();
+  // stderr's lock first, as everywhere: a capture on another thread ends before the line goes.
+  const std::lock_guard terminal(stderr_lock());
   std::lock_guard lock(s.mutex);
   if (level < s.level) return;
   const std::string prefix = level == LogLevel::info ? "" : concat(level_tag(level), ": ");
@@ -77,9 +81,10 @@ void log_message(LogLevel level, std::string_view message) {
   }
 }
 
-ProgressBar::ProgressBar(std::string label, std::int64_t total, std::FILE* out)
+ProgressBar::ProgressBar(std::string label, std::int64_t total, std::FILE* out, RateUnit rate)
     : label_(std::move(label)),
       total_(std::max<std::int64_t>(total, 0)),
+      rate_(rate),
       out_(out),
       // A bar is info-level output: a process logging warnings and errors only draws none.
       quiet_(log_state().level > LogLevel::info),
@@ -106,8 +111,13 @@ void ProgressBar::advance(std::int64_t steps, std::string_view status) {
   if (done_ < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  std::fprintf(out_, "\r%s", render(label_, done_, total_, elapsed, status_).c_str());
+  const std::lock_guard terminal(stderr_lock());
+  std::fprintf(out_, "\r%s", render(label_, done_, total_, elapsed, status_, 30, rate_).c_str());
   std::fflush(out_);
+}
+
+void ProgressBar::set_done(std::int64_t done, std::string_view status) {
+  advance(done - done_, status);
 }
 
 void ProgressBar::finish() {
@@ -116,25 +126,29 @@ void ProgressBar::finish() {
   if (quiet_) return;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const std::lock_guard terminal(stderr_lock());
   std::fprintf(out_, "%s%s\n", interactive_ ? "\r" : "",
-               render(label_, done_, total_, elapsed, status_).c_str());
+               render(label_, done_, total_, elapsed, status_, 30, rate_).c_str());
   std::fflush(out_);
 }
 
 std::string ProgressBar::render(std::string_view label, std::int64_t done, std::int64_t total,
-                                double elapsed_s, std::string_view status, int width) {
+                                double elapsed_s, std::string_view status, int width,
+                                const RateUnit& rate_unit) {
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   const int filled = static_cast<int>(fraction * width);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(width - filled), '.');
   char numbers[96];
-  const double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0.0;
+  const double rate =
+      elapsed_s > 0 ? static_cast<double>(done) / elapsed_s * rate_unit.seconds : 0.0;
   // The time left, at the rate so far (unknown before the first step and after the last).
   const double left = done > 0 && done < total ? elapsed_s * static_cast<double>(total - done) /
                                                      static_cast<double>(done)
                                                : 0;
-  std::snprintf(numbers, sizeof numbers, "%lld/%lld  %.1f s  ETA %.1f s  %.2f it/s",
-                static_cast<long long>(done), static_cast<long long>(total), elapsed_s, left, rate);
+  std::snprintf(numbers, sizeof numbers, "%lld/%lld  %.1f s  ETA %.1f s  %.2f %s",
+                static_cast<long long>(done), static_cast<long long>(total), elapsed_s, left, rate,
+                rate_unit.name);
   std::string line = concat(label, "  [", bar, "]  ", numbers);
   if (!status.empty()) line += concat("  ", status);
   return line;

@@ -36,25 +36,36 @@ void log_debug(const Args&... args) {
   log_message(LogLevel::debug, concat(args...));
 }
 
+// How a bar shows its rate: steps per `seconds`, named `name` ("it/s"; predict's "cases/min").
+struct RateUnit {
+  const char* name = "it/s";
+  double seconds = 1;
+};
+
 class ProgressBar {
  public:
-  ProgressBar(std::string label, std::int64_t total, std::FILE* out = stderr);
+  ProgressBar(std::string label, std::int64_t total, std::FILE* out = stderr, RateUnit rate = {});
   ~ProgressBar();
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
   // Moves the bar on by `steps`; `status` (e.g. "loss 0.412") is shown after the counts.
   void advance(std::int64_t steps = 1, std::string_view status = {});
+  // Sets the count to `done` (known from elsewhere: other processes' counts, say).
+  void set_done(std::int64_t done, std::string_view status = {});
   // Prints the final state once (also done by the destructor).
   void finish();
 
-  // One line of the bar: "train  [#######.......]  7/16  1.2 s  ETA 1.5 s  5.83 it/s  loss 0.41".
+  // One line of the bar: "train  [#######.......]  7/16  1.2 s  ETA 1.5 s  5.83 it/s  loss 0.41",
+  // the rate in `rate`'s unit.
   static std::string render(std::string_view label, std::int64_t done, std::int64_t total,
-                            double elapsed_s, std::string_view status, int width = 30);
+                            double elapsed_s, std::string_view status, int width = 30,
+                            const RateUnit& rate = {});
 
  private:
   std::string label_;
   std::int64_t total_;
+  RateUnit rate_;
   std::int64_t done_ = 0;
   std::string status_;
   std::FILE* out_;

@@ -5,16 +5,25 @@
 
 namespace unet3d {
 
+std::recursive_mutex& stderr_lock() {
+  static std::recursive_mutex lock;
+  return lock;
+}
+
 StderrCapture::StderrCapture() {
   std::fflush(stderr);
   file_ = std::tmpfile();
-  if (file_ == nullptr) return;
+  if (file_ == nullptr) {
+    held_.unlock();  // nothing redirected: nothing to guard
+    return;
+  }
   saved_ = dup(STDERR_FILENO);
   if (saved_ < 0 || dup2(fileno(file_), STDERR_FILENO) < 0) {
     if (saved_ >= 0) close(saved_);
     saved_ = -1;
     std::fclose(file_);
     file_ = nullptr;
+    held_.unlock();
   }
 }
 
@@ -24,6 +33,7 @@ StderrCapture::~StderrCapture() {
 
 std::string StderrCapture::release() {
   if (file_ == nullptr) return "";
+  const std::unique_lock<std::recursive_mutex> unlock_at_return = std::move(held_);
   std::fflush(stderr);
   dup2(saved_, STDERR_FILENO);
   close(saved_);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "io/json.h"
@@ -89,6 +90,63 @@ std::string CaseScoreTable::csv() const {
         csv_number(r.surface.volume_pred_ml), ",", csv_number(r.surface.volume_true_ml), "\n");
   }
   return text;
+}
+
+namespace {
+
+// A value's bytes as they are (one machine's processes read them back).
+template <class T>
+void put(std::string& bytes, const T& value) {
+  bytes.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <class T>
+T take(std::string_view& bytes) {
+  UNET3D_CHECK(bytes.size() >= sizeof(T), "a case score table's bytes end too early");
+  T value;
+  std::memcpy(&value, bytes.data(), sizeof value);
+  bytes.remove_prefix(sizeof value);
+  return value;
+}
+
+}  // namespace
+
+std::string CaseScoreTable::rows_bytes() const {
+  std::string bytes;
+  for (const Row& r : rows_) {
+    put(bytes, static_cast<std::uint64_t>(r.case_name.size()));
+    bytes += r.case_name;
+    const ClassSurfaceScores& s = r.surface;
+    put(bytes, static_cast<std::int32_t>(r.class_index));
+    put(bytes, static_cast<std::uint8_t>(s.absent));
+    for (const double v : {r.dice, s.hd95, s.assd, s.nsd, s.volume_pred_ml, s.volume_true_ml})
+      put(bytes, v);
+  }
+  return bytes;
+}
+
+void CaseScoreTable::add_rows_bytes(std::string_view bytes) {
+  while (!bytes.empty()) {
+    Row r;
+    const auto name_size = static_cast<std::size_t>(take<std::uint64_t>(bytes));
+    UNET3D_CHECK(bytes.size() >= name_size, "a case score table's bytes end inside a name");
+    r.case_name = std::string(bytes.substr(0, name_size));
+    bytes.remove_prefix(name_size);
+    ClassSurfaceScores& s = r.surface;
+    r.class_index = take<std::int32_t>(bytes);
+    s.absent = take<std::uint8_t>(bytes) != 0;
+    for (double* v : {&r.dice, &s.hd95, &s.assd, &s.nsd, &s.volume_pred_ml, &s.volume_true_ml})
+      *v = take<double>(bytes);
+    rows_.push_back(r);
+  }
+}
+
+void CaseScoreTable::add_case_of(const CaseScoreTable& other, std::size_t v) {
+  const std::size_t classes = class_names_.size();
+  UNET3D_USAGE_CHECK(other.class_names_ == class_names_ && v < other.cases(), "add_case_of: case ",
+                     v, " of a table of ", other.cases(), " cases (or of other classes)");
+  rows_.insert(rows_.end(), other.rows_.begin() + static_cast<std::ptrdiff_t>(v * classes),
+               other.rows_.begin() + static_cast<std::ptrdiff_t>((v + 1) * classes));
 }
 
 namespace {

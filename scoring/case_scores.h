@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/nifti.h"
@@ -38,6 +39,13 @@ class CaseScoreTable {
   // {"<class>": {"hd95_mm": {"mean", "median", "n", "n_absent", "n_inf"}, "assd_mm": ..., "nsd":
   // ...}, ...}: n counts finite values, n_inf total misses, n_absent cases without the class.
   std::string summary_json() const;
+
+  // Every row as bytes, each number's exactly, for another process's table of the same classes
+  // (add_rows_bytes appends them there).
+  std::string rows_bytes() const;
+  void add_rows_bytes(std::string_view bytes);
+  // Appends case v of `other` (a table of the same classes).
+  void add_case_of(const CaseScoreTable& other, std::size_t v);
 
   // Class c's mean HD95 over the cases where it is finite (NaN if none is).
   double mean_hd95(int c) const;

@@ -1,115 +1,42 @@
 // predict: segments NIfTI volumes with a checkpoint or the ensemble of several
 // (tools/evaluation/segmenter.h), optionally keeps each class's largest component, and writes the
 // label maps (and optionally the class probabilities) on each input's own grid (docs/formats.md);
-// with --labels, scores them.
+// with --labels, scores them. Reading the next cases and writing the finished ones overlap the
+// network's work (tools/cohort/case_pipeline.h); under mpirun or srun the ranks share the inputs
+// (tools/cohort/cohort_ranks.h).
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <map>
+#include <optional>
 
-#include "io/dataset.h"
 #include "io/json.h"
-#include "io/nifti_geometry.h"
-#include "io/preprocess.h"
-#include "io/resampled.h"
-#include "layers/conv3d.h"
 #include "layers/conv_algorithm.h"
-#include "layers/inference.h"
-#include "layers/scoring.h"
 #include "layers/window_inference.h"
 #include "runtime/atomic_file.h"
+#include "runtime/communicator.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
 #include "runtime/folder_lock.h"
 #include "runtime/log.h"
 #include "runtime/shared_flags.h"
 #include "scoring/case_scores.h"
-#include "scoring/postprocess.h"
+#include "tools/cohort/case_pipeline.h"
+#include "tools/cohort/case_stages.h"
+#include "tools/cohort/cohort_inputs.h"
+#include "tools/cohort/cohort_ranks.h"
 #include "tools/evaluation/evaluator.h"
 #include "tools/evaluation/segmenter.h"
 #include "tools/model/checkpoint.h"
 #include "tools/model/network_text.h"
 #include "tools/report/report.h"
+#include "tools/run/run_ranks.h"
 
 namespace {
 
 using namespace unet3d;
 namespace fs = std::filesystem;
-
-// One case to segment: its channel files in order, the name its results take, its label file.
-struct InputCase {
-  std::string name;
-  std::vector<std::string> channels;
-  std::string label;  // "" without --labels
-};
-
-// The cases of --input: each value a file, channel files joined by commas, or a folder of the
-// Decathlon layout (every case in it, its channels <case>_0000, _0001, ...).
-std::vector<InputCase> input_cases(const Flags& flags) {
-  std::vector<InputCase> cases;
-  for (const std::string& value : flags.list("input")) {
-    if (fs::is_directory(value)) {
-      const auto found = channel_files_of(value);
-      if (found.empty())
-        throw Error(ErrorKind::data, concat("--input ", value, ": no .nii or .nii.gz files"));
-      for (const auto& [name, channels] : found) cases.push_back({name, channels, ""});
-      continue;
-    }
-    std::vector<std::string> channels;
-    std::size_t from = 0;
-    for (std::size_t comma; (comma = value.find(',', from)) != std::string::npos; from = comma + 1)
-      channels.push_back(value.substr(from, comma - from));
-    channels.push_back(value.substr(from));
-    cases.push_back({case_name(channels.front()), channels, ""});
-  }
-  return cases;
-}
-
-// Every check that needs no network, made before anything is written: one output name per case,
-// every channel a readable 3-D volume on its case's grid, every label readable and on that grid.
-// Returns the cases with their label files.
-std::vector<InputCase> checked_inputs(const Flags& flags) {
-  std::vector<InputCase> cases = input_cases(flags);
-  const std::vector<std::string>& labels = flags.list("labels");
-  const bool label_folder = labels.size() == 1 && fs::is_directory(labels[0]);
-  if (!labels.empty() && !label_folder && labels.size() != cases.size())
-    throw Error(ErrorKind::usage,
-                concat("--labels: ", labels.size(), " files for ", cases.size(), " inputs"));
-  std::map<std::string, std::string> writer_of;  // output name -> the input writing it
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    InputCase& c = cases[k];
-    const std::string& path = c.channels.front();
-    if (const auto [at, added] = writer_of.emplace(c.name, path); !added)
-      throw Error(ErrorKind::usage,
-                  concat("--input ", at->second, " and ", path, " would both write ", c.name,
-                         "_seg.nii.gz: give them different file names"));
-    const NiftiGeometry grid = read_nifti_geometry(path);
-    require_volume(path, grid);
-    for (std::size_t channel = 1; channel < c.channels.size(); ++channel) {
-      const NiftiGeometry other = read_nifti_geometry(c.channels[channel]);
-      require_volume(c.channels[channel], other);
-      if (const std::string difference = grid_difference(grid, other); !difference.empty())
-        throw Error(ErrorKind::data,
-                    concat("--input ", c.channels[channel], " (channel ", channel, ") and ", path,
-                           " (channel 0) are not on the same grid: ", difference));
-    }
-    c.label = labels.empty() ? "" : label_folder ? label_file_in(labels[0], c.name) : labels[k];
-    if (!labels.empty()) check_same_grid(path, grid, c.label, read_nifti_geometry(c.label));
-  }
-  return cases;
-}
-
-// Every case must have the channels the models take (they agree: Segmenter checks).
-void check_channels(const std::vector<InputCase>& cases, const ModelInfo& model,
-                    const std::string& checkpoint) {
-  for (const InputCase& c : cases)
-    if (static_cast<std::int64_t>(c.channels.size()) != model.config.in_channels)
-      throw Error(ErrorKind::usage,
-                  concat("--input ", c.channels.front(), ": ", c.channels.size(),
-                         " channel(s), but ", checkpoint, " takes ", model.config.in_channels,
-                         " (give a case's channel files as --input a_0000.nii.gz,a_0001.nii.gz,"
-                         "... or a folder of <case>_0000.nii.gz, <case>_0001.nii.gz, ...)"));
-}
 
 // What --help says the tool does (its flags: define_flags).
 constexpr char kSummary[] =
@@ -139,6 +66,10 @@ void define_flags(Flags& flags) {
             "--postprocess auto: cross_validate's summary.json (default: beside the first "
             "checkpoint's run folder)");
   add_shared_flags(flags, {"nsd-tolerance", "deterministic"});
+  flags.add_switch("no-pipeline",
+                   "read, segment and write one case after another (by default reading the next "
+                   "cases and writing the finished ones overlap the network's work; the files are "
+                   "the same)");
 }
 
 // A checkpoint's mode, size, spacing and patch: from its metadata, or for a plain state_dict
@@ -248,93 +179,129 @@ void print_scores(DiceTable& table, const CaseScoreTable& scores, const std::str
               csv.string().c_str());
 }
 
-// probabilities ([1, D, H, W, C] f32, on any device) as a NIfTI of C volumes on grid g: NIfTI
-// wants the class axis slowest, (x, y, z, class).
-void write_probabilities(const fs::path& path, const NiftiGeometry& g,
-                         const Tensor& probabilities) {
-  const Tensor p = probabilities.to(Device::cpu);
-  const std::int64_t classes = p.shape().c, voxels = g.voxels();
-  std::vector<float> planar(static_cast<std::size_t>(p.numel()));
-  for (std::int64_t v = 0; v < voxels; ++v)
-    for (std::int64_t c = 0; c < classes; ++c)
-      planar[static_cast<std::size_t>(c * voxels + v)] = p.data_as<float>()[v * classes + c];
-  write_nifti(path.string(), g, planar.data(), NiftiStorage::f32, classes);
+// What every rank needs before its cases: the inputs, checked, the models and what to write.
+struct Setup {
+  std::vector<InputCase> cases;  // every input, in order
+  std::vector<InputCase> mine;   // this rank's share
+  Device device = Device::cpu;
+  std::vector<ModelInfo> infos;
+  WindowOptions window;
+  std::optional<Segmenter> segmenter;
+  std::vector<std::string> class_names;
+  PredictOutputs outputs;
+};
+
+// The checks that need no model, and this rank's GPU.
+void check_inputs(const Flags& flags, Communicator& ranks, Setup& s) {
+  if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("out"))
+    throw Error(ErrorKind::usage, "--checkpoint, --input and --out are required (see --help)");
+  apply_thread_count(flags);
+  s.cases = checked_inputs(flags);
+  s.device = parse_device(flags.text("device"));
+  take_own_gpu(ranks, s.device);
+  set_deterministic_convolutions(flags.on("deterministic"));
+  for (const std::string& checkpoint : flags.list("checkpoint"))
+    s.infos.push_back(model_info(flags, checkpoint));
+  check_channels(s.cases, s.infos[0], flags.list("checkpoint")[0]);
+  s.window = window_options(flags, s.infos);
+  std::vector<std::size_t> every(s.cases.size());
+  for (std::size_t i = 0; i < every.size(); ++i) every[i] = i;
+  for (const std::size_t i : rank_share(every, ranks)) s.mine.push_back(s.cases[i]);
+}
+
+// The models loaded, and what to write; this rank's labels checked (read whole).
+void load_models(const Flags& flags, Communicator& ranks, Setup& s) {
+  check_same_device(ranks, s.device);
+  s.segmenter.emplace(flags.list("checkpoint"), s.infos, s.device, s.window);
+  const auto classes = static_cast<int>(s.segmenter->num_classes());
+  s.class_names = class_names_or_numbered(s.segmenter->first_info().class_names, classes);
+  s.outputs = {flags.text("out"), flags.on("probabilities"),
+               postprocessed_classes(flags, s.class_names), !flags.list("labels").empty(),
+               flags.number("nsd-tolerance")};
+  if (s.outputs.scoring) check_label_values(s.mine, classes);
+}
+
+// This rank's cases through the stages, overlapped unless --no-pipeline. Among several ranks
+// a failure names its case.
+void run_cases(const Flags& flags, Communicator& ranks, const Setup& s, CaseStages& stages) {
+  const auto read = [&](std::size_t k) { return stages.read(k); };
+  const auto segment = [&](ReadCase c) { return stages.segment(std::move(c)); };
+  const auto write = [&](SegmentedCase c) { stages.write(std::move(c)); };
+  try {
+    if (flags.on("no-pipeline")) {
+      run_in_turn(stages.cases(), read, segment, write);
+    } else {
+      // The reader's and writer's OpenMP regions (the scores' distances) take --threads too.
+      const int threads = omp_get_max_threads();
+      run_overlapped(stages.cases(), QueueDepths{}, read, segment, write,
+                     [threads] { omp_set_num_threads(threads); });
+    }
+  } catch (...) {
+    // The stages stop at the first failing case: the one after those written.
+    if (!ranks.distributed() || stages.written() >= s.mine.size()) throw;
+    rethrow_led(std::current_exception(), concat("case ", s.mine[stages.written()].name, ": "));
+  }
+}
+
+// The Dice table and the case scores of every input, in input order, from every rank's (a
+// collective among several ranks).
+void print_all_scores(Communicator& ranks, const Setup& s, CaseStages& stages) {
+  if (!ranks.distributed()) {
+    print_scores(stages.dice_table(), stages.case_scores(), s.outputs.folder);
+    return;
+  }
+  std::vector<std::string> names;
+  for (const InputCase& c : s.cases) names.push_back(c.name);
+  DiceTable table = gather_table(ranks, stages.dice_table(), names);
+  const CaseScoreTable scores = gather_scores(ranks, stages.case_scores(), s.cases.size());
+  if (ranks.rank() == 0) print_scores(table, scores, s.outputs.folder);
+}
+
+int predict(const Flags& flags, Communicator& ranks) {
+  RankOutcome outcome(ranks);
+  Setup s;
+  outcome.attempt([&] { check_inputs(flags, ranks, s); });
+  if (!outcome.all_succeeded()) return outcome.agreed_exit_code();
+  outcome.attempt([&] { load_models(flags, ranks, s); });
+  if (!outcome.all_succeeded()) return outcome.agreed_exit_code();
+  // One predict per output folder (rank 0 holds it for the job); what a killed one left
+  // half-written goes before any rank writes.
+  std::optional<FolderLock> lock;
+  if (ranks.rank() == 0)
+    outcome.attempt([&] {
+      fs::create_directories(s.outputs.folder);
+      lock.emplace(s.outputs.folder, "predict.lock");
+      remove_half_written(s.outputs.folder);
+    });
+  if (!outcome.all_succeeded()) return outcome.agreed_exit_code();
+
+  CaseStages stages(s.mine, *s.segmenter, s.class_names, s.outputs);
+  // Rank 0's bar counts the job's cases: each of its own stands for one on every rank until the
+  // ranks' true total is known at the end.
+  std::optional<ProgressBar> bar;
+  if (ranks.rank() == 0) {
+    bar.emplace("predict", static_cast<std::int64_t>(s.cases.size()), stderr,
+                RateUnit{"cases/min", 60});
+    stages.on_written = [&] { bar->advance(ranks.size()); };
+  }
+  outcome.attempt([&] { run_cases(flags, ranks, s, stages); });
+  double written = static_cast<double>(stages.written());
+  ranks.sum(&written, 1);
+  if (bar)
+    bar->set_done(static_cast<std::int64_t>(written),
+                  ranks.distributed() ? concat(ranks.size(), " ranks") : "");
+  if (!outcome.all_succeeded()) return outcome.agreed_exit_code();
+  if (bar) bar->finish();
+  if (ranks.rank() == 0)
+    std::printf("%zu segmentation(s) written to %s\n", s.cases.size(), s.outputs.folder.c_str());
+  if (s.outputs.scoring) print_all_scores(ranks, s, stages);
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   return run_tool(argc, argv, "predict", kSummary, define_flags, [&](const Flags& flags) {
-    if (!flags.given("checkpoint") || !flags.given("input") || !flags.given("out"))
-      throw Error(ErrorKind::usage, "--checkpoint, --input and --out are required (see --help)");
-    apply_thread_count(flags);
-    const std::vector<InputCase> cases = checked_inputs(flags);
-    const Device device = parse_device(flags.text("device"));
-    set_deterministic_convolutions(flags.on("deterministic"));
-    std::vector<ModelInfo> infos;
-    for (const std::string& checkpoint : flags.list("checkpoint"))
-      infos.push_back(model_info(flags, checkpoint));
-    check_channels(cases, infos[0], flags.list("checkpoint")[0]);
-    Segmenter segmenter(flags.list("checkpoint"), infos, device, window_options(flags, infos));
-    const std::int64_t classes = segmenter.num_classes();
-    const std::vector<std::string> names =
-        class_names_or_numbered(segmenter.first_info().class_names, static_cast<int>(classes));
-    const std::vector<bool> largest_only = postprocessed_classes(flags, names);
-    const bool scoring = !flags.list("labels").empty();
-    // Every label within the model's classes before anything is written (read again to score).
-    if (scoring)
-      for (const InputCase& input : cases)
-        class_labels(read_nifti(input.label).values, static_cast<int>(classes), input.label);
-    fs::create_directories(flags.text("out"));
-    // One predict per output folder; what a killed one left half-written goes.
-    const FolderLock lock(flags.text("out"), "predict.lock");
-    remove_half_written(flags.text("out"));
-
-    DiceTable table;
-    table.class_names = names;
-    CaseScoreTable scores(names, flags.number("nsd-tolerance"));
-    ProgressBar bar("predict", static_cast<std::int64_t>(cases.size()));
-    for (const InputCase& input : cases) {
-      const std::string& path = input.channels.front();
-      const std::string& name = input.name;
-      NiftiVolume volume = read_channels(input.channels);
-      const NiftiGeometry& g = volume.geometry;
-      const Shape native{1, g.nz, g.ny, g.nx, 1};
-      // The native-size probabilities (C times the volume) only where they are written.
-      Tensor resampled = flags.on("probabilities")
-                             ? Tensor(native.with_channels(classes), DType::f32, device)
-                             : Tensor();
-      Tensor segmentation(native, DType::u8, device);
-      segmenter.segment(volume, path, segmentation,
-                        flags.on("probabilities") ? &resampled : nullptr);
-      Tensor host = segmentation.to(Device::cpu);
-      if (std::find(largest_only.begin(), largest_only.end(), true) != largest_only.end()) {
-        keep_largest_components(host.data_as<std::uint8_t>(), {g.nz, g.ny, g.nx}, largest_only);
-        segmentation.copy_from(host);
-      }
-      const fs::path out = fs::path(flags.text("out")) / (name + "_seg.nii.gz");
-      write_nifti(out.string(), g, host.data(), NiftiStorage::u8);
-      log_debug(path, " -> ", out.string());
-      if (&input == &cases.front() && !conv_planning_report().empty())
-        log_debug(conv_planning_report());
-      if (flags.on("probabilities"))
-        write_probabilities(fs::path(flags.text("out")) / (name + "_prob.nii.gz"), g, resampled);
-      if (scoring) {
-        const std::vector<std::uint8_t> truth =
-            class_labels(read_nifti(input.label).values, static_cast<int>(classes), input.label);
-        const Tensor truth_tensor =
-            Tensor::view(const_cast<std::uint8_t*>(truth.data()), native, DType::u8, Device::cpu)
-                .to(device);
-        Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
-        overlap_counts(segmentation, truth_tensor, counts);
-        table.add(name, counts.to(Device::cpu).data_as<double>());
-        scores.add(name, host.data_as<std::uint8_t>(), truth.data(), grid_of(g));
-      }
-      bar.advance();
-    }
-    bar.finish();
-    std::printf("%zu segmentation(s) written to %s\n", cases.size(), flags.text("out").c_str());
-    if (scoring) print_scores(table, scores, flags.text("out"));
-    return 0;
+    return predict(flags, Communicator::world());  // one process, or mpirun's (srun's) ranks
   });
 }

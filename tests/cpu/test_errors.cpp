@@ -1,9 +1,14 @@
 // Error messages name the condition, the values, the file and the line; kinds map to exit codes.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <new>
 #include <system_error>
+#include <thread>
 
 #include "runtime/device.h"
 #include "runtime/error.h"
@@ -79,6 +84,28 @@ TEST_CASE("a library's stderr lines are captured, and stderr restored", "[errors
   std::fprintf(stderr, "** ERROR: a library speaks\n");
   CHECK(capture.release() == "** ERROR: a library speaks\n");
   CHECK(capture.release().empty());  // once
+}
+
+TEST_CASE("captures on two threads neither nest nor swallow each other's lines", "[errors]") {
+  struct stat before {};
+  REQUIRE(fstat(STDERR_FILENO, &before) == 0);
+  // Interleaved, each capture would save the other's redirection and one could restore it last.
+  const auto capture_lines = [](const char* line, int& kept) {
+    for (int i = 0; i < 200; ++i) {
+      StderrCapture capture;
+      std::fprintf(stderr, "%s", line);
+      kept += capture.release() == line;
+    }
+  };
+  int kept_a = 0, kept_b = 0;
+  std::thread a(capture_lines, "a\n", std::ref(kept_a));
+  capture_lines("b\n", kept_b);
+  a.join();
+  CHECK(kept_a == 200);
+  CHECK(kept_b == 200);
+  struct stat after {};
+  REQUIRE(fstat(STDERR_FILENO, &after) == 0);
+  CHECK((after.st_dev == before.st_dev && after.st_ino == before.st_ino));  // stderr restored
 }
 
 TEST_CASE("command lines are shell-quoted word by word", "[errors][flags]") {

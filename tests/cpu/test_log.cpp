@@ -16,6 +16,32 @@ TEST_CASE("the progress bar shows counts, rate and status", "[log]") {
         "val  [####]  0/0  0.0 s  ETA 0.0 s  0.00 it/s");
 }
 
+TEST_CASE("predict's progress line shows cases per minute and the time left", "[log]") {
+  const RateUnit per_minute{"cases/min", 60};
+  // 3 of 12 cases in 9 s: 20 cases a minute, 27 s for the other 9 at that rate.
+  CHECK(ProgressBar::render("predict", 3, 12, 9.0, "", 8, per_minute) ==
+        "predict  [##......]  3/12  9.0 s  ETA 27.0 s  20.00 cases/min");
+  // Two ranks' job at its end: no time left, the status names the ranks.
+  CHECK(ProgressBar::render("predict", 12, 12, 18.0, "2 ranks", 4, per_minute) ==
+        "predict  [####]  12/12  18.0 s  ETA 0.0 s  40.00 cases/min  2 ranks");
+}
+
+TEST_CASE("a bar's count set from elsewhere is what its last line shows", "[log]") {
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  {
+    ProgressBar bar("predict", 6, file, RateUnit{"cases/min", 60});
+    bar.advance(2);  // one case of rank 0, standing for one on each of 2 ranks
+    bar.set_done(5, "2 ranks");
+  }
+  std::rewind(file);
+  char buffer[256] = {};
+  const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);
+  std::fclose(file);
+  CHECK_THAT(std::string(buffer, n), Catch::Contains("5/6") && Catch::Contains(" cases/min") &&
+                                         Catch::EndsWith("  2 ranks\n"));
+}
+
 TEST_CASE("a finished progress bar prints one line where output is not a terminal", "[log]") {
   std::FILE* file = std::tmpfile();
   REQUIRE(file != nullptr);

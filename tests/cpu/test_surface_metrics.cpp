@@ -199,6 +199,30 @@ TEST_CASE("cases.csv leaves an absent class empty and writes a total miss as inf
                                                    "\"median\": null, \"n\": 0, \"n_absent\": 1"));
 }
 
+TEST_CASE("a table's rows through bytes, interleaved case by case, give the same cases.csv",
+          "[surface]") {
+  const Grid3 g{4, 4, 4, 1, 1, 2};
+  std::vector<std::uint8_t> pred(static_cast<std::size_t>(g.voxels()), 0), truth = pred;
+  truth[5] = 1;  // a total miss (inf) and an absent class (NaN) travel too
+  pred[9] = truth[9] = 2;
+  const std::vector<std::string> classes = {"background", "one", "two"};
+  CaseScoreTable all(classes, 2.0), even(classes, 2.0), odd(classes, 2.0);
+  for (int v = 0; v < 5; ++v) {
+    const std::string name = "case_" + std::to_string(v);
+    pred[static_cast<std::size_t>(20 + v)] = 2;  // each case its own numbers
+    all.add(name, pred.data(), truth.data(), g);
+    (v % 2 == 0 ? even : odd).add(name, pred.data(), truth.data(), g);
+  }
+  // As predict's ranks do: each table's bytes read back elsewhere, then case i from table i % 2.
+  CaseScoreTable even_again(classes, 2.0), odd_again(classes, 2.0), gathered(classes, 2.0);
+  even_again.add_rows_bytes(even.rows_bytes());
+  odd_again.add_rows_bytes(odd.rows_bytes());
+  for (std::size_t i = 0; i < 5; ++i) gathered.add_case_of(i % 2 ? odd_again : even_again, i / 2);
+  CHECK(gathered.csv() == all.csv());
+  CHECK(gathered.summary_json() == all.summary_json());
+  CHECK_THROWS(CaseScoreTable(classes, 2.0).add_rows_bytes(even.rows_bytes().substr(0, 20)));
+}
+
 TEST_CASE("the surface metrics are MONAI's to 1e-3 mm", "[surface]") {
   // tests/fixtures/monai_surface.py wrote the masks and MONAI 1.4's figures.
   const std::string text = testing::read_text(std::string(FIXTURES_DIR) + "/monai_surface.json");

@@ -9,7 +9,10 @@
 
 #include "tests/support/test_data.h"
 #include "tests/support/tool_runs.h"
+#include "tests/support/two_ranks.h"
 
+using unet3d::testing::kEnvironment;
+using unet3d::testing::kTwoRanks;
 using unet3d::testing::read_text;
 using unet3d::testing::run_command;
 using unet3d::testing::scratch_folder;
@@ -19,13 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kTrainer = TRAINER_PATH;
-// CI runs as root in a container: Open MPI refuses root unless told, and wants its shared-memory
-// transport without the single-copy mechanism there. `timeout` ends a hung job (exit 124).
-const std::string kEnvironment =
-    "OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-    "OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none ";
-const std::string kTwoRanks =
-    kEnvironment + "timeout 60 " + MPIEXEC_PATH + " --oversubscribe -np 2 ";
 const std::string kTiny = " --device cpu --threads 1 --no-cache" + unet3d::testing::kTinyRun;
 
 struct RunFolders {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "io/safetensors.h"
@@ -47,6 +49,48 @@ int files_named(const fs::path& dir, const std::string& prefix) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.path().filename().string().starts_with(prefix)) ++n;
   return n;
+}
+
+std::string SmallCohort::inputs() const {
+  std::string text;
+  for (const fs::path& image : images) text += " " + image.string();
+  return text;
+}
+
+SmallCohort small_cohort(const fs::path& folder, const std::string& trainer,
+                         const std::string& make_phantoms, int cases) {
+  const ToolResult trained = run_command(trainer + " --out " + (folder / "model").string() +
+                                         " --epochs 1 --device cpu" + kTinyRun);
+  INFO(trained.output);
+  REQUIRE(trained.code == 0);
+  const fs::path data = folder / "data";
+  REQUIRE(run_command(make_phantoms + " --out " + data.string() + " --phantoms " +
+                      std::to_string(cases) + " --phantom-size 40,36,20")
+              .code == 0);
+  SmallCohort cohort{(folder / "model" / "best.safetensors").string(),
+                     {},
+                     (data / "semantic_labels_only").string()};
+  const std::set<fs::path> images(fs::directory_iterator(data / "semantic_MRs"), {});
+  cohort.images.assign(images.begin(), images.end());
+  REQUIRE(cohort.images.size() == static_cast<std::size_t>(cases));
+  return cohort;
+}
+
+void check_same_files(const fs::path& a, const fs::path& b) {
+  const auto contents = [](const fs::path& dir) {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().filename() != "predict.lock")
+        files[e.path().filename().string()] = read_text(e.path());
+    return files;
+  };
+  const auto in_a = contents(a), in_b = contents(b);
+  CHECK(in_a.size() == in_b.size());
+  for (const auto& [name, bytes] : in_a) {
+    INFO(name << " in " << a.string() << " and " << b.string());
+    REQUIRE(in_b.count(name) == 1);
+    CHECK(in_b.at(name) == bytes);
+  }
 }
 
 void check_same_run(const fs::path& a, const fs::path& b) {

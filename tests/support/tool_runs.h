@@ -26,6 +26,21 @@ int files_named(const std::filesystem::path& dir, const std::string& prefix);
 // (timing columns aside) and the same test report.
 void check_same_run(const std::filesystem::path& a, const std::filesystem::path& b);
 
+// What predict's cohort tests segment: a tiny model trained for one epoch (kTinyRun, CPU) and
+// `cases` phantom cases of 40x36x20 written as files, below `folder`.
+struct SmallCohort {
+  std::string checkpoint;
+  std::vector<std::filesystem::path> images;  // in name order (predict's input order)
+  std::string labels;                         // their label folder
+  std::string inputs() const;                 // the images, each after a space
+};
+SmallCohort small_cohort(const std::filesystem::path& folder, const std::string& trainer,
+                         const std::string& make_phantoms, int cases);
+
+// CHECKs that folders `a` and `b` hold files of the same names and bytes (predict's lock file,
+// which holds its writer's pid, aside).
+void check_same_files(const std::filesystem::path& a, const std::filesystem::path& b);
+
 // trainer's flags for a tiny run on phantoms (16^3, 4 features, depth 2, 16 cases), device
 // not included: every test names its own.
 inline const std::string kTinyRun =

@@ -27,6 +27,7 @@ class Segmenter {
 
   std::int64_t num_classes() const { return members_[0].info.config.num_classes; }
   const ModelInfo& first_info() const { return members_[0].info; }
+  Device device() const { return members_[0].net->device(); }
 
   // segmentation ([1, nz, ny, nx, 1] u8 on the device) := the labels of `volume` (read from
   // `path`); probabilities, when given ([1, nz, ny, nx, C] f32 on the device), := the (averaged)

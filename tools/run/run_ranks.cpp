@@ -5,6 +5,7 @@
 #include <csignal>
 #include <string>
 
+#include "runtime/device.h"
 #include "runtime/interrupt.h"
 #include "runtime/log.h"
 
@@ -40,9 +41,15 @@ void check_same_device(Communicator& ranks, Device device) {
   if (on_gpus != 0 && on_gpus != ranks.size())
     throw Error(ErrorKind::usage,
                 concat(on_gpus, " of the ", ranks.size(),
-                       " ranks train on a GPU and the others on the CPU: every rank must use the "
+                       " ranks compute on a GPU and the others on the CPU: every rank must use the "
                        "same kind of device (give --device cpu, or start only ranks that have a "
                        "GPU each)"));
+}
+
+void take_own_gpu(const Communicator& ranks, Device device) {
+  if (!ranks.distributed()) return;
+  const int local = local_rank();  // a malformed launcher variable fails on any device
+  if (device == Device::cuda) choose_gpu(local);
 }
 
 void check_resumed_ranks(const RunSettings& settings, const RunConfig& c,

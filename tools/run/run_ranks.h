@@ -16,9 +16,14 @@ namespace unet3d {
 // settings := rank 0's on every rank (so that only rank 0 reads a resumed run's config.json).
 void share_settings(Communicator& ranks, RunSettings& settings);
 
-// Every rank trains on the same kind of device: a usage Error on every rank where `device`
+// Every rank computes on the same kind of device: a usage Error on every rank where `device`
 // (--device auto's answer, say) differs between them (a collective).
 void check_same_device(Communicator& ranks, Device device);
+
+// Each of several ranks computes on a GPU of its own, its local rank's on its machine (more ranks
+// than GPUs there is a usage Error), taken before any work reaches the device; a malformed
+// launcher variable is a usage Error on any device. Nothing for a single process.
+void take_own_gpu(const Communicator& ranks, Device device);
 
 // A run resumes with as many ranks as it started with (config.json's "ranks"; 1 for runs from
 // before it was kept), its batches being sliced by them: otherwise a usage Error. --sync-bn in

@@ -85,10 +85,7 @@ class Run {
     // Rank 0 preprocesses first, filling the cache the others then read. Each rank takes a GPU
     // of its own before the data reaches one.
     if (!writes_) ranks.barrier();
-    if (ranks.distributed()) {
-      const int local = local_rank();  // a malformed launcher variable fails on any device
-      if (device_ == Device::cuda) choose_gpu(local);
-    }
+    take_own_gpu(ranks, device_);
     data_ = load_run_data(c, device_, [&](const std::vector<CaseInfo>& cases) {
       std::vector<Spacing> spacings;
       for (const std::size_t i : case_indices(cases, chosen_split(cases).train))
