@@ -8,6 +8,7 @@
 
 #include "io/resampled.h"
 #include "io/safetensors.h"
+#include "layers/host_values.h"
 #include "runtime/error.h"
 #include "tools/model/network_metadata.h"
 #include "tools/model/network_text.h"
@@ -79,25 +80,6 @@ std::vector<double> values_of(const StoredTensor& t) {
   return out;
 }
 
-Tensor host_tensor(const std::vector<double>& values, Shape shape, DType dtype) {
-  Tensor t(shape, dtype, Device::cpu);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (dtype == DType::f64)
-      t.data_as<double>()[i] = values[i];
-    else
-      t.data_as<float>()[i] = static_cast<float>(values[i]);
-  }
-  return t;
-}
-
-std::vector<double> host_values(const Tensor& t) {
-  const Tensor host = t.to(Device::cpu);
-  std::vector<double> out(static_cast<std::size_t>(host.numel()));
-  for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] = host.dtype() == DType::f64 ? host.data_as<double>()[i] : host.data_as<float>()[i];
-  return out;
-}
-
 // Parameter i := the file's tensor `t` (its dtype and PyTorch shape checked by the caller).
 void copy_parameter(const StoredTensor& t, ParameterStore& params, std::size_t i) {
   const ParameterSpec& spec = params.spec(i);
@@ -105,7 +87,7 @@ void copy_parameter(const StoredTensor& t, ParameterStore& params, std::size_t i
   std::vector<double> ours(torch.size());
   for (std::size_t k = 0; k < ours.size(); ++k)
     ours[k] = torch[static_cast<std::size_t>(torch_index(spec, static_cast<std::int64_t>(k)))];
-  params.value(i).copy_from(host_tensor(ours, spec.shape, params.master_dtype()));
+  params.value(i).copy_from(tensor_of_values(ours, spec.shape, params.master_dtype()));
 }
 
 std::int64_t i64_of(const StoredTensor& t) {
