@@ -77,10 +77,11 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
                          static_cast<std::int64_t>(volume.values.size()) == g.voxels() * channels,
                      "preprocess_channels: ", channels, " channels of ", g.voxels(), " voxels in ",
                      volume.values.size(), " values, into ", out.describe());
+  // Channel c where `out` lives: on the CPU the volume's own values, not a native-size copy.
   const auto channel = [&](std::int64_t c) {
-    return Tensor::view(const_cast<float*>(volume.values.data()) + c * g.voxels(),
-                        {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu)
-        .to(out.device());
+    const Tensor values = Tensor::view(const_cast<float*>(volume.values.data()) + c * g.voxels(),
+                                       {1, g.nz, g.ny, g.nx, 1}, DType::f32, Device::cpu);
+    return out.device() == Device::cpu ? values.alias() : values.to(out.device());
   };
   const auto normalise = [&](std::int64_t c, Tensor& into, const std::string& what) {
     const ChannelNormalization n = c < static_cast<std::int64_t>(normalization.size())

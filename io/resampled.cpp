@@ -24,10 +24,17 @@ Grid resampled_grid_of(const NiftiGeometry& g, const Spacing& target) {
 std::vector<float> resampled_image(const NiftiVolume& volume, const Spacing& target, Device work,
                                    const std::string& source, const Normalization& normalization) {
   const Grid grid = resampled_grid_of(volume.geometry, target);
-  Tensor out({1, grid.d, grid.h, grid.w, volume.channels}, DType::f32, work);
+  const Shape shape{1, grid.d, grid.h, grid.w, volume.channels};
+  std::vector<float> image(static_cast<std::size_t>(shape.numel()));
+  Tensor host = Tensor::view(image.data(), shape, DType::f32, Device::cpu);
+  if (work == Device::cpu) {  // straight into the result: no copy of the image
+    preprocess_channels(volume, host, source, normalization);
+    return image;
+  }
+  Tensor out(shape, DType::f32, work);
   preprocess_channels(volume, out, source, normalization);
-  const Tensor host = out.to(Device::cpu);
-  return {host.data_as<float>(), host.data_as<float>() + host.numel()};
+  host.copy_from(out);
+  return image;
 }
 
 ResampledDataset resample_cases(std::vector<CaseInfo> cases,

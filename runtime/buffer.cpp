@@ -2,7 +2,6 @@
 #include "runtime/buffer.h"
 
 #include <atomic>
-#include <cstdlib>
 #include <mutex>
 #include <new>
 
@@ -56,7 +55,9 @@ Buffer::Buffer(std::size_t bytes, Device device) : bytes_(bytes), device_(device
     if constexpr (kBuiltWithCuda) data_ = gpu::allocate(bytes);
   } else {
     const std::size_t rounded = (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
-    data_ = std::aligned_alloc(kHostAlignment, rounded);
+    // Through operator new, so that a program counting its allocations (tests/support's
+    // counting allocator) counts these too.
+    data_ = ::operator new (rounded, std::align_val_t{kHostAlignment}, std::nothrow);
     if (data_ == nullptr)
       throw_error(ErrorKind::runtime, concat("out of host memory allocating ", bytes, " bytes"),
                   __FILE__, __LINE__);
@@ -91,7 +92,7 @@ void Buffer::reset() noexcept {
   if (device_ == Device::cuda) {
     if constexpr (kBuiltWithCuda) gpu::release(data_);
   } else {
-    std::free(data_);
+    ::operator delete (data_, std::align_val_t{kHostAlignment});
   }
   count(device_, -static_cast<std::int64_t>(bytes_), false);
   data_ = nullptr;

@@ -143,13 +143,17 @@ ClassSurfaceScores class_surface_scores(const std::uint8_t* pred, const std::uin
   // Voxels beyond the box are outside both masks, as beyond the grid's edge: the surfaces are
   // those of the whole grid.
   const std::vector<std::uint8_t> sp = surface_of(p, box), st = surface_of(t, box);
-  const std::vector<double> to_truth = squared_distance_to(st, box),
-                            to_pred = squared_distance_to(sp, box);
-  std::vector<double> pred_side, truth_side;
+  // Each side's surface distances, in voxel order, packed into the front of the distance map
+  // they were read from (a voxel's slot is never before its index): no array of their own.
+  std::vector<double> pred_side = squared_distance_to(st, box),
+                      truth_side = squared_distance_to(sp, box);
+  std::size_t pred_count = 0, truth_count = 0;
   for (std::size_t i = 0; i < sp.size(); ++i) {
-    if (sp[i]) pred_side.push_back(std::sqrt(to_truth[i]));
-    if (st[i]) truth_side.push_back(std::sqrt(to_pred[i]));
+    if (sp[i]) pred_side[pred_count++] = std::sqrt(pred_side[i]);
+    if (st[i]) truth_side[truth_count++] = std::sqrt(truth_side[i]);
   }
+  pred_side.resize(pred_count);
+  truth_side.resize(truth_count);
   double sum = 0;
   std::int64_t within = 0;
   for (const double d : pred_side) sum += d, within += d <= tolerance_mm;

@@ -59,21 +59,28 @@ SegmentedCase CaseStages::segment(ReadCase c) {
       outputs_.probabilities ? Tensor(native.with_channels(classes), DType::f32, device) : Tensor();
   Tensor segmentation(native, DType::u8, device);
   segmenter_.segment(c.volume, path, segmentation, outputs_.probabilities ? &resampled : nullptr);
-  SegmentedCase s{c.index, g, segmentation.to(Device::cpu), Tensor(), std::move(c.truth), {}};
+  c.volume.values = std::vector<float>();  // the input is done with: freed before what follows
+  // On the CPU the results are on the host already: moved there, not copied.
+  const auto to_host = [&](Tensor& t) {
+    return device == Device::cpu ? std::move(t) : t.to(Device::cpu);
+  };
+  SegmentedCase s{c.index, g, to_host(segmentation), Tensor(), std::move(c.truth), {}};
+  const Tensor& labels = device == Device::cpu ? s.labels : segmentation;
   if (any_largest_only_) {
     keep_largest_components(s.labels.data_as<std::uint8_t>(), {g.nz, g.ny, g.nx},
                             outputs_.largest_only);
-    segmentation.copy_from(s.labels);
+    if (device != Device::cpu) segmentation.copy_from(s.labels);
   }
   if (c.index == 0 && !conv_planning_report().empty()) log_debug(conv_planning_report());
   if (outputs_.scoring) {
-    const Tensor truth = Tensor::view(s.truth.data(), native, DType::u8, Device::cpu).to(device);
+    const Tensor host_truth = Tensor::view(s.truth.data(), native, DType::u8, Device::cpu);
+    const Tensor truth = device == Device::cpu ? host_truth.alias() : host_truth.to(device);
     Tensor counts({1, 1, 1, 3, classes}, DType::f64, device);
-    overlap_counts(segmentation, truth, counts);
+    overlap_counts(labels, truth, counts);
     const Tensor host_counts = counts.to(Device::cpu);
     s.counts.assign(host_counts.data_as<double>(), host_counts.data_as<double>() + 3 * classes);
   }
-  if (outputs_.probabilities) s.probabilities = resampled.to(Device::cpu);
+  if (outputs_.probabilities) s.probabilities = to_host(resampled);
   return s;
 }
 
