@@ -213,6 +213,14 @@ std::vector<unsigned char> first_volume_bytes(const std::string& path, const nif
   znzFile file = znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()));
   if (file == nullptr) data_error(path, "cannot open it");
   std::vector<unsigned char> bytes;
+  // Room for the whole volume at once where the file can hold it (growing in chunks would hold
+  // the old and the doubled capacity together: up to three times the volume): deflate packs at
+  // most 1032 bytes into one, so a lying header still costs no more than the file can give.
+  std::error_code error;
+  const std::uint64_t file_bytes = std::filesystem::file_size(path, error);
+  const std::uint64_t holdable =
+      error ? 0 : (nifti_is_gzfile(path.c_str()) ? file_bytes * 1032 : file_bytes);
+  bytes.reserve(static_cast<std::size_t>(std::min(wanted, holdable)));
   bool corrupt = false;  // gzread's -1: a CRC or format error in the stream
   // gzseek answers the new offset, fseek 0: only a negative answer is a failure.
   if (header.iname_offset >= 0 &&
@@ -293,6 +301,12 @@ void require_regular_file(const std::string& path) {
 
 NiftiGeometry read_nifti_geometry(const std::string& path) {
   return geometry_of(*checked_header(path, false));
+}
+
+NiftiGeometry read_nifti_geometry(const std::string& path, std::int64_t& voxel_bytes) {
+  const NiftiImage header = checked_header(path, false);
+  voxel_bytes = header->nbyper;
+  return geometry_of(*header);
 }
 
 NiftiVolume read_nifti(const std::string& path) {

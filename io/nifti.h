@@ -50,6 +50,8 @@ void require_regular_file(const std::string& path);
 
 // The grid of a file from its header alone, with the same header checks (no data is read).
 NiftiGeometry read_nifti_geometry(const std::string& path);
+// The same with the bytes one stored voxel takes (its datatype's size: 2 for int16).
+NiftiGeometry read_nifti_geometry(const std::string& path, std::int64_t& voxel_bytes);
 
 // What a written file stores: label maps, scanner-like intensities, probabilities.
 enum class NiftiStorage { u8, i16, f32 };

@@ -33,12 +33,12 @@ void resize_nearest(const ResizeNearestArgs& a) {
 
 void resize_trilinear_argmax(const ResizeTrilinearArgmaxArgs& a) {
   UNET3D_USAGE_CHECK(
-      (a.x.dtype() == DType::f32 || a.x.dtype() == DType::f64) && a.labels.dtype() == DType::u8 &&
-          a.labels.shape().c == 1 && a.x.shape().n == a.labels.shape().n &&
-          a.x.device() == a.labels.device() && a.x.numel() > 0 && a.labels.numel() > 0 &&
-          a.x.shape().c <= 256,
+      (a.x.dtype() == DType::f16 || a.x.dtype() == DType::f32 || a.x.dtype() == DType::f64) &&
+          a.labels.dtype() == DType::u8 && a.labels.shape().c == 1 &&
+          a.x.shape().n == a.labels.shape().n && a.x.device() == a.labels.device() &&
+          a.x.numel() > 0 && a.labels.numel() > 0 && a.x.shape().c <= 256,
       "resize_trilinear_argmax: ", a.x.describe(), " into ", a.labels.describe(),
-      " (f32 or f64 probabilities of at most 256 classes into u8 labels of one channel)");
+      " (f16, f32 or f64 probabilities of at most 256 classes into u8 labels of one channel)");
   UNET3D_RUN_ON_DEVICE_OF(a.x, resize_trilinear_argmax, a);
 }
 

@@ -22,7 +22,7 @@ struct ResizeNearestArgs {
 void resize_nearest(const ResizeNearestArgs& a);
 
 // labels ([N, Do, Ho, Wo, 1] u8) := the argmax over the channels (the lowest wins ties) of the
-// trilinear resize of x ([N, Di, Hi, Wi, C] f32 or f64), the same labels as resize_trilinear
+// trilinear resize of x ([N, Di, Hi, Wi, C] f16, f32 or f64), the same labels as resize_trilinear
 // followed by argmax_channels, without the resized tensor.
 struct ResizeTrilinearArgmaxArgs {
   const Tensor& x;

@@ -85,9 +85,10 @@ void trilinear_argmax(const S* x, std::uint8_t* labels, Shape in, Shape out) {
   Exec::for_each(out.numel() / out.c, [=] UNET3D_HD_LAMBDA(std::int64_t v) {
     const TrilinearSample<S> sample(x, in, out, voxels.coordinates(v));
     std::int64_t best = 0;
-    S best_value = sample.value(0);
+    compute_t<S> best_value = sample.value(0);
     for (std::int64_t c = 1; c < out.c; ++c)
-      if (const S value = sample.value(c); value > best_value) best_value = value, best = c;
+      if (const compute_t<S> value = sample.value(c); value > best_value)
+        best_value = value, best = c;
     labels[v] = static_cast<std::uint8_t>(best);
   });
 }
@@ -122,6 +123,9 @@ void resize_trilinear_argmax(const ResizeTrilinearArgmaxArgs& a) {
   if (a.x.dtype() == DType::f64)
     resize_impl::trilinear_argmax<Exec<On>>(static_cast<const double*>(a.x.data()), to, a.x.shape(),
                                             out);
+  else if (a.x.dtype() == DType::f16)
+    resize_impl::trilinear_argmax<Exec<On>>(
+        static_cast<const storage_t<On, DType::f16>*>(a.x.data()), to, a.x.shape(), out);
   else
     resize_impl::trilinear_argmax<Exec<On>>(static_cast<const float*>(a.x.data()), to, a.x.shape(),
                                             out);

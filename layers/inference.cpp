@@ -16,8 +16,15 @@ void class_probabilities(const Tensor& logits, Tensor& probabilities) {
   softmax_forward({probabilities, probabilities});
 }
 
+Tensor widened_probabilities(const Tensor& probabilities) {
+  if (probabilities.dtype() == DType::f32) return probabilities.alias();
+  Tensor wide(probabilities.shape(), DType::f32, probabilities.device());
+  cast({probabilities, wide});
+  return wide;
+}
+
 void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor& labels) {
-  resize_trilinear({probabilities, resampled});
+  resize_trilinear({widened_probabilities(probabilities), resampled});
   argmax_channels({resampled, labels});
 }
 

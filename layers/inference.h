@@ -12,9 +12,13 @@ namespace unet3d {
 void class_probabilities(const Tensor& logits, Tensor& probabilities);
 
 // resampled ([1, D, H, W, C] f32, the native grid) := one volume's probabilities ([1, S, S, S,
-// C] f32) resized trilinear; labels ([1, D, H, W, 1] u8) := their argmax.
+// C] f32, or f16 widened first) resized trilinear; labels ([1, D, H, W, 1] u8) := their argmax.
 void native_segmentation(const Tensor& probabilities, Tensor& resampled, Tensor& labels);
-// The same labels without keeping the resampled probabilities (no native-size C-channel tensor).
+// The same labels without keeping the resampled probabilities (no native-size C-channel tensor;
+// f16 probabilities are read as they are).
 void native_segmentation(const Tensor& probabilities, Tensor& labels);
+
+// probabilities itself (a view) where it is f32, else a copy cast to f32.
+Tensor widened_probabilities(const Tensor& probabilities);
 
 }  // namespace unet3d

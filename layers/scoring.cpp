@@ -4,6 +4,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/metrics.h"
 #include "kernels/resize.h"
+#include "layers/inference.h"
 
 namespace unet3d {
 
@@ -23,7 +24,7 @@ void ensemble_segmentation(std::int64_t classes, std::size_t models,
       one(native, DType::f32, segmentation.device());
   fill({sum, 0.0});
   for (std::size_t m = 0; m < models; ++m) {
-    resize_trilinear({model_probabilities(m), one});
+    resize_trilinear({widened_probabilities(model_probabilities(m)), one});
     add({sum, one, sum});
   }
   affine({sum, 1.0 / static_cast<double>(models), 0.0, sum});

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "runtime/error.h"
+#include "runtime/half.h"
 
 namespace unet3d {
 
@@ -58,79 +59,156 @@ std::vector<float> importance_map(Grid patch, double sigma_scale) {
   return map;
 }
 
-std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch,
-                                       std::int64_t classes, double overlap,
-                                       const WindowPredictor& predictor, std::int64_t batch) {
-  const std::int64_t grid_voxels = grid.d * grid.h * grid.w;
-  UNET3D_USAGE_CHECK(grid_voxels > 0 && !volume.empty() &&
-                         static_cast<std::int64_t>(volume.size()) % grid_voxels == 0,
-                     "sliding_window_mean: ", volume.size(), " values for a grid of ", grid.str());
-  const auto in_channels = static_cast<std::int64_t>(volume.size()) / grid_voxels;
-  UNET3D_USAGE_CHECK(classes >= 1 && batch >= 1, "sliding_window_mean: ", classes,
-                     " classes, batch ", batch);
-  const AxisPadding pd = window_padding(grid.d, patch.d), ph = window_padding(grid.h, patch.h),
-                    pw = window_padding(grid.w, patch.w);
-  const Grid padded{grid.d + pd.before + pd.after, grid.h + ph.before + ph.after,
-                    grid.w + pw.before + pw.after};
-  const std::vector<float> weight = importance_map(patch);
-  const auto voxels = static_cast<std::size_t>(padded.d * padded.h * padded.w);
-  const auto channels = static_cast<std::size_t>(classes);
-  std::vector<float> sums(voxels * channels, 0.0f), weights(voxels, 0.0f);
+namespace {
+
+// One sum's value, and a value added to it, in the sums' own dtype (f16 sums add in f32 and
+// round once per addition).
+inline float value_of(float v) {
+  return v;
+}
+inline float value_of(Half v) {
+  return to_float(v);
+}
+inline void store(float& to, float v) {
+  to = v;
+}
+inline void store(Half& to, float v) {
+  to = to_half(v);
+}
+
+// The windows' voxels, gathered from (and their weighted probabilities added into) the padded
+// volume.
+struct WindowRun {
+  const std::vector<float>& volume;
+  Grid grid, patch, padded;
+  AxisPadding pd, ph, pw;
+  std::int64_t in_channels, classes;
+
   // The padded volume's value at (z, y, x) in channel c, 0 in the padding.
-  const auto value = [&](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t c) {
+  float value(std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t c) const {
     z -= pd.before, y -= ph.before, x -= pw.before;
     if (z < 0 || z >= grid.d || y < 0 || y >= grid.h || x < 0 || x >= grid.w) return 0.0f;
     return volume[static_cast<std::size_t>(((z * grid.h + y) * grid.w + x) * in_channels + c)];
-  };
+  }
+  void gather(Grid s, float*& to) const {
+    for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
+      for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
+        for (std::int64_t x = s.w; x < s.w + patch.w; ++x)
+          for (std::int64_t c = 0; c < in_channels; ++c) *to++ = value(z, y, x, c);
+  }
+  // sums (padded grid, classes each) += weight * p, weights += weight, for the window at s.
+  template <class S>
+  void add(Grid s, const std::vector<float>& weight, const float*& p, S* sums,
+           float* weights) const {
+    const auto channels = static_cast<std::size_t>(classes);
+    std::size_t i = 0;
+    for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
+      for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
+        for (std::int64_t x = s.w; x < s.w + patch.w; ++x, ++i, p += channels) {
+          const auto v = static_cast<std::size_t>((z * padded.h + y) * padded.w + x);
+          S* sum = &sums[v * channels];
+          for (std::size_t c = 0; c < channels; ++c)
+            store(sum[c], value_of(sum[c]) + weight[i] * p[c]);
+          weights[v] += weight[i];
+        }
+  }
+};
+
+// The windows run over `sums` (the padded grid's, zeroed), then mean := sums / weights on the
+// unpadded grid; `mean` may be `sums` itself where nothing is padded.
+template <class S>
+void weighted_mean(const WindowRun& r, double overlap, const WindowPredictor& predictor,
+                   std::int64_t batch, S* sums, S* mean) {
+  const std::vector<float> weight = importance_map(r.patch);
+  std::vector<float> weights(static_cast<std::size_t>(r.padded.d * r.padded.h * r.padded.w), 0.0f);
   std::vector<Grid> starts;
-  for (const std::int64_t z0 : window_starts(padded.d, patch.d, overlap))
-    for (const std::int64_t y0 : window_starts(padded.h, patch.h, overlap))
-      for (const std::int64_t x0 : window_starts(padded.w, patch.w, overlap))
+  for (const std::int64_t z0 : window_starts(r.padded.d, r.patch.d, overlap))
+    for (const std::int64_t y0 : window_starts(r.padded.h, r.patch.h, overlap))
+      for (const std::int64_t x0 : window_starts(r.padded.w, r.patch.w, overlap))
         starts.push_back({z0, y0, x0});
   const std::size_t window_voxels = weight.size();
+  const auto channels = static_cast<std::size_t>(r.classes);
   std::vector<float> windows, probabilities;
   for (std::size_t first = 0; first < starts.size(); first += static_cast<std::size_t>(batch)) {
     const std::size_t count = std::min(starts.size() - first, static_cast<std::size_t>(batch));
-    windows.resize(count * window_voxels * static_cast<std::size_t>(in_channels));
-    std::size_t i = 0;
-    for (std::size_t k = first; k < first + count; ++k) {
-      const Grid s = starts[k];
-      for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
-        for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
-          for (std::int64_t x = s.w; x < s.w + patch.w; ++x)
-            for (std::int64_t c = 0; c < in_channels; ++c) windows[i++] = value(z, y, x, c);
-    }
+    windows.resize(count * window_voxels * static_cast<std::size_t>(r.in_channels));
+    float* to = windows.data();
+    for (std::size_t k = first; k < first + count; ++k) r.gather(starts[k], to);
     probabilities.assign(count * window_voxels * channels, 0.0f);
     predictor(windows, probabilities);
     UNET3D_CHECK(probabilities.size() == count * window_voxels * channels,
                  "sliding_window_mean: the predictor returned ", probabilities.size(),
-                 " values for ", count, " windows of ", window_voxels, " voxels and ", classes,
+                 " values for ", count, " windows of ", window_voxels, " voxels and ", r.classes,
                  " classes");
     const float* p = probabilities.data();
-    for (std::size_t k = first; k < first + count; ++k) {
-      const Grid s = starts[k];
-      i = 0;
-      for (std::int64_t z = s.d; z < s.d + patch.d; ++z)
-        for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
-          for (std::int64_t x = s.w; x < s.w + patch.w; ++x, ++i, p += channels) {
-            const auto v = static_cast<std::size_t>((z * padded.h + y) * padded.w + x);
-            float* sum = &sums[v * channels];
-            for (std::size_t c = 0; c < channels; ++c) sum[c] += weight[i] * p[c];
-            weights[v] += weight[i];
-          }
-    }
+    for (std::size_t k = first; k < first + count; ++k)
+      r.add(starts[k], weight, p, sums, weights.data());
   }
-  std::vector<float> mean(static_cast<std::size_t>(grid.d * grid.h * grid.w * classes));
   std::size_t o = 0;
-  for (std::int64_t z = 0; z < grid.d; ++z)
-    for (std::int64_t y = 0; y < grid.h; ++y)
-      for (std::int64_t x = 0; x < grid.w; ++x) {
+  for (std::int64_t z = 0; z < r.grid.d; ++z)
+    for (std::int64_t y = 0; y < r.grid.h; ++y)
+      for (std::int64_t x = 0; x < r.grid.w; ++x) {
         const auto v = static_cast<std::size_t>(
-            ((z + pd.before) * padded.h + y + ph.before) * padded.w + x + pw.before);
-        for (std::int64_t c = 0; c < classes; ++c)
-          mean[o++] = sums[v * static_cast<std::size_t>(classes) + static_cast<std::size_t>(c)] /
-                      weights[v];
+            ((z + r.pd.before) * r.padded.h + y + r.ph.before) * r.padded.w + x + r.pw.before);
+        for (std::size_t c = 0; c < channels; ++c)
+          store(mean[o++], value_of(sums[v * channels + c]) / weights[v]);
       }
+}
+
+template <class S>
+void mean_into(const WindowRun& r, double overlap, const WindowPredictor& predictor,
+               std::int64_t batch, S* mean) {
+  const auto values = static_cast<std::size_t>(r.padded.d * r.padded.h * r.padded.w * r.classes);
+  if (r.padded == r.grid) {  // the sums run in the result itself, the one volume of them
+    std::fill(mean, mean + values, S{});
+    return weighted_mean(r, overlap, predictor, batch, mean, mean);
+  }
+  std::vector<S> sums(values, S{});
+  weighted_mean(r, overlap, predictor, batch, sums.data(), mean);
+}
+
+}  // namespace
+
+void sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch, double overlap,
+                         const WindowPredictor& predictor, std::int64_t batch, Tensor& mean) {
+  const std::int64_t grid_voxels = grid.d * grid.h * grid.w;
+  const std::int64_t classes = mean.shape().c;
+  UNET3D_USAGE_CHECK(grid_voxels > 0 && !volume.empty() &&
+                         static_cast<std::int64_t>(volume.size()) % grid_voxels == 0,
+                     "sliding_window_mean: ", volume.size(), " values for a grid of ", grid.str());
+  UNET3D_USAGE_CHECK(classes >= 1 && batch >= 1, "sliding_window_mean: ", classes,
+                     " classes, batch ", batch);
+  const Shape expected{1, grid.d, grid.h, grid.w, classes};
+  UNET3D_USAGE_CHECK(mean.device() == Device::cpu &&
+                         (mean.dtype() == DType::f32 || mean.dtype() == DType::f16) &&
+                         mean.shape() == expected,
+                     "sliding_window_mean: the result ", mean.describe(), " is not [1, ",
+                     grid.str(), ", C] f32 or f16 on the host");
+  WindowRun r{volume,
+              grid,
+              patch,
+              {},
+              window_padding(grid.d, patch.d),
+              window_padding(grid.h, patch.h),
+              window_padding(grid.w, patch.w),
+              static_cast<std::int64_t>(volume.size()) / grid_voxels,
+              classes};
+  r.padded = {grid.d + r.pd.before + r.pd.after, grid.h + r.ph.before + r.ph.after,
+              grid.w + r.pw.before + r.pw.after};
+  if (mean.dtype() == DType::f16)
+    return mean_into(r, overlap, predictor, batch, mean.data_as<Half>());
+  mean_into(r, overlap, predictor, batch, mean.data_as<float>());
+}
+
+std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch,
+                                       std::int64_t classes, double overlap,
+                                       const WindowPredictor& predictor, std::int64_t batch) {
+  UNET3D_USAGE_CHECK(classes >= 1 && grid.d > 0 && grid.h > 0 && grid.w > 0,
+                     "sliding_window_mean: ", classes, " classes on a grid of ", grid.str());
+  std::vector<float> mean(static_cast<std::size_t>(grid.d * grid.h * grid.w * classes));
+  Tensor out =
+      Tensor::view(mean.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu);
+  sliding_window_mean(volume, grid, patch, overlap, predictor, batch, out);
   return mean;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "layers/unet3d.h"
+#include "runtime/tensor.h"
 
 namespace unet3d {
 
@@ -43,5 +44,12 @@ using WindowPredictor =
 std::vector<float> sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch,
                                        std::int64_t classes, double overlap,
                                        const WindowPredictor& predictor, std::int64_t batch = 1);
+
+// The same into `mean` ([1, D, H, W, classes] on the host, the caller's), in its dtype: f32, or
+// f16 (each addition made in f32 and rounded to f16). Where the volume needs no padding the sums
+// run in `mean` itself, so that they take no memory of their own; else they take the padded
+// volume's, in that dtype. The weights' sums are f32 either way.
+void sliding_window_mean(const std::vector<float>& volume, Grid grid, Grid patch, double overlap,
+                         const WindowPredictor& predictor, std::int64_t batch, Tensor& mean);
 
 }  // namespace unet3d

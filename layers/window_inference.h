@@ -21,6 +21,13 @@ struct WindowOptions {
 std::vector<float> window_probabilities(UNet3D& net, const std::vector<float>& volume, Grid grid,
                                         const WindowOptions& options);
 
+// The same into `probabilities` ([1, D, H, W, C] on the host), whose dtype the window sums are
+// kept in (layers/sliding_window.h): window_sum_dtype(net) keeps them in f16 where the network
+// runs in f16 (half the memory), else in f32. With mirroring, one more such volume.
+void window_probabilities(UNet3D& net, const std::vector<float>& volume, Grid grid,
+                          const WindowOptions& options, Tensor& probabilities);
+DType window_sum_dtype(UNet3D& net);
+
 // `values` ([D][H][W][channels], host) mirrored along the FlipAxis mask `axes` (kernels/flip.h).
 std::vector<float> mirrored(const std::vector<float>& values, Grid grid, std::int64_t channels,
                             unsigned axes);

@@ -9,6 +9,8 @@
 #include "io/json.h"
 #include "layers/sliding_window.h"
 #include "runtime/error.h"
+#include "runtime/half.h"
+#include "runtime/tensor.h"
 #include "tests/support/tool_runs.h"
 
 using namespace unet3d;
@@ -129,4 +131,31 @@ TEST_CASE("the sliding-window mean is MONAI's", "[sliding_window]") {
     ++compared;
   }
   CHECK(compared == 5);
+}
+
+TEST_CASE("window sums kept in f16 give the f32 mean to 5e-3, padded or not", "[sliding_window]") {
+  // A predictor of two classes whose probabilities vary over the window and from window to
+  // window: p, 1 - p with p from the input voxel.
+  const WindowPredictor predictor = [](const std::vector<float>& w, std::vector<float>& p) {
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      const float v = 0.5f + 0.45f * std::sin(3.0f * w[i]);
+      p[2 * i] = v, p[2 * i + 1] = 1.0f - v;
+    }
+  };
+  // The second grid is shorter than the patch along y: its sums run in a padded volume.
+  for (const Grid grid : {Grid{20, 18, 22}, Grid{20, 6, 22}}) {
+    INFO("grid " << grid.str());
+    std::vector<float> volume(static_cast<std::size_t>(grid.d * grid.h * grid.w));
+    for (std::size_t i = 0; i < volume.size(); ++i)
+      volume[i] = static_cast<float>(i % 37) * 0.1f + static_cast<float>(i / 997);
+    const Grid patch{8, 8, 8};
+    const std::vector<float> wide = sliding_window_mean(volume, grid, patch, 2, 0.5, predictor);
+    Tensor half({1, grid.d, grid.h, grid.w, 2}, DType::f16, Device::cpu);
+    sliding_window_mean(volume, grid, patch, 0.5, predictor, 1, half);
+    double worst = 0;
+    for (std::size_t i = 0; i < wide.size(); ++i)
+      worst = std::max(worst, std::abs(double(to_float(half.data_as<Half>()[i])) - wide[i]));
+    CHECK(worst > 0);  // the sums were f16's
+    CHECK(worst < 5e-3);
+  }
 }

@@ -156,9 +156,14 @@ TEST_CASE("resize_trilinear_argmax gives the labels of resizing then argmax", "[
     resize_trilinear({p, resampled});
     argmax_channels({resampled, expected});
     resize_trilinear_argmax({p, fused});
+    // The same quarters in f16 (exact there), resized in f32 arithmetic: the same labels.
+    Tensor p16(in, DType::f16), fused16(out, DType::u8);
+    cast({p, p16});
+    resize_trilinear_argmax({p16, fused16});
     for (std::int64_t i = 0; i < out.numel(); ++i) {
       INFO("voxel " << i);
       REQUIRE(fused.data_as<std::uint8_t>()[i] == expected.data_as<std::uint8_t>()[i]);
+      REQUIRE(fused16.data_as<std::uint8_t>()[i] == expected.data_as<std::uint8_t>()[i]);
     }
   }
   Tensor wrong(Shape{1, 2, 2, 2, 2}, DType::u8);

@@ -37,10 +37,10 @@ Grid3 resampled_grid3(const NiftiGeometry& g, Grid grid) {
 Tensor WindowEvaluator::probabilities(const ResampledDataset& data, std::size_t c) {
   if (interruptible_phase_ != nullptr) stop_if_interrupted(interruptible_phase_);
   const ResampledVolume& v = data.volumes[c];
-  std::vector<float> p = window_probabilities(net_, v.image, v.grid, options_);
-  return Tensor::view(p.data(), {1, v.grid.d, v.grid.h, v.grid.w, net_.config().num_classes},
-                      DType::f32, Device::cpu)
-      .to(net_.device());
+  Tensor p({1, v.grid.d, v.grid.h, v.grid.w, net_.config().num_classes}, window_sum_dtype(net_),
+           Device::cpu);
+  window_probabilities(net_, v.image, v.grid, options_, p);
+  return net_.device() == Device::cpu ? std::move(p) : p.to(net_.device());
 }
 
 DiceTable WindowEvaluator::evaluate(const ResampledDataset& data,

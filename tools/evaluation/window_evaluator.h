@@ -37,7 +37,8 @@ class WindowEvaluator {
   void stop_when_interrupted(const char* phase) { interruptible_phase_ = phase; }
 
  private:
-  // Case c's probabilities ([1, D, H, W, C] f32 on the network's device) at the target spacing.
+  // Case c's probabilities ([1, D, H, W, C] on the network's device, in window_sum_dtype) at the
+  // target spacing.
   Tensor probabilities(const ResampledDataset& data, std::size_t c);
   UNet3D& net_;
   WindowOptions options_;
