@@ -15,6 +15,7 @@
 #include "layers/conv_algorithm.h"
 #include "layers/window_inference.h"
 #include "runtime/atomic_file.h"
+#include "runtime/buffer.h"
 #include "runtime/communicator.h"
 #include "runtime/error.h"
 #include "runtime/flags.h"
@@ -26,6 +27,7 @@
 #include "tools/cohort/case_stages.h"
 #include "tools/cohort/cohort_inputs.h"
 #include "tools/cohort/cohort_ranks.h"
+#include "tools/cohort/memory_bound.h"
 #include "tools/evaluation/evaluator.h"
 #include "tools/evaluation/segmenter.h"
 #include "tools/model/checkpoint.h"
@@ -53,7 +55,7 @@ void define_flags(Flags& flags) {
                  "(a_0000.nii.gz,a_0001.nii.gz); or a folder of <case>_0000.nii.gz, ...");
   flags.add("out", "DIR", "folder for the results (created if needed)");
   flags.add_alias("output", "out");
-  add_shared_flags(flags, {"device", "threads"});
+  add_shared_flags(flags, {"device", "threads", "precision"});
   flags.add_list("labels", "DIR|FILE",
                  "ground truth to score against: a folder, or one file per input");
   flags.add_switch("probabilities", "also write <name>_prob.nii.gz (float32, x, y, z, class)");
@@ -66,6 +68,10 @@ void define_flags(Flags& flags) {
             "--postprocess auto: cross_validate's summary.json (default: beside the first "
             "checkpoint's run folder)");
   add_shared_flags(flags, {"nsd-tolerance", "deterministic"});
+  flags.add("memory-limit", "SIZE",
+            "host memory predict may take, the models' included (e.g. 8G, 512M); by default what "
+            "the system reports available. Inputs whose buffers would not fit are refused before "
+            "any is segmented");
   flags.add_switch("no-pipeline",
                    "read, segment and write one case after another (by default reading the next "
                    "cases and writing the finished ones overlap the network's work; the files are "
@@ -184,6 +190,7 @@ struct Setup {
   std::vector<InputCase> cases;  // every input, in order
   std::vector<InputCase> mine;   // this rank's share
   Device device = Device::cpu;
+  Precision precision = Precision::f32;
   std::vector<ModelInfo> infos;
   WindowOptions window;
   std::optional<Segmenter> segmenter;
@@ -198,6 +205,10 @@ void check_inputs(const Flags& flags, Communicator& ranks, Setup& s) {
   apply_thread_count(flags);
   s.cases = checked_inputs(flags);
   s.device = parse_device(flags.text("device"));
+  s.precision = resolve_precision(parse_precision_choice(flags.text("precision")), s.device);
+  if (s.precision == Precision::f16 && s.device != Device::cuda)
+    throw Error(ErrorKind::usage,
+                "--precision fp16 (mixed precision) needs the CUDA backend; use fp32 on the CPU");
   take_own_gpu(ranks, s.device);
   set_deterministic_convolutions(flags.on("deterministic"));
   for (const std::string& checkpoint : flags.list("checkpoint"))
@@ -212,13 +223,40 @@ void check_inputs(const Flags& flags, Communicator& ranks, Setup& s) {
 // The models loaded, and what to write; this rank's labels checked (read whole).
 void load_models(const Flags& flags, Communicator& ranks, Setup& s) {
   check_same_device(ranks, s.device);
-  s.segmenter.emplace(flags.list("checkpoint"), s.infos, s.device, s.window);
+  s.segmenter.emplace(flags.list("checkpoint"), s.infos, s.device, s.window, s.precision);
   const auto classes = static_cast<int>(s.segmenter->num_classes());
   s.class_names = class_names_or_numbered(s.segmenter->first_info().class_names, classes);
   s.outputs = {flags.text("out"), flags.on("probabilities"),
                postprocessed_classes(flags, s.class_names), !flags.list("labels").empty(),
                flags.number("nsd-tolerance")};
   if (s.outputs.scoring) check_label_values(s.mine, classes);
+}
+
+// The bound on this rank's buffers, stated (by rank 0) before the first case; inputs whose
+// buffers would not fit are refused.
+void check_predict_memory(const Flags& flags, Communicator& ranks, const Setup& s) {
+  const auto& largest = s.outputs.largest_only;
+  const PredictSettings settings{s.infos,
+                                 s.device,
+                                 s.segmenter->window_sums(),
+                                 s.window,
+                                 s.outputs.probabilities,
+                                 s.outputs.scoring,
+                                 std::find(largest.begin(), largest.end(), true) != largest.end(),
+                                 !flags.on("no-pipeline"),
+                                 QueueDepths{},
+                                 s.mine.size()};
+  std::vector<InputExtent> inputs;
+  for (const InputCase& c : s.mine) inputs.push_back(input_extent(c));
+  MemoryLimits limits;
+  if (flags.given("memory-limit"))
+    limits.host_limit = parse_byte_size(flags.text("memory-limit"), "memory-limit");
+  limits.host_available = static_cast<std::int64_t>(available_memory(Device::cpu));
+  if (s.device == Device::cuda)
+    limits.device_available = static_cast<std::int64_t>(available_memory(Device::cuda));
+  const MemoryStats models = memory_stats();  // the loaded models and their scratch
+  check_memory(inputs, settings, models.live_bytes[0], models.live_bytes[1], limits,
+               ranks.rank() == 0);
 }
 
 // This rank's cases through the stages, overlapped unless --no-pipeline. Among several ranks
@@ -262,7 +300,10 @@ int predict(const Flags& flags, Communicator& ranks) {
   Setup s;
   outcome.attempt([&] { check_inputs(flags, ranks, s); });
   if (!outcome.all_succeeded()) return outcome.agreed_exit_code();
-  outcome.attempt([&] { load_models(flags, ranks, s); });
+  outcome.attempt([&] {
+    load_models(flags, ranks, s);
+    check_predict_memory(flags, ranks, s);
+  });
   if (!outcome.all_succeeded()) return outcome.agreed_exit_code();
   // One predict per output folder (rank 0 holds it for the job); what a killed one left
   // half-written goes before any rank writes.

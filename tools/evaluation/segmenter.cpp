@@ -1,6 +1,8 @@
 // One model's or an ensemble's segmentation of a volume in its native space.
 #include "tools/evaluation/segmenter.h"
 
+#include <cstring>
+
 #include "io/preprocess.h"
 #include "io/resampled.h"
 #include "layers/inference.h"
@@ -11,7 +13,7 @@ namespace unet3d {
 
 Segmenter::Segmenter(const std::vector<std::string>& checkpoints,
                      const std::vector<ModelInfo>& infos, Device device,
-                     const WindowOptions& window)
+                     const WindowOptions& window, Precision precision)
     : window_(window) {
   UNET3D_USAGE_CHECK(!checkpoints.empty() && checkpoints.size() == infos.size(),
                      "Segmenter: ", checkpoints.size(), " checkpoints for ", infos.size(),
@@ -34,9 +36,16 @@ Segmenter::Segmenter(const std::vector<std::string>& checkpoints,
                            "channels"));
     }
     const Grid grid = info.mode == InputMode::patch ? info.patch : Grid::cube(info.input_size);
-    auto net = std::make_unique<UNet3D>(info.config, device, Precision::f32, 1, grid);
+    auto net = std::make_unique<UNet3D>(info.config, device, precision, 1, grid);
     load_model(checkpoints[i], *net);
     net->fold_batchnorm();  // the model only evaluates: each BatchNorm into its convolution
+    // One forward on zeros sizes the grow-only scratch memory (and on a GPU the convolutions'
+    // plans) now, so that what the models hold can be stated before the first case.
+    Tensor input = net->input();
+    Tensor zeros(input.shape(), input.dtype(), Device::cpu);
+    std::memset(zeros.data(), 0, zeros.bytes());  // 0.0 in f16 and f32 alike
+    input.copy_from(zeros);
+    net->forward(false);
     members_.push_back({checkpoints[i], info, std::move(net)});
   }
 }
@@ -54,11 +63,11 @@ Tensor Segmenter::grid_probabilities(Member& m, NiftiVolume& volume, const std::
                " (give a case's channel files as --input a_0000.nii.gz,a_0001.nii.gz,...)"));
   if (m.info.mode == InputMode::patch) {
     const Grid grid = resampled_grid_of(g, m.info.spacing);
-    std::vector<float> p = window_probabilities(
+    Tensor p({1, grid.d, grid.h, grid.w, classes}, window_sum_dtype(net), Device::cpu);
+    window_probabilities(
         net, resampled_image(volume, m.info.spacing, device, path, m.info.normalization), grid,
-        window_);
-    return Tensor::view(p.data(), {1, grid.d, grid.h, grid.w, classes}, DType::f32, Device::cpu)
-        .to(device);
+        window_, p);
+    return device == Device::cpu ? std::move(p) : p.to(device);
   }
   Tensor input = net.input();
   preprocess_channels(volume, input, path, m.info.normalization);
