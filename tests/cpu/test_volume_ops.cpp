@@ -46,6 +46,22 @@ TEST_CASE("maxpool routes a tied window's gradient exactly once", "[pool]") {
   CHECK(total == 0.7);
 }
 
+TEST_CASE("maxpool keeps each channel's first maximum, NaN winning, as PyTorch", "[pool]") {
+  // Two channels per voxel: channel 0 ties -0 (first) with +0, channel 1 holds a NaN in a
+  // later corner than its largest number.
+  Tensor x({1, 2, 2, 2, 2}, DType::f32);
+  float* v = x.data_as<float>();
+  for (int corner = 0; corner < 8; ++corner) {
+    v[2 * corner] = corner == 0 ? -0.0f : (corner == 5 ? 0.0f : -1.0f);
+    v[2 * corner + 1] = corner == 2 ? 9.0f : (corner == 6 ? NAN : 1.0f);
+  }
+  Tensor y({1, 1, 1, 1, 2}, DType::f32);
+  maxpool_forward({x, y});
+  CHECK(y.data_as<float>()[0] == 0.0f);
+  CHECK(std::signbit(y.data_as<float>()[0]));  // the first of the tied zeros: -0
+  CHECK(std::isnan(y.data_as<float>()[1]));
+}
+
 // Their gradients: verify/op_gradients.cpp.
 TEST_CASE("concat puts a's channels first, split takes them back", "[channels]") {
   const Shape sa{2, 3, 5, 3, 3}, sb{2, 3, 5, 3, 5}, so{2, 3, 5, 3, 8};
