@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/numeric.h"
 #include "runtime/error.h"
-#include "runtime/half.h"
 
 namespace unet3d {
 
@@ -61,21 +61,6 @@ std::vector<float> importance_map(Grid patch, double sigma_scale) {
 
 namespace {
 
-// One sum's value, and a value added to it, in the sums' own dtype (f16 sums add in f32 and
-// round once per addition).
-inline float value_of(float v) {
-  return v;
-}
-inline float value_of(Half v) {
-  return to_float(v);
-}
-inline void store(float& to, float v) {
-  to = v;
-}
-inline void store(Half& to, float v) {
-  to = to_half(v);
-}
-
 // The windows' voxels, gathered from (and their weighted probabilities added into) the padded
 // volume.
 struct WindowRun {
@@ -106,9 +91,9 @@ struct WindowRun {
       for (std::int64_t y = s.h; y < s.h + patch.h; ++y)
         for (std::int64_t x = s.w; x < s.w + patch.w; ++x, ++i, p += channels) {
           const auto v = static_cast<std::size_t>((z * padded.h + y) * padded.w + x);
-          S* sum = &sums[v * channels];
+          S* sum = &sums[v * channels];  // f16 sums: each addition in f32, rounded once
           for (std::size_t c = 0; c < channels; ++c)
-            store(sum[c], value_of(sum[c]) + weight[i] * p[c]);
+            store(&sum[c], load(&sum[c]) + weight[i] * p[c]);
           weights[v] += weight[i];
         }
   }
@@ -151,7 +136,7 @@ void weighted_mean(const WindowRun& r, double overlap, const WindowPredictor& pr
         const auto v = static_cast<std::size_t>(
             ((z + r.pd.before) * r.padded.h + y + r.ph.before) * r.padded.w + x + r.pw.before);
         for (std::size_t c = 0; c < channels; ++c)
-          store(mean[o++], value_of(sums[v * channels + c]) / weights[v]);
+          store(&mean[o++], load(&sums[v * channels + c]) / weights[v]);
       }
 }
 

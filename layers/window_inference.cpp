@@ -5,10 +5,10 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/flip.h"
+#include "kernels/numeric.h"
 #include "layers/inference.h"
 #include "layers/sliding_window.h"
 #include "runtime/error.h"
-#include "runtime/half.h"
 
 namespace unet3d {
 
@@ -23,19 +23,6 @@ std::vector<float> mirrored(const std::vector<float>& values, Grid grid, std::in
 }
 
 namespace {
-
-inline float value_of(float v) {
-  return v;
-}
-inline float value_of(Half v) {
-  return to_float(v);
-}
-inline void store(float& to, float v) {
-  to = v;
-}
-inline void store(Half& to, float v) {
-  to = to_half(v);
-}
 
 // sum += `one` mirrored along `axes` (both [1, D, H, W, C] in S on the host), read through the
 // mirrored index rather than copied.
@@ -56,14 +43,14 @@ void add_mirrored(Tensor& sum, const Tensor& one, unsigned axes) {
                 s.w +
             source(x, s.w, (axes & kFlipW) != 0);
         for (std::int64_t c = 0; c < s.c; ++c)
-          store(to[v * s.c + c], value_of(to[v * s.c + c]) + value_of(from[u * s.c + c]));
+          store(&to[v * s.c + c], load(&to[v * s.c + c]) + load(&from[u * s.c + c]));
       }
 }
 
 template <class S>
 void divide(Tensor& t, float by) {
   S* v = t.data_as<S>();
-  for (std::int64_t i = 0; i < t.numel(); ++i) store(v[i], value_of(v[i]) / by);
+  for (std::int64_t i = 0; i < t.numel(); ++i) store(&v[i], load(&v[i]) / by);
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ TEST_CASE("an input whose bound exceeds the limit is refused, named", "[memory]"
   }
 }
 
-TEST_CASE("--memory-limit reads bytes and binary units", "[memory]") {
+TEST_CASE("the memory limit reads bytes and binary units", "[memory]") {
   CHECK(parse_byte_size("8G", "memory-limit") == std::int64_t{8} << 30);
   CHECK(parse_byte_size("512m", "memory-limit") == std::int64_t{512} << 20);
   CHECK(parse_byte_size("1.5K", "memory-limit") == 1536);
