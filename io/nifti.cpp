@@ -213,13 +213,20 @@ std::vector<unsigned char> first_volume_bytes(const std::string& path, const nif
   znzFile file = znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()));
   if (file == nullptr) data_error(path, "cannot open it");
   std::vector<unsigned char> bytes;
-  // Room for the whole volume at once where the file can hold it (growing in chunks would hold
-  // the old and the doubled capacity together: up to three times the volume): deflate packs at
-  // most 1032 bytes into one, so a lying header still costs no more than the file can give.
+  // Room for the whole volume at once where the file holds it (growing in chunks would hold the
+  // old and the doubled capacity together: up to three times the volume). A gzip file holds it
+  // where its trailer's size (mod 2^32) is the header's and deflate could pack that much into
+  // the file (at most 1032 bytes into one); a lying header grows in chunks as before.
   std::error_code error;
   const std::uint64_t file_bytes = std::filesystem::file_size(path, error);
-  const std::uint64_t holdable =
-      error ? 0 : (nifti_is_gzfile(path.c_str()) ? file_bytes * 1032 : file_bytes);
+  std::uint64_t holdable = error ? 0 : file_bytes;
+  if (nifti_is_gzfile(path.c_str())) {
+    const std::uint64_t described =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(header.iname_offset, 0)) +
+        static_cast<std::uint64_t>(header.nvox) * static_cast<std::uint64_t>(header.nbyper);
+    const bool trailer_agrees = gzip_size_field(path) == static_cast<std::uint32_t>(described);
+    holdable = trailer_agrees ? std::min(wanted, file_bytes * 1032) : 0;
+  }
   bytes.reserve(static_cast<std::size_t>(std::min(wanted, holdable)));
   bool corrupt = false;  // gzread's -1: a CRC or format error in the stream
   // gzseek answers the new offset, fseek 0: only a negative answer is a failure.

@@ -77,6 +77,12 @@ void preprocess_channels(const NiftiVolume& volume, Tensor& out, const std::stri
                          static_cast<std::int64_t>(volume.values.size()) == g.voxels() * channels,
                      "preprocess_channels: ", channels, " channels of ", g.voxels(), " voxels in ",
                      volume.values.size(), " values, into ", out.describe());
+  if (out.dtype() != DType::f32) {  // a network's f16 input: prepared in f32, then cast
+    Tensor wide(out.shape(), DType::f32, out.device());
+    preprocess_channels(volume, wide, source, normalization);
+    cast({wide, out});
+    return;
+  }
   // Channel c where `out` lives: on the CPU the volume's own values, not a native-size copy.
   const auto channel = [&](std::int64_t c) {
     const Tensor values = Tensor::view(const_cast<float*>(volume.values.data()) + c * g.voxels(),

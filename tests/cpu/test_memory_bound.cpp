@@ -62,6 +62,20 @@ TEST_CASE("the memory bound follows predict's settings", "[memory]") {
   CHECK(memory_bound(in, s).in_flight == 1);
 }
 
+TEST_CASE("on a GPU an ensemble's two native volumes count beside each member's work", "[memory]") {
+  const InputExtent in = wide_input();
+  const std::int64_t n = in.geometry.voxels();
+  PredictSettings s = patch_settings(1);
+  s.device = Device::cuda;
+  s.models.front().spacing = {2.0, 2.0, 2.0};  // a grid of an eighth of the input's voxels
+  const std::int64_t one_model = memory_bound(in, s).device;
+  s.models.push_back(s.models.front());
+  // ensemble_segmentation's sum and one (3 classes of f32 on the native grid) exist while each
+  // member copies its channel to the device (4 bytes a voxel) and preprocesses it.
+  CHECK(memory_bound(in, s).device >= 2 * n * 3 * 4 + n * 4 + n);
+  CHECK(memory_bound(in, s).device >= one_model + 2 * n * 3 * 4);
+}
+
 TEST_CASE("an input whose bound exceeds the limit is refused, named", "[memory]") {
   const std::vector<InputExtent> inputs{wide_input()};
   const PredictSettings s = patch_settings(1);

@@ -50,8 +50,10 @@ GridBytes grid_bytes(const ModelInfo& m, const InputExtent& in, const PredictSet
   };
   if (m.mode == InputMode::resize) {
     const std::int64_t grid = Grid::cube(m.input_size).voxels();  // the input is the network's
+    // An f16 network's input is prepared in f32 first (preprocess_channels).
+    const std::int64_t wide = s.window_sums == DType::f16 ? grid * ci * kF32 : 0;
     b.result.device = grid * c * kF32;
-    b.peak.device = std::max(preprocess(grid), b.result.device);
+    b.peak.device = std::max(preprocess(grid) + wide, b.result.device);
     return b;
   }
   const Grid g = resampled_grid_of(in.geometry, m.spacing);
@@ -95,9 +97,11 @@ CaseBytes case_bytes(const InputExtent& in, const PredictSettings& s) {
     const std::int64_t grid_values = (g.result.host + g.result.device) / dtype_size(s.window_sums);
     const std::int64_t widened =
         s.window_sums != DType::f32 && (ensemble || s.probabilities) ? grid_values * kF32 : 0;
+    // The ensemble's two native volumes exist before its members' probabilities are computed.
     const std::int64_t native_sums = ensemble ? 2 * n * c * kF32 : 0;
     peak_host = std::max({peak_host, g.peak.host, g.result.host});
-    peak_device = std::max({peak_device, g.peak.device, g.result.device + widened + native_sums});
+    peak_device =
+        std::max(peak_device, native_sums + std::max(g.peak.device, g.result.device + widened));
   }
   b.segment = {peak_host, peak_device + native_out};
   if (s.device == Device::cpu) b.segment = {b.segment.host + b.segment.device, 0};
@@ -106,8 +110,9 @@ CaseBytes case_bytes(const InputExtent& in, const PredictSettings& s) {
   b.segmented_held = n + (s.probabilities ? n * c * kF32 : 0) + (s.scoring ? n : 0);
   if (s.device == Device::cuda && s.scoring) b.segment.device += n;
   // keep_largest_components: a mask (u8), the component of each voxel (i32) and the search's
-  // queue (i64, up to twice the largest component's voxels as it grows).
-  b.postprocess = s.largest_component ? n + 4 * n + 16 * n : 0;
+  // queue (i64: as it grows past a capacity of up to the grid's voxels, the old block and the
+  // doubled one for a moment).
+  b.postprocess = s.largest_component ? n + 4 * n + 24 * n : 0;
   // write_probabilities' planar copy; a class's surface metrics over at most the whole grid:
   // two masks and two surfaces (u8) and two distance maps (f64).
   b.write_extra = std::max(s.probabilities ? n * c * kF32 : 0, s.scoring ? 20 * n : 0);
